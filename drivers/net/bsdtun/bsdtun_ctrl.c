@@ -1,0 +1,709 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Control path: one thread per process serves every unit's control socket.
+ * It admits clients (the seed's tunopen), builds the shared region for each
+ * session, answers ioctls (tunioctl) and closes the unit when the client
+ * goes away, even by kill -9 (tunclose).  Protocol: doc/wire.md.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+#include <ethdev_driver.h>
+#include <rte_lcore.h>
+
+#include "bsdtun_internal.h"
+
+#define CTRL_MAX_UNITS		RTE_MAX_ETHPORTS
+#define REGION_HDR_BYTES	4096u
+#define REGION_TO_CLIENT_CTL	256u
+#define REGION_TO_DPDK_CTL	512u
+
+/* Host IFF_MULTICAST, and BSD's, which TUNSIFMODE also accepts. */
+#define BSD_IFF_MULTICAST	0x8000
+
+/*
+ * epoll data: which unit (slot + generation, so an event fetched just
+ * before the unit went away is recognised as stale) and which descriptor.
+ */
+enum watch_kind { W_WAKE, W_LISTEN, W_PENDING, W_SESSION };
+
+static struct {
+	pthread_mutex_t lock;		/* registry and every unit's state */
+	pthread_t thread;
+	int running;
+	int epfd;
+	int wakefd;
+	uint32_t nunits;
+	struct bsdtun_unit *units[CTRL_MAX_UNITS];
+	uint16_t gen[CTRL_MAX_UNITS];
+} ctrl = { .lock = PTHREAD_MUTEX_INITIALIZER, .epfd = -1, .wakefd = -1 };
+
+static uint64_t
+watch_key(const struct bsdtun_unit *u, enum watch_kind k, uint32_t idx)
+{
+	return ((uint64_t)ctrl.gen[u->slot] << 48) |
+	       ((uint64_t)u->slot << 16) | ((uint64_t)idx << 4) | k;
+}
+
+static int
+watch_add(int fd, uint64_t key)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
+
+	ev.data.u64 = key;
+	return epoll_ctl(ctrl.epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void
+close_watched(int *fd)
+{
+	if (*fd >= 0) {
+		epoll_ctl(ctrl.epfd, EPOLL_CTL_DEL, *fd, NULL);
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+/* ---- sessions ---------------------------------------------------------- */
+
+static void
+send_error(int fd, int err)
+{
+	struct bsdtun_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = BSDTUN_MSG_ERROR;
+	m.magic = BSDTUN_WIRE_MAGIC;
+	m.u.error.err = err;
+	(void)send(fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* May the peer with these credentials open the unit?  (seed: root only;
+ * here the endpoint's owner/group/perm, rw needed, root always.) */
+static int
+admitted(const struct bsdtun_unit *u, const struct ucred *cr)
+{
+	uint32_t p = u->cfg.perm;
+
+	if (cr->uid == 0)
+		return 1;
+	if (cr->uid == u->cfg.owner)
+		return (p & 0600) == 0600;
+	if (cr->gid == u->cfg.group)
+		return (p & 0060) == 0060;
+	return (p & 0006) == 0006;
+}
+
+static struct bsdtun_session *
+session_create(struct bsdtun_unit *u, int fd, const struct ucred *cr)
+{
+	uint32_t rb = bsdtun_ring_bytes_for(u->cfg.qlen);
+	size_t size = REGION_HDR_BYTES + 2 * (size_t)rb;
+	struct bsdtun_session *s;
+	struct bsdtun_region_hdr *h;
+	int memfd, pair[2] = { -1, -1 };
+	struct bsdtun_msg m;
+	char cbuf[CMSG_SPACE(2 * sizeof(int))];
+	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+	int fds[2];
+
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	memfd = memfd_create(u->name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (memfd < 0)
+		goto fail;
+	if (ftruncate(memfd, size) < 0 ||
+	    fcntl(memfd, F_ADD_SEALS,
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		goto fail;
+	s->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      memfd, 0);
+	if (s->map == MAP_FAILED) {
+		s->map = NULL;
+		goto fail;
+	}
+	s->map_size = size;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+		goto fail;
+	fcntl(pair[0], F_SETFL, O_NONBLOCK);
+
+	h = (struct bsdtun_region_hdr *)s->map;
+	h->magic = BSDTUN_WIRE_MAGIC;
+	h->version = BSDTUN_WIRE_VERSION;
+	h->region_size = size;
+	h->qlen = u->cfg.qlen;
+	h->ring_bytes = rb;
+	h->to_client_ctl = REGION_TO_CLIENT_CTL;
+	h->to_dpdk_ctl = REGION_TO_DPDK_CTL;
+	h->to_client_data = REGION_HDR_BYTES;
+	h->to_dpdk_data = REGION_HDR_BYTES + rb;
+	h->state = BSDTUN_STATE_OPEN;
+	s->hdr = h;
+	bsdtun_ring_init(&s->to_client,
+		(struct bsdtun_ring_ctl *)(s->map + REGION_TO_CLIENT_CTL),
+		s->map + REGION_HDR_BYTES, rb, u->cfg.qlen);
+	bsdtun_ring_init(&s->to_dpdk,
+		(struct bsdtun_ring_ctl *)(s->map + REGION_TO_DPDK_CTL),
+		s->map + REGION_HDR_BYTES + rb, rb, u->cfg.qlen);
+
+	memset(&m, 0, sizeof(m));
+	m.type = BSDTUN_MSG_WELCOME;
+	m.magic = BSDTUN_WIRE_MAGIC;
+	m.u.welcome.version = BSDTUN_WIRE_VERSION;
+	m.u.welcome.flags = u->unit_flags;
+	m.u.welcome.region_size = size;
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(fds));
+	fds[0] = memfd;
+	fds[1] = pair[1];
+	memcpy(CMSG_DATA(c), fds, sizeof(fds));
+	if (sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != sizeof(m))
+		goto fail;
+	close(memfd);
+	close(pair[1]);
+	s->ctl_fd = fd;
+	s->bell_fd = pair[0];
+	s->pid = cr->pid;
+	s->uid = cr->uid;
+	return s;
+fail:
+	BSDTUN_LOG(ERR, u, "cannot set up a session: %s", strerror(errno));
+	if (pair[0] >= 0) {
+		close(pair[0]);
+		close(pair[1]);
+	}
+	if (s->map != NULL)
+		munmap(s->map, s->map_size);
+	if (memfd >= 0)
+		close(memfd);
+	free(s);
+	return NULL;
+}
+
+/* Packets still on a ring, as far as untrusted counters let us tell. */
+static uint64_t
+ring_backlog(uint64_t produced, uint64_t consumed, uint32_t qlen)
+{
+	uint64_t n = produced - consumed;
+
+	return n > qlen ? qlen : n;
+}
+
+/* tunclose: purge, link down, wake waiters, clear the async owner. */
+static void
+session_close(struct bsdtun_unit *u)
+{
+	struct bsdtun_session *s = u->sess;
+
+	if (s == NULL)
+		return;
+	rte_spinlock_lock(&u->tx_lock);
+	rte_spinlock_lock(&u->rx_lock);
+	u->sess = NULL;
+	rte_spinlock_unlock(&u->rx_lock);
+	rte_spinlock_unlock(&u->tx_lock);
+
+	u->xs.to_client_purged += ring_backlog(s->to_client.pkts,
+		__atomic_load_n(&s->to_client.ctl->tail_pkts, __ATOMIC_ACQUIRE),
+		u->cfg.qlen);
+	u->xs.to_dpdk_purged += ring_backlog(
+		__atomic_load_n(&s->to_dpdk.ctl->head_pkts, __ATOMIC_ACQUIRE),
+		s->to_dpdk.pkts, u->cfg.qlen);
+	__atomic_store_n(&s->hdr->state, BSDTUN_STATE_CLOSED,
+			 __ATOMIC_RELEASE);
+	close(s->bell_fd);	/* the client's bsdtun_fd() sees POLLHUP */
+	close_watched(&s->ctl_fd);
+	munmap(s->map, s->map_size);
+	BSDTUN_LOG(INFO, u, "client pid %d closed the unit", (int)s->pid);
+	free(s);
+	u->xs.client_closes++;
+	u->tun_pid = 0;
+	u->sigio_owner = 0;
+	bsdtun_link_update_now(u, 1);
+}
+
+/* A pending connection sent its first message. */
+static void
+on_hello(struct bsdtun_unit *u, uint32_t idx)
+{
+	int fd = u->pending[idx];
+	struct bsdtun_msg m;
+	struct ucred cr;
+	socklen_t crl = sizeof(cr);
+	struct bsdtun_session *s;
+	ssize_t n;
+
+	n = recv(fd, &m, sizeof(m), MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	epoll_ctl(ctrl.epfd, EPOLL_CTL_DEL, fd, NULL);
+	u->pending[idx] = -1;
+	if (n != sizeof(m) || m.magic != BSDTUN_WIRE_MAGIC ||
+	    m.type != BSDTUN_MSG_HELLO) {
+		if (n != 0)
+			u->xs.client_bad_message++;
+		send_error(fd, EPROTO);
+		close(fd);
+		return;
+	}
+	if (m.u.hello.version != BSDTUN_WIRE_VERSION) {
+		BSDTUN_LOG(ERR, u, "client speaks wire version %u, not %u",
+			   m.u.hello.version, BSDTUN_WIRE_VERSION);
+		send_error(fd, EPROTONOSUPPORT);
+		close(fd);
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crl) < 0 ||
+	    !admitted(u, &cr)) {
+		u->xs.client_refused_perm++;
+		send_error(fd, EACCES);
+		close(fd);
+		return;
+	}
+	if (u->sess != NULL) {
+		u->xs.client_refused_busy++;
+		send_error(fd, EBUSY);
+		close(fd);
+		return;
+	}
+	s = session_create(u, fd, &cr);
+	if (s == NULL) {
+		send_error(fd, ENOMEM);
+		close(fd);
+		return;
+	}
+	if (watch_add(fd, watch_key(u, W_SESSION, 0)) < 0) {
+		BSDTUN_LOG(ERR, u, "epoll: %s", strerror(errno));
+		close(fd);
+		munmap(s->map, s->map_size);
+		close(s->bell_fd);
+		free(s);
+		return;
+	}
+	rte_spinlock_lock(&u->tx_lock);
+	rte_spinlock_lock(&u->rx_lock);
+	u->sess = s;
+	rte_spinlock_unlock(&u->rx_lock);
+	rte_spinlock_unlock(&u->tx_lock);
+	u->tun_pid = cr.pid;
+	u->xs.client_opens++;
+	BSDTUN_LOG(INFO, u, "client pid %d uid %d opened the unit",
+		   (int)cr.pid, (int)cr.uid);
+	bsdtun_link_update_now(u, 1);
+}
+
+static void
+on_listen(struct bsdtun_unit *u)
+{
+	uint32_t i;
+	int fd;
+
+	fd = accept4(u->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return;
+	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
+		if (u->pending[i] < 0)
+			break;
+	if (i == BSDTUN_MAX_PENDING ||
+	    watch_add(fd, watch_key(u, W_PENDING, i)) < 0) {
+		u->xs.client_refused_busy++;
+		send_error(fd, EBUSY);
+		close(fd);
+		return;
+	}
+	u->pending[i] = fd;
+}
+
+/* ---- ioctls (tunioctl) ------------------------------------------------- */
+
+static int
+arg_int(const struct bsdtun_msg *m, int *v)
+{
+	if (m->u.ioctl.arg_len != sizeof(int))
+		return EINVAL;
+	memcpy(v, m->u.ioctl.arg, sizeof(int));
+	return 0;
+}
+
+static void
+set_flag(struct bsdtun_unit *u, uint32_t set, uint32_t clear)
+{
+	uint32_t f = (u->unit_flags | set) & ~clear;
+
+	__atomic_store_n(&u->unit_flags, f, __ATOMIC_RELEASE);
+}
+
+static int
+do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m)
+{
+	struct rte_eth_dev_data *data = u->dev->data;
+	struct tuninfo_wire {
+		int baudrate;
+		short mtu;
+		uint8_t type;
+		uint8_t dummy;
+	} ti;
+	int v = 0, err = 0;
+
+	switch (m->u.ioctl.cmd) {
+	case BSDTUN_IOC_SIFINFO:
+		if (m->u.ioctl.arg_len != sizeof(ti))
+			return EINVAL;
+		memcpy(&ti, m->u.ioctl.arg, sizeof(ti));
+		if (ti.mtu < (short)BSDTUN_MIN_MTU ||
+		    (uint32_t)ti.mtu > BSDTUN_MAX_MTU)
+			return EINVAL;
+		data->mtu = (uint16_t)ti.mtu;
+		u->if_type = ti.type;
+		u->baudrate = ti.baudrate;
+		BSDTUN_DEBUG(u, "TUNSIFINFO mtu %d type %u baudrate %d",
+			     ti.mtu, ti.type, ti.baudrate);
+		break;
+	case BSDTUN_IOC_GIFINFO:
+		memset(&ti, 0, sizeof(ti));
+		ti.mtu = (short)data->mtu;
+		ti.type = u->if_type;
+		ti.baudrate = u->baudrate;
+		memcpy(m->u.ioctl.arg, &ti, sizeof(ti));
+		m->u.ioctl.arg_len = sizeof(ti);
+		break;
+	case BSDTUN_IOC_SDEBUG:
+		err = arg_int(m, &v);
+		if (err == 0) {
+			u->debug = v;
+			BSDTUN_LOG(NOTICE, u, "debug level %d", v);
+		}
+		break;
+	case BSDTUN_IOC_GDEBUG:
+		v = u->debug;
+		break;
+	case BSDTUN_IOC_SLMODE:
+		err = arg_int(m, &v);
+		if (err == 0)
+			set_flag(u, v ? BSDTUN_UNIT_F_LMODE : 0,
+				 v ? BSDTUN_UNIT_F_IFHEAD : BSDTUN_UNIT_F_LMODE);
+		break;
+	case BSDTUN_IOC_SIFHEAD:
+		err = arg_int(m, &v);
+		if (err == 0)
+			set_flag(u, v ? BSDTUN_UNIT_F_IFHEAD : 0,
+				 v ? BSDTUN_UNIT_F_LMODE : BSDTUN_UNIT_F_IFHEAD);
+		break;
+	case BSDTUN_IOC_GIFHEAD:
+		v = !!(u->unit_flags & BSDTUN_UNIT_F_IFHEAD);
+		break;
+	case BSDTUN_IOC_SIFMODE:
+		err = arg_int(m, &v);
+		if (err != 0)
+			break;
+		if (data->dev_started)
+			return EBUSY;
+		switch (v & ~(IFF_MULTICAST | BSD_IFF_MULTICAST)) {
+		case IFF_POINTOPOINT:
+		case IFF_BROADCAST:
+			u->if_flags = (v & ~BSD_IFF_MULTICAST) |
+				      ((v & BSD_IFF_MULTICAST) ?
+				       IFF_MULTICAST : 0);
+			break;
+		default:
+			return EINVAL;
+		}
+		break;
+	case BSDTUN_IOC_SIFPID:
+		u->tun_pid = m->u.ioctl.pid;
+		BSDTUN_LOG(INFO, u, "TUNSIFPID: unit held by pid %d",
+			   (int)u->tun_pid);
+		break;
+	case BSDTUN_IOC_SASYNC:
+		err = arg_int(m, &v);
+		if (err == 0)
+			__atomic_store_n(&u->async, v != 0, __ATOMIC_RELEASE);
+		break;
+	case BSDTUN_IOC_SOWN:
+		err = arg_int(m, &v);
+		if (err == 0)
+			u->sigio_owner = v;
+		break;
+	case BSDTUN_IOC_GOWN:
+		v = u->sigio_owner;
+		break;
+	default:
+		return ENOTTY;
+	}
+	if (err == 0 && (m->u.ioctl.cmd == BSDTUN_IOC_GDEBUG ||
+			 m->u.ioctl.cmd == BSDTUN_IOC_GIFHEAD ||
+			 m->u.ioctl.cmd == BSDTUN_IOC_GOWN)) {
+		memcpy(m->u.ioctl.arg, &v, sizeof(v));
+		m->u.ioctl.arg_len = sizeof(v);
+	}
+	return err;
+}
+
+static void
+on_session(struct bsdtun_unit *u, uint32_t events)
+{
+	struct bsdtun_session *s = u->sess;
+	struct bsdtun_msg m;
+	ssize_t n;
+
+	if (s == NULL)
+		return;
+	n = recv(s->ctl_fd, &m, sizeof(m), MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR) &&
+	    !(events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
+		return;
+	if (n <= 0 || s->broken) {
+		session_close(u);
+		return;
+	}
+	if (n != sizeof(m) || m.magic != BSDTUN_WIRE_MAGIC ||
+	    m.type != BSDTUN_MSG_IOCTL ||
+	    m.u.ioctl.arg_len > BSDTUN_IOCTL_ARG_MAX) {
+		BSDTUN_LOG(ERR, u, "bad control message from pid %d: closing",
+			   (int)s->pid);
+		u->xs.client_bad_message++;
+		session_close(u);
+		return;
+	}
+	m.u.ioctl.result = do_ioctl(u, &m);
+	m.u.ioctl.unit_flags = u->unit_flags;
+	if (send(s->ctl_fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) !=
+	    sizeof(m))
+		session_close(u);
+}
+
+/* ---- the thread -------------------------------------------------------- */
+
+static void *
+ctrl_main(void *arg)
+{
+	struct epoll_event ev[16];
+
+	(void)arg;
+	for (;;) {
+		int n = epoll_wait(ctrl.epfd, ev, RTE_DIM(ev), -1);
+		int i;
+
+		if (n < 0 && errno != EINTR)
+			break;
+		pthread_mutex_lock(&ctrl.lock);
+		for (i = 0; i < n; i++) {
+			uint64_t key = ev[i].data.u64;
+			enum watch_kind k = key & 0xf;
+			uint32_t slot = (key >> 16) & 0xffff;
+			uint32_t idx = (key >> 4) & 0xfff;
+			struct bsdtun_unit *u;
+
+			if (k == W_WAKE) {
+				if (!ctrl.running) {
+					pthread_mutex_unlock(&ctrl.lock);
+					return NULL;
+				}
+				continue;
+			}
+			if (slot >= CTRL_MAX_UNITS ||
+			    ctrl.gen[slot] != (uint16_t)(key >> 48))
+				continue;	/* stale: unit gone */
+			u = ctrl.units[slot];
+			if (u == NULL)
+				continue;
+			if (k == W_LISTEN)
+				on_listen(u);
+			else if (k == W_PENDING && idx < BSDTUN_MAX_PENDING &&
+				 u->pending[idx] >= 0)
+				on_hello(u, idx);
+			else if (k == W_SESSION)
+				on_session(u, ev[i].events);
+		}
+		pthread_mutex_unlock(&ctrl.lock);
+	}
+	return NULL;
+}
+
+static int
+ctrl_start(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = W_WAKE };
+	int ret;
+
+	ctrl.epfd = epoll_create1(EPOLL_CLOEXEC);
+	ctrl.wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (ctrl.epfd < 0 || ctrl.wakefd < 0 ||
+	    epoll_ctl(ctrl.epfd, EPOLL_CTL_ADD, ctrl.wakefd, &ev) < 0)
+		goto fail;
+	ctrl.running = 1;
+	ret = rte_ctrl_thread_create(&ctrl.thread, "bsdtun-ctrl", NULL,
+				     ctrl_main, NULL);
+	if (ret != 0) {
+		errno = -ret;
+		goto fail;
+	}
+	return 0;
+fail:
+	ret = -errno;
+	ctrl.running = 0;
+	if (ctrl.epfd >= 0)
+		close(ctrl.epfd);
+	if (ctrl.wakefd >= 0)
+		close(ctrl.wakefd);
+	ctrl.epfd = ctrl.wakefd = -1;
+	return ret;
+}
+
+/* Last unit gone: stop the thread (called without the lock held). */
+static void
+ctrl_stop(void)
+{
+	uint64_t one = 1;
+
+	pthread_mutex_lock(&ctrl.lock);
+	ctrl.running = 0;
+	pthread_mutex_unlock(&ctrl.lock);
+	(void)write(ctrl.wakefd, &one, sizeof(one));
+	pthread_join(ctrl.thread, NULL);
+	close(ctrl.epfd);
+	close(ctrl.wakefd);
+	ctrl.epfd = ctrl.wakefd = -1;
+}
+
+/* Bind the unit's control socket; replaces a stale one left by a crash. */
+static int
+listen_socket(struct bsdtun_unit *u)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	const char *path = u->cfg.sock_path;
+	char dir[sizeof(sa.sun_path)], *slash;
+	int fd, probe;
+
+	strcpy(sa.sun_path, path);
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			BSDTUN_LOG(WARNING, u, "mkdir %s: %s", dir,
+				   strerror(errno));
+	}
+	probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (probe >= 0 &&
+	    connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		close(probe);
+		BSDTUN_LOG(ERR, u, "sock=%s is in use by a live unit", path);
+		return -EADDRINUSE;
+	}
+	if (probe >= 0)
+		close(probe);
+	unlink(path);	/* stale socket of a dead process */
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(fd, 16) < 0) {
+		int err = errno;
+
+		BSDTUN_LOG(ERR, u, "sock=%s: %s", path, strerror(err));
+		close(fd);
+		return -err;
+	}
+	if (chmod(path, u->cfg.perm) < 0 ||
+	    chown(path, u->cfg.owner, u->cfg.group) < 0)
+		BSDTUN_LOG(WARNING, u, "sock=%s: cannot set owner/mode: %s",
+			   path, strerror(errno));
+	return fd;
+}
+
+int
+bsdtun_ctrl_attach(struct bsdtun_unit *u)
+{
+	uint32_t slot, i;
+	int ret, fd;
+
+	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
+		u->pending[i] = -1;
+	u->listen_fd = -1;
+	fd = listen_socket(u);
+	if (fd < 0)
+		return fd;
+
+	pthread_mutex_lock(&ctrl.lock);
+	for (slot = 0; slot < CTRL_MAX_UNITS; slot++)
+		if (ctrl.units[slot] == NULL)
+			break;
+	if (slot == CTRL_MAX_UNITS) {
+		ret = -ENOSPC;
+		goto fail;
+	}
+	if (ctrl.nunits == 0) {
+		ret = ctrl_start();
+		if (ret < 0) {
+			BSDTUN_LOG(ERR, u, "cannot start control thread: %s",
+				   strerror(-ret));
+			goto fail;
+		}
+	}
+	u->slot = slot;
+	ctrl.gen[slot]++;
+	ctrl.units[slot] = u;
+	ctrl.nunits++;
+	u->listen_fd = fd;
+	if (watch_add(fd, watch_key(u, W_LISTEN, 0)) < 0) {
+		ret = -errno;
+		pthread_mutex_unlock(&ctrl.lock);
+		bsdtun_ctrl_detach(u);
+		return ret;
+	}
+	pthread_mutex_unlock(&ctrl.lock);
+	return 0;
+fail:
+	pthread_mutex_unlock(&ctrl.lock);
+	close(fd);
+	unlink(u->cfg.sock_path);
+	return ret;
+}
+
+void
+bsdtun_ctrl_detach(struct bsdtun_unit *u)
+{
+	int last;
+	uint32_t i;
+
+	pthread_mutex_lock(&ctrl.lock);
+	if (ctrl.units[u->slot] != u) {
+		pthread_mutex_unlock(&ctrl.lock);
+		return;
+	}
+	session_close(u);
+	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
+		close_watched(&u->pending[i]);
+	close_watched(&u->listen_fd);
+	unlink(u->cfg.sock_path);
+	ctrl.units[u->slot] = NULL;
+	ctrl.gen[u->slot]++;
+	last = --ctrl.nunits == 0;
+	pthread_mutex_unlock(&ctrl.lock);
+	if (last)
+		ctrl_stop();
+}

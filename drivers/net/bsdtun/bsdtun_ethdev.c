@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_bsdtun: ethdev ops, probe/remove and devargs.  The burst functions
+ * are in bsdtun_rxtx.c, the client-facing control path in bsdtun_ctrl.c.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <net/if.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_ethdev.h>
+#include <ethdev_driver.h>
+#include <ethdev_vdev.h>
+#include <rte_kvargs.h>
+#include <rte_malloc.h>
+#include <bus_vdev_driver.h>
+
+#include "bsdtun_internal.h"
+
+RTE_LOG_REGISTER_DEFAULT(bsdtun_logtype, NOTICE);
+
+#define ARG_SOCK	"sock"
+#define ARG_CDEV	"cdev"
+#define ARG_QLEN	"qlen"
+#define ARG_MTU		"mtu"
+#define ARG_FRAMING	"framing"
+#define ARG_MAC		"mac"
+#define ARG_PCAPNG	"pcapng"
+#define ARG_OWNER	"owner"
+#define ARG_GROUP	"group"
+#define ARG_PERM	"perm"
+
+static const char *const valid_args[] = {
+	ARG_SOCK, ARG_CDEV, ARG_QLEN, ARG_MTU, ARG_FRAMING, ARG_MAC,
+	ARG_PCAPNG, ARG_OWNER, ARG_GROUP, ARG_PERM, NULL
+};
+
+static const struct rte_eth_link link_down = {
+	.link_speed = RTE_ETH_SPEED_NUM_10G,
+	.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
+	.link_status = RTE_ETH_LINK_DOWN,
+	.link_autoneg = RTE_ETH_LINK_FIXED,
+};
+
+/* Up iff the port is started and a client holds the unit. */
+void
+bsdtun_link_update_now(struct bsdtun_unit *u, int notify)
+{
+	struct rte_eth_link link = link_down;
+	int old;
+
+	link.link_status = u->dev->data->dev_started && u->sess != NULL ?
+		RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
+	old = rte_eth_linkstatus_set(u->dev, &link);
+	if (notify && old != link.link_status)
+		rte_eth_dev_callback_process(u->dev, RTE_ETH_EVENT_INTR_LSC,
+					     NULL);
+}
+
+/* ---- ethdev ops -------------------------------------------------------- */
+
+static int
+bsdtun_dev_configure(struct rte_eth_dev *dev)
+{
+	struct bsdtun_unit *u = dev->data->dev_private;
+
+	if (dev->data->nb_rx_queues > 1 || dev->data->nb_tx_queues > 1) {
+		BSDTUN_LOG(ERR, u, "one rx and one tx queue only");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+bsdtun_dev_start(struct rte_eth_dev *dev)
+{
+	struct bsdtun_unit *u = dev->data->dev_private;
+
+	dev->data->dev_started = 1;
+	dev->data->rx_queue_state[0] = RTE_ETH_QUEUE_STATE_STARTED;
+	dev->data->tx_queue_state[0] = RTE_ETH_QUEUE_STATE_STARTED;
+	bsdtun_link_update_now(u, 0);
+	BSDTUN_DEBUG(u, "port started");
+	return 0;
+}
+
+static int
+bsdtun_dev_stop(struct rte_eth_dev *dev)
+{
+	struct bsdtun_unit *u = dev->data->dev_private;
+
+	dev->data->dev_started = 0;
+	if (dev->data->nb_rx_queues)
+		dev->data->rx_queue_state[0] = RTE_ETH_QUEUE_STATE_STOPPED;
+	if (dev->data->nb_tx_queues)
+		dev->data->tx_queue_state[0] = RTE_ETH_QUEUE_STATE_STOPPED;
+	bsdtun_link_update_now(u, 0);
+	BSDTUN_DEBUG(u, "port stopped");
+	return 0;
+}
+
+static int
+bsdtun_dev_close(struct rte_eth_dev *dev)
+{
+	struct bsdtun_unit *u = dev->data->dev_private;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+		return 0;
+	bsdtun_ctrl_detach(u);
+	BSDTUN_LOG(INFO, u, "closed");
+	/* mac_addrs points into dev_private: keep release_port off it. */
+	dev->data->mac_addrs = NULL;
+	return 0;
+}
+
+static int
+bsdtun_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
+{
+	struct bsdtun_unit *u = dev->data->dev_private;
+	uint32_t l2 = u->cfg.framing == BSDTUN_FRAMING_ETH ?
+		RTE_ETHER_HDR_LEN : 0;
+
+	info->max_mac_addrs = 1;
+	info->max_rx_queues = 1;
+	info->max_tx_queues = 1;
+	info->min_mtu = BSDTUN_MIN_MTU;
+	info->max_mtu = BSDTUN_MAX_MTU;
+	info->max_rx_pktlen = BSDTUN_MAX_MTU + l2;
+	info->min_rx_bufsize = 0;
+	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
+	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	info->rx_queue_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
+	info->tx_queue_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	info->rx_desc_lim.nb_max = UINT16_MAX;
+	info->tx_desc_lim.nb_max = UINT16_MAX;
+	info->default_rxportconf.burst_size = 32;
+	info->default_txportconf.burst_size = 32;
+	info->speed_capa = RTE_ETH_LINK_SPEED_FIXED;
+	return 0;
+}
+
+static int
+bsdtun_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+		      unsigned int socket, const struct rte_eth_rxconf *conf,
+		      struct rte_mempool *mp)
+{
+	struct bsdtun_unit *u = dev->data->dev_private;
+
+	(void)nb_desc; (void)socket; (void)conf;
+	if (qid != 0)
+		return -EINVAL;
+	if (rte_pktmbuf_data_room_size(mp) <= RTE_PKTMBUF_HEADROOM +
+					      RTE_ETHER_HDR_LEN) {
+		BSDTUN_LOG(ERR, u, "mempool %s: mbufs too small", mp->name);
+		return -EINVAL;
+	}
+	u->rxq.unit = u;
+	u->rxq.mp = mp;
+	u->rxq.port_id = dev->data->port_id;
+	dev->data->rx_queues[0] = &u->rxq;
+	return 0;
+}
+
+static int
+bsdtun_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
+		      unsigned int socket, const struct rte_eth_txconf *conf)
+{
+	struct bsdtun_unit *u = dev->data->dev_private;
+
+	(void)nb_desc; (void)socket; (void)conf;
+	if (qid != 0)
+		return -EINVAL;
+	u->txq.unit = u;
+	dev->data->tx_queues[0] = &u->txq;
+	return 0;
+}
+
+static void
+bsdtun_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+{
+	/* Queues live in dev_private: nothing to free. */
+	(void)dev; (void)qid;
+}
+
+static int
+bsdtun_link_update(struct rte_eth_dev *dev, int wait)
+{
+	(void)wait;
+	bsdtun_link_update_now(dev->data->dev_private, 0);
+	return 0;
+}
+
+static int
+bsdtun_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
+{
+	struct bsdtun_unit *u = dev->data->dev_private;
+
+	st->ipackets = u->rxq.packets;
+	st->ibytes = u->rxq.bytes;
+	st->ierrors = u->rxq.errors;
+	st->opackets = u->txq.packets;
+	st->obytes = u->txq.bytes;
+	st->oerrors = u->txq.errors;
+	st->rx_nombuf = dev->data->rx_mbuf_alloc_failed;
+	st->q_ipackets[0] = u->rxq.packets;
+	st->q_ibytes[0] = u->rxq.bytes;
+	st->q_errors[0] = u->rxq.errors;
+	st->q_opackets[0] = u->txq.packets;
+	st->q_obytes[0] = u->txq.bytes;
+	return 0;
+}
+
+static int
+bsdtun_stats_reset(struct rte_eth_dev *dev)
+{
+	struct bsdtun_unit *u = dev->data->dev_private;
+
+	u->rxq.packets = u->rxq.bytes = u->rxq.errors = 0;
+	u->txq.packets = u->txq.bytes = u->txq.errors = 0;
+	memset(&u->xs, 0, sizeof(u->xs));
+	return 0;
+}
+
+static const char *const xstat_names[] = {
+#define BSDTUN_XSTAT_NAME(n) #n,
+	BSDTUN_XSTATS(BSDTUN_XSTAT_NAME)
+#undef BSDTUN_XSTAT_NAME
+	"tun_pid",	/* pid holding the unit (open or TUNSIFPID), 0 if none */
+};
+#define NB_XSTATS RTE_DIM(xstat_names)
+
+static int
+bsdtun_xstats_get_names(struct rte_eth_dev *dev,
+			struct rte_eth_xstat_name *names, unsigned int size)
+{
+	unsigned int i;
+
+	(void)dev;
+	if (names == NULL || size < NB_XSTATS)
+		return NB_XSTATS;
+	for (i = 0; i < NB_XSTATS; i++)
+		strlcpy(names[i].name, xstat_names[i], sizeof(names[i].name));
+	return NB_XSTATS;
+}
+
+static int
+bsdtun_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
+		  unsigned int n)
+{
+	struct bsdtun_unit *u = dev->data->dev_private;
+	const uint64_t *v = (const uint64_t *)&u->xs;
+	unsigned int i;
+
+	if (xs == NULL || n < NB_XSTATS)
+		return NB_XSTATS;
+	for (i = 0; i < NB_XSTATS - 1; i++) {
+		xs[i].id = i;
+		xs[i].value = v[i];
+	}
+	xs[i].id = i;
+	xs[i].value = (uint64_t)u->tun_pid;
+	return NB_XSTATS;
+}
+
+static int
+bsdtun_xstats_reset(struct rte_eth_dev *dev)
+{
+	return bsdtun_stats_reset(dev);
+}
+
+static int
+bsdtun_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
+{
+	struct bsdtun_unit *u = dev->data->dev_private;
+
+	if (mtu < BSDTUN_MIN_MTU || mtu > BSDTUN_MAX_MTU) {
+		BSDTUN_LOG(ERR, u, "mtu %u out of range %u..%u", mtu,
+			   BSDTUN_MIN_MTU, BSDTUN_MAX_MTU);
+		return -EINVAL;
+	}
+	BSDTUN_DEBUG(u, "mtu %u", mtu);
+	return 0;	/* ethdev stores it in dev->data->mtu, TUNGIFINFO reads it */
+}
+
+static int
+bsdtun_mac_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr)
+{
+	struct bsdtun_unit *u = dev->data->dev_private;
+
+	if (!rte_is_valid_assigned_ether_addr(addr))
+		return -EINVAL;
+	rte_ether_addr_copy(addr, &u->cfg.mac);
+	return 0;
+}
+
+/* Promiscuous and allmulticast: every packet is for us already. */
+static int
+bsdtun_accept_noop(struct rte_eth_dev *dev)
+{
+	(void)dev;
+	return 0;
+}
+
+static const struct eth_dev_ops bsdtun_ops = {
+	.dev_configure = bsdtun_dev_configure,
+	.dev_start = bsdtun_dev_start,
+	.dev_stop = bsdtun_dev_stop,
+	.dev_close = bsdtun_dev_close,
+	.dev_infos_get = bsdtun_dev_infos_get,
+	.rx_queue_setup = bsdtun_rx_queue_setup,
+	.tx_queue_setup = bsdtun_tx_queue_setup,
+	.rx_queue_release = bsdtun_queue_release,
+	.tx_queue_release = bsdtun_queue_release,
+	.link_update = bsdtun_link_update,
+	.stats_get = bsdtun_stats_get,
+	.stats_reset = bsdtun_stats_reset,
+	.xstats_get = bsdtun_xstats_get,
+	.xstats_get_names = bsdtun_xstats_get_names,
+	.xstats_reset = bsdtun_xstats_reset,
+	.mtu_set = bsdtun_mtu_set,
+	.mac_addr_set = bsdtun_mac_set,
+	.promiscuous_enable = bsdtun_accept_noop,
+	.promiscuous_disable = bsdtun_accept_noop,
+	.allmulticast_enable = bsdtun_accept_noop,
+	.allmulticast_disable = bsdtun_accept_noop,
+};
+
+/* ---- devargs ----------------------------------------------------------- */
+
+static int
+parse_u32(const char *v, uint32_t min, uint32_t max, int base, uint32_t *out)
+{
+	unsigned long n;
+	char *end;
+
+	if (v == NULL || *v == '\0' || *v == '-')
+		return -1;
+	errno = 0;
+	n = strtoul(v, &end, base);
+	if (errno != 0 || *end != '\0' || n < min || n > max)
+		return -1;
+	*out = (uint32_t)n;
+	return 0;
+}
+
+/* One kvargs handler for every key; *out is the config. */
+static int
+parse_arg(const char *key, const char *v, void *out)
+{
+	struct bsdtun_config *c = out;
+	uint32_t n;
+
+	if (v == NULL)
+		v = "";
+	if (strcmp(key, ARG_SOCK) == 0) {
+		if (*v != '/' || strlen(v) >= sizeof(c->sock_path))
+			goto bad;
+		strcpy(c->sock_path, v);
+	} else if (strcmp(key, ARG_QLEN) == 0) {
+		if (parse_u32(v, BSDTUN_QLEN_MIN, BSDTUN_QLEN_MAX, 10,
+			      &c->qlen) < 0)
+			goto bad;
+	} else if (strcmp(key, ARG_MTU) == 0) {
+		if (parse_u32(v, BSDTUN_MIN_MTU, BSDTUN_MAX_MTU, 10,
+			      &c->mtu) < 0)
+			goto bad;
+	} else if (strcmp(key, ARG_FRAMING) == 0) {
+		if (strcmp(v, "eth") == 0)
+			c->framing = BSDTUN_FRAMING_ETH;
+		else if (strcmp(v, "ip") == 0)
+			c->framing = BSDTUN_FRAMING_IP;
+		else
+			goto bad;
+	} else if (strcmp(key, ARG_MAC) == 0) {
+		if (rte_ether_unformat_addr(v, &c->mac) < 0 ||
+		    !rte_is_valid_assigned_ether_addr(&c->mac))
+			goto bad;
+		c->mac_set = 1;
+	} else if (strcmp(key, ARG_OWNER) == 0) {
+		struct passwd *pw = getpwnam(v);
+
+		if (pw != NULL)
+			c->owner = pw->pw_uid;
+		else if (parse_u32(v, 0, INT32_MAX, 10, &n) == 0)
+			c->owner = n;
+		else
+			goto bad;
+	} else if (strcmp(key, ARG_GROUP) == 0) {
+		struct group *gr = getgrnam(v);
+
+		if (gr != NULL)
+			c->group = gr->gr_gid;
+		else if (parse_u32(v, 0, INT32_MAX, 10, &n) == 0)
+			c->group = n;
+		else
+			goto bad;
+	} else if (strcmp(key, ARG_PERM) == 0) {
+		if (parse_u32(v, 0, 0777, 8, &c->perm) < 0)
+			goto bad;
+	} else if (strcmp(key, ARG_CDEV) == 0) {
+		if (strcmp(v, "off") != 0) {
+			RTE_LOG(ERR, PMD, "net_bsdtun: devarg %s=%s: "
+				"the device node is not available in this build "
+				"(only cdev=off)\n", key, v);
+			return -1;
+		}
+	} else if (strcmp(key, ARG_PCAPNG) == 0) {
+		RTE_LOG(ERR, PMD, "net_bsdtun: devarg %s=%s: capture is not "
+			"available in this build\n", key, v);
+		return -1;
+	}
+	return 0;
+bad:
+	RTE_LOG(ERR, PMD, "net_bsdtun: invalid devarg %s=%s\n", key, v);
+	return -1;
+}
+
+static int
+parse_devargs(const char *name, const char *params, struct bsdtun_config *c)
+{
+	struct rte_kvargs *kv;
+	const char *dir;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	c->qlen = BSDTUN_QLEN_DEFAULT;
+	c->mtu = BSDTUN_DEFAULT_MTU;
+	c->framing = BSDTUN_FRAMING_ETH;
+	c->owner = geteuid();
+	c->group = getegid();
+	c->perm = 0600;
+	if (params != NULL && *params != '\0') {
+		kv = rte_kvargs_parse(params, valid_args);
+		if (kv == NULL) {
+			RTE_LOG(ERR, PMD, "net_bsdtun: %s: cannot parse devargs "
+				"\"%s\" (unknown key or bad syntax; valid keys: "
+				"sock cdev qlen mtu framing mac pcapng owner "
+				"group perm)\n", name, params);
+			return -EINVAL;
+		}
+		ret = rte_kvargs_process(kv, NULL, parse_arg, c);
+		rte_kvargs_free(kv);
+		if (ret < 0)
+			return -EINVAL;
+	}
+	if (c->sock_path[0] == '\0') {
+		dir = geteuid() == 0 ? "/run/bsdtun" : getenv("XDG_RUNTIME_DIR");
+		if (dir == NULL)
+			dir = "/tmp";
+		if (snprintf(c->sock_path, sizeof(c->sock_path), "%s%s/%s.sock",
+			     dir, geteuid() == 0 ? "" : "/bsdtun", name) >=
+		    (int)sizeof(c->sock_path)) {
+			RTE_LOG(ERR, PMD, "net_bsdtun: %s: default socket path "
+				"too long\n", name);
+			return -ENAMETOOLONG;
+		}
+	}
+	return 0;
+}
+
+/* ---- probe / remove ---------------------------------------------------- */
+
+static int
+bsdtun_probe_secondary(struct rte_vdev_device *vdev, const char *name)
+{
+	struct rte_eth_dev *dev = rte_eth_dev_attach_secondary(name);
+
+	if (dev == NULL) {
+		RTE_LOG(ERR, PMD, "net_bsdtun: %s: cannot attach secondary\n",
+			name);
+		return -ENODEV;
+	}
+	/* The rings are mapped in the primary only: bursts see nothing. */
+	dev->dev_ops = &bsdtun_ops;
+	dev->device = &vdev->device;
+	dev->rx_pkt_burst = bsdtun_rx_burst;
+	dev->tx_pkt_burst = bsdtun_tx_burst;
+	rte_eth_dev_probing_finish(dev);
+	return 0;
+}
+
+static int
+bsdtun_probe(struct rte_vdev_device *vdev)
+{
+	const char *name = rte_vdev_device_name(vdev);
+	struct bsdtun_config cfg;
+	struct rte_eth_dev *dev;
+	struct bsdtun_unit *u;
+	int ret;
+
+	if (rte_eal_process_type() == RTE_PROC_SECONDARY)
+		return bsdtun_probe_secondary(vdev, name);
+
+	ret = parse_devargs(name, rte_vdev_device_args(vdev), &cfg);
+	if (ret < 0)
+		return ret;
+
+	dev = rte_eth_vdev_allocate(vdev, sizeof(*u));
+	if (dev == NULL)
+		return -ENOMEM;
+	u = dev->data->dev_private;
+	strlcpy(u->name, name, sizeof(u->name));
+	u->dev = dev;
+	u->port_id = dev->data->port_id;
+	u->cfg = cfg;
+	u->if_flags = IFF_POINTOPOINT | IFF_MULTICAST;
+	u->if_type = 0x17;	/* IFT_PPP */
+	rte_spinlock_init(&u->tx_lock);
+	rte_spinlock_init(&u->rx_lock);
+	u->rxq.unit = u;
+	u->txq.unit = u;
+	if (!cfg.mac_set) {
+		/* Locally administered, stable per port: 02:62:74:75:6e:<port> */
+		static const uint8_t base[] = { 0x02, 0x62, 0x74, 0x75, 0x6e };
+
+		memcpy(u->cfg.mac.addr_bytes, base, sizeof(base));
+		u->cfg.mac.addr_bytes[5] = (uint8_t)u->port_id;
+	}
+	u->peer_mac = u->cfg.mac;
+	u->peer_mac.addr_bytes[0] |= 0x02;
+	u->peer_mac.addr_bytes[5] ^= 0x01;
+
+	dev->data->mac_addrs = &u->cfg.mac;
+	dev->data->mtu = (uint16_t)cfg.mtu;
+	dev->data->dev_link = link_down;
+	dev->data->promiscuous = 1;
+	dev->data->all_multicast = 1;
+	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
+	dev->dev_ops = &bsdtun_ops;
+	dev->rx_pkt_burst = bsdtun_rx_burst;
+	dev->tx_pkt_burst = bsdtun_tx_burst;
+
+	ret = bsdtun_ctrl_attach(u);
+	if (ret < 0) {
+		dev->data->mac_addrs = NULL;
+		rte_eth_dev_release_port(dev);
+		return ret;
+	}
+	rte_eth_dev_probing_finish(dev);
+	BSDTUN_LOG(INFO, u, "port %u: endpoint %s, qlen %u, mtu %u, framing %s",
+		   u->port_id, cfg.sock_path, cfg.qlen, cfg.mtu,
+		   cfg.framing == BSDTUN_FRAMING_ETH ? "eth" : "ip");
+	return 0;
+}
+
+static int
+bsdtun_remove(struct rte_vdev_device *vdev)
+{
+	struct rte_eth_dev *dev;
+
+	dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
+	if (dev == NULL)
+		return 0;	/* already released */
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		bsdtun_dev_close(dev);
+	return rte_eth_dev_release_port(dev);
+}
+
+static struct rte_vdev_driver bsdtun_vdev_drv = {
+	.probe = bsdtun_probe,
+	.remove = bsdtun_remove,
+};
+
+RTE_PMD_REGISTER_VDEV(net_bsdtun, bsdtun_vdev_drv);
+RTE_PMD_REGISTER_PARAM_STRING(net_bsdtun,
+	ARG_SOCK "=<path> "
+	ARG_CDEV "=<path>|off "
+	ARG_QLEN "=<1..65536> "
+	ARG_MTU "=<72..16384> "
+	ARG_FRAMING "=eth|ip "
+	ARG_MAC "=<xx:xx:xx:xx:xx:xx> "
+	ARG_PCAPNG "=<file> "
+	ARG_OWNER "=<uid|name> "
+	ARG_GROUP "=<gid|name> "
+	ARG_PERM "=<octal>");

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * net_bsdtun private state, shared by the ethdev ops (bsdtun_ethdev.c), the
+ * burst functions (bsdtun_rxtx.c) and the control thread (bsdtun_ctrl.c).
+ */
+#ifndef BSDTUN_INTERNAL_H
+#define BSDTUN_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <ethdev_driver.h>
+#include <rte_ether.h>
+#include <rte_log.h>
+#include <rte_mempool.h>
+#include <rte_spinlock.h>
+
+#include "bsdtun_ring.h"
+#include "bsdtun_wire.h"
+
+extern int bsdtun_logtype;
+
+#define BSDTUN_LOG(level, u, fmt, ...) \
+	rte_log(RTE_LOG_ ## level, bsdtun_logtype, "%s(): %s: " fmt "\n", \
+		__func__, (u) != NULL ? (u)->name : "net_bsdtun", \
+		##__VA_ARGS__)
+
+/* Per-unit debug log (TUNSDEBUG): printed at NOTICE when the unit's level is on. */
+#define BSDTUN_DEBUG(u, fmt, ...) do { \
+	if ((u)->debug) \
+		BSDTUN_LOG(NOTICE, u, "debug: " fmt, ##__VA_ARGS__); \
+} while (0)
+
+#define BSDTUN_MIN_MTU		72u	/* IF_MINMTU */
+#define BSDTUN_MAX_MTU		BSDTUN_MRU
+#define BSDTUN_DEFAULT_MTU	1500u	/* TUNMTU */
+#define BSDTUN_MAX_PENDING	8	/* connections waiting for HELLO */
+#define BSDTUN_BURST_MAX	64u
+
+enum bsdtun_framing {
+	BSDTUN_FRAMING_ETH,
+	BSDTUN_FRAMING_IP,
+};
+
+/*
+ * Every drop reason is its own counter (xstats).  tx = DPDK app to client,
+ * rx = client to DPDK app, as ethdev names them.
+ */
+#define BSDTUN_XSTATS(X) \
+	X(tx_no_client)		/* no client holds the unit (seed EHOSTDOWN) */ \
+	X(tx_af_unsupported)	/* non-IPv4 while IFHEAD off (EAFNOSUPPORT) */ \
+	X(tx_bad_ethertype)	/* framing=eth: not IPv4/IPv6 */ \
+	X(tx_bad_ip_version)	/* framing=ip: version nibble not 4/6 */ \
+	X(tx_runt)		/* no L3 bytes at all */ \
+	X(tx_too_big)		/* larger than TUNMRU */ \
+	X(tx_ring_corrupt)	/* client broke the ring; session closed */ \
+	X(tx_ring_full)		/* backpressure events (not drops) */ \
+	X(rx_bad_family)	/* record family not IPv4/IPv6 */ \
+	X(rx_runt)		/* empty record */ \
+	X(rx_ring_corrupt)	/* client broke the ring; session closed */ \
+	X(rx_nombuf)		/* mempool empty; record left on the ring */ \
+	X(to_client_purged)	/* queued to the client, purged at close */ \
+	X(to_dpdk_purged)	/* written by the client, unread at close */ \
+	X(client_opens) \
+	X(client_closes) \
+	X(client_refused_busy) \
+	X(client_refused_perm) \
+	X(client_bad_message) \
+	X(bells)		/* doorbells rung to a sleeping client */ \
+	X(sigio_sent)
+
+struct bsdtun_xstats {
+#define BSDTUN_XSTAT_FIELD(n) uint64_t n;
+	BSDTUN_XSTATS(BSDTUN_XSTAT_FIELD)
+#undef BSDTUN_XSTAT_FIELD
+};
+
+/* One client connection: PMD-private view of the region it was given. */
+struct bsdtun_session {
+	int ctl_fd;
+	int bell_fd;			/* PMD end of the bell pair */
+	uint8_t *map;
+	size_t map_size;
+	struct bsdtun_region_hdr *hdr;
+	struct bsdtun_ring to_client;	/* PMD produces (tx_burst) */
+	struct bsdtun_ring to_dpdk;	/* PMD consumes (rx_burst) */
+	pid_t pid;
+	uid_t uid;
+	int broken;			/* datapath saw a corrupt ring */
+};
+
+struct bsdtun_unit;
+
+struct bsdtun_rxq {
+	struct bsdtun_unit *unit;
+	struct rte_mempool *mp;
+	uint16_t port_id;
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t errors;
+};
+
+struct bsdtun_txq {
+	struct bsdtun_unit *unit;
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t errors;
+};
+
+/* Devargs, parsed once at probe. */
+struct bsdtun_config {
+	char sock_path[108];
+	uint32_t qlen;
+	uint32_t mtu;
+	enum bsdtun_framing framing;
+	struct rte_ether_addr mac;
+	int mac_set;
+	uid_t owner;
+	gid_t group;
+	uint32_t perm;
+};
+
+/* The unit: one per port, the softc of the seed.  dev_private. */
+struct bsdtun_unit {
+	char name[RTE_DEV_NAME_MAX_LEN];
+	uint16_t port_id;
+	struct rte_eth_dev *dev;
+	struct bsdtun_config cfg;
+	struct rte_ether_addr peer_mac;	/* source MAC of frames from client */
+
+	/* tun(4) state: persists across client sessions (control thread) */
+	uint32_t unit_flags;		/* BSDTUN_UNIT_F_*; datapath reads */
+	int if_flags;			/* IFF_POINTOPOINT/BROADCAST|MULTICAST */
+	uint8_t if_type;
+	int baudrate;
+	int debug;
+	pid_t tun_pid;			/* TUNSIFPID / open */
+	int async;			/* FIOASYNC; datapath reads */
+	int sigio_owner;		/* FIOSETOWN: pid or -pgrp; 0 = none */
+
+	/* session: attach/detach takes both locks, each burst one of them */
+	rte_spinlock_t tx_lock;
+	rte_spinlock_t rx_lock;
+	struct bsdtun_session *sess;
+	int listen_fd;
+	int pending[BSDTUN_MAX_PENDING];
+	uint32_t slot;			/* control thread registry */
+
+	struct bsdtun_rxq rxq;
+	struct bsdtun_txq txq;
+	struct bsdtun_xstats xs;
+};
+
+/* bsdtun_rxtx.c */
+uint16_t bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb);
+uint16_t bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb);
+
+/* bsdtun_ctrl.c */
+int bsdtun_ctrl_attach(struct bsdtun_unit *u);
+void bsdtun_ctrl_detach(struct bsdtun_unit *u);
+
+/* bsdtun_ethdev.c */
+void bsdtun_link_update_now(struct bsdtun_unit *u, int notify);
+
+#endif /* BSDTUN_INTERNAL_H */

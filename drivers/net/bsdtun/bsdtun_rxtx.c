@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Burst functions: tx_burst fills the to_client ring (the seed's tunoutput),
+ * rx_burst drains the to_dpdk ring (the seed's tunwrite -> netisr).
+ * Packets are copied; mbuf memory is never shared with the client.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "bsdtun_internal.h"
+
+/* The datapath saw an impossible ring: stop using it and let the control
+ * thread close the session (it sees the socket shut down). */
+static void
+session_break(struct bsdtun_session *s)
+{
+	if (!s->broken) {
+		s->broken = 1;
+		shutdown(s->ctl_fd, SHUT_RDWR);
+	}
+}
+
+/* ---- rx: client -> DPDK ------------------------------------------------ */
+
+/* Copy len bytes into m (and chained segments as needed). */
+static int
+rx_fill(struct rte_mempool *mp, struct rte_mbuf *m, const uint8_t *src,
+	uint32_t len)
+{
+	struct rte_mbuf *seg = m;
+	uint32_t room = rte_pktmbuf_tailroom(m);
+
+	for (;;) {
+		uint32_t n = len < room ? len : room;
+
+		rte_memcpy(rte_pktmbuf_mtod_offset(seg, uint8_t *,
+						   seg->data_len), src, n);
+		seg->data_len += n;
+		m->pkt_len += n;
+		src += n;
+		len -= n;
+		if (len == 0)
+			return 0;
+		seg->next = rte_pktmbuf_alloc(mp);
+		if (seg->next == NULL)
+			return -1;
+		seg = seg->next;
+		m->nb_segs++;
+		room = rte_pktmbuf_tailroom(seg);
+	}
+}
+
+uint16_t
+bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
+{
+	struct bsdtun_rxq *q = queue;
+	struct bsdtun_unit *u = q->unit;
+	struct bsdtun_session *s;
+	struct rte_mbuf *mb[BSDTUN_BURST_MAX];
+	uint16_t n_alloc, used = 0, got = 0;
+	uint64_t bytes = 0;
+	int eth = u->cfg.framing == BSDTUN_FRAMING_ETH;
+
+	if (!rte_spinlock_trylock(&u->rx_lock))
+		return 0;
+	s = u->sess;
+	if (s == NULL || s->broken ||
+	    bsdtun_ring_cons_avail(&s->to_dpdk) == BSDTUN_RING_EMPTY) {
+		rte_spinlock_unlock(&u->rx_lock);
+		return 0;
+	}
+	n_alloc = nb < BSDTUN_BURST_MAX ? nb : BSDTUN_BURST_MAX;
+	if (rte_pktmbuf_alloc_bulk(q->mp, mb, n_alloc) != 0) {
+		u->dev->data->rx_mbuf_alloc_failed++;
+		u->xs.rx_nombuf++;
+		rte_spinlock_unlock(&u->rx_lock);
+		return 0;
+	}
+	while (used < n_alloc) {
+		const uint8_t *p;
+		struct rte_mbuf *m;
+		uint32_t len;
+		uint16_t fam;
+		uint32_t ptype;
+		int err;
+
+		p = bsdtun_ring_cons_peek(&s->to_dpdk, &len, &fam, &err);
+		if (p == NULL) {
+			if (err == BSDTUN_RING_CORRUPT) {
+				u->xs.rx_ring_corrupt++;
+				session_break(s);
+			}
+			break;
+		}
+		if (len == 0 || (fam != AF_INET && fam != AF_INET6)) {
+			if (len == 0)
+				u->xs.rx_runt++;
+			else
+				u->xs.rx_bad_family++;
+			q->errors++;
+			bsdtun_ring_cons_release(&s->to_dpdk, len);
+			continue;
+		}
+		rte_prefetch0(p);
+		m = mb[used];
+		if (eth) {
+			struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m,
+				struct rte_ether_hdr *);
+
+			rte_ether_addr_copy(&u->dev->data->mac_addrs[0],
+					    &eh->dst_addr);
+			rte_ether_addr_copy(&u->peer_mac, &eh->src_addr);
+			eh->ether_type = rte_cpu_to_be_16(fam == AF_INET ?
+				RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
+			m->data_len = sizeof(*eh);
+			m->pkt_len = sizeof(*eh);
+		}
+		if (rx_fill(q->mp, m, p, len) < 0) {
+			/* Leave the record for the next burst. */
+			rte_pktmbuf_free(m);
+			mb[used] = NULL;
+			u->dev->data->rx_mbuf_alloc_failed++;
+			u->xs.rx_nombuf++;
+			used++;
+			break;
+		}
+		bsdtun_ring_cons_release(&s->to_dpdk, len);
+		ptype = fam == AF_INET ? RTE_PTYPE_L3_IPV4 : RTE_PTYPE_L3_IPV6;
+		m->packet_type = eth ? (ptype | RTE_PTYPE_L2_ETHER) : ptype;
+		m->port = q->port_id;
+		bytes += m->pkt_len;
+		bufs[got++] = m;
+		used++;
+	}
+	bsdtun_ring_cons_publish(&s->to_dpdk);
+	rte_spinlock_unlock(&u->rx_lock);
+	if (used < n_alloc)
+		rte_mempool_put_bulk(q->mp, (void **)&mb[used], n_alloc - used);
+	q->packets += got;
+	q->bytes += bytes;
+	return got;
+}
+
+/* ---- tx: DPDK -> client ------------------------------------------------ */
+
+/* Classify m: L3 offset and address family, or a drop counter. */
+static uint64_t *
+tx_classify(struct bsdtun_unit *u, struct rte_mbuf *m, uint32_t *l3,
+	    int *family)
+{
+	uint8_t first;
+
+	if (u->cfg.framing == BSDTUN_FRAMING_ETH) {
+		struct rte_ether_hdr ehb;
+		const struct rte_ether_hdr *eh;
+
+		if (m->pkt_len <= sizeof(*eh))
+			return &u->xs.tx_runt;
+		eh = rte_pktmbuf_read(m, 0, sizeof(*eh), &ehb);
+		switch (rte_be_to_cpu_16(eh->ether_type)) {
+		case RTE_ETHER_TYPE_IPV4:
+			*family = AF_INET;
+			break;
+		case RTE_ETHER_TYPE_IPV6:
+			*family = AF_INET6;
+			break;
+		default:
+			return &u->xs.tx_bad_ethertype;
+		}
+		*l3 = sizeof(*eh);
+		return NULL;
+	}
+	if (m->pkt_len == 0)
+		return &u->xs.tx_runt;
+	first = *rte_pktmbuf_mtod(m, uint8_t *);
+	switch (first >> 4) {
+	case 4:
+		*family = AF_INET;
+		break;
+	case 6:
+		*family = AF_INET6;
+		break;
+	default:
+		return &u->xs.tx_bad_ip_version;
+	}
+	*l3 = 0;
+	return NULL;
+}
+
+/* Framing header the seed prepends at queue time; returns its length. */
+static uint32_t
+tx_frame_hdr(uint32_t flags, int family, struct rte_mbuf *m, uint32_t l3,
+	     uint8_t *hdr)
+{
+	if (flags & BSDTUN_UNIT_F_IFHEAD) {
+		uint32_t af = htonl((uint32_t)family);
+
+		memcpy(hdr, &af, sizeof(af));
+		return sizeof(af);
+	}
+	if (flags & BSDTUN_UNIT_F_LMODE) {
+		struct sockaddr_in sin;
+		struct rte_ipv4_hdr ipb;
+		const struct rte_ipv4_hdr *ip = NULL;
+
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		if (m->pkt_len >= l3 + sizeof(ipb))
+			ip = rte_pktmbuf_read(m, l3, sizeof(ipb), &ipb);
+		if (ip != NULL)
+			sin.sin_addr.s_addr = ip->dst_addr;
+		memcpy(hdr, &sin, sizeof(sin));
+		return sizeof(sin);
+	}
+	return 0;
+}
+
+uint16_t
+bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
+{
+	struct bsdtun_txq *q = queue;
+	struct bsdtun_unit *u = q->unit;
+	struct bsdtun_session *s;
+	uint64_t bytes = 0, sent = 0, dropped = 0;
+	uint32_t flags;
+	uint16_t i;
+
+	if (!rte_spinlock_trylock(&u->tx_lock))
+		return 0;	/* session changing hands: retry later */
+	s = u->sess;
+	if (s == NULL || s->broken) {
+		rte_spinlock_unlock(&u->tx_lock);
+		rte_pktmbuf_free_bulk(bufs, nb);
+		u->xs.tx_no_client += nb;
+		q->errors += nb;
+		return nb;
+	}
+	flags = __atomic_load_n(&u->unit_flags, __ATOMIC_RELAXED);
+	for (i = 0; i < nb; i++) {
+		struct rte_mbuf *m = bufs[i];
+		uint8_t hdr[BSDTUN_MAX_FRAME_HDR];
+		uint64_t *drop;
+		uint32_t l3 = 0, plen, hlen;
+		int family = 0, corrupt = 0;
+		uint8_t *dst;
+		const uint8_t *src;
+
+		if (i + 1 < nb)
+			rte_prefetch0(rte_pktmbuf_mtod(bufs[i + 1], void *));
+		drop = tx_classify(u, m, &l3, &family);
+		if (drop == NULL && family != AF_INET &&
+		    !(flags & BSDTUN_UNIT_F_IFHEAD))
+			drop = &u->xs.tx_af_unsupported;
+		plen = m->pkt_len - l3;
+		if (drop == NULL && plen > BSDTUN_MRU)
+			drop = &u->xs.tx_too_big;
+		if (drop != NULL) {
+			(*drop)++;
+			dropped++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		hlen = tx_frame_hdr(flags, family, m, l3, hdr);
+		dst = bsdtun_ring_prod_reserve(&s->to_client, hlen + plen,
+					       &corrupt);
+		if (dst == NULL) {
+			if (corrupt) {
+				u->xs.tx_ring_corrupt++;
+				session_break(s);
+				/* The rest is undeliverable: count and free. */
+				rte_pktmbuf_free_bulk(&bufs[i], nb - i);
+				dropped += nb - i;
+				i = nb;
+			} else {
+				u->xs.tx_ring_full++;
+			}
+			break;
+		}
+		memcpy(dst, hdr, hlen);
+		src = rte_pktmbuf_read(m, l3, plen, dst + hlen);
+		if (src != dst + hlen)
+			rte_memcpy(dst + hlen, src, plen);
+		bsdtun_ring_prod_commit(&s->to_client, hlen + plen, 0);
+		bytes += m->pkt_len;
+		sent++;
+		rte_pktmbuf_free(m);
+	}
+	bsdtun_ring_prod_publish(&s->to_client);
+	if (sent > 0) {
+		if (bsdtun_ring_prod_bell_due(&s->to_client)) {
+			static const uint8_t bell = BSDTUN_BELL_BYTE;
+
+			(void)send(s->bell_fd, &bell, 1,
+				   MSG_DONTWAIT | MSG_NOSIGNAL);
+			u->xs.bells++;
+		}
+		if (__atomic_load_n(&u->async, __ATOMIC_RELAXED) &&
+		    u->sigio_owner != 0 && kill(u->sigio_owner, SIGIO) == 0)
+			u->xs.sigio_sent++;
+	}
+	rte_spinlock_unlock(&u->tx_lock);
+	q->packets += sent;
+	q->bytes += bytes;
+	q->errors += dropped;
+	return i;
+}

@@ -1,0 +1,736 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libbsdtun: tun(4) semantics over a net_bsdtun unit's shared region.
+ *
+ * The data path is two rings in a memfd the PMD created (bsdtun_ring.h);
+ * reads consume the to_client ring, writes produce on the to_dpdk ring.
+ * Control (ioctls that change the unit) goes over the SOCK_SEQPACKET
+ * control socket; the unit's state lives in the PMD so that it persists
+ * across close and reopen, as on a BSD tun softc.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "bsdtun.h"
+#include "bsdtun_ring.h"
+#include "bsdtun_wire.h"
+
+#define BSDTUN_API __attribute__((visibility("default")))
+
+struct bsdtun {
+	int ctl_fd;		/* control socket */
+	int bell_fd;		/* client end of the bell pair; bsdtun_fd() */
+	int nonblock;		/* O_NONBLOCK / FIONBIO */
+	int polled;		/* bsdtun_fd() was asked: keep it level-true */
+	uint32_t unit_flags;	/* BSDTUN_UNIT_F_*, as the PMD last said */
+	uint8_t *map;
+	size_t map_size;
+	volatile struct bsdtun_region_hdr *hdr;
+	struct bsdtun_ring to_client;	/* we consume */
+	struct bsdtun_ring to_dpdk;	/* we produce */
+};
+
+/* ---- control channel --------------------------------------------------- */
+
+static int
+ctl_call(struct bsdtun *t, struct bsdtun_msg *req, struct bsdtun_msg *rep)
+{
+	ssize_t n;
+
+	req->magic = BSDTUN_WIRE_MAGIC;
+	do {
+		n = send(t->ctl_fd, req, sizeof(*req), MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(*req))
+		return ENXIO;
+	do {
+		n = recv(t->ctl_fd, rep, sizeof(*rep), 0);
+	} while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof(*rep) || rep->magic != BSDTUN_WIRE_MAGIC ||
+	    rep->type != req->type)
+		return ENXIO;
+	return 0;
+}
+
+/* Receive WELCOME/ERROR with up to two descriptors. */
+static int
+ctl_recv_welcome(int fd, struct bsdtun_msg *m, int fds[2])
+{
+	char cbuf[CMSG_SPACE(2 * sizeof(int))];
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	fds[0] = fds[1] = -1;
+	do {
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno;
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		size_t nfd;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		memcpy(fds, CMSG_DATA(c), (nfd > 2 ? 2 : nfd) * sizeof(int));
+	}
+	if (n != (ssize_t)sizeof(*m) || m->magic != BSDTUN_WIRE_MAGIC)
+		return EPROTO;
+	return 0;
+}
+
+/* Check the region header the PMD wrote before trusting any offset. */
+static int
+region_check(const struct bsdtun_region_hdr *h, size_t size)
+{
+	uint64_t rb = h->ring_bytes;
+
+	if (h->magic != BSDTUN_WIRE_MAGIC || h->version != BSDTUN_WIRE_VERSION)
+		return EPROTO;
+	if (h->region_size != size || rb == 0 || (rb & (rb - 1)) != 0 ||
+	    rb > BSDTUN_RING_BYTES_MAX ||
+	    rb < 2ull * bsdtun_rec_size(BSDTUN_REC_MAX_LEN) ||
+	    h->qlen < BSDTUN_QLEN_MIN || h->qlen > BSDTUN_QLEN_MAX)
+		return EPROTO;
+	if (h->to_client_ctl % BSDTUN_CACHE_LINE ||
+	    h->to_dpdk_ctl % BSDTUN_CACHE_LINE ||
+	    h->to_client_data % BSDTUN_CACHE_LINE ||
+	    h->to_dpdk_data % BSDTUN_CACHE_LINE ||
+	    h->to_client_ctl + sizeof(struct bsdtun_ring_ctl) > size ||
+	    h->to_dpdk_ctl + sizeof(struct bsdtun_ring_ctl) > size ||
+	    h->to_client_data + rb > size || h->to_dpdk_data + rb > size)
+		return EPROTO;
+	return 0;
+}
+
+static void
+bsdtun_free(struct bsdtun *t)
+{
+	if (t->map != NULL)
+		munmap(t->map, t->map_size);
+	if (t->bell_fd >= 0)
+		close(t->bell_fd);
+	if (t->ctl_fd >= 0)
+		close(t->ctl_fd);
+	free(t);
+}
+
+BSDTUN_API struct bsdtun *
+bsdtun_open(const char *endpoint, int flags)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct bsdtun_msg m;
+	struct bsdtun *t;
+	struct stat st;
+	int fds[2] = { -1, -1 };
+	int err;
+
+	if (endpoint == NULL) {
+		errno = EFAULT;
+		return NULL;
+	}
+	if (strlen(endpoint) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	if (flags & ~O_NONBLOCK) {
+		errno = EINVAL;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	t->bell_fd = -1;
+	t->nonblock = !!(flags & O_NONBLOCK);
+	strcpy(sa.sun_path, endpoint);
+
+	t->ctl_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (t->ctl_fd < 0)
+		goto fail_errno;
+	if (connect(t->ctl_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto fail_errno;
+
+	memset(&m, 0, sizeof(m));
+	m.type = BSDTUN_MSG_HELLO;
+	m.magic = BSDTUN_WIRE_MAGIC;
+	m.u.hello.version = BSDTUN_WIRE_VERSION;
+	m.u.hello.pid = getpid();
+	if (send(t->ctl_fd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m))
+		goto fail_errno;
+	err = ctl_recv_welcome(t->ctl_fd, &m, fds);
+	t->bell_fd = fds[1];
+	if (err == 0 && m.type == BSDTUN_MSG_ERROR)
+		err = m.u.error.err > 0 ? m.u.error.err : EPROTO;
+	else if (err == 0 && (m.type != BSDTUN_MSG_WELCOME || fds[0] < 0 ||
+			      fds[1] < 0 ||
+			      m.u.welcome.version != BSDTUN_WIRE_VERSION))
+		err = EPROTO;
+	if (err == 0 && (fstat(fds[0], &st) < 0 ||
+			 (uint64_t)st.st_size != m.u.welcome.region_size ||
+			 st.st_size < 4096))
+		err = EPROTO;
+	if (err != 0)
+		goto fail;
+
+	t->map_size = st.st_size;
+	t->map = mmap(NULL, t->map_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      fds[0], 0);
+	close(fds[0]);
+	fds[0] = -1;
+	if (t->map == MAP_FAILED) {
+		t->map = NULL;
+		goto fail_errno;
+	}
+	t->hdr = (volatile struct bsdtun_region_hdr *)t->map;
+	err = region_check((const struct bsdtun_region_hdr *)t->map,
+			   t->map_size);
+	if (err != 0)
+		goto fail;
+	t->unit_flags = m.u.welcome.flags;
+	bsdtun_ring_init(&t->to_client,
+		(struct bsdtun_ring_ctl *)(t->map + t->hdr->to_client_ctl),
+		t->map + t->hdr->to_client_data, t->hdr->ring_bytes,
+		t->hdr->qlen);
+	bsdtun_ring_init(&t->to_dpdk,
+		(struct bsdtun_ring_ctl *)(t->map + t->hdr->to_dpdk_ctl),
+		t->map + t->hdr->to_dpdk_data, t->hdr->ring_bytes,
+		t->hdr->qlen);
+	if (fcntl(t->bell_fd, F_SETFL, O_NONBLOCK) < 0)
+		goto fail_errno;
+	return t;
+
+fail_errno:
+	err = errno;
+fail:
+	if (fds[0] >= 0)
+		close(fds[0]);
+	bsdtun_free(t);
+	errno = err;
+	return NULL;
+}
+
+BSDTUN_API int
+bsdtun_close(struct bsdtun *t)
+{
+	if (t == NULL) {
+		errno = EBADF;
+		return -1;
+	}
+	bsdtun_free(t);
+	return 0;
+}
+
+BSDTUN_API int
+bsdtun_fd(const struct bsdtun *t)
+{
+	if (t == NULL) {
+		errno = EBADF;
+		return -1;
+	}
+	/* From now on keep the bell in step with the ring (doc/client.md). */
+	((struct bsdtun *)(uintptr_t)t)->polled = 1;
+	return t->bell_fd;
+}
+
+/* ---- the bell ---------------------------------------------------------- */
+
+static int
+unit_gone(struct bsdtun *t)
+{
+	return t->hdr->state != BSDTUN_STATE_OPEN;
+}
+
+/*
+ * The to_client ring was seen empty.  Make the bell fd unreadable and ask
+ * the PMD to ring it on its next publish.  Returns 1 when a packet slipped
+ * in meanwhile, 0 when armed, -1 (errno) when the ring is corrupt.
+ *
+ * Invariant (doc/client.md): whenever the ring holds a packet, either the
+ * bell holds a datagram or `armed` is set and the PMD is about to ring.
+ */
+static int
+bell_arm(struct bsdtun *t)
+{
+	char b[16];
+	int r;
+
+	if (bsdtun_ring_cons_armed(&t->to_client))
+		return 0;	/* armed, nobody rang since: bell is empty */
+	while (recv(t->bell_fd, b, sizeof(b), MSG_DONTWAIT) > 0)
+		;
+	r = bsdtun_ring_cons_arm(&t->to_client);
+	if (r < 0) {
+		errno = EIO;
+		return -1;
+	}
+	if (r > 0 && __atomic_exchange_n(&t->to_client.ctl->armed, 0,
+					 __ATOMIC_ACQ_REL)) {
+		/* We took the arming back: ring our own bell. */
+		b[0] = BSDTUN_BELL_BYTE;
+		(void)send(t->bell_fd, b, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	return r;
+}
+
+/* Sleep until the bell rings, the unit goes away or a signal arrives. */
+static int
+bell_wait(struct bsdtun *t)
+{
+	struct pollfd p = { .fd = t->bell_fd, .events = POLLIN };
+
+	if (poll(&p, 1, -1) < 0)
+		return -1;	/* EINTR */
+	if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		errno = ENXIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- read -------------------------------------------------------------- */
+
+/* Copy one record into iov, truncating; returns bytes copied. */
+static size_t
+copy_out(const struct iovec *iov, int iovcnt, const uint8_t *src, size_t len)
+{
+	size_t done = 0;
+	int i;
+
+	for (i = 0; i < iovcnt && done < len; i++) {
+		size_t n = iov[i].iov_len < len - done ?
+			iov[i].iov_len : len - done;
+
+		memcpy(iov[i].iov_base, src + done, n);
+		done += n;
+	}
+	return done;
+}
+
+static int
+iov_check(const struct iovec *iov, int iovcnt, size_t *total)
+{
+	size_t sum = 0;
+	int i;
+
+	if (iovcnt < 0 || iovcnt > IOV_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (iovcnt > 0 && iov == NULL) {
+		errno = EFAULT;
+		return -1;
+	}
+	for (i = 0; i < iovcnt; i++) {
+		if (iov[i].iov_len > SSIZE_MAX - sum) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (iov[i].iov_len != 0 && iov[i].iov_base == NULL) {
+			errno = EFAULT;
+			return -1;
+		}
+		sum += iov[i].iov_len;
+	}
+	*total = sum;
+	return 0;
+}
+
+BSDTUN_API ssize_t
+bsdtun_readv(struct bsdtun *t, const struct iovec *iov, int iovcnt)
+{
+	size_t total;
+
+	if (t == NULL) {
+		errno = EBADF;
+		return -1;
+	}
+	if (iov_check(iov, iovcnt, &total) < 0)
+		return -1;
+	for (;;) {
+		const uint8_t *p;
+		uint32_t len;
+		uint16_t fam;
+		size_t n;
+		int err;
+
+		p = bsdtun_ring_cons_peek(&t->to_client, &len, &fam, &err);
+		if (p != NULL) {
+			n = copy_out(iov, iovcnt, p, len);
+			bsdtun_ring_cons_release(&t->to_client, len);
+			bsdtun_ring_cons_publish(&t->to_client);
+			return (ssize_t)n;
+		}
+		if (err == BSDTUN_RING_CORRUPT) {
+			errno = EIO;
+			return -1;
+		}
+		if (unit_gone(t)) {
+			errno = ENXIO;
+			return -1;
+		}
+		if (t->nonblock) {
+			if (t->polled && bell_arm(t) != 0)
+				continue;	/* a packet came, or error */
+			errno = EWOULDBLOCK;
+			return -1;
+		}
+		err = bell_arm(t);
+		if (err < 0)
+			return -1;
+		if (err > 0)
+			continue;
+		if (bell_wait(t) < 0)
+			return -1;
+	}
+}
+
+BSDTUN_API ssize_t
+bsdtun_read(struct bsdtun *t, void *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+
+	return bsdtun_readv(t, &iov, 1);
+}
+
+BSDTUN_API int
+bsdtun_read_burst(struct bsdtun *t, struct bsdtun_pkt *pkts, int n)
+{
+	int i;
+
+	if (t == NULL) {
+		errno = EBADF;
+		return -1;
+	}
+	if (n < 0 || (n > 0 && pkts == NULL)) {
+		errno = n < 0 ? EINVAL : EFAULT;
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		const uint8_t *p;
+		uint32_t len;
+		uint16_t fam;
+		int err;
+
+		p = bsdtun_ring_cons_peek(&t->to_client, &len, &fam, &err);
+		if (p == NULL) {
+			if (err == BSDTUN_RING_CORRUPT && i == 0) {
+				errno = EIO;
+				return -1;
+			}
+			break;
+		}
+		bsdtun_ring_cons_release(&t->to_client, len);
+		if (len > pkts[i].len)
+			len = (uint32_t)pkts[i].len;	/* truncate, drop rest */
+		memcpy(pkts[i].buf, p, len);
+		pkts[i].len = len;
+	}
+	bsdtun_ring_cons_publish(&t->to_client);
+	if (i == 0 && t->polled)
+		(void)bell_arm(t);
+	return i;
+}
+
+/* ---- write ------------------------------------------------------------- */
+
+/* Map a write's IFHEAD family (host value, or a BSD IPv6 value). */
+static int
+family_from_wire(uint32_t af)
+{
+	switch (af) {
+	case AF_INET:
+		return AF_INET;
+	case AF_INET6:
+	case BSD_AF_INET6_NETBSD:
+	case BSD_AF_INET6_FREEBSD:
+	case BSD_AF_INET6_DARWIN:
+		return AF_INET6;
+	default:
+		return -1;
+	}
+}
+
+/* Copy bytes [skip, skip+len) of the iov gather list to dst. */
+static void
+copy_in(uint8_t *dst, const struct iovec *iov, int iovcnt, size_t skip,
+	size_t len)
+{
+	int i;
+
+	for (i = 0; i < iovcnt && len > 0; i++) {
+		size_t l = iov[i].iov_len, n;
+
+		if (skip >= l) {
+			skip -= l;
+			continue;
+		}
+		n = l - skip < len ? l - skip : len;
+		memcpy(dst, (const uint8_t *)iov[i].iov_base + skip, n);
+		dst += n;
+		len -= n;
+		skip = 0;
+	}
+}
+
+/*
+ * Validate one write and queue it (not yet published).  Returns the
+ * length written, 0 for an empty write, or -1 with errno.
+ */
+static ssize_t
+write_one(struct bsdtun *t, const struct iovec *iov, int iovcnt)
+{
+	size_t total, hdr = 0;
+	int family = AF_INET;
+	uint8_t *dst;
+	int corrupt = 0;
+
+	if (iov_check(iov, iovcnt, &total) < 0)
+		return -1;
+	if (total == 0)
+		return 0;
+	if (total > TUNMRU) {
+		errno = EIO;
+		return -1;
+	}
+	if (unit_gone(t)) {
+		errno = ENXIO;
+		return -1;
+	}
+	if (t->unit_flags & BSDTUN_UNIT_F_IFHEAD) {
+		uint32_t af;
+
+		if (total < sizeof(af)) {
+			errno = EINVAL;
+			return -1;
+		}
+		copy_in((uint8_t *)&af, iov, iovcnt, 0, sizeof(af));
+		family = family_from_wire(ntohl(af));
+		if (family < 0) {
+			errno = EAFNOSUPPORT;
+			return -1;
+		}
+		hdr = sizeof(af);
+	}
+	dst = bsdtun_ring_prod_reserve(&t->to_dpdk, total - hdr, &corrupt);
+	if (dst == NULL) {
+		errno = corrupt ? EIO : ENOBUFS;
+		return -1;
+	}
+	copy_in(dst, iov, iovcnt, hdr, total - hdr);
+	bsdtun_ring_prod_commit(&t->to_dpdk, total - hdr, (uint16_t)family);
+	return (ssize_t)total;
+}
+
+BSDTUN_API ssize_t
+bsdtun_writev(struct bsdtun *t, const struct iovec *iov, int iovcnt)
+{
+	ssize_t n;
+
+	if (t == NULL) {
+		errno = EBADF;
+		return -1;
+	}
+	n = write_one(t, iov, iovcnt);
+	bsdtun_ring_prod_publish(&t->to_dpdk);
+	return n;
+}
+
+BSDTUN_API ssize_t
+bsdtun_write(struct bsdtun *t, const void *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf, .iov_len = len };
+
+	if (len > 0 && buf == NULL) {
+		errno = EFAULT;
+		return -1;
+	}
+	return bsdtun_writev(t, &iov, 1);
+}
+
+BSDTUN_API int
+bsdtun_write_burst(struct bsdtun *t, const struct bsdtun_pkt *pkts, int n)
+{
+	int i;
+
+	if (t == NULL) {
+		errno = EBADF;
+		return -1;
+	}
+	if (n < 0 || (n > 0 && pkts == NULL)) {
+		errno = n < 0 ? EINVAL : EFAULT;
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct iovec iov = {
+			.iov_base = pkts[i].buf, .iov_len = pkts[i].len,
+		};
+
+		if (write_one(t, &iov, 1) < 0)
+			break;
+	}
+	bsdtun_ring_prod_publish(&t->to_dpdk);
+	if (i == 0 && n > 0)
+		return -1;
+	return i;
+}
+
+/* ---- ioctl ------------------------------------------------------------- */
+
+/* Forward one ioctl to the PMD: arg_in/arg_out may be NULL. */
+static int
+ioctl_remote(struct bsdtun *t, uint32_t cmd, const void *in, size_t in_len,
+	     void *out, size_t out_len)
+{
+	struct bsdtun_msg req, rep;
+	int err;
+
+	memset(&req, 0, sizeof(req));
+	req.type = BSDTUN_MSG_IOCTL;
+	req.u.ioctl.cmd = cmd;
+	req.u.ioctl.pid = getpid();
+	req.u.ioctl.arg_len = (uint32_t)in_len;
+	if (in_len)
+		memcpy(req.u.ioctl.arg, in, in_len);
+	err = ctl_call(t, &req, &rep);
+	if (err == 0)
+		err = rep.u.ioctl.result;
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	t->unit_flags = rep.u.ioctl.unit_flags;
+	if (out_len)
+		memcpy(out, rep.u.ioctl.arg, out_len);
+	return 0;
+}
+
+/* Length of the next packet with its prepended header, else 0. */
+static int
+fionread(struct bsdtun *t)
+{
+	int64_t len = bsdtun_ring_cons_next_len(&t->to_client);
+
+	return len > 0 ? (int)len : 0;
+}
+
+BSDTUN_API int
+bsdtun_ioctl(struct bsdtun *t, unsigned long request, ...)
+{
+	struct tuninfo ti;
+	va_list ap;
+	void *arg;
+	int v;
+
+	if (t == NULL) {
+		errno = EBADF;
+		return -1;
+	}
+	va_start(ap, request);
+	arg = va_arg(ap, void *);
+	va_end(ap);
+
+	/* Requests without an argument. */
+	if (request == TUNSIFPID || request == BSD_TUNSIFPID)
+		return ioctl_remote(t, BSDTUN_IOC_SIFPID, NULL, 0, NULL, 0);
+
+	switch (request) {
+	case TUNGDEBUG: case BSD_TUNGDEBUG:
+	case TUNSDEBUG: case BSD_TUNSDEBUG:
+	case TUNSIFINFO: case BSD_TUNSIFINFO:
+	case TUNGIFINFO: case BSD_TUNGIFINFO:
+	case TUNSLMODE: case BSD_TUNSLMODE:
+	case TUNSIFMODE: case BSD_TUNSIFMODE:
+	case TUNSIFHEAD: case BSD_TUNSIFHEAD:
+	case TUNGIFHEAD: case BSD_TUNGIFHEAD:
+	case FIONREAD: case BSD_FIONREAD:
+	case FIONBIO: case BSD_FIONBIO:
+	case FIOASYNC: case BSD_FIOASYNC:
+	case FIOSETOWN: case BSD_FIOSETOWN:
+	case FIOGETOWN: case BSD_FIOGETOWN:
+	case TIOCSPGRP: case BSD_TIOCSPGRP:
+	case TIOCGPGRP: case BSD_TIOCGPGRP:
+		if (arg == NULL) {
+			errno = EFAULT;
+			return -1;
+		}
+		break;
+	default:
+		errno = ENOTTY;
+		return -1;
+	}
+
+	switch (request) {
+	case TUNSIFINFO: case BSD_TUNSIFINFO:
+		memcpy(&ti, arg, sizeof(ti));
+		return ioctl_remote(t, BSDTUN_IOC_SIFINFO, &ti, sizeof(ti),
+				    NULL, 0);
+	case TUNGIFINFO: case BSD_TUNGIFINFO:
+		return ioctl_remote(t, BSDTUN_IOC_GIFINFO, NULL, 0, arg,
+				    sizeof(struct tuninfo));
+	case TUNSDEBUG: case BSD_TUNSDEBUG:
+		return ioctl_remote(t, BSDTUN_IOC_SDEBUG, arg, sizeof(int),
+				    NULL, 0);
+	case TUNGDEBUG: case BSD_TUNGDEBUG:
+		return ioctl_remote(t, BSDTUN_IOC_GDEBUG, NULL, 0, arg,
+				    sizeof(int));
+	case TUNSLMODE: case BSD_TUNSLMODE:
+		return ioctl_remote(t, BSDTUN_IOC_SLMODE, arg, sizeof(int),
+				    NULL, 0);
+	case TUNSIFMODE: case BSD_TUNSIFMODE:
+		return ioctl_remote(t, BSDTUN_IOC_SIFMODE, arg, sizeof(int),
+				    NULL, 0);
+	case TUNSIFHEAD: case BSD_TUNSIFHEAD:
+		return ioctl_remote(t, BSDTUN_IOC_SIFHEAD, arg, sizeof(int),
+				    NULL, 0);
+	case TUNGIFHEAD: case BSD_TUNGIFHEAD:
+		return ioctl_remote(t, BSDTUN_IOC_GIFHEAD, NULL, 0, arg,
+				    sizeof(int));
+	case FIONREAD: case BSD_FIONREAD:
+		v = fionread(t);
+		memcpy(arg, &v, sizeof(v));
+		return 0;
+	case FIONBIO: case BSD_FIONBIO:
+		memcpy(&v, arg, sizeof(v));
+		t->nonblock = v != 0;
+		return 0;
+	case FIOASYNC: case BSD_FIOASYNC:
+		return ioctl_remote(t, BSDTUN_IOC_SASYNC, arg, sizeof(int),
+				    NULL, 0);
+	case FIOSETOWN: case BSD_FIOSETOWN:
+		return ioctl_remote(t, BSDTUN_IOC_SOWN, arg, sizeof(int),
+				    NULL, 0);
+	case FIOGETOWN: case BSD_FIOGETOWN:
+		return ioctl_remote(t, BSDTUN_IOC_GOWN, NULL, 0, arg,
+				    sizeof(int));
+	case TIOCSPGRP: case BSD_TIOCSPGRP:
+		memcpy(&v, arg, sizeof(v));
+		v = -v;
+		return ioctl_remote(t, BSDTUN_IOC_SOWN, &v, sizeof(v), NULL, 0);
+	case TIOCGPGRP: case BSD_TIOCGPGRP:
+		if (ioctl_remote(t, BSDTUN_IOC_GOWN, NULL, 0, &v,
+				 sizeof(v)) < 0)
+			return -1;
+		v = -v;
+		memcpy(arg, &v, sizeof(v));
+		return 0;
+	}
+	errno = ENOTTY;
+	return -1;
+}
