@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bsdtun.h"
@@ -118,6 +119,12 @@ region_check(const struct bsdtun_region_hdr *h, size_t size)
 	    h->to_client_data + rb > size || h->to_dpdk_data + rb > size)
 		return EPROTO;
 	return 0;
+}
+
+static int
+unit_gone(struct bsdtun *t)
+{
+	return t->hdr->state != BSDTUN_STATE_OPEN;
 }
 
 static void
@@ -226,6 +233,31 @@ fail:
 	return NULL;
 }
 
+/*
+ * A tun write hands the packet to the stack before it returns; here it only
+ * queues it.  So that a client that writes and exits loses nothing, close
+ * lingers while the PMD is still taking packets off the to_dpdk ring: until
+ * the ring is empty, or for 50 ms without progress (port stopped).
+ */
+static void
+linger(struct bsdtun *t)
+{
+	uint64_t last = 0;
+	int idle = 0;
+
+	while (!unit_gone(t) && idle < 50) {
+		uint64_t tail = __atomic_load_n(&t->to_dpdk.ctl->tail,
+						__ATOMIC_ACQUIRE);
+		struct timespec ms = { .tv_nsec = 1000000 };
+
+		if (tail == t->to_dpdk.published)
+			return;
+		idle = tail == last ? idle + 1 : 0;
+		last = tail;
+		nanosleep(&ms, NULL);
+	}
+}
+
 BSDTUN_API int
 bsdtun_close(struct bsdtun *t)
 {
@@ -233,6 +265,7 @@ bsdtun_close(struct bsdtun *t)
 		errno = EBADF;
 		return -1;
 	}
+	linger(t);
 	bsdtun_free(t);
 	return 0;
 }
@@ -250,12 +283,6 @@ bsdtun_fd(const struct bsdtun *t)
 }
 
 /* ---- the bell ---------------------------------------------------------- */
-
-static int
-unit_gone(struct bsdtun *t)
-{
-	return t->hdr->state != BSDTUN_STATE_OPEN;
-}
 
 /*
  * The to_client ring was seen empty.  Make the bell fd unreadable and ask
