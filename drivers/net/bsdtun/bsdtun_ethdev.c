@@ -22,7 +22,7 @@
 
 #include "bsdtun_internal.h"
 
-RTE_LOG_REGISTER_DEFAULT(bsdtun_logtype, NOTICE);
+RTE_LOG_REGISTER(bsdtun_logtype, pmd.net.bsdtun, NOTICE);
 
 #define ARG_SOCK	"sock"
 #define ARG_CDEV	"cdev"
@@ -86,7 +86,7 @@ bsdtun_dev_start(struct rte_eth_dev *dev)
 	dev->data->tx_queue_state[0] = RTE_ETH_QUEUE_STATE_STARTED;
 	bsdtun_link_update_now(u, 0);
 	BSDTUN_DEBUG(u, "port started");
-	return 0;
+	return bsdtun_capture_start(u);
 }
 
 static int
@@ -112,6 +112,7 @@ bsdtun_dev_close(struct rte_eth_dev *dev)
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return 0;
 	bsdtun_ctrl_detach(u);
+	bsdtun_capture_close(u);
 	BSDTUN_LOG(INFO, u, "closed");
 	/* mac_addrs points into dev_private: keep release_port off it. */
 	dev->data->mac_addrs = NULL;
@@ -191,7 +192,9 @@ static int
 bsdtun_link_update(struct rte_eth_dev *dev, int wait)
 {
 	(void)wait;
-	bsdtun_link_update_now(dev->data->dev_private, 0);
+	/* A secondary reads the link the primary keeps in shared data. */
+	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
+		bsdtun_link_update_now(dev->data->dev_private, 0);
 	return 0;
 }
 
@@ -410,9 +413,9 @@ parse_arg(const char *key, const char *v, void *out)
 			return -1;
 		}
 	} else if (strcmp(key, ARG_PCAPNG) == 0) {
-		RTE_LOG(ERR, PMD, "net_bsdtun: devarg %s=%s: capture is not "
-			"available in this build\n", key, v);
-		return -1;
+		if (*v == '\0' || strlen(v) >= sizeof(c->pcapng))
+			goto bad;
+		strcpy(c->pcapng, v);
 	}
 	return 0;
 bad:
@@ -475,11 +478,15 @@ bsdtun_probe_secondary(struct rte_vdev_device *vdev, const char *name)
 			name);
 		return -ENODEV;
 	}
-	/* The rings are mapped in the primary only: bursts see nothing. */
+	/*
+	 * Process-private state (sessions, rings, capture) exists in the
+	 * primary only; a secondary gets the ops that read shared data and
+	 * bursts that move nothing.
+	 */
 	dev->dev_ops = &bsdtun_ops;
 	dev->device = &vdev->device;
-	dev->rx_pkt_burst = bsdtun_rx_burst;
-	dev->tx_pkt_burst = bsdtun_tx_burst;
+	dev->rx_pkt_burst = bsdtun_burst_none;
+	dev->tx_pkt_burst = bsdtun_burst_none;
 	rte_eth_dev_probing_finish(dev);
 	return 0;
 }
@@ -535,8 +542,12 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	dev->rx_pkt_burst = bsdtun_rx_burst;
 	dev->tx_pkt_burst = bsdtun_tx_burst;
 
-	ret = bsdtun_ctrl_attach(u);
+	u->cap_fd = -1;
+	ret = bsdtun_capture_check(u);
+	if (ret == 0)
+		ret = bsdtun_ctrl_attach(u);
 	if (ret < 0) {
+		bsdtun_capture_close(u);
 		dev->data->mac_addrs = NULL;
 		rte_eth_dev_release_port(dev);
 		return ret;

@@ -6,6 +6,7 @@
 #ifndef BSDTUN_INTERNAL_H
 #define BSDTUN_INTERNAL_H
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -70,7 +71,9 @@ enum bsdtun_framing {
 	X(client_refused_perm) \
 	X(client_bad_message) \
 	X(bells)		/* doorbells rung to a sleeping client */ \
-	X(sigio_sent)
+	X(sigio_sent) \
+	X(capture_packets)	/* written to the pcapng file */ \
+	X(capture_errors)	/* not captured: no memory or write error */
 
 struct bsdtun_xstats {
 #define BSDTUN_XSTAT_FIELD(n) uint64_t n;
@@ -121,6 +124,7 @@ struct bsdtun_config {
 	uid_t owner;
 	gid_t group;
 	uint32_t perm;
+	char pcapng[PATH_MAX];		/* capture file, "" = none */
 };
 
 /* The unit: one per port, the softc of the seed.  dev_private. */
@@ -152,11 +156,25 @@ struct bsdtun_unit {
 	struct bsdtun_rxq rxq;
 	struct bsdtun_txq txq;
 	struct bsdtun_xstats xs;
+
+	/* capture (bsdtun_capture.c), primary process only */
+	int cap_fd;
+	struct rte_pcapng *pcap;
+	struct rte_mempool *cap_mp;
+	uint64_t cap_start_ns;
 };
 
 /* bsdtun_rxtx.c */
 uint16_t bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb);
 uint16_t bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb);
+uint16_t bsdtun_burst_none(void *queue, struct rte_mbuf **bufs, uint16_t nb);
+
+/* bsdtun_capture.c */
+int bsdtun_capture_check(struct bsdtun_unit *u);
+int bsdtun_capture_start(struct bsdtun_unit *u);
+void bsdtun_capture(struct bsdtun_unit *u, struct rte_mbuf **pkts, uint16_t n,
+		    int out);
+void bsdtun_capture_close(struct bsdtun_unit *u);
 
 /* bsdtun_ctrl.c */
 int bsdtun_ctrl_attach(struct bsdtun_unit *u);

@@ -143,6 +143,8 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	}
 	bsdtun_ring_cons_publish(&s->to_dpdk);
 	rte_spinlock_unlock(&u->rx_lock);
+	if (unlikely(u->pcap != NULL) && got > 0)
+		bsdtun_capture(u, bufs, got, 0);
 	if (used < n_alloc)
 		rte_mempool_put_bulk(q->mp, (void **)&mb[used], n_alloc - used);
 	q->packets += got;
@@ -224,15 +226,25 @@ tx_frame_hdr(uint32_t flags, int family, struct rte_mbuf *m, uint32_t l3,
 	return 0;
 }
 
+/* Delivered packets: capture, then free in bulk. */
+static void
+tx_free(struct bsdtun_unit *u, struct rte_mbuf **m, uint16_t n)
+{
+	if (unlikely(u->pcap != NULL) && n > 0)
+		bsdtun_capture(u, m, n, 1);
+	rte_pktmbuf_free_bulk(m, n);
+}
+
 uint16_t
 bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 {
 	struct bsdtun_txq *q = queue;
 	struct bsdtun_unit *u = q->unit;
 	struct bsdtun_session *s;
+	struct rte_mbuf *done[BSDTUN_BURST_MAX];
 	uint64_t bytes = 0, sent = 0, dropped = 0;
 	uint32_t flags;
-	uint16_t i;
+	uint16_t i, nd = 0;
 
 	if (!rte_spinlock_trylock(&u->tx_lock))
 		return 0;	/* session changing hands: retry later */
@@ -292,7 +304,11 @@ bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		bsdtun_ring_prod_commit(&s->to_client, hlen + plen, 0);
 		bytes += m->pkt_len;
 		sent++;
-		rte_pktmbuf_free(m);
+		done[nd++] = m;
+		if (nd == RTE_DIM(done)) {
+			tx_free(u, done, nd);
+			nd = 0;
+		}
 	}
 	bsdtun_ring_prod_publish(&s->to_client);
 	if (sent > 0) {
@@ -308,8 +324,17 @@ bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			u->xs.sigio_sent++;
 	}
 	rte_spinlock_unlock(&u->tx_lock);
+	tx_free(u, done, nd);
 	q->packets += sent;
 	q->bytes += bytes;
 	q->errors += dropped;
 	return i;
+}
+
+/* Bursts of a secondary process: the rings are mapped in the primary only. */
+uint16_t
+bsdtun_burst_none(void *queue, struct rte_mbuf **bufs, uint16_t nb)
+{
+	(void)queue; (void)bufs; (void)nb;
+	return 0;
 }

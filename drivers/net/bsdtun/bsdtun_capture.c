@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Capture standing in for the seed's bpf_mtap/bpf_ptap: with devarg
+ * pcapng=FILE every packet crossing the unit, both directions, is written
+ * with rte_pcapng.  The file is opened (and checked) at probe, its header
+ * written at the first port start, when every port of the app exists, so
+ * that rte_pcapng lists them; interface statistics are written at close.
+ *
+ * 22.11's rte_pcapng labels every interface Ethernet, so in framing=ip the
+ * captured copy gets a pseudo-Ethernet header (the port's MAC addresses and
+ * the ethertype of the packet).  The packet the app or the client sees is
+ * never touched.  A write error is logged once and counted, never fatal.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
+#include <rte_pcapng.h>
+#include <rte_version.h>
+
+#include "bsdtun_internal.h"
+
+#define CAPTURE_POOL_SIZE	1023u
+#define CAPTURE_SNAPLEN		(BSDTUN_MRU + RTE_ETHER_HDR_LEN)
+
+static uint64_t
+wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+int
+bsdtun_capture_check(struct bsdtun_unit *u)
+{
+	if (u->cfg.pcapng[0] == '\0')
+		return 0;
+	u->cap_fd = open(u->cfg.pcapng, O_WRONLY | O_CREAT | O_TRUNC |
+			 O_CLOEXEC, 0644);
+	if (u->cap_fd < 0) {
+		int err = errno;
+
+		BSDTUN_LOG(ERR, u, "devarg pcapng=%s: %s", u->cfg.pcapng,
+			   strerror(err));
+		return -err;
+	}
+	return 0;
+}
+
+int
+bsdtun_capture_start(struct bsdtun_unit *u)
+{
+	char pool[RTE_MEMPOOL_NAMESIZE];
+	char os[160];
+	struct utsname un;
+
+	if (u->cap_fd < 0 || u->pcap != NULL)
+		return 0;
+	snprintf(pool, sizeof(pool), "bsdtun_cap_%u", u->port_id);
+	u->cap_mp = rte_pktmbuf_pool_create(pool, CAPTURE_POOL_SIZE, 0, 0,
+		rte_pcapng_mbuf_size(CAPTURE_SNAPLEN), rte_socket_id());
+	if (u->cap_mp == NULL) {
+		BSDTUN_LOG(ERR, u, "pcapng: no memory for capture copies: %s",
+			   rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	if (uname(&un) == 0)
+		snprintf(os, sizeof(os), "%s %s", un.sysname, un.release);
+	else
+		strcpy(os, "Linux");
+	u->pcap = rte_pcapng_fdopen(u->cap_fd, os, NULL, rte_version(),
+				    u->name);
+	if (u->pcap == NULL) {
+		BSDTUN_LOG(ERR, u, "pcapng=%s: %s", u->cfg.pcapng,
+			   rte_strerror(rte_errno));
+		rte_mempool_free(u->cap_mp);
+		u->cap_mp = NULL;
+		return -rte_errno;
+	}
+	u->cap_fd = -1;	/* owned by the pcapng handle now */
+	u->cap_start_ns = wall_ns();
+	return 0;
+}
+
+/* A copy of m with a pseudo-Ethernet header in front (framing=ip). */
+static struct rte_mbuf *
+with_pseudo_eth(struct bsdtun_unit *u, struct rte_mbuf *m, int out)
+{
+	struct rte_mbuf *c = rte_pktmbuf_copy(m, u->cap_mp, 0, UINT32_MAX);
+	struct rte_ether_hdr *eh;
+	uint8_t v;
+
+	if (c == NULL)
+		return NULL;
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_prepend(c, sizeof(*eh));
+	if (eh == NULL) {
+		rte_pktmbuf_free(c);
+		return NULL;
+	}
+	v = m->pkt_len > 0 ? *rte_pktmbuf_mtod(m, uint8_t *) >> 4 : 0;
+	/* out: app -> client; in: client -> app (our MAC is the app's) */
+	rte_ether_addr_copy(out ? &u->cfg.mac : &u->peer_mac, &eh->src_addr);
+	rte_ether_addr_copy(out ? &u->peer_mac : &u->cfg.mac, &eh->dst_addr);
+	eh->ether_type = rte_cpu_to_be_16(v == 6 ? RTE_ETHER_TYPE_IPV6 :
+					  RTE_ETHER_TYPE_IPV4);
+	return c;
+}
+
+void
+bsdtun_capture(struct bsdtun_unit *u, struct rte_mbuf **pkts, uint16_t n,
+	       int out)
+{
+	struct rte_mbuf *cp[BSDTUN_BURST_MAX];
+	uint64_t now = rte_get_tsc_cycles();
+	enum rte_pcapng_direction dir = out ? RTE_PCAPNG_DIRECTION_OUT :
+					      RTE_PCAPNG_DIRECTION_IN;
+	uint16_t i, k = 0;
+
+	if (u->pcap == NULL)
+		return;
+	for (i = 0; i < n && k < RTE_DIM(cp); i++) {
+		struct rte_mbuf *src = pkts[i], *tmp = NULL;
+
+		if (u->cfg.framing == BSDTUN_FRAMING_IP) {
+			tmp = with_pseudo_eth(u, src, out);
+			src = tmp;
+		}
+		cp[k] = src == NULL ? NULL :
+			rte_pcapng_copy(u->port_id, 0, src, u->cap_mp,
+					CAPTURE_SNAPLEN, now, dir);
+		rte_pktmbuf_free(tmp);
+		if (cp[k] == NULL)
+			u->xs.capture_errors++;
+		else
+			k++;
+	}
+	if (k == 0)
+		return;
+	if (rte_pcapng_write_packets(u->pcap, cp, k) < 0) {
+		if (u->xs.capture_errors++ == 0)
+			BSDTUN_LOG(ERR, u, "pcapng=%s: write failed: %s "
+				   "(counted in xstat capture_errors)",
+				   u->cfg.pcapng, rte_strerror(rte_errno));
+	} else {
+		u->xs.capture_packets += k;
+	}
+	rte_pktmbuf_free_bulk(cp, k);
+}
+
+void
+bsdtun_capture_close(struct bsdtun_unit *u)
+{
+	if (u->pcap != NULL) {
+		uint64_t end = wall_ns();
+
+		rte_pcapng_write_stats(u->pcap, u->port_id, NULL,
+				       u->cap_start_ns, end,
+				       u->rxq.packets + u->txq.packets,
+				       u->xs.capture_errors);
+		rte_pcapng_close(u->pcap);	/* closes the fd too */
+		u->pcap = NULL;
+	}
+	if (u->cap_fd >= 0) {
+		close(u->cap_fd);
+		u->cap_fd = -1;
+	}
+	rte_mempool_free(u->cap_mp);
+	u->cap_mp = NULL;
+}
