@@ -258,6 +258,24 @@ linger(struct bsdtun *t)
 	}
 }
 
+/*
+ * close(2) on /dev/tunN has closed the unit when it returns, so that the next
+ * open succeeds.  Tell the PMD (EOF on the control socket) and wait, briefly,
+ * until it has closed the session (EOF back).
+ */
+static void
+close_sync(struct bsdtun *t)
+{
+	struct pollfd p = { .fd = t->ctl_fd, .events = POLLIN };
+	char b[sizeof(struct bsdtun_msg)];
+
+	if (shutdown(t->ctl_fd, SHUT_WR) < 0)
+		return;
+	while (poll(&p, 1, 1000) > 0 &&
+	       recv(t->ctl_fd, b, sizeof(b), MSG_DONTWAIT) > 0)
+		;
+}
+
 BSDTUN_API int
 bsdtun_close(struct bsdtun *t)
 {
@@ -266,6 +284,7 @@ bsdtun_close(struct bsdtun *t)
 		return -1;
 	}
 	linger(t);
+	close_sync(t);
 	bsdtun_free(t);
 	return 0;
 }

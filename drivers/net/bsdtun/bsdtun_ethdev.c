@@ -52,12 +52,12 @@ void
 bsdtun_link_update_now(struct bsdtun_unit *u, int notify)
 {
 	struct rte_eth_link link = link_down;
-	int old;
+	int changed;
 
 	link.link_status = u->dev->data->dev_started && u->sess != NULL ?
 		RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
-	old = rte_eth_linkstatus_set(u->dev, &link);
-	if (notify && old != link.link_status)
+	changed = rte_eth_linkstatus_set(u->dev, &link) == 0;
+	if (notify && changed)
 		rte_eth_dev_callback_process(u->dev, RTE_ETH_EVENT_INTR_LSC,
 					     NULL);
 }

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""kill -9 of the clients in the middle of traffic: the link goes down
+(LSC event), the unit closes, a new client opens it and traffic resumes;
+the mempool's in-use count returns to its baseline."""
+import re
+import signal
+import subprocess
+import time
+
+import harness
+from harness import check, check_eq
+
+
+def mbufs_in_use(pmd):
+    """size - common pool - per-lcore caches of testpmd's mbuf pool."""
+    out = pmd.cmd('dump_mempool mb_pool_0')
+    size = int(re.search(r'^\s+size=(\d+)', out, re.M).group(1))
+    common = int(re.search(r'common_pool_count=(\d+)', out).group(1))
+    cache = re.search(r'total_cache_count=(\d+)', out)
+    return size - common - (int(cache.group(1)) if cache else 0)
+
+
+def link(pmd, port):
+    out = pmd.cmd('show port info %d' % port)
+    return re.search(r'Link status: (\w+)', out).group(1)
+
+
+def tuntest(*args):
+    argv = [harness.TUNTEST] + [str(a) for a in args]
+    print('$ ' + ' '.join(argv), flush=True)
+    return subprocess.Popen(argv, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def main():
+    with harness.Session() as s:
+        units = ['qlen=64'] * 2
+        with s.testpmd(units, args=['--forward-mode=io']) as pmd:
+            pmd.cmd('start')
+            base = mbufs_in_use(pmd)
+            check_eq(base, 0, 'mbufs in use before traffic')
+            for rnd in range(3):
+                tx0 = pmd.port_stats(1)['TX-packets']
+                snd = tuntest('send', pmd.sock(0), '--count', 10 ** 9,
+                              '--quiet', '--timeout', 60)
+                rcv = tuntest('recv', pmd.sock(1), '--count', 10 ** 9,
+                              '--quiet', '--timeout', 60)
+                moving = harness.wait_for(
+                    lambda: pmd.port_stats(1)['TX-packets'] > tx0 + 20000,
+                    20, 0.05)
+                check(moving, 'round %d: traffic flows' % rnd)
+                for proc in (snd, rcv):
+                    if proc.poll() is not None:
+                        print(proc.stdout.read(), flush=True)
+                check((snd.poll(), rcv.poll()) == (None, None),
+                      'round %d: both clients still running' % rnd)
+                closes = [pmd.xstats(p)['client_closes'] for p in (0, 1)]
+                mark = len(pmd.output)
+                snd.send_signal(signal.SIGKILL)
+                rcv.send_signal(signal.SIGKILL)
+                snd.wait()
+                rcv.wait()
+                for port in (0, 1):
+                    xs = pmd.wait_xstat(port, 'client_closes',
+                                        closes[port] + 1)
+                    check_eq(xs['client_closes'], closes[port] + 1,
+                             'round %d: port %d closed after kill -9' %
+                             (rnd, port))
+                    check_eq(xs['tun_pid'], 0,
+                             'round %d: port %d holder pid cleared' %
+                             (rnd, port))
+                    check_eq(link(pmd, port), 'down',
+                             'round %d: port %d link down' % (rnd, port))
+                    pmd.wait_output(r'Port %d: link state change event' %
+                                    port, mark)
+                    check(True, 'round %d: port %d LSC event' % (rnd, port))
+                v = subprocess.run([harness.TUNTEST, 'verify', pmd.sock(0),
+                                    pmd.sock(1), '--count', '20000',
+                                    '--ifhead', '--quiet'],
+                                   capture_output=True, text=True,
+                                   timeout=120)
+                print(v.stdout + v.stderr, flush=True)
+                check_eq(v.returncode, 0,
+                         'round %d: a new client pair verifies 20000 '
+                         'packets each way' % rnd)
+            pmd.cmd('stop')
+            time.sleep(0.2)
+            check_eq(mbufs_in_use(pmd), base,
+                     'mbufs in use back to the baseline')
+
+
+harness.run_main(main)
