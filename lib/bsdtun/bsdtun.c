@@ -289,6 +289,8 @@ bsdtun_close(struct bsdtun *t)
 	return 0;
 }
 
+static int bell_arm(struct bsdtun *t);
+
 BSDTUN_API int
 bsdtun_fd(const struct bsdtun *t)
 {
@@ -296,8 +298,16 @@ bsdtun_fd(const struct bsdtun *t)
 		errno = EBADF;
 		return -1;
 	}
-	/* From now on keep the bell in step with the ring (doc/client.md). */
-	((struct bsdtun *)(uintptr_t)t)->polled = 1;
+	struct bsdtun *w = (struct bsdtun *)(uintptr_t)t;
+
+	/*
+	 * From now on keep the bell in step with the ring (doc/client.md);
+	 * arming now also gets a bell rung for packets already queued.
+	 */
+	if (!w->polled) {
+		w->polled = 1;
+		(void)bell_arm(w);
+	}
 	return t->bell_fd;
 }
 
@@ -328,9 +338,17 @@ bell_arm(struct bsdtun *t)
 	}
 	if (r > 0 && __atomic_exchange_n(&t->to_client.ctl->armed, 0,
 					 __ATOMIC_ACQ_REL)) {
-		/* We took the arming back: ring our own bell. */
-		b[0] = BSDTUN_BELL_BYTE;
-		(void)send(t->bell_fd, b, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		/*
+		 * We took the arming back, so nobody will ring: have the PMD
+		 * ring our bell (our end of the pair only receives).  Rare:
+		 * a packet came between the drain and the arming.
+		 */
+		struct bsdtun_msg m;
+
+		memset(&m, 0, sizeof(m));
+		m.type = BSDTUN_MSG_RING;
+		m.magic = BSDTUN_WIRE_MAGIC;
+		(void)send(t->ctl_fd, &m, sizeof(m), MSG_NOSIGNAL);
 	}
 	return r;
 }
@@ -489,8 +507,8 @@ bsdtun_read_burst(struct bsdtun *t, struct bsdtun_pkt *pkts, int n)
 		pkts[i].len = len;
 	}
 	bsdtun_ring_cons_publish(&t->to_client);
-	if (i == 0 && t->polled)
-		(void)bell_arm(t);
+	if (i == 0 && t->polled && bell_arm(t) > 0)
+		return bsdtun_read_burst(t, pkts, n);	/* one just came */
 	return i;
 }
 
@@ -632,8 +650,8 @@ bsdtun_write_burst(struct bsdtun *t, const struct bsdtun_pkt *pkts, int n)
 			break;
 	}
 	bsdtun_ring_prod_publish(&t->to_dpdk);
-	if (i == 0 && n > 0)
-		return -1;
+	if (i == 0 && n > 0 && errno != ENOBUFS)
+		return -1;	/* the first packet is invalid */
 	return i;
 }
 

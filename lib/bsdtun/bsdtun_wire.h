@@ -109,6 +109,7 @@ enum bsdtun_msg_type {
 	BSDTUN_MSG_WELCOME = 2,	/* PMD -> client, carries 2 fds */
 	BSDTUN_MSG_ERROR = 3,	/* PMD -> client, then PMD closes */
 	BSDTUN_MSG_IOCTL = 4,	/* both ways: request and reply */
+	BSDTUN_MSG_RING = 5,	/* client -> PMD, no reply: ring my bell */
 };
 
 #define BSDTUN_IOCTL_ARG_MAX	32u

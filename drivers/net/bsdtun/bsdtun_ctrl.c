@@ -274,8 +274,10 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 		close(fd);
 		return;
 	}
+	/* The device node (bsdtun_cdev.c) connects from this process and
+	 * has admitted its own caller already. */
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crl) < 0 ||
-	    !admitted(u, &cr)) {
+	    (cr.pid != getpid() && !admitted(u, &cr))) {
 		u->xs.client_refused_perm++;
 		send_error(fd, EACCES);
 		close(fd);
@@ -375,6 +377,7 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m)
 		    (uint32_t)ti.mtu > BSDTUN_MAX_MTU)
 			return EINVAL;
 		data->mtu = (uint16_t)ti.mtu;
+		u->mtu = (uint16_t)ti.mtu;
 		u->if_type = ti.type;
 		u->baudrate = ti.baudrate;
 		BSDTUN_DEBUG(u, "TUNSIFINFO mtu %d type %u baudrate %d",
@@ -475,6 +478,15 @@ on_session(struct bsdtun_unit *u, uint32_t events)
 		return;
 	if (n <= 0 || s->broken) {
 		session_close(u);
+		return;
+	}
+	if (n == sizeof(m) && m.magic == BSDTUN_WIRE_MAGIC &&
+	    m.type == BSDTUN_MSG_RING) {
+		/* The client took its arming back: ring for it. */
+		static const uint8_t bell = BSDTUN_BELL_BYTE;
+
+		(void)send(s->bell_fd, &bell, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		u->xs.bells++;
 		return;
 	}
 	if (n != sizeof(m) || m.magic != BSDTUN_WIRE_MAGIC ||
@@ -706,4 +718,23 @@ bsdtun_ctrl_detach(struct bsdtun_unit *u)
 	pthread_mutex_unlock(&ctrl.lock);
 	if (last)
 		ctrl_stop();
+}
+
+/* ---- for the device node (bsdtun_cdev.c) ------------------------------- */
+
+/* Admission of a FUSE caller, by the same rule as a socket peer. */
+int
+bsdtun_ctrl_admitted(const struct bsdtun_unit *u, const struct ucred *cr)
+{
+	return admitted(u, cr);
+}
+
+/* The device node holds the unit for pid (its opener, or TUNSIFPID). */
+void
+bsdtun_ctrl_set_pid(struct bsdtun_unit *u, pid_t pid)
+{
+	pthread_mutex_lock(&ctrl.lock);
+	if (u->sess != NULL)
+		u->tun_pid = pid;
+	pthread_mutex_unlock(&ctrl.lock);
 }

@@ -73,6 +73,15 @@ bsdtun_dev_configure(struct rte_eth_dev *dev)
 		BSDTUN_LOG(ERR, u, "one rx and one tx queue only");
 		return -EINVAL;
 	}
+	/*
+	 * ethdev has just set the MTU from rxmode.mtu, 1500 when the app left
+	 * it 0: keep the unit's (devarg mtu=, TUNSIFINFO) unless the app asked
+	 * for another value.
+	 */
+	if (dev->data->dev_conf.rxmode.mtu == RTE_ETHER_MTU)
+		dev->data->mtu = u->mtu;
+	else
+		u->mtu = dev->data->mtu;
 	return 0;
 }
 
@@ -111,6 +120,7 @@ bsdtun_dev_close(struct rte_eth_dev *dev)
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return 0;
+	bsdtun_cdev_detach(u);	/* device node first: it is a client */
 	bsdtun_ctrl_detach(u);
 	bsdtun_capture_close(u);
 	BSDTUN_LOG(INFO, u, "closed");
@@ -287,6 +297,7 @@ bsdtun_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 		return -EINVAL;
 	}
 	BSDTUN_DEBUG(u, "mtu %u", mtu);
+	u->mtu = mtu;
 	return 0;	/* ethdev stores it in dev->data->mtu, TUNGIFINFO reads it */
 }
 
@@ -406,12 +417,21 @@ parse_arg(const char *key, const char *v, void *out)
 		if (parse_u32(v, 0, 0777, 8, &c->perm) < 0)
 			goto bad;
 	} else if (strcmp(key, ARG_CDEV) == 0) {
+#ifdef BSDTUN_CDEV	/* device node: bsdtun_cdev.c */
+		if (strcmp(v, "off") == 0)
+			c->cdev_path[0] = '\0';
+		else if (*v != '/' || strlen(v) >= sizeof(c->cdev_path))
+			goto bad;
+		else
+			strcpy(c->cdev_path, v);
+#else
 		if (strcmp(v, "off") != 0) {
-			RTE_LOG(ERR, PMD, "net_bsdtun: devarg %s=%s: "
+			RTE_LOG(ERR, PMD, "%s: devarg %s=%s: "
 				"the device node is not available in this build "
-				"(only cdev=off)\n", key, v);
+				"(only cdev=off)\n", c->unit, key, v);
 			return -1;
 		}
+#endif
 	} else if (strcmp(key, ARG_PCAPNG) == 0) {
 		if (*v == '\0' || strlen(v) >= sizeof(c->pcapng))
 			goto bad;
@@ -419,7 +439,7 @@ parse_arg(const char *key, const char *v, void *out)
 	}
 	return 0;
 bad:
-	RTE_LOG(ERR, PMD, "net_bsdtun: invalid devarg %s=%s\n", key, v);
+	RTE_LOG(ERR, PMD, "%s: invalid devarg %s=%s\n", c->unit, key, v);
 	return -1;
 }
 
@@ -437,6 +457,7 @@ parse_devargs(const char *name, const char *params, struct bsdtun_config *c)
 	c->owner = geteuid();
 	c->group = getegid();
 	c->perm = 0600;
+	c->unit = name;
 	if (params != NULL && *params != '\0') {
 		kv = rte_kvargs_parse(params, valid_args);
 		if (kv == NULL) {
@@ -534,6 +555,7 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 
 	dev->data->mac_addrs = &u->cfg.mac;
 	dev->data->mtu = (uint16_t)cfg.mtu;
+	u->mtu = (uint16_t)cfg.mtu;
 	dev->data->dev_link = link_down;
 	dev->data->promiscuous = 1;
 	dev->data->all_multicast = 1;
@@ -546,6 +568,11 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	ret = bsdtun_capture_check(u);
 	if (ret == 0)
 		ret = bsdtun_ctrl_attach(u);
+	if (ret == 0) {
+		ret = bsdtun_cdev_attach(u);	/* device node (cdev=) */
+		if (ret < 0)
+			bsdtun_ctrl_detach(u);
+	}
 	if (ret < 0) {
 		bsdtun_capture_close(u);
 		dev->data->mac_addrs = NULL;

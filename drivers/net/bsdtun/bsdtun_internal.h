@@ -125,6 +125,8 @@ struct bsdtun_config {
 	gid_t group;
 	uint32_t perm;
 	char pcapng[PATH_MAX];		/* capture file, "" = none */
+	const char *unit;		/* vdev name, for messages while parsing */
+	char cdev_path[PATH_MAX];	/* device node (cdev=), "" = off */
 };
 
 /* The unit: one per port, the softc of the seed.  dev_private. */
@@ -140,6 +142,7 @@ struct bsdtun_unit {
 	int if_flags;			/* IFF_POINTOPOINT/BROADCAST|MULTICAST */
 	uint8_t if_type;
 	int baudrate;
+	uint16_t mtu;			/* survives a configure with mtu 0 */
 	int debug;
 	pid_t tun_pid;			/* TUNSIFPID / open */
 	int async;			/* FIOASYNC; datapath reads */
@@ -162,6 +165,9 @@ struct bsdtun_unit {
 	struct rte_pcapng *pcap;
 	struct rte_mempool *cap_mp;
 	uint64_t cap_start_ns;
+
+	/* device node (bsdtun_cdev.c), primary process only; NULL = none */
+	struct bsdtun_cdev *cdev;
 };
 
 /* bsdtun_rxtx.c */
@@ -179,6 +185,27 @@ void bsdtun_capture_close(struct bsdtun_unit *u);
 /* bsdtun_ctrl.c */
 int bsdtun_ctrl_attach(struct bsdtun_unit *u);
 void bsdtun_ctrl_detach(struct bsdtun_unit *u);
+struct ucred;
+int bsdtun_ctrl_admitted(const struct bsdtun_unit *u, const struct ucred *cr);
+void bsdtun_ctrl_set_pid(struct bsdtun_unit *u, pid_t pid);
+
+/* bsdtun_cdev.c: devarg cdev=PATH (stubs when built without libfuse3) */
+#ifdef BSDTUN_CDEV
+int bsdtun_cdev_attach(struct bsdtun_unit *u);
+void bsdtun_cdev_detach(struct bsdtun_unit *u);
+#else
+static inline int
+bsdtun_cdev_attach(struct bsdtun_unit *u)
+{
+	(void)u;	/* parse_arg() refused cdev=PATH */
+	return 0;
+}
+static inline void
+bsdtun_cdev_detach(struct bsdtun_unit *u)
+{
+	(void)u;
+}
+#endif
 
 /* bsdtun_ethdev.c */
 void bsdtun_link_update_now(struct bsdtun_unit *u, int notify);

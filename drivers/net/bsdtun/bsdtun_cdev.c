@@ -1,0 +1,824 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Device node (devarg cdev=PATH): the unit as a file that unmodified
+ * programs open(2), read(2), write(2), poll(2) and ioctl(2) as they would
+ * /dev/tunN -- the seed's cdevsw entry points.  doc/cdev.md.
+ *
+ * The file is the root of a FUSE mount on PATH (a regular file: FUSE mounts
+ * on files, the root inode is then S_IFREG).  Each unit has one thread that
+ * serves its FUSE session with the low-level API.  A FUSE open opens an
+ * in-process libbsdtun client on the unit's own control socket, so the
+ * device node and library clients share one session slot (EBUSY across
+ * both faces), the unit's modes and every ioctl: the node is only a
+ * translator from FUSE requests to bsdtun_*() calls.
+ *
+ * Nothing here blocks: a read that finds the queue empty keeps the FUSE
+ * request and answers it when the library's bell (bsdtun_fd()) says a
+ * packet came; a signal to the reader arrives as a FUSE interrupt and the
+ * read fails EINTR.  poll/select/epoll are answered from the ring and the
+ * bell wakes the kernel's pollers with fuse_lowlevel_notify_poll().
+ */
+#define FUSE_USE_VERSION 35
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mount.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fuse_lowlevel.h>
+
+#include <rte_common.h>
+#include <rte_lcore.h>
+#include <rte_string_fns.h>
+
+#include "bsdtun.h"
+#include "bsdtun_internal.h"
+
+extern char **environ;
+
+/* A read(2) waiting for a packet. */
+struct cdev_read {
+	TAILQ_ENTRY(cdev_read) next;
+	struct cdev_file *f;
+	fuse_req_t req;
+	size_t size;
+};
+
+/* The open file (one at a time: a second open fails EBUSY, as tunopen). */
+struct cdev_file {
+	struct bsdtun_cdev *cd;
+	struct bsdtun *t;		/* in-process client of the unit */
+	int bell;			/* bsdtun_fd(t) */
+	int gone;			/* the unit closed our session */
+	TAILQ_HEAD(, cdev_read) reads;	/* blocked reads, oldest first */
+	struct fuse_pollhandle *ph;	/* latest poller to wake, or NULL */
+	int poll_armed;			/* a poller waits for readable */
+	uint8_t buf[BSDTUN_REC_MAX_LEN];
+};
+
+/* Per unit; owned by bsdtun_cdev_attach/detach, served by one thread. */
+struct bsdtun_cdev {
+	struct bsdtun_unit *u;
+	char path[PATH_MAX];
+	int remove_file;		/* unlink PATH after the unmount */
+	struct fuse_session *se;
+	struct fuse_buf fbuf;		/* receive buffer, reused */
+	pthread_t thread;
+	int wake_fd;			/* eventfd: the thread must stop */
+	struct cdev_file *file;		/* open file, or NULL */
+	time_t mtime;
+	LIST_ENTRY(bsdtun_cdev) all;
+};
+
+/* Every mounted node of the process, for the unmount at exit(). */
+static LIST_HEAD(, bsdtun_cdev) cdevs = LIST_HEAD_INITIALIZER(cdevs);
+static pthread_mutex_t cdevs_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t cdevs_once = PTHREAD_ONCE_INIT;
+
+#define FUSE_SUPER_MAGIC	0x65735546
+#define FILE_OF(fi)	((struct cdev_file *)(uintptr_t)(fi)->fh)
+
+/* ---- replies from the ring ---------------------------------------------- */
+
+/* Answer blocked reads while packets are queued (or the unit is gone). */
+static void
+serve_reads(struct cdev_file *f)
+{
+	struct cdev_read *r;
+
+	while ((r = TAILQ_FIRST(&f->reads)) != NULL) {
+		ssize_t n = bsdtun_read(f->t, f->buf,
+					RTE_MIN(r->size, sizeof(f->buf)));
+
+		if (n < 0 && errno == EAGAIN)
+			return;	/* the library re-armed the bell */
+		TAILQ_REMOVE(&f->reads, r, next);
+		if (n < 0)
+			fuse_reply_err(r->req, errno);
+		else
+			fuse_reply_buf(r->req, (const char *)f->buf, n);
+		free(r);
+	}
+}
+
+/* The bell rang (or hung up): wake readers and pollers. */
+static void
+on_bell(struct cdev_file *f, short revents)
+{
+	if (revents & (POLLHUP | POLLERR | POLLNVAL))
+		f->gone = 1;
+	serve_reads(f);
+	if (f->poll_armed) {
+		f->poll_armed = 0;
+		if (f->ph != NULL)
+			fuse_lowlevel_notify_poll(f->ph);
+	}
+}
+
+/* A signal hit a blocked reader: the kernel sent FUSE_INTERRUPT. */
+static void
+read_interrupted(fuse_req_t req, void *data)
+{
+	struct cdev_read *r = data;
+
+	TAILQ_REMOVE(&r->f->reads, r, next);
+	fuse_reply_err(req, EINTR);
+	free(r);
+}
+
+static void
+file_free(struct cdev_file *f)
+{
+	struct cdev_read *r;
+
+	while ((r = TAILQ_FIRST(&f->reads)) != NULL) {
+		TAILQ_REMOVE(&f->reads, r, next);
+		fuse_reply_err(r->req, ENXIO);
+		free(r);
+	}
+	if (f->ph != NULL)
+		fuse_pollhandle_destroy(f->ph);
+	bsdtun_close(f->t);
+	if (f->cd->file == f)
+		f->cd->file = NULL;
+	free(f);
+}
+
+/* ---- FUSE operations (tunopen, tunread, tunwrite, tunioctl, tunpoll) ---- */
+
+static void
+cdev_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	/* Plain read/write copies; nothing cached. */
+	conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE |
+			FUSE_CAP_SPLICE_MOVE | FUSE_CAP_WRITEBACK_CACHE |
+			FUSE_CAP_ASYNC_READ);
+}
+
+static void
+node_attr(const struct bsdtun_cdev *cd, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = FUSE_ROOT_ID;
+	st->st_mode = S_IFREG | cd->u->cfg.perm;
+	st->st_nlink = 1;
+	st->st_uid = cd->u->cfg.owner;
+	st->st_gid = cd->u->cfg.group;
+	st->st_blksize = 4096;
+	st->st_atime = st->st_mtime = st->st_ctime = cd->mtime;
+}
+
+static void
+cdev_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct stat st;
+
+	(void)ino; (void)fi;
+	node_attr(fuse_req_userdata(req), &st);
+	fuse_reply_attr(req, &st, 0.0);
+}
+
+/* chmod/chown/truncate (open with O_TRUNC): accepted, nothing changes. */
+static void
+cdev_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+	     struct fuse_file_info *fi)
+{
+	(void)attr; (void)to_set;
+	cdev_getattr(req, ino, fi);
+}
+
+static void
+cdev_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	(void)parent; (void)name;
+	fuse_reply_err(req, ENOTDIR);
+}
+
+static int
+caller_admitted(fuse_req_t req, struct bsdtun_unit *u)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct ucred cr = { .pid = ctx->pid, .uid = ctx->uid, .gid = ctx->gid };
+
+	return bsdtun_ctrl_admitted(u, &cr);
+}
+
+static void
+cdev_access(fuse_req_t req, fuse_ino_t ino, int mask)
+{
+	struct bsdtun_cdev *cd = fuse_req_userdata(req);
+
+	(void)ino;
+	if ((mask & X_OK) || !caller_admitted(req, cd->u))
+		fuse_reply_err(req, EACCES);
+	else
+		fuse_reply_err(req, 0);
+}
+
+static void
+cdev_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct bsdtun_cdev *cd = fuse_req_userdata(req);
+	struct bsdtun_unit *u = cd->u;
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct cdev_file *f;
+	int err;
+
+	(void)ino;
+	if (!caller_admitted(req, u)) {
+		__atomic_fetch_add(&u->xs.client_refused_perm, 1,
+				   __ATOMIC_RELAXED);
+		fuse_reply_err(req, EACCES);
+		return;
+	}
+	if (cd->file != NULL) {
+		__atomic_fetch_add(&u->xs.client_refused_busy, 1,
+				   __ATOMIC_RELAXED);
+		fuse_reply_err(req, EBUSY);
+		return;
+	}
+	f = calloc(1, sizeof(*f));
+	if (f == NULL) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	f->cd = cd;
+	TAILQ_INIT(&f->reads);
+	/* Always non-blocking underneath: fi->flags decides per request. */
+	f->t = bsdtun_open(u->cfg.sock_path, O_NONBLOCK);
+	if (f->t == NULL) {
+		err = errno;
+		free(f);
+		fuse_reply_err(req, err);
+		return;
+	}
+	f->bell = bsdtun_fd(f->t);
+	fi->fh = (uintptr_t)f;
+	fi->direct_io = 1;	/* every read/write reaches us, unsplit */
+	fi->nonseekable = 1;
+	fi->keep_cache = 0;
+	cd->file = f;
+	if (fuse_reply_open(req, fi) != 0) {
+		/* The opener is gone (interrupted): no release will come. */
+		file_free(f);
+		return;
+	}
+	bsdtun_ctrl_set_pid(u, ctx->pid);
+	BSDTUN_LOG(INFO, u, "device node %s opened by pid %d uid %d",
+		   cd->path, (int)ctx->pid, (int)ctx->uid);
+}
+
+static struct cdev_file *
+file_get(fuse_req_t req, struct fuse_file_info *fi)
+{
+	struct bsdtun_cdev *cd = fuse_req_userdata(req);
+	struct cdev_file *f = FILE_OF(fi);
+
+	if (f == NULL || f != cd->file) {
+		fuse_reply_err(req, EBADF);
+		return NULL;
+	}
+	return f;
+}
+
+static void
+cdev_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct cdev_file *f = file_get(req, fi);
+	struct bsdtun_unit *u;
+
+	(void)ino;
+	if (f == NULL)
+		return;
+	u = f->cd->u;
+	file_free(f);
+	BSDTUN_LOG(INFO, u, "device node closed");
+	fuse_reply_err(req, 0);
+}
+
+static void
+cdev_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino; (void)fi;
+	fuse_reply_err(req, 0);
+}
+
+static void
+cdev_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+	   struct fuse_file_info *fi)
+{
+	(void)ino; (void)datasync; (void)fi;
+	fuse_reply_err(req, 0);
+}
+
+/* tunread: one packet per read; an empty queue blocks or fails EAGAIN. */
+static void
+cdev_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+	  struct fuse_file_info *fi)
+{
+	struct cdev_file *f = file_get(req, fi);
+	struct cdev_read *r;
+	ssize_t n;
+
+	(void)ino; (void)off;
+	if (f == NULL)
+		return;
+	/* Older blocked reads take the queued packets first. */
+	serve_reads(f);
+	if (TAILQ_EMPTY(&f->reads)) {
+		n = bsdtun_read(f->t, f->buf, RTE_MIN(size, sizeof(f->buf)));
+		if (n >= 0) {
+			fuse_reply_buf(req, (const char *)f->buf, n);
+			return;
+		}
+		if (errno != EAGAIN) {
+			fuse_reply_err(req, errno);
+			return;
+		}
+	}
+	/* fi->flags is the file's flags now: fcntl(F_SETFL) and FIONBIO. */
+	if (fi->flags & O_NONBLOCK) {
+		/* An edge-triggered poller needs a wake for the next packet. */
+		if (f->ph != NULL)
+			f->poll_armed = 1;
+		fuse_reply_err(req, EAGAIN);
+		return;
+	}
+	r = malloc(sizeof(*r));
+	if (r == NULL) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	r->f = f;
+	r->req = req;
+	r->size = size;
+	TAILQ_INSERT_TAIL(&f->reads, r, next);
+	/* May call read_interrupted() at once if a signal came already. */
+	fuse_req_interrupt_func(req, read_interrupted, r);
+}
+
+/* tunwrite: one write is one packet; errors as bsdtun_write(). */
+static void
+cdev_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
+	   off_t off, struct fuse_file_info *fi)
+{
+	struct cdev_file *f = file_get(req, fi);
+	ssize_t n;
+
+	(void)ino; (void)off;
+	if (f == NULL)
+		return;
+	n = bsdtun_write(f->t, buf, size);
+	if (n < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_write(req, n);
+}
+
+/*
+ * tunpoll: readable iff a packet is queued; always writable (a write never
+ * blocks: it queues or fails ENOBUFS, as the library's bsdtun_fd()).
+ */
+static void
+cdev_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+	  struct fuse_pollhandle *ph)
+{
+	struct cdev_file *f = file_get(req, fi);
+	unsigned int revents = POLLOUT | POLLWRNORM;
+	struct pollfd p;
+	int len = 0;
+
+	(void)ino;
+	if (f == NULL) {
+		if (ph != NULL)
+			fuse_pollhandle_destroy(ph);
+		return;
+	}
+	if (ph != NULL) {
+		/* Any handle of this file wakes all its pollers: keep one. */
+		if (f->ph != NULL)
+			fuse_pollhandle_destroy(f->ph);
+		f->ph = ph;
+	}
+	p.fd = f->bell;
+	p.events = POLLIN;
+	if (!f->gone && poll(&p, 1, 0) == 1 &&
+	    (p.revents & (POLLHUP | POLLERR | POLLNVAL)))
+		f->gone = 1;
+	if (f->gone) {
+		revents |= POLLIN | POLLRDNORM | POLLHUP;
+	} else if (bsdtun_ioctl(f->t, FIONREAD, &len) == 0 && len > 0) {
+		revents |= POLLIN | POLLRDNORM;
+	} else if (f->ph != NULL) {
+		/* Empty: make the bell exact (it rings on the next packet,
+		 * or now if one slipped in) and wait for it. */
+		(void)bsdtun_read_burst(f->t, NULL, 0);
+		f->poll_armed = 1;
+	}
+	fuse_reply_poll(req, revents);
+}
+
+/* tunioctl: the TUN* requests of bsdtun.h (Linux encoding). */
+static void
+cdev_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
+	   struct fuse_file_info *fi, unsigned int flags, const void *in_buf,
+	   size_t in_bufsz, size_t out_bufsz)
+{
+	struct cdev_file *f = file_get(req, fi);
+	struct bsdtun_unit *u;
+	union {
+		int i;
+		struct tuninfo ti;
+	} v;
+	size_t in = 0, out = 0;
+
+	(void)ino; (void)arg; (void)flags;
+	if (f == NULL)
+		return;
+	u = f->cd->u;
+	switch (cmd) {
+	case TUNSDEBUG:
+	case TUNSLMODE:
+	case TUNSIFMODE:
+	case TUNSIFHEAD:
+		in = sizeof(int);
+		break;
+	case TUNSIFINFO:
+		in = sizeof(struct tuninfo);
+		break;
+	case TUNGDEBUG:
+	case TUNGIFHEAD:
+		out = sizeof(int);
+		break;
+	case TUNGIFINFO:
+		out = sizeof(struct tuninfo);
+		break;
+	case TUNSIFPID:
+		break;
+	default:
+		BSDTUN_DEBUG(u, "device node: unknown ioctl 0x%x", cmd);
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
+	/* Restricted ioctls: the kernel copied _IOC_SIZE(cmd) bytes. */
+	if (in_bufsz != in || out_bufsz < out) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	memset(&v, 0, sizeof(v));
+	if (in > 0)
+		memcpy(&v, in_buf, in);
+	if (bsdtun_ioctl(f->t, (unsigned long)cmd, &v) < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	if (cmd == TUNSIFPID) {
+		pid_t pid = fuse_req_ctx(req)->pid;
+
+		bsdtun_ctrl_set_pid(u, pid);
+		BSDTUN_LOG(INFO, u, "TUNSIFPID: device node held by pid %d",
+			   (int)pid);
+	}
+	fuse_reply_ioctl(req, 0, out > 0 ? &v : NULL, out);
+}
+
+static const struct fuse_lowlevel_ops cdev_ops = {
+	.init = cdev_init,
+	.lookup = cdev_lookup,
+	.getattr = cdev_getattr,
+	.setattr = cdev_setattr,
+	.access = cdev_access,
+	.open = cdev_open,
+	.read = cdev_read,
+	.write = cdev_write,
+	.flush = cdev_flush,
+	.release = cdev_release,
+	.fsync = cdev_fsync,
+	.ioctl = cdev_ioctl,
+	.poll = cdev_poll,
+};
+
+/* ---- the thread --------------------------------------------------------- */
+
+static void *
+cdev_main(void *arg)
+{
+	struct bsdtun_cdev *cd = arg;
+	int fuse_fd = fuse_session_fd(cd->se);
+	int fuse_live = 1;
+
+	for (;;) {
+		struct cdev_file *f = cd->file;
+		struct pollfd p[3];
+		int n = 0, i_fuse = -1, i_bell = -1;
+
+		p[n].fd = cd->wake_fd;
+		p[n++].events = POLLIN;
+		if (fuse_live) {
+			i_fuse = n;
+			p[n].fd = fuse_fd;
+			p[n++].events = POLLIN;
+		}
+		/* The bell only while someone waits: it is level-triggered. */
+		if (f != NULL && !f->gone &&
+		    (!TAILQ_EMPTY(&f->reads) || f->poll_armed)) {
+			i_bell = n;
+			p[n].fd = f->bell;
+			p[n++].events = POLLIN;
+		}
+		if (poll(p, n, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			BSDTUN_LOG(ERR, cd->u, "device node: poll: %s",
+				   strerror(errno));
+			break;
+		}
+		if (p[0].revents != 0)
+			break;	/* bsdtun_cdev_detach() */
+		if (i_bell >= 0 && p[i_bell].revents != 0)
+			on_bell(f, p[i_bell].revents);
+		if (i_fuse >= 0 && p[i_fuse].revents != 0) {
+			int r = fuse_session_receive_buf(cd->se, &cd->fbuf);
+
+			if (r > 0)
+				fuse_session_process_buf(cd->se, &cd->fbuf);
+			if (fuse_session_exited(cd->se) ||
+			    (r <= 0 && r != -EINTR && r != -EAGAIN)) {
+				fuse_live = 0;
+				BSDTUN_LOG(WARNING, cd->u, "device node %s: "
+					   "unmounted from outside", cd->path);
+			}
+		}
+	}
+	return NULL;
+}
+
+/* ---- mount point ---------------------------------------------------------- */
+
+/* umount2(MNT_DETACH) as root, else fusermount3 -uz (as libfuse does). */
+static int
+lazy_unmount(const char *path)
+{
+	char *argv[] = { (char *)"fusermount3", (char *)"-u", (char *)"-z",
+			 (char *)"-q", (char *)"--", (char *)path, NULL };
+	pid_t pid;
+	int st;
+
+	if (umount2(path, MNT_DETACH) == 0)
+		return 0;
+	if (errno != EPERM)
+		return -errno;
+	if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ) != 0)
+		return -EPERM;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -EPERM;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EPERM;
+}
+
+/* Is path the root of a mount (its own device, unlike its directory)? */
+static int
+is_mount_root(const char *path)
+{
+	char dir[PATH_MAX], *slash;
+	struct stat a, b;
+
+	strlcpy(dir, path, sizeof(dir));
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return stat(path, &a) == 0 && stat(dir, &b) == 0 && a.st_dev != b.st_dev;
+}
+
+/*
+ * Make PATH a regular file FUSE can mount on.  A mount left by a killed
+ * process (its server is gone: ENOTCONN) is detached; a mount a live
+ * process serves is refused, as sock= is.
+ */
+static int
+prepare_path(struct bsdtun_cdev *cd)
+{
+	struct bsdtun_unit *u = cd->u;
+	const char *path = cd->path;
+	char dir[PATH_MAX], *slash;
+	struct stat st;
+	int i, fd, ret;
+
+	strlcpy(dir, path, sizeof(dir));
+	slash = strrchr(dir, '/');
+	if (slash != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+			BSDTUN_LOG(WARNING, u, "mkdir %s: %s", dir,
+				   strerror(errno));
+	}
+	for (i = 0; i < 8 && stat(path, &st) < 0 && errno == ENOTCONN; i++) {
+		ret = lazy_unmount(path);
+		if (ret < 0) {
+			BSDTUN_LOG(ERR, u, "cdev=%s: cannot unmount the stale "
+				   "mount of a dead process: %s", path,
+				   strerror(-ret));
+			return ret;
+		}
+		BSDTUN_LOG(NOTICE, u, "cdev=%s: detached the stale mount of a "
+			   "dead process", path);
+		cd->remove_file = 1;	/* our own leftover */
+	}
+	if (stat(path, &st) == 0) {
+		if (is_mount_root(path)) {
+			BSDTUN_LOG(ERR, u, "cdev=%s is mounted (in use by a live "
+				   "unit?)", path);
+			return -EADDRINUSE;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			BSDTUN_LOG(ERR, u, "cdev=%s exists and is not a regular "
+				   "file", path);
+			return -EEXIST;
+		}
+		return 0;
+	}
+	if (errno != ENOENT) {
+		ret = -errno;
+		BSDTUN_LOG(ERR, u, "cdev=%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
+		  0600);
+	if (fd < 0) {
+		ret = -errno;
+		BSDTUN_LOG(ERR, u, "cdev=%s: cannot create: %s", path,
+			   strerror(-ret));
+		return ret;
+	}
+	close(fd);
+	cd->remove_file = 1;
+	return 0;
+}
+
+/* libfuse's own messages go to the DPDK log. */
+static void
+fuse_log_to_rte(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	rte_vlog((uint32_t)level + 1, bsdtun_logtype, fmt, ap);
+}
+
+/* exit() without closing the ports: do not leave a dead mount behind. */
+static void
+cdevs_at_exit(void)
+{
+	struct bsdtun_cdev *cd;
+
+	pthread_mutex_lock(&cdevs_lock);
+	LIST_FOREACH(cd, &cdevs, all)
+		(void)umount2(cd->path, MNT_DETACH);
+	pthread_mutex_unlock(&cdevs_lock);
+}
+
+static void
+cdevs_init(void)
+{
+	fuse_set_log_func(fuse_log_to_rte);
+	atexit(cdevs_at_exit);
+}
+
+static int
+mount_node(struct bsdtun_cdev *cd)
+{
+	struct bsdtun_unit *u = cd->u;
+	char opts[RTE_DEV_NAME_MAX_LEN + 64];
+	char *argv[] = { (char *)"bsdtun", (char *)"-o", opts, NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
+	int allow_other;
+
+	/*
+	 * Admission is ours (open checks owner/group/perm against the
+	 * caller), so the kernel must let every user reach us: allow_other,
+	 * without default_permissions.  A non-root DPDK process needs
+	 * user_allow_other in /etc/fuse.conf for that, unless only its own
+	 * user may open the unit anyway.
+	 */
+	allow_other = geteuid() == 0 || (u->cfg.perm & 0077) != 0 ||
+		      u->cfg.owner != geteuid();
+	snprintf(opts, sizeof(opts), "%sfsname=%s,subtype=bsdtun",
+		 allow_other ? "allow_other," : "", u->name);
+	cd->se = fuse_session_new(&args, &cdev_ops, sizeof(cdev_ops), cd);
+	fuse_opt_free_args(&args);
+	if (cd->se == NULL) {
+		BSDTUN_LOG(ERR, u, "cdev=%s: cannot create a FUSE session",
+			   cd->path);
+		return -ENOMEM;
+	}
+	if (fuse_session_mount(cd->se, cd->path) != 0) {
+		BSDTUN_LOG(ERR, u, "cdev=%s: cannot mount the FUSE node "
+			   "(/dev/fuse missing? not root and no "
+			   "user_allow_other in /etc/fuse.conf?)", cd->path);
+		fuse_session_destroy(cd->se);
+		cd->se = NULL;
+		return -EPERM;
+	}
+	return 0;
+}
+
+/* ---- attach / detach (probe / close) -------------------------------------- */
+
+int
+bsdtun_cdev_attach(struct bsdtun_unit *u)
+{
+	struct bsdtun_cdev *cd;
+	char tname[RTE_MAX_THREAD_NAME_LEN];
+	int ret;
+
+	if (u->cfg.cdev_path[0] == '\0')
+		return 0;
+	pthread_once(&cdevs_once, cdevs_init);
+	cd = calloc(1, sizeof(*cd));
+	if (cd == NULL)
+		return -ENOMEM;
+	cd->u = u;
+	cd->wake_fd = -1;
+	cd->mtime = time(NULL);
+	strlcpy(cd->path, u->cfg.cdev_path, sizeof(cd->path));
+	ret = prepare_path(cd);
+	if (ret < 0)
+		goto fail;
+	ret = mount_node(cd);
+	if (ret < 0)
+		goto fail;
+	cd->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (cd->wake_fd < 0) {
+		ret = -errno;
+		goto fail_mounted;
+	}
+	pthread_mutex_lock(&cdevs_lock);
+	LIST_INSERT_HEAD(&cdevs, cd, all);
+	pthread_mutex_unlock(&cdevs_lock);
+	snprintf(tname, sizeof(tname), "bsdtun-fs%u", u->port_id);
+	ret = rte_ctrl_thread_create(&cd->thread, tname, NULL, cdev_main, cd);
+	if (ret != 0) {
+		ret = -ret;
+		pthread_mutex_lock(&cdevs_lock);
+		LIST_REMOVE(cd, all);
+		pthread_mutex_unlock(&cdevs_lock);
+		goto fail_mounted;
+	}
+	u->cdev = cd;
+	BSDTUN_LOG(INFO, u, "device node %s", cd->path);
+	return 0;
+
+fail_mounted:
+	BSDTUN_LOG(ERR, u, "cdev=%s: %s", cd->path, strerror(-ret));
+	fuse_session_unmount(cd->se);
+	fuse_session_destroy(cd->se);
+	if (cd->wake_fd >= 0)
+		close(cd->wake_fd);
+fail:
+	if (cd->remove_file)
+		unlink(cd->path);
+	free(cd);
+	return ret;
+}
+
+void
+bsdtun_cdev_detach(struct bsdtun_unit *u)
+{
+	struct bsdtun_cdev *cd = u->cdev;
+	uint64_t one = 1;
+
+	if (cd == NULL)
+		return;
+	u->cdev = NULL;
+	if (write(cd->wake_fd, &one, sizeof(one)) != sizeof(one))
+		BSDTUN_LOG(ERR, u, "device node: cannot wake its thread");
+	pthread_join(cd->thread, NULL);
+	/* Blocked readers fail ENXIO; later calls on the file ENOTCONN. */
+	if (cd->file != NULL)
+		file_free(cd->file);
+	pthread_mutex_lock(&cdevs_lock);
+	LIST_REMOVE(cd, all);
+	pthread_mutex_unlock(&cdevs_lock);
+	fuse_session_unmount(cd->se);
+	fuse_session_destroy(cd->se);
+	free(cd->fbuf.mem);
+	close(cd->wake_fd);
+	if (cd->remove_file)
+		unlink(cd->path);
+	BSDTUN_LOG(INFO, u, "device node %s removed", cd->path);
+	free(cd);
+}
