@@ -19,6 +19,9 @@ static const struct tt_cmd *const cmds[] = {
 	&tt_cmd_recv,
 	&tt_cmd_traffic,
 	&tt_cmd_verify,
+	&tt_cmd_conform,
+	&tt_cmd_ioctl,
+	&tt_cmd_bench,
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))

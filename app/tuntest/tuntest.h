@@ -61,6 +61,9 @@ extern const struct tt_cmd tt_cmd_send;
 extern const struct tt_cmd tt_cmd_recv;
 extern const struct tt_cmd tt_cmd_traffic;
 extern const struct tt_cmd tt_cmd_verify;
+extern const struct tt_cmd tt_cmd_conform;
+extern const struct tt_cmd tt_cmd_ioctl;
+extern const struct tt_cmd tt_cmd_bench;
 
 void tt_help(const struct tt_cmd *cmd, FILE *f);
 

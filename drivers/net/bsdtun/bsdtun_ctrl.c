@@ -310,6 +310,7 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	rte_spinlock_unlock(&u->tx_lock);
 	u->tun_pid = cr.pid;
 	u->xs.client_opens++;
+	BSDTUN_DEBUG(u, "open by pid %d", (int)cr.pid);
 	BSDTUN_LOG(INFO, u, "client pid %d uid %d opened the unit",
 		   (int)cr.pid, (int)cr.uid);
 	bsdtun_link_update_now(u, 1);
@@ -499,6 +500,9 @@ on_session(struct bsdtun_unit *u, uint32_t events)
 		return;
 	}
 	m.u.ioctl.result = do_ioctl(u, &m);
+	BSDTUN_DEBUG(u, "ioctl %u from pid %d: %s", m.u.ioctl.cmd,
+		     (int)m.u.ioctl.pid,
+		     m.u.ioctl.result ? strerror(m.u.ioctl.result) : "done");
 	m.u.ioctl.unit_flags = u->unit_flags;
 	if (send(s->ctl_fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) !=
 	    sizeof(m))

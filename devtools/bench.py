@@ -1,0 +1,687 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""bsdtun benchmark: net_bsdtun against DPDK's net_memif, side by side.
+
+    python3 devtools/bench.py [--runs N] [--duration S] [--only REGEX]
+
+A benchmark, never a test: it prints numbers and exits 0 whatever they
+are (1 only when a case could not be measured at all).  Every case runs
+--runs times in this one invocation, the runs of all cases interleaved
+(so slow drift on the machine hits bsdtun and memif alike); the tables
+show medians and the ratio bsdtun/memif.
+
+Cases (packet sizes are Ethernet frames as the DPDK side sees them, FCS
+not included; the bsdtun client reads and writes the IP packet, 14 bytes
+less; Gbit/s = frames/s x frame bytes x 8):
+
+  thr     DPDK -> client and client -> DPDK, 64 and 1500 bytes, measured at
+          the receiver.  bsdtun: dpdk-testpmd txonly/rxonly on a bsdtun
+          port, the client `tuntest bench rx|tx` (bsdtun_read_burst /
+          bsdtun_write_burst, 32 per call).  memif: two dpdk-testpmd, the
+          "DPDK" one (txonly/rxonly, memif client) and the "client" one
+          (rxonly/txonly, memif server).  Equal rings: qlen=1024 vs
+          rsize=10 (1024 slots).
+  rtt     client -> testpmd io forwarding (port to itself) -> client, one
+          packet in flight, 64-byte frames: busy-polling with
+          bsdtun_read_burst, and sleeping in a blocking bsdtun_read.
+  ports   1, 8 and 32 bsdtun ports in one testpmd (one forwarding core),
+          one client process on all of them, 64 bytes each way: total
+          rate, cost per packet, memory per port.
+
+Placement (2 cores): the DPDK side forwards on CPU 1 (testpmd
+--lcores=0@0,1@1), the client side runs on CPU 0 (tuntest --cpu 0, or the
+second testpmd with --lcores=0@1,1@0 for memif).
+
+Every process is started in its own process group and killed at the end
+(also on error, timeout or Ctrl-C); sockets live in a temp dir; every
+testpmd gets its own --file-prefix, whose files are removed.
+"""
+
+import argparse
+import glob
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.abspath(os.environ.get('BSDTUN_BUILD') or
+                        os.path.join(TOP, 'build'))
+TESTPMD = os.environ.get('BSDTUN_TESTPMD') or 'dpdk-testpmd'
+PMD = os.path.join(BUILD, 'drivers', 'net', 'bsdtun', 'librte_net_bsdtun.so')
+TUNTEST = os.path.join(BUILD, 'app', 'tuntest', 'tuntest')
+
+PROMPT = 'testpmd> '
+ETH_HLEN = 14
+QLEN = 1024                 # bsdtun qlen = memif 2^rsize
+RSIZE = 10
+DPDK_CPU, CLIENT_CPU = 1, 0
+DPDK_LCORES = '0@%d,1@%d' % (CLIENT_CPU, DPDK_CPU)     # fwd lcore 1 on CPU 1
+CLIENT_LCORES = '0@%d,1@%d' % (DPDK_CPU, CLIENT_CPU)   # fwd lcore 1 on CPU 0
+MBUFS = 16384
+REC_MAX = 16408             # bsdtun_rec_size(BSDTUN_REC_MAX_LEN), wire.md
+
+
+VERBOSE = False
+
+
+class BenchError(Exception):
+    pass
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ---- processes ---------------------------------------------------------------
+
+class Proc:
+    """A child in its own process group, output collected by a thread."""
+
+    def __init__(self, argv, name, stdin=False):
+        self.argv = argv
+        self.name = name
+        self._buf = ''
+        self._cond = threading.Condition()
+        self._eof = False
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def _read(self):
+        fd = self.proc.stdout.fileno()
+        while True:
+            try:
+                b = os.read(fd, 65536)
+            except OSError:
+                b = b''
+            with self._cond:
+                if not b:
+                    self._eof = True
+                    self._cond.notify_all()
+                    return
+                self._buf += b.decode('utf-8', 'replace')
+                self._cond.notify_all()
+
+    @property
+    def output(self):
+        with self._cond:
+            return self._buf
+
+    def mark(self):
+        with self._cond:
+            return len(self._buf)
+
+    def wait_output(self, pattern, start=0, timeout=10):
+        rx = re.compile(pattern, re.M)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                m = rx.search(self._buf, start)
+                if m:
+                    return m
+                if self._eof:
+                    raise BenchError('%s exited waiting for %r:\n%s' %
+                                     (self.name, pattern, self._buf[-2000:]))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise BenchError('%s: timeout waiting for %r:\n%s' %
+                                     (self.name, pattern, self._buf[-2000:]))
+                self._cond.wait(left)
+
+    def running(self):
+        return self.proc.poll() is None
+
+    def signal(self, sig):
+        try:
+            os.killpg(self.proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def wait(self, timeout):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self, grace=3.0):
+        """SIGTERM the group, then SIGKILL; reap."""
+        if self.running():
+            self.signal(signal.SIGTERM)
+            if self.wait(grace) is None:
+                self.signal(signal.SIGKILL)
+                self.proc.wait()
+        self.signal(signal.SIGKILL)     # stragglers in the group
+        self._reader.join(2)
+        for f in (self.proc.stdin, self.proc.stdout):
+            if f is not None:
+                try:
+                    f.close()
+                except OSError:
+                    pass
+
+    def rss(self):
+        """{VmRSS, RssAnon, RssFile, RssShmem} in KiB, {} when gone."""
+        try:
+            with open('/proc/%d/status' % self.proc.pid) as f:
+                txt = f.read()
+        except OSError:
+            return {}
+        return {k: int(v) for k, v in
+                re.findall(r'^(VmRSS|RssAnon|RssFile|RssShmem):\s+(\d+)',
+                           txt, re.M)}
+
+    def maps_memfd(self):
+        """Sizes in bytes of the process's memfd mappings."""
+        sizes = []
+        try:
+            with open('/proc/%d/maps' % self.proc.pid) as f:
+                for line in f:
+                    if '/memfd:' in line:
+                        a, b = line.split()[0].split('-')
+                        sizes.append(int(b, 16) - int(a, 16))
+        except OSError:
+            pass
+        return sizes
+
+
+class TestPmd(Proc):
+    """An interactive dpdk-testpmd."""
+
+    def __init__(self, run, name, lcores, vdevs, args, plugin=True):
+        self.prefix = run.new_prefix()
+        argv = ['stdbuf', '-oL', '-eL', TESTPMD, '--lcores=' + lcores,
+                '--file-prefix=' + self.prefix, '--no-pci', '--huge-unlink']
+        if plugin:
+            argv += ['-d', PMD]
+        argv += ['--vdev=' + v for v in vdevs]
+        argv += ['--', '-i', '--total-num-mbufs=%d' % MBUFS] + list(args)
+        if VERBOSE:
+            log('$ ' + ' '.join(argv))
+        super().__init__(argv, name, stdin=True)
+        run.procs.append(self)
+        self.wait_output(re.escape(PROMPT), 0, 60)
+
+    def cmd(self, text, timeout=15):
+        mark = self.mark()
+        try:
+            self.proc.stdin.write((text + '\n').encode())
+            self.proc.stdin.flush()
+        except OSError as e:
+            raise BenchError('%s: %s: %s' % (self.name, text, e))
+        end = self.wait_output(re.escape(PROMPT), mark, timeout).start()
+        return self.output[mark:end]
+
+    def stats(self, port):
+        out = self.cmd('show port stats %d' % port)
+        m = re.search(r'NIC statistics for port %d\s+#+\n(.*?)\n\s*#{20,}' %
+                      port, out, re.S)
+        if not m:
+            raise BenchError('%s: no stats for port %d:\n%s' %
+                             (self.name, port, out))
+        return {k: int(v) for k, v in
+                re.findall(r'([A-Za-z-]+):\s+(\d+)', m.group(1))}
+
+    def quit(self):
+        if self.running():
+            try:
+                self.proc.stdin.write(b'stop\nquit\n')
+                self.proc.stdin.flush()
+                self.proc.stdin.close()
+            except OSError:
+                pass
+            self.wait(10)
+        self.kill()
+
+
+class Client(Proc):
+    """tuntest bench ..., pinned to the client CPU."""
+
+    def __init__(self, run, mode, endpoints, opts):
+        argv = [TUNTEST, 'bench', mode] + list(endpoints) + \
+            ['--cpu', str(CLIENT_CPU)] + list(opts)
+        if VERBOSE:
+            log('$ ' + ' '.join(argv))
+        super().__init__(argv, 'tuntest bench ' + mode)
+        run.procs.append(self)
+
+    def result(self, timeout):
+        """Wait for exit; parse the 'bench ...' line into a dict."""
+        if self.wait(timeout) is None:
+            self.signal(signal.SIGINT)
+            self.wait(5)
+        self.kill()
+        m = re.search(r'^bench (.*)$', self.output, re.M)
+        if not m:
+            raise BenchError('%s: no result:\n%s' %
+                             (self.name, self.output[-2000:]))
+        res = {}
+        for kv in m.group(1).split():
+            k, v = kv.split('=', 1)
+            try:
+                res[k] = float(v) if '.' in v else int(v)
+            except ValueError:
+                res[k] = v
+        return res
+
+
+# ---- one run: temp dir, prefixes, cleanup ------------------------------------
+
+class Run:
+    count = 0
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix='bsdtun-bench-')
+        self.procs = []
+        self.prefixes = []
+
+    def new_prefix(self):
+        Run.count += 1
+        p = 'btbench%d_%d' % (os.getpid(), Run.count)
+        self.prefixes.append(p)
+        return p
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def close(self):
+        for p in reversed(self.procs):
+            try:
+                if isinstance(p, TestPmd):
+                    p.quit()
+                else:
+                    p.kill()
+            except Exception as e:  # noqa: BLE001 - keep cleaning up
+                log('cleanup %s: %s' % (p.name, e))
+        for pfx in self.prefixes:
+            for f in glob.glob('/dev/hugepages/%smap_*' % pfx):
+                try:
+                    os.unlink(f)
+                except OSError:
+                    pass
+            for d in ('/var/run/dpdk/' + pfx,
+                      os.path.join(os.environ.get('XDG_RUNTIME_DIR', '/tmp'),
+                                   'dpdk', pfx)):
+                shutil.rmtree(d, ignore_errors=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+# ---- cases -------------------------------------------------------------------
+
+def bsdtun_vdevs(run, n):
+    socks = [run.path('u%d.sock' % i) for i in range(n)]
+    return socks, ['net_bsdtun%d,sock=%s,qlen=%d' % (i, s, QLEN)
+                   for i, s in enumerate(socks)]
+
+
+def wait_rx(pmd, port, timeout=15):
+    """Wait until port has received something; return its stats."""
+    deadline = time.monotonic() + timeout
+    while True:
+        st = pmd.stats(port)
+        if st.get('RX-packets', 0) > 0:
+            return st
+        if time.monotonic() > deadline:
+            raise BenchError('%s: port %d received nothing in %ds' %
+                             (pmd.name, port, timeout))
+        time.sleep(0.1)
+
+
+def measure_rx_pps(pmd, ports, opt, watch=()):
+    """testpmd's own rate over --duration s after --warmup s, summed
+    over ports (its pps needs two calls of 'show port stats')."""
+    time.sleep(opt.warmup)
+    for p in ports:
+        pmd.stats(p)
+    t0 = time.monotonic()
+    peak = {}
+    while time.monotonic() - t0 < opt.duration:
+        time.sleep(min(0.25, opt.duration))
+        for w in watch:
+            peak[w.name] = w.rss() or peak.get(w.name, {})
+    pps = sum(pmd.stats(p)['Rx-pps'] for p in ports)
+    for w in watch:
+        peak[w.name] = w.rss() or peak.get(w.name, {})
+    return pps, peak
+
+
+def case_thr_bsdtun(opt, direction, size, nports=1):
+    with Run() as run:
+        socks, vdevs = bsdtun_vdevs(run, nports)
+        fwd = ['--forward-mode=txonly', '--txpkts=%d' % size] \
+            if direction == 'to_client' else ['--forward-mode=rxonly']
+        pmd = TestPmd(run, 'testpmd', DPDK_LCORES, vdevs, fwd)
+        rss0 = pmd.rss()
+        pmd.cmd('start')
+        res = {'dpdk_rss0': rss0}
+        if direction == 'to_client':
+            cl = Client(run, 'rx', socks, [
+                '--warmup', str(opt.warmup), '--duration', str(opt.duration),
+                '--timeout', '10'])
+            peak = {}
+            deadline = time.monotonic() + opt.warmup + opt.duration + 30
+            while cl.running() and time.monotonic() < deadline:
+                peak = cl.rss() or peak
+                res['client_memfd'] = cl.maps_memfd() or \
+                    res.get('client_memfd')
+                res['dpdk_rss1'] = pmd.rss()
+                time.sleep(0.25)
+            r = cl.result(1)
+            res['pps'] = r['pps']
+            res['client_rss'] = peak
+        else:
+            cl = Client(run, 'tx', socks, [
+                '--size', str(size - ETH_HLEN), '--warmup', '0',
+                '--duration', str(opt.warmup + opt.duration + 30),
+                '--timeout', '10'])
+            for p in range(nports):
+                wait_rx(pmd, p)
+            res['client_memfd'] = cl.maps_memfd()
+            pps, peak = measure_rx_pps(pmd, range(nports), opt, [cl])
+            res['pps'] = pps
+            res['client_rss'] = peak.get(cl.name, {})
+            res['dpdk_rss1'] = pmd.rss()
+            cl.signal(signal.SIGINT)
+            r = cl.result(5)
+            res['client_pps'] = r['pps']
+        return res
+
+
+def case_thr_memif(opt, direction, size):
+    with Run() as run:
+        sock = run.path('memif.sock')
+        common = 'socket=%s,socket-abstract=no,rsize=%d,id=0' % (sock, RSIZE)
+        # The "client" side (CPU 0) is the memif server, so it listens
+        # first; the "DPDK" side (CPU 1) is the memif client.
+        if direction == 'to_client':
+            cfwd = ['--forward-mode=rxonly']
+            dfwd = ['--forward-mode=txonly', '--txpkts=%d' % size]
+        else:
+            cfwd = ['--forward-mode=txonly', '--txpkts=%d' % size]
+            dfwd = ['--forward-mode=rxonly']
+        csd = TestPmd(run, 'testpmd(memif server)', CLIENT_LCORES,
+                      ['net_memif0,role=server,' + common], cfwd,
+                      plugin=False)
+        dsd = TestPmd(run, 'testpmd(memif client)', DPDK_LCORES,
+                      ['net_memif0,role=client,' + common], dfwd,
+                      plugin=False)
+        rss0 = {'dpdk': dsd.rss(), 'client': csd.rss()}
+        rx = csd if direction == 'to_client' else dsd
+        (dsd if direction == 'to_client' else csd).cmd('start')
+        rx.cmd('start')
+        wait_rx(rx, 0)
+        pps, _ = measure_rx_pps(rx, [0], opt)
+        return {'pps': pps, 'rss0': rss0,
+                'rss1': {'dpdk': dsd.rss(), 'client': csd.rss()},
+                'memfd': {'dpdk': dsd.maps_memfd(),
+                          'client': csd.maps_memfd()}}
+
+
+def case_rtt(opt, block):
+    with Run() as run:
+        socks, vdevs = bsdtun_vdevs(run, 1)
+        pmd = TestPmd(run, 'testpmd', DPDK_LCORES, vdevs,
+                      ['--forward-mode=io', '--port-topology=loop'])
+        pmd.cmd('start')
+        cl = Client(run, 'rtt', socks, [
+            '--size', str(64 - ETH_HLEN), '--warmup', str(opt.warmup),
+            '--duration', str(opt.duration), '--timeout', '5'] +
+            (['--block'] if block else []))
+        return cl.result(opt.warmup + opt.duration + 30)
+
+
+def ring_bytes_for(qlen):
+    """bsdtun_ring_bytes_for() of lib/bsdtun/bsdtun_ring.h."""
+    want = max(qlen * REC_MAX, 2 * REC_MAX)
+    sz = 1
+    while sz < want:
+        sz <<= 1
+    return min(sz, 32 << 20)
+
+
+# ---- the plan ----------------------------------------------------------------
+
+def make_cases():
+    cases = []
+    for d in ('to_client', 'to_dpdk'):
+        for size in (64, 1500):
+            for impl in ('bsdtun', 'memif'):
+                name = 'thr/%s/%s/%d' % (impl, d, size)
+                if impl == 'bsdtun':
+                    fn = (lambda o, d=d, s=size: case_thr_bsdtun(o, d, s))
+                else:
+                    fn = (lambda o, d=d, s=size: case_thr_memif(o, d, s))
+                cases.append((name, fn))
+    for block in (False, True):
+        cases.append(('rtt/%s' % ('block' if block else 'busy'),
+                      lambda o, b=block: case_rtt(o, b)))
+    for d in ('to_client', 'to_dpdk'):
+        for n in (1, 8, 32):
+            cases.append(('ports/%s/%d' % (d, n),
+                          lambda o, d=d, n=n: case_thr_bsdtun(o, d, 64, n)))
+    return cases
+
+
+def median(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def fmt(v, f='%.2f'):
+    return '-' if v is None else f % v
+
+
+def machine():
+    model = '?'
+    try:
+        with open('/proc/cpuinfo') as f:
+            m = re.search(r'^model name\s*:\s*(.*)$', f.read(), re.M)
+            model = m.group(1) if m else model
+    except OSError:
+        pass
+    try:
+        dpdk = subprocess.run(['dpkg-query', '-W', '-f=${Version}',
+                               'dpdk'], capture_output=True, text=True,
+                              timeout=10).stdout.strip() or '?'
+    except (OSError, subprocess.SubprocessError):
+        dpdk = '?'
+    return {'nproc': os.cpu_count(), 'cpu': model,
+            'kernel': platform.release(), 'dpdk': dpdk,
+            'load': open('/proc/loadavg').read().split()[:3]}
+
+
+def report(results, opt, mach):
+    out = []
+    p = out.append
+    p('machine: %d CPUs, %s, Linux %s, DPDK %s; load average at start %s' %
+      (mach['nproc'], mach['cpu'], mach['kernel'], mach['dpdk'],
+       ' '.join(mach['load'])))
+    p('placement: DPDK side forwards on CPU %d (testpmd --lcores=%s), '
+      'client side on CPU %d (tuntest bench --cpu %d; memif: second '
+      'testpmd --lcores=%s)' % (DPDK_CPU, DPDK_LCORES, CLIENT_CPU,
+                                CLIENT_CPU, CLIENT_LCORES))
+    p('rings: bsdtun qlen=%d, memif rsize=%d (%d slots); bursts of 32; '
+      '%d run(s) per case, %g s each after %g s warm-up; medians' %
+      (QLEN, RSIZE, 1 << RSIZE, opt.runs, opt.duration, opt.warmup))
+    p('sizes: Ethernet frame bytes on the DPDK side (no FCS); the bsdtun '
+      'client reads/writes the IP packet (frame - 14)')
+    p('')
+
+    def med(name, key='pps'):
+        return median([r.get(key) if r else None
+                       for r in results.get(name, [])])
+
+    hdr = '%-22s %11s %8s %11s %8s %7s' % ('throughput', 'bsdtun Mpps',
+                                           'Gbit/s', 'memif Mpps', 'Gbit/s',
+                                           'ratio')
+    p(hdr)
+    p('-' * len(hdr))
+    label = {'to_client': 'DPDK -> client', 'to_dpdk': 'client -> DPDK'}
+    for d in ('to_client', 'to_dpdk'):
+        for size in (64, 1500):
+            b = med('thr/bsdtun/%s/%d' % (d, size))
+            m = med('thr/memif/%s/%d' % (d, size))
+            if b is None and m is None:
+                continue
+            p('%-22s %11s %8s %11s %8s %7s' % (
+                '%s %4d B' % (label[d], size),
+                fmt(b and b / 1e6), fmt(b and b * size * 8 / 1e9),
+                fmt(m and m / 1e6), fmt(m and m * size * 8 / 1e9),
+                fmt(b / m if b and m else None)))
+    p('')
+
+    if any(k.startswith('rtt/') for k in results):
+        hdr = '%-34s %8s %8s %8s %8s %9s' % (
+            'round trip, 64 B, us', 'min', 'p50', 'p99', 'p99.9', 'samples')
+        p(hdr)
+        p('-' * len(hdr))
+        for mode, txt in (('busy', 'busy-polling (read_burst)'),
+                          ('block', 'blocking bsdtun_read')):
+            name = 'rtt/' + mode
+            if name not in results:
+                continue
+            us = [med(name, k) for k in ('min_ns', 'p50_ns', 'p99_ns',
+                                          'p999_ns')]
+            p('%-34s %8s %8s %8s %8s %9s' % tuple(
+                [txt] + [fmt(v and v / 1e3) for v in us] +
+                [fmt(med(name, 'samples'), '%.0f')]))
+        p('(memif has no client to time a round trip with; not compared)')
+        p('')
+
+    if any(k.startswith('ports/') for k in results):
+        hdr = '%-22s %6s %11s %9s %14s %14s' % (
+            'ports, 64 B', 'ports', 'total Mpps', 'ns/pkt',
+            'DPDK RSS/port', 'client RSS/port')
+        p(hdr)
+        p('-' * len(hdr))
+        for d in ('to_client', 'to_dpdk'):
+            for n in (1, 8, 32):
+                rs = [r for r in results.get('ports/%s/%d' % (d, n), [])
+                      if r]
+                if not rs:
+                    continue
+                pps = median([r['pps'] for r in rs])
+                drss = median([(r.get('dpdk_rss1', {}).get('VmRSS', 0) -
+                                r['dpdk_rss0'].get('VmRSS', 0)) / n
+                               for r in rs])
+                crss = median([r.get('client_rss', {}).get('VmRSS', 0) / n
+                               for r in rs])
+                p('%-22s %6d %11s %9s %11s MiB %11s MiB' % (
+                    label[d], n, fmt(pps / 1e6), fmt(1e9 / pps, '%.1f'),
+                    fmt(drss / 1024), fmt(crss / 1024)))
+        rb = ring_bytes_for(QLEN)
+        p('region per port (doc/wire.md Sizing): 4096 + 2 x %d = %d bytes '
+          '(%.1f MiB) at qlen=%d' % (rb, 4096 + 2 * rb,
+                                     (4096 + 2 * rb) / 2**20, QLEN))
+        memfd = [r.get('client_memfd') for r in
+                 results.get('ports/to_client/1', []) if r]
+        if memfd and memfd[0]:
+            p('client memfd mapping seen in /proc/PID/maps: %s bytes' %
+              ', '.join(str(x) for x in memfd[0]))
+        p('RSS/port = (testpmd VmRSS at the end - before any client) / '
+          'ports; client VmRSS / ports (both include the shared region '
+          'pages touched)')
+        p('')
+    mem = [r for r in results.get('thr/memif/to_client/64', []) if r]
+    if mem:
+        r = mem[0]
+        p('memif for comparison: memfd mappings DPDK side %s, client side '
+          '%s bytes' % (r['memfd']['dpdk'], r['memfd']['client']))
+        p('')
+    fails = {k: sum(1 for r in v if not r) for k, v in results.items()}
+    bad = {k: v for k, v in fails.items() if v}
+    if bad:
+        p('failed runs: ' + ', '.join('%s x%d' % kv
+                                       for kv in sorted(bad.items())))
+    return '\n'.join(out)
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description=__doc__.split('\n\n')[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog='\n\n'.join(__doc__.split('\n\n')[1:]))
+    ap.add_argument('--runs', type=int, default=3,
+                    help='runs per case (default 3)')
+    ap.add_argument('--duration', type=float, default=3.0,
+                    help='seconds measured per run (default 3)')
+    ap.add_argument('--warmup', type=float, default=1.0,
+                    help='seconds of traffic before measuring (default 1)')
+    ap.add_argument('--only', default='',
+                    help='regex: run only the cases whose name matches '
+                    '(names: thr/IMPL/DIR/SIZE, rtt/busy|block, '
+                    'ports/DIR/N)')
+    ap.add_argument('--json', help='write every run\'s raw result here')
+    ap.add_argument('--verbose', action='store_true',
+                    help='print the command lines used')
+    opt = ap.parse_args()
+    global VERBOSE
+    VERBOSE = opt.verbose
+
+    for f in (PMD, TUNTEST):
+        if not os.path.exists(f):
+            sys.exit('bench: %s missing: run ninja -C %s' % (f, BUILD))
+    if not shutil.which(TESTPMD):
+        sys.exit('bench: %s not found' % TESTPMD)
+    if os.cpu_count() < 2:
+        sys.exit('bench: needs 2 CPUs')
+
+    def on_term(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGHUP, on_term)
+
+    rx = re.compile(opt.only)
+    cases = [c for c in make_cases() if rx.search(c[0])]
+    mach = machine()
+    results = {name: [] for name, _ in cases}
+    total = len(cases) * opt.runs
+    k = 0
+    for i in range(opt.runs):
+        for name, fn in cases:
+            k += 1
+            t = time.monotonic()
+            try:
+                r = fn(opt)
+            except BenchError as e:
+                log('bench: %s run %d failed: %s' % (name, i + 1, e))
+                r = None
+            results[name].append(r)
+            brief = '-' if not r else (
+                '%.2f Mpps' % (r['pps'] / 1e6) if 'pps' in r else
+                'p50 %.1f us p99 %.1f us' % (r['p50_ns'] / 1e3,
+                                             r['p99_ns'] / 1e3))
+            log('[%d/%d] %-24s run %d: %s (%.1f s)' %
+                (k, total, name, i + 1, brief, time.monotonic() - t))
+    print(report(results, opt, mach))
+    if opt.json:
+        with open(opt.json, 'w') as f:
+            json.dump({'machine': mach, 'options': vars(opt),
+                       'results': results}, f, indent=1)
+    sys.exit(1 if any(not any(v) for v in results.values()) else 0)
+
+
+if __name__ == '__main__':
+    main()
