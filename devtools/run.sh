@@ -19,8 +19,7 @@ framing=${BSDTUN_FRAMING:-eth}
 
 if [ "${BSDTUN_NOSETUP:-0}" != 1 ]; then
 	bash devtools/setup.sh
-	[ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
-	ninja -C "$build" >/dev/null
+	bash devtools/build.sh >/dev/null
 fi
 
 work=$(mktemp -d /tmp/bsdtun-run.XXXXXX)
@@ -79,8 +78,8 @@ awk -v t0="$start" -v t1="$end" '
 	}
 	END {
 		secs = t1 - t0
-		printf "main job: sent %d received %d lost %d misordered/corrupt %d in %.2f s (%.0f packets/s)\n",
-			sent / 2, recv, lost, bad, secs, recv / secs
+		printf "main job: packets sent %d (both ways), received %d, lost %d, misordered/corrupt %d, %.2f s, %.0f packets/s\n",
+			sent, recv, lost, bad, secs, recv / secs
 	}' "$work/a.out" "$work/b.out"
 if [ $rc -ne 0 ]; then
 	echo "main job: FAILED (see above)"

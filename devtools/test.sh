@@ -13,6 +13,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 bash devtools/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+bash devtools/build.sh --asan || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
 failed=0

@@ -176,12 +176,22 @@ tt_gen_probe(const struct tt_stream *s, uint8_t *frame)
 	return build(s, 0, false, TT_PROBE_LEN, TT_PROBE_MAGIC, 0, frame);
 }
 
+/*
+ * A probe, framed for this stream's mode, or bare: one queued to the
+ * receiver before it set TUNSIFHEAD has no address family in front (the
+ * mode applies to packets queued after it, as on BSD).
+ */
 bool
 tt_is_probe(struct tt_check *c, const uint8_t *frame, size_t len)
 {
-	return len == (c->s.ifhead ? TT_AF_HLEN : 0) + TT_PROBE_LEN &&
-	       tt_gen_probe(&c->s, c->want) == len &&
-	       memcmp(c->want, frame, len) == 0;
+	struct tt_stream bare = c->s;
+
+	bare.ifhead = false;
+	return (len == (c->s.ifhead ? TT_AF_HLEN : 0) + TT_PROBE_LEN &&
+		tt_gen_probe(&c->s, c->want) == len &&
+		memcmp(c->want, frame, len) == 0) ||
+	       (len == TT_PROBE_LEN && tt_gen_probe(&bare, c->want) == len &&
+		memcmp(c->want, frame, len) == 0);
 }
 
 void

@@ -3,6 +3,7 @@
  * net_bsdtun: ethdev ops, probe/remove and devargs.  The burst functions
  * are in bsdtun_rxtx.c, the client-facing control path in bsdtun_ctrl.c.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
@@ -519,6 +520,7 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	struct bsdtun_config cfg;
 	struct rte_eth_dev *dev;
 	struct bsdtun_unit *u;
+	Dl_info dl;
 	int ret;
 
 	if (rte_eal_process_type() == RTE_PROC_SECONDARY)
@@ -580,9 +582,11 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 		return ret;
 	}
 	rte_eth_dev_probing_finish(dev);
-	BSDTUN_LOG(INFO, u, "port %u: endpoint %s, qlen %u, mtu %u, framing %s",
-		   u->port_id, cfg.sock_path, cfg.qlen, cfg.mtu,
-		   cfg.framing == BSDTUN_FRAMING_ETH ? "eth" : "ip");
+	BSDTUN_LOG(INFO, u, "port %u: endpoint %s, qlen %u, mtu %u, framing %s, "
+		   "driver %s", u->port_id, cfg.sock_path, cfg.qlen, cfg.mtu,
+		   cfg.framing == BSDTUN_FRAMING_ETH ? "eth" : "ip",
+		   dladdr((void *)bsdtun_probe, &dl) && dl.dli_fname != NULL ?
+		   dl.dli_fname : "?");
 	return 0;
 }
 

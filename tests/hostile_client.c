@@ -1,0 +1,1221 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * hostile_client: a client of a net_bsdtun unit that speaks the wire
+ * protocol (doc/wire.md) by hand, without libbsdtun, and breaks it on
+ * purpose.  tests/test_hostile.py runs one attack per process against a
+ * dpdk-testpmd forwarding (io) the attacked port to a second port, and
+ * checks the PMD's counters, that testpmd lives and that a well-behaved
+ * client works afterwards.
+ *
+ *	hostile_client ENDPOINT ATTACK
+ *
+ * Output: "ok what" / "FAIL what" per check made on this side, "count NAME
+ * N" for numbers the driver compares with the PMD's counters (good: records
+ * the PMD must deliver, retries: EBUSY answers the driver cannot predict),
+ * then "DONE".  Exit status 1 when any check failed, 2 on usage errors.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bsdtun_wire.h"
+
+#define TIMEOUT_MS	5000
+#define MAX_FDS		200	/* descriptors pushed with SCM_RIGHTS */
+
+static const char *endpoint;
+static int failures;
+
+static void
+report(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+report(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s ", ok ? "ok  " : "FAIL");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failures++;
+}
+
+static void
+count(const char *name, uint64_t n)
+{
+	printf("count %s %llu\n", name, (unsigned long long)n);
+	fflush(stdout);
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void
+sleep_us(long us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void
+die(const char *what)
+{
+	report(0, "%s: %s", what, strerror(errno));
+	printf("DONE\n");
+	exit(1);
+}
+
+/* xorshift64*: the attacks are random but the same every run. */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t
+rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+/* ---- control socket ------------------------------------------------------ */
+
+static int
+conn(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		die("socket");
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", endpoint);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		die("connect");
+	return fd;
+}
+
+/* Send one datagram of len bytes, optionally carrying nfds descriptors. */
+static void
+send_raw(int fd, const void *buf, size_t len, int nfds)
+{
+	static int fds[MAX_FDS];
+	char cbuf[CMSG_SPACE(sizeof(fds))];
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int i;
+
+	if (nfds > 0) {
+		struct cmsghdr *c;
+
+		for (i = 0; i < nfds; i++) {
+			fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+			if (fds[i] < 0)
+				die("open /dev/null");
+		}
+		memset(cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
+	}
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL) != (ssize_t)len)
+		die("sendmsg");
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+}
+
+static void
+send_msg(int fd, const struct bsdtun_msg *m)
+{
+	send_raw(fd, m, sizeof(*m), 0);
+}
+
+static struct bsdtun_msg
+mk(uint32_t type)
+{
+	struct bsdtun_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = type;
+	m.magic = BSDTUN_WIRE_MAGIC;
+	if (type == BSDTUN_MSG_HELLO) {
+		m.u.hello.version = BSDTUN_WIRE_VERSION;
+		m.u.hello.pid = getpid();
+	}
+	return m;
+}
+
+static struct bsdtun_msg
+mk_ioctl(uint32_t cmd, const void *arg, uint32_t len)
+{
+	struct bsdtun_msg m = mk(BSDTUN_MSG_IOCTL);
+
+	m.u.ioctl.cmd = cmd;
+	m.u.ioctl.pid = getpid();
+	m.u.ioctl.arg_len = len;
+	if (arg != NULL)
+		memcpy(m.u.ioctl.arg, arg,
+		       len < BSDTUN_IOCTL_ARG_MAX ? len : BSDTUN_IOCTL_ARG_MAX);
+	return m;
+}
+
+/*
+ * Receive one message (closing any descriptors it carries into *nfds).
+ * Returns its length, 0 at EOF, -1 on timeout.
+ */
+static ssize_t
+recv_msg(int fd, struct bsdtun_msg *m, int *fds, int *nfds)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char cbuf[CMSG_SPACE(4 * sizeof(int))];
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+	int got = 0;
+
+	if (poll(&p, 1, TIMEOUT_MS) <= 0)
+		return -1;
+	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return errno == ECONNRESET ? 0 : -1;
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		int k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int), i, v;
+
+		for (i = 0; i < k; i++) {
+			memcpy(&v, CMSG_DATA(c) + i * sizeof(int), sizeof(v));
+			if (fds != NULL && got < 2)
+				fds[got++] = v;
+			else
+				close(v);
+		}
+	}
+	if (nfds != NULL)
+		*nfds = got;
+	return n;
+}
+
+/* The PMD refused: an ERROR carrying err, then EOF. */
+static void
+expect_error(int fd, int err, const char *what)
+{
+	struct bsdtun_msg m;
+	ssize_t n = recv_msg(fd, &m, NULL, NULL);
+
+	report(n == sizeof(m) && m.magic == BSDTUN_WIRE_MAGIC &&
+	       m.type == BSDTUN_MSG_ERROR && m.u.error.err == err,
+	       "%s: ERROR %d (got n %zd type %u err %d)", what, err, n,
+	       n > 0 ? m.type : 0, n > 0 ? m.u.error.err : 0);
+	n = recv_msg(fd, &m, NULL, NULL);
+	report(n == 0, "%s: then EOF (got %zd)", what, n);
+}
+
+/* The PMD closed the session: EOF on the control socket. */
+static int
+expect_eof(int fd, const char *what)
+{
+	struct bsdtun_msg m;
+	ssize_t n;
+
+	do
+		n = recv_msg(fd, &m, NULL, NULL);
+	while (n > 0);	/* e.g. an ioctl reply still queued */
+	report(n == 0, "%s: the PMD closed the session (EOF)", what);
+	return n == 0;
+}
+
+/* The way libbsdtun closes: EOF to the PMD, wait for its EOF back. */
+static void
+close_sync(int fd)
+{
+	struct bsdtun_msg m;
+
+	shutdown(fd, SHUT_WR);
+	while (recv_msg(fd, &m, NULL, NULL) > 0)
+		;
+	close(fd);
+}
+
+/* ---- a session: the region mapped, raw access to both rings ------------- */
+
+struct sess {
+	int ctl, bell;
+	uint8_t *map;
+	size_t size;
+	struct bsdtun_region_hdr *hdr;
+	struct bsdtun_ring_ctl *tc, *td;	/* to_client, to_dpdk */
+	uint8_t *tc_data, *td_data;
+	uint32_t rb, qlen;
+	uint64_t wpos, wpkts;			/* our to_dpdk producer */
+	uint64_t rpos, rpkts;			/* our to_client consumer */
+	uint64_t good;				/* records the PMD must deliver */
+	uint8_t pkt[BSDTUN_MRU];
+};
+
+static int
+sess_open_fd(struct sess *s, int fd)
+{
+	struct bsdtun_msg m = mk(BSDTUN_MSG_HELLO);
+	int fds[2] = { -1, -1 }, nfds = 0;
+	struct stat st;
+	ssize_t n;
+
+	memset(s, 0, sizeof(*s));
+	s->ctl = fd;
+	send_msg(fd, &m);
+	n = recv_msg(fd, &m, fds, &nfds);
+	if (n != sizeof(m) || m.type != BSDTUN_MSG_WELCOME || nfds != 2) {
+		if (n == sizeof(m) && m.type == BSDTUN_MSG_ERROR)
+			errno = m.u.error.err;
+		return -1;
+	}
+	if (fstat(fds[0], &st) < 0)
+		die("fstat region");
+	s->size = st.st_size;
+	s->map = mmap(NULL, s->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      fds[0], 0);
+	if (s->map == MAP_FAILED)
+		die("mmap region");
+	close(fds[0]);
+	s->bell = fds[1];
+	s->hdr = (struct bsdtun_region_hdr *)s->map;
+	s->rb = s->hdr->ring_bytes;
+	s->qlen = s->hdr->qlen;
+	s->tc = (struct bsdtun_ring_ctl *)(s->map + s->hdr->to_client_ctl);
+	s->td = (struct bsdtun_ring_ctl *)(s->map + s->hdr->to_dpdk_ctl);
+	s->tc_data = s->map + s->hdr->to_client_data;
+	s->td_data = s->map + s->hdr->to_dpdk_data;
+	memset(s->pkt, 0, sizeof(s->pkt));
+	s->pkt[0] = 0x45;	/* looks like IPv4; the PMD does not care */
+	return 0;
+}
+
+static void
+sess_open(struct sess *s)
+{
+	if (sess_open_fd(s, conn()) < 0)
+		die("open the unit");
+}
+
+static void
+sess_free(struct sess *s)
+{
+	munmap(s->map, s->size);
+	close(s->bell);
+	close(s->ctl);
+}
+
+/* Write one record at our to_dpdk position (not published). */
+static void
+put(struct sess *s, uint32_t len, uint16_t family, uint16_t flags)
+{
+	uint32_t off = (uint32_t)s->wpos & (s->rb - 1);
+	struct bsdtun_rec h = { .len = len, .family = family, .flags = flags };
+
+	memcpy(s->td_data + off, &h, sizeof(h));
+	if (!(flags & BSDTUN_REC_F_WRAP)) {
+		if (off + bsdtun_rec_size(len) <= s->rb)
+			memcpy(s->td_data + off + sizeof(h), s->pkt,
+			       len < sizeof(s->pkt) ? len : sizeof(s->pkt));
+		s->wpos += bsdtun_rec_size(len);
+		s->wpkts++;
+	} else {
+		s->wpos += s->rb - off;
+	}
+}
+
+static void
+publish_head(struct sess *s, uint64_t head)
+{
+	__atomic_store_n(&s->td->head_pkts, s->wpkts, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->td->head, head, __ATOMIC_RELEASE);
+}
+
+static void
+publish(struct sess *s)
+{
+	publish_head(s, s->wpos);
+}
+
+/* Wait until the PMD consumed everything we published. */
+static int
+drained(struct sess *s)
+{
+	long end = now_ms() + TIMEOUT_MS;
+
+	while (__atomic_load_n(&s->td->tail, __ATOMIC_ACQUIRE) != s->wpos) {
+		if (now_ms() > end)
+			return 0;
+		sleep_us(200);
+	}
+	return 1;
+}
+
+/* n good IPv4 records of len bytes, published and consumed. */
+static void
+put_good(struct sess *s, int n, uint32_t len)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		put(s, len, AF_INET, 0);
+	publish(s);
+	s->good += n;
+	report(drained(s), "the PMD took %d good records of %u bytes", n, len);
+}
+
+/* Advance our to_dpdk position to data-area offset off with good records. */
+static void
+advance_to(struct sess *s, uint32_t off)
+{
+	for (;;) {
+		uint32_t cur = (uint32_t)s->wpos & (s->rb - 1);
+		uint32_t left = off >= cur ? off - cur : s->rb - cur + off;
+		uint32_t len;
+
+		if (left == 0)
+			return;
+		/* records of up to 8 KiB; never leave less than 32 bytes */
+		len = left > 8192 + 40 ? 8192 : left - 8;
+		if (left > 8192 + 8 && left <= 8192 + 40)
+			len = 4096;
+		if (cur + len + 8 > s->rb) {	/* would not fit: wrap */
+			put(s, 0, 0, BSDTUN_REC_F_WRAP);
+			continue;
+		}
+		put(s, len, AF_INET, 0);
+		s->good++;
+		publish(s);
+		if (!drained(s)) {
+			report(0, "the PMD took the records advancing to %u",
+			       off);
+			return;
+		}
+	}
+}
+
+/* Consume every to_client record now queued; returns how many. */
+static int
+take_all(struct sess *s)
+{
+	uint64_t head = __atomic_load_n(&s->tc->head, __ATOMIC_ACQUIRE);
+	int n = 0;
+
+	while (s->rpos != head) {
+		struct bsdtun_rec h;
+		uint32_t off = (uint32_t)s->rpos & (s->rb - 1);
+
+		memcpy(&h, s->tc_data + off, sizeof(h));
+		if (h.flags & BSDTUN_REC_F_WRAP) {
+			s->rpos += s->rb - off;
+			continue;
+		}
+		s->rpos += bsdtun_rec_size(h.len);
+		s->rpkts++;
+		n++;
+	}
+	__atomic_store_n(&s->tc->tail_pkts, s->rpkts, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->tc->tail, s->rpos, __ATOMIC_RELEASE);
+	return n;
+}
+
+/* Wait until the PMD has published at least pkts to_client records. */
+static int
+tc_wait_pkts(struct sess *s, uint64_t pkts)
+{
+	long end = now_ms() + TIMEOUT_MS;
+
+	while (__atomic_load_n(&s->tc->head_pkts, __ATOMIC_ACQUIRE) < pkts) {
+		if (now_ms() > end)
+			return 0;
+		sleep_us(200);
+	}
+	return 1;
+}
+
+/* The PMD gave up on the session: state closed, EOF, bell hung up. */
+static void
+expect_closed(struct sess *s, const char *what)
+{
+	struct pollfd p = { .fd = s->bell, .events = POLLIN };
+
+	if (expect_eof(s->ctl, what)) {
+		report(__atomic_load_n(&s->hdr->state, __ATOMIC_ACQUIRE) ==
+		       BSDTUN_STATE_CLOSED, "%s: region state closed", what);
+		report(poll(&p, 1, 0) == 1 && (p.revents & POLLHUP),
+		       "%s: bell hung up", what);
+	}
+	count("good", s->good);
+	sess_free(s);
+}
+
+/* A session that must still be alive: prove it, then close it cleanly. */
+static void
+expect_alive(struct sess *s, const char *what)
+{
+	struct bsdtun_msg m = mk_ioctl(BSDTUN_IOC_GIFHEAD, NULL, 0);
+	ssize_t n;
+
+	put_good(s, 4, 100);
+	report(__atomic_load_n(&s->hdr->state, __ATOMIC_ACQUIRE) ==
+	       BSDTUN_STATE_OPEN, "%s: region state still open", what);
+	send_msg(s->ctl, &m);
+	n = recv_msg(s->ctl, &m, NULL, NULL);
+	report(n == sizeof(m) && m.type == BSDTUN_MSG_IOCTL &&
+	       m.u.ioctl.result == 0, "%s: session still answers ioctls", what);
+	count("good", s->good);
+	close_sync(s->ctl);
+	s->ctl = -1;
+	munmap(s->map, s->size);
+	close(s->bell);
+}
+
+/* ---- attacks on the to_dpdk ring (the PMD's rx_burst consumes) ----------- */
+
+static void
+rx_head(const char *how)
+{
+	struct sess s;
+	uint64_t head;
+
+	sess_open(&s);
+	put_good(&s, 3, 200);
+	if (strcmp(how, "ahead") == 0)		/* more than a ring ahead */
+		head = s.wpos + s.rb + 8;
+	else if (strcmp(how, "behind") == 0)	/* behind what was consumed */
+		head = s.wpos - 8;
+	else if (strcmp(how, "far") == 0)
+		head = s.wpos + (1ull << 63);
+	else if (strcmp(how, "unaligned") == 0) {	/* header cut short */
+		put(&s, 100, AF_INET, 0);
+		head = s.wpos - bsdtun_rec_size(100) + 5;
+	} else {				/* random */
+		head = rnd();
+	}
+	publish_head(&s, head);
+	expect_closed(&s, how);
+}
+
+static void
+rx_len(const char *how)
+{
+	struct sess s;
+
+	sess_open(&s);
+	put_good(&s, 2, 60);
+	if (strcmp(how, "huge") == 0) {		/* more than TUNMRU + 16 */
+		put(&s, 0xffffffffu, AF_INET, 0);
+		publish_head(&s, s.wpos - bsdtun_rec_size(0xffffffffu) + 64);
+	} else if (strcmp(how, "max1") == 0) {	/* one byte too many */
+		put(&s, BSDTUN_REC_MAX_LEN + 1, AF_INET, 0);
+		publish(&s);
+	} else if (strcmp(how, "past_head") == 0) {
+		/* the record claims more bytes than were published */
+		put(&s, 1000, AF_INET, 0);
+		publish_head(&s, s.wpos - 8);
+	} else if (strcmp(how, "past_end") == 0) {
+		/* a record that would run past the end of the data area */
+		advance_to(&s, s.rb - 64);
+		put(&s, 200, AF_INET, 0);
+		publish(&s);
+	}
+	expect_closed(&s, how);
+}
+
+static void
+rx_wrap(const char *how)
+{
+	struct sess s;
+
+	sess_open(&s);
+	if (strcmp(how, "at_zero") == 0) {	/* WRAP at offset 0 */
+		put(&s, 0, 0, BSDTUN_REC_F_WRAP);
+		s.wpos = s.rb;
+		publish(&s);
+	} else if (strcmp(how, "past_head") == 0) {
+		/* a WRAP whose skip runs past the published head */
+		put_good(&s, 2, 100);
+		put(&s, 0, 0, BSDTUN_REC_F_WRAP);
+		publish_head(&s, s.wpos - s.rb + ((uint32_t)(s.wpos -
+			s.rb) & 0) + 8 + ((s.wpos - s.rb) & (s.rb - 1)));
+	} else if (strcmp(how, "twice") == 0) {
+		/* WRAP, then at offset 0 another WRAP */
+		put_good(&s, 2, 100);
+		put(&s, 0, 0, BSDTUN_REC_F_WRAP);
+		put(&s, 0, 0, BSDTUN_REC_F_WRAP);
+		publish(&s);
+	} else if (strcmp(how, "valid") == 0) {
+		/* a correct WRAP near the end: the ring goes on working */
+		advance_to(&s, s.rb - 256);
+		put(&s, 300, AF_INET, 0);	/* does not fit: */
+		s.wpos -= bsdtun_rec_size(300);
+		s.wpkts--;
+		put(&s, 0, 0, BSDTUN_REC_F_WRAP);
+		put_good(&s, 3, 300);
+		expect_alive(&s, how);
+		return;
+	}
+	expect_closed(&s, how);
+}
+
+/* Bad records that are dropped and counted; the ring stays usable. */
+static void
+rx_drop(const char *how)
+{
+	static const uint16_t fams[] = { 0, 1, 7, 24, 28, 30, 0xffff };
+	struct sess s;
+	unsigned int i;
+
+	sess_open(&s);
+	put_good(&s, 2, 100);
+	if (strcmp(how, "family") == 0) {
+		for (i = 0; i < RTE_DIM_(fams); i++)
+			put(&s, 100, fams[i], 0);
+		count("bad_family", RTE_DIM_(fams));
+	} else if (strcmp(how, "runt") == 0) {
+		for (i = 0; i < 5; i++)
+			put(&s, 0, AF_INET, 0);
+		put(&s, 0, 0xffff, 0);
+		count("runt", 6);
+	} else if (strcmp(how, "flags") == 0) {
+		/* unknown flag bits are ignored: these are delivered */
+		put(&s, 100, AF_INET, 0xfffe);
+		put(&s, 100, AF_INET6, 0x8000);
+		s.good += 2;
+	} else if (strcmp(how, "pkts") == 0) {
+		/* head_pkts is informative: garbage there changes nothing
+		 * but the purge count at close (clamped to qlen) */
+		publish(&s);
+		s.wpkts = 0x8000000000000000ull;
+	}
+	publish(&s);
+	report(drained(&s), "%s: the PMD consumed the bad records", how);
+	put_good(&s, 3, 500);
+	expect_alive(&s, how);
+}
+
+/* Scribble on everything the PMD writes and never reads back. */
+static void
+scribble(void)
+{
+	struct sess s;
+	uint32_t i;
+
+	sess_open(&s);
+	put_good(&s, 2, 100);
+	for (i = 0; i < 4096; i += 8) {	/* the header page, minus the ctl */
+		uint64_t v = rnd();
+
+		if (i >= s.hdr->to_client_ctl &&
+		    i < s.hdr->to_client_ctl + sizeof(*s.tc) + 0)
+			continue;
+		if (i >= s.hdr->to_dpdk_ctl &&
+		    i < s.hdr->to_dpdk_ctl + sizeof(*s.td))
+			continue;
+		memcpy(s.map + i, &v, 8);
+	}
+	/* the PMD's own published fields and its data area */
+	__atomic_store_n(&s.td->tail, rnd(), __ATOMIC_RELAXED);
+	__atomic_store_n(&s.td->tail_pkts, rnd(), __ATOMIC_RELAXED);
+	__atomic_store_n(&s.tc->head, rnd(), __ATOMIC_RELAXED);
+	__atomic_store_n(&s.tc->head_pkts, rnd(), __ATOMIC_RELAXED);
+	memset(s.tc_data, 0xa5, s.rb);
+	/* records still flow (drained() cannot use the scribbled tail) */
+	for (i = 0; i < 5; i++)
+		put(&s, 300, AF_INET, 0);
+	publish(&s);
+	s.good += 5;
+	sleep_us(100000);
+	count("good", s.good);
+	close_sync(s.ctl);
+	munmap(s.map, s.size);
+	close(s.bell);
+}
+
+/* ---- attacks on the to_client ring (the PMD's tx_burst produces) --------- */
+
+static void
+tx_tail(const char *how)
+{
+	struct sess s;
+	uint64_t tail, tpk;
+
+	sess_open(&s);
+	/* the driver's sender keeps packets coming: wait for a full ring */
+	report(tc_wait_pkts(&s, s.qlen), "%s: to_client ring filled", how);
+	take_all(&s);
+	report(tc_wait_pkts(&s, s.rpkts + 1),
+	       "%s: the PMD saw our tail and produced again", how);
+	tail = s.rpos;
+	tpk = s.rpkts;
+	if (strcmp(how, "ahead") == 0) {	/* beyond what was produced */
+		tail = __atomic_load_n(&s.tc->head, __ATOMIC_ACQUIRE) +
+		       2ull * s.rb;
+	} else if (strcmp(how, "back") == 0) {	/* behind what it saw */
+		tail -= 8;
+	} else if (strcmp(how, "far") == 0) {	/* more than a ring behind */
+		tail -= 4ull * s.rb;
+	} else if (strcmp(how, "pkts_ahead") == 0) {
+		tpk += 1000000;
+	} else if (strcmp(how, "pkts_back") == 0) {
+		tpk -= 1;
+	} else if (strcmp(how, "random") == 0) {
+		tail = rnd();
+		tpk = rnd();
+	}
+	__atomic_store_n(&s.tc->tail_pkts, tpk, __ATOMIC_RELAXED);
+	__atomic_store_n(&s.tc->tail, tail, __ATOMIC_RELEASE);
+	expect_closed(&s, how);
+}
+
+/* armed = garbage: exactly one bell, nothing else. */
+static void
+tx_armed(void)
+{
+	struct sess s;
+	struct pollfd p;
+	char b[8];
+
+	sess_open(&s);
+	__atomic_store_n(&s.tc->armed, 0xdeadbeefu, __ATOMIC_SEQ_CST);
+	p.fd = s.bell;
+	p.events = POLLIN;
+	report(poll(&p, 1, TIMEOUT_MS) == 1 && recv(s.bell, b, sizeof(b), 0) ==
+	       1 && b[0] == (char)BSDTUN_BELL_BYTE, "armed garbage: one bell");
+	report(__atomic_load_n(&s.tc->armed, __ATOMIC_ACQUIRE) == 0,
+	       "armed garbage: the PMD cleared it");
+	/* the PMD must not ring again before we arm */
+	report(poll(&p, 1, 100) == 0, "armed garbage: no second bell");
+	/* the bell is ours to write too: fill it, the PMD never reads it */
+	fcntl(s.bell, F_SETFL, O_NONBLOCK);
+	while (send(s.bell, b, 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1)
+		;
+	take_all(&s);
+	expect_alive(&s, "armed");
+}
+
+/* Random garbage over both control blocks while traffic flows. */
+static void
+random_ctl(void)
+{
+	struct sess s;
+	int i;
+
+	sess_open(&s);
+	put_good(&s, 2, 100);
+	for (i = 0; i < 1000; i++) {
+		uint64_t *w = (uint64_t *)(rnd() & 1 ? (void *)s.tc :
+					   (void *)s.td);
+
+		w[rnd() % (sizeof(*s.tc) / 8)] = rnd();
+		if (__atomic_load_n(&s.hdr->state, __ATOMIC_ACQUIRE) !=
+		    BSDTUN_STATE_OPEN)
+			break;
+		sleep_us(50);
+	}
+	/* make sure it is caught: a head that cannot be */
+	__atomic_store_n(&s.td->head, s.wpos + (1ull << 62),
+			 __ATOMIC_RELEASE);
+	expect_closed(&s, "random");
+}
+
+/* Random garbage over the data area of to_dpdk, published as records. */
+static void
+random_data(void)
+{
+	struct sess s;
+	uint32_t i;
+
+	sess_open(&s);
+	put_good(&s, 2, 100);
+	for (i = 0; i < s.rb / 8; i++) {
+		uint64_t v = rnd();
+
+		memcpy(s.td_data + 8 * i, &v, 8);
+	}
+	publish_head(&s, s.wpos + 4096);
+	expect_closed(&s, "random_data");
+}
+
+/* ---- control messages ----------------------------------------------------- */
+
+/* Messages that are not a HELLO on a fresh connection. */
+static void
+pending_bad(const char *how)
+{
+	struct bsdtun_msg m = mk(BSDTUN_MSG_HELLO);
+	uint8_t big[4096];
+	int fd = conn(), err = EPROTO;
+
+	if (strcmp(how, "ioctl") == 0) {	/* IOCTL before HELLO */
+		m = mk_ioctl(BSDTUN_IOC_GIFHEAD, NULL, 0);
+		send_msg(fd, &m);
+	} else if (strcmp(how, "magic") == 0) {
+		m.magic = 0x4e555443;
+		send_msg(fd, &m);
+	} else if (strcmp(how, "type0") == 0) {
+		m.type = 0;
+		send_msg(fd, &m);
+	} else if (strcmp(how, "welcome") == 0) {
+		m.type = BSDTUN_MSG_WELCOME;
+		send_msg(fd, &m);
+	} else if (strcmp(how, "type99") == 0) {
+		m.type = 99;
+		send_msg(fd, &m);
+	} else if (strcmp(how, "short1") == 0) {
+		send_raw(fd, &m, 1, 0);
+	} else if (strcmp(how, "short") == 0) {
+		send_raw(fd, &m, sizeof(m) - 1, 0);
+	} else if (strcmp(how, "long") == 0) {	/* a valid HELLO, and more */
+		memset(big, 0, sizeof(big));
+		memcpy(big, &m, sizeof(m));
+		send_raw(fd, big, sizeof(m) + 1, 0);
+	} else if (strcmp(how, "long4k") == 0) {
+		memset(big, 0xff, sizeof(big));
+		memcpy(big, &m, sizeof(m));
+		send_raw(fd, big, sizeof(big), 0);
+	} else if (strcmp(how, "scm") == 0) {	/* a valid HELLO, with fds */
+		send_raw(fd, &m, sizeof(m), MAX_FDS);
+	} else if (strcmp(how, "empty") == 0) {	/* a 0-byte datagram */
+		send_raw(fd, &m, 0, 0);
+	} else if (strcmp(how, "version0") == 0) {
+		m.u.hello.version = 0;
+		err = EPROTONOSUPPORT;
+		send_msg(fd, &m);
+	} else if (strcmp(how, "version2") == 0) {
+		m.u.hello.version = BSDTUN_WIRE_VERSION + 1;
+		err = EPROTONOSUPPORT;
+		send_msg(fd, &m);
+	}
+	expect_error(fd, err, how);
+	close(fd);
+}
+
+/* Bad messages inside an open session: each closes it. */
+static void
+session_bad(const char *how)
+{
+	struct sess s;
+	struct bsdtun_msg m;
+	uint8_t big[4096];
+
+	sess_open(&s);
+	put_good(&s, 1, 100);
+	m = mk_ioctl(BSDTUN_IOC_GIFHEAD, NULL, 0);
+	if (strcmp(how, "hello") == 0) {	/* HELLO twice */
+		m = mk(BSDTUN_MSG_HELLO);
+	} else if (strcmp(how, "magic") == 0) {
+		m.magic = ~BSDTUN_WIRE_MAGIC;
+	} else if (strcmp(how, "welcome") == 0) {
+		m.type = BSDTUN_MSG_WELCOME;
+	} else if (strcmp(how, "error") == 0) {
+		m.type = BSDTUN_MSG_ERROR;
+	} else if (strcmp(how, "type99") == 0) {
+		m.type = 99;
+	} else if (strcmp(how, "arglen33") == 0) {
+		m.u.ioctl.arg_len = BSDTUN_IOCTL_ARG_MAX + 1;
+	} else if (strcmp(how, "arglen_max") == 0) {
+		m.u.ioctl.arg_len = 0xffffffffu;
+	} else if (strcmp(how, "arglen_neg") == 0) {
+		m.u.ioctl.arg_len = 0x80000000u;
+	}
+	if (strcmp(how, "short") == 0) {
+		send_raw(s.ctl, &m, sizeof(m) - 4, 0);
+	} else if (strcmp(how, "long") == 0) {
+		memset(big, 0, sizeof(big));
+		memcpy(big, &m, sizeof(m));
+		send_raw(s.ctl, big, sizeof(big), 0);
+	} else if (strcmp(how, "scm") == 0) {
+		send_raw(s.ctl, &m, sizeof(m), MAX_FDS);
+	} else {
+		send_msg(s.ctl, &m);
+	}
+	expect_closed(&s, how);
+}
+
+/* One ioctl; returns the reply's result, or -1 on a protocol failure. */
+static int
+ioctl_call(int fd, struct bsdtun_msg *m)
+{
+	uint32_t cmd = m->u.ioctl.cmd;
+	ssize_t n;
+
+	send_msg(fd, m);
+	n = recv_msg(fd, m, NULL, NULL);
+	if (n != sizeof(*m) || m->type != BSDTUN_MSG_IOCTL ||
+	    m->u.ioctl.cmd != cmd)
+		return -1;
+	return m->u.ioctl.result;
+}
+
+static void
+check_ioctl(int fd, uint32_t cmd, const void *arg, uint32_t len, int want,
+	    const char *what)
+{
+	struct bsdtun_msg m = mk_ioctl(cmd, arg, len);
+	int r = ioctl_call(fd, &m);
+
+	report(r == want, "ioctl %s (cmd %u, arg_len %u): result %d (got %d)",
+	       what, cmd, len, want, r);
+}
+
+/* Unknown commands and wrong argument sizes: an error reply each, the
+ * session and the unit's state untouched. */
+static void
+ioctl_bad(void)
+{
+	struct sess s;
+	struct bsdtun_msg m;
+	uint8_t arg[BSDTUN_IOCTL_ARG_MAX], before[8];
+	static const uint32_t unknown[] = { 0, 13, 100, 0x7fffffff,
+					    0xffffffff };
+	struct { int baud; short mtu; uint8_t type, dummy; } ti;
+	unsigned int i;
+	int v;
+
+	sess_open(&s);
+	memset(arg, 0x7f, sizeof(arg));
+	m = mk_ioctl(BSDTUN_IOC_GIFINFO, NULL, 0);
+	report(ioctl_call(s.ctl, &m) == 0 && m.u.ioctl.arg_len == 8,
+	       "TUNGIFINFO before");
+	memcpy(before, m.u.ioctl.arg, sizeof(before));
+
+	for (i = 0; i < RTE_DIM_(unknown); i++)
+		check_ioctl(s.ctl, unknown[i], arg, 4, ENOTTY, "unknown");
+	/* arguments of the wrong size */
+	check_ioctl(s.ctl, BSDTUN_IOC_SIFINFO, arg, 0, EINVAL, "SIFINFO");
+	check_ioctl(s.ctl, BSDTUN_IOC_SIFINFO, arg, 4, EINVAL, "SIFINFO");
+	check_ioctl(s.ctl, BSDTUN_IOC_SIFINFO, arg, 32, EINVAL, "SIFINFO");
+	check_ioctl(s.ctl, BSDTUN_IOC_SDEBUG, arg, 0, EINVAL, "SDEBUG");
+	check_ioctl(s.ctl, BSDTUN_IOC_SDEBUG, arg, 2, EINVAL, "SDEBUG");
+	check_ioctl(s.ctl, BSDTUN_IOC_SDEBUG, arg, 32, EINVAL, "SDEBUG");
+	check_ioctl(s.ctl, BSDTUN_IOC_SLMODE, arg, 8, EINVAL, "SLMODE");
+	check_ioctl(s.ctl, BSDTUN_IOC_SIFHEAD, arg, 1, EINVAL, "SIFHEAD");
+	check_ioctl(s.ctl, BSDTUN_IOC_SIFMODE, arg, 3, EINVAL, "SIFMODE");
+	check_ioctl(s.ctl, BSDTUN_IOC_SASYNC, arg, 5, EINVAL, "SASYNC");
+	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, arg, 16, EINVAL, "SOWN");
+	/* bad values of the right size */
+	ti.baud = 1;
+	ti.type = 1;
+	ti.dummy = 0;
+	for (i = 0; i < 4; i++) {
+		static const short mtus[] = { 71, -1, 16385, -32768 };
+
+		ti.mtu = mtus[i];
+		check_ioctl(s.ctl, BSDTUN_IOC_SIFINFO, &ti, sizeof(ti),
+			    EINVAL, "SIFINFO bad mtu");
+	}
+	/* getters ignore what the request carried */
+	check_ioctl(s.ctl, BSDTUN_IOC_GDEBUG, arg, 32, 0, "GDEBUG");
+	check_ioctl(s.ctl, BSDTUN_IOC_GIFHEAD, arg, 32, 0, "GIFHEAD");
+	check_ioctl(s.ctl, BSDTUN_IOC_GOWN, arg, 32, 0, "GOWN");
+	m = mk_ioctl(BSDTUN_IOC_GIFINFO, arg, 32);
+	report(ioctl_call(s.ctl, &m) == 0 &&
+	       memcmp(m.u.ioctl.arg, before, sizeof(before)) == 0,
+	       "TUNGIFINFO unchanged");
+	m = mk_ioctl(BSDTUN_IOC_GDEBUG, NULL, 0);
+	memcpy(&v, m.u.ioctl.arg, sizeof(v));
+	report(ioctl_call(s.ctl, &m) == 0 &&
+	       (memcpy(&v, m.u.ioctl.arg, sizeof(v)), v == 0),
+	       "TUNGDEBUG still 0");
+	expect_alive(&s, "ioctl_bad");
+}
+
+static volatile sig_atomic_t sigios;
+
+static void
+on_sigio(int sig)
+{
+	(void)sig;
+	sigios++;
+}
+
+/*
+ * FIOSETOWN/TIOCSPGRP at targets the PMD must refuse: the DPDK process
+ * itself or its process group (SIGIO would kill it), a broadcast, a pid
+ * that does not exist.  Our own pid is accepted and gets SIGIO.
+ */
+static void
+sigio_owner(void)
+{
+	struct sess s;
+	struct ucred cr;
+	socklen_t crl = sizeof(cr);
+	int v, one = 1, zero = 0;
+	struct bsdtun_msg m;
+
+	signal(SIGIO, on_sigio);
+	sess_open(&s);
+	if (getsockopt(s.ctl, SOL_SOCKET, SO_PEERCRED, &cr, &crl) < 0)
+		die("SO_PEERCRED");
+	check_ioctl(s.ctl, BSDTUN_IOC_SASYNC, &one, 4, 0, "FIOASYNC 1");
+	v = cr.pid;
+	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, &v, 4, EPERM,
+		    "FIOSETOWN the DPDK process");
+	v = -getpgid(cr.pid);
+	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, &v, 4, EPERM,
+		    "TIOCSPGRP the DPDK process group");
+	v = -1;
+	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, &v, 4, EPERM,
+		    "TIOCSPGRP 1 (kill(-1) broadcasts)");
+	v = INT_MIN;
+	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, &v, 4, ESRCH, "TIOCSPGRP INT_MIN");
+	v = INT_MAX;
+	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, &v, 4, ESRCH,
+		    "FIOSETOWN a pid that does not exist");
+	m = mk_ioctl(BSDTUN_IOC_GOWN, NULL, 0);
+	report(ioctl_call(s.ctl, &m) == 0 &&
+	       (memcpy(&v, m.u.ioctl.arg, 4), v == 0),
+	       "FIOGETOWN: still no owner (got %d)", v);
+	v = getpid();
+	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, &v, 4, 0, "FIOSETOWN ourselves");
+	/* the driver's sender keeps packets coming: SIGIO for them */
+	report(tc_wait_pkts(&s, 1), "sigio: packets queued to us");
+	{
+		long end = now_ms() + TIMEOUT_MS;
+
+		while (sigios == 0 && now_ms() < end)
+			sleep_us(1000);
+	}
+	report(sigios > 0, "sigio: SIGIO delivered to us");
+	check_ioctl(s.ctl, BSDTUN_IOC_SASYNC, &zero, 4, 0, "FIOASYNC 0");
+	take_all(&s);
+	expect_alive(&s, "sigio");
+}
+
+/*
+ * Hundreds of connections that never say HELLO: 8 wait, the rest are
+ * refused; so is a proper client meanwhile.  When they go, the unit opens.
+ */
+static void
+conn_flood(void)
+{
+	enum { N = 300 };
+	static int fds[N];
+	struct bsdtun_msg m;
+	struct sess s;
+	int i, refused = 0, silent = 0, retries = 0;
+
+	for (i = 0; i < N; i++)
+		fds[i] = conn();
+	for (i = 0; i < N; i++) {
+		struct pollfd p = { .fd = fds[i], .events = POLLIN };
+
+		if (poll(&p, 1, i < BSDTUN_MAX_PENDING_ ? 0 : 1000) == 1 &&
+		    recv_msg(fds[i], &m, NULL, NULL) == sizeof(m) &&
+		    m.type == BSDTUN_MSG_ERROR && m.u.error.err == EBUSY)
+			refused++;
+		else
+			silent++;
+	}
+	report(refused == N - BSDTUN_MAX_PENDING_ &&
+	       silent == BSDTUN_MAX_PENDING_,
+	       "flood: %d refused EBUSY, %d waiting (got %d, %d)",
+	       N - BSDTUN_MAX_PENDING_, BSDTUN_MAX_PENDING_, refused, silent);
+	i = conn();
+	report(sess_open_fd(&s, i) < 0 && errno == EBUSY,
+	       "flood: a proper client meanwhile is refused EBUSY");
+	close(i);
+	for (i = 0; i < N; i++)
+		close(fds[i]);
+	/* the PMD frees the slots as it sees the EOFs: retry until then */
+	for (;;) {
+		i = conn();
+		if (sess_open_fd(&s, i) == 0)
+			break;
+		close(i);
+		if (errno != EBUSY || ++retries > 1000) {
+			report(0, "flood: open after the flood (%s)",
+			       strerror(errno));
+			break;
+		}
+		sleep_us(2000);
+	}
+	count("retries", retries);
+	if (retries <= 1000)
+		expect_alive(&s, "flood");
+}
+
+/* connect + close, with and without HELLO, many times. */
+static void
+conn_storm(const char *how)
+{
+	struct bsdtun_msg m;
+	struct sess s;
+	int i, n = 0;
+
+	for (i = 0; i < 500; i++) {
+		int fd = conn();
+
+		if (strcmp(how, "raw") == 0) {	/* as fast as it goes */
+			close(fd);
+		} else if (strcmp(how, "sync") == 0) {	/* one at a time */
+			shutdown(fd, SHUT_WR);
+			n += recv_msg(fd, &m, NULL, NULL) == 0;
+			close(fd);
+		} else if (strcmp(how, "open") == 0) {	/* HELLO, close */
+			if (sess_open_fd(&s, fd) == 0) {
+				n++;
+				close_sync(s.ctl);
+				munmap(s.map, s.size);
+				close(s.bell);
+			} else {
+				close(fd);
+			}
+		} else if (strcmp(how, "kill") == 0) {	/* HELLO, vanish */
+			m = mk(BSDTUN_MSG_HELLO);
+			send_msg(fd, &m);
+			close(fd);
+		}
+	}
+	if (strcmp(how, "raw") != 0 && strcmp(how, "kill") != 0)
+		report(n == 500, "storm %s: 500 done one by one (got %d)",
+		       how, n);
+	/* the unit is usable right after (retrying EBUSY while the
+	 * control thread catches up with the storm) */
+	for (i = 0; i < 2000; i++) {
+		int fd = conn();
+
+		if (sess_open_fd(&s, fd) == 0)
+			break;
+		close(fd);
+		if (errno != EBUSY)
+			break;
+		sleep_us(2000);
+	}
+	count("retries", i);
+	report(i < 2000, "storm %s: the unit opens after it", how);
+	if (i < 2000)
+		expect_alive(&s, how);
+}
+
+/* ---- main ------------------------------------------------------------------ */
+
+static const struct {
+	const char *name;
+	void (*fn)(const char *arg);
+	const char *arg;
+} attacks[] = {
+	{ "rx_head_ahead", rx_head, "ahead" },
+	{ "rx_head_behind", rx_head, "behind" },
+	{ "rx_head_far", rx_head, "far" },
+	{ "rx_head_unaligned", rx_head, "unaligned" },
+	{ "rx_head_random", rx_head, "random" },
+	{ "rx_len_huge", rx_len, "huge" },
+	{ "rx_len_max1", rx_len, "max1" },
+	{ "rx_len_past_head", rx_len, "past_head" },
+	{ "rx_len_past_end", rx_len, "past_end" },
+	{ "rx_wrap_at_zero", rx_wrap, "at_zero" },
+	{ "rx_wrap_past_head", rx_wrap, "past_head" },
+	{ "rx_wrap_twice", rx_wrap, "twice" },
+	{ "rx_wrap_valid", rx_wrap, "valid" },
+	{ "rx_bad_family", rx_drop, "family" },
+	{ "rx_runt", rx_drop, "runt" },
+	{ "rx_flags", rx_drop, "flags" },
+	{ "rx_head_pkts", rx_drop, "pkts" },
+	{ "tx_tail_ahead", tx_tail, "ahead" },
+	{ "tx_tail_back", tx_tail, "back" },
+	{ "tx_tail_far", tx_tail, "far" },
+	{ "tx_tail_pkts_ahead", tx_tail, "pkts_ahead" },
+	{ "tx_tail_pkts_back", tx_tail, "pkts_back" },
+	{ "tx_tail_random", tx_tail, "random" },
+	{ "hello_ioctl", pending_bad, "ioctl" },
+	{ "hello_magic", pending_bad, "magic" },
+	{ "hello_type0", pending_bad, "type0" },
+	{ "hello_welcome", pending_bad, "welcome" },
+	{ "hello_type99", pending_bad, "type99" },
+	{ "hello_short1", pending_bad, "short1" },
+	{ "hello_short", pending_bad, "short" },
+	{ "hello_long", pending_bad, "long" },
+	{ "hello_long4k", pending_bad, "long4k" },
+	{ "hello_scm", pending_bad, "scm" },
+	{ "hello_empty", pending_bad, "empty" },
+	{ "hello_version0", pending_bad, "version0" },
+	{ "hello_version2", pending_bad, "version2" },
+	{ "session_hello", session_bad, "hello" },
+	{ "session_magic", session_bad, "magic" },
+	{ "session_welcome", session_bad, "welcome" },
+	{ "session_error", session_bad, "error" },
+	{ "session_type99", session_bad, "type99" },
+	{ "session_arglen33", session_bad, "arglen33" },
+	{ "session_arglen_max", session_bad, "arglen_max" },
+	{ "session_arglen_neg", session_bad, "arglen_neg" },
+	{ "session_short", session_bad, "short" },
+	{ "session_long", session_bad, "long" },
+	{ "session_scm", session_bad, "scm" },
+	{ "storm_raw", conn_storm, "raw" },
+	{ "storm_sync", conn_storm, "sync" },
+	{ "storm_open", conn_storm, "open" },
+	{ "storm_kill", conn_storm, "kill" },
+};
+
+static void run_noarg(void (*fn)(void)) { fn(); }
+
+int
+main(int argc, char **argv)
+{
+	unsigned int i;
+
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s ENDPOINT ATTACK\n", argv[0]);
+		return 2;
+	}
+	endpoint = argv[1];
+	signal(SIGPIPE, SIG_IGN);
+	rng_state ^= (uint64_t)strlen(argv[2]) * 0x100000001b3ull;
+	if (strcmp(argv[2], "scribble") == 0)
+		run_noarg(scribble);
+	else if (strcmp(argv[2], "tx_armed") == 0)
+		run_noarg(tx_armed);
+	else if (strcmp(argv[2], "random_ctl") == 0)
+		run_noarg(random_ctl);
+	else if (strcmp(argv[2], "random_data") == 0)
+		run_noarg(random_data);
+	else if (strcmp(argv[2], "ioctl_bad") == 0)
+		run_noarg(ioctl_bad);
+	else if (strcmp(argv[2], "sigio_owner") == 0)
+		run_noarg(sigio_owner);
+	else if (strcmp(argv[2], "conn_flood") == 0)
+		run_noarg(conn_flood);
+	else {
+		for (i = 0; i < RTE_DIM_(attacks); i++)
+			if (strcmp(argv[2], attacks[i].name) == 0)
+				break;
+		if (i == RTE_DIM_(attacks)) {
+			fprintf(stderr, "unknown attack %s\n", argv[2]);
+			return 2;
+		}
+		attacks[i].fn(attacks[i].arg);
+	}
+	printf("DONE\n");
+	return failures ? 1 : 0;
+}
