@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Capture: devarg pcapng=FILE (both directions, both framings, read back
+with tshark), and the multi-process tools on a running testpmd:
+dpdk-dumpcap, dpdk-pdump, dpdk-proc-info.  They find the PMD in DPDK's
+plugin directory (devtools/build.sh installs it there)."""
+import os
+import re
+import signal
+import subprocess
+import time
+
+import harness
+from harness import check, check_eq
+
+N = 500
+
+
+def tshark(path, *fields):
+    argv = ['tshark', '-r', path, '-T', 'fields', '-E', 'separator=|']
+    for f in fields:
+        argv += ['-e', f]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        print(p.stderr, flush=True)
+    return [line.split('|') for line in p.stdout.splitlines()]
+
+
+def verify(pmd, count=N):
+    p = subprocess.run([harness.TUNTEST, 'verify', pmd.sock(0), pmd.sock(1),
+                        '--count', str(count), '--ifhead', '--quiet'],
+                       capture_output=True, text=True, timeout=120)
+    print(p.stdout + p.stderr, flush=True)
+    return p.returncode
+
+
+def secondary_env():
+    """Secondaries must register mempool drivers in the primary's order;
+    Debian's dpdk-testpmd links some directly (doc/capture.md)."""
+    out = subprocess.run(['ldd', subprocess.run(
+        ['which', harness.TESTPMD], capture_output=True,
+        text=True).stdout.strip()], capture_output=True, text=True).stdout
+    libs = re.findall(r'(librte_mempool_\w+\.so[.\d]*) =>', out)
+    env = dict(os.environ)
+    env.pop('LD_PRELOAD', None)
+    if libs:
+        env['LD_PRELOAD'] = ' '.join(libs)
+    return env
+
+
+def multiprocess_pmd(s, units, **kw):
+    """testpmd whose hugepage files stay, so secondaries can attach."""
+    pmd = s.testpmd(units, args=['--forward-mode=io'], **kw)
+    pmd.argv.remove('--huge-unlink')
+    return pmd
+
+
+def packets(path):
+    """[(direction, src, payload-hex)] of a capture; direction 1 in, 2 out."""
+    rows = tshark(path, 'frame.packet_flags_direction', 'ip.src',
+                  'ipv6.src', 'data.data')
+    return [(int(r[0], 0), r[1] or r[2], r[3]) for r in rows if r[0]]
+
+
+def pcapng_devarg(s, framing):
+    cap = s.path('cap_%s.pcapng' % framing)
+    units = ['framing=%s,pcapng=%s' % (framing, cap), 'framing=%s' % framing]
+    with s.testpmd(units, args=['--forward-mode=io']) as pmd:
+        pmd.cmd('start')
+        check_eq(verify(pmd), 0, '%s: %d packets each way verified' %
+                 (framing, N))
+        xs = pmd.xstats(0)
+        check_eq((xs['capture_packets'], xs['capture_errors']), (2 * N, 0),
+                 '%s: capture_packets/capture_errors' % framing)
+    pk = packets(cap)
+    inb = [p for p in pk if p[0] == 1]
+    out = [p for p in pk if p[0] == 2]
+    check_eq((len(inb), len(out)), (N, N),
+             '%s: packets in (client to app) / out (app to client)' %
+             framing)
+    srcs_in = {p[1] for p in inb}
+    srcs_out = {p[1] for p in out}
+    check(srcs_in and srcs_in <= {'10.1.0.1', 'fd00::1:1'},
+          '%s: inbound decoded as IPv4/IPv6 from stream 1 (%s)' %
+          (framing, sorted(srcs_in)))
+    check(srcs_out and srcs_out <= {'10.2.0.1', 'fd00::2:1'},
+          '%s: outbound decoded as IPv4/IPv6 from stream 2 (%s)' %
+          (framing, sorted(srcs_out)))
+    check(any(':' in x for x in srcs_in | srcs_out),
+          '%s: IPv6 packets decoded' % framing)
+    stats = subprocess.run(['tshark', '-r', cap, '-q', '-z', 'io,stat,0'],
+                           capture_output=True, text=True).stdout
+    check('Frames' in stats, '%s: tshark reads the whole file' % framing)
+    return pk
+
+
+def dumpcap(s):
+    cap = s.path('own.pcapng')
+    dump = s.path('dumpcap.pcapng')
+    units = ['pcapng=%s' % cap, '']
+    with multiprocess_pmd(s, units) as pmd:
+        pmd.cmd('start')
+        argv = ['dpdk-dumpcap', '--file-prefix=' + pmd.prefix, '-i', '0',
+                '-w', dump, '-c', str(2 * N), '-q']
+        print('$ ' + ' '.join(argv), flush=True)
+        dc = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True,
+                              env=secondary_env())
+        time.sleep(2)
+        check_eq(verify(pmd), 0, 'dumpcap: traffic while capturing')
+        try:
+            out, _ = dc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            dc.kill()
+            out, _ = dc.communicate()
+        print(out, flush=True)
+        check_eq(dc.returncode, 0, 'dpdk-dumpcap exit status')
+        check_eq(verify(pmd), 0, 'testpmd keeps forwarding after dumpcap')
+        xs = pmd.xstats(0)
+        check_eq(xs['client_opens'], 2, 'the unit survived the secondary')
+    got = packets(dump)
+    own = [p for p in packets(cap)][:2 * N]
+    check_eq(len(got), 2 * N, 'dumpcap captured %d packets' % (2 * N))
+    check(sorted(got) == sorted(own),
+          'dumpcap packets (direction, source, payload) equal the PMD\'s '
+          'own capture of them (%d vs %d)' % (len(got), len(own)))
+
+
+def pdump(s):
+    rx = s.path('rx.pcap')
+    tx = s.path('tx.pcap')
+    with multiprocess_pmd(s, ['', '']) as pmd:
+        pmd.cmd('start')
+        argv = ['dpdk-pdump', '--file-prefix=' + pmd.prefix, '--',
+                '--pdump', 'port=0,queue=*,rx-dev=%s,tx-dev=%s' % (rx, tx)]
+        print('$ ' + ' '.join(argv), flush=True)
+        pd = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True,
+                              start_new_session=True, env=secondary_env())
+        time.sleep(3)
+        check_eq(verify(pmd), 0, 'pdump: traffic while capturing')
+        time.sleep(1)
+        os.killpg(pd.pid, signal.SIGINT)
+        try:
+            out, _ = pd.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(pd.pid, signal.SIGKILL)
+            out, _ = pd.communicate()
+        print(out[-2000:], flush=True)
+        check_eq(verify(pmd), 0, 'testpmd keeps forwarding after pdump')
+    r = tshark(rx, 'ip.src', 'ipv6.src')
+    t = tshark(tx, 'ip.src', 'ipv6.src')
+    check_eq((len(r), len(t)), (N, N), 'pdump rx/tx packet counts')
+    check({x[0] or x[1] for x in r} <= {'10.1.0.1', 'fd00::1:1'},
+          'pdump rx: stream 1 packets')
+    check({x[0] or x[1] for x in t} <= {'10.2.0.1', 'fd00::2:1'},
+          'pdump tx: stream 2 packets')
+
+
+def proc_info(s):
+    with multiprocess_pmd(s, ['', '']) as pmd:
+        pmd.cmd('start')
+        check_eq(verify(pmd, 1000), 0, 'traffic before proc-info')
+        for opt in ('--stats', '--xstats'):
+            argv = ['dpdk-proc-info', '--file-prefix=' + pmd.prefix, '--',
+                    opt]
+            p = subprocess.run(argv, capture_output=True, text=True,
+                               timeout=60, env=secondary_env())
+            out = p.stdout + p.stderr
+            print(out[-3000:], flush=True)
+            check_eq(p.returncode, 0, 'dpdk-proc-info %s exit status' % opt)
+            if opt == '--stats':
+                check(re.search(r'RX-packets:\s+1000\b', out) and
+                      re.search(r'TX-packets:\s+1000\b', out),
+                      'proc-info --stats shows 1000 packets each way')
+            else:
+                for name in ('tx_no_client', 'client_opens', 'tun_pid',
+                             'rx_bad_family'):
+                    check(name in out, 'proc-info --xstats lists %s' % name)
+        check_eq(verify(pmd, 1000), 0, 'testpmd keeps forwarding after '
+                 'proc-info')
+
+
+def main():
+    with harness.Session() as s:
+        for framing in ('eth', 'ip'):
+            pcapng_devarg(s, framing)
+        dumpcap(s)
+        pdump(s)
+        proc_info(s)
+
+
+harness.run_main(main)
