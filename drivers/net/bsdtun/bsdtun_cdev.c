@@ -89,7 +89,21 @@ static LIST_HEAD(, bsdtun_cdev) cdevs = LIST_HEAD_INITIALIZER(cdevs);
 static pthread_mutex_t cdevs_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t cdevs_once = PTHREAD_ONCE_INIT;
 
-#define FUSE_SUPER_MAGIC	0x65735546
+/*
+ * The kernel's reply to FUSE_OPEN (struct fuse_open_out, <linux/fuse.h>).
+ * libfuse's fuse_reply_open() cannot set FOPEN_STREAM, and without it the
+ * VFS serialises read(2) and write(2) on one open file (f_pos_lock): a
+ * blocked read would stall the writes of the same program.  So the node
+ * answers FUSE_OPEN with this structure itself.
+ */
+struct cdev_open_out {
+	uint64_t fh;
+	uint32_t open_flags;
+	uint32_t padding;
+};
+#define CDEV_FOPEN_DIRECT_IO	(1u << 0)	/* no page cache */
+#define CDEV_FOPEN_NONSEEKABLE	(1u << 2)	/* lseek fails ESPIPE */
+#define CDEV_FOPEN_STREAM	(1u << 4)	/* no file position at all */
 #define FILE_OF(fi)	((struct cdev_file *)(uintptr_t)(fi)->fh)
 
 /* ---- replies from the ring ---------------------------------------------- */
@@ -236,10 +250,11 @@ cdev_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct bsdtun_cdev *cd = fuse_req_userdata(req);
 	struct bsdtun_unit *u = cd->u;
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct cdev_open_out oo;
 	struct cdev_file *f;
 	int err;
 
-	(void)ino;
+	(void)ino; (void)fi;
 	if (!caller_admitted(req, u)) {
 		__atomic_fetch_add(&u->xs.client_refused_perm, 1,
 				   __ATOMIC_RELAXED);
@@ -268,12 +283,14 @@ cdev_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	f->bell = bsdtun_fd(f->t);
-	fi->fh = (uintptr_t)f;
-	fi->direct_io = 1;	/* every read/write reaches us, unsplit */
-	fi->nonseekable = 1;
-	fi->keep_cache = 0;
 	cd->file = f;
-	if (fuse_reply_open(req, fi) != 0) {
+	memset(&oo, 0, sizeof(oo));
+	oo.fh = (uintptr_t)f;
+	/* every read/write reaches us as one request, read and write can run
+	 * at once, no position, as on a character device */
+	oo.open_flags = CDEV_FOPEN_DIRECT_IO | CDEV_FOPEN_NONSEEKABLE |
+			CDEV_FOPEN_STREAM;
+	if (fuse_reply_buf(req, (const char *)&oo, sizeof(oo)) != 0) {
 		/* The opener is gone (interrupted): no release will come. */
 		file_free(f);
 		return;

@@ -313,6 +313,22 @@ bsdtun_mac_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr)
 	return 0;
 }
 
+/* Packet types rx_burst sets (from the record's address family). */
+static const uint32_t *
+bsdtun_ptypes_get(struct rte_eth_dev *dev)
+{
+	static const uint32_t eth[] = {
+		RTE_PTYPE_L2_ETHER, RTE_PTYPE_L3_IPV4, RTE_PTYPE_L3_IPV6,
+		RTE_PTYPE_UNKNOWN,
+	};
+	static const uint32_t ip[] = {
+		RTE_PTYPE_L3_IPV4, RTE_PTYPE_L3_IPV6, RTE_PTYPE_UNKNOWN,
+	};
+	struct bsdtun_unit *u = dev->data->dev_private;
+
+	return u->cfg.framing == BSDTUN_FRAMING_ETH ? eth : ip;
+}
+
 /* Promiscuous and allmulticast: every packet is for us already. */
 static int
 bsdtun_accept_noop(struct rte_eth_dev *dev)
@@ -339,6 +355,7 @@ static const struct eth_dev_ops bsdtun_ops = {
 	.xstats_reset = bsdtun_xstats_reset,
 	.mtu_set = bsdtun_mtu_set,
 	.mac_addr_set = bsdtun_mac_set,
+	.dev_supported_ptypes_get = bsdtun_ptypes_get,
 	.promiscuous_enable = bsdtun_accept_noop,
 	.promiscuous_disable = bsdtun_accept_noop,
 	.allmulticast_enable = bsdtun_accept_noop,
