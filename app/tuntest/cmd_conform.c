@@ -446,7 +446,8 @@ row8_ipv6(struct ctx *c)
 	uint32_t af;
 
 	ioc_int(&c->a, TUNSIFHEAD, 1);
-	n = with_af(c->pkt, AF_INET6, v6, mk_ipv6(v6, 120, 8));
+	n = mk_ipv6(v6, 120, 8);
+	n = with_af(c->pkt, AF_INET6, v6, n);
 	EXPECT_EQ(8, tt_face_write(&c->a, c->pkt, n), (long)n,
 		  "IPv6 write with IFHEAD");
 	result(quiet(&c->b), 8, "IPv6 to a client without IFHEAD: dropped");
@@ -498,10 +499,12 @@ row10_13_write(struct ctx *c)
 	ioc_int(&c->b, TUNSIFHEAD, 1);
 	EXPECT_ERR(12, tt_face_write(&c->a, "\0\0\0", 3), EINVAL,
 		   "IFHEAD write shorter than 4 bytes");
-	n = with_af(c->pkt, 99, v6, mk_ipv4(v6, 64, 12, 12));
+	n = mk_ipv4(v6, 64, 12, 12);
+	n = with_af(c->pkt, 99, v6, n);
 	EXPECT_ERR(12, tt_face_write(&c->a, c->pkt, n), EAFNOSUPPORT,
 		   "IFHEAD write with family 99");
-	n = with_af(c->pkt, BSD_AF_INET6_FREEBSD, v6, mk_ipv6(v6, 64, 12));
+	n = mk_ipv6(v6, 64, 12);
+	n = with_af(c->pkt, BSD_AF_INET6_FREEBSD, v6, n);
 	EXPECT_EQ(12, tt_face_write(&c->a, c->pkt, n), (long)n,
 		  "IFHEAD write with BSD AF_INET6 (28)");
 	EXPECT_EQ(12, recv_one(&c->b, c->buf, sizeof(c->buf)), 68,
@@ -546,7 +549,7 @@ static void
 row15_16_fio(struct ctx *c)
 {
 	struct sigaction sa = { .sa_handler = on_sig };
-	int i, base;
+	int i, w, base;
 
 	if (node) {
 		exempt(15, "FIONREAD on a FUSE file is answered by the Linux VFS "
@@ -575,7 +578,7 @@ row15_16_fio(struct ctx *c)
 	for (i = 0; i < 5; i++) {
 		base = sigs;
 		tt_face_write(&c->a, c->pkt, 100);
-		for (int w = 0; w < ARRIVE_MS && sigs == base; w++)
+		for (w = 0; w < ARRIVE_MS && sigs == base; w++)
 			sleep_ms(1);
 		tt_face_read(&c->b, c->buf, sizeof(c->buf));
 	}

@@ -23,7 +23,7 @@
 
 #include "bsdtun_internal.h"
 
-RTE_LOG_REGISTER(bsdtun_logtype, pmd.net.bsdtun, NOTICE);
+RTE_LOG_REGISTER_DEFAULT(bsdtun_logtype, NOTICE);
 
 #define ARG_SOCK	"sock"
 #define ARG_CDEV	"cdev"
