@@ -200,6 +200,63 @@ class Proc:
         return sizes
 
 
+def _cpu_busy():
+    """Busy jiffies of the whole machine (steal counted as busy)."""
+    with open('/proc/stat') as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return sum(v[:8]) - v[3] - v[4]     # all but idle and iowait
+
+
+def _proc_jiffies(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            v = f.read().rsplit(')', 1)[1].split()
+        return int(v[11]) + int(v[12])  # utime + stime, all threads
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+class Load:
+    """CPU time used by processes other than ours over a window, as a
+    fraction of the machine (0.0 quiet .. 1.0 every CPU busy)."""
+
+    HZ = os.sysconf('SC_CLK_TCK')
+
+    def __init__(self, procs=()):
+        self.procs = list(procs)
+        self.t0 = time.monotonic()
+        self.busy0 = _cpu_busy()
+        self.ours0 = {p.pid: _proc_jiffies(p.pid) for p in self.procs}
+        self.value = None
+
+    def stop(self):
+        """Take the end sample (our processes must still be running)."""
+        wall = time.monotonic() - self.t0
+        busy = _cpu_busy() - self.busy0
+        now = [_proc_jiffies(p.pid) for p in self.procs]
+        if not all(now) or wall < 0.1:
+            return self.value       # one of ours is gone: keep the last
+        ours = sum(j - j0 for j, j0 in zip(now, self.ours0.values()))
+        cap = wall * self.HZ * os.cpu_count()
+        self.value = max(0.0, (busy - ours) / cap) if cap > 0 else 0.0
+        return self.value
+
+
+def settle(opt):
+    """Wait (up to --settle s) until other processes leave the CPUs
+    alone; returns the last foreign load seen."""
+    deadline = time.monotonic() + opt.settle
+    while True:
+        ld = Load()
+        time.sleep(0.5)
+        v = ld.stop()
+        if v < opt.max_load or time.monotonic() > deadline:
+            return v
+        log('bench: machine busy (%.0f%% foreign CPU load), waiting' %
+            (100 * v))
+        time.sleep(2)
+
+
 class TestPmd(Proc):
     """An interactive dpdk-testpmd."""
 
@@ -349,22 +406,23 @@ def wait_rx(pmd, port, timeout=15):
         time.sleep(0.1)
 
 
-def measure_rx_pps(pmd, ports, opt, watch=()):
+def measure_rx_pps(pmd, ports, opt, procs, watch=()):
     """testpmd's own rate over --duration s after --warmup s, summed
     over ports (its pps needs two calls of 'show port stats')."""
     time.sleep(opt.warmup)
     for p in ports:
         pmd.stats(p)
-    t0 = time.monotonic()
+    load = Load(procs)
     peak = {}
-    while time.monotonic() - t0 < opt.duration:
+    while time.monotonic() - load.t0 < opt.duration:
         time.sleep(min(0.25, opt.duration))
         for w in watch:
             peak[w.name] = w.rss() or peak.get(w.name, {})
     pps = sum(pmd.stats(p)['Rx-pps'] for p in ports)
+    load.stop()
     for w in watch:
         peak[w.name] = w.rss() or peak.get(w.name, {})
-    return pps, peak
+    return pps, peak, load.value
 
 
 def case_thr_bsdtun(opt, direction, size, nports=1):
@@ -381,16 +439,23 @@ def case_thr_bsdtun(opt, direction, size, nports=1):
                 '--warmup', str(opt.warmup), '--duration', str(opt.duration),
                 '--timeout', '10'])
             peak = {}
-            deadline = time.monotonic() + opt.warmup + opt.duration + 30
+            t0 = time.monotonic()
+            deadline = t0 + opt.warmup + opt.duration + 30
+            load = None
             while cl.running() and time.monotonic() < deadline:
+                if load is None and time.monotonic() > t0 + opt.warmup:
+                    load = Load([pmd, cl])
+                elif load is not None:
+                    load.stop()
                 peak = cl.rss() or peak
                 res['client_memfd'] = cl.maps_memfd() or \
                     res.get('client_memfd')
                 res['dpdk_rss1'] = pmd.rss()
-                time.sleep(0.25)
+                time.sleep(0.2)
             r = cl.result(1)
             res['pps'] = r['pps']
             res['client_rss'] = peak
+            res['load'] = load.value if load else None
         else:
             cl = Client(run, 'tx', socks, [
                 '--size', str(size - ETH_HLEN), '--warmup', '0',
@@ -399,7 +464,8 @@ def case_thr_bsdtun(opt, direction, size, nports=1):
             for p in range(nports):
                 wait_rx(pmd, p)
             res['client_memfd'] = cl.maps_memfd()
-            pps, peak = measure_rx_pps(pmd, range(nports), opt, [cl])
+            pps, peak, res['load'] = measure_rx_pps(pmd, range(nports), opt,
+                                                    [pmd, cl], [cl])
             res['pps'] = pps
             res['client_rss'] = peak.get(cl.name, {})
             res['dpdk_rss1'] = pmd.rss()
@@ -432,8 +498,8 @@ def case_thr_memif(opt, direction, size):
         (dsd if direction == 'to_client' else csd).cmd('start')
         rx.cmd('start')
         wait_rx(rx, 0)
-        pps, _ = measure_rx_pps(rx, [0], opt)
-        return {'pps': pps, 'rss0': rss0,
+        pps, _, load = measure_rx_pps(rx, [0], opt, [dsd, csd])
+        return {'pps': pps, 'load': load, 'rss0': rss0,
                 'rss1': {'dpdk': dsd.rss(), 'client': csd.rss()},
                 'memfd': {'dpdk': dsd.maps_memfd(),
                           'client': csd.maps_memfd()}}
@@ -449,7 +515,28 @@ def case_rtt(opt, block):
             '--size', str(64 - ETH_HLEN), '--warmup', str(opt.warmup),
             '--duration', str(opt.duration), '--timeout', '5'] +
             (['--block'] if block else []))
-        return cl.result(opt.warmup + opt.duration + 30)
+        time.sleep(opt.warmup)
+        load = Load([pmd, cl])
+        deadline = time.monotonic() + opt.duration + 30
+        while cl.running() and time.monotonic() < deadline:
+            load.stop()
+            time.sleep(0.2)
+        res = cl.result(1)
+        res['load'] = load.value
+        return res
+
+
+def c2c():
+    """Cache-line round trip CLIENT_CPU <-> DPDK_CPU in ns, or None."""
+    try:
+        out = subprocess.run(
+            [TUNTEST, 'bench', 'c2c', '--cpu', str(CLIENT_CPU), '--peer-cpu',
+             str(DPDK_CPU), '--duration', '0.1'], capture_output=True,
+            text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(r'rtt_ns=([\d.]+)', out)
+    return float(m.group(1)) if m else None
 
 
 def ring_bytes_for(qlen):
@@ -533,23 +620,44 @@ def report(results, opt, mach):
         return median([r.get(key) if r else None
                        for r in results.get(name, [])])
 
-    hdr = '%-22s %11s %8s %11s %8s %7s' % ('throughput', 'bsdtun Mpps',
-                                           'Gbit/s', 'memif Mpps', 'Gbit/s',
-                                           'ratio')
+    def c2c_med(name):
+        return median([r['c2c'][0] for r in results.get(name, [])
+                       if r and r.get('c2c') and r['c2c'][0]])
+
+    hdr = '%-20s | %7s %7s %5s | %7s %7s %5s | %5s' % (
+        'throughput', 'bsdtun', '', '', 'memif', '', '', 'ratio')
     p(hdr)
+    p('%-20s | %7s %7s %5s | %7s %7s %5s | %5s' % (
+        '', 'Mpps', 'Gbit/s', 'c2c', 'Mpps', 'Gbit/s', 'c2c', ''))
     p('-' * len(hdr))
     label = {'to_client': 'DPDK -> client', 'to_dpdk': 'client -> DPDK'}
+    runs = []
     for d in ('to_client', 'to_dpdk'):
         for size in (64, 1500):
-            b = med('thr/bsdtun/%s/%d' % (d, size))
-            m = med('thr/memif/%s/%d' % (d, size))
+            nb, nm = ('thr/%s/%s/%d' % (i, d, size)
+                      for i in ('bsdtun', 'memif'))
+            b, m = med(nb), med(nm)
             if b is None and m is None:
                 continue
-            p('%-22s %11s %8s %11s %8s %7s' % (
+            p('%-20s | %7s %7s %5s | %7s %7s %5s | %5s' % (
                 '%s %4d B' % (label[d], size),
                 fmt(b and b / 1e6), fmt(b and b * size * 8 / 1e9),
+                fmt(c2c_med(nb), '%.0f'),
                 fmt(m and m / 1e6), fmt(m and m * size * 8 / 1e9),
+                fmt(c2c_med(nm), '%.0f'),
                 fmt(b / m if b and m else None)))
+            for n in (nb, nm):
+                runs.append('  %-24s %s' % (n, '  '.join(
+                    '%.2f(%s)' % (r['pps'] / 1e6,
+                                  fmt(r['c2c'][0], '%.0f')) if r else '-'
+                    for r in results.get(n, []))))
+    p('Mpps and Gbit/s: medians of the runs; ratio = bsdtun/memif Mpps; '
+      'c2c: median cache-line')
+    p('round trip CPU 0 <-> CPU 1 in ns measured just before each run (the '
+      'vCPUs\' placement on')
+    p('the host; it moves the results as much as the code does).  Every '
+      'run, Mpps(c2c ns):')
+    out.extend(runs)
     p('')
 
     if any(k.startswith('rtt/') for k in results):
@@ -610,6 +718,13 @@ def report(results, opt, mach):
         p('memif for comparison: memfd mappings DPDK side %s, client side '
           '%s bytes' % (r['memfd']['dpdk'], r['memfd']['client']))
         p('')
+    loads = [r['load'] for v in results.values() for r in v
+             if r and r.get('load') is not None]
+    dist = [x for x in loads if x > opt.max_load]
+    p('foreign CPU load during the measurements: median %.1f%%, max %.1f%%; '
+      '%d of %d runs above %.0f%% (disturbed, kept after %d retries)' %
+      (100 * median(loads) if loads else 0, 100 * max(loads or [0]),
+       len(dist), len(loads), 100 * opt.max_load, opt.retries))
     fails = {k: sum(1 for r in v if not r) for k, v in results.items()}
     bad = {k: v for k, v in fails.items() if v}
     if bad:
@@ -633,6 +748,14 @@ def main():
                     help='regex: run only the cases whose name matches '
                     '(names: thr/IMPL/DIR/SIZE, rtt/busy|block, '
                     'ports/DIR/N)')
+    ap.add_argument('--max-load', type=float, default=0.05,
+                    help='foreign CPU load (fraction of the machine) above '
+                    'which a run counts as disturbed (default 0.05)')
+    ap.add_argument('--retries', type=int, default=2,
+                    help='re-runs of a disturbed run (default 2)')
+    ap.add_argument('--settle', type=float, default=60,
+                    help='seconds to wait for a busy machine to calm down '
+                    'before each run (default 60)')
     ap.add_argument('--json', help='write every run\'s raw result here')
     ap.add_argument('--verbose', action='store_true',
                     help='print the command lines used')
@@ -663,18 +786,30 @@ def main():
         for name, fn in cases:
             k += 1
             t = time.monotonic()
-            try:
-                r = fn(opt)
-            except BenchError as e:
-                log('bench: %s run %d failed: %s' % (name, i + 1, e))
-                r = None
+            for attempt in range(opt.retries + 1):
+                settle(opt)
+                before = c2c()
+                try:
+                    r = fn(opt)
+                except BenchError as e:
+                    log('bench: %s run %d failed: %s' % (name, i + 1, e))
+                    r = None
+                    break
+                r['c2c'] = [before, c2c()]
+                if (r.get('load') or 0) <= opt.max_load:
+                    break
+                log('bench: %s run %d disturbed (%.0f%% foreign CPU load)%s'
+                    % (name, i + 1, 100 * r['load'],
+                       ', again' if attempt < opt.retries else ''))
             results[name].append(r)
             brief = '-' if not r else (
                 '%.2f Mpps' % (r['pps'] / 1e6) if 'pps' in r else
                 'p50 %.1f us p99 %.1f us' % (r['p50_ns'] / 1e3,
                                              r['p99_ns'] / 1e3))
-            log('[%d/%d] %-24s run %d: %s (%.1f s)' %
-                (k, total, name, i + 1, brief, time.monotonic() - t))
+            log('[%d/%d] %-24s run %d: %s (c2c %s ns; %.1f s)' %
+                (k, total, name, i + 1, brief,
+                 '/'.join(fmt(x, '%.0f') for x in r['c2c']) if r else '-',
+                 time.monotonic() - t))
     print(report(results, opt, mach))
     if opt.json:
         with open(opt.json, 'w') as f:

@@ -25,7 +25,7 @@ packages=(
 	dpdk dpdk-dev libdpdk-dev libnuma-dev
 	meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 	libfuse3-dev fuse3
-	tshark iproute2 iperf3 procps psmisc util-linux
+	tshark iproute2 iperf3 iputils-ping procps psmisc util-linux
 	clang-format cppcheck xz-utils
 )
 

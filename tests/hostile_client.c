@@ -19,6 +19,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,8 @@
 
 #define TIMEOUT_MS	5000
 #define MAX_FDS		200	/* descriptors pushed with SCM_RIGHTS */
+#define PENDING_SLOTS	8	/* BSDTUN_MAX_PENDING of the PMD */
+#define DIM(a)		(sizeof(a) / sizeof((a)[0]))
 
 static const char *endpoint;
 static int failures;
@@ -117,15 +120,16 @@ conn(void)
 	return fd;
 }
 
-/* Send one datagram of len bytes, optionally carrying nfds descriptors. */
-static void
+/* Send one datagram of len bytes, optionally carrying nfds descriptors;
+ * returns 0 or -1 (errno). */
+static int
 send_raw(int fd, const void *buf, size_t len, int nfds)
 {
 	static int fds[MAX_FDS];
 	char cbuf[CMSG_SPACE(sizeof(fds))];
 	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf, .iov_len = len };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	int i;
+	int i, ret;
 
 	if (nfds > 0) {
 		struct cmsghdr *c;
@@ -144,16 +148,24 @@ send_raw(int fd, const void *buf, size_t len, int nfds)
 		c->cmsg_len = CMSG_LEN(nfds * sizeof(int));
 		memcpy(CMSG_DATA(c), fds, nfds * sizeof(int));
 	}
-	if (sendmsg(fd, &mh, MSG_NOSIGNAL) != (ssize_t)len)
-		die("sendmsg");
+	ret = sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -1;
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
+	return ret;
+}
+
+static void
+xsend(int fd, const void *buf, size_t len, int nfds)
+{
+	if (send_raw(fd, buf, len, nfds) < 0)
+		die("sendmsg");
 }
 
 static void
 send_msg(int fd, const struct bsdtun_msg *m)
 {
-	send_raw(fd, m, sizeof(*m), 0);
+	if (send_raw(fd, m, sizeof(*m), 0) < 0)
+		die("send");
 }
 
 static struct bsdtun_msg
@@ -203,9 +215,17 @@ recv_msg(int fd, struct bsdtun_msg *m, int *fds, int *nfds)
 	ssize_t n;
 	int got = 0;
 
-	if (poll(&p, 1, TIMEOUT_MS) <= 0)
+	long end = now_ms() + TIMEOUT_MS;
+	int r;
+
+	do	/* SIGIO (sigio_owner) interrupts */
+		r = poll(&p, 1, (int)(end - now_ms() > 0 ? end - now_ms() : 0));
+	while (r < 0 && errno == EINTR);
+	if (r <= 0)
 		return -1;
-	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	do
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == ECONNRESET ? 0 : -1;
 	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
@@ -291,7 +311,7 @@ sess_open_fd(struct sess *s, int fd)
 
 	memset(s, 0, sizeof(*s));
 	s->ctl = fd;
-	send_msg(fd, &m);
+	(void)send_raw(fd, &m, sizeof(m), 0);	/* may be refused already */
 	n = recv_msg(fd, &m, fds, &nfds);
 	if (n != sizeof(m) || m.type != BSDTUN_MSG_WELCOME || nfds != 2) {
 		if (n == sizeof(m) && m.type == BSDTUN_MSG_ERROR)
@@ -351,6 +371,15 @@ put(struct sess *s, uint32_t len, uint16_t family, uint16_t flags)
 	} else {
 		s->wpos += s->rb - off;
 	}
+}
+
+/* Write a record header at our position, nothing else. */
+static void
+put_hdr(struct sess *s, uint32_t len, uint16_t family, uint16_t flags)
+{
+	struct bsdtun_rec h = { .len = len, .family = family, .flags = flags };
+
+	memcpy(s->td_data + ((uint32_t)s->wpos & (s->rb - 1)), &h, sizeof(h));
 }
 
 static void
@@ -462,18 +491,44 @@ tc_wait_pkts(struct sess *s, uint64_t pkts)
 	return 1;
 }
 
+/*
+ * What the PMD counts as purged when the session closes: the packets still
+ * on each ring as far as the (untrusted) counters say, at most qlen.  Read
+ * after the close, when the PMD no longer touches the rings.
+ */
+static uint64_t purged_to_client, purged_to_dpdk;	/* all sessions */
+
+static void
+purge_counts(struct sess *s)
+{
+	uint64_t c = __atomic_load_n(&s->tc->head_pkts, __ATOMIC_ACQUIRE) -
+		     __atomic_load_n(&s->tc->tail_pkts, __ATOMIC_ACQUIRE);
+	uint64_t d = __atomic_load_n(&s->td->head_pkts, __ATOMIC_ACQUIRE) -
+		     __atomic_load_n(&s->td->tail_pkts, __ATOMIC_ACQUIRE);
+
+	purged_to_client += c > s->qlen ? s->qlen : c;
+	purged_to_dpdk += d > s->qlen ? s->qlen : d;
+}
+
 /* The PMD gave up on the session: state closed, EOF, bell hung up. */
 static void
 expect_closed(struct sess *s, const char *what)
 {
 	struct pollfd p = { .fd = s->bell, .events = POLLIN };
+	long end = now_ms() + TIMEOUT_MS;
 
+	/* EOF comes first when the datapath shuts the socket down; the
+	 * control thread closes the session right after */
 	if (expect_eof(s->ctl, what)) {
+		while (__atomic_load_n(&s->hdr->state, __ATOMIC_ACQUIRE) !=
+		       BSDTUN_STATE_CLOSED && now_ms() < end)
+			sleep_us(200);
 		report(__atomic_load_n(&s->hdr->state, __ATOMIC_ACQUIRE) ==
 		       BSDTUN_STATE_CLOSED, "%s: region state closed", what);
-		report(poll(&p, 1, 0) == 1 && (p.revents & POLLHUP),
+		report(poll(&p, 1, TIMEOUT_MS) == 1 && (p.revents & POLLHUP),
 		       "%s: bell hung up", what);
 	}
+	purge_counts(s);
 	count("good", s->good);
 	sess_free(s);
 }
@@ -495,6 +550,7 @@ expect_alive(struct sess *s, const char *what)
 	count("good", s->good);
 	close_sync(s->ctl);
 	s->ctl = -1;
+	purge_counts(s);
 	munmap(s->map, s->size);
 	close(s->bell);
 }
@@ -532,21 +588,21 @@ rx_len(const char *how)
 
 	sess_open(&s);
 	put_good(&s, 2, 60);
-	if (strcmp(how, "huge") == 0) {		/* more than TUNMRU + 16 */
-		put(&s, 0xffffffffu, AF_INET, 0);
-		publish_head(&s, s.wpos - bsdtun_rec_size(0xffffffffu) + 64);
+	if (strcmp(how, "huge") == 0) {		/* 4 GiB - 1 */
+		put_hdr(&s, 0xffffffffu, AF_INET, 0);
+		publish_head(&s, s.wpos + 64);
 	} else if (strcmp(how, "max1") == 0) {	/* one byte too many */
-		put(&s, BSDTUN_REC_MAX_LEN + 1, AF_INET, 0);
-		publish(&s);
+		put_hdr(&s, BSDTUN_REC_MAX_LEN + 1, AF_INET, 0);
+		publish_head(&s, s.wpos + bsdtun_rec_size(BSDTUN_REC_MAX_LEN + 1));
 	} else if (strcmp(how, "past_head") == 0) {
 		/* the record claims more bytes than were published */
-		put(&s, 1000, AF_INET, 0);
-		publish_head(&s, s.wpos - 8);
+		put_hdr(&s, 1000, AF_INET, 0);
+		publish_head(&s, s.wpos + 512);
 	} else if (strcmp(how, "past_end") == 0) {
 		/* a record that would run past the end of the data area */
 		advance_to(&s, s.rb - 64);
-		put(&s, 200, AF_INET, 0);
-		publish(&s);
+		put_hdr(&s, 200, AF_INET, 0);
+		publish_head(&s, s.wpos + bsdtun_rec_size(200));
 	}
 	expect_closed(&s, how);
 }
@@ -555,30 +611,27 @@ static void
 rx_wrap(const char *how)
 {
 	struct sess s;
+	uint64_t at;
 
 	sess_open(&s);
 	if (strcmp(how, "at_zero") == 0) {	/* WRAP at offset 0 */
-		put(&s, 0, 0, BSDTUN_REC_F_WRAP);
-		s.wpos = s.rb;
-		publish(&s);
+		put_hdr(&s, 0, 0, BSDTUN_REC_F_WRAP);
+		publish_head(&s, 8);
 	} else if (strcmp(how, "past_head") == 0) {
 		/* a WRAP whose skip runs past the published head */
 		put_good(&s, 2, 100);
+		at = s.wpos;
 		put(&s, 0, 0, BSDTUN_REC_F_WRAP);
-		publish_head(&s, s.wpos - s.rb + ((uint32_t)(s.wpos -
-			s.rb) & 0) + 8 + ((s.wpos - s.rb) & (s.rb - 1)));
+		publish_head(&s, at + 8);
 	} else if (strcmp(how, "twice") == 0) {
 		/* WRAP, then at offset 0 another WRAP */
 		put_good(&s, 2, 100);
 		put(&s, 0, 0, BSDTUN_REC_F_WRAP);
-		put(&s, 0, 0, BSDTUN_REC_F_WRAP);
-		publish(&s);
+		put_hdr(&s, 0, 0, BSDTUN_REC_F_WRAP);
+		publish_head(&s, s.wpos + 8);
 	} else if (strcmp(how, "valid") == 0) {
 		/* a correct WRAP near the end: the ring goes on working */
 		advance_to(&s, s.rb - 256);
-		put(&s, 300, AF_INET, 0);	/* does not fit: */
-		s.wpos -= bsdtun_rec_size(300);
-		s.wpkts--;
 		put(&s, 0, 0, BSDTUN_REC_F_WRAP);
 		put_good(&s, 3, 300);
 		expect_alive(&s, how);
@@ -598,9 +651,9 @@ rx_drop(const char *how)
 	sess_open(&s);
 	put_good(&s, 2, 100);
 	if (strcmp(how, "family") == 0) {
-		for (i = 0; i < RTE_DIM_(fams); i++)
+		for (i = 0; i < DIM(fams); i++)
 			put(&s, 100, fams[i], 0);
-		count("bad_family", RTE_DIM_(fams));
+		count("bad_family", DIM(fams));
 	} else if (strcmp(how, "runt") == 0) {
 		for (i = 0; i < 5; i++)
 			put(&s, 0, AF_INET, 0);
@@ -632,14 +685,16 @@ scribble(void)
 
 	sess_open(&s);
 	put_good(&s, 2, 100);
+	/* let the driver's sender fill the to_client ring: the PMD then
+	 * publishes nothing more there and purges exactly qlen at close */
+	report(tc_wait_pkts(&s, s.qlen), "scribble: to_client ring filled");
 	for (i = 0; i < 4096; i += 8) {	/* the header page, minus the ctl */
 		uint64_t v = rnd();
 
-		if (i >= s.hdr->to_client_ctl &&
-		    i < s.hdr->to_client_ctl + sizeof(*s.tc) + 0)
-			continue;
-		if (i >= s.hdr->to_dpdk_ctl &&
-		    i < s.hdr->to_dpdk_ctl + sizeof(*s.td))
+		if ((s.map + i >= (uint8_t *)s.tc &&
+		     s.map + i < (uint8_t *)(s.tc + 1)) ||
+		    (s.map + i >= (uint8_t *)s.td &&
+		     s.map + i < (uint8_t *)(s.td + 1)))
 			continue;
 		memcpy(s.map + i, &v, 8);
 	}
@@ -649,14 +704,11 @@ scribble(void)
 	__atomic_store_n(&s.tc->head, rnd(), __ATOMIC_RELAXED);
 	__atomic_store_n(&s.tc->head_pkts, rnd(), __ATOMIC_RELAXED);
 	memset(s.tc_data, 0xa5, s.rb);
-	/* records still flow (drained() cannot use the scribbled tail) */
-	for (i = 0; i < 5; i++)
-		put(&s, 300, AF_INET, 0);
-	publish(&s);
-	s.good += 5;
-	sleep_us(100000);
+	/* records still flow; the PMD republishes its tail over ours */
+	put_good(&s, 5, 300);
 	count("good", s.good);
 	close_sync(s.ctl);
+	purged_to_client += s.qlen;
 	munmap(s.map, s.size);
 	close(s.bell);
 }
@@ -707,6 +759,7 @@ tx_armed(void)
 
 	sess_open(&s);
 	__atomic_store_n(&s.tc->armed, 0xdeadbeefu, __ATOMIC_SEQ_CST);
+	take_all(&s);	/* make room: the PMD publishes, sees armed */
 	p.fd = s.bell;
 	p.events = POLLIN;
 	report(poll(&p, 1, TIMEOUT_MS) == 1 && recv(s.bell, b, sizeof(b), 0) ==
@@ -714,9 +767,9 @@ tx_armed(void)
 	report(__atomic_load_n(&s.tc->armed, __ATOMIC_ACQUIRE) == 0,
 	       "armed garbage: the PMD cleared it");
 	/* the PMD must not ring again before we arm */
+	take_all(&s);
 	report(poll(&p, 1, 100) == 0, "armed garbage: no second bell");
 	/* the bell is ours to write too: fill it, the PMD never reads it */
-	fcntl(s.bell, F_SETFL, O_NONBLOCK);
 	while (send(s.bell, b, 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1)
 		;
 	take_all(&s);
@@ -792,21 +845,21 @@ pending_bad(const char *how)
 		m.type = 99;
 		send_msg(fd, &m);
 	} else if (strcmp(how, "short1") == 0) {
-		send_raw(fd, &m, 1, 0);
+		xsend(fd, &m, 1, 0);
 	} else if (strcmp(how, "short") == 0) {
-		send_raw(fd, &m, sizeof(m) - 1, 0);
+		xsend(fd, &m, sizeof(m) - 1, 0);
 	} else if (strcmp(how, "long") == 0) {	/* a valid HELLO, and more */
 		memset(big, 0, sizeof(big));
 		memcpy(big, &m, sizeof(m));
-		send_raw(fd, big, sizeof(m) + 1, 0);
+		xsend(fd, big, sizeof(m) + 1, 0);
 	} else if (strcmp(how, "long4k") == 0) {
 		memset(big, 0xff, sizeof(big));
 		memcpy(big, &m, sizeof(m));
-		send_raw(fd, big, sizeof(big), 0);
+		xsend(fd, big, sizeof(big), 0);
 	} else if (strcmp(how, "scm") == 0) {	/* a valid HELLO, with fds */
-		send_raw(fd, &m, sizeof(m), MAX_FDS);
+		xsend(fd, &m, sizeof(m), MAX_FDS);
 	} else if (strcmp(how, "empty") == 0) {	/* a 0-byte datagram */
-		send_raw(fd, &m, 0, 0);
+		xsend(fd, &m, 0, 0);
 	} else if (strcmp(how, "version0") == 0) {
 		m.u.hello.version = 0;
 		err = EPROTONOSUPPORT;
@@ -849,13 +902,13 @@ session_bad(const char *how)
 		m.u.ioctl.arg_len = 0x80000000u;
 	}
 	if (strcmp(how, "short") == 0) {
-		send_raw(s.ctl, &m, sizeof(m) - 4, 0);
+		xsend(s.ctl, &m, sizeof(m) - 4, 0);
 	} else if (strcmp(how, "long") == 0) {
 		memset(big, 0, sizeof(big));
 		memcpy(big, &m, sizeof(m));
-		send_raw(s.ctl, big, sizeof(big), 0);
+		xsend(s.ctl, big, sizeof(big), 0);
 	} else if (strcmp(how, "scm") == 0) {
-		send_raw(s.ctl, &m, sizeof(m), MAX_FDS);
+		xsend(s.ctl, &m, sizeof(m), MAX_FDS);
 	} else {
 		send_msg(s.ctl, &m);
 	}
@@ -909,7 +962,7 @@ ioctl_bad(void)
 	       "TUNGIFINFO before");
 	memcpy(before, m.u.ioctl.arg, sizeof(before));
 
-	for (i = 0; i < RTE_DIM_(unknown); i++)
+	for (i = 0; i < DIM(unknown); i++)
 		check_ioctl(s.ctl, unknown[i], arg, 4, ENOTTY, "unknown");
 	/* arguments of the wrong size */
 	check_ioctl(s.ctl, BSDTUN_IOC_SIFINFO, arg, 0, EINVAL, "SIFINFO");
@@ -943,10 +996,10 @@ ioctl_bad(void)
 	       memcmp(m.u.ioctl.arg, before, sizeof(before)) == 0,
 	       "TUNGIFINFO unchanged");
 	m = mk_ioctl(BSDTUN_IOC_GDEBUG, NULL, 0);
-	memcpy(&v, m.u.ioctl.arg, sizeof(v));
-	report(ioctl_call(s.ctl, &m) == 0 &&
-	       (memcpy(&v, m.u.ioctl.arg, sizeof(v)), v == 0),
-	       "TUNGDEBUG still 0");
+	v = ioctl_call(s.ctl, &m);
+	if (v == 0)
+		memcpy(&v, m.u.ioctl.arg, sizeof(v));
+	report(v == 0, "TUNGDEBUG still 0 (got %d)", v);
 	expect_alive(&s, "ioctl_bad");
 }
 
@@ -993,18 +1046,20 @@ sigio_owner(void)
 	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, &v, 4, ESRCH,
 		    "FIOSETOWN a pid that does not exist");
 	m = mk_ioctl(BSDTUN_IOC_GOWN, NULL, 0);
-	report(ioctl_call(s.ctl, &m) == 0 &&
-	       (memcpy(&v, m.u.ioctl.arg, 4), v == 0),
-	       "FIOGETOWN: still no owner (got %d)", v);
+	v = ioctl_call(s.ctl, &m);
+	if (v == 0)
+		memcpy(&v, m.u.ioctl.arg, 4);
+	report(v == 0, "FIOGETOWN: still no owner (got %d)", v);
 	v = getpid();
 	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, &v, 4, 0, "FIOSETOWN ourselves");
 	/* the driver's sender keeps packets coming: SIGIO for them */
-	report(tc_wait_pkts(&s, 1), "sigio: packets queued to us");
 	{
 		long end = now_ms() + TIMEOUT_MS;
 
-		while (sigios == 0 && now_ms() < end)
+		while (sigios == 0 && now_ms() < end) {
+			take_all(&s);	/* room for more */
 			sleep_us(1000);
+		}
 	}
 	report(sigios > 0, "sigio: SIGIO delivered to us");
 	check_ioctl(s.ctl, BSDTUN_IOC_SASYNC, &zero, 4, 0, "FIOASYNC 0");
@@ -1030,39 +1085,41 @@ conn_flood(void)
 	for (i = 0; i < N; i++) {
 		struct pollfd p = { .fd = fds[i], .events = POLLIN };
 
-		if (poll(&p, 1, i < BSDTUN_MAX_PENDING_ ? 0 : 1000) == 1 &&
+		if (poll(&p, 1, i < PENDING_SLOTS ? 0 : 1000) == 1 &&
 		    recv_msg(fds[i], &m, NULL, NULL) == sizeof(m) &&
 		    m.type == BSDTUN_MSG_ERROR && m.u.error.err == EBUSY)
 			refused++;
 		else
 			silent++;
 	}
-	report(refused == N - BSDTUN_MAX_PENDING_ &&
-	       silent == BSDTUN_MAX_PENDING_,
+	report(refused == N - PENDING_SLOTS &&
+	       silent == PENDING_SLOTS,
 	       "flood: %d refused EBUSY, %d waiting (got %d, %d)",
-	       N - BSDTUN_MAX_PENDING_, BSDTUN_MAX_PENDING_, refused, silent);
+	       N - PENDING_SLOTS, PENDING_SLOTS, refused, silent);
 	i = conn();
-	report(sess_open_fd(&s, i) < 0 && errno == EBUSY,
-	       "flood: a proper client meanwhile is refused EBUSY");
+	expect_error(i, EBUSY, "flood: one more connection");
 	close(i);
+	/* the driver tries a libbsdtun client now: refused EBUSY */
+	printf("WAIT flood\n");
+	fflush(stdout);
+	if (fgets((char *)&m, sizeof(m), stdin) == NULL)
+		die("driver gone");
 	for (i = 0; i < N; i++)
 		close(fds[i]);
 	/* the PMD frees the slots as it sees the EOFs: retry until then */
 	for (;;) {
 		i = conn();
-		if (sess_open_fd(&s, i) == 0)
-			break;
-		close(i);
-		if (errno != EBUSY || ++retries > 1000) {
-			report(0, "flood: open after the flood (%s)",
-			       strerror(errno));
-			break;
+		if (sess_open_fd(&s, i) == 0) {
+			count("retries", retries);
+			expect_alive(&s, "flood");
+			return;
 		}
+		close(i);
+		if (errno != EBUSY || ++retries > 1000)
+			break;
 		sleep_us(2000);
 	}
-	count("retries", retries);
-	if (retries <= 1000)
-		expect_alive(&s, "flood");
+	report(0, "flood: open after the flood (%s)", strerror(errno));
 }
 
 /* connect + close, with and without HELLO, many times. */
@@ -1079,13 +1136,19 @@ conn_storm(const char *how)
 		if (strcmp(how, "raw") == 0) {	/* as fast as it goes */
 			close(fd);
 		} else if (strcmp(how, "sync") == 0) {	/* one at a time */
+			ssize_t r;
+
 			shutdown(fd, SHUT_WR);
-			n += recv_msg(fd, &m, NULL, NULL) == 0;
+			do	/* the PMD answers EOF with ERROR EPROTO */
+				r = recv_msg(fd, &m, NULL, NULL);
+			while (r > 0);
+			n += r == 0;
 			close(fd);
 		} else if (strcmp(how, "open") == 0) {	/* HELLO, close */
 			if (sess_open_fd(&s, fd) == 0) {
 				n++;
 				close_sync(s.ctl);
+				purge_counts(&s);
 				munmap(s.map, s.size);
 				close(s.bell);
 			} else {
@@ -1207,15 +1270,17 @@ main(int argc, char **argv)
 	else if (strcmp(argv[2], "conn_flood") == 0)
 		run_noarg(conn_flood);
 	else {
-		for (i = 0; i < RTE_DIM_(attacks); i++)
+		for (i = 0; i < DIM(attacks); i++)
 			if (strcmp(argv[2], attacks[i].name) == 0)
 				break;
-		if (i == RTE_DIM_(attacks)) {
+		if (i == DIM(attacks)) {
 			fprintf(stderr, "unknown attack %s\n", argv[2]);
 			return 2;
 		}
 		attacks[i].fn(attacks[i].arg);
 	}
+	count("to_client_purged", purged_to_client);
+	count("to_dpdk_purged", purged_to_dpdk);
 	printf("DONE\n");
 	return failures ? 1 : 0;
 }

@@ -8,6 +8,9 @@
  *   tx   flood bsdtun_write_burst with copies of one IPv4 packet
  *   rtt  one packet in flight: write it, wait for it to come back (the DPDK
  *        app forwards the port to itself), record the round trip
+ *   c2c  no unit: the round trip of a cache line between --cpu and
+ *        --peer-cpu, the floor under rtt and what a VM's vCPU placement
+ *        changes from run to run
  *
  * Throughput modes measure --duration seconds after --warmup seconds of
  * traffic; SIGINT/SIGTERM ends the run early and still prints the line.
@@ -15,6 +18,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -32,7 +36,7 @@
 #define BENCH_BUF	2048	/* rx buffer per packet, unless --size is more */
 #define BENCH_CLOCK_EVERY 16	/* loop iterations between clock reads */
 
-enum bench_mode { MODE_RX, MODE_TX, MODE_RTT };
+enum bench_mode { MODE_RX, MODE_TX, MODE_RTT, MODE_C2C };
 
 struct bench_opts {
 	enum bench_mode mode;
@@ -42,6 +46,7 @@ struct bench_opts {
 	unsigned int burst;
 	double warmup, duration, timeout;
 	int cpu;		/* -1: not pinned */
+	int peer_cpu;		/* c2c */
 	int block;		/* rtt: blocking bsdtun_read */
 };
 
@@ -55,13 +60,14 @@ on_signal(int sig)
 }
 
 static const char bench_desc[] =
-	"MODE is rx, tx or rtt.  rx: read with bsdtun_read_burst from every "
+	"MODE is rx, tx, rtt or c2c.  rx: read with bsdtun_read_burst from every "
 	"ENDPOINT in\nturn and count.  tx: write --size byte IPv4 packets "
 	"with bsdtun_write_burst\ninto every ENDPOINT in turn, as fast as the "
 	"rings take them.  rtt: write one\npacket into the first ENDPOINT and "
 	"wait for it to come back (the DPDK app\nforwards the port to "
 	"itself); busy-polling with bsdtun_read_burst, or with\n--block "
-	"sleeping in a blocking bsdtun_read.\n\n"
+	"sleeping in a blocking bsdtun_read.  c2c (no ENDPOINT): bounce a "
+	"cache line\nbetween --cpu and --peer-cpu for --duration s.\n\n"
 	"rx and tx measure --duration s after --warmup s of traffic (rx: "
 	"from the first\npacket); rtt discards --warmup s of samples, then "
 	"samples for --duration s.\nSIGINT/SIGTERM ends a run early.  One "
@@ -80,6 +86,7 @@ static const char bench_desc[] =
 	"  --timeout SEC  give up when nothing moves for SEC s (default 10)\n"
 	"  --cpu N        pin to CPU N (default: not pinned)\n"
 	"  --block        rtt: blocking reads instead of busy-polling\n"
+	"  --peer-cpu N   c2c: the other CPU (default 1)\n"
 	"  -h, --help     this text\n";
 
 static void
@@ -112,6 +119,7 @@ bench_parse(const struct tt_cmd *cmd, int argc, char **argv,
 		{ "timeout", required_argument, NULL, 't' },
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "block", no_argument, NULL, 'B' },
+		{ "peer-cpu", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -126,6 +134,7 @@ bench_parse(const struct tt_cmd *cmd, int argc, char **argv,
 	o->duration = 3;
 	o->timeout = 10;
 	o->cpu = -1;
+	o->peer_cpu = 1;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -159,6 +168,10 @@ bench_parse(const struct tt_cmd *cmd, int argc, char **argv,
 		case 'B':
 			o->block = 1;
 			break;
+		case 'p':
+			bad = parse_num(optarg, 0, CPU_SETSIZE - 1, &v);
+			o->peer_cpu = (int)v;
+			break;
 		default:
 			fprintf(stderr, "tuntest bench: unknown option or "
 				"missing value: %s\n", argv[optind - 1]);
@@ -170,7 +183,7 @@ bench_parse(const struct tt_cmd *cmd, int argc, char **argv,
 			return TT_EXIT_USAGE;
 		}
 	}
-	if (argc - optind < 2) {
+	if (argc - optind < 1) {
 		fprintf(stderr, "tuntest bench: expected %s\n", cmd->args);
 		return TT_EXIT_USAGE;
 	}
@@ -181,6 +194,8 @@ bench_parse(const struct tt_cmd *cmd, int argc, char **argv,
 		o->mode = MODE_TX;
 	else if (!strcmp(mode, "rtt"))
 		o->mode = MODE_RTT;
+	else if (!strcmp(mode, "c2c"))
+		o->mode = MODE_C2C;
 	else {
 		fprintf(stderr, "tuntest bench: unknown mode '%s'\n", mode);
 		return TT_EXIT_USAGE;
@@ -192,6 +207,11 @@ bench_parse(const struct tt_cmd *cmd, int argc, char **argv,
 	}
 	while (optind < argc)
 		o->ep[o->nep++] = argv[optind++];
+	if ((o->nep == 0) != (o->mode == MODE_C2C)) {
+		fprintf(stderr, "tuntest bench: %s\n", o->nep ?
+			"c2c takes no ENDPOINT" : "expected an ENDPOINT");
+		return TT_EXIT_USAGE;
+	}
 	return -1;
 }
 
@@ -225,7 +245,7 @@ bench_rx(struct bsdtun **u, const struct bench_opts *o)
 	uint64_t pkts = 0, bytes = 0, t0 = 0, t_end = 0, last = tt_now();
 	uint64_t now = last;
 	unsigned int i, loops = 0;
-	int k = 0, measuring = 0, started = 0;
+	int k = 0, measuring = 0, started = 0, moved = 0;
 
 	if (bufs == NULL) {
 		perror("tuntest bench");
@@ -257,12 +277,15 @@ bench_rx(struct bsdtun **u, const struct bench_opts *o)
 			now = tt_now();
 			t0 = now + sec_ns(o->warmup);
 		}
-		if (n == 0 || ++loops % BENCH_CLOCK_EVERY == 0) {
+		if (n > 0)
+			moved = 1;
+		if (++loops % BENCH_CLOCK_EVERY == 0) {
 			now = tt_now();
-			if (n > 0)
+			if (moved)
 				last = now;
 			else if (now - last > sec_ns(o->timeout))
 				break;
+			moved = 0;
 		}
 		if (started && !measuring && now >= t0) {
 			measuring = 1;
@@ -293,7 +316,7 @@ bench_tx(struct bsdtun **u, const struct bench_opts *o)
 	uint8_t *frame = malloc(TT_FRAME_MAX);
 	uint64_t pkts = 0, t0, t_end, last, now;
 	unsigned int i, loops = 0;
-	int k = 0, measuring = 0, rc = TT_EXIT_OK;
+	int k = 0, measuring = 0, moved = 0, rc = TT_EXIT_OK;
 	size_t len;
 
 	if (frame == NULL) {
@@ -325,9 +348,11 @@ bench_tx(struct bsdtun **u, const struct bench_opts *o)
 			k = 0;
 		if (measuring)
 			pkts += (uint64_t)n;
-		if (n == 0 || ++loops % BENCH_CLOCK_EVERY == 0) {
+		if (n > 0)
+			moved = 1;
+		if (++loops % BENCH_CLOCK_EVERY == 0) {
 			now = tt_now();
-			if (n > 0)
+			if (moved)
 				last = now;
 			else if (now - last > sec_ns(o->timeout)) {
 				fprintf(stderr, "tuntest bench: tx: rings "
@@ -336,6 +361,7 @@ bench_tx(struct bsdtun **u, const struct bench_opts *o)
 				rc = TT_EXIT_FAIL;
 				break;
 			}
+			moved = 0;
 		}
 		if (!measuring && now >= t0) {
 			measuring = 1;
@@ -499,6 +525,77 @@ out:
 	return rc;
 }
 
+/* ---- c2c --------------------------------------------------------------- */
+
+struct c2c {
+	volatile uint64_t ping __attribute__((aligned(64)));
+	volatile uint64_t pong __attribute__((aligned(64)));
+	int cpu;
+};
+
+static void *
+c2c_peer(void *arg)
+{
+	struct c2c *c = arg;
+	uint64_t v = 0;
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(c->cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		return (void *)1;
+	while (v != UINT64_MAX) {
+		uint64_t p = c->ping;
+
+		if (p != v) {
+			v = p;
+			c->pong = v;
+		}
+	}
+	return NULL;
+}
+
+static int
+bench_c2c(const struct bench_opts *o)
+{
+	struct c2c *c = aligned_alloc(64, sizeof(*c));
+	uint64_t i = 0, t0, now, end;
+	pthread_t th;
+	void *err;
+
+	if (c == NULL || (memset(c, 0, sizeof(*c)), c->cpu = o->peer_cpu,
+			  pthread_create(&th, NULL, c2c_peer, c)) != 0) {
+		fprintf(stderr, "tuntest bench: c2c: cannot start\n");
+		free(c);
+		return TT_EXIT_FAIL;
+	}
+	t0 = now = tt_now();
+	end = t0 + sec_ns(o->duration);
+	while (now < end && !stop) {
+		unsigned int k;
+
+		for (k = 0; k < 256; k++) {
+			c->ping = ++i;
+			while (c->pong != i)
+				;
+		}
+		now = tt_now();
+	}
+	c->ping = UINT64_MAX;
+	pthread_join(th, &err);
+	free(c);
+	if (err != NULL) {
+		fprintf(stderr, "tuntest bench: --peer-cpu %d: cannot pin\n",
+			o->peer_cpu);
+		return TT_EXIT_USAGE;
+	}
+	printf("bench mode=c2c cpu=%d peer_cpu=%d rounds=%" PRIu64
+	       " rtt_ns=%.1f\n", sched_getcpu(), o->peer_cpu, i,
+	       (double)(now - t0) / (double)i);
+	fflush(stdout);
+	return TT_EXIT_OK;
+}
+
 /* ---- command ----------------------------------------------------------- */
 
 static int
@@ -531,7 +628,8 @@ bench_run(const struct tt_cmd *cmd, int argc, char **argv)
 	for (n = 0; n < o.nep; n++)
 		if ((u[n] = tt_open(o.ep[n], false)) == NULL)
 			goto out;
-	fprintf(stderr, "tuntest bench: %d unit(s) open\n", o.nep);
+	if (o.nep > 0)
+		fprintf(stderr, "tuntest bench: %d unit(s) open\n", o.nep);
 	switch (o.mode) {
 	case MODE_RX:
 		r = bench_rx(u, &o);
@@ -542,6 +640,9 @@ bench_run(const struct tt_cmd *cmd, int argc, char **argv)
 	case MODE_RTT:
 		r = bench_rtt(u[0], &o);
 		break;
+	case MODE_C2C:
+		r = bench_c2c(&o);
+		break;
 	}
 out:
 	for (i = 0; i < n; i++)
@@ -551,7 +652,7 @@ out:
 
 const struct tt_cmd tt_cmd_bench = {
 	.name = "bench",
-	.args = "MODE ENDPOINT...",
+	.args = "MODE [ENDPOINT...]",
 	.nargs = -1,
 	.brief = "unverified traffic at full speed, for devtools/bench.py",
 	.desc = bench_desc,

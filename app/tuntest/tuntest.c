@@ -22,6 +22,7 @@ static const struct tt_cmd *const cmds[] = {
 	&tt_cmd_conform,
 	&tt_cmd_ioctl,
 	&tt_cmd_bench,
+	&tt_cmd_bridge,
 };
 
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))

@@ -77,11 +77,15 @@ ctl_recv_welcome(int fd, struct bsdtun_msg *m, int fds[2])
 	};
 	struct cmsghdr *c;
 	ssize_t n;
+	int reset = 0;
 
 	fds[0] = fds[1] = -1;
+	/* ECONNRESET: the PMD refused us (ERROR, close) before it read our
+	 * HELLO; the kernel reports the reset first, the ERROR is still
+	 * queued behind it: read it once more. */
 	do {
 		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	} while (n < 0 && errno == EINTR);
+	} while (n < 0 && (errno == EINTR || (errno == ECONNRESET && !reset++)));
 	if (n < 0)
 		return errno;
 	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
@@ -97,7 +101,17 @@ ctl_recv_welcome(int fd, struct bsdtun_msg *m, int fds[2])
 	return 0;
 }
 
-/* Check the region header the PMD wrote before trusting any offset. */
+/* [off, off + len) lies inside a region of size bytes (no overflow). */
+static int
+in_region(uint64_t off, uint64_t len, size_t size)
+{
+	return len <= size && off <= size - len;
+}
+
+/*
+ * Check the region header the PMD wrote before trusting any offset.  h is
+ * a private copy: the shared header could change between check and use.
+ */
 static int
 region_check(const struct bsdtun_region_hdr *h, size_t size)
 {
@@ -114,9 +128,10 @@ region_check(const struct bsdtun_region_hdr *h, size_t size)
 	    h->to_dpdk_ctl % BSDTUN_CACHE_LINE ||
 	    h->to_client_data % BSDTUN_CACHE_LINE ||
 	    h->to_dpdk_data % BSDTUN_CACHE_LINE ||
-	    h->to_client_ctl + sizeof(struct bsdtun_ring_ctl) > size ||
-	    h->to_dpdk_ctl + sizeof(struct bsdtun_ring_ctl) > size ||
-	    h->to_client_data + rb > size || h->to_dpdk_data + rb > size)
+	    !in_region(h->to_client_ctl, sizeof(struct bsdtun_ring_ctl), size) ||
+	    !in_region(h->to_dpdk_ctl, sizeof(struct bsdtun_ring_ctl), size) ||
+	    !in_region(h->to_client_data, rb, size) ||
+	    !in_region(h->to_dpdk_data, rb, size))
 		return EPROTO;
 	return 0;
 }
@@ -143,6 +158,7 @@ BSDTUN_API struct bsdtun *
 bsdtun_open(const char *endpoint, int flags)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct bsdtun_region_hdr h;
 	struct bsdtun_msg m;
 	struct bsdtun *t;
 	struct stat st;
@@ -179,7 +195,9 @@ bsdtun_open(const char *endpoint, int flags)
 	m.magic = BSDTUN_WIRE_MAGIC;
 	m.u.hello.version = BSDTUN_WIRE_VERSION;
 	m.u.hello.pid = getpid();
-	if (send(t->ctl_fd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m))
+	/* EPIPE/ECONNRESET: refused and closed already; the ERROR waits. */
+	if (send(t->ctl_fd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m) &&
+	    errno != EPIPE && errno != ECONNRESET)
 		goto fail_errno;
 	err = ctl_recv_welcome(t->ctl_fd, &m, fds);
 	t->bell_fd = fds[1];
@@ -206,19 +224,17 @@ bsdtun_open(const char *endpoint, int flags)
 		goto fail_errno;
 	}
 	t->hdr = (volatile struct bsdtun_region_hdr *)t->map;
-	err = region_check((const struct bsdtun_region_hdr *)t->map,
-			   t->map_size);
+	memcpy(&h, t->map, sizeof(h));	/* check and use the same values */
+	err = region_check(&h, t->map_size);
 	if (err != 0)
 		goto fail;
 	t->unit_flags = m.u.welcome.flags;
 	bsdtun_ring_init(&t->to_client,
-		(struct bsdtun_ring_ctl *)(t->map + t->hdr->to_client_ctl),
-		t->map + t->hdr->to_client_data, t->hdr->ring_bytes,
-		t->hdr->qlen);
+		(struct bsdtun_ring_ctl *)(t->map + h.to_client_ctl),
+		t->map + h.to_client_data, h.ring_bytes, h.qlen);
 	bsdtun_ring_init(&t->to_dpdk,
-		(struct bsdtun_ring_ctl *)(t->map + t->hdr->to_dpdk_ctl),
-		t->map + t->hdr->to_dpdk_data, t->hdr->ring_bytes,
-		t->hdr->qlen);
+		(struct bsdtun_ring_ctl *)(t->map + h.to_dpdk_ctl),
+		t->map + h.to_dpdk_data, h.ring_bytes, h.qlen);
 	if (fcntl(t->bell_fd, F_SETFL, O_NONBLOCK) < 0)
 		goto fail_errno;
 	return t;
@@ -507,6 +523,10 @@ bsdtun_read_burst(struct bsdtun *t, struct bsdtun_pkt *pkts, int n)
 		pkts[i].len = len;
 	}
 	bsdtun_ring_cons_publish(&t->to_client);
+	if (i == 0 && n > 0 && unit_gone(t)) {
+		errno = ENXIO;
+		return -1;
+	}
 	if (i == 0 && t->polled && bell_arm(t) > 0)
 		return bsdtun_read_burst(t, pkts, n);	/* one just came */
 	return i;

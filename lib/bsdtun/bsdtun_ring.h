@@ -71,9 +71,12 @@ bsdtun_ring_prod_sync(struct bsdtun_ring *r)
 	uint64_t tail = __atomic_load_n(&r->ctl->tail, __ATOMIC_ACQUIRE);
 	uint64_t tpk = __atomic_load_n(&r->ctl->tail_pkts, __ATOMIC_RELAXED);
 
+	/* tpk: not behind what we saw last either (doc/wire.md), else a
+	 * consumer could make us believe packets came back onto the ring */
 	if (r->published - tail > r->size ||
 	    r->pkts - tpk > (uint64_t)r->qlen ||
-	    tail - r->peer_pos > r->published - r->peer_pos)
+	    tail - r->peer_pos > r->published - r->peer_pos ||
+	    tpk - r->peer_pkts > r->pkts - r->peer_pkts)
 		return BSDTUN_RING_CORRUPT;
 	r->peer_pos = tail;
 	r->peer_pkts = tpk;

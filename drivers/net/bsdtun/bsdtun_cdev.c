@@ -61,25 +61,26 @@ struct cdev_read {
 /* The open file (one at a time: a second open fails EBUSY, as tunopen). */
 struct cdev_file {
 	struct bsdtun_cdev *cd;
-	struct bsdtun *t;		/* in-process client of the unit */
-	int bell;			/* bsdtun_fd(t) */
-	int gone;			/* the unit closed our session */
-	TAILQ_HEAD(, cdev_read) reads;	/* blocked reads, oldest first */
-	struct fuse_pollhandle *ph;	/* latest poller to wake, or NULL */
-	int poll_armed;			/* a poller waits for readable */
-	uint8_t buf[BSDTUN_REC_MAX_LEN];
+	struct bsdtun *t;                /* in-process client of the unit */
+	int bell;                        /* bsdtun_fd(t) */
+	int gone;                        /* the unit closed our session */
+	TAILQ_HEAD(, cdev_read) reads;   /* blocked reads, oldest first */
+	struct fuse_pollhandle *ph;      /* latest poller to wake, or NULL */
+	int poll_armed;                  /* a poller waits for readable */
+	ssize_t have;                    /* bytes of the packet in buf, or -1 */
+	uint8_t buf[BSDTUN_REC_MAX_LEN]; /* the next packet, taken */
 };
 
 /* Per unit; owned by bsdtun_cdev_attach/detach, served by one thread. */
 struct bsdtun_cdev {
 	struct bsdtun_unit *u;
 	char path[PATH_MAX];
-	int remove_file;		/* unlink PATH after the unmount */
+	int remove_file; /* unlink PATH after the unmount */
 	struct fuse_session *se;
-	struct fuse_buf fbuf;		/* receive buffer, reused */
+	struct fuse_buf fbuf; /* receive buffer, reused */
 	pthread_t thread;
-	int wake_fd;			/* eventfd: the thread must stop */
-	struct cdev_file *file;		/* open file, or NULL */
+	int wake_fd;            /* eventfd: the thread must stop */
+	struct cdev_file *file; /* open file, or NULL */
 	time_t mtime;
 	LIST_ENTRY(bsdtun_cdev) all;
 };
@@ -101,30 +102,65 @@ struct cdev_open_out {
 	uint32_t open_flags;
 	uint32_t padding;
 };
-#define CDEV_FOPEN_DIRECT_IO	(1u << 0)	/* no page cache */
-#define CDEV_FOPEN_NONSEEKABLE	(1u << 2)	/* lseek fails ESPIPE */
-#define CDEV_FOPEN_STREAM	(1u << 4)	/* no file position at all */
-#define FILE_OF(fi)	((struct cdev_file *)(uintptr_t)(fi)->fh)
+#define CDEV_FOPEN_DIRECT_IO   (1u << 0) /* no page cache */
+#define CDEV_FOPEN_NONSEEKABLE (1u << 2) /* lseek fails ESPIPE */
+#define CDEV_FOPEN_STREAM      (1u << 4) /* no file position at all */
+#define FILE_OF(fi)            ((struct cdev_file *)(uintptr_t)(fi)->fh)
 
 /* ---- replies from the ring ---------------------------------------------- */
+
+/*
+ * Take the next packet off the ring into f->buf, unless one is there
+ * already (a poll saw it).  Returns 1 when f->buf holds a packet, 0 when
+ * none is queued -- the library then has armed the bell, which becomes
+ * readable on the next packet -- or -1 with errno (ENXIO: the unit closed
+ * our session).  Only bsdtun_read() touches the ring, so the bell keeps
+ * the library's contract (level-true after an EAGAIN read).
+ */
+static int
+take(struct cdev_file *f)
+{
+	ssize_t n;
+
+	if (f->have >= 0)
+		return 1;
+	n = bsdtun_read(f->t, f->buf, sizeof(f->buf));
+	if (n >= 0) {
+		f->have = n;
+		return 1;
+	}
+	if (errno == EAGAIN)
+		return 0;
+	if (errno == ENXIO)
+		f->gone = 1;
+	return -1;
+}
+
+/* tunread's copy-out: one packet, truncated to the caller's buffer. */
+static void
+reply_packet(struct cdev_file *f, fuse_req_t req, size_t size)
+{
+	fuse_reply_buf(req, (const char *)f->buf,
+	               RTE_MIN(size, (size_t)f->have));
+	f->have = -1;
+}
 
 /* Answer blocked reads while packets are queued (or the unit is gone). */
 static void
 serve_reads(struct cdev_file *f)
 {
 	struct cdev_read *r;
+	int ret;
 
 	while ((r = TAILQ_FIRST(&f->reads)) != NULL) {
-		ssize_t n = bsdtun_read(f->t, f->buf,
-					RTE_MIN(r->size, sizeof(f->buf)));
-
-		if (n < 0 && errno == EAGAIN)
-			return;	/* the library re-armed the bell */
+		ret = take(f);
+		if (ret == 0)
+			return; /* the bell is armed */
 		TAILQ_REMOVE(&f->reads, r, next);
-		if (n < 0)
-			fuse_reply_err(r->req, errno);
+		if (ret > 0)
+			reply_packet(f, r->req, r->size);
 		else
-			fuse_reply_buf(r->req, (const char *)f->buf, n);
+			fuse_reply_err(r->req, errno);
 		free(r);
 	}
 }
@@ -166,6 +202,8 @@ file_free(struct cdev_file *f)
 	}
 	if (f->ph != NULL)
 		fuse_pollhandle_destroy(f->ph);
+	if (f->have >= 0) /* taken for a poll, never read: purged */
+		f->cd->u->xs.to_client_purged++;
 	bsdtun_close(f->t);
 	if (f->cd->file == f)
 		f->cd->file = NULL;
@@ -180,8 +218,8 @@ cdev_init(void *userdata, struct fuse_conn_info *conn)
 	(void)userdata;
 	/* Plain read/write copies; nothing cached. */
 	conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE |
-			FUSE_CAP_SPLICE_MOVE | FUSE_CAP_WRITEBACK_CACHE |
-			FUSE_CAP_ASYNC_READ);
+	                FUSE_CAP_SPLICE_MOVE | FUSE_CAP_WRITEBACK_CACHE |
+	                FUSE_CAP_ASYNC_READ);
 }
 
 static void
@@ -202,7 +240,8 @@ cdev_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct stat st;
 
-	(void)ino; (void)fi;
+	(void)ino;
+	(void)fi;
 	node_attr(fuse_req_userdata(req), &st);
 	fuse_reply_attr(req, &st, 0.0);
 }
@@ -210,16 +249,18 @@ cdev_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 /* chmod/chown/truncate (open with O_TRUNC): accepted, nothing changes. */
 static void
 cdev_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
-	     struct fuse_file_info *fi)
+             struct fuse_file_info *fi)
 {
-	(void)attr; (void)to_set;
+	(void)attr;
+	(void)to_set;
 	cdev_getattr(req, ino, fi);
 }
 
 static void
 cdev_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
-	(void)parent; (void)name;
+	(void)parent;
+	(void)name;
 	fuse_reply_err(req, ENOTDIR);
 }
 
@@ -250,20 +291,23 @@ cdev_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct bsdtun_cdev *cd = fuse_req_userdata(req);
 	struct bsdtun_unit *u = cd->u;
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	pid_t pid = ctx->pid; /* req (and ctx) is freed by the reply */
+	uid_t uid = ctx->uid;
 	struct cdev_open_out oo;
 	struct cdev_file *f;
 	int err;
 
-	(void)ino; (void)fi;
+	(void)ino;
+	(void)fi;
 	if (!caller_admitted(req, u)) {
 		__atomic_fetch_add(&u->xs.client_refused_perm, 1,
-				   __ATOMIC_RELAXED);
+		                   __ATOMIC_RELAXED);
 		fuse_reply_err(req, EACCES);
 		return;
 	}
 	if (cd->file != NULL) {
 		__atomic_fetch_add(&u->xs.client_refused_busy, 1,
-				   __ATOMIC_RELAXED);
+		                   __ATOMIC_RELAXED);
 		fuse_reply_err(req, EBUSY);
 		return;
 	}
@@ -273,6 +317,7 @@ cdev_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		return;
 	}
 	f->cd = cd;
+	f->have = -1;
 	TAILQ_INIT(&f->reads);
 	/* Always non-blocking underneath: fi->flags decides per request. */
 	f->t = bsdtun_open(u->cfg.sock_path, O_NONBLOCK);
@@ -289,15 +334,15 @@ cdev_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	/* every read/write reaches us as one request, read and write can run
 	 * at once, no position, as on a character device */
 	oo.open_flags = CDEV_FOPEN_DIRECT_IO | CDEV_FOPEN_NONSEEKABLE |
-			CDEV_FOPEN_STREAM;
+	                CDEV_FOPEN_STREAM;
 	if (fuse_reply_buf(req, (const char *)&oo, sizeof(oo)) != 0) {
 		/* The opener is gone (interrupted): no release will come. */
 		file_free(f);
 		return;
 	}
-	bsdtun_ctrl_set_pid(u, ctx->pid);
-	BSDTUN_LOG(INFO, u, "device node %s opened by pid %d uid %d",
-		   cd->path, (int)ctx->pid, (int)ctx->uid);
+	bsdtun_ctrl_set_pid(u, pid);
+	BSDTUN_LOG(INFO, u, "device node %s opened by pid %d uid %d", cd->path,
+	           (int)pid, (int)uid);
 }
 
 static struct cdev_file *
@@ -331,39 +376,43 @@ cdev_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void
 cdev_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	(void)ino; (void)fi;
+	(void)ino;
+	(void)fi;
 	fuse_reply_err(req, 0);
 }
 
 static void
 cdev_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
-	   struct fuse_file_info *fi)
+           struct fuse_file_info *fi)
 {
-	(void)ino; (void)datasync; (void)fi;
+	(void)ino;
+	(void)datasync;
+	(void)fi;
 	fuse_reply_err(req, 0);
 }
 
 /* tunread: one packet per read; an empty queue blocks or fails EAGAIN. */
 static void
 cdev_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-	  struct fuse_file_info *fi)
+          struct fuse_file_info *fi)
 {
 	struct cdev_file *f = file_get(req, fi);
 	struct cdev_read *r;
-	ssize_t n;
 
-	(void)ino; (void)off;
+	(void)ino;
+	(void)off;
 	if (f == NULL)
 		return;
 	/* Older blocked reads take the queued packets first. */
 	serve_reads(f);
 	if (TAILQ_EMPTY(&f->reads)) {
-		n = bsdtun_read(f->t, f->buf, RTE_MIN(size, sizeof(f->buf)));
-		if (n >= 0) {
-			fuse_reply_buf(req, (const char *)f->buf, n);
+		int ret = take(f);
+
+		if (ret > 0) {
+			reply_packet(f, req, size);
 			return;
 		}
-		if (errno != EAGAIN) {
+		if (ret < 0) {
 			fuse_reply_err(req, errno);
 			return;
 		}
@@ -392,12 +441,13 @@ cdev_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 /* tunwrite: one write is one packet; errors as bsdtun_write(). */
 static void
 cdev_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
-	   off_t off, struct fuse_file_info *fi)
+           off_t off, struct fuse_file_info *fi)
 {
 	struct cdev_file *f = file_get(req, fi);
 	ssize_t n;
 
-	(void)ino; (void)off;
+	(void)ino;
+	(void)off;
 	if (f == NULL)
 		return;
 	n = bsdtun_write(f->t, buf, size);
@@ -413,12 +463,11 @@ cdev_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
  */
 static void
 cdev_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
-	  struct fuse_pollhandle *ph)
+          struct fuse_pollhandle *ph)
 {
 	struct cdev_file *f = file_get(req, fi);
 	unsigned int revents = POLLOUT | POLLWRNORM;
-	struct pollfd p;
-	int len = 0;
+	int ret;
 
 	(void)ino;
 	if (f == NULL) {
@@ -432,19 +481,16 @@ cdev_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 			fuse_pollhandle_destroy(f->ph);
 		f->ph = ph;
 	}
-	p.fd = f->bell;
-	p.events = POLLIN;
-	if (!f->gone && poll(&p, 1, 0) == 1 &&
-	    (p.revents & (POLLHUP | POLLERR | POLLNVAL)))
-		f->gone = 1;
-	if (f->gone) {
-		revents |= POLLIN | POLLRDNORM | POLLHUP;
-	} else if (bsdtun_ioctl(f->t, FIONREAD, &len) == 0 && len > 0) {
+	ret = take(f);
+	if (ret != 0) {
+		/* a packet (now in f->buf), or the unit is gone: read will
+		 * not block */
 		revents |= POLLIN | POLLRDNORM;
+		if (ret < 0)
+			revents |= f->gone ? POLLHUP : POLLERR;
 	} else if (f->ph != NULL) {
-		/* Empty: make the bell exact (it rings on the next packet,
-		 * or now if one slipped in) and wait for it. */
-		(void)bsdtun_read_burst(f->t, NULL, 0);
+		/* empty, and take() armed the bell: wake the pollers when it
+		 * rings (or now, if a packet slipped in) */
 		f->poll_armed = 1;
 	}
 	fuse_reply_poll(req, revents);
@@ -453,8 +499,8 @@ cdev_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 /* tunioctl: the TUN* requests of bsdtun.h (Linux encoding). */
 static void
 cdev_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
-	   struct fuse_file_info *fi, unsigned int flags, const void *in_buf,
-	   size_t in_bufsz, size_t out_bufsz)
+           struct fuse_file_info *fi, unsigned int flags, const void *in_buf,
+           size_t in_bufsz, size_t out_bufsz)
 {
 	struct cdev_file *f = file_get(req, fi);
 	struct bsdtun_unit *u;
@@ -464,7 +510,9 @@ cdev_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 	} v;
 	size_t in = 0, out = 0;
 
-	(void)ino; (void)arg; (void)flags;
+	(void)ino;
+	(void)arg;
+	(void)flags;
 	if (f == NULL)
 		return;
 	u = f->cd->u;
@@ -509,7 +557,7 @@ cdev_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 
 		bsdtun_ctrl_set_pid(u, pid);
 		BSDTUN_LOG(INFO, u, "TUNSIFPID: device node held by pid %d",
-			   (int)pid);
+		           (int)pid);
 	}
 	fuse_reply_ioctl(req, 0, out > 0 ? &v : NULL, out);
 }
@@ -562,11 +610,11 @@ cdev_main(void *arg)
 			if (errno == EINTR)
 				continue;
 			BSDTUN_LOG(ERR, cd->u, "device node: poll: %s",
-				   strerror(errno));
+			           strerror(errno));
 			break;
 		}
 		if (p[0].revents != 0)
-			break;	/* bsdtun_cdev_detach() */
+			break; /* bsdtun_cdev_detach() */
 		if (i_bell >= 0 && p[i_bell].revents != 0)
 			on_bell(f, p[i_bell].revents);
 		if (i_fuse >= 0 && p[i_fuse].revents != 0) {
@@ -577,8 +625,10 @@ cdev_main(void *arg)
 			if (fuse_session_exited(cd->se) ||
 			    (r <= 0 && r != -EINTR && r != -EAGAIN)) {
 				fuse_live = 0;
-				BSDTUN_LOG(WARNING, cd->u, "device node %s: "
-					   "unmounted from outside", cd->path);
+				BSDTUN_LOG(WARNING, cd->u,
+				           "device node %s: "
+				           "unmounted from outside",
+				           cd->path);
 			}
 		}
 	}
@@ -591,8 +641,10 @@ cdev_main(void *arg)
 static int
 lazy_unmount(const char *path)
 {
-	char *argv[] = { (char *)"fusermount3", (char *)"-u", (char *)"-z",
-			 (char *)"-q", (char *)"--", (char *)path, NULL };
+	char *argv[] = {
+		(char *)"fusermount3", (char *)"-u", (char *)"-z", (char *)"-q",
+		(char *)"--",          (char *)path, NULL
+	};
 	pid_t pid;
 	int st;
 
@@ -621,7 +673,8 @@ is_mount_root(const char *path)
 		slash[1] = '\0';
 	else
 		*slash = '\0';
-	return stat(path, &a) == 0 && stat(dir, &b) == 0 && a.st_dev != b.st_dev;
+	return stat(path, &a) == 0 && stat(dir, &b) == 0 &&
+	       a.st_dev != b.st_dev;
 }
 
 /*
@@ -644,29 +697,36 @@ prepare_path(struct bsdtun_cdev *cd)
 		*slash = '\0';
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 			BSDTUN_LOG(WARNING, u, "mkdir %s: %s", dir,
-				   strerror(errno));
+			           strerror(errno));
 	}
 	for (i = 0; i < 8 && stat(path, &st) < 0 && errno == ENOTCONN; i++) {
 		ret = lazy_unmount(path);
 		if (ret < 0) {
-			BSDTUN_LOG(ERR, u, "cdev=%s: cannot unmount the stale "
-				   "mount of a dead process: %s", path,
-				   strerror(-ret));
+			BSDTUN_LOG(ERR, u,
+			           "cdev=%s: cannot unmount the stale "
+			           "mount of a dead process: %s",
+			           path, strerror(-ret));
 			return ret;
 		}
-		BSDTUN_LOG(NOTICE, u, "cdev=%s: detached the stale mount of a "
-			   "dead process", path);
-		cd->remove_file = 1;	/* our own leftover */
+		BSDTUN_LOG(NOTICE, u,
+		           "cdev=%s: detached the stale mount of a "
+		           "dead process",
+		           path);
+		cd->remove_file = 1; /* our own leftover */
 	}
 	if (stat(path, &st) == 0) {
 		if (is_mount_root(path)) {
-			BSDTUN_LOG(ERR, u, "cdev=%s is mounted (in use by a live "
-				   "unit?)", path);
+			BSDTUN_LOG(ERR, u,
+			           "cdev=%s is mounted (in use by a live "
+			           "unit?)",
+			           path);
 			return -EADDRINUSE;
 		}
 		if (!S_ISREG(st.st_mode)) {
-			BSDTUN_LOG(ERR, u, "cdev=%s exists and is not a regular "
-				   "file", path);
+			BSDTUN_LOG(ERR, u,
+			           "cdev=%s exists and is not a regular "
+			           "file",
+			           path);
 			return -EEXIST;
 		}
 		return 0;
@@ -677,11 +737,11 @@ prepare_path(struct bsdtun_cdev *cd)
 		return ret;
 	}
 	fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
-		  0600);
+	          0600);
 	if (fd < 0) {
 		ret = -errno;
 		BSDTUN_LOG(ERR, u, "cdev=%s: cannot create: %s", path,
-			   strerror(-ret));
+		           strerror(-ret));
 		return ret;
 	}
 	close(fd);
@@ -704,7 +764,7 @@ cdevs_at_exit(void)
 
 	pthread_mutex_lock(&cdevs_lock);
 	LIST_FOREACH(cd, &cdevs, all)
-		(void)umount2(cd->path, MNT_DETACH);
+	(void)umount2(cd->path, MNT_DETACH);
 	pthread_mutex_unlock(&cdevs_lock);
 }
 
@@ -732,20 +792,22 @@ mount_node(struct bsdtun_cdev *cd)
 	 * user may open the unit anyway.
 	 */
 	allow_other = geteuid() == 0 || (u->cfg.perm & 0077) != 0 ||
-		      u->cfg.owner != geteuid();
+	              u->cfg.owner != geteuid();
 	snprintf(opts, sizeof(opts), "%sfsname=%s,subtype=bsdtun",
-		 allow_other ? "allow_other," : "", u->name);
+	         allow_other ? "allow_other," : "", u->name);
 	cd->se = fuse_session_new(&args, &cdev_ops, sizeof(cdev_ops), cd);
 	fuse_opt_free_args(&args);
 	if (cd->se == NULL) {
 		BSDTUN_LOG(ERR, u, "cdev=%s: cannot create a FUSE session",
-			   cd->path);
+		           cd->path);
 		return -ENOMEM;
 	}
 	if (fuse_session_mount(cd->se, cd->path) != 0) {
-		BSDTUN_LOG(ERR, u, "cdev=%s: cannot mount the FUSE node "
-			   "(/dev/fuse missing? not root and no "
-			   "user_allow_other in /etc/fuse.conf?)", cd->path);
+		BSDTUN_LOG(ERR, u,
+		           "cdev=%s: cannot mount the FUSE node "
+		           "(/dev/fuse missing? not root and no "
+		           "user_allow_other in /etc/fuse.conf?)",
+		           cd->path);
 		fuse_session_destroy(cd->se);
 		cd->se = NULL;
 		return -EPERM;

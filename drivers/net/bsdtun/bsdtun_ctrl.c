@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
@@ -243,6 +244,26 @@ session_close(struct bsdtun_unit *u)
 	bsdtun_link_update_now(u, 1);
 }
 
+/*
+ * Receive one control message without blocking.  MSG_TRUNC makes an
+ * oversized datagram report its real length (plain recv() would truncate
+ * it to a valid-looking message); a datagram that carried descriptors
+ * (SCM_RIGHTS: the kernel closes them, as there is no control buffer) is
+ * reported as length 1, so that both callers treat it as malformed.
+ */
+static ssize_t
+ctl_recv(int fd, struct bsdtun_msg *m)
+{
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
+	if (n >= 0 && (mh.msg_flags & MSG_CTRUNC))
+		return 1;
+	return n;
+}
+
 /* A pending connection sent its first message. */
 static void
 on_hello(struct bsdtun_unit *u, uint32_t idx)
@@ -254,7 +275,7 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	struct bsdtun_session *s;
 	ssize_t n;
 
-	n = recv(fd, &m, sizeof(m), MSG_DONTWAIT);
+	n = ctl_recv(fd, &m);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	epoll_ctl(ctrl.epfd, EPOLL_CTL_DEL, fd, NULL);
@@ -357,6 +378,41 @@ set_flag(struct bsdtun_unit *u, uint32_t set, uint32_t clear)
 	__atomic_store_n(&u->unit_flags, f, __ATOMIC_RELEASE);
 }
 
+/*
+ * FIOSETOWN/TIOCSPGRP: may the client with this pid make tx_burst send
+ * SIGIO to v (a pid, or -pgrp)?  As the seed's fsetown(): the target must
+ * exist and be in the client's session.  And never this process or its
+ * process group: SIGIO's default action would kill the DPDK application,
+ * and kill(-1) would signal every process the application may signal.
+ */
+static int
+sigio_target_ok(pid_t client, int v)
+{
+	pid_t sid = getsid(client), tsid;
+
+	if (v == 0)
+		return 0;	/* no owner */
+	if (v == -1)
+		return EPERM;	/* kill(-1) is a broadcast, not group 1 */
+	if (v == INT_MIN)
+		return ESRCH;	/* -v overflows: no such group */
+	if (v > 0) {
+		if (v == getpid())
+			return EPERM;
+		tsid = getsid(v);
+	} else {
+		if (-v == getpgrp())
+			return EPERM;
+		/* the group's leader stands for the group */
+		if (getpgid(-v) != -v)
+			return errno == EPERM ? EPERM : ESRCH;
+		tsid = getsid(-v);
+	}
+	if (tsid < 0)
+		return errno == EPERM ? EPERM : ESRCH;
+	return sid >= 0 && tsid == sid ? 0 : EPERM;
+}
+
 static int
 do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m)
 {
@@ -447,6 +503,8 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m)
 	case BSDTUN_IOC_SOWN:
 		err = arg_int(m, &v);
 		if (err == 0)
+			err = sigio_target_ok(u->sess->pid, v);
+		if (err == 0)
 			u->sigio_owner = v;
 		break;
 	case BSDTUN_IOC_GOWN:
@@ -473,7 +531,7 @@ on_session(struct bsdtun_unit *u, uint32_t events)
 
 	if (s == NULL)
 		return;
-	n = recv(s->ctl_fd, &m, sizeof(m), MSG_DONTWAIT);
+	n = ctl_recv(s->ctl_fd, &m);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR) &&
 	    !(events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
 		return;

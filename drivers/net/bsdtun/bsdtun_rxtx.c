@@ -288,8 +288,11 @@ bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			if (corrupt) {
 				u->xs.tx_ring_corrupt++;
 				session_break(s);
-				/* The rest is undeliverable: count and free. */
+				/* The rest is undeliverable: count and free,
+				 * under the counter later bursts use (the
+				 * session is gone), not only in oerrors. */
 				rte_pktmbuf_free_bulk(&bufs[i], nb - i);
+				u->xs.tx_no_client += nb - i;
 				dropped += nb - i;
 				i = nb;
 			} else {
@@ -310,6 +313,10 @@ bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			nd = 0;
 		}
 	}
+	/* Count before the client can see the packets. */
+	q->packets += sent;
+	q->bytes += bytes;
+	q->errors += dropped;
 	bsdtun_ring_prod_publish(&s->to_client);
 	if (sent > 0) {
 		if (bsdtun_ring_prod_bell_due(&s->to_client)) {
@@ -325,9 +332,6 @@ bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	}
 	rte_spinlock_unlock(&u->tx_lock);
 	tx_free(u, done, nd);
-	q->packets += sent;
-	q->bytes += bytes;
-	q->errors += dropped;
 	return i;
 }
 

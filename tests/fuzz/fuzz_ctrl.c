@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target: the PMD's control path (drivers/net/bsdtun/
+ * bsdtun_ctrl.c, compiled in whole) fed with whatever a client can send on
+ * its control socket: HELLO on a pending connection, then IOCTL (and
+ * anything else) on the session, datagrams of any size, with or without
+ * descriptors, EOF at any point.
+ *
+ * It compiles against DPDK's headers but links no DPDK library: the few
+ * DPDK functions the control path calls are stubbed below, as is the
+ * link-state update of bsdtun_ethdev.c.  The control thread is not
+ * started; the fuzzer calls its event handlers (on_hello, on_session)
+ * directly, as ctrl_main() would, with a real socket pair and a real
+ * session (memfd region, bell pair).
+ *
+ * Input: a sequence of datagrams, each a 2-byte header (bits 0-9 length,
+ * bit 14: attach a descriptor with SCM_RIGHTS, bit 15: then EOF) followed
+ * by that many bytes.  Checks beyond ASan/UBSan: the replies are
+ * well-formed, no descriptor leaks, nothing outside the unit changes.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "../../drivers/net/bsdtun/bsdtun_ctrl.c"
+
+#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
+
+/* ---- stubs: DPDK, and the rest of the PMD ------------------------------ */
+
+int bsdtun_logtype;
+
+/* FUZZ_LOG=1 in the environment prints the PMD's log lines. */
+int
+rte_log(uint32_t level, uint32_t logtype, const char *format, ...)
+{
+	static int on = -1;
+	va_list ap;
+
+	(void)level; (void)logtype;
+	if (on < 0)
+		on = getenv("FUZZ_LOG") != NULL;
+	if (on) {
+		va_start(ap, format);
+		vfprintf(stderr, format, ap);
+		va_end(ap);
+	}
+	return 0;
+}
+
+int
+rte_eth_dev_callback_process(struct rte_eth_dev *dev,
+			     enum rte_eth_event_type event, void *ret_param)
+{
+	(void)dev; (void)event; (void)ret_param;
+	return 0;
+}
+
+int
+rte_ctrl_thread_create(pthread_t *thread, const char *name,
+		       const pthread_attr_t *attr,
+		       void *(*start_routine)(void *), void *arg)
+{
+	(void)thread; (void)name; (void)attr; (void)start_routine; (void)arg;
+	return -ENOTSUP;	/* never called: the fuzzer is the thread */
+}
+
+static int link_updates;
+
+void
+bsdtun_link_update_now(struct bsdtun_unit *u, int notify)
+{
+	(void)u; (void)notify;
+	link_updates++;
+}
+
+/* ---- the unit ----------------------------------------------------------- */
+
+static struct bsdtun_unit *unit;
+static struct rte_eth_dev fake_dev;
+static struct rte_eth_dev_data fake_data;
+static int fd_base;
+
+static int
+next_fd(void)
+{
+	int fd = dup(0);
+
+	close(fd);
+	return fd;
+}
+
+static void
+setup_once(void)
+{
+	if (unit != NULL)
+		return;
+	unit = calloc(1, sizeof(*unit));
+	if (unit == NULL)
+		abort();
+	strcpy(unit->name, "net_bsdtun_fuzz");
+	unit->dev = &fake_dev;
+	fake_dev.data = &fake_data;
+	unit->cfg.qlen = 1;		/* smallest region: 132 KiB */
+	unit->cfg.perm = 0600;
+	unit->cfg.owner = getuid();
+	unit->cfg.group = getgid();
+	rte_spinlock_init(&unit->tx_lock);
+	rte_spinlock_init(&unit->rx_lock);
+	ctrl.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (ctrl.epfd < 0)
+		abort();
+	unit->slot = 0;
+	ctrl.units[0] = unit;
+	ctrl.nunits = 1;
+	fd_base = next_fd();
+}
+
+/* The tun state a client may change, to restore after each input. */
+static void
+reset_unit(void)
+{
+	int i;
+
+	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
+		unit->pending[i] = -1;
+	unit->listen_fd = -1;
+	unit->sess = NULL;
+	unit->unit_flags = 0;
+	unit->if_flags = IFF_POINTOPOINT | IFF_MULTICAST;
+	unit->if_type = 0x17;
+	unit->baudrate = 0;
+	unit->debug = 0;
+	unit->tun_pid = 0;
+	unit->async = 0;
+	unit->sigio_owner = 0;
+	memset(&unit->xs, 0, sizeof(unit->xs));
+	fake_data.mtu = 1500;
+	fake_data.dev_started = 1;
+}
+
+/* Read what the PMD answered; check it; close descriptors it passed.
+ * Returns the number of WELCOME and IOCTL replies. */
+static int
+drain(int cfd)
+{
+	int replies = 0;
+
+	for (;;) {
+		struct bsdtun_msg m;
+		char cbuf[CMSG_SPACE(4 * sizeof(int))];
+		struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+		struct msghdr mh = {
+			.msg_iov = &iov, .msg_iovlen = 1,
+			.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+		};
+		struct cmsghdr *c;
+		ssize_t n = recvmsg(cfd, &mh, MSG_DONTWAIT | MSG_TRUNC);
+		int nfd = 0;
+
+		if (n <= 0)
+			return replies;
+		for (c = CMSG_FIRSTHDR(&mh); c != NULL;
+		     c = CMSG_NXTHDR(&mh, c)) {
+			int k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int), i, v;
+
+			for (i = 0; i < k; i++) {
+				memcpy(&v, CMSG_DATA(c) + i * sizeof(int), 4);
+				close(v);
+				nfd++;
+			}
+		}
+		/* every reply is one whole message; fds only with WELCOME */
+		CHECK(n == sizeof(m) && m.magic == BSDTUN_WIRE_MAGIC);
+		CHECK(m.type == BSDTUN_MSG_WELCOME || m.type == BSDTUN_MSG_ERROR ||
+		      m.type == BSDTUN_MSG_IOCTL);
+		CHECK(nfd == (m.type == BSDTUN_MSG_WELCOME ? 2 : 0));
+		if (m.type == BSDTUN_MSG_IOCTL)
+			CHECK(m.u.ioctl.arg_len <= BSDTUN_IOCTL_ARG_MAX);
+		if (m.type == BSDTUN_MSG_ERROR)
+			CHECK(m.u.error.err > 0);
+		else
+			replies++;
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int sv[2], devnull;
+	uint32_t mtu_ok;
+
+	setup_once();
+	reset_unit();
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		abort();
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	unit->pending[0] = sv[0];	/* as on_listen() leaves it */
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	while (size >= 2) {
+		uint16_t hdr = (uint16_t)(data[0] | data[1] << 8);
+		size_t len = hdr & 0x3ff;
+		char cbuf[CMSG_SPACE(sizeof(int))];
+		struct iovec iov;
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+		data += 2;
+		size -= 2;
+		if (len > size)
+			len = size;
+		iov.iov_base = (void *)(uintptr_t)data;
+		iov.iov_len = len;
+		if (hdr & 0x4000) {
+			struct cmsghdr *c;
+
+			memset(cbuf, 0, sizeof(cbuf));
+			mh.msg_control = cbuf;
+			mh.msg_controllen = sizeof(cbuf);
+			c = CMSG_FIRSTHDR(&mh);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(c), &devnull, sizeof(int));
+		}
+		if (sendmsg(sv[1], &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			break;	/* the PMD closed its end */
+		data += len;
+		size -= len;
+		if (hdr & 0x8000)
+			shutdown(sv[1], SHUT_WR);
+		/* what ctrl_main() would dispatch */
+		if (unit->pending[0] >= 0)
+			on_hello(unit, 0);
+		else if (unit->sess != NULL)
+			on_session(unit, hdr & 0x8000 ? EPOLLRDHUP : EPOLLIN);
+		/* only a whole message without descriptors gets an answer
+		 * other than ERROR (a truncated read must not pass) */
+		if (drain(sv[1]) > 0)
+			CHECK(len == sizeof(struct bsdtun_msg) &&
+			      !(hdr & 0x4000));
+		/* the unit's state stays within what tun(4) allows */
+		mtu_ok = fake_data.mtu >= BSDTUN_MIN_MTU &&
+			 fake_data.mtu <= BSDTUN_MAX_MTU;
+		CHECK(mtu_ok);
+		CHECK((unit->unit_flags & ~(BSDTUN_UNIT_F_IFHEAD |
+					    BSDTUN_UNIT_F_LMODE)) == 0);
+		CHECK((unit->unit_flags & (BSDTUN_UNIT_F_IFHEAD |
+					   BSDTUN_UNIT_F_LMODE)) !=
+		      (BSDTUN_UNIT_F_IFHEAD | BSDTUN_UNIT_F_LMODE));
+		CHECK(unit->sigio_owner != getpid() &&
+		      unit->sigio_owner != -getpgrp() &&
+		      unit->sigio_owner != -1);
+		if (unit->pending[0] < 0 && unit->sess == NULL)
+			break;	/* refused or closed */
+	}
+	/* the client goes away */
+	if (unit->sess != NULL) {
+		session_close(unit);
+		CHECK(unit->sess == NULL && unit->tun_pid == 0 &&
+		      unit->sigio_owner == 0);
+	} else if (unit->pending[0] >= 0) {
+		close(unit->pending[0]);
+	}
+	drain(sv[1]);
+	close(sv[1]);
+	close(devnull);
+	CHECK(unit->xs.client_opens == unit->xs.client_closes);
+	CHECK(next_fd() == fd_base);	/* no descriptor leaked */
+	return 0;
+}
