@@ -624,10 +624,10 @@ def report(results, opt, mach):
         return median([r['c2c'][0] for r in results.get(name, [])
                        if r and r.get('c2c') and r['c2c'][0]])
 
-    hdr = '%-20s | %7s %7s %5s | %7s %7s %5s | %5s' % (
+    hdr = '%-21s | %7s %7s %5s | %7s %7s %5s | %5s' % (
         'throughput', 'bsdtun', '', '', 'memif', '', '', 'ratio')
     p(hdr)
-    p('%-20s | %7s %7s %5s | %7s %7s %5s | %5s' % (
+    p('%-21s | %7s %7s %5s | %7s %7s %5s | %5s' % (
         '', 'Mpps', 'Gbit/s', 'c2c', 'Mpps', 'Gbit/s', 'c2c', ''))
     p('-' * len(hdr))
     label = {'to_client': 'DPDK -> client', 'to_dpdk': 'client -> DPDK'}
@@ -639,7 +639,7 @@ def report(results, opt, mach):
             b, m = med(nb), med(nm)
             if b is None and m is None:
                 continue
-            p('%-20s | %7s %7s %5s | %7s %7s %5s | %5s' % (
+            p('%-21s | %7s %7s %5s | %7s %7s %5s | %5s' % (
                 '%s %4d B' % (label[d], size),
                 fmt(b and b / 1e6), fmt(b and b * size * 8 / 1e9),
                 fmt(c2c_med(nb), '%.0f'),

@@ -33,16 +33,16 @@
 
 #include "bsdtun_wire.h"
 
-#define TIMEOUT_MS	5000
-#define MAX_FDS		200	/* descriptors pushed with SCM_RIGHTS */
-#define PENDING_SLOTS	8	/* BSDTUN_MAX_PENDING of the PMD */
-#define DIM(a)		(sizeof(a) / sizeof((a)[0]))
+#define TIMEOUT_MS    5000
+#define MAX_FDS       200 /* descriptors pushed with SCM_RIGHTS */
+#define PENDING_SLOTS 8   /* BSDTUN_MAX_PENDING of the PMD */
+#define DIM(a)        (sizeof(a) / sizeof((a)[0]))
 
 static const char *endpoint;
 static int failures;
 
-static void
-report(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void report(int ok, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
 
 static void
 report(int ok, const char *fmt, ...)
@@ -127,7 +127,8 @@ send_raw(int fd, const void *buf, size_t len, int nfds)
 {
 	static int fds[MAX_FDS];
 	char cbuf[CMSG_SPACE(sizeof(fds))];
-	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf, .iov_len = len };
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf,
+		             .iov_len = len };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	int i, ret;
 
@@ -208,8 +209,10 @@ recv_msg(int fd, struct bsdtun_msg *m, int *fds, int *nfds)
 	char cbuf[CMSG_SPACE(4 * sizeof(int))];
 	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
 	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
 	};
 	struct cmsghdr *c;
 	ssize_t n;
@@ -218,7 +221,7 @@ recv_msg(int fd, struct bsdtun_msg *m, int *fds, int *nfds)
 	long end = now_ms() + TIMEOUT_MS;
 	int r;
 
-	do	/* SIGIO (sigio_owner) interrupts */
+	do /* SIGIO (sigio_owner) interrupts */
 		r = poll(&p, 1, (int)(end - now_ms() > 0 ? end - now_ms() : 0));
 	while (r < 0 && errno == EINTR);
 	if (r <= 0)
@@ -252,7 +255,7 @@ expect_error(int fd, int err, const char *what)
 	ssize_t n = recv_msg(fd, &m, NULL, NULL);
 
 	report(n == sizeof(m) && m.magic == BSDTUN_WIRE_MAGIC &&
-	       m.type == BSDTUN_MSG_ERROR && m.u.error.err == err,
+	               m.type == BSDTUN_MSG_ERROR && m.u.error.err == err,
 	       "%s: ERROR %d (got n %zd type %u err %d)", what, err, n,
 	       n > 0 ? m.type : 0, n > 0 ? m.u.error.err : 0);
 	n = recv_msg(fd, &m, NULL, NULL);
@@ -268,7 +271,7 @@ expect_eof(int fd, const char *what)
 
 	do
 		n = recv_msg(fd, &m, NULL, NULL);
-	while (n > 0);	/* e.g. an ioctl reply still queued */
+	while (n > 0); /* e.g. an ioctl reply still queued */
 	report(n == 0, "%s: the PMD closed the session (EOF)", what);
 	return n == 0;
 }
@@ -292,12 +295,12 @@ struct sess {
 	uint8_t *map;
 	size_t size;
 	struct bsdtun_region_hdr *hdr;
-	struct bsdtun_ring_ctl *tc, *td;	/* to_client, to_dpdk */
+	struct bsdtun_ring_ctl *tc, *td; /* to_client, to_dpdk */
 	uint8_t *tc_data, *td_data;
 	uint32_t rb, qlen;
-	uint64_t wpos, wpkts;			/* our to_dpdk producer */
-	uint64_t rpos, rpkts;			/* our to_client consumer */
-	uint64_t good;				/* records the PMD must deliver */
+	uint64_t wpos, wpkts; /* our to_dpdk producer */
+	uint64_t rpos, rpkts; /* our to_client consumer */
+	uint64_t good;        /* records the PMD must deliver */
 	uint8_t pkt[BSDTUN_MRU];
 };
 
@@ -311,7 +314,7 @@ sess_open_fd(struct sess *s, int fd)
 
 	memset(s, 0, sizeof(*s));
 	s->ctl = fd;
-	(void)send_raw(fd, &m, sizeof(m), 0);	/* may be refused already */
+	(void)send_raw(fd, &m, sizeof(m), 0); /* may be refused already */
 	n = recv_msg(fd, &m, fds, &nfds);
 	if (n != sizeof(m) || m.type != BSDTUN_MSG_WELCOME || nfds != 2) {
 		if (n == sizeof(m) && m.type == BSDTUN_MSG_ERROR)
@@ -321,8 +324,8 @@ sess_open_fd(struct sess *s, int fd)
 	if (fstat(fds[0], &st) < 0)
 		die("fstat region");
 	s->size = st.st_size;
-	s->map = mmap(NULL, s->size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      fds[0], 0);
+	s->map = mmap(NULL, s->size, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0],
+	              0);
 	if (s->map == MAP_FAILED)
 		die("mmap region");
 	close(fds[0]);
@@ -335,7 +338,7 @@ sess_open_fd(struct sess *s, int fd)
 	s->tc_data = s->map + s->hdr->to_client_data;
 	s->td_data = s->map + s->hdr->to_dpdk_data;
 	memset(s->pkt, 0, sizeof(s->pkt));
-	s->pkt[0] = 0x45;	/* looks like IPv4; the PMD does not care */
+	s->pkt[0] = 0x45; /* looks like IPv4; the PMD does not care */
 	return 0;
 }
 
@@ -437,7 +440,7 @@ advance_to(struct sess *s, uint32_t off)
 		len = left > 8192 + 40 ? 8192 : left - 8;
 		if (left > 8192 + 8 && left <= 8192 + 40)
 			len = 4096;
-		if (cur + len + 8 > s->rb) {	/* would not fit: wrap */
+		if (cur + len + 8 > s->rb) { /* would not fit: wrap */
 			put(s, 0, 0, BSDTUN_REC_F_WRAP);
 			continue;
 		}
@@ -496,15 +499,15 @@ tc_wait_pkts(struct sess *s, uint64_t pkts)
  * on each ring as far as the (untrusted) counters say, at most qlen.  Read
  * after the close, when the PMD no longer touches the rings.
  */
-static uint64_t purged_to_client, purged_to_dpdk;	/* all sessions */
+static uint64_t purged_to_client, purged_to_dpdk; /* all sessions */
 
 static void
 purge_counts(struct sess *s)
 {
 	uint64_t c = __atomic_load_n(&s->tc->head_pkts, __ATOMIC_ACQUIRE) -
-		     __atomic_load_n(&s->tc->tail_pkts, __ATOMIC_ACQUIRE);
+	             __atomic_load_n(&s->tc->tail_pkts, __ATOMIC_ACQUIRE);
 	uint64_t d = __atomic_load_n(&s->td->head_pkts, __ATOMIC_ACQUIRE) -
-		     __atomic_load_n(&s->td->tail_pkts, __ATOMIC_ACQUIRE);
+	             __atomic_load_n(&s->td->tail_pkts, __ATOMIC_ACQUIRE);
 
 	purged_to_client += c > s->qlen ? s->qlen : c;
 	purged_to_dpdk += d > s->qlen ? s->qlen : d;
@@ -521,10 +524,12 @@ expect_closed(struct sess *s, const char *what)
 	 * control thread closes the session right after */
 	if (expect_eof(s->ctl, what)) {
 		while (__atomic_load_n(&s->hdr->state, __ATOMIC_ACQUIRE) !=
-		       BSDTUN_STATE_CLOSED && now_ms() < end)
+		               BSDTUN_STATE_CLOSED &&
+		       now_ms() < end)
 			sleep_us(200);
 		report(__atomic_load_n(&s->hdr->state, __ATOMIC_ACQUIRE) ==
-		       BSDTUN_STATE_CLOSED, "%s: region state closed", what);
+		               BSDTUN_STATE_CLOSED,
+		       "%s: region state closed", what);
 		report(poll(&p, 1, TIMEOUT_MS) == 1 && (p.revents & POLLHUP),
 		       "%s: bell hung up", what);
 	}
@@ -542,11 +547,13 @@ expect_alive(struct sess *s, const char *what)
 
 	put_good(s, 4, 100);
 	report(__atomic_load_n(&s->hdr->state, __ATOMIC_ACQUIRE) ==
-	       BSDTUN_STATE_OPEN, "%s: region state still open", what);
+	               BSDTUN_STATE_OPEN,
+	       "%s: region state still open", what);
 	send_msg(s->ctl, &m);
 	n = recv_msg(s->ctl, &m, NULL, NULL);
 	report(n == sizeof(m) && m.type == BSDTUN_MSG_IOCTL &&
-	       m.u.ioctl.result == 0, "%s: session still answers ioctls", what);
+	               m.u.ioctl.result == 0,
+	       "%s: session still answers ioctls", what);
 	count("good", s->good);
 	close_sync(s->ctl);
 	s->ctl = -1;
@@ -565,16 +572,16 @@ rx_head(const char *how)
 
 	sess_open(&s);
 	put_good(&s, 3, 200);
-	if (strcmp(how, "ahead") == 0)		/* more than a ring ahead */
+	if (strcmp(how, "ahead") == 0) /* more than a ring ahead */
 		head = s.wpos + s.rb + 8;
-	else if (strcmp(how, "behind") == 0)	/* behind what was consumed */
+	else if (strcmp(how, "behind") == 0) /* behind what was consumed */
 		head = s.wpos - 8;
 	else if (strcmp(how, "far") == 0)
 		head = s.wpos + (1ull << 63);
-	else if (strcmp(how, "unaligned") == 0) {	/* header cut short */
+	else if (strcmp(how, "unaligned") == 0) { /* header cut short */
 		put(&s, 100, AF_INET, 0);
 		head = s.wpos - bsdtun_rec_size(100) + 5;
-	} else {				/* random */
+	} else { /* random */
 		head = rnd();
 	}
 	publish_head(&s, head);
@@ -588,12 +595,13 @@ rx_len(const char *how)
 
 	sess_open(&s);
 	put_good(&s, 2, 60);
-	if (strcmp(how, "huge") == 0) {		/* 4 GiB - 1 */
+	if (strcmp(how, "huge") == 0) { /* 4 GiB - 1 */
 		put_hdr(&s, 0xffffffffu, AF_INET, 0);
 		publish_head(&s, s.wpos + 64);
-	} else if (strcmp(how, "max1") == 0) {	/* one byte too many */
+	} else if (strcmp(how, "max1") == 0) { /* one byte too many */
 		put_hdr(&s, BSDTUN_REC_MAX_LEN + 1, AF_INET, 0);
-		publish_head(&s, s.wpos + bsdtun_rec_size(BSDTUN_REC_MAX_LEN + 1));
+		publish_head(&s,
+		             s.wpos + bsdtun_rec_size(BSDTUN_REC_MAX_LEN + 1));
 	} else if (strcmp(how, "past_head") == 0) {
 		/* the record claims more bytes than were published */
 		put_hdr(&s, 1000, AF_INET, 0);
@@ -614,7 +622,7 @@ rx_wrap(const char *how)
 	uint64_t at;
 
 	sess_open(&s);
-	if (strcmp(how, "at_zero") == 0) {	/* WRAP at offset 0 */
+	if (strcmp(how, "at_zero") == 0) { /* WRAP at offset 0 */
 		put_hdr(&s, 0, 0, BSDTUN_REC_F_WRAP);
 		publish_head(&s, 8);
 	} else if (strcmp(how, "past_head") == 0) {
@@ -688,7 +696,7 @@ scribble(void)
 	/* let the driver's sender fill the to_client ring: the PMD then
 	 * publishes nothing more there and purges exactly qlen at close */
 	report(tc_wait_pkts(&s, s.qlen), "scribble: to_client ring filled");
-	for (i = 0; i < 4096; i += 8) {	/* the header page, minus the ctl */
+	for (i = 0; i < 4096; i += 8) { /* the header page, minus the ctl */
 		uint64_t v = rnd();
 
 		if ((s.map + i >= (uint8_t *)s.tc &&
@@ -729,12 +737,12 @@ tx_tail(const char *how)
 	       "%s: the PMD saw our tail and produced again", how);
 	tail = s.rpos;
 	tpk = s.rpkts;
-	if (strcmp(how, "ahead") == 0) {	/* beyond what was produced */
+	if (strcmp(how, "ahead") == 0) { /* beyond what was produced */
 		tail = __atomic_load_n(&s.tc->head, __ATOMIC_ACQUIRE) +
 		       2ull * s.rb;
-	} else if (strcmp(how, "back") == 0) {	/* behind what it saw */
+	} else if (strcmp(how, "back") == 0) { /* behind what it saw */
 		tail -= 8;
-	} else if (strcmp(how, "far") == 0) {	/* more than a ring behind */
+	} else if (strcmp(how, "far") == 0) { /* more than a ring behind */
 		tail -= 4ull * s.rb;
 	} else if (strcmp(how, "pkts_ahead") == 0) {
 		tpk += 1000000;
@@ -759,11 +767,13 @@ tx_armed(void)
 
 	sess_open(&s);
 	__atomic_store_n(&s.tc->armed, 0xdeadbeefu, __ATOMIC_SEQ_CST);
-	take_all(&s);	/* make room: the PMD publishes, sees armed */
+	take_all(&s); /* make room: the PMD publishes, sees armed */
 	p.fd = s.bell;
 	p.events = POLLIN;
-	report(poll(&p, 1, TIMEOUT_MS) == 1 && recv(s.bell, b, sizeof(b), 0) ==
-	       1 && b[0] == (char)BSDTUN_BELL_BYTE, "armed garbage: one bell");
+	report(poll(&p, 1, TIMEOUT_MS) == 1 &&
+	               recv(s.bell, b, sizeof(b), 0) == 1 &&
+	               b[0] == (char)BSDTUN_BELL_BYTE,
+	       "armed garbage: one bell");
 	report(__atomic_load_n(&s.tc->armed, __ATOMIC_ACQUIRE) == 0,
 	       "armed garbage: the PMD cleared it");
 	/* the PMD must not ring again before we arm */
@@ -786,8 +796,8 @@ random_ctl(void)
 	sess_open(&s);
 	put_good(&s, 2, 100);
 	for (i = 0; i < 1000; i++) {
-		uint64_t *w = (uint64_t *)(rnd() & 1 ? (void *)s.tc :
-					   (void *)s.td);
+		uint64_t *w =
+		        (uint64_t *)(rnd() & 1 ? (void *)s.tc : (void *)s.td);
 
 		w[rnd() % (sizeof(*s.tc) / 8)] = rnd();
 		if (__atomic_load_n(&s.hdr->state, __ATOMIC_ACQUIRE) !=
@@ -796,8 +806,7 @@ random_ctl(void)
 		sleep_us(50);
 	}
 	/* make sure it is caught: a head that cannot be */
-	__atomic_store_n(&s.td->head, s.wpos + (1ull << 62),
-			 __ATOMIC_RELEASE);
+	__atomic_store_n(&s.td->head, s.wpos + (1ull << 62), __ATOMIC_RELEASE);
 	expect_closed(&s, "random");
 }
 
@@ -829,7 +838,7 @@ pending_bad(const char *how)
 	uint8_t big[4096];
 	int fd = conn(), err = EPROTO;
 
-	if (strcmp(how, "ioctl") == 0) {	/* IOCTL before HELLO */
+	if (strcmp(how, "ioctl") == 0) { /* IOCTL before HELLO */
 		m = mk_ioctl(BSDTUN_IOC_GIFHEAD, NULL, 0);
 		send_msg(fd, &m);
 	} else if (strcmp(how, "magic") == 0) {
@@ -848,7 +857,7 @@ pending_bad(const char *how)
 		xsend(fd, &m, 1, 0);
 	} else if (strcmp(how, "short") == 0) {
 		xsend(fd, &m, sizeof(m) - 1, 0);
-	} else if (strcmp(how, "long") == 0) {	/* a valid HELLO, and more */
+	} else if (strcmp(how, "long") == 0) { /* a valid HELLO, and more */
 		memset(big, 0, sizeof(big));
 		memcpy(big, &m, sizeof(m));
 		xsend(fd, big, sizeof(m) + 1, 0);
@@ -856,9 +865,9 @@ pending_bad(const char *how)
 		memset(big, 0xff, sizeof(big));
 		memcpy(big, &m, sizeof(m));
 		xsend(fd, big, sizeof(big), 0);
-	} else if (strcmp(how, "scm") == 0) {	/* a valid HELLO, with fds */
+	} else if (strcmp(how, "scm") == 0) { /* a valid HELLO, with fds */
 		xsend(fd, &m, sizeof(m), MAX_FDS);
-	} else if (strcmp(how, "empty") == 0) {	/* a 0-byte datagram */
+	} else if (strcmp(how, "empty") == 0) { /* a 0-byte datagram */
 		xsend(fd, &m, 0, 0);
 	} else if (strcmp(how, "version0") == 0) {
 		m.u.hello.version = 0;
@@ -884,7 +893,7 @@ session_bad(const char *how)
 	sess_open(&s);
 	put_good(&s, 1, 100);
 	m = mk_ioctl(BSDTUN_IOC_GIFHEAD, NULL, 0);
-	if (strcmp(how, "hello") == 0) {	/* HELLO twice */
+	if (strcmp(how, "hello") == 0) { /* HELLO twice */
 		m = mk(BSDTUN_MSG_HELLO);
 	} else if (strcmp(how, "magic") == 0) {
 		m.magic = ~BSDTUN_WIRE_MAGIC;
@@ -932,7 +941,7 @@ ioctl_call(int fd, struct bsdtun_msg *m)
 
 static void
 check_ioctl(int fd, uint32_t cmd, const void *arg, uint32_t len, int want,
-	    const char *what)
+            const char *what)
 {
 	struct bsdtun_msg m = mk_ioctl(cmd, arg, len);
 	int r = ioctl_call(fd, &m);
@@ -950,8 +959,12 @@ ioctl_bad(void)
 	struct bsdtun_msg m;
 	uint8_t arg[BSDTUN_IOCTL_ARG_MAX], before[8];
 	static const uint32_t unknown[] = { 0, 13, 100, 0x7fffffff,
-					    0xffffffff };
-	struct { int baud; short mtu; uint8_t type, dummy; } ti;
+		                            0xffffffff };
+	struct {
+		int baud;
+		short mtu;
+		uint8_t type, dummy;
+	} ti;
 	unsigned int i;
 	int v;
 
@@ -984,8 +997,8 @@ ioctl_bad(void)
 		static const short mtus[] = { 71, -1, 16385, -32768 };
 
 		ti.mtu = mtus[i];
-		check_ioctl(s.ctl, BSDTUN_IOC_SIFINFO, &ti, sizeof(ti),
-			    EINVAL, "SIFINFO bad mtu");
+		check_ioctl(s.ctl, BSDTUN_IOC_SIFINFO, &ti, sizeof(ti), EINVAL,
+		            "SIFINFO bad mtu");
 	}
 	/* getters ignore what the request carried */
 	check_ioctl(s.ctl, BSDTUN_IOC_GDEBUG, arg, 32, 0, "GDEBUG");
@@ -993,7 +1006,7 @@ ioctl_bad(void)
 	check_ioctl(s.ctl, BSDTUN_IOC_GOWN, arg, 32, 0, "GOWN");
 	m = mk_ioctl(BSDTUN_IOC_GIFINFO, arg, 32);
 	report(ioctl_call(s.ctl, &m) == 0 &&
-	       memcmp(m.u.ioctl.arg, before, sizeof(before)) == 0,
+	               memcmp(m.u.ioctl.arg, before, sizeof(before)) == 0,
 	       "TUNGIFINFO unchanged");
 	m = mk_ioctl(BSDTUN_IOC_GDEBUG, NULL, 0);
 	v = ioctl_call(s.ctl, &m);
@@ -1033,18 +1046,18 @@ sigio_owner(void)
 	check_ioctl(s.ctl, BSDTUN_IOC_SASYNC, &one, 4, 0, "FIOASYNC 1");
 	v = cr.pid;
 	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, &v, 4, EPERM,
-		    "FIOSETOWN the DPDK process");
+	            "FIOSETOWN the DPDK process");
 	v = -getpgid(cr.pid);
 	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, &v, 4, EPERM,
-		    "TIOCSPGRP the DPDK process group");
+	            "TIOCSPGRP the DPDK process group");
 	v = -1;
 	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, &v, 4, EPERM,
-		    "TIOCSPGRP 1 (kill(-1) broadcasts)");
+	            "TIOCSPGRP 1 (kill(-1) broadcasts)");
 	v = INT_MIN;
 	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, &v, 4, ESRCH, "TIOCSPGRP INT_MIN");
 	v = INT_MAX;
 	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, &v, 4, ESRCH,
-		    "FIOSETOWN a pid that does not exist");
+	            "FIOSETOWN a pid that does not exist");
 	m = mk_ioctl(BSDTUN_IOC_GOWN, NULL, 0);
 	v = ioctl_call(s.ctl, &m);
 	if (v == 0)
@@ -1057,7 +1070,7 @@ sigio_owner(void)
 		long end = now_ms() + TIMEOUT_MS;
 
 		while (sigios == 0 && now_ms() < end) {
-			take_all(&s);	/* room for more */
+			take_all(&s); /* room for more */
 			sleep_us(1000);
 		}
 	}
@@ -1092,8 +1105,7 @@ conn_flood(void)
 		else
 			silent++;
 	}
-	report(refused == N - PENDING_SLOTS &&
-	       silent == PENDING_SLOTS,
+	report(refused == N - PENDING_SLOTS && silent == PENDING_SLOTS,
 	       "flood: %d refused EBUSY, %d waiting (got %d, %d)",
 	       N - PENDING_SLOTS, PENDING_SLOTS, refused, silent);
 	i = conn();
@@ -1133,18 +1145,18 @@ conn_storm(const char *how)
 	for (i = 0; i < 500; i++) {
 		int fd = conn();
 
-		if (strcmp(how, "raw") == 0) {	/* as fast as it goes */
+		if (strcmp(how, "raw") == 0) { /* as fast as it goes */
 			close(fd);
-		} else if (strcmp(how, "sync") == 0) {	/* one at a time */
+		} else if (strcmp(how, "sync") == 0) { /* one at a time */
 			ssize_t r;
 
 			shutdown(fd, SHUT_WR);
-			do	/* the PMD answers EOF with ERROR EPROTO */
+			do /* the PMD answers EOF with ERROR EPROTO */
 				r = recv_msg(fd, &m, NULL, NULL);
 			while (r > 0);
 			n += r == 0;
 			close(fd);
-		} else if (strcmp(how, "open") == 0) {	/* HELLO, close */
+		} else if (strcmp(how, "open") == 0) { /* HELLO, close */
 			if (sess_open_fd(&s, fd) == 0) {
 				n++;
 				close_sync(s.ctl);
@@ -1154,15 +1166,15 @@ conn_storm(const char *how)
 			} else {
 				close(fd);
 			}
-		} else if (strcmp(how, "kill") == 0) {	/* HELLO, vanish */
+		} else if (strcmp(how, "kill") == 0) { /* HELLO, vanish */
 			m = mk(BSDTUN_MSG_HELLO);
 			send_msg(fd, &m);
 			close(fd);
 		}
 	}
 	if (strcmp(how, "raw") != 0 && strcmp(how, "kill") != 0)
-		report(n == 500, "storm %s: 500 done one by one (got %d)",
-		       how, n);
+		report(n == 500, "storm %s: 500 done one by one (got %d)", how,
+		       n);
 	/* the unit is usable right after (retrying EBUSY while the
 	 * control thread catches up with the storm) */
 	for (i = 0; i < 2000; i++) {
@@ -1241,7 +1253,11 @@ static const struct {
 	{ "storm_kill", conn_storm, "kill" },
 };
 
-static void run_noarg(void (*fn)(void)) { fn(); }
+static void
+run_noarg(void (*fn)(void))
+{
+	fn();
+}
 
 int
 main(int argc, char **argv)

@@ -502,6 +502,8 @@ bsdtun_read_burst(struct bsdtun *t, struct bsdtun_pkt *pkts, int n)
 		errno = n < 0 ? EINVAL : EFAULT;
 		return -1;
 	}
+	if (n == 0)
+		return 0;
 	for (i = 0; i < n; i++) {
 		const uint8_t *p;
 		uint32_t len;
@@ -523,7 +525,7 @@ bsdtun_read_burst(struct bsdtun *t, struct bsdtun_pkt *pkts, int n)
 		pkts[i].len = len;
 	}
 	bsdtun_ring_cons_publish(&t->to_client);
-	if (i == 0 && n > 0 && unit_gone(t)) {
+	if (i == 0 && unit_gone(t)) {
 		errno = ENXIO;
 		return -1;
 	}

@@ -23,7 +23,11 @@
 
 #include "../../drivers/net/bsdtun/bsdtun_ctrl.c"
 
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
+#define CHECK(c)                          \
+	do {                              \
+		if (!(c))                 \
+			__builtin_trap(); \
+	} while (0)
 
 /* ---- stubs: DPDK, and the rest of the PMD ------------------------------ */
 
@@ -36,7 +40,8 @@ rte_log(uint32_t level, uint32_t logtype, const char *format, ...)
 	static int on = -1;
 	va_list ap;
 
-	(void)level; (void)logtype;
+	(void)level;
+	(void)logtype;
 	if (on < 0)
 		on = getenv("FUZZ_LOG") != NULL;
 	if (on) {
@@ -49,19 +54,25 @@ rte_log(uint32_t level, uint32_t logtype, const char *format, ...)
 
 int
 rte_eth_dev_callback_process(struct rte_eth_dev *dev,
-			     enum rte_eth_event_type event, void *ret_param)
+                             enum rte_eth_event_type event, void *ret_param)
 {
-	(void)dev; (void)event; (void)ret_param;
+	(void)dev;
+	(void)event;
+	(void)ret_param;
 	return 0;
 }
 
 int
 rte_ctrl_thread_create(pthread_t *thread, const char *name,
-		       const pthread_attr_t *attr,
-		       void *(*start_routine)(void *), void *arg)
+                       const pthread_attr_t *attr,
+                       void *(*start_routine)(void *), void *arg)
 {
-	(void)thread; (void)name; (void)attr; (void)start_routine; (void)arg;
-	return -ENOTSUP;	/* never called: the fuzzer is the thread */
+	(void)thread;
+	(void)name;
+	(void)attr;
+	(void)start_routine;
+	(void)arg;
+	return -ENOTSUP; /* never called: the fuzzer is the thread */
 }
 
 static int link_updates;
@@ -69,7 +80,8 @@ static int link_updates;
 void
 bsdtun_link_update_now(struct bsdtun_unit *u, int notify)
 {
-	(void)u; (void)notify;
+	(void)u;
+	(void)notify;
 	link_updates++;
 }
 
@@ -100,7 +112,7 @@ setup_once(void)
 	strcpy(unit->name, "net_bsdtun_fuzz");
 	unit->dev = &fake_dev;
 	fake_dev.data = &fake_data;
-	unit->cfg.qlen = 1;		/* smallest region: 132 KiB */
+	unit->cfg.qlen = 1; /* smallest region: 132 KiB */
 	unit->cfg.perm = 0600;
 	unit->cfg.owner = getuid();
 	unit->cfg.group = getgid();
@@ -150,8 +162,10 @@ drain(int cfd)
 		char cbuf[CMSG_SPACE(4 * sizeof(int))];
 		struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
 		struct msghdr mh = {
-			.msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = cbuf,
+			.msg_controllen = sizeof(cbuf),
 		};
 		struct cmsghdr *c;
 		ssize_t n = recvmsg(cfd, &mh, MSG_DONTWAIT | MSG_TRUNC);
@@ -171,8 +185,8 @@ drain(int cfd)
 		}
 		/* every reply is one whole message; fds only with WELCOME */
 		CHECK(n == sizeof(m) && m.magic == BSDTUN_WIRE_MAGIC);
-		CHECK(m.type == BSDTUN_MSG_WELCOME || m.type == BSDTUN_MSG_ERROR ||
-		      m.type == BSDTUN_MSG_IOCTL);
+		CHECK(m.type == BSDTUN_MSG_WELCOME ||
+		      m.type == BSDTUN_MSG_ERROR || m.type == BSDTUN_MSG_IOCTL);
 		CHECK(nfd == (m.type == BSDTUN_MSG_WELCOME ? 2 : 0));
 		if (m.type == BSDTUN_MSG_IOCTL)
 			CHECK(m.u.ioctl.arg_len <= BSDTUN_IOCTL_ARG_MAX);
@@ -194,7 +208,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		abort();
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
-	unit->pending[0] = sv[0];	/* as on_listen() leaves it */
+	unit->pending[0] = sv[0]; /* as on_listen() leaves it */
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	while (size >= 2) {
@@ -223,7 +237,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(CMSG_DATA(c), &devnull, sizeof(int));
 		}
 		if (sendmsg(sv[1], &mh, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
-			break;	/* the PMD closed its end */
+			break; /* the PMD closed its end */
 		data += len;
 		size -= len;
 		if (hdr & 0x8000)
@@ -240,18 +254,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			      !(hdr & 0x4000));
 		/* the unit's state stays within what tun(4) allows */
 		mtu_ok = fake_data.mtu >= BSDTUN_MIN_MTU &&
-			 fake_data.mtu <= BSDTUN_MAX_MTU;
+		         fake_data.mtu <= BSDTUN_MAX_MTU;
 		CHECK(mtu_ok);
-		CHECK((unit->unit_flags & ~(BSDTUN_UNIT_F_IFHEAD |
-					    BSDTUN_UNIT_F_LMODE)) == 0);
-		CHECK((unit->unit_flags & (BSDTUN_UNIT_F_IFHEAD |
-					   BSDTUN_UNIT_F_LMODE)) !=
+		CHECK((unit->unit_flags &
+		       ~(BSDTUN_UNIT_F_IFHEAD | BSDTUN_UNIT_F_LMODE)) == 0);
+		CHECK((unit->unit_flags &
+		       (BSDTUN_UNIT_F_IFHEAD | BSDTUN_UNIT_F_LMODE)) !=
 		      (BSDTUN_UNIT_F_IFHEAD | BSDTUN_UNIT_F_LMODE));
 		CHECK(unit->sigio_owner != getpid() &&
 		      unit->sigio_owner != -getpgrp() &&
 		      unit->sigio_owner != -1);
 		if (unit->pending[0] < 0 && unit->sess == NULL)
-			break;	/* refused or closed */
+			break; /* refused or closed */
 	}
 	/* the client goes away */
 	if (unit->sess != NULL) {
@@ -265,6 +279,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	close(sv[1]);
 	close(devnull);
 	CHECK(unit->xs.client_opens == unit->xs.client_closes);
-	CHECK(next_fd() == fd_base);	/* no descriptor leaked */
+	CHECK(next_fd() == fd_base); /* no descriptor leaked */
 	return 0;
 }

@@ -15,8 +15,12 @@
  */
 #include "../../lib/bsdtun/bsdtun.c"
 
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
-#define REGION_MAX	((4u << 20) + 4096)
+#define CHECK(c)                          \
+	do {                              \
+		if (!(c))                 \
+			__builtin_trap(); \
+	} while (0)
+#define REGION_MAX ((4u << 20) + 4096)
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -39,10 +43,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* accepted: every range must lie inside the region (the check
 	 * above, restated without overflow) */
-	CHECK((unsigned __int128)h.to_client_ctl + sizeof(struct bsdtun_ring_ctl)
-	      <= rsize);
-	CHECK((unsigned __int128)h.to_dpdk_ctl + sizeof(struct bsdtun_ring_ctl)
-	      <= rsize);
+	CHECK((unsigned __int128)h.to_client_ctl +
+	              sizeof(struct bsdtun_ring_ctl) <=
+	      rsize);
+	CHECK((unsigned __int128)h.to_dpdk_ctl +
+	              sizeof(struct bsdtun_ring_ctl) <=
+	      rsize);
 	CHECK((unsigned __int128)h.to_client_data + h.ring_bytes <= rsize);
 	CHECK((unsigned __int128)h.to_dpdk_data + h.ring_bytes <= rsize);
 
@@ -62,11 +68,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t.map_size = rsize;
 	t.hdr = (volatile struct bsdtun_region_hdr *)map;
 	bsdtun_ring_init(&t.to_client,
-		(struct bsdtun_ring_ctl *)(map + h.to_client_ctl),
-		map + h.to_client_data, h.ring_bytes, h.qlen);
+	                 (struct bsdtun_ring_ctl *)(map + h.to_client_ctl),
+	                 map + h.to_client_data, h.ring_bytes, h.qlen);
 	bsdtun_ring_init(&t.to_dpdk,
-		(struct bsdtun_ring_ctl *)(map + h.to_dpdk_ctl),
-		map + h.to_dpdk_data, h.ring_bytes, h.qlen);
+	                 (struct bsdtun_ring_ctl *)(map + h.to_dpdk_ctl),
+	                 map + h.to_dpdk_data, h.ring_bytes, h.qlen);
 	t.hdr->state = BSDTUN_STATE_OPEN;
 	{
 		static uint8_t buf[BSDTUN_MRU + 64];

@@ -22,9 +22,13 @@
 
 #include "bsdtun_ring.h"
 
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
+#define CHECK(c)                          \
+	do {                              \
+		if (!(c))                 \
+			__builtin_trap(); \
+	} while (0)
 
-static volatile uint8_t sink;	/* keeps the payload reads */
+static volatile uint8_t sink; /* keeps the payload reads */
 
 struct input {
 	const uint8_t *p;
@@ -61,7 +65,7 @@ consume(struct bsdtun_ring *c, struct input *in)
 	CHECK(p >= c->data + BSDTUN_REC_HDR);
 	CHECK((size_t)(p - c->data) + len <= c->size);
 	CHECK(c->peer_pos - c->pos <= c->size);
-	for (i = 0; i < len; i++)	/* rx_fill / copy_out read all of it */
+	for (i = 0; i < len; i++) /* rx_fill / copy_out read all of it */
 		sink += p[i];
 	if (take(in, 1) & 1) {
 		bsdtun_ring_cons_release(c, len);
@@ -96,7 +100,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct input in = { data, size };
-	uint32_t rsize = 64u << (2 * (take(&in, 1) % 6));	/* 64..64K */
+	uint32_t rsize = 64u << (2 * (take(&in, 1) % 6)); /* 64..64K */
 	uint32_t qlen = (uint32_t)take(&in, 1) % 64 + 1;
 	struct bsdtun_ring_ctl *cctl = calloc(1, sizeof(*cctl));
 	struct bsdtun_ring_ctl *pctl = calloc(1, sizeof(*pctl));
@@ -121,16 +125,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t v;
 
 		switch (op % 12) {
-		case 0:	/* the producer of c publishes anything */
+		case 0: /* the producer of c publishes anything */
 			__atomic_store_n(&cctl->head, take(&in, 8),
-					 __ATOMIC_RELEASE);
+			                 __ATOMIC_RELEASE);
 			break;
-		case 1:	/* ... relative to where it is, more often valid */
+		case 1: /* ... relative to where it is, more often valid */
 			v = c.pos + (take(&in, 2) % (2 * rsize + 16));
-			__atomic_store_n(&cctl->head, v & ~(uint64_t)(op & 8 ? 0 : 7),
-					 __ATOMIC_RELEASE);
+			__atomic_store_n(&cctl->head,
+			                 v & ~(uint64_t)(op & 8 ? 0 : 7),
+			                 __ATOMIC_RELEASE);
 			break;
-		case 2: {	/* ... writes a record header anywhere */
+		case 2: { /* ... writes a record header anywhere */
 			uint32_t off = (uint32_t)take(&in, 2) % rsize & ~7u;
 			uint64_t h = take(&in, 8);
 
@@ -146,19 +151,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 5:
 			CHECK(bsdtun_ring_cons_arm(&c) >= BSDTUN_RING_CORRUPT);
 			break;
-		case 6:	/* the consumer of r publishes anything */
+		case 6: /* the consumer of r publishes anything */
 			__atomic_store_n(&pctl->tail_pkts, take(&in, 8),
-					 __ATOMIC_RELAXED);
+			                 __ATOMIC_RELAXED);
 			__atomic_store_n(&pctl->tail, take(&in, 8),
-					 __ATOMIC_RELEASE);
+			                 __ATOMIC_RELEASE);
 			break;
-		case 7:	/* ... or something close to right */
+		case 7: /* ... or something close to right */
 			__atomic_store_n(&pctl->tail_pkts,
-					 r.peer_pkts + take(&in, 1) % 4,
-					 __ATOMIC_RELAXED);
-			__atomic_store_n(&pctl->tail, r.peer_pos +
-					 ((take(&in, 2) % (rsize + 8)) & ~7u),
-					 __ATOMIC_RELEASE);
+			                 r.peer_pkts + take(&in, 1) % 4,
+			                 __ATOMIC_RELAXED);
+			__atomic_store_n(
+			        &pctl->tail,
+			        r.peer_pos +
+			                ((take(&in, 2) % (rsize + 8)) & ~7u),
+			        __ATOMIC_RELEASE);
 			break;
 		case 8:
 			produce(&r, &in);
@@ -172,9 +179,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 11:
 			__atomic_store_n(&pctl->armed, (uint32_t)take(&in, 4),
-					 __ATOMIC_RELAXED);
+			                 __ATOMIC_RELAXED);
 			__atomic_store_n(&cctl->head_pkts, take(&in, 8),
-					 __ATOMIC_RELAXED);
+			                 __ATOMIC_RELAXED);
 			break;
 		}
 	}

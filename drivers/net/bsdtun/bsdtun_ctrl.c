@@ -5,6 +5,7 @@
  * session, answers ioctls (tunioctl) and closes the unit when the client
  * goes away, even by kill -9 (tunclose).  Protocol: doc/wire.md.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -385,6 +386,46 @@ set_flag(struct bsdtun_unit *u, uint32_t set, uint32_t clear)
  * process group: SIGIO's default action would kill the DPDK application,
  * and kill(-1) would signal every process the application may signal.
  */
+/*
+ * Session of process group pgrp: that of any member (a group never spans
+ * sessions).  The leader may have exited, so look the members up in /proc.
+ * -1 when the group has no member.
+ */
+static pid_t
+pgrp_session(pid_t pgrp)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t sid = -1;
+
+	if (d == NULL)
+		return -1;
+	while (sid < 0 && (e = readdir(d)) != NULL) {
+		char path[300], buf[512], *p;
+		int g, s, fd;
+		ssize_t n;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		/* pid (comm) state ppid pgrp session ...; comm may hold ')' */
+		p = strrchr(buf, ')');
+		if (p != NULL && sscanf(p + 1, " %*c %*d %d %d", &g, &s) == 2 &&
+		    g == pgrp)
+			sid = s;
+	}
+	closedir(d);
+	return sid;
+}
+
 static int
 sigio_target_ok(pid_t client, int v)
 {
@@ -403,10 +444,9 @@ sigio_target_ok(pid_t client, int v)
 	} else {
 		if (-v == getpgrp())
 			return EPERM;
-		/* the group's leader stands for the group */
-		if (getpgid(-v) != -v)
-			return errno == EPERM ? EPERM : ESRCH;
-		tsid = getsid(-v);
+		tsid = pgrp_session(-v);
+		if (tsid < 0)
+			return ESRCH;
 	}
 	if (tsid < 0)
 		return errno == EPERM ? EPERM : ESRCH;
