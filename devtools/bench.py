@@ -454,6 +454,7 @@ def case_thr_bsdtun(opt, direction, size, nports=1):
                 time.sleep(0.2)
             r = cl.result(1)
             res['pps'] = r['pps']
+            res['client'] = r
             res['client_rss'] = peak
             res['load'] = load.value if load else None
         else:
@@ -471,7 +472,7 @@ def case_thr_bsdtun(opt, direction, size, nports=1):
             res['dpdk_rss1'] = pmd.rss()
             cl.signal(signal.SIGINT)
             r = cl.result(5)
-            res['client_pps'] = r['pps']
+            res['client'] = r
         return res
 
 
@@ -651,6 +652,14 @@ def report(results, opt, mach):
                     '%.2f(%s)' % (r['pps'] / 1e6,
                                   fmt(r['c2c'][0], '%.0f')) if r else '-'
                     for r in results.get(n, []))))
+            cl = [r['client'] for r in results.get(nb, [])
+                  if r and r.get('client', {}).get('calls')]
+            if cl:
+                runs.append('  %-24s client burst calls: %.0f%% moved '
+                            'nothing, %.0f%% a full burst' % ('', median(
+                                [100 * c['empty'] / c['calls'] for c in cl]),
+                                median([100 * c['full'] / c['calls']
+                                        for c in cl])))
     p('Mpps and Gbit/s: medians of the runs; ratio = bsdtun/memif Mpps; '
       'c2c: median cache-line')
     p('round trip CPU 0 <-> CPU 1 in ns measured just before each run (the '

@@ -59,7 +59,7 @@ trap 'exit 130' INT TERM
 # 1. testpmd: two bsdtun ports, io forwarding 0 <-> 1, lossless (retry).
 mkfifo "$work/cmd"
 stdbuf -oL dpdk-testpmd -l 0-1 --file-prefix="bsdtun-demo-$$" --no-pci \
-	--huge-unlink -d "$build/drivers/net/bsdtun/librte_net_bsdtun.so" \
+	--huge-unlink -d "$(bash devtools/pmd-path.sh "$build")" \
 	--vdev="net_bsdtun0,sock=$work/u0.sock,framing=$framing,qlen=512" \
 	--vdev="net_bsdtun1,sock=$work/u1.sock,framing=$framing,qlen=512" \
 	-- -i --forward-mode=io --total-num-mbufs=16384 \

@@ -34,7 +34,7 @@ trap cleanup EXIT
 
 mkfifo "$work/cmd"
 stdbuf -oL dpdk-testpmd -l 0-1 --file-prefix="bsdtun-run-$$" --no-pci \
-	-d "$build/drivers/net/bsdtun/librte_net_bsdtun.so" \
+	-d "$(bash devtools/pmd-path.sh "$build")" \
 	--vdev="net_bsdtun0,sock=$work/bsdtun0.sock,qlen=1024,framing=$framing" \
 	--vdev="net_bsdtun1,sock=$work/bsdtun1.sock,qlen=1024,framing=$framing" \
 	-- -i --forward-mode=io --total-num-mbufs=16384 \

@@ -11,9 +11,17 @@
  *	mixed	write bursts into unit 1, read bursts from unit 0 (the DPDK
  *		application forwards 1 to 0), both units held
  *
- * It prints "OPEN" once it holds its units, then never exits by itself.
+ * It prints "OPEN" once it holds its units, then never exits by itself;
+ * except in the mode tests/test_dpdk_faults.py uses when the DPDK side
+ * goes away under it:
+ *
+ *	report	block in bsdtun_read() on unit 0; when it returns, print
+ *		"read R errno E", then what a write, a nonblocking read and
+ *		poll(bsdtun_fd) give ("write R errno E", "read_nb R errno E",
+ *		"poll N revents 0xH"), and exit 0
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +39,7 @@ open_unit(const char *ep)
 
 	if (t == NULL) {
 		fprintf(stderr, "death_client: open %s: %s\n", ep,
-			strerror(errno));
+		        strerror(errno));
 		exit(2);
 	}
 	return t;
@@ -62,7 +70,7 @@ main(int argc, char **argv)
 
 	if (argc < 3 || (strcmp(argv[1], "mixed") == 0 && argc < 4)) {
 		fprintf(stderr, "usage: death_client write|read|ioctl|mixed "
-				"ENDPOINT0 [ENDPOINT1]\n");
+		                "ENDPOINT0 [ENDPOINT1]\n");
 		return 2;
 	}
 	t0 = open_unit(argv[2]);
@@ -105,6 +113,23 @@ main(int argc, char **argv)
 			for (i = 0; i < BURST; i++)
 				rp[i].len = sizeof(rbuf[i]);
 		}
+	} else if (strcmp(argv[1], "report") == 0) {
+		struct pollfd p = { .fd = bsdtun_fd(t0), .events = POLLIN };
+		ssize_t r;
+
+		r = bsdtun_read(t0, rbuf[0], sizeof(rbuf[0]));
+		printf("read %zd errno %d\n", r, r < 0 ? errno : 0);
+		buf[0][0] = 0x45;
+		r = bsdtun_write(t0, buf[0], 100);
+		printf("write %zd errno %d\n", r, r < 0 ? errno : 0);
+		i = 1;
+		bsdtun_ioctl(t0, FIONBIO, &i);
+		r = bsdtun_read(t0, rbuf[0], sizeof(rbuf[0]));
+		printf("read_nb %zd errno %d\n", r, r < 0 ? errno : 0);
+		i = poll(&p, 1, 0);
+		printf("poll %d revents 0x%x\n", i, p.revents);
+		bsdtun_close(t0);
+		return 0;
 	}
 	fprintf(stderr, "death_client: unknown mode %s\n", argv[1]);
 	return 2;

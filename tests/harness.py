@@ -40,7 +40,12 @@ BUILD = os.path.abspath(os.environ.get('BSDTUN_BUILD') or
                         os.path.join(HERE, '..', 'build'))
 TESTPMD = os.environ.get('BSDTUN_TESTPMD') or 'dpdk-testpmd'
 SANITIZE = os.environ.get('BSDTUN_SANITIZE') == '1'
-PMD = os.path.join(BUILD, 'drivers', 'net', 'bsdtun', 'librte_net_bsdtun.so')
+# EAL refuses -d plugins below a world-writable directory: a checkout under
+# /tmp gets its PMD copied somewhere private (devtools/pmd-path.sh).
+PMD = subprocess.run([os.path.join(os.path.dirname(HERE), 'devtools',
+                                   'pmd-path.sh'), BUILD],
+                     capture_output=True, text=True).stdout.strip() or \
+    os.path.join(BUILD, 'drivers', 'net', 'bsdtun', 'librte_net_bsdtun.so')
 TUNTEST = os.path.join(BUILD, 'app', 'tuntest', 'tuntest')
 CLIENT_ROWS = os.path.join(BUILD, 'tests', 'client_rows')
 

@@ -12,7 +12,10 @@ After each attack: testpmd is alive, every bad thing is counted under its
 xstat with the exact value, the records the attacker wrote correctly were
 all delivered, testpmd holds as many descriptors as before, and a
 well-behaved pair of clients (tuntest verify) works through the attacked
-port.  See doc/robustness.md."""
+port.  See doc/robustness.md.
+
+HOSTILE_ONLY=name,name... runs only those attacks (for debugging; the
+test suite always runs them all)."""
 import os
 import re
 import signal

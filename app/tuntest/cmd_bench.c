@@ -60,24 +60,29 @@ on_signal(int sig)
 }
 
 static const char bench_desc[] =
-	"MODE is rx, tx, rtt or c2c.  rx: read with bsdtun_read_burst from every "
-	"ENDPOINT in\nturn and count.  tx: write --size byte IPv4 packets "
-	"with bsdtun_write_burst\ninto every ENDPOINT in turn, as fast as the "
-	"rings take them.  rtt: write one\npacket into the first ENDPOINT and "
-	"wait for it to come back (the DPDK app\nforwards the port to "
-	"itself); busy-polling with bsdtun_read_burst, or with\n--block "
-	"sleeping in a blocking bsdtun_read.  c2c (no ENDPOINT): bounce a "
-	"cache line\nbetween --cpu and --peer-cpu for --duration s.\n\n"
-	"rx and tx measure --duration s after --warmup s of traffic (rx: "
-	"from the first\npacket); rtt discards --warmup s of samples, then "
-	"samples for --duration s.\nSIGINT/SIGTERM ends a run early.  One "
-	"line on stdout at the end:\n"
-	"  bench mode=rx|tx units=N cpu=C pkts=N bytes=N secs=X pps=X "
-	"gbps=X\n"
+	"MODE is rx, tx, rtt or c2c.\n"
+	"  rx   read with bsdtun_read_burst from every ENDPOINT in turn and "
+	"count\n"
+	"  tx   write --size byte IPv4 packets with bsdtun_write_burst into "
+	"every\n       ENDPOINT in turn, as fast as the rings take them\n"
+	"  rtt  write one packet into ENDPOINT and wait for it to come back "
+	"(the DPDK\n       app forwards the port to itself): busy-polling "
+	"with bsdtun_read_burst,\n       or with --block sleeping in a "
+	"blocking bsdtun_read\n"
+	"  c2c  no ENDPOINT: bounce a cache line between --cpu and "
+	"--peer-cpu\n\n"
+	"rx and tx measure --duration s after --warmup s of traffic (rx: from "
+	"the first\npacket); rtt discards --warmup s of samples, then samples "
+	"for --duration s.\nSIGINT/SIGTERM ends a run early.  One line on "
+	"stdout at the end:\n"
+	"  bench mode=rx|tx units=N cpu=C pkts=N bytes=N secs=X pps=X gbps=X "
+	"calls=N\n        empty=N full=N\n"
 	"  bench mode=rtt block=0|1 cpu=C size=B samples=N lost=N min_ns=N "
 	"p50_ns=N\n        p90_ns=N p99_ns=N p999_ns=N max_ns=N\n"
-	"bytes and gbps count IP packets as the client sees them (no "
-	"Ethernet header).\n\noptions:\n"
+	"  bench mode=c2c cpu=C peer_cpu=C rounds=N rtt_ns=X\n"
+	"bytes and gbps count IP packets as the client sees them (no Ethernet "
+	"header);\ncalls: burst calls while measuring, empty: those that "
+	"moved nothing, full:\nthose that moved a whole burst.\n\noptions:\n"
 	"  --size B       IP packet bytes, tx and rtt (default 50: a 64-byte "
 	"frame)\n"
 	"  --burst K      packets per burst call, 1..256 (default 32)\n"
@@ -85,8 +90,8 @@ static const char bench_desc[] =
 	"  --duration SEC (default 3)\n"
 	"  --timeout SEC  give up when nothing moves for SEC s (default 10)\n"
 	"  --cpu N        pin to CPU N (default: not pinned)\n"
-	"  --block        rtt: blocking reads instead of busy-polling\n"
 	"  --peer-cpu N   c2c: the other CPU (default 1)\n"
+	"  --block        rtt: blocking reads instead of busy-polling\n"
 	"  -h, --help     this text\n";
 
 static void
@@ -221,16 +226,31 @@ sec_ns(double s)
 	return (uint64_t)(s * 1e9);
 }
 
+/* Calls made while measuring: how many moved nothing, how many a full burst. */
+struct bench_calls {
+	uint64_t calls, empty, full;
+};
+
+static void
+count_call(struct bench_calls *c, int n, unsigned int burst)
+{
+	c->calls++;
+	c->empty += n == 0;
+	c->full += (unsigned int)n == burst;
+}
+
 static void
 print_rate(const char *mode, const struct bench_opts *o, uint64_t pkts,
-	   uint64_t bytes, uint64_t ns)
+	   uint64_t bytes, uint64_t ns, const struct bench_calls *c)
 {
 	double secs = ns / 1e9;
 
 	printf("bench mode=%s units=%d cpu=%d pkts=%" PRIu64 " bytes=%" PRIu64
-	       " secs=%.6f pps=%.0f gbps=%.4f\n", mode, o->nep, sched_getcpu(),
+	       " secs=%.6f pps=%.0f gbps=%.4f calls=%" PRIu64 " empty=%" PRIu64
+	       " full=%" PRIu64 "\n", mode, o->nep, sched_getcpu(),
 	       pkts, bytes, secs, secs > 0 ? pkts / secs : 0,
-	       secs > 0 ? bytes * 8 / secs / 1e9 : 0);
+	       secs > 0 ? bytes * 8 / secs / 1e9 : 0, c->calls, c->empty,
+	       c->full);
 	fflush(stdout);
 }
 
@@ -246,6 +266,7 @@ bench_rx(struct bsdtun **u, const struct bench_opts *o)
 	uint64_t now = last;
 	unsigned int i, loops = 0;
 	int k = 0, measuring = 0, started = 0, moved = 0;
+	struct bench_calls calls = { 0, 0, 0 };
 
 	if (bufs == NULL) {
 		perror("tuntest bench");
@@ -271,6 +292,7 @@ bench_rx(struct bsdtun **u, const struct bench_opts *o)
 			pkts += (uint64_t)n;
 			for (i = 0; i < (unsigned int)n; i++)
 				bytes += pk[i].len;
+			count_call(&calls, n, o->burst);
 		}
 		if (n > 0 && !started) {
 			started = 1;
@@ -301,7 +323,7 @@ bench_rx(struct bsdtun **u, const struct bench_opts *o)
 			"stopped during warm-up" : "no packet arrived");
 		return TT_EXIT_FAIL;
 	}
-	print_rate("rx", o, pkts, bytes, tt_now() - t0);
+	print_rate("rx", o, pkts, bytes, tt_now() - t0, &calls);
 	return TT_EXIT_OK;
 }
 
@@ -317,6 +339,7 @@ bench_tx(struct bsdtun **u, const struct bench_opts *o)
 	uint64_t pkts = 0, t0, t_end, last, now;
 	unsigned int i, loops = 0;
 	int k = 0, measuring = 0, moved = 0, rc = TT_EXIT_OK;
+	struct bench_calls calls = { 0, 0, 0 };
 	size_t len;
 
 	if (frame == NULL) {
@@ -346,8 +369,10 @@ bench_tx(struct bsdtun **u, const struct bench_opts *o)
 		}
 		if (++k == o->nep)
 			k = 0;
-		if (measuring)
+		if (measuring) {
 			pkts += (uint64_t)n;
+			count_call(&calls, n, o->burst);
+		}
 		if (n > 0)
 			moved = 1;
 		if (++loops % BENCH_CLOCK_EVERY == 0) {
@@ -372,7 +397,7 @@ bench_tx(struct bsdtun **u, const struct bench_opts *o)
 	}
 	free(frame);
 	if (measuring)
-		print_rate("tx", o, pkts, pkts * len, tt_now() - t0);
+		print_rate("tx", o, pkts, pkts * len, tt_now() - t0, &calls);
 	return rc;
 }
 

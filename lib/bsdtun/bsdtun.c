@@ -35,6 +35,7 @@ struct bsdtun {
 	int bell_fd;		/* client end of the bell pair; bsdtun_fd() */
 	int nonblock;		/* O_NONBLOCK / FIONBIO */
 	int polled;		/* bsdtun_fd() was asked: keep it level-true */
+	int gone;		/* the bell hung up: the DPDK process died */
 	uint32_t unit_flags;	/* BSDTUN_UNIT_F_*, as the PMD last said */
 	uint8_t *map;
 	size_t map_size;
@@ -136,10 +137,31 @@ region_check(const struct bsdtun_region_hdr *h, size_t size)
 	return 0;
 }
 
+/*
+ * The unit is closed: the PMD said so in the region, or the DPDK process
+ * died (it cannot say so then; the kernel closed its end of the bell).
+ */
 static int
 unit_gone(struct bsdtun *t)
 {
-	return t->hdr->state != BSDTUN_STATE_OPEN;
+	return t->gone || t->hdr->state != BSDTUN_STATE_OPEN;
+}
+
+/*
+ * Has the DPDK side hung up the bell?  One poll(2), so only where the
+ * answer would otherwise be EWOULDBLOCK or ENOBUFS forever: without it a
+ * poll-driven client spins (bsdtun_fd() reports POLLHUP, read says
+ * EWOULDBLOCK) and a writer retries ENOBUFS for ever.
+ */
+static int
+dpdk_gone(struct bsdtun *t)
+{
+	struct pollfd p = { .fd = t->bell_fd, .events = POLLIN };
+
+	if (!t->gone && poll(&p, 1, 0) == 1 &&
+	    (p.revents & (POLLHUP | POLLERR | POLLNVAL)))
+		t->gone = 1;
+	return unit_gone(t);
 }
 
 static void
@@ -378,6 +400,7 @@ bell_wait(struct bsdtun *t)
 	if (poll(&p, 1, -1) < 0)
 		return -1;	/* EINTR */
 	if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) {
+		t->gone = 1;
 		errno = ENXIO;
 		return -1;
 	}
@@ -468,7 +491,7 @@ bsdtun_readv(struct bsdtun *t, const struct iovec *iov, int iovcnt)
 		if (t->nonblock) {
 			if (t->polled && bell_arm(t) != 0)
 				continue;	/* a packet came, or error */
-			errno = EWOULDBLOCK;
+			errno = t->polled && dpdk_gone(t) ? ENXIO : EWOULDBLOCK;
 			return -1;
 		}
 		err = bell_arm(t);
@@ -531,6 +554,10 @@ bsdtun_read_burst(struct bsdtun *t, struct bsdtun_pkt *pkts, int n)
 	}
 	if (i == 0 && t->polled && bell_arm(t) > 0)
 		return bsdtun_read_burst(t, pkts, n);	/* one just came */
+	if (i == 0 && t->polled && dpdk_gone(t)) {
+		errno = ENXIO;
+		return -1;
+	}
 	return i;
 }
 
@@ -616,7 +643,7 @@ write_one(struct bsdtun *t, const struct iovec *iov, int iovcnt)
 	}
 	dst = bsdtun_ring_prod_reserve(&t->to_dpdk, total - hdr, &corrupt);
 	if (dst == NULL) {
-		errno = corrupt ? EIO : ENOBUFS;
+		errno = corrupt ? EIO : dpdk_gone(t) ? ENXIO : ENOBUFS;
 		return -1;
 	}
 	copy_in(dst, iov, iovcnt, hdr, total - hdr);
