@@ -131,22 +131,28 @@ def pdump(s):
     tx = s.path('tx.pcap')
     with multiprocess_pmd(s, ['', '']) as pmd:
         pmd.cmd('start')
-        argv = ['dpdk-pdump', '--file-prefix=' + pmd.prefix, '--',
-                '--pdump', 'port=0,queue=*,rx-dev=%s,tx-dev=%s' % (rx, tx)]
+        argv = ['stdbuf', '-oL', 'dpdk-pdump', '--file-prefix=' + pmd.prefix,
+                '--', '--pdump',
+                'port=0,queue=*,rx-dev=%s,tx-dev=%s' % (rx, tx)]
         print('$ ' + ' '.join(argv), flush=True)
-        pd = subprocess.Popen(argv, stdout=subprocess.PIPE,
+        log = s.path('pdump.log')
+        pd = subprocess.Popen(argv, stdout=open(log, 'w'),
                               stderr=subprocess.STDOUT, text=True,
                               start_new_session=True, env=secondary_env())
-        time.sleep(3)
+        # Ready once its two pcap ports are up (it enables capture next).
+        ready = harness.wait_for(
+            lambda: open(log).read().count(' MAC: ') >= 2, 30, 0.1)
+        check(ready, 'dpdk-pdump started')
+        time.sleep(1)
         check_eq(verify(pmd), 0, 'pdump: traffic while capturing')
         time.sleep(1)
         os.killpg(pd.pid, signal.SIGINT)
         try:
-            out, _ = pd.communicate(timeout=30)
+            pd.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(pd.pid, signal.SIGKILL)
-            out, _ = pd.communicate()
-        print(out[-2000:], flush=True)
+            pd.wait()
+        print(open(log).read()[-2000:], flush=True)
         check_eq(verify(pmd), 0, 'testpmd keeps forwarding after pdump')
     r = tshark(rx, 'ip.src', 'ipv6.src')
     t = tshark(tx, 'ip.src', 'ipv6.src')

@@ -10,8 +10,31 @@ import harness
 from harness import check, check_eq
 
 
+def node_face(s):
+    """The same table on the device nodes (cdev=), plain system calls."""
+    nodes = [s.path('tun0'), s.path('tun1')]
+    units = ['cdev=' + n for n in nodes]
+    with s.testpmd(units, args=['--forward-mode=io']) as pmd:
+        pmd.cmd('start')
+        argv = [harness.TUNTEST, 'conform', nodes[0], nodes[1]]
+        print('$ ' + ' '.join(argv), flush=True)
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        print(p.stdout + p.stderr, flush=True)
+        check_eq(p.returncode, 0, 'device node: tuntest conform exit status')
+        check('device node face' in p.stdout, 'conform used the node face')
+        rows = {int(r) for r in
+                re.findall(r'^PASS row +(\d+)', p.stdout, re.M)}
+        exempt = {int(r) for r in
+                  re.findall(r'^EXEMPT row +(\d+)', p.stdout, re.M)}
+        check_eq(sorted(exempt), [15, 16],
+                 'device node: only rows 15 and 16 exempt (SPEC)')
+        check_eq(sorted(set(range(1, 24)) - rows - exempt), [],
+                 'device node: rows without a PASS line')
+
+
 def main():
     with harness.Session() as s:
+        node_face(s)
         with s.testpmd(['', ''], args=['--forward-mode=io']) as pmd:
             pmd.cmd('start')
             argv = [harness.TUNTEST, 'conform', pmd.sock(0), pmd.sock(1)]

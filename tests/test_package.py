@@ -12,6 +12,9 @@ import harness
 from harness import check, check_eq
 
 TOP = os.path.dirname(harness.HERE)
+# The installed files, not the build tree meson test points at.
+INSTALLED_ENV = {k: v for k, v in os.environ.items()
+                 if k != 'LD_LIBRARY_PATH'}
 
 CLIENT = r'''
 #include <bsdtun.h>
@@ -64,7 +67,7 @@ def out_of_tree(s):
     with s.testpmd([''], args=['--forward-mode=io']) as pmd:
         pmd.cmd('start')
         r = subprocess.run([exe, pmd.sock(0)], capture_output=True,
-                           text=True, timeout=30)
+                           text=True, timeout=30, env=INSTALLED_ENV)
         print(r.stdout + r.stderr, flush=True)
         check_eq(r.returncode, 0, 'out-of-tree client: a packet written '
                  'comes back through testpmd, byte-exact')
@@ -112,7 +115,7 @@ def installed():
           '/usr/local/share/man/man1/tuntest.1'),
           'the tuntest man page is installed')
     h = subprocess.run(['tuntest', '--help'], capture_output=True,
-                       text=True)
+                       text=True, env=INSTALLED_ENV)
     check_eq(h.returncode, 0, 'tuntest is installed on PATH')
     ini = open(os.path.join(TOP, 'doc/guides/nics/features/bsdtun.ini')).read()
     check('Usage doc            = Y' in ini, 'features matrix present')
