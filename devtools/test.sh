@@ -38,6 +38,13 @@ for b in build build-asan; do
 	failed=$((failed + t - p))
 done
 
+# Bounded fuzzing of what the client controls (tests/fuzz/README.md).
+if bash devtools/fuzz.sh "${BSDTUN_FUZZ_SECONDS:-30}"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+fi
+
 if [ -x devtools/check.sh ]; then
 	if bash devtools/check.sh; then
 		passed=$((passed + 1))

@@ -234,15 +234,16 @@ session_close(struct bsdtun_unit *u)
 		s->to_dpdk.pkts, u->cfg.qlen);
 	__atomic_store_n(&s->hdr->state, BSDTUN_STATE_CLOSED,
 			 __ATOMIC_RELEASE);
-	close(s->bell_fd);	/* the client's bsdtun_fd() sees POLLHUP */
-	close_watched(&s->ctl_fd);
-	munmap(s->map, s->map_size);
-	BSDTUN_LOG(INFO, u, "client pid %d closed the unit", (int)s->pid);
-	free(s);
+	/* The unit's state first: the client's close returns at our EOF. */
 	u->xs.client_closes++;
 	u->tun_pid = 0;
 	u->sigio_owner = 0;
 	bsdtun_link_update_now(u, 1);
+	BSDTUN_LOG(INFO, u, "client pid %d closed the unit", (int)s->pid);
+	close(s->bell_fd);	/* the client's bsdtun_fd() sees POLLHUP */
+	close_watched(&s->ctl_fd);
+	munmap(s->map, s->map_size);
+	free(s);
 }
 
 /*
