@@ -30,9 +30,9 @@
 
 #include "bsdtun.h"
 
-#define SETTLE_MS	200	/* io loopback takes microseconds */
-#define WAIT_MS		3000	/* longest wait for an expected packet */
-#define BUF_MAX		(TUNMRU + 64)
+#define SETTLE_MS 200  /* io loopback takes microseconds */
+#define WAIT_MS   3000 /* longest wait for an expected packet */
+#define BUF_MAX   (TUNMRU + 64)
 
 static const char *row = "?";
 static int failures;
@@ -52,24 +52,26 @@ report(int ok, const char *what, int err)
 	fflush(stdout);
 }
 
-#define CHECK(cond, ...) do { \
-	int e_ = errno; \
-	char m_[256]; \
-	snprintf(m_, sizeof(m_), __VA_ARGS__); \
-	report(!!(cond), m_, e_); \
-	errno = e_; \
-} while (0)
+#define CHECK(cond, ...)                               \
+	do {                                           \
+		int e_ = errno;                        \
+		char m_[256];                          \
+		snprintf(m_, sizeof(m_), __VA_ARGS__); \
+		report(!!(cond), m_, e_);              \
+		errno = e_;                            \
+	} while (0)
 
 /* A call that must fail with exactly err. */
-#define CHECK_ERRNO(ret, err, ...) do { \
-	long r_ = (long)(ret); \
-	int e_ = errno; \
-	char m_[256], w_[200]; \
-	snprintf(w_, sizeof(w_), __VA_ARGS__); \
-	snprintf(m_, sizeof(m_), "%s: returns -1 errno %s (got %ld)", w_, \
-		 #err, r_); \
-	report(r_ == -1 && e_ == (err), m_, e_); \
-} while (0)
+#define CHECK_ERRNO(ret, err, ...)                                            \
+	do {                                                                  \
+		long r_ = (long)(ret);                                        \
+		int e_ = errno;                                               \
+		char m_[256], w_[200];                                        \
+		snprintf(w_, sizeof(w_), __VA_ARGS__);                        \
+		snprintf(m_, sizeof(m_), "%s: returns -1 errno %s (got %ld)", \
+		         w_, #err, r_);                                       \
+		report(r_ == -1 && e_ == (err), m_, e_);                      \
+	} while (0)
 
 static long
 now_ms(void)
@@ -131,10 +133,12 @@ make_ipv4(uint8_t *b, size_t len, unsigned int seq)
 	b[3] = (uint8_t)len;
 	b[4] = (uint8_t)(seq >> 8);
 	b[5] = (uint8_t)seq;
-	b[8] = 64;		/* ttl */
-	b[9] = 253;		/* experimental protocol */
-	b[12] = 10; b[15] = 1;	/* 10.0.0.1 */
-	b[16] = 10; b[19] = 2;	/* 10.0.0.2 */
+	b[8] = 64;  /* ttl */
+	b[9] = 253; /* experimental protocol */
+	b[12] = 10;
+	b[15] = 1; /* 10.0.0.1 */
+	b[16] = 10;
+	b[19] = 2; /* 10.0.0.2 */
 	c = ip_csum(b, 20);
 	b[10] = (uint8_t)(c >> 8);
 	b[11] = (uint8_t)c;
@@ -153,10 +157,12 @@ make_ipv6(uint8_t *b, size_t len, unsigned int seq)
 	b[0] = 0x60;
 	b[4] = (uint8_t)((len - 40) >> 8);
 	b[5] = (uint8_t)(len - 40);
-	b[6] = 59;		/* no next header */
+	b[6] = 59; /* no next header */
 	b[7] = 64;
-	b[8] = 0xfd; b[23] = 1;	/* fd00::1 */
-	b[24] = 0xfd; b[39] = 2;	/* fd00::2 */
+	b[8] = 0xfd;
+	b[23] = 1; /* fd00::1 */
+	b[24] = 0xfd;
+	b[39] = 2; /* fd00::2 */
 	for (i = 40; i < len; i++)
 		b[i] = (uint8_t)(seq * 13 + i);
 	return len;
@@ -195,8 +201,7 @@ recv_wait(struct bsdtun *t, void *buf, size_t len)
 
 /* Read the next packet and compare it with want[0..wlen). */
 static void
-expect_pkt(struct bsdtun *t, const uint8_t *want, size_t wlen,
-	   const char *what)
+expect_pkt(struct bsdtun *t, const uint8_t *want, size_t wlen, const char *what)
 {
 	static uint8_t got[BUF_MAX];
 	ssize_t n;
@@ -224,8 +229,7 @@ open_or_die(const char *ep, int flags)
 {
 	struct bsdtun *t = bsdtun_open(ep, flags);
 
-	CHECK(t != NULL, "bsdtun_open(%s, %s)", ep,
-	      flags ? "O_NONBLOCK" : "0");
+	CHECK(t != NULL, "bsdtun_open(%s, %s)", ep, flags ? "O_NONBLOCK" : "0");
 	if (t == NULL) {
 		printf("FAIL %s: cannot go on without the unit\n", row);
 		exit(1);
@@ -245,7 +249,7 @@ set_ifhead(struct bsdtun *t, int on)
 
 /* ---- row 1: open while another client holds the unit: EBUSY ------------ */
 
-#define ROW1_REOPENS	100
+#define ROW1_REOPENS 100
 
 static void
 row1(const char *ep)
@@ -259,7 +263,7 @@ row1(const char *ep)
 	CHECK_ERRNO(b == NULL ? -1 : 0, EBUSY, "second bsdtun_open(0)");
 	b = bsdtun_open(ep, O_NONBLOCK);
 	CHECK_ERRNO(b == NULL ? -1 : 0, EBUSY,
-		    "second bsdtun_open(O_NONBLOCK)");
+	            "second bsdtun_open(O_NONBLOCK)");
 	/* The refused opens did not disturb the holder. */
 	make_ipv4(p, sizeof(p), 1);
 	CHECK(bsdtun_write(a, p, sizeof(p)) == (ssize_t)sizeof(p),
@@ -275,7 +279,7 @@ row1(const char *ep)
 				busy++;
 			else
 				other++;
-			sleep_ms(20);	/* let the PMD catch up */
+			sleep_ms(20); /* let the PMD catch up */
 			continue;
 		}
 		bsdtun_close(a);
@@ -364,15 +368,16 @@ row5(const char *ep)
 	dt = now_ms() - t0;
 	CHECK_ERRNO(n, EINTR, "blocking read interrupted by SIGALRM");
 	CHECK(got_alarm && dt >= 250,
-	      "the read blocked until the signal (%ld ms, handler ran %d)",
-	      dt, (int)got_alarm);
+	      "the read blocked until the signal (%ld ms, handler ran %d)", dt,
+	      (int)got_alarm);
 
 	/* A blocking read returns when a packet comes. */
 	make_ipv4(p, sizeof(p), 5);
-	w = (struct delayed_write){ .t = t, .pkt = p, .len = sizeof(p),
-				    .delay_ms = 300 };
+	w = (struct delayed_write){
+		.t = t, .pkt = p, .len = sizeof(p), .delay_ms = 300
+	};
 	got_alarm = 0;
-	arm_timer(5000);	/* safety net: EINTR instead of a hang */
+	arm_timer(5000); /* safety net: EINTR instead of a hang */
 	t0 = now_ms();
 	pthread_create(&th, NULL, delayed_writer, &w);
 	memset(b, 0, sizeof(b));
@@ -380,11 +385,14 @@ row5(const char *ep)
 	dt = now_ms() - t0;
 	arm_timer(0);
 	pthread_join(th, NULL);
-	CHECK(w.ret == (ssize_t)sizeof(p), "writer thread's write returns %zu "
-	      "(got %zd)", sizeof(p), w.ret);
+	CHECK(w.ret == (ssize_t)sizeof(p),
+	      "writer thread's write returns %zu "
+	      "(got %zd)",
+	      sizeof(p), w.ret);
 	CHECK(n == (ssize_t)sizeof(p) && memcmp(b, p, sizeof(p)) == 0,
 	      "blocking read returns the packet written 300 ms later "
-	      "(got %zd)", n);
+	      "(got %zd)",
+	      n);
 	CHECK(dt >= 250 && !got_alarm,
 	      "the read slept until the packet came (%ld ms)", dt);
 	bsdtun_close(t);
@@ -406,31 +414,39 @@ row6(const char *ep)
 	/* Two packets queued: each read returns exactly one. */
 	make_ipv4(a, sizeof(a), 1);
 	make_ipv4(b, sizeof(b), 2);
-	CHECK(bsdtun_write(t, a, sizeof(a)) == (ssize_t)sizeof(a), "write A (100)");
-	CHECK(bsdtun_write(t, b, sizeof(b)) == (ssize_t)sizeof(b), "write B (60)");
+	CHECK(bsdtun_write(t, a, sizeof(a)) == (ssize_t)sizeof(a),
+	      "write A (100)");
+	CHECK(bsdtun_write(t, b, sizeof(b)) == (ssize_t)sizeof(b),
+	      "write B (60)");
 	sleep_ms(SETTLE_MS);
-	expect_pkt(t, a, sizeof(a), "first read, 4096-byte buffer, A and B "
-		   "queued: exactly A");
+	expect_pkt(t, a, sizeof(a),
+	           "first read, 4096-byte buffer, A and B "
+	           "queued: exactly A");
 	expect_pkt(t, b, sizeof(b), "second read: exactly B");
 
 	/* Short buffer: truncated, the rest of that packet dropped. */
 	make_ipv4(c, sizeof(c), 3);
 	make_ipv4(d, sizeof(d), 4);
-	CHECK(bsdtun_write(t, c, sizeof(c)) == (ssize_t)sizeof(c), "write C (200)");
-	CHECK(bsdtun_write(t, d, sizeof(d)) == (ssize_t)sizeof(d), "write D (80)");
+	CHECK(bsdtun_write(t, c, sizeof(c)) == (ssize_t)sizeof(c),
+	      "write C (200)");
+	CHECK(bsdtun_write(t, d, sizeof(d)) == (ssize_t)sizeof(d),
+	      "write D (80)");
 	sleep_ms(SETTLE_MS);
 	memset(buf, 0xa5, sizeof(buf));
 	n = recv_wait(t, buf, 50);
 	ok = n == 50 && memcmp(buf, c, 50) == 0;
 	for (i = 50; i < sizeof(buf); i++)
 		ok = ok && buf[i] == 0xa5;
-	CHECK(ok, "read of C into 50 bytes returns C's first 50 bytes "
-	      "(got %zd), nothing past them written", n);
+	CHECK(ok,
+	      "read of C into 50 bytes returns C's first 50 bytes "
+	      "(got %zd), nothing past them written",
+	      n);
 	expect_pkt(t, d, sizeof(d), "next read: D (rest of C dropped)");
 
 	/* readv fills elements in order. */
 	make_ipv4(e, sizeof(e), 5);
-	CHECK(bsdtun_write(t, e, sizeof(e)) == (ssize_t)sizeof(e), "write E (100)");
+	CHECK(bsdtun_write(t, e, sizeof(e)) == (ssize_t)sizeof(e),
+	      "write E (100)");
 	memset(v0, 0xee, sizeof(v0));
 	memset(v1, 0xee, sizeof(v1));
 	memset(v2, 0xee, sizeof(v2));
@@ -439,18 +455,22 @@ row6(const char *ep)
 	iov[2] = (struct iovec){ v2, sizeof(v2) };
 	sleep_ms(SETTLE_MS);
 	n = bsdtun_readv(t, iov, 3);
-	ok = n == 100 && memcmp(v0, e, 10) == 0 && memcmp(v1, e + 10, 30) == 0
-		&& memcmp(v2, e + 40, 60) == 0;
+	ok = n == 100 && memcmp(v0, e, 10) == 0 &&
+	     memcmp(v1, e + 10, 30) == 0 && memcmp(v2, e + 40, 60) == 0;
 	for (i = 60; i < sizeof(v2); i++)
 		ok = ok && v2[i] == 0xee;
-	CHECK(ok, "readv [10,30,200] of E returns 100: bytes 0-9, 10-39, "
-	      "40-99 in order (got %zd)", n);
+	CHECK(ok,
+	      "readv [10,30,200] of E returns 100: bytes 0-9, 10-39, "
+	      "40-99 in order (got %zd)",
+	      n);
 
 	/* readv shorter than the packet: truncated, rest dropped. */
 	make_ipv4(f, sizeof(f), 6);
 	make_ipv4(g, sizeof(g), 7);
-	CHECK(bsdtun_write(t, f, sizeof(f)) == (ssize_t)sizeof(f), "write F (100)");
-	CHECK(bsdtun_write(t, g, sizeof(g)) == (ssize_t)sizeof(g), "write G (40)");
+	CHECK(bsdtun_write(t, f, sizeof(f)) == (ssize_t)sizeof(f),
+	      "write F (100)");
+	CHECK(bsdtun_write(t, g, sizeof(g)) == (ssize_t)sizeof(g),
+	      "write G (40)");
 	sleep_ms(SETTLE_MS);
 	iov[0] = (struct iovec){ v0, sizeof(v0) };
 	iov[1] = (struct iovec){ v1, 20 };
@@ -464,7 +484,7 @@ row6(const char *ep)
 
 /* ---- row 9: DPDK sends while no client (client on the other port) ------ */
 
-#define ROW9_PKTS	5
+#define ROW9_PKTS 5
 
 static void
 row9(const char *ep)
@@ -497,12 +517,13 @@ row10(const char *ep)
 	iov[0] = (struct iovec){ z, 0 };
 	iov[1] = (struct iovec){ z, 0 };
 	CHECK(bsdtun_writev(t, iov, 2) == 0, "writev of two empty elements "
-	      "returns 0");
+	                                     "returns 0");
 	CHECK(bsdtun_writev(t, iov, 0) == 0, "writev of no element returns 0");
 	expect_nothing(t, "after the empty writes no packet comes back");
 	/* The marker is the first packet that reaches DPDK and back. */
 	make_ipv4(p, sizeof(p), 10);
-	CHECK(bsdtun_write(t, p, sizeof(p)) == (ssize_t)sizeof(p), "write marker (40)");
+	CHECK(bsdtun_write(t, p, sizeof(p)) == (ssize_t)sizeof(p),
+	      "write marker (40)");
 	expect_pkt(t, p, sizeof(p), "first packet back is the marker");
 	expect_nothing(t, "nothing after the marker");
 	bsdtun_close(t);
@@ -555,7 +576,8 @@ row12(const char *ep)
 {
 	static const uint32_t bad_af[] = { 0, 1, 99, 0x02000000u, 0xffffffffu };
 	static const uint32_t v6_af[] = { AF_INET6, BSD_AF_INET6_NETBSD,
-		BSD_AF_INET6_FREEBSD, BSD_AF_INET6_DARWIN };
+		                          BSD_AF_INET6_FREEBSD,
+		                          BSD_AF_INET6_DARWIN };
 	struct bsdtun *t = open_or_die(ep, O_NONBLOCK);
 	uint8_t p[200], back[200];
 	uint32_t af;
@@ -574,7 +596,7 @@ row12(const char *ep)
 		memcpy(p, &af, 4);
 		n = bsdtun_write(t, p, len);
 		CHECK_ERRNO(n, EAFNOSUPPORT, "IFHEAD write with family %#x",
-			    bad_af[i]);
+		            bad_af[i]);
 	}
 	expect_nothing(t, "nothing queued by the refused writes");
 
@@ -589,14 +611,17 @@ row12(const char *ep)
 		af = htonl(v6_af[i]);
 		memcpy(p, &af, 4);
 		n = bsdtun_write(t, p, len);
-		CHECK(n == (ssize_t)len, "IFHEAD write with family %u returns "
-		      "%zu (got %zd)", v6_af[i], len, n);
+		CHECK(n == (ssize_t)len,
+		      "IFHEAD write with family %u returns "
+		      "%zu (got %zd)",
+		      v6_af[i], len, n);
 		/* It went out as IPv6: comes back as host AF_INET6. */
 		memcpy(back, p, len);
 		af = htonl(AF_INET6);
 		memcpy(back, &af, 4);
-		expect_pkt(t, back, len, "family accepted as IPv6: back with "
-			   "header AF_INET6 (10)");
+		expect_pkt(t, back, len,
+		           "family accepted as IPv6: back with "
+		           "header AF_INET6 (10)");
 	}
 	set_ifhead(t, 0);
 	expect_nothing(t, "exactly five packets came back");
@@ -605,9 +630,9 @@ row12(const char *ep)
 
 /* ---- row 13: one write, one packet; ENOBUFS when the ring is full ------------ */
 
-#define ROW13_QLEN	8
-#define ROW13_ROUNDS	5
-#define ROW13_BATCH	4
+#define ROW13_QLEN   8
+#define ROW13_ROUNDS 5
+#define ROW13_BATCH  4
 
 static void
 row13(const char *ep)
@@ -628,13 +653,16 @@ row13(const char *ep)
 			len = sizes[(r * ROW13_BATCH + i) % 8];
 			make_ipv4(p[i], len, seq++);
 			n = bsdtun_write(t, p[i], len);
-			CHECK(n == (ssize_t)len, "write of %zu returns %zu "
-			      "(got %zd)", len, len, n);
+			CHECK(n == (ssize_t)len,
+			      "write of %zu returns %zu "
+			      "(got %zd)",
+			      len, len, n);
 		}
 		for (i = 0; i < ROW13_BATCH; i++) {
 			len = sizes[(r * ROW13_BATCH + i) % 8];
-			expect_pkt(t, p[i], len, "same packet back, never split "
-				   "or merged");
+			expect_pkt(t, p[i], len,
+			           "same packet back, never split "
+			           "or merged");
 		}
 	}
 	/* A writev of three elements is one packet. */
@@ -643,8 +671,10 @@ row13(const char *ep)
 	iov[1] = (struct iovec){ joined + 20, 1 };
 	iov[2] = (struct iovec){ joined + 21, sizeof(joined) - 21 };
 	n = bsdtun_writev(t, iov, 3);
-	CHECK(n == (ssize_t)sizeof(joined), "writev [20,1,279] returns 300 "
-	      "(got %zd)", n);
+	CHECK(n == (ssize_t)sizeof(joined),
+	      "writev [20,1,279] returns 300 "
+	      "(got %zd)",
+	      n);
 	expect_pkt(t, joined, sizeof(joined), "writev came back as one packet");
 	expect_nothing(t, "21 packets back, no more");
 
@@ -654,13 +684,15 @@ row13(const char *ep)
 		len = sizes[i];
 		make_ipv4(p[i], len, seq++);
 		n = bsdtun_write(t, p[i], len);
-		CHECK(n == (ssize_t)len, "forwarding stopped: write %d/%d "
-		      "returns %zu (got %zd)", i + 1, ROW13_QLEN, len, n);
+		CHECK(n == (ssize_t)len,
+		      "forwarding stopped: write %d/%d "
+		      "returns %zu (got %zd)",
+		      i + 1, ROW13_QLEN, len, n);
 	}
 	make_ipv4(p[ROW13_QLEN], 100, seq++);
 	n = bsdtun_write(t, p[ROW13_QLEN], 100);
 	CHECK_ERRNO(n, ENOBUFS, "write %d with qlen %d queued", ROW13_QLEN + 1,
-		    ROW13_QLEN);
+	            ROW13_QLEN);
 	n = bsdtun_write(t, p[ROW13_QLEN], 20);
 	CHECK_ERRNO(n, ENOBUFS, "smallest write with the ring full");
 	expect_nothing(t, "nothing comes back while forwarding is stopped");
@@ -668,8 +700,9 @@ row13(const char *ep)
 	/* Restart: the qlen queued packets come through whole, in order. */
 	wait_driver("start");
 	for (i = 0; i < ROW13_QLEN; i++)
-		expect_pkt(t, p[i], sizes[i], "after restart, queued packet "
-			   "back in order");
+		expect_pkt(t, p[i], sizes[i],
+		           "after restart, queued packet "
+		           "back in order");
 	expect_nothing(t, "the refused writes left nothing behind");
 	make_ipv4(p[0], 333, seq++);
 	n = bsdtun_write(t, p[0], 333);
@@ -716,7 +749,8 @@ row14(const char *ep)
 
 	/* Empty: not readable; writable. */
 	r = poll_in(fd, SETTLE_MS, &re);
-	CHECK(r == 0 && !(re & POLLIN) && (re & POLLOUT), "empty queue right "
+	CHECK(r == 0 && !(re & POLLIN) && (re & POLLOUT),
+	      "empty queue right "
 	      "after open: poll gives POLLOUT, no POLLIN (r %d revents %#x)",
 	      r, re);
 
@@ -724,14 +758,18 @@ row14(const char *ep)
 	CHECK(bsdtun_write(t, p[0], sizeof(p[0])) == (ssize_t)sizeof(p[0]),
 	      "write P0");
 	r = poll_in(fd, WAIT_MS, &re);
-	CHECK(r == 1 && (re & POLLIN) && (re & POLLOUT), "P0 queued: poll "
-	      "gives POLLIN|POLLOUT (r %d revents %#x)", r, re);
+	CHECK(r == 1 && (re & POLLIN) && (re & POLLOUT),
+	      "P0 queued: poll "
+	      "gives POLLIN|POLLOUT (r %d revents %#x)",
+	      r, re);
 	expect_pkt(t, p[0], sizeof(p[0]), "read P0");
 	n = bsdtun_read(t, p[3], 1);
 	CHECK_ERRNO(n, EWOULDBLOCK, "after reading everything, read");
 	r = poll_in(fd, SETTLE_MS, &re);
-	CHECK(r == 0 && !(re & POLLIN), "queue empty again: no POLLIN "
-	      "(r %d revents %#x)", r, re);
+	CHECK(r == 0 && !(re & POLLIN),
+	      "queue empty again: no POLLIN "
+	      "(r %d revents %#x)",
+	      r, re);
 
 	/* Level-triggered: readable while any packet is queued. */
 	CHECK(bsdtun_write(t, p[1], sizeof(p[1])) == (ssize_t)sizeof(p[1]),
@@ -743,8 +781,10 @@ row14(const char *ep)
 	CHECK(r == 1 && (re & POLLIN), "P1, P2 queued: POLLIN (revents %#x)",
 	      re);
 	r = poll_in(fd, 0, &re);
-	CHECK(r == 1 && (re & POLLIN), "polled again without reading: still "
-	      "POLLIN (revents %#x)", re);
+	CHECK(r == 1 && (re & POLLIN),
+	      "polled again without reading: still "
+	      "POLLIN (revents %#x)",
+	      re);
 	FD_ZERO(&rfds);
 	FD_SET(fd, &rfds);
 	tv = (struct timeval){ 0, 0 };
@@ -757,17 +797,23 @@ row14(const char *ep)
 	CHECK(r == 1 && (out.events & EPOLLIN), "epoll: EPOLLIN (r %d)", r);
 	expect_pkt(t, p[1], sizeof(p[1]), "read P1");
 	r = poll_in(fd, 0, &re);
-	CHECK(r == 1 && (re & POLLIN), "P2 still queued: POLLIN "
-	      "(revents %#x)", re);
+	CHECK(r == 1 && (re & POLLIN),
+	      "P2 still queued: POLLIN "
+	      "(revents %#x)",
+	      re);
 	r = epoll_wait(ep_fd, &out, 1, 0);
-	CHECK(r == 1 && (out.events & EPOLLIN), "epoll level-triggered: "
-	      "EPOLLIN again (r %d)", r);
+	CHECK(r == 1 && (out.events & EPOLLIN),
+	      "epoll level-triggered: "
+	      "EPOLLIN again (r %d)",
+	      r);
 	expect_pkt(t, p[2], sizeof(p[2]), "read P2");
 	n = bsdtun_read(t, p[3], sizeof(p[3]));
 	CHECK_ERRNO(n, EWOULDBLOCK, "all read: a wake-up now gives");
 	r = poll_in(fd, SETTLE_MS, &re);
-	CHECK(r == 0 && !(re & POLLIN) && (re & POLLOUT), "all read: "
-	      "POLLOUT only (r %d revents %#x)", r, re);
+	CHECK(r == 0 && !(re & POLLIN) && (re & POLLOUT),
+	      "all read: "
+	      "POLLOUT only (r %d revents %#x)",
+	      r, re);
 	FD_ZERO(&rfds);
 	FD_SET(fd, &rfds);
 	tv = (struct timeval){ 0, 0 };
@@ -781,8 +827,10 @@ row14(const char *ep)
 	CHECK(bsdtun_write(t, p[3], sizeof(p[3])) == (ssize_t)sizeof(p[3]),
 	      "write P3");
 	r = epoll_wait(ep_fd, &out, 1, WAIT_MS);
-	CHECK(r == 1 && (out.events & EPOLLIN), "epoll_wait wakes for P3 "
-	      "(r %d)", r);
+	CHECK(r == 1 && (out.events & EPOLLIN),
+	      "epoll_wait wakes for P3 "
+	      "(r %d)",
+	      r);
 	expect_pkt(t, p[3], sizeof(p[3]), "read P3");
 	close(ep_fd);
 	bsdtun_close(t);
@@ -794,8 +842,8 @@ static const struct {
 	const char *name;
 	void (*fn)(const char *ep);
 } rows[] = {
-	{ "row1", row1 }, { "row5", row5 }, { "row6", row6 },
-	{ "row9", row9 }, { "row10", row10 }, { "row11", row11 },
+	{ "row1", row1 },   { "row5", row5 },   { "row6", row6 },
+	{ "row9", row9 },   { "row10", row10 }, { "row11", row11 },
 	{ "row12", row12 }, { "row13", row13 }, { "row14", row14 },
 };
 

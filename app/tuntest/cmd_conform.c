@@ -29,11 +29,11 @@
 #include "face.h"
 #include "tuntest.h"
 
-#define QUIET_MS	100	/* how long "nothing arrives" is watched */
-#define ARRIVE_MS	2000	/* how long a packet may take to arrive */
+#define QUIET_MS  100  /* how long "nothing arrives" is watched */
+#define ARRIVE_MS 2000 /* how long a packet may take to arrive */
 
 static int failures;
-static bool node;		/* checking the device-node face */
+static bool node; /* checking the device-node face */
 static unsigned int qlen = 50;
 
 static void
@@ -58,18 +58,21 @@ exempt(int row, const char *why)
 }
 
 /* Expect a call to fail with errno want (or want2). */
-#define EXPECT_ERR(row, call, want, what) do { \
-	errno = 0; \
-	long r_ = (long)(call); \
-	int e_ = errno; \
-	result(r_ == -1 && e_ == (want), row, "%s: %s (got %ld, %s)", what, \
-	       strerror(want), r_, r_ == -1 ? strerror(e_) : "success"); \
-} while (0)
+#define EXPECT_ERR(row, call, want, what)                                     \
+	do {                                                                  \
+		errno = 0;                                                    \
+		long r_ = (long)(call);                                       \
+		int e_ = errno;                                               \
+		result(r_ == -1 && e_ == (want), row, "%s: %s (got %ld, %s)", \
+		       what, strerror(want), r_,                              \
+		       r_ == -1 ? strerror(e_) : "success");                  \
+	} while (0)
 
-#define EXPECT_EQ(row, got, want, what) do { \
-	long g_ = (long)(got), w_ = (long)(want); \
-	result(g_ == w_, row, "%s: %ld (want %ld)", what, g_, w_); \
-} while (0)
+#define EXPECT_EQ(row, got, want, what)                                    \
+	do {                                                               \
+		long g_ = (long)(got), w_ = (long)(want);                  \
+		result(g_ == w_, row, "%s: %ld (want %ld)", what, g_, w_); \
+	} while (0)
 
 /* ---- packets ----------------------------------------------------------- */
 
@@ -99,8 +102,14 @@ mk_ipv4(uint8_t *b, size_t len, uint8_t dst, uint8_t tag)
 	b[3] = len & 0xff;
 	b[8] = 64;
 	b[9] = 253;
-	b[12] = 10; b[13] = 0; b[14] = 0; b[15] = 1;
-	b[16] = 10; b[17] = 0; b[18] = 1; b[19] = dst;
+	b[12] = 10;
+	b[13] = 0;
+	b[14] = 0;
+	b[15] = 1;
+	b[16] = 10;
+	b[17] = 0;
+	b[18] = 1;
+	b[19] = dst;
 	c = ip_csum(b, 20);
 	b[10] = c >> 8;
 	b[11] = c & 0xff;
@@ -120,8 +129,10 @@ mk_ipv6(uint8_t *b, size_t len, uint8_t tag)
 	b[5] = (len - 40) & 0xff;
 	b[6] = 253;
 	b[7] = 64;
-	b[8] = 0xfd; b[23] = 1;
-	b[24] = 0xfd; b[39] = 2;
+	b[8] = 0xfd;
+	b[23] = 1;
+	b[24] = 0xfd;
+	b[39] = 2;
 	for (i = 40; i < len; i++)
 		b[i] = (uint8_t)(tag + i);
 	return len;
@@ -226,7 +237,7 @@ open_nb(struct tt_face *f, const char *path)
 {
 	if (tt_face_open(f, path, O_NONBLOCK) < 0) {
 		fprintf(stderr, "tuntest conform: open %s: %s\n", path,
-			strerror(errno));
+		        strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -255,12 +266,11 @@ row3_state(struct ctx *c)
 	n = mk_ipv4(c->pkt, 60, 3, 3);
 	EXPECT_EQ(3, tt_face_write(&c->a, c->pkt, n), 60, "write");
 	EXPECT_EQ(3, recv_one(&c->b, c->buf, sizeof(c->buf)), 60,
-		  "read: no LMODE header at creation");
+	          "read: no LMODE header at creation");
 	/* qlen + 10 packets while B reads nothing: B holds exactly qlen. */
 	for (i = 0; i < qlen + 10; i++) {
 		mk_ipv4(c->pkt, 40, 3, (uint8_t)i);
-		while (tt_face_write(&c->a, c->pkt, 40) < 0 &&
-		       errno == ENOBUFS)
+		while (tt_face_write(&c->a, c->pkt, 40) < 0 && errno == ENOBUFS)
 			sleep_ms(1);
 	}
 	sleep_ms(QUIET_MS);
@@ -275,7 +285,7 @@ row1_busy(struct ctx *c)
 	struct tt_face x;
 
 	EXPECT_ERR(1, tt_face_open(&x, c->pb, O_NONBLOCK), EBUSY,
-		   "second open of a held unit");
+	           "second open of a held unit");
 }
 
 static void
@@ -289,7 +299,7 @@ row2_admission(struct ctx *c)
 
 		tt_face_close(&c->b);
 		EXPECT_EQ(2, tt_face_open(&x, c->pb, O_NONBLOCK), 0,
-			  "open by an admitted non-root user");
+		          "open by an admitted non-root user");
 		tt_face_close(&x);
 		open_nb(&c->b, c->pb);
 		return;
@@ -309,7 +319,8 @@ row2_admission(struct ctx *c)
 	}
 	waitpid(pid, &st, 0);
 	result(WIFEXITED(st) && WEXITSTATUS(st) == 1, 2,
-	       "open by uid 65534, not admitted: EACCES/EPERM (child status %d)",
+	       "open by uid 65534, not admitted: EACCES/EPERM (child status "
+	       "%d)",
 	       WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 	open_nb(&c->b, c->pb);
 }
@@ -322,14 +333,14 @@ row4_persist(struct ctx *c)
 
 	EXPECT_EQ(4, ioc_int(&c->b, TUNSIFHEAD, 1), 0, "TUNSIFHEAD 1");
 	EXPECT_EQ(4, tt_face_ioctl(&c->b, TUNSIFINFO, &ti), 0,
-		  "TUNSIFINFO mtu 1400 type 6 baudrate 12345");
+	          "TUNSIFINFO mtu 1400 type 6 baudrate 12345");
 	if (!node)
 		EXPECT_EQ(4, ioc_int(&c->b, FIOSETOWN, getpid()), 0,
-			  "FIOSETOWN");
+		          "FIOSETOWN");
 	n = mk_ipv4(c->pkt, 80, 4, 4);
 	tt_face_write(&c->a, c->pkt, n);
 	tt_face_write(&c->a, c->pkt, n);
-	sleep_ms(QUIET_MS);	/* both queued to B now */
+	sleep_ms(QUIET_MS); /* both queued to B now */
 	EXPECT_EQ(4, tt_face_close(&c->b), 0, "close");
 	EXPECT_EQ(4, open_nb(&c->b, c->pb), 0, "reopen");
 	EXPECT_EQ(4, get_int(&c->b, TUNGIFHEAD), 1, "IFHEAD persists");
@@ -341,9 +352,10 @@ row4_persist(struct ctx *c)
 	result(quiet(&c->b), 4, "packets queued at close were purged");
 	if (!node)
 		EXPECT_EQ(4, get_int(&c->b, FIOGETOWN), 0,
-			  "async owner cleared at close");
-	ti = (struct tuninfo){ .baudrate = 0, .mtu = TUNMTU,
-			       .type = TUN_IFT_PPP };
+		          "async owner cleared at close");
+	ti = (struct tuninfo){ .baudrate = 0,
+		               .mtu = TUNMTU,
+		               .type = TUN_IFT_PPP };
 	tt_face_ioctl(&c->b, TUNSIFINFO, &ti);
 	ioc_int(&c->b, TUNSIFHEAD, 0);
 }
@@ -375,24 +387,24 @@ row5_block(struct ctx *c)
 	struct sigaction sa = { .sa_handler = on_sig };
 	pthread_t th;
 
-	EXPECT_ERR(5, tt_face_read(&c->b, c->buf, sizeof(c->buf)),
-		   EWOULDBLOCK, "non-blocking read, queue empty");
+	EXPECT_ERR(5, tt_face_read(&c->b, c->buf, sizeof(c->buf)), EWOULDBLOCK,
+	           "non-blocking read, queue empty");
 	tt_face_nonblock(&c->b, false);
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART */
+	sigaction(SIGALRM, &sa, NULL); /* no SA_RESTART */
 	alarm(1);
 	EXPECT_ERR(5, tt_face_read(&c->b, c->buf, sizeof(c->buf)), EINTR,
-		   "blocking read interrupted by a signal");
+	           "blocking read interrupted by a signal");
 	alarm(0);
 	pthread_create(&th, NULL, late_write, c);
 	EXPECT_EQ(5, tt_face_read(&c->b, c->buf, sizeof(c->buf)), 64,
-		  "blocking read returns when a packet comes");
+	          "blocking read returns when a packet comes");
 	pthread_join(th, NULL);
 	tt_face_nonblock(&c->b, true);
 	EXPECT_EQ(5, ioc_int(&c->b, FIONBIO, 0), 0, "FIONBIO 0");
 	EXPECT_EQ(5, ioc_int(&c->b, FIONBIO, 1), 0, "FIONBIO 1");
-	EXPECT_ERR(5, tt_face_read(&c->b, c->buf, sizeof(c->buf)),
-		   EWOULDBLOCK, "FIONBIO: read fails EWOULDBLOCK");
+	EXPECT_ERR(5, tt_face_read(&c->b, c->buf, sizeof(c->buf)), EWOULDBLOCK,
+	           "FIONBIO: read fails EWOULDBLOCK");
 }
 
 static void
@@ -406,17 +418,17 @@ row6_size(struct ctx *c)
 	tt_face_write(&c->a, c->pkt, 100);
 	tt_face_write(&c->a, p2, 200);
 	EXPECT_EQ(6, recv_one(&c->b, c->buf, 60), 60,
-		  "short buffer: bytes copied");
+	          "short buffer: bytes copied");
 	result(memcmp(c->buf, c->pkt, 60) == 0, 6,
 	       "short buffer: the packet's first 60 bytes");
 	EXPECT_EQ(6, recv_one(&c->b, c->buf, sizeof(c->buf)), 200,
-		  "next read: the next packet (rest of the first dropped)");
+	          "next read: the next packet (rest of the first dropped)");
 	result(memcmp(c->buf, p2, 200) == 0, 6, "next packet bytes");
 	tt_face_write(&c->a, c->pkt, 100);
 	EXPECT_EQ(6, recvv_one(&c->b, iov, 3), 100, "readv: one packet");
 	result(memcmp(x, c->pkt, 10) == 0 && memcmp(y, c->pkt + 10, 20) == 0 &&
-	       memcmp(z, c->pkt + 30, 70) == 0, 6,
-	       "readv fills the elements in order");
+	               memcmp(z, c->pkt + 30, 70) == 0,
+	       6, "readv fills the elements in order");
 }
 
 static void
@@ -429,23 +441,23 @@ row7_framing(struct ctx *c)
 	ioc_int(&c->b, TUNSIFHEAD, 1);
 	tt_face_write(&c->a, c->pkt, 100);
 	EXPECT_EQ(7, recv_one(&c->b, c->buf, sizeof(c->buf)), 104,
-		  "IFHEAD: 4 + packet");
+	          "IFHEAD: 4 + packet");
 	memcpy(&af, c->buf, 4);
 	result(ntohl(af) == AF_INET && !memcmp(c->buf + 4, c->pkt, 100), 7,
 	       "IFHEAD: AF_INET in network order, then the packet");
 	ioc_int(&c->b, TUNSLMODE, 1);
 	tt_face_write(&c->a, c->pkt, 100);
 	EXPECT_EQ(7, recv_one(&c->b, c->buf, sizeof(c->buf)), 116,
-		  "LMODE: sockaddr_in + packet");
+	          "LMODE: sockaddr_in + packet");
 	memcpy(&sin, c->buf, sizeof(sin));
 	result(sin.sin_family == AF_INET && sin.sin_port == 0 &&
-	       sin.sin_addr.s_addr == htonl(0x0a00014d) &&
-	       !memcmp(c->buf + 16, c->pkt, 100), 7,
-	       "LMODE: family AF_INET, port 0, destination 10.0.1.77");
+	               sin.sin_addr.s_addr == htonl(0x0a00014d) &&
+	               !memcmp(c->buf + 16, c->pkt, 100),
+	       7, "LMODE: family AF_INET, port 0, destination 10.0.1.77");
 	ioc_int(&c->b, TUNSLMODE, 0);
 	tt_face_write(&c->a, c->pkt, 100);
 	EXPECT_EQ(7, recv_one(&c->b, c->buf, sizeof(c->buf)), 100,
-		  "neither: the bare packet");
+	          "neither: the bare packet");
 	result(!memcmp(c->buf, c->pkt, 100), 7, "neither: packet bytes");
 }
 
@@ -460,12 +472,12 @@ row8_ipv6(struct ctx *c)
 	n = mk_ipv6(v6, 120, 8);
 	n = with_af(c->pkt, AF_INET6, v6, n);
 	EXPECT_EQ(8, tt_face_write(&c->a, c->pkt, n), (long)n,
-		  "IPv6 write with IFHEAD");
+	          "IPv6 write with IFHEAD");
 	result(quiet(&c->b), 8, "IPv6 to a client without IFHEAD: dropped");
 	ioc_int(&c->b, TUNSIFHEAD, 1);
 	tt_face_write(&c->a, c->pkt, n);
 	EXPECT_EQ(8, recv_one(&c->b, c->buf, sizeof(c->buf)), 124,
-		  "IPv6 to a client with IFHEAD: delivered");
+	          "IPv6 to a client with IFHEAD: delivered");
 	memcpy(&af, c->buf, 4);
 	result(ntohl(af) == AF_INET6 && !memcmp(c->buf + 4, v6, 120), 8,
 	       "IPv6: AF_INET6 header and bytes");
@@ -482,7 +494,7 @@ row9_noclient(struct ctx *c)
 	mk_ipv4(c->pkt, 64, 9, 9);
 	for (i = 0; i < 5; i++)
 		EXPECT_EQ(9, tt_face_write(&c->a, c->pkt, 64), 64,
-			  "write towards a unit nobody holds");
+		          "write towards a unit nobody holds");
 	sleep_ms(QUIET_MS);
 	open_nb(&c->b, c->pb);
 	result(quiet(&c->b), 9, "nothing of it is queued for the next client");
@@ -499,46 +511,48 @@ row10_13_write(struct ctx *c)
 
 	memset(c->pkt, 0, sizeof(c->pkt));
 	EXPECT_ERR(11, tt_face_write(&c->a, c->pkt, TUNMRU + 1), EIO,
-		   "write of TUNMRU + 1 bytes");
+	           "write of TUNMRU + 1 bytes");
 	n = mk_ipv4(c->pkt, TUNMRU, 11, 11);
 	EXPECT_EQ(11, tt_face_write(&c->a, c->pkt, n), TUNMRU,
-		  "write of TUNMRU bytes");
+	          "write of TUNMRU bytes");
 	EXPECT_EQ(11, recv_one(&c->b, c->buf, sizeof(c->buf)), TUNMRU,
-		  "TUNMRU packet arrives whole");
+	          "TUNMRU packet arrives whole");
 
 	ioc_int(&c->a, TUNSIFHEAD, 1);
 	ioc_int(&c->b, TUNSIFHEAD, 1);
 	EXPECT_ERR(12, tt_face_write(&c->a, "\0\0\0", 3), EINVAL,
-		   "IFHEAD write shorter than 4 bytes");
+	           "IFHEAD write shorter than 4 bytes");
 	n = mk_ipv4(v6, 64, 12, 12);
 	n = with_af(c->pkt, 99, v6, n);
 	EXPECT_ERR(12, tt_face_write(&c->a, c->pkt, n), EAFNOSUPPORT,
-		   "IFHEAD write with family 99");
+	           "IFHEAD write with family 99");
 	n = mk_ipv6(v6, 64, 12);
 	n = with_af(c->pkt, BSD_AF_INET6_FREEBSD, v6, n);
 	EXPECT_EQ(12, tt_face_write(&c->a, c->pkt, n), (long)n,
-		  "IFHEAD write with BSD AF_INET6 (28)");
+	          "IFHEAD write with BSD AF_INET6 (28)");
 	EXPECT_EQ(12, recv_one(&c->b, c->buf, sizeof(c->buf)), 68,
-		  "only the valid write was queued, as IPv6");
+	          "only the valid write was queued, as IPv6");
 	result(quiet(&c->b), 12, "nothing else queued");
 	ioc_int(&c->a, TUNSIFHEAD, 0);
 	ioc_int(&c->b, TUNSIFHEAD, 0);
 
 	n = mk_ipv4(c->pkt, 333, 13, 13);
 	EXPECT_EQ(13, tt_face_write(&c->a, c->pkt, n), 333,
-		  "write returns the full length");
+	          "write returns the full length");
 	EXPECT_EQ(13, recv_one(&c->b, c->buf, sizeof(c->buf)), 333,
-		  "one write is one packet");
+	          "one write is one packet");
 	result(quiet(&c->b), 13, "never split or merged");
 }
 
 static void
 row14_poll(struct ctx *c)
 {
-	struct pollfd p = { .fd = tt_face_fd(&c->b), .events = POLLIN | POLLOUT };
+	struct pollfd p = { .fd = tt_face_fd(&c->b),
+		            .events = POLLIN | POLLOUT };
 	int r;
 
-	EXPECT_EQ(14, poll(&p, 1, 0), 1, "poll on an empty queue: one fd ready");
+	EXPECT_EQ(14, poll(&p, 1, 0), 1,
+	          "poll on an empty queue: one fd ready");
 	result(!(p.revents & POLLIN) && (p.revents & POLLOUT), 14,
 	       "empty: not readable, writable (revents 0x%x)", p.revents);
 	mk_ipv4(c->pkt, 90, 14, 14);
@@ -549,9 +563,9 @@ row14_poll(struct ctx *c)
 	result(r == 1 && (p.revents & POLLIN), 14,
 	       "readable once a packet is queued (revents 0x%x)", p.revents);
 	EXPECT_EQ(14, tt_face_read(&c->b, c->buf, sizeof(c->buf)), 90,
-		  "read it");
-	EXPECT_ERR(14, tt_face_read(&c->b, c->buf, sizeof(c->buf)),
-		   EWOULDBLOCK, "then EWOULDBLOCK");
+	          "read it");
+	EXPECT_ERR(14, tt_face_read(&c->b, c->buf, sizeof(c->buf)), EWOULDBLOCK,
+	           "then EWOULDBLOCK");
 	p.revents = 0;
 	EXPECT_EQ(14, poll(&p, 1, QUIET_MS), 0, "not readable when drained");
 }
@@ -563,10 +577,11 @@ row15_16_fio(struct ctx *c)
 	int i, w, base;
 
 	if (node) {
-		exempt(15, "FIONREAD on a FUSE file is answered by the Linux VFS "
+		exempt(15,
+		       "FIONREAD on a FUSE file is answered by the Linux VFS "
 		       "(doc/cdev.md)");
 		exempt(16, "FIOASYNC on a FUSE file fails ENOTTY (no fasync), "
-		       "FIOSETOWN cannot pass FUSE (doc/cdev.md)");
+		           "FIOSETOWN cannot pass FUSE (doc/cdev.md)");
 		return;
 	}
 	ioc_int(&c->b, TUNSIFHEAD, 1);
@@ -575,7 +590,7 @@ row15_16_fio(struct ctx *c)
 	for (i = 0; i < ARRIVE_MS && get_int(&c->b, FIONREAD) == 0; i++)
 		sleep_ms(1);
 	EXPECT_EQ(15, get_int(&c->b, FIONREAD), 104,
-		  "FIONREAD: first packet with its header");
+	          "FIONREAD: first packet with its header");
 	tt_face_read(&c->b, c->buf, sizeof(c->buf));
 	EXPECT_EQ(15, get_int(&c->b, FIONREAD), 0, "FIONREAD: empty");
 	ioc_int(&c->b, TUNSIFHEAD, 0);
@@ -609,7 +624,7 @@ row15_16_fio(struct ctx *c)
 	EXPECT_EQ(16, ioc_int(&c->b, TIOCSPGRP, getpgrp()), 0, "TIOCSPGRP");
 	EXPECT_EQ(16, get_int(&c->b, TIOCGPGRP), getpgrp(), "TIOCGPGRP");
 	EXPECT_EQ(16, get_int(&c->b, FIOGETOWN), -getpgrp(),
-		  "FIOGETOWN after TIOCSPGRP: -pgrp");
+	          "FIOGETOWN after TIOCSPGRP: -pgrp");
 	ioc_int(&c->b, FIOSETOWN, 0);
 }
 
@@ -621,7 +636,7 @@ rows17_22_ioctl(struct ctx *c)
 	size_t n;
 
 	EXPECT_ERR(17, ioc_int(&c->b, TUNSIFMODE, IFF_BROADCAST), EBUSY,
-		   "TUNSIFMODE while the port is started");
+	           "TUNSIFMODE while the port is started");
 
 	ioc_int(&c->b, TUNSIFHEAD, 1);
 	EXPECT_EQ(18, ioc_int(&c->b, TUNSLMODE, 1), 0, "TUNSLMODE 1");
@@ -631,17 +646,17 @@ rows17_22_ioctl(struct ctx *c)
 	n = mk_ipv4(v4, 64, 18, 18);
 	tt_face_write(&c->a, v4, n);
 	EXPECT_EQ(18, recv_one(&c->b, c->buf, sizeof(c->buf)), 68,
-		  "IFHEAD cleared LMODE: 4-byte header, not 16");
+	          "IFHEAD cleared LMODE: 4-byte header, not 16");
 	ioc_int(&c->b, TUNSIFHEAD, 0);
 
 	EXPECT_ERR(19, tt_face_ioctl(&c->b, TUNSIFINFO, &ti), EINVAL,
-		   "TUNSIFINFO mtu 71");
+	           "TUNSIFINFO mtu 71");
 	ti.mtu = 72;
 	EXPECT_EQ(19, tt_face_ioctl(&c->b, TUNSIFINFO, &ti), 0,
-		  "TUNSIFINFO mtu 72");
+	          "TUNSIFINFO mtu 72");
 	ti = (struct tuninfo){ .baudrate = 64000, .mtu = 9000, .type = 0x17 };
 	EXPECT_EQ(19, tt_face_ioctl(&c->b, TUNSIFINFO, &ti), 0,
-		  "TUNSIFINFO mtu 9000 baudrate 64000");
+	          "TUNSIFINFO mtu 9000 baudrate 64000");
 	memset(&ti, 0, sizeof(ti));
 	tt_face_ioctl(&c->b, TUNGIFINFO, &ti);
 	result(ti.mtu == 9000 && ti.baudrate == 64000 && ti.type == 0x17, 19,
@@ -656,9 +671,9 @@ rows17_22_ioctl(struct ctx *c)
 	EXPECT_EQ(21, tt_face_ioctl(&c->b, TUNSIFPID, NULL), 0, "TUNSIFPID");
 
 	EXPECT_ERR(22, tt_face_ioctl(&c->b, _IO('t', 120), NULL), ENOTTY,
-		   "unknown ioctl _IO('t', 120)");
+	           "unknown ioctl _IO('t', 120)");
 	EXPECT_ERR(22, ioc_int(&c->b, _IOW('x', 1, int), 1), ENOTTY,
-		   "unknown ioctl _IOW('x', 1, int)");
+	           "unknown ioctl _IOW('x', 1, int)");
 }
 
 static void
@@ -726,16 +741,22 @@ const struct tt_cmd tt_cmd_conform = {
 	.args = "ENDPOINT_A ENDPOINT_B",
 	.nargs = 2,
 	.brief = "check the tun(4) behaviour table (SPEC section 2)",
-	.desc =
-	"Check every row of the tun(4) behaviour table against two units the\n"
-	"DPDK application forwards to each other (dpdk-testpmd io forwarding\n"
-	"without retry, a fresh port pair: row 3 checks the state at creation).\n"
-	"A writes, B reads.  An ENDPOINT that is a control socket is used\n"
-	"through libbsdtun; any other path is a device node, used with plain\n"
-	"system calls (rows 15 and 16 are then exempt: the Linux VFS answers\n"
-	"FIONREAD, FIOASYNC and FIOSETOWN on FUSE files).\n"
-	"Prints one PASS/FAIL line per check, with its row; exit status 1 on\n"
-	"any failure.  --count is the units' qlen (default 50).",
+	.desc = "Check every row of the tun(4) behaviour table against two "
+	        "units the\n"
+	        "DPDK application forwards to each other (dpdk-testpmd io "
+	        "forwarding\n"
+	        "without retry, a fresh port pair: row 3 checks the state at "
+	        "creation).\n"
+	        "A writes, B reads.  An ENDPOINT that is a control socket is "
+	        "used\n"
+	        "through libbsdtun; any other path is a device node, used with "
+	        "plain\n"
+	        "system calls (rows 15 and 16 are then exempt: the Linux VFS "
+	        "answers\n"
+	        "FIONREAD, FIOASYNC and FIOSETOWN on FUSE files).\n"
+	        "Prints one PASS/FAIL line per check, with its row; exit "
+	        "status 1 on\n"
+	        "any failure.  --count is the units' qlen (default 50).",
 	.opts = TT_OPT_COUNT,
 	.run = conform_run,
 };

@@ -37,7 +37,8 @@ ioctl_run(const struct tt_cmd *cmd, int argc, char **argv)
 	const char *req, *val;
 	int v = 0, r;
 
-	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+	if (argc >= 2 &&
+	    (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		tt_help(cmd, stdout);
 		return TT_EXIT_OK;
 	}
@@ -49,7 +50,7 @@ ioctl_run(const struct tt_cmd *cmd, int argc, char **argv)
 	val = argc == 4 ? argv[3] : NULL;
 	if (tt_face_open(&f, argv[1], O_NONBLOCK) < 0) {
 		fprintf(stderr, "tuntest ioctl: open %s: %s\n", argv[1],
-			strerror(errno));
+		        strerror(errno));
 		return TT_EXIT_USAGE;
 	}
 	memset(&ti, 0, sizeof(ti));
@@ -62,7 +63,7 @@ ioctl_run(const struct tt_cmd *cmd, int argc, char **argv)
 	} else if (!strcmp(req, "mtu") && r == 0 && parse_int(val, &v) == 0) {
 		ti.mtu = (short)v;
 		r = v != ti.mtu ? (errno = EINVAL, -1) :
-		    tt_face_ioctl(&f, TUNSIFINFO, &ti);
+		                  tt_face_ioctl(&f, TUNSIFINFO, &ti);
 	} else if (!strcmp(req, "ifhead") && parse_int(val, &v) == 0) {
 		r = tt_face_ioctl(&f, TUNSIFHEAD, &v);
 	} else if (!strcmp(req, "lmode") && parse_int(val, &v) == 0) {
@@ -108,18 +109,21 @@ const struct tt_cmd tt_cmd_ioctl = {
 	.args = "ENDPOINT REQUEST [VALUE]",
 	.nargs = 3,
 	.brief = "issue one tun ioctl (mtu, ifhead, lmode, ifmode, ...)",
-	.desc =
-	"Open the unit, issue one ioctl, print \"ok\" (or the values for\n"
-	"info) or \"error STRERROR (ERRNO)\", close.  Settings persist after\n"
-	"the close, as on /dev/tunN.  REQUEST VALUE is one of:\n"
-	"  info                       print mtu, type, baudrate, ifhead\n"
-	"  mtu N                      TUNSIFINFO with mtu N\n"
-	"  ifhead 0|1                 TUNSIFHEAD\n"
-	"  lmode 0|1                  TUNSLMODE\n"
-	"  debug N                    TUNSDEBUG\n"
-	"  ifmode pointopoint|broadcast[,multicast]|N   TUNSIFMODE\n"
-	"  pid                        TUNSIFPID\n"
-	"Exit status: 0 done, 1 the ioctl failed, 2 usage or open error.",
+	.desc = "Open the unit, issue one ioctl, print \"ok\" (or the values "
+	        "for\n"
+	        "info) or \"error STRERROR (ERRNO)\", close.  Settings persist "
+	        "after\n"
+	        "the close, as on /dev/tunN.  REQUEST VALUE is one of:\n"
+	        "  info                       print mtu, type, baudrate, "
+	        "ifhead\n"
+	        "  mtu N                      TUNSIFINFO with mtu N\n"
+	        "  ifhead 0|1                 TUNSIFHEAD\n"
+	        "  lmode 0|1                  TUNSLMODE\n"
+	        "  debug N                    TUNSDEBUG\n"
+	        "  ifmode pointopoint|broadcast[,multicast]|N   TUNSIFMODE\n"
+	        "  pid                        TUNSIFPID\n"
+	        "Exit status: 0 done, 1 the ioctl failed, 2 usage or open "
+	        "error.",
 	.opts = 0,
 	.run = ioctl_run,
 };

@@ -54,8 +54,7 @@ tt_face_readv(struct tt_face *f, const struct iovec *iov, int n)
 ssize_t
 tt_face_write(struct tt_face *f, const void *buf, size_t len)
 {
-	return f->node ? write(f->fd, buf, len) :
-			 bsdtun_write(f->t, buf, len);
+	return f->node ? write(f->fd, buf, len) : bsdtun_write(f->t, buf, len);
 }
 
 ssize_t
@@ -67,8 +66,7 @@ tt_face_writev(struct tt_face *f, const struct iovec *iov, int n)
 int
 tt_face_ioctl(struct tt_face *f, unsigned long req, void *arg)
 {
-	return f->node ? ioctl(f->fd, req, arg) :
-			 bsdtun_ioctl(f->t, req, arg);
+	return f->node ? ioctl(f->fd, req, arg) : bsdtun_ioctl(f->t, req, arg);
 }
 
 int
@@ -88,7 +86,7 @@ tt_face_nonblock(struct tt_face *f, bool on)
 		if (fl < 0)
 			return -1;
 		return fcntl(f->fd, F_SETFL,
-			     on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+		             on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
 	}
 	return bsdtun_ioctl(f->t, FIONBIO, &v);
 }

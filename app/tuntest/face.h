@@ -14,9 +14,9 @@
 #include <bsdtun.h>
 
 struct tt_face {
-	bool node;		/* device node: plain system calls */
-	struct bsdtun *t;	/* library face */
-	int fd;			/* device node face */
+	bool node;        /* device node: plain system calls */
+	struct bsdtun *t; /* library face */
+	int fd;           /* device node face */
 };
 
 /* flags: 0 or O_NONBLOCK.  0, or -1 with errno as open(2) would set. */

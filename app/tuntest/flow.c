@@ -9,24 +9,24 @@
 
 #include "flow.h"
 
-#define NS		1000000000ull
-#define TT_RX_BUF	(TT_FRAME_MAX + 64)	/* so longer frames show */
-#define FULL_SPINS	64	/* yields before sleeping on ENOBUFS */
-#define FULL_SLEEP_NS	20000ull
-#define PROBE_NS	10000000ull	/* between probes */
+#define NS            1000000000ull
+#define TT_RX_BUF     (TT_FRAME_MAX + 64) /* so longer frames show */
+#define FULL_SPINS    64 /* yields before sleeping on ENOBUFS */
+#define FULL_SLEEP_NS 20000ull
+#define PROBE_NS      10000000ull /* between probes */
 
 /* One tt_run(); the last three fields are what the latest round found. */
 struct run {
 	const struct tt_opts *o;
-	bool heard;		/* peer holds its unit, or no handshake */
+	bool heard; /* peer holds its unit, or no handshake */
 	uint64_t now;
-	bool full;		/* a ring to DPDK refused a write */
-	uint64_t due;		/* when a paced or probing flow writes */
+	bool full;    /* a ring to DPDK refused a write */
+	uint64_t due; /* when a paced or probing flow writes */
 };
 
 /* A frame kept until written: a refused write is retried byte for byte. */
 struct tt_slot {
-	uint64_t seq;		/* UINT64_MAX: empty */
+	uint64_t seq; /* UINT64_MAX: empty */
 	size_t len;
 	uint8_t frame[TT_FRAME_MAX];
 };
@@ -35,11 +35,11 @@ struct tt_tx {
 	struct bsdtun *t;
 	unsigned int burst;
 	uint64_t sent, bytes;
-	uint64_t first_ns;	/* first write of the stream: pace origin */
-	uint64_t last_ns;	/* last write */
-	uint64_t probe_ns;	/* last probe */
-	uint64_t mark;		/* sent at the last rate line */
-	struct tt_slot *slot;	/* burst of them, by seq % burst */
+	uint64_t first_ns;    /* first write of the stream: pace origin */
+	uint64_t last_ns;     /* last write */
+	uint64_t probe_ns;    /* last probe */
+	uint64_t mark;        /* sent at the last rate line */
+	struct tt_slot *slot; /* burst of them, by seq % burst */
 	struct bsdtun_pkt *pkts;
 };
 
@@ -54,8 +54,8 @@ struct tt_rx {
 };
 
 int
-tt_flow_init(struct tt_flow *f, const struct tt_stream *s,
-	     struct bsdtun *to, struct bsdtun *from, const struct tt_opts *o)
+tt_flow_init(struct tt_flow *f, const struct tt_stream *s, struct bsdtun *to,
+             struct bsdtun *from, const struct tt_opts *o)
 {
 	unsigned int b = o->burst, i;
 
@@ -143,13 +143,14 @@ tx_pump(struct tt_flow *f, uint64_t max)
 		r = bsdtun_write_burst(tx->t, tx->pkts, (int)n);
 	else
 		r = bsdtun_write(tx->t, tx->pkts[0].buf, tx->pkts[0].len) < 0 ?
-			-1 : 1;
+		            -1 :
+		            1;
 	/* bsdtun.h says 0 when nothing fits; take -1 ENOBUFS as well. */
 	if (r < 0 && errno == ENOBUFS)
 		r = 0;
 	if (r < 0) {
 		fprintf(stderr, "tuntest: stream %u: write: %s\n", f->s.id,
-			strerror(errno));
+		        strerror(errno));
 		return -1;
 	}
 	for (i = 0; i < (unsigned int)r; i++)
@@ -188,7 +189,7 @@ rx_drain(struct tt_flow *f, struct run *run)
 		}
 		if (r < 0) {
 			fprintf(stderr, "tuntest: stream %u: read: %s\n",
-				f->s.id, strerror(errno));
+			        f->s.id, strerror(errno));
 			return -1;
 		}
 		if (r == 0)
@@ -196,9 +197,9 @@ rx_drain(struct tt_flow *f, struct run *run)
 		for (i = 0; i < r; i++)
 			if (!run->o->handshake ||
 			    !tt_is_probe(&rx->chk, rx->pkts[i].buf,
-					 rx->pkts[i].len))
+			                 rx->pkts[i].len))
 				tt_check_frame(&rx->chk, rx->pkts[i].buf,
-					       rx->pkts[i].len);
+				               rx->pkts[i].len);
 		run->heard = true;
 		rx->last_ns = tt_now();
 		if (rx->first_ns == 0)
@@ -219,7 +220,7 @@ rate(uint64_t pkts, uint64_t from, uint64_t to)
 /* The once-a-second line on stderr; rates are since the previous one. */
 static void
 rate_line(struct tt_flow *flows, int n, uint64_t start, uint64_t prev,
-	  uint64_t now)
+          uint64_t now)
 {
 	int i;
 
@@ -231,13 +232,13 @@ rate_line(struct tt_flow *flows, int n, uint64_t start, uint64_t prev,
 		fprintf(stderr, " | stream %u", flows[i].s.id);
 		if (tx != NULL) {
 			fprintf(stderr, " sent %" PRIu64 " (%.0f pps)",
-				tx->sent, rate(tx->sent - tx->mark, prev, now));
+			        tx->sent, rate(tx->sent - tx->mark, prev, now));
 			tx->mark = tx->sent;
 		}
 		if (rx != NULL) {
 			fprintf(stderr, " received %" PRIu64 " (%.0f pps)",
-				rx->chk.received,
-				rate(rx->chk.received - rx->mark, prev, now));
+			        rx->chk.received,
+			        rate(rx->chk.received - rx->mark, prev, now));
 			rx->mark = rx->chk.received;
 		}
 	}
@@ -266,15 +267,14 @@ summary(const struct tt_flow *f)
 	}
 	printf("tuntest: stream %u sent %" PRIu64 " received %" PRIu64
 	       " lost %" PRIu64 " reordered %" PRIu64 " corrupt %" PRIu64
-	       " bytes %" PRIu64 " pps %.0f\n", f->s.id, sent,
-	       c != NULL ? c->received : 0, lost,
-	       c != NULL ? c->reordered : 0, c != NULL ? c->corrupt : 0,
-	       bytes, pps);
+	       " bytes %" PRIu64 " pps %.0f\n",
+	       f->s.id, sent, c != NULL ? c->received : 0, lost,
+	       c != NULL ? c->reordered : 0, c != NULL ? c->corrupt : 0, bytes,
+	       pps);
 	if (tx != NULL && sent != f->count)
 		return false;
-	return c == NULL || (c->received == f->count &&
-			     c->expect == f->count && lost == 0 &&
-			     c->reordered == 0 && c->corrupt == 0);
+	return c == NULL || (c->received == f->count && c->expect == f->count &&
+	                     lost == 0 && c->reordered == 0 && c->corrupt == 0);
 }
 
 static uint64_t
@@ -297,7 +297,8 @@ tx_room(const struct tt_flow *f, struct run *run)
 	 */
 	if (f->rx != NULL && o->window > 0) {
 		lim = tx->sent > f->rx->chk.expect ?
-			tx->sent - f->rx->chk.expect : 0;
+		              tx->sent - f->rx->chk.expect :
+		              0;
 		room = lim < o->window ? min_u64(room, o->window - lim) : 0;
 	}
 	if (o->rate > 0) {
@@ -306,8 +307,10 @@ tx_room(const struct tt_flow *f, struct run *run)
 
 		lim = (uint64_t)((double)(run->now - t0) * o->rate / NS) + 1;
 		if (lim <= tx->sent) {
-			run->due = min_u64(run->due, t0 + 1 +
-				(uint64_t)((double)tx->sent * NS / o->rate));
+			run->due = min_u64(run->due,
+			                   t0 + 1 +
+			                           (uint64_t)((double)tx->sent *
+			                                      NS / o->rate));
 			return 0;
 		}
 		room = min_u64(room, lim - tx->sent);
@@ -332,7 +335,7 @@ tx_probe(struct tt_flow *f, struct run *run)
 		tx->probe_ns = run->now;
 		if (bsdtun_write(tx->t, probe, len) < 0 && errno != ENOBUFS) {
 			fprintf(stderr, "tuntest: stream %u: write: %s\n",
-				f->s.id, strerror(errno));
+			        f->s.id, strerror(errno));
 			return -1;
 		}
 	}
@@ -396,8 +399,8 @@ run_round(struct tt_flow *flows, int n, struct run *run)
 		if (r < 0)
 			return -1;
 		moved += r;
-		run->full |= (unsigned int)r < f->tx->burst &&
-			(uint64_t)r < room;
+		run->full |=
+		        (unsigned int)r < f->tx->burst && (uint64_t)r < room;
 	}
 	for (i = 0; i < n; i++) {
 		if (flows[i].rx == NULL)
@@ -457,8 +460,9 @@ tt_run(struct tt_flow *flows, int n, const struct tt_opts *o)
 		}
 		if (now - moved_ns >= timeout) {
 			fprintf(stderr, "tuntest: %s for %g s, giving up\n",
-				run.heard ? "nothing moved" :
-				"no word from the peer", o->timeout);
+			        run.heard ? "nothing moved" :
+			                    "no word from the peer",
+			        o->timeout);
 			ok = false;
 			break;
 		}

@@ -15,16 +15,16 @@
 #include "traffic.h"
 #include "tuntest.h"
 
-#define TT_FLOWS_MAX	4
+#define TT_FLOWS_MAX 4
 
 struct tt_tx;
 struct tt_rx;
 
 struct tt_flow {
 	struct tt_stream s;
-	uint64_t count;		/* packets in the stream */
-	struct tt_tx *tx;	/* NULL: another process sends it */
-	struct tt_rx *rx;	/* NULL: another process receives it */
+	uint64_t count;   /* packets in the stream */
+	struct tt_tx *tx; /* NULL: another process sends it */
+	struct tt_rx *rx; /* NULL: another process receives it */
 };
 
 /*
@@ -32,8 +32,8 @@ struct tt_flow {
  * read from (either may be NULL).  Returns 0, or -1 after a message.
  */
 int tt_flow_init(struct tt_flow *f, const struct tt_stream *s,
-		 struct bsdtun *to, struct bsdtun *from,
-		 const struct tt_opts *o);
+                 struct bsdtun *to, struct bsdtun *from,
+                 const struct tt_opts *o);
 void tt_flow_fini(struct tt_flow *f);
 
 /*

@@ -102,7 +102,7 @@ ip4_header(uint8_t *p, uint8_t id, uint32_t seq, size_t len)
 	memset(p, 0, TT_IP4_HLEN);
 	p[0] = 0x45;
 	put16(p + 2, (uint32_t)len);
-	put16(p + 4, seq & 0xffff);	/* for packets with no tag */
+	put16(p + 4, seq & 0xffff); /* for packets with no tag */
 	p[8] = 64;
 	p[9] = TT_IP_PROTO;
 	p[12] = p[16] = 10;
@@ -150,7 +150,7 @@ build(const struct tt_stream *s, uint32_t seq, bool v6, size_t len,
 		put32(tag + 4, s->id);
 		put32(tag + 8, seq);
 		put16(tag + 12, (uint32_t)len);
-		put16(tag + 14, 0);	/* summed as zero */
+		put16(tag + 14, 0); /* summed as zero */
 		put16(tag + 14, inet_csum(tag, len - hl));
 	}
 	return (size_t)(p - frame) + len;
@@ -188,10 +188,10 @@ tt_is_probe(struct tt_check *c, const uint8_t *frame, size_t len)
 
 	bare.ifhead = false;
 	return (len == (c->s.ifhead ? TT_AF_HLEN : 0) + TT_PROBE_LEN &&
-		tt_gen_probe(&c->s, c->want) == len &&
-		memcmp(c->want, frame, len) == 0) ||
+	        tt_gen_probe(&c->s, c->want) == len &&
+	        memcmp(c->want, frame, len) == 0) ||
 	       (len == TT_PROBE_LEN && tt_gen_probe(&bare, c->want) == len &&
-		memcmp(c->want, frame, len) == 0);
+	        memcmp(c->want, frame, len) == 0);
 }
 
 void
@@ -208,7 +208,7 @@ tt_check_init(struct tt_check *c, const struct tt_stream *s)
  */
 static bool
 claimed_seq(const struct tt_check *c, const uint8_t *p, size_t len,
-	    uint64_t *seq)
+            uint64_t *seq)
 {
 	size_t hl;
 	int64_t d;
@@ -279,8 +279,8 @@ tt_check_frame(struct tt_check *c, const uint8_t *frame, size_t len)
 		return;
 	}
 	if (seq > c->expect) {
-		uint64_t s = seq - c->expect > TT_LATE_WIN ?
-			seq - TT_LATE_WIN : c->expect;
+		uint64_t s = seq - c->expect > TT_LATE_WIN ? seq - TT_LATE_WIN :
+		                                             c->expect;
 
 		c->lost += seq - c->expect;
 		for (; s < seq; s++)

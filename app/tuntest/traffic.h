@@ -26,19 +26,19 @@
 
 #include <bsdtun.h>
 
-#define TT_MAGIC	0x54554e54u	/* "TUNT" */
-#define TT_TAG_LEN	16
-#define TT_IP4_HLEN	20
-#define TT_IP6_HLEN	40
-#define TT_AF_HLEN	4		/* IFHEAD address family */
-#define TT_IP_PROTO	253		/* RFC 3692 experimental */
-#define TT_FRAME_MAX	TUNMRU		/* AF header included */
-#define TT_STREAM_MAX	255		/* ids are an address octet */
+#define TT_MAGIC      0x54554e54u /* "TUNT" */
+#define TT_TAG_LEN    16
+#define TT_IP4_HLEN   20
+#define TT_IP6_HLEN   40
+#define TT_AF_HLEN    4      /* IFHEAD address family */
+#define TT_IP_PROTO   253    /* RFC 3692 experimental */
+#define TT_FRAME_MAX  TUNMRU /* AF header included */
+#define TT_STREAM_MAX 255    /* ids are an address octet */
 
 struct tt_stream {
 	uint8_t id;
-	bool ifhead;		/* frames carry the family; IPv6 allowed */
-	uint16_t min, max;	/* IP packet length range, inclusive */
+	bool ifhead;       /* frames carry the family; IPv6 allowed */
+	uint16_t min, max; /* IP packet length range, inclusive */
 };
 
 /* Write frame (stream, seq) to frame[TT_FRAME_MAX]; returns its length. */
@@ -49,24 +49,24 @@ size_t tt_gen(const struct tt_stream *s, uint32_t seq, uint8_t *frame);
  * that no packet of it goes to a unit nobody holds yet (tt_run()).  The
  * IPv4 packet of seq 0 with magic "TUNP"; receivers skip it.
  */
-#define TT_PROBE_MAGIC	0x54554e50u	/* "TUNP" */
-#define TT_PROBE_LEN	(TT_IP4_HLEN + TT_TAG_LEN)
+#define TT_PROBE_MAGIC 0x54554e50u /* "TUNP" */
+#define TT_PROBE_LEN   (TT_IP4_HLEN + TT_TAG_LEN)
 
 size_t tt_gen_probe(const struct tt_stream *s, uint8_t *frame);
 
 /* How far back a late frame can be told from a duplicate. */
-#define TT_LATE_WIN	1024
+#define TT_LATE_WIN 1024
 
 /* Receiver side: verdicts for an in-order stream of frames. */
 struct tt_check {
 	struct tt_stream s;
-	uint64_t expect;	/* next seq due */
-	uint64_t received;	/* frames seen, whatever they were */
-	uint64_t bytes;		/* IP bytes of those frames */
-	uint64_t lost;		/* seqs skipped over and not seen since */
-	uint64_t reordered;	/* intact but late (or duplicate) */
-	uint64_t corrupt;	/* frames that are no seq of this stream */
-	uint64_t seen[TT_LATE_WIN / 64];	/* bit seq % WIN: arrived */
+	uint64_t expect;    /* next seq due */
+	uint64_t received;  /* frames seen, whatever they were */
+	uint64_t bytes;     /* IP bytes of those frames */
+	uint64_t lost;      /* seqs skipped over and not seen since */
+	uint64_t reordered; /* intact but late (or duplicate) */
+	uint64_t corrupt;   /* frames that are no seq of this stream */
+	uint64_t seen[TT_LATE_WIN / 64]; /* bit seq % WIN: arrived */
 	uint8_t want[TT_FRAME_MAX];
 };
 

@@ -15,22 +15,16 @@
 
 /* Add a subcommand here and its file to meson.build. */
 static const struct tt_cmd *const cmds[] = {
-	&tt_cmd_send,
-	&tt_cmd_recv,
-	&tt_cmd_traffic,
-	&tt_cmd_verify,
-	&tt_cmd_conform,
-	&tt_cmd_ioctl,
-	&tt_cmd_bench,
-	&tt_cmd_bridge,
+	&tt_cmd_send,    &tt_cmd_recv,  &tt_cmd_traffic, &tt_cmd_verify,
+	&tt_cmd_conform, &tt_cmd_ioctl, &tt_cmd_bench,   &tt_cmd_bridge,
 };
 
-#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
 struct opt_def {
 	unsigned int bit;
 	const char *name;
-	const char *arg;	/* NULL: a flag */
+	const char *arg; /* NULL: a flag */
 	const char *help;
 };
 
@@ -55,9 +49,9 @@ static const struct opt_def opt_defs[] = {
 	{ TT_OPT_QUIET, "quiet", NULL, "no rate line on stderr every second" },
 };
 
-#define NOPTS	(sizeof(opt_defs) / sizeof(opt_defs[0]))
-#define OPT_HELP	'h'
-#define OPT_FIRST	0x100	/* getopt value of opt_defs[0] */
+#define NOPTS     (sizeof(opt_defs) / sizeof(opt_defs[0]))
+#define OPT_HELP  'h'
+#define OPT_FIRST 0x100 /* getopt value of opt_defs[0] */
 
 uint64_t
 tt_now(void)
@@ -74,7 +68,7 @@ tt_help(const struct tt_cmd *cmd, FILE *f)
 	size_t i;
 
 	fprintf(f, "usage: tuntest %s %s [options]\n\n%s\n", cmd->name,
-		cmd->args, cmd->desc);
+	        cmd->args, cmd->desc);
 	fprintf(f, "\noptions:\n");
 	for (i = 0; i < NOPTS; i++) {
 		const struct opt_def *d = &opt_defs[i];
@@ -83,7 +77,7 @@ tt_help(const struct tt_cmd *cmd, FILE *f)
 		if (!(cmd->opts & d->bit))
 			continue;
 		snprintf(lhs, sizeof(lhs), "--%s%s%s", d->name,
-			 d->arg ? " " : "", d->arg ? d->arg : "");
+		         d->arg ? " " : "", d->arg ? d->arg : "");
 		fprintf(f, "  %-20s %s\n", lhs, d->help);
 	}
 	fprintf(f, "  %-20s %s\n", "-h, --help", "this text");
@@ -92,8 +86,8 @@ tt_help(const struct tt_cmd *cmd, FILE *f)
 static void
 usage_error(const struct tt_cmd *cmd, const char *msg, const char *arg)
 {
-	fprintf(stderr, "tuntest %s: %s%s%s\n", cmd->name, msg,
-		arg ? ": " : "", arg ? arg : "");
+	fprintf(stderr, "tuntest %s: %s%s%s\n", cmd->name, msg, arg ? ": " : "",
+	        arg ? arg : "");
 	fprintf(stderr, "try 'tuntest %s --help'\n", cmd->name);
 }
 
@@ -134,7 +128,7 @@ set_opt(struct tt_opts *o, unsigned int bit, const char *arg)
 	case TT_OPT_PEER:
 		r = parse_u64(arg, 0, TT_STREAM_MAX, &v);
 		*(bit == TT_OPT_STREAM ? &o->stream : &o->peer) =
-			(unsigned int)v;
+		        (unsigned int)v;
 		break;
 	case TT_OPT_MIN:
 	case TT_OPT_MAX:
@@ -184,8 +178,10 @@ tt_parse(const struct tt_cmd *cmd, int argc, char **argv, struct tt_opts *o)
 	for (i = 0; i < NOPTS; i++)
 		if (cmd->opts & opt_defs[i].bit)
 			lo[n++] = (struct option){ opt_defs[i].name,
-				opt_defs[i].arg ? required_argument :
-				no_argument, NULL, OPT_FIRST + (int)i };
+				                   opt_defs[i].arg ?
+				                           required_argument :
+				                           no_argument,
+				                   NULL, OPT_FIRST + (int)i };
 	lo[n++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
 	lo[n] = (struct option){ NULL, 0, NULL, 0 };
 
@@ -200,13 +196,13 @@ tt_parse(const struct tt_cmd *cmd, int argc, char **argv, struct tt_opts *o)
 		}
 		if (c == '?') {
 			usage_error(cmd, "unknown option or missing value",
-				    argv[optind - 1]);
+			            argv[optind - 1]);
 			return TT_EXIT_USAGE;
 		}
 		d = &opt_defs[c - OPT_FIRST];
 		if (set_opt(o, d->bit, optarg) < 0) {
 			fprintf(stderr, "tuntest %s: --%s: bad value '%s'\n",
-				cmd->name, d->name, optarg);
+			        cmd->name, d->name, optarg);
 			return TT_EXIT_USAGE;
 		}
 		o->given |= d->bit;
@@ -224,9 +220,10 @@ tt_parse(const struct tt_cmd *cmd, int argc, char **argv, struct tt_opts *o)
 		return TT_EXIT_USAGE;
 	}
 	if (o->max + hdr > TUNMRU) {
-		fprintf(stderr, "tuntest %s: --max %u: frames are at most "
-			"%d bytes, header included\n", cmd->name, o->max,
-			TUNMRU);
+		fprintf(stderr,
+		        "tuntest %s: --max %u: frames are at most "
+		        "%d bytes, header included\n",
+		        cmd->name, o->max, TUNMRU);
 		return TT_EXIT_USAGE;
 	}
 	if ((cmd->opts & TT_OPT_PEER) && !(o->given & TT_OPT_PEER)) {
@@ -245,7 +242,7 @@ tt_open(const char *endpoint, bool ifhead)
 
 	if (t == NULL) {
 		fprintf(stderr, "tuntest: cannot open %s: %s\n", endpoint,
-			strerror(errno));
+		        strerror(errno));
 		return NULL;
 	}
 	if (ifhead) {
@@ -261,7 +258,7 @@ tt_open(const char *endpoint, bool ifhead)
 		}
 	}
 	fprintf(stderr, "tuntest: %s: %s: %s\n", endpoint, what,
-		strerror(errno));
+	        strerror(errno));
 	bsdtun_close(t);
 	return NULL;
 }
@@ -272,13 +269,13 @@ usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "usage: tuntest COMMAND ENDPOINT... [options]\n"
-		"       tuntest COMMAND --help\n\n"
-		"A client of net_bsdtun units; ENDPOINT is a unit's control "
-		"socket\n(devarg sock=).\n\ncommands:\n");
+	           "       tuntest COMMAND --help\n\n"
+	           "A client of net_bsdtun units; ENDPOINT is a unit's control "
+	           "socket\n(devarg sock=).\n\ncommands:\n");
 	for (i = 0; i < NCMDS; i++)
 		fprintf(f, "  %-10s %s\n", cmds[i]->name, cmds[i]->brief);
 	fprintf(f, "\nExit status: 0 all verified, 1 verification or I/O "
-		"failure,\n2 usage or open error.\n");
+	           "failure,\n2 usage or open error.\n");
 }
 
 int

@@ -14,46 +14,46 @@
 #include <bsdtun.h>
 
 /* Exit statuses of every subcommand. */
-#define TT_EXIT_OK	0	/* everything verified */
-#define TT_EXIT_FAIL	1	/* verification or I/O failure */
-#define TT_EXIT_USAGE	2	/* bad command line; a unit won't open */
+#define TT_EXIT_OK    0 /* everything verified */
+#define TT_EXIT_FAIL  1 /* verification or I/O failure */
+#define TT_EXIT_USAGE 2 /* bad command line; a unit won't open */
 
 /* Shared options; a command says which it takes in tt_cmd.opts. */
-#define TT_OPT_COUNT	(1u << 0)
-#define TT_OPT_STREAM	(1u << 1)
-#define TT_OPT_PEER	(1u << 2)
-#define TT_OPT_IFHEAD	(1u << 3)
-#define TT_OPT_MIN	(1u << 4)
-#define TT_OPT_MAX	(1u << 5)
-#define TT_OPT_BURST	(1u << 6)
-#define TT_OPT_TIMEOUT	(1u << 7)
-#define TT_OPT_WINDOW	(1u << 8)
-#define TT_OPT_QUIET	(1u << 9)
-#define TT_OPT_RATE	(1u << 10)
+#define TT_OPT_COUNT   (1u << 0)
+#define TT_OPT_STREAM  (1u << 1)
+#define TT_OPT_PEER    (1u << 2)
+#define TT_OPT_IFHEAD  (1u << 3)
+#define TT_OPT_MIN     (1u << 4)
+#define TT_OPT_MAX     (1u << 5)
+#define TT_OPT_BURST   (1u << 6)
+#define TT_OPT_TIMEOUT (1u << 7)
+#define TT_OPT_WINDOW  (1u << 8)
+#define TT_OPT_QUIET   (1u << 9)
+#define TT_OPT_RATE    (1u << 10)
 
-#define TT_ARGS_MAX	2
+#define TT_ARGS_MAX 2
 
 struct tt_opts {
-	char *args[TT_ARGS_MAX];	/* positional arguments (endpoints) */
-	unsigned int given;		/* TT_OPT_* on the command line */
+	char *args[TT_ARGS_MAX]; /* positional arguments (endpoints) */
+	unsigned int given;      /* TT_OPT_* on the command line */
 	uint64_t count;
 	unsigned int stream, peer;
-	unsigned int min, max;		/* IP packet lengths */
+	unsigned int min, max; /* IP packet lengths */
 	unsigned int burst;
-	uint64_t window;		/* 0: no limit */
-	uint64_t rate;			/* packets/s, 0: no pacing */
-	double timeout;			/* seconds */
+	uint64_t window; /* 0: no limit */
+	uint64_t rate;   /* packets/s, 0: no pacing */
+	double timeout;  /* seconds */
 	bool ifhead, quiet;
-	bool handshake;			/* probe till peer heard */
+	bool handshake; /* probe till peer heard */
 };
 
 struct tt_cmd {
 	const char *name;
-	const char *args;	/* positional arguments, for the usage line */
-	int nargs;		/* how many of them */
-	const char *brief;	/* one line for `tuntest --help` */
-	const char *desc;	/* paragraph for `tuntest CMD --help` */
-	unsigned int opts;	/* TT_OPT_* it takes */
+	const char *args;  /* positional arguments, for the usage line */
+	int nargs;         /* how many of them */
+	const char *brief; /* one line for `tuntest --help` */
+	const char *desc;  /* paragraph for `tuntest CMD --help` */
+	unsigned int opts; /* TT_OPT_* it takes */
 	int (*run)(const struct tt_cmd *cmd, int argc, char **argv);
 };
 
@@ -74,7 +74,7 @@ void tt_help(const struct tt_cmd *cmd, FILE *f);
  * --help, TT_EXIT_USAGE after a message on stderr.
  */
 int tt_parse(const struct tt_cmd *cmd, int argc, char **argv,
-	     struct tt_opts *o);
+             struct tt_opts *o);
 
 /*
  * Open a unit non-blocking and put it in IFHEAD mode or in plain mode (LMODE

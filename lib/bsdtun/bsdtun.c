@@ -31,17 +31,17 @@
 #define BSDTUN_API __attribute__((visibility("default")))
 
 struct bsdtun {
-	int ctl_fd;		/* control socket */
-	int bell_fd;		/* client end of the bell pair; bsdtun_fd() */
-	int nonblock;		/* O_NONBLOCK / FIONBIO */
-	int polled;		/* bsdtun_fd() was asked: keep it level-true */
-	int gone;		/* the bell hung up: the DPDK process died */
-	uint32_t unit_flags;	/* BSDTUN_UNIT_F_*, as the PMD last said */
+	int ctl_fd;          /* control socket */
+	int bell_fd;         /* client end of the bell pair; bsdtun_fd() */
+	int nonblock;        /* O_NONBLOCK / FIONBIO */
+	int polled;          /* bsdtun_fd() was asked: keep it level-true */
+	int gone;            /* the bell hung up: the DPDK process died */
+	uint32_t unit_flags; /* BSDTUN_UNIT_F_*, as the PMD last said */
 	uint8_t *map;
 	size_t map_size;
 	volatile struct bsdtun_region_hdr *hdr;
-	struct bsdtun_ring to_client;	/* we consume */
-	struct bsdtun_ring to_dpdk;	/* we produce */
+	struct bsdtun_ring to_client; /* we consume */
+	struct bsdtun_ring to_dpdk;   /* we produce */
 };
 
 /* ---- control channel --------------------------------------------------- */
@@ -73,8 +73,10 @@ ctl_recv_welcome(int fd, struct bsdtun_msg *m, int fds[2])
 	char cbuf[CMSG_SPACE(2 * sizeof(int))];
 	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
 	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
 	};
 	struct cmsghdr *c;
 	ssize_t n;
@@ -86,7 +88,8 @@ ctl_recv_welcome(int fd, struct bsdtun_msg *m, int fds[2])
 	 * queued behind it: read it once more. */
 	do {
 		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
-	} while (n < 0 && (errno == EINTR || (errno == ECONNRESET && !reset++)));
+	} while (n < 0 &&
+	         (errno == EINTR || (errno == ECONNRESET && !reset++)));
 	if (n < 0)
 		return errno;
 	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
@@ -129,7 +132,8 @@ region_check(const struct bsdtun_region_hdr *h, size_t size)
 	    h->to_dpdk_ctl % BSDTUN_CACHE_LINE ||
 	    h->to_client_data % BSDTUN_CACHE_LINE ||
 	    h->to_dpdk_data % BSDTUN_CACHE_LINE ||
-	    !in_region(h->to_client_ctl, sizeof(struct bsdtun_ring_ctl), size) ||
+	    !in_region(h->to_client_ctl, sizeof(struct bsdtun_ring_ctl),
+	               size) ||
 	    !in_region(h->to_dpdk_ctl, sizeof(struct bsdtun_ring_ctl), size) ||
 	    !in_region(h->to_client_data, rb, size) ||
 	    !in_region(h->to_dpdk_data, rb, size))
@@ -225,20 +229,20 @@ bsdtun_open(const char *endpoint, int flags)
 	t->bell_fd = fds[1];
 	if (err == 0 && m.type == BSDTUN_MSG_ERROR)
 		err = m.u.error.err > 0 ? m.u.error.err : EPROTO;
-	else if (err == 0 && (m.type != BSDTUN_MSG_WELCOME || fds[0] < 0 ||
-			      fds[1] < 0 ||
-			      m.u.welcome.version != BSDTUN_WIRE_VERSION))
+	else if (err == 0 &&
+	         (m.type != BSDTUN_MSG_WELCOME || fds[0] < 0 || fds[1] < 0 ||
+	          m.u.welcome.version != BSDTUN_WIRE_VERSION))
 		err = EPROTO;
 	if (err == 0 && (fstat(fds[0], &st) < 0 ||
-			 (uint64_t)st.st_size != m.u.welcome.region_size ||
-			 st.st_size < 4096))
+	                 (uint64_t)st.st_size != m.u.welcome.region_size ||
+	                 st.st_size < 4096))
 		err = EPROTO;
 	if (err != 0)
 		goto fail;
 
 	t->map_size = st.st_size;
 	t->map = mmap(NULL, t->map_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      fds[0], 0);
+	              fds[0], 0);
 	close(fds[0]);
 	fds[0] = -1;
 	if (t->map == MAP_FAILED) {
@@ -246,17 +250,17 @@ bsdtun_open(const char *endpoint, int flags)
 		goto fail_errno;
 	}
 	t->hdr = (volatile struct bsdtun_region_hdr *)t->map;
-	memcpy(&h, t->map, sizeof(h));	/* check and use the same values */
+	memcpy(&h, t->map, sizeof(h)); /* check and use the same values */
 	err = region_check(&h, t->map_size);
 	if (err != 0)
 		goto fail;
 	t->unit_flags = m.u.welcome.flags;
 	bsdtun_ring_init(&t->to_client,
-		(struct bsdtun_ring_ctl *)(t->map + h.to_client_ctl),
-		t->map + h.to_client_data, h.ring_bytes, h.qlen);
+	                 (struct bsdtun_ring_ctl *)(t->map + h.to_client_ctl),
+	                 t->map + h.to_client_data, h.ring_bytes, h.qlen);
 	bsdtun_ring_init(&t->to_dpdk,
-		(struct bsdtun_ring_ctl *)(t->map + h.to_dpdk_ctl),
-		t->map + h.to_dpdk_data, h.ring_bytes, h.qlen);
+	                 (struct bsdtun_ring_ctl *)(t->map + h.to_dpdk_ctl),
+	                 t->map + h.to_dpdk_data, h.ring_bytes, h.qlen);
 	if (fcntl(t->bell_fd, F_SETFL, O_NONBLOCK) < 0)
 		goto fail_errno;
 	return t;
@@ -285,7 +289,7 @@ linger(struct bsdtun *t)
 
 	while (!unit_gone(t) && idle < 50) {
 		uint64_t tail = __atomic_load_n(&t->to_dpdk.ctl->tail,
-						__ATOMIC_ACQUIRE);
+		                                __ATOMIC_ACQUIRE);
 		struct timespec ms = { .tv_nsec = 1000000 };
 
 		if (tail == t->to_dpdk.published)
@@ -366,7 +370,7 @@ bell_arm(struct bsdtun *t)
 	int r;
 
 	if (bsdtun_ring_cons_armed(&t->to_client))
-		return 0;	/* armed, nobody rang since: bell is empty */
+		return 0; /* armed, nobody rang since: bell is empty */
 	while (recv(t->bell_fd, b, sizeof(b), MSG_DONTWAIT) > 0)
 		;
 	r = bsdtun_ring_cons_arm(&t->to_client);
@@ -375,7 +379,7 @@ bell_arm(struct bsdtun *t)
 		return -1;
 	}
 	if (r > 0 && __atomic_exchange_n(&t->to_client.ctl->armed, 0,
-					 __ATOMIC_ACQ_REL)) {
+	                                 __ATOMIC_ACQ_REL)) {
 		/*
 		 * We took the arming back, so nobody will ring: have the PMD
 		 * ring our bell (our end of the pair only receives).  Rare:
@@ -398,7 +402,7 @@ bell_wait(struct bsdtun *t)
 	struct pollfd p = { .fd = t->bell_fd, .events = POLLIN };
 
 	if (poll(&p, 1, -1) < 0)
-		return -1;	/* EINTR */
+		return -1; /* EINTR */
 	if (p.revents & (POLLHUP | POLLERR | POLLNVAL)) {
 		t->gone = 1;
 		errno = ENXIO;
@@ -417,8 +421,8 @@ copy_out(const struct iovec *iov, int iovcnt, const uint8_t *src, size_t len)
 	int i;
 
 	for (i = 0; i < iovcnt && done < len; i++) {
-		size_t n = iov[i].iov_len < len - done ?
-			iov[i].iov_len : len - done;
+		size_t n = iov[i].iov_len < len - done ? iov[i].iov_len :
+		                                         len - done;
 
 		memcpy(iov[i].iov_base, src + done, n);
 		done += n;
@@ -490,7 +494,7 @@ bsdtun_readv(struct bsdtun *t, const struct iovec *iov, int iovcnt)
 		}
 		if (t->nonblock) {
 			if (t->polled && bell_arm(t) != 0)
-				continue;	/* a packet came, or error */
+				continue; /* a packet came, or error */
 			errno = t->polled && dpdk_gone(t) ? ENXIO : EWOULDBLOCK;
 			return -1;
 		}
@@ -543,7 +547,7 @@ bsdtun_read_burst(struct bsdtun *t, struct bsdtun_pkt *pkts, int n)
 		}
 		bsdtun_ring_cons_release(&t->to_client, len);
 		if (len > pkts[i].len)
-			len = (uint32_t)pkts[i].len;	/* truncate, drop rest */
+			len = (uint32_t)pkts[i].len; /* truncate, drop rest */
 		memcpy(pkts[i].buf, p, len);
 		pkts[i].len = len;
 	}
@@ -553,7 +557,7 @@ bsdtun_read_burst(struct bsdtun *t, struct bsdtun_pkt *pkts, int n)
 		return -1;
 	}
 	if (i == 0 && t->polled && bell_arm(t) > 0)
-		return bsdtun_read_burst(t, pkts, n);	/* one just came */
+		return bsdtun_read_burst(t, pkts, n); /* one just came */
 	if (i == 0 && t->polled && dpdk_gone(t)) {
 		errno = ENXIO;
 		return -1;
@@ -583,7 +587,7 @@ family_from_wire(uint32_t af)
 /* Copy bytes [skip, skip+len) of the iov gather list to dst. */
 static void
 copy_in(uint8_t *dst, const struct iovec *iov, int iovcnt, size_t skip,
-	size_t len)
+        size_t len)
 {
 	int i;
 
@@ -668,7 +672,8 @@ bsdtun_writev(struct bsdtun *t, const struct iovec *iov, int iovcnt)
 BSDTUN_API ssize_t
 bsdtun_write(struct bsdtun *t, const void *buf, size_t len)
 {
-	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf, .iov_len = len };
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf,
+		             .iov_len = len };
 
 	if (len > 0 && buf == NULL) {
 		errno = EFAULT;
@@ -692,7 +697,8 @@ bsdtun_write_burst(struct bsdtun *t, const struct bsdtun_pkt *pkts, int n)
 	}
 	for (i = 0; i < n; i++) {
 		struct iovec iov = {
-			.iov_base = pkts[i].buf, .iov_len = pkts[i].len,
+			.iov_base = pkts[i].buf,
+			.iov_len = pkts[i].len,
 		};
 
 		if (write_one(t, &iov, 1) < 0)
@@ -700,7 +706,7 @@ bsdtun_write_burst(struct bsdtun *t, const struct bsdtun_pkt *pkts, int n)
 	}
 	bsdtun_ring_prod_publish(&t->to_dpdk);
 	if (i == 0 && n > 0 && errno != ENOBUFS)
-		return -1;	/* the first packet is invalid */
+		return -1; /* the first packet is invalid */
 	return i;
 }
 
@@ -709,7 +715,7 @@ bsdtun_write_burst(struct bsdtun *t, const struct bsdtun_pkt *pkts, int n)
 /* Forward one ioctl to the PMD: arg_in/arg_out may be NULL. */
 static int
 ioctl_remote(struct bsdtun *t, uint32_t cmd, const void *in, size_t in_len,
-	     void *out, size_t out_len)
+             void *out, size_t out_len)
 {
 	struct bsdtun_msg req, rep;
 	int err;
@@ -764,21 +770,36 @@ bsdtun_ioctl(struct bsdtun *t, unsigned long request, ...)
 		return ioctl_remote(t, BSDTUN_IOC_SIFPID, NULL, 0, NULL, 0);
 
 	switch (request) {
-	case TUNGDEBUG: case BSD_TUNGDEBUG:
-	case TUNSDEBUG: case BSD_TUNSDEBUG:
-	case TUNSIFINFO: case BSD_TUNSIFINFO:
-	case TUNGIFINFO: case BSD_TUNGIFINFO:
-	case TUNSLMODE: case BSD_TUNSLMODE:
-	case TUNSIFMODE: case BSD_TUNSIFMODE:
-	case TUNSIFHEAD: case BSD_TUNSIFHEAD:
-	case TUNGIFHEAD: case BSD_TUNGIFHEAD:
-	case FIONREAD: case BSD_FIONREAD:
-	case FIONBIO: case BSD_FIONBIO:
-	case FIOASYNC: case BSD_FIOASYNC:
-	case FIOSETOWN: case BSD_FIOSETOWN:
-	case FIOGETOWN: case BSD_FIOGETOWN:
-	case TIOCSPGRP: case BSD_TIOCSPGRP:
-	case TIOCGPGRP: case BSD_TIOCGPGRP:
+	case TUNGDEBUG:
+	case BSD_TUNGDEBUG:
+	case TUNSDEBUG:
+	case BSD_TUNSDEBUG:
+	case TUNSIFINFO:
+	case BSD_TUNSIFINFO:
+	case TUNGIFINFO:
+	case BSD_TUNGIFINFO:
+	case TUNSLMODE:
+	case BSD_TUNSLMODE:
+	case TUNSIFMODE:
+	case BSD_TUNSIFMODE:
+	case TUNSIFHEAD:
+	case BSD_TUNSIFHEAD:
+	case TUNGIFHEAD:
+	case BSD_TUNGIFHEAD:
+	case FIONREAD:
+	case BSD_FIONREAD:
+	case FIONBIO:
+	case BSD_FIONBIO:
+	case FIOASYNC:
+	case BSD_FIOASYNC:
+	case FIOSETOWN:
+	case BSD_FIOSETOWN:
+	case FIOGETOWN:
+	case BSD_FIOGETOWN:
+	case TIOCSPGRP:
+	case BSD_TIOCSPGRP:
+	case TIOCGPGRP:
+	case BSD_TIOCGPGRP:
 		if (arg == NULL) {
 			errno = EFAULT;
 			return -1;
@@ -790,55 +811,70 @@ bsdtun_ioctl(struct bsdtun *t, unsigned long request, ...)
 	}
 
 	switch (request) {
-	case TUNSIFINFO: case BSD_TUNSIFINFO:
+	case TUNSIFINFO:
+	case BSD_TUNSIFINFO:
 		memcpy(&ti, arg, sizeof(ti));
 		return ioctl_remote(t, BSDTUN_IOC_SIFINFO, &ti, sizeof(ti),
-				    NULL, 0);
-	case TUNGIFINFO: case BSD_TUNGIFINFO:
+		                    NULL, 0);
+	case TUNGIFINFO:
+	case BSD_TUNGIFINFO:
 		return ioctl_remote(t, BSDTUN_IOC_GIFINFO, NULL, 0, arg,
-				    sizeof(struct tuninfo));
-	case TUNSDEBUG: case BSD_TUNSDEBUG:
+		                    sizeof(struct tuninfo));
+	case TUNSDEBUG:
+	case BSD_TUNSDEBUG:
 		return ioctl_remote(t, BSDTUN_IOC_SDEBUG, arg, sizeof(int),
-				    NULL, 0);
-	case TUNGDEBUG: case BSD_TUNGDEBUG:
+		                    NULL, 0);
+	case TUNGDEBUG:
+	case BSD_TUNGDEBUG:
 		return ioctl_remote(t, BSDTUN_IOC_GDEBUG, NULL, 0, arg,
-				    sizeof(int));
-	case TUNSLMODE: case BSD_TUNSLMODE:
+		                    sizeof(int));
+	case TUNSLMODE:
+	case BSD_TUNSLMODE:
 		return ioctl_remote(t, BSDTUN_IOC_SLMODE, arg, sizeof(int),
-				    NULL, 0);
-	case TUNSIFMODE: case BSD_TUNSIFMODE:
+		                    NULL, 0);
+	case TUNSIFMODE:
+	case BSD_TUNSIFMODE:
 		return ioctl_remote(t, BSDTUN_IOC_SIFMODE, arg, sizeof(int),
-				    NULL, 0);
-	case TUNSIFHEAD: case BSD_TUNSIFHEAD:
+		                    NULL, 0);
+	case TUNSIFHEAD:
+	case BSD_TUNSIFHEAD:
 		return ioctl_remote(t, BSDTUN_IOC_SIFHEAD, arg, sizeof(int),
-				    NULL, 0);
-	case TUNGIFHEAD: case BSD_TUNGIFHEAD:
+		                    NULL, 0);
+	case TUNGIFHEAD:
+	case BSD_TUNGIFHEAD:
 		return ioctl_remote(t, BSDTUN_IOC_GIFHEAD, NULL, 0, arg,
-				    sizeof(int));
-	case FIONREAD: case BSD_FIONREAD:
+		                    sizeof(int));
+	case FIONREAD:
+	case BSD_FIONREAD:
 		v = fionread(t);
 		memcpy(arg, &v, sizeof(v));
 		return 0;
-	case FIONBIO: case BSD_FIONBIO:
+	case FIONBIO:
+	case BSD_FIONBIO:
 		memcpy(&v, arg, sizeof(v));
 		t->nonblock = v != 0;
 		return 0;
-	case FIOASYNC: case BSD_FIOASYNC:
+	case FIOASYNC:
+	case BSD_FIOASYNC:
 		return ioctl_remote(t, BSDTUN_IOC_SASYNC, arg, sizeof(int),
-				    NULL, 0);
-	case FIOSETOWN: case BSD_FIOSETOWN:
-		return ioctl_remote(t, BSDTUN_IOC_SOWN, arg, sizeof(int),
-				    NULL, 0);
-	case FIOGETOWN: case BSD_FIOGETOWN:
+		                    NULL, 0);
+	case FIOSETOWN:
+	case BSD_FIOSETOWN:
+		return ioctl_remote(t, BSDTUN_IOC_SOWN, arg, sizeof(int), NULL,
+		                    0);
+	case FIOGETOWN:
+	case BSD_FIOGETOWN:
 		return ioctl_remote(t, BSDTUN_IOC_GOWN, NULL, 0, arg,
-				    sizeof(int));
-	case TIOCSPGRP: case BSD_TIOCSPGRP:
+		                    sizeof(int));
+	case TIOCSPGRP:
+	case BSD_TIOCSPGRP:
 		memcpy(&v, arg, sizeof(v));
 		v = -v;
 		return ioctl_remote(t, BSDTUN_IOC_SOWN, &v, sizeof(v), NULL, 0);
-	case TIOCGPGRP: case BSD_TIOCGPGRP:
-		if (ioctl_remote(t, BSDTUN_IOC_GOWN, NULL, 0, &v,
-				 sizeof(v)) < 0)
+	case TIOCGPGRP:
+	case BSD_TIOCGPGRP:
+		if (ioctl_remote(t, BSDTUN_IOC_GOWN, NULL, 0, &v, sizeof(v)) <
+		    0)
 			return -1;
 		v = -v;
 		memcpy(arg, &v, sizeof(v));

@@ -20,71 +20,71 @@
 extern "C" {
 #endif
 
-#define TUNMTU		1500	/* default MTU of a unit */
-#define TUNMRU		16384	/* largest write, header included */
-#define TUN_IF_MINMTU	72	/* smallest MTU TUNSIFINFO accepts */
+#define TUNMTU        1500  /* default MTU of a unit */
+#define TUNMRU        16384 /* largest write, header included */
+#define TUN_IF_MINMTU 72    /* smallest MTU TUNSIFINFO accepts */
 
 /* TUNSIFINFO / TUNGIFINFO argument, as in BSD <net/if_tun.h>. */
 struct tuninfo {
-	int	baudrate;	/* linespeed */
-	short	mtu;		/* maximum transmission unit */
-	unsigned char type;	/* ethernet, tokenring, etc.; IFT_PPP = 0x17 */
-	unsigned char dummy;	/* place holder */
+	int baudrate;        /* linespeed */
+	short mtu;           /* maximum transmission unit */
+	unsigned char type;  /* ethernet, tokenring, etc.; IFT_PPP = 0x17 */
+	unsigned char dummy; /* place holder */
 };
 
-#define TUN_IFT_PPP	0x17
+#define TUN_IFT_PPP 0x17
 
 /* Linux encoding on group 't' with the BSD numbers. */
-#define TUNGDEBUG	_IOR('t', 89, int)
-#define TUNSDEBUG	_IOW('t', 90, int)
-#define TUNSIFINFO	_IOW('t', 91, struct tuninfo)
-#define TUNGIFINFO	_IOR('t', 92, struct tuninfo)
-#define TUNSLMODE	_IOW('t', 93, int)
-#define TUNSIFMODE	_IOW('t', 94, int)
-#define TUNSIFPID	_IO('t', 95)
-#define TUNSIFHEAD	_IOW('t', 96, int)
-#define TUNGIFHEAD	_IOR('t', 97, int)
+#define TUNGDEBUG  _IOR('t', 89, int)
+#define TUNSDEBUG  _IOW('t', 90, int)
+#define TUNSIFINFO _IOW('t', 91, struct tuninfo)
+#define TUNGIFINFO _IOR('t', 92, struct tuninfo)
+#define TUNSLMODE  _IOW('t', 93, int)
+#define TUNSIFMODE _IOW('t', 94, int)
+#define TUNSIFPID  _IO('t', 95)
+#define TUNSIFHEAD _IOW('t', 96, int)
+#define TUNGIFHEAD _IOR('t', 97, int)
 
 /* The same requests as BSD encodes them; bsdtun_ioctl() accepts both. */
-#define BSD_TUNGDEBUG	0x40047459ul
-#define BSD_TUNSDEBUG	0x8004745aul
-#define BSD_TUNSIFINFO	0x8008745bul
-#define BSD_TUNGIFINFO	0x4008745cul
-#define BSD_TUNSLMODE	0x8004745dul
-#define BSD_TUNSIFMODE	0x8004745eul
-#define BSD_TUNSIFPID	0x2000745ful
-#define BSD_TUNSIFHEAD	0x80047460ul
-#define BSD_TUNGIFHEAD	0x40047461ul
-#define BSD_FIONREAD	0x4004667ful
-#define BSD_FIONBIO	0x8004667eul
-#define BSD_FIOASYNC	0x8004667dul
-#define BSD_FIOSETOWN	0x8004667cul
-#define BSD_FIOGETOWN	0x4004667bul
-#define BSD_TIOCSPGRP	0x80047476ul
-#define BSD_TIOCGPGRP	0x40047477ul
+#define BSD_TUNGDEBUG  0x40047459ul
+#define BSD_TUNSDEBUG  0x8004745aul
+#define BSD_TUNSIFINFO 0x8008745bul
+#define BSD_TUNGIFINFO 0x4008745cul
+#define BSD_TUNSLMODE  0x8004745dul
+#define BSD_TUNSIFMODE 0x8004745eul
+#define BSD_TUNSIFPID  0x2000745ful
+#define BSD_TUNSIFHEAD 0x80047460ul
+#define BSD_TUNGIFHEAD 0x40047461ul
+#define BSD_FIONREAD   0x4004667ful
+#define BSD_FIONBIO    0x8004667eul
+#define BSD_FIOASYNC   0x8004667dul
+#define BSD_FIOSETOWN  0x8004667cul
+#define BSD_FIOGETOWN  0x4004667bul
+#define BSD_TIOCSPGRP  0x80047476ul
+#define BSD_TIOCGPGRP  0x40047477ul
 
 /* BSD address-family values a write may carry for IPv6 (IFHEAD mode). */
-#define BSD_AF_INET6_NETBSD	24
-#define BSD_AF_INET6_FREEBSD	28
-#define BSD_AF_INET6_DARWIN	30
+#define BSD_AF_INET6_NETBSD  24
+#define BSD_AF_INET6_FREEBSD 28
+#define BSD_AF_INET6_DARWIN  30
 
 struct bsdtun;
 
 /* endpoint: control socket path; flags: 0 or O_NONBLOCK. */
 struct bsdtun *bsdtun_open(const char *endpoint, int flags);
-int	bsdtun_close(struct bsdtun *t);
-ssize_t	bsdtun_read(struct bsdtun *t, void *buf, size_t len);
-ssize_t	bsdtun_write(struct bsdtun *t, const void *buf, size_t len);
-ssize_t	bsdtun_readv(struct bsdtun *t, const struct iovec *iov, int iovcnt);
-ssize_t	bsdtun_writev(struct bsdtun *t, const struct iovec *iov, int iovcnt);
-int	bsdtun_ioctl(struct bsdtun *t, unsigned long request, ...);
+int bsdtun_close(struct bsdtun *t);
+ssize_t bsdtun_read(struct bsdtun *t, void *buf, size_t len);
+ssize_t bsdtun_write(struct bsdtun *t, const void *buf, size_t len);
+ssize_t bsdtun_readv(struct bsdtun *t, const struct iovec *iov, int iovcnt);
+ssize_t bsdtun_writev(struct bsdtun *t, const struct iovec *iov, int iovcnt);
+int bsdtun_ioctl(struct bsdtun *t, unsigned long request, ...);
 /*
  * A descriptor for poll/select/epoll: readable iff a packet is queued to
  * the client (level-triggered), or when the unit is gone (POLLHUP; read
  * then fails ENXIO).  Always writable, as the seed's tunpoll: a write never
  * blocks, it queues the packet or fails ENOBUFS.  See doc/client.md.
  */
-int	bsdtun_fd(const struct bsdtun *t);
+int bsdtun_fd(const struct bsdtun *t);
 
 /*
  * Burst calls.  One packet per bsdtun_pkt; each element is filled or
@@ -101,12 +101,11 @@ int	bsdtun_fd(const struct bsdtun *t);
  * invalid packet stops the burst before it.
  */
 struct bsdtun_pkt {
-	void	*buf;
-	size_t	len;
+	void *buf;
+	size_t len;
 };
-int	bsdtun_read_burst(struct bsdtun *t, struct bsdtun_pkt *pkts, int n);
-int	bsdtun_write_burst(struct bsdtun *t, const struct bsdtun_pkt *pkts,
-			   int n);
+int bsdtun_read_burst(struct bsdtun *t, struct bsdtun_pkt *pkts, int n);
+int bsdtun_write_burst(struct bsdtun *t, const struct bsdtun_pkt *pkts, int n);
 
 #ifdef __cplusplus
 }

@@ -16,25 +16,25 @@
 
 /* One side's private view of one ring. */
 struct bsdtun_ring {
-	struct bsdtun_ring_ctl *ctl;	/* shared */
-	uint8_t *data;			/* shared data area */
-	uint32_t size;			/* data area bytes, power of two */
-	uint32_t qlen;			/* packet limit */
-	uint64_t pos;			/* own position (head or tail) */
-	uint64_t pkts;			/* own packet counter */
-	uint64_t peer_pos;		/* last validated peer position */
-	uint64_t peer_pkts;		/* last validated peer packet count */
-	uint64_t published;		/* pos last published */
+	struct bsdtun_ring_ctl *ctl; /* shared */
+	uint8_t *data;               /* shared data area */
+	uint32_t size;               /* data area bytes, power of two */
+	uint32_t qlen;               /* packet limit */
+	uint64_t pos;                /* own position (head or tail) */
+	uint64_t pkts;               /* own packet counter */
+	uint64_t peer_pos;           /* last validated peer position */
+	uint64_t peer_pkts;          /* last validated peer packet count */
+	uint64_t published;          /* pos last published */
 };
 
 /* Results that are not a pointer. */
-#define BSDTUN_RING_EMPTY	0
-#define BSDTUN_RING_FULL	0
-#define BSDTUN_RING_CORRUPT	(-1)
+#define BSDTUN_RING_EMPTY   0
+#define BSDTUN_RING_FULL    0
+#define BSDTUN_RING_CORRUPT (-1)
 
 static inline void
 bsdtun_ring_init(struct bsdtun_ring *r, struct bsdtun_ring_ctl *ctl,
-		 uint8_t *data, uint32_t size, uint32_t qlen)
+                 uint8_t *data, uint32_t size, uint32_t qlen)
 {
 	memset(r, 0, sizeof(*r));
 	r->ctl = ctl;
@@ -55,7 +55,8 @@ bsdtun_ring_bytes_for(uint32_t qlen)
 		want = min;
 	while (sz < want)
 		sz <<= 1;
-	return sz > BSDTUN_RING_BYTES_MAX ? BSDTUN_RING_BYTES_MAX : (uint32_t)sz;
+	return sz > BSDTUN_RING_BYTES_MAX ? BSDTUN_RING_BYTES_MAX :
+	                                    (uint32_t)sz;
 }
 
 /* ---- producer ---------------------------------------------------------- */
@@ -121,8 +122,9 @@ bsdtun_ring_prod_reserve(struct bsdtun_ring *r, uint32_t len, int *corrupt)
 static inline void
 bsdtun_ring_prod_commit(struct bsdtun_ring *r, uint32_t len, uint16_t family)
 {
-	struct bsdtun_rec *h = (struct bsdtun_rec *)
-		(r->data + ((uint32_t)r->pos & (r->size - 1)));
+	struct bsdtun_rec *h =
+	        (struct bsdtun_rec *)(r->data +
+	                              ((uint32_t)r->pos & (r->size - 1)));
 
 	h->len = len;
 	h->family = family;
@@ -159,7 +161,7 @@ bsdtun_ring_prod_bell_due(struct bsdtun_ring *r)
 static inline int
 bsdtun_ring_prod_room(struct bsdtun_ring *r, uint32_t len)
 {
-	uint32_t need = 2 * bsdtun_rec_size(len);	/* worst-case wrap */
+	uint32_t need = 2 * bsdtun_rec_size(len); /* worst-case wrap */
 
 	if (bsdtun_ring_prod_sync(r) < 0)
 		return BSDTUN_RING_CORRUPT;
@@ -194,7 +196,7 @@ bsdtun_ring_cons_avail(struct bsdtun_ring *r)
  */
 static inline const uint8_t *
 bsdtun_ring_cons_peek(struct bsdtun_ring *r, uint32_t *len, uint16_t *family,
-		      int *err)
+                      int *err)
 {
 	int wrapped = 0;
 
@@ -212,7 +214,7 @@ bsdtun_ring_cons_peek(struct bsdtun_ring *r, uint32_t *len, uint16_t *family,
 		if (avail < BSDTUN_REC_HDR)
 			goto corrupt;
 		raw = __atomic_load_n((uint64_t *)(r->data + off),
-				      __ATOMIC_RELAXED);
+		                      __ATOMIC_RELAXED);
 		memcpy(&l, (uint8_t *)&raw, 4);
 		memcpy(&fl, (uint8_t *)&raw + 6, 2);
 		if (fl & BSDTUN_REC_F_WRAP) {

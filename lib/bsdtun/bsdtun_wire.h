@@ -13,24 +13,24 @@
 
 #include <stdint.h>
 
-#define BSDTUN_WIRE_MAGIC	0x4e555442u	/* "BTUN" little-endian */
-#define BSDTUN_WIRE_VERSION	1u
+#define BSDTUN_WIRE_MAGIC   0x4e555442u /* "BTUN" little-endian */
+#define BSDTUN_WIRE_VERSION 1u
 
-#define BSDTUN_CACHE_LINE	64u
+#define BSDTUN_CACHE_LINE 64u
 
 /* Largest write(2) the client may issue, header included (seed TUNMRU). */
-#define BSDTUN_MRU		16384u
+#define BSDTUN_MRU           16384u
 /* Largest header the PMD prepends on the to_client ring (LMODE sockaddr_in). */
-#define BSDTUN_MAX_FRAME_HDR	16u
+#define BSDTUN_MAX_FRAME_HDR 16u
 /* Largest record payload on either ring. */
-#define BSDTUN_REC_MAX_LEN	(BSDTUN_MRU + BSDTUN_MAX_FRAME_HDR)
+#define BSDTUN_REC_MAX_LEN   (BSDTUN_MRU + BSDTUN_MAX_FRAME_HDR)
 
 /* Queue depth bounds (devarg qlen); default is the seed's ifqmaxlen. */
-#define BSDTUN_QLEN_DEFAULT	50u
-#define BSDTUN_QLEN_MIN		1u
-#define BSDTUN_QLEN_MAX		65536u
+#define BSDTUN_QLEN_DEFAULT   50u
+#define BSDTUN_QLEN_MIN       1u
+#define BSDTUN_QLEN_MAX       65536u
 /* Upper bound of one ring's data area; see doc/wire.md "Sizing". */
-#define BSDTUN_RING_BYTES_MAX	(32u << 20)
+#define BSDTUN_RING_BYTES_MAX (32u << 20)
 
 /*
  * Record: one packet on a ring.  Records start on an 8-byte boundary of the
@@ -39,21 +39,21 @@
  * BSDTUN_REC_F_WRAP there and continues at offset 0.
  */
 struct bsdtun_rec {
-	uint32_t len;		/* payload bytes following this header */
-	uint16_t family;	/* to_dpdk: host AF_INET / AF_INET6 of payload;
-				 * to_client: 0 (payload is already framed) */
-	uint16_t flags;		/* BSDTUN_REC_F_* */
+	uint32_t len; /* payload bytes following this header */
+	/* to_dpdk: host AF_INET/AF_INET6 of the payload; to_client: 0 */
+	uint16_t family;
+	uint16_t flags; /* BSDTUN_REC_F_* */
 };
-#define BSDTUN_REC_F_WRAP	0x0001u	/* skip to offset 0; len is 0 */
-#define BSDTUN_REC_ALIGN	8u
-#define BSDTUN_REC_HDR		((uint32_t)sizeof(struct bsdtun_rec))
+#define BSDTUN_REC_F_WRAP 0x0001u /* skip to offset 0; len is 0 */
+#define BSDTUN_REC_ALIGN  8u
+#define BSDTUN_REC_HDR    ((uint32_t)sizeof(struct bsdtun_rec))
 
 /* Bytes a record of payload len occupies on the ring. */
 static inline uint32_t
 bsdtun_rec_size(uint32_t len)
 {
 	return (BSDTUN_REC_HDR + len + BSDTUN_REC_ALIGN - 1) &
-		~(BSDTUN_REC_ALIGN - 1);
+	       ~(BSDTUN_REC_ALIGN - 1);
 }
 
 /*
@@ -65,13 +65,13 @@ bsdtun_rec_size(uint32_t len)
  */
 struct bsdtun_ring_ctl {
 	/* written by the producer only */
-	uint64_t head;		/* bytes produced; release-stored last */
-	uint64_t head_pkts;	/* packets produced */
+	uint64_t head;      /* bytes produced; release-stored last */
+	uint64_t head_pkts; /* packets produced */
 	uint8_t pad0[BSDTUN_CACHE_LINE - 16];
 	/* written by the consumer (and cleared by the producer, see armed) */
-	uint64_t tail;		/* bytes consumed; release-stored last */
-	uint64_t tail_pkts;	/* packets consumed */
-	uint32_t armed;		/* consumer sleeps: producer must ring bell */
+	uint64_t tail;      /* bytes consumed; release-stored last */
+	uint64_t tail_pkts; /* packets consumed */
+	uint32_t armed;     /* consumer sleeps: producer must ring bell */
 	uint8_t pad1[BSDTUN_CACHE_LINE - 20];
 };
 
@@ -81,20 +81,20 @@ struct bsdtun_ring_ctl {
  * PMD before the region is handed over; afterwards only `state` changes.
  */
 struct bsdtun_region_hdr {
-	uint32_t magic;			/* BSDTUN_WIRE_MAGIC */
-	uint32_t version;		/* BSDTUN_WIRE_VERSION */
-	uint64_t region_size;		/* bytes of the whole memfd */
-	uint32_t qlen;			/* packets per ring */
-	uint32_t ring_bytes;		/* data area per ring, power of two */
-	uint64_t to_client_ctl;		/* offset of struct bsdtun_ring_ctl */
-	uint64_t to_client_data;	/* offset of its data area */
+	uint32_t magic;          /* BSDTUN_WIRE_MAGIC */
+	uint32_t version;        /* BSDTUN_WIRE_VERSION */
+	uint64_t region_size;    /* bytes of the whole memfd */
+	uint32_t qlen;           /* packets per ring */
+	uint32_t ring_bytes;     /* data area per ring, power of two */
+	uint64_t to_client_ctl;  /* offset of struct bsdtun_ring_ctl */
+	uint64_t to_client_data; /* offset of its data area */
 	uint64_t to_dpdk_ctl;
 	uint64_t to_dpdk_data;
-	uint32_t state;			/* BSDTUN_STATE_* (PMD writes) */
+	uint32_t state; /* BSDTUN_STATE_* (PMD writes) */
 	uint32_t pad;
 };
-#define BSDTUN_STATE_OPEN	1u	/* session live */
-#define BSDTUN_STATE_CLOSED	2u	/* PMD closed the session */
+#define BSDTUN_STATE_OPEN   1u /* session live */
+#define BSDTUN_STATE_CLOSED 2u /* PMD closed the session */
 
 /*
  * Control messages: Unix SOCK_SEQPACKET socket, one message per datagram,
@@ -105,63 +105,63 @@ struct bsdtun_region_hdr {
  * socket closes the unit.
  */
 enum bsdtun_msg_type {
-	BSDTUN_MSG_HELLO = 1,	/* client -> PMD */
-	BSDTUN_MSG_WELCOME = 2,	/* PMD -> client, carries 2 fds */
-	BSDTUN_MSG_ERROR = 3,	/* PMD -> client, then PMD closes */
-	BSDTUN_MSG_IOCTL = 4,	/* both ways: request and reply */
-	BSDTUN_MSG_RING = 5,	/* client -> PMD, no reply: ring my bell */
+	BSDTUN_MSG_HELLO = 1,   /* client -> PMD */
+	BSDTUN_MSG_WELCOME = 2, /* PMD -> client, carries 2 fds */
+	BSDTUN_MSG_ERROR = 3,   /* PMD -> client, then PMD closes */
+	BSDTUN_MSG_IOCTL = 4,   /* both ways: request and reply */
+	BSDTUN_MSG_RING = 5,    /* client -> PMD, no reply: ring my bell */
 };
 
-#define BSDTUN_IOCTL_ARG_MAX	32u
+#define BSDTUN_IOCTL_ARG_MAX 32u
 
 struct bsdtun_msg {
-	uint32_t type;		/* enum bsdtun_msg_type */
-	uint32_t magic;		/* BSDTUN_WIRE_MAGIC */
+	uint32_t type;  /* enum bsdtun_msg_type */
+	uint32_t magic; /* BSDTUN_WIRE_MAGIC */
 	union {
 		struct {
-			uint32_t version;	/* BSDTUN_WIRE_VERSION */
-			int32_t pid;		/* informative */
+			uint32_t version; /* BSDTUN_WIRE_VERSION */
+			int32_t pid;      /* informative */
 		} hello;
 		struct {
 			uint32_t version;
-			uint32_t flags;		/* BSDTUN_UNIT_F_* at open */
+			uint32_t flags; /* BSDTUN_UNIT_F_* at open */
 			uint64_t region_size;
 		} welcome;
 		struct {
-			int32_t err;		/* positive errno */
+			int32_t err; /* positive errno */
 		} error;
 		struct {
-			uint32_t cmd;		/* BSDTUN_IOC_* (canonical) */
-			int32_t result;		/* reply: 0 or positive errno */
-			int32_t pid;		/* request: caller's pid */
-			uint32_t unit_flags;	/* reply: BSDTUN_UNIT_F_* now */
-			uint32_t arg_len;	/* bytes of arg used */
+			uint32_t cmd;        /* BSDTUN_IOC_* (canonical) */
+			int32_t result;      /* reply: 0 or positive errno */
+			int32_t pid;         /* request: caller's pid */
+			uint32_t unit_flags; /* reply: BSDTUN_UNIT_F_* now */
+			uint32_t arg_len;    /* bytes of arg used */
 			uint8_t arg[BSDTUN_IOCTL_ARG_MAX];
 		} ioctl;
 	} u;
 };
 
 /* Unit flags reported in WELCOME and in ioctl replies. */
-#define BSDTUN_UNIT_F_IFHEAD	0x0001u
-#define BSDTUN_UNIT_F_LMODE	0x0002u
+#define BSDTUN_UNIT_F_IFHEAD 0x0001u
+#define BSDTUN_UNIT_F_LMODE  0x0002u
 
 /*
  * Canonical ioctl codes on the wire (independent of the encoding the client
  * used).  The argument is copied in for S*, out for G*.
  */
 enum bsdtun_ioc {
-	BSDTUN_IOC_SIFINFO = 1,	/* struct tuninfo in */
-	BSDTUN_IOC_GIFINFO,	/* struct tuninfo out */
-	BSDTUN_IOC_SDEBUG,	/* int in */
-	BSDTUN_IOC_GDEBUG,	/* int out */
-	BSDTUN_IOC_SLMODE,	/* int in */
-	BSDTUN_IOC_SIFHEAD,	/* int in */
-	BSDTUN_IOC_GIFHEAD,	/* int out */
-	BSDTUN_IOC_SIFMODE,	/* int in */
-	BSDTUN_IOC_SIFPID,	/* no arg; pid field used */
-	BSDTUN_IOC_SASYNC,	/* int in: FIOASYNC */
-	BSDTUN_IOC_SOWN,	/* int in: FIOSETOWN (pid, or -pgrp) */
-	BSDTUN_IOC_GOWN,	/* int out: FIOGETOWN */
+	BSDTUN_IOC_SIFINFO = 1, /* struct tuninfo in */
+	BSDTUN_IOC_GIFINFO,     /* struct tuninfo out */
+	BSDTUN_IOC_SDEBUG,      /* int in */
+	BSDTUN_IOC_GDEBUG,      /* int out */
+	BSDTUN_IOC_SLMODE,      /* int in */
+	BSDTUN_IOC_SIFHEAD,     /* int in */
+	BSDTUN_IOC_GIFHEAD,     /* int out */
+	BSDTUN_IOC_SIFMODE,     /* int in */
+	BSDTUN_IOC_SIFPID,      /* no arg; pid field used */
+	BSDTUN_IOC_SASYNC,      /* int in: FIOASYNC */
+	BSDTUN_IOC_SOWN,        /* int in: FIOSETOWN (pid, or -pgrp) */
+	BSDTUN_IOC_GOWN,        /* int out: FIOGETOWN */
 };
 
 /*
@@ -170,6 +170,6 @@ enum bsdtun_ioc {
  * set (it clears armed first).  The client end is what bsdtun_fd() returns:
  * readable iff a packet is queued, POLLHUP when the DPDK side is gone.
  */
-#define BSDTUN_BELL_BYTE	0x62u
+#define BSDTUN_BELL_BYTE 0x62u
 
 #endif /* BSDTUN_WIRE_H */

@@ -25,8 +25,8 @@
 
 #include "bsdtun_internal.h"
 
-#define CAPTURE_POOL_SIZE	1023u
-#define CAPTURE_SNAPLEN		(BSDTUN_MRU + RTE_ETHER_HDR_LEN)
+#define CAPTURE_POOL_SIZE 1023u
+#define CAPTURE_SNAPLEN   (BSDTUN_MRU + RTE_ETHER_HDR_LEN)
 
 static uint64_t
 wall_ns(void)
@@ -42,13 +42,13 @@ bsdtun_capture_check(struct bsdtun_unit *u)
 {
 	if (u->cfg.pcapng[0] == '\0')
 		return 0;
-	u->cap_fd = open(u->cfg.pcapng, O_WRONLY | O_CREAT | O_TRUNC |
-			 O_CLOEXEC, 0644);
+	u->cap_fd = open(u->cfg.pcapng,
+	                 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (u->cap_fd < 0) {
 		int err = errno;
 
 		BSDTUN_LOG(ERR, u, "devarg pcapng=%s: %s", u->cfg.pcapng,
-			   strerror(err));
+		           strerror(err));
 		return -err;
 	}
 	return 0;
@@ -64,27 +64,28 @@ bsdtun_capture_start(struct bsdtun_unit *u)
 	if (u->cap_fd < 0 || u->pcap != NULL)
 		return 0;
 	snprintf(pool, sizeof(pool), "bsdtun_cap_%u", u->port_id);
-	u->cap_mp = rte_pktmbuf_pool_create(pool, CAPTURE_POOL_SIZE, 0, 0,
-		rte_pcapng_mbuf_size(CAPTURE_SNAPLEN), rte_socket_id());
+	u->cap_mp = rte_pktmbuf_pool_create(
+	        pool, CAPTURE_POOL_SIZE, 0, 0,
+	        rte_pcapng_mbuf_size(CAPTURE_SNAPLEN), rte_socket_id());
 	if (u->cap_mp == NULL) {
 		BSDTUN_LOG(ERR, u, "pcapng: no memory for capture copies: %s",
-			   rte_strerror(rte_errno));
+		           rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
 	if (uname(&un) == 0)
 		snprintf(os, sizeof(os), "%s %s", un.sysname, un.release);
 	else
 		strcpy(os, "Linux");
-	u->pcap = rte_pcapng_fdopen(u->cap_fd, os, NULL, rte_version(),
-				    u->name);
+	u->pcap =
+	        rte_pcapng_fdopen(u->cap_fd, os, NULL, rte_version(), u->name);
 	if (u->pcap == NULL) {
 		BSDTUN_LOG(ERR, u, "pcapng=%s: %s", u->cfg.pcapng,
-			   rte_strerror(rte_errno));
+		           rte_strerror(rte_errno));
 		rte_mempool_free(u->cap_mp);
 		u->cap_mp = NULL;
 		return -rte_errno;
 	}
-	u->cap_fd = -1;	/* owned by the pcapng handle now */
+	u->cap_fd = -1; /* owned by the pcapng handle now */
 	u->cap_start_ns = wall_ns();
 	return 0;
 }
@@ -109,18 +110,18 @@ with_pseudo_eth(struct bsdtun_unit *u, struct rte_mbuf *m, int out)
 	rte_ether_addr_copy(out ? &u->cfg.mac : &u->peer_mac, &eh->src_addr);
 	rte_ether_addr_copy(out ? &u->peer_mac : &u->cfg.mac, &eh->dst_addr);
 	eh->ether_type = rte_cpu_to_be_16(v == 6 ? RTE_ETHER_TYPE_IPV6 :
-					  RTE_ETHER_TYPE_IPV4);
+	                                           RTE_ETHER_TYPE_IPV4);
 	return c;
 }
 
 void
 bsdtun_capture(struct bsdtun_unit *u, struct rte_mbuf **pkts, uint16_t n,
-	       int out)
+               int out)
 {
 	struct rte_mbuf *cp[BSDTUN_BURST_MAX];
 	uint64_t now = rte_get_tsc_cycles();
-	enum rte_pcapng_direction dir = out ? RTE_PCAPNG_DIRECTION_OUT :
-					      RTE_PCAPNG_DIRECTION_IN;
+	enum rte_pcapng_direction dir =
+	        out ? RTE_PCAPNG_DIRECTION_OUT : RTE_PCAPNG_DIRECTION_IN;
 	uint16_t i, k = 0;
 
 	if (u->pcap == NULL)
@@ -132,9 +133,10 @@ bsdtun_capture(struct bsdtun_unit *u, struct rte_mbuf **pkts, uint16_t n,
 			tmp = with_pseudo_eth(u, src, out);
 			src = tmp;
 		}
-		cp[k] = src == NULL ? NULL :
-			rte_pcapng_copy(u->port_id, 0, src, u->cap_mp,
-					CAPTURE_SNAPLEN, now, dir);
+		cp[k] = src == NULL ?
+		                NULL :
+		                rte_pcapng_copy(u->port_id, 0, src, u->cap_mp,
+		                                CAPTURE_SNAPLEN, now, dir);
 		rte_pktmbuf_free(tmp);
 		if (cp[k] == NULL)
 			u->xs.capture_errors++;
@@ -145,9 +147,10 @@ bsdtun_capture(struct bsdtun_unit *u, struct rte_mbuf **pkts, uint16_t n,
 		return;
 	if (rte_pcapng_write_packets(u->pcap, cp, k) < 0) {
 		if (u->xs.capture_errors++ == 0)
-			BSDTUN_LOG(ERR, u, "pcapng=%s: write failed: %s "
-				   "(counted in xstat capture_errors)",
-				   u->cfg.pcapng, rte_strerror(rte_errno));
+			BSDTUN_LOG(ERR, u,
+			           "pcapng=%s: write failed: %s "
+			           "(counted in xstat capture_errors)",
+			           u->cfg.pcapng, rte_strerror(rte_errno));
 	} else {
 		u->xs.capture_packets += k;
 	}
@@ -160,11 +163,10 @@ bsdtun_capture_close(struct bsdtun_unit *u)
 	if (u->pcap != NULL) {
 		uint64_t end = wall_ns();
 
-		rte_pcapng_write_stats(u->pcap, u->port_id, NULL,
-				       u->cap_start_ns, end,
-				       u->rxq.packets + u->txq.packets,
-				       u->xs.capture_errors);
-		rte_pcapng_close(u->pcap);	/* closes the fd too */
+		rte_pcapng_write_stats(
+		        u->pcap, u->port_id, NULL, u->cap_start_ns, end,
+		        u->rxq.packets + u->txq.packets, u->xs.capture_errors);
+		rte_pcapng_close(u->pcap); /* closes the fd too */
 		u->pcap = NULL;
 	}
 	if (u->cap_fd >= 0) {

@@ -28,13 +28,13 @@
 
 #include "bsdtun_internal.h"
 
-#define CTRL_MAX_UNITS		RTE_MAX_ETHPORTS
-#define REGION_HDR_BYTES	4096u
-#define REGION_TO_CLIENT_CTL	256u
-#define REGION_TO_DPDK_CTL	512u
+#define CTRL_MAX_UNITS       RTE_MAX_ETHPORTS
+#define REGION_HDR_BYTES     4096u
+#define REGION_TO_CLIENT_CTL 256u
+#define REGION_TO_DPDK_CTL   512u
 
 /* Host IFF_MULTICAST, and BSD's, which TUNSIFMODE also accepts. */
-#define BSD_IFF_MULTICAST	0x8000
+#define BSD_IFF_MULTICAST 0x8000
 
 /*
  * epoll data: which unit (slot + generation, so an event fetched just
@@ -43,7 +43,7 @@
 enum watch_kind { W_WAKE, W_LISTEN, W_PENDING, W_SESSION };
 
 static struct {
-	pthread_mutex_t lock;		/* registry and every unit's state */
+	pthread_mutex_t lock; /* registry and every unit's state */
 	pthread_t thread;
 	int running;
 	int epfd;
@@ -56,8 +56,8 @@ static struct {
 static uint64_t
 watch_key(const struct bsdtun_unit *u, enum watch_kind k, uint32_t idx)
 {
-	return ((uint64_t)ctrl.gen[u->slot] << 48) |
-	       ((uint64_t)u->slot << 16) | ((uint64_t)idx << 4) | k;
+	return ((uint64_t)ctrl.gen[u->slot] << 48) | ((uint64_t)u->slot << 16) |
+	       ((uint64_t)idx << 4) | k;
 }
 
 static int
@@ -121,8 +121,10 @@ session_create(struct bsdtun_unit *u, int fd, const struct ucred *cr)
 	char cbuf[CMSG_SPACE(2 * sizeof(int))];
 	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
 	struct msghdr mh = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
 	};
 	struct cmsghdr *c;
 	int fds[2];
@@ -135,10 +137,9 @@ session_create(struct bsdtun_unit *u, int fd, const struct ucred *cr)
 		goto fail;
 	if (ftruncate(memfd, size) < 0 ||
 	    fcntl(memfd, F_ADD_SEALS,
-		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+	          F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
 		goto fail;
-	s->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      memfd, 0);
+	s->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
 	if (s->map == MAP_FAILED) {
 		s->map = NULL;
 		goto fail;
@@ -160,12 +161,14 @@ session_create(struct bsdtun_unit *u, int fd, const struct ucred *cr)
 	h->to_dpdk_data = REGION_HDR_BYTES + rb;
 	h->state = BSDTUN_STATE_OPEN;
 	s->hdr = h;
-	bsdtun_ring_init(&s->to_client,
-		(struct bsdtun_ring_ctl *)(s->map + REGION_TO_CLIENT_CTL),
-		s->map + REGION_HDR_BYTES, rb, u->cfg.qlen);
-	bsdtun_ring_init(&s->to_dpdk,
-		(struct bsdtun_ring_ctl *)(s->map + REGION_TO_DPDK_CTL),
-		s->map + REGION_HDR_BYTES + rb, rb, u->cfg.qlen);
+	bsdtun_ring_init(
+	        &s->to_client,
+	        (struct bsdtun_ring_ctl *)(s->map + REGION_TO_CLIENT_CTL),
+	        s->map + REGION_HDR_BYTES, rb, u->cfg.qlen);
+	bsdtun_ring_init(
+	        &s->to_dpdk,
+	        (struct bsdtun_ring_ctl *)(s->map + REGION_TO_DPDK_CTL),
+	        s->map + REGION_HDR_BYTES + rb, rb, u->cfg.qlen);
 
 	memset(&m, 0, sizeof(m));
 	m.type = BSDTUN_MSG_WELCOME;
@@ -226,21 +229,21 @@ session_close(struct bsdtun_unit *u)
 	rte_spinlock_unlock(&u->rx_lock);
 	rte_spinlock_unlock(&u->tx_lock);
 
-	u->xs.to_client_purged += ring_backlog(s->to_client.pkts,
-		__atomic_load_n(&s->to_client.ctl->tail_pkts, __ATOMIC_ACQUIRE),
-		u->cfg.qlen);
+	u->xs.to_client_purged += ring_backlog(
+	        s->to_client.pkts,
+	        __atomic_load_n(&s->to_client.ctl->tail_pkts, __ATOMIC_ACQUIRE),
+	        u->cfg.qlen);
 	u->xs.to_dpdk_purged += ring_backlog(
-		__atomic_load_n(&s->to_dpdk.ctl->head_pkts, __ATOMIC_ACQUIRE),
-		s->to_dpdk.pkts, u->cfg.qlen);
-	__atomic_store_n(&s->hdr->state, BSDTUN_STATE_CLOSED,
-			 __ATOMIC_RELEASE);
+	        __atomic_load_n(&s->to_dpdk.ctl->head_pkts, __ATOMIC_ACQUIRE),
+	        s->to_dpdk.pkts, u->cfg.qlen);
+	__atomic_store_n(&s->hdr->state, BSDTUN_STATE_CLOSED, __ATOMIC_RELEASE);
 	/* The unit's state first: the client's close returns at our EOF. */
 	u->xs.client_closes++;
 	u->tun_pid = 0;
 	u->sigio_owner = 0;
 	bsdtun_link_update_now(u, 1);
 	BSDTUN_LOG(INFO, u, "client pid %d closed the unit", (int)s->pid);
-	close(s->bell_fd);	/* the client's bsdtun_fd() sees POLLHUP */
+	close(s->bell_fd); /* the client's bsdtun_fd() sees POLLHUP */
 	close_watched(&s->ctl_fd);
 	munmap(s->map, s->map_size);
 	free(s);
@@ -292,7 +295,7 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	}
 	if (m.u.hello.version != BSDTUN_WIRE_VERSION) {
 		BSDTUN_LOG(ERR, u, "client speaks wire version %u, not %u",
-			   m.u.hello.version, BSDTUN_WIRE_VERSION);
+		           m.u.hello.version, BSDTUN_WIRE_VERSION);
 		send_error(fd, EPROTONOSUPPORT);
 		close(fd);
 		return;
@@ -334,8 +337,8 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	u->tun_pid = cr.pid;
 	u->xs.client_opens++;
 	BSDTUN_DEBUG(u, "open by pid %d", (int)cr.pid);
-	BSDTUN_LOG(INFO, u, "client pid %d uid %d opened the unit",
-		   (int)cr.pid, (int)cr.uid);
+	BSDTUN_LOG(INFO, u, "client pid %d uid %d opened the unit", (int)cr.pid,
+	           (int)cr.uid);
 	bsdtun_link_update_now(u, 1);
 }
 
@@ -433,11 +436,11 @@ sigio_target_ok(pid_t client, int v)
 	pid_t sid = getsid(client), tsid;
 
 	if (v == 0)
-		return 0;	/* no owner */
+		return 0; /* no owner */
 	if (v == -1)
-		return EPERM;	/* kill(-1) is a broadcast, not group 1 */
+		return EPERM; /* kill(-1) is a broadcast, not group 1 */
 	if (v == INT_MIN)
-		return ESRCH;	/* -v overflows: no such group */
+		return ESRCH; /* -v overflows: no such group */
 	if (v > 0) {
 		if (v == getpid())
 			return EPERM;
@@ -478,8 +481,8 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m)
 		u->mtu = (uint16_t)ti.mtu;
 		u->if_type = ti.type;
 		u->baudrate = ti.baudrate;
-		BSDTUN_DEBUG(u, "TUNSIFINFO mtu %d type %u baudrate %d",
-			     ti.mtu, ti.type, ti.baudrate);
+		BSDTUN_DEBUG(u, "TUNSIFINFO mtu %d type %u baudrate %d", ti.mtu,
+		             ti.type, ti.baudrate);
 		break;
 	case BSDTUN_IOC_GIFINFO:
 		memset(&ti, 0, sizeof(ti));
@@ -503,13 +506,15 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m)
 		err = arg_int(m, &v);
 		if (err == 0)
 			set_flag(u, v ? BSDTUN_UNIT_F_LMODE : 0,
-				 v ? BSDTUN_UNIT_F_IFHEAD : BSDTUN_UNIT_F_LMODE);
+			         v ? BSDTUN_UNIT_F_IFHEAD :
+			             BSDTUN_UNIT_F_LMODE);
 		break;
 	case BSDTUN_IOC_SIFHEAD:
 		err = arg_int(m, &v);
 		if (err == 0)
 			set_flag(u, v ? BSDTUN_UNIT_F_IFHEAD : 0,
-				 v ? BSDTUN_UNIT_F_LMODE : BSDTUN_UNIT_F_IFHEAD);
+			         v ? BSDTUN_UNIT_F_LMODE :
+			             BSDTUN_UNIT_F_IFHEAD);
 		break;
 	case BSDTUN_IOC_GIFHEAD:
 		v = !!(u->unit_flags & BSDTUN_UNIT_F_IFHEAD);
@@ -523,9 +528,9 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m)
 		switch (v & ~(IFF_MULTICAST | BSD_IFF_MULTICAST)) {
 		case IFF_POINTOPOINT:
 		case IFF_BROADCAST:
-			u->if_flags = (v & ~BSD_IFF_MULTICAST) |
-				      ((v & BSD_IFF_MULTICAST) ?
-				       IFF_MULTICAST : 0);
+			u->if_flags =
+			        (v & ~BSD_IFF_MULTICAST) |
+			        ((v & BSD_IFF_MULTICAST) ? IFF_MULTICAST : 0);
 			break;
 		default:
 			return EINVAL;
@@ -534,7 +539,7 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m)
 	case BSDTUN_IOC_SIFPID:
 		u->tun_pid = m->u.ioctl.pid;
 		BSDTUN_LOG(INFO, u, "TUNSIFPID: unit held by pid %d",
-			   (int)u->tun_pid);
+		           (int)u->tun_pid);
 		break;
 	case BSDTUN_IOC_SASYNC:
 		err = arg_int(m, &v);
@@ -555,8 +560,8 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m)
 		return ENOTTY;
 	}
 	if (err == 0 && (m->u.ioctl.cmd == BSDTUN_IOC_GDEBUG ||
-			 m->u.ioctl.cmd == BSDTUN_IOC_GIFHEAD ||
-			 m->u.ioctl.cmd == BSDTUN_IOC_GOWN)) {
+	                 m->u.ioctl.cmd == BSDTUN_IOC_GIFHEAD ||
+	                 m->u.ioctl.cmd == BSDTUN_IOC_GOWN)) {
 		memcpy(m->u.ioctl.arg, &v, sizeof(v));
 		m->u.ioctl.arg_len = sizeof(v);
 	}
@@ -593,15 +598,15 @@ on_session(struct bsdtun_unit *u, uint32_t events)
 	    m.type != BSDTUN_MSG_IOCTL ||
 	    m.u.ioctl.arg_len > BSDTUN_IOCTL_ARG_MAX) {
 		BSDTUN_LOG(ERR, u, "bad control message from pid %d: closing",
-			   (int)s->pid);
+		           (int)s->pid);
 		u->xs.client_bad_message++;
 		session_close(u);
 		return;
 	}
 	m.u.ioctl.result = do_ioctl(u, &m);
 	BSDTUN_DEBUG(u, "ioctl %u from pid %d: %s", m.u.ioctl.cmd,
-		     (int)m.u.ioctl.pid,
-		     m.u.ioctl.result ? strerror(m.u.ioctl.result) : "done");
+	             (int)m.u.ioctl.pid,
+	             m.u.ioctl.result ? strerror(m.u.ioctl.result) : "done");
 	m.u.ioctl.unit_flags = u->unit_flags;
 	if (send(s->ctl_fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) !=
 	    sizeof(m))
@@ -639,14 +644,14 @@ ctrl_main(void *arg)
 			}
 			if (slot >= CTRL_MAX_UNITS ||
 			    ctrl.gen[slot] != (uint16_t)(key >> 48))
-				continue;	/* stale: unit gone */
+				continue; /* stale: unit gone */
 			u = ctrl.units[slot];
 			if (u == NULL)
 				continue;
 			if (k == W_LISTEN)
 				on_listen(u);
 			else if (k == W_PENDING && idx < BSDTUN_MAX_PENDING &&
-				 u->pending[idx] >= 0)
+			         u->pending[idx] >= 0)
 				on_hello(u, idx);
 			else if (k == W_SESSION)
 				on_session(u, ev[i].events);
@@ -669,7 +674,7 @@ ctrl_start(void)
 		goto fail;
 	ctrl.running = 1;
 	ret = rte_ctrl_thread_create(&ctrl.thread, "bsdtun-ctrl", NULL,
-				     ctrl_main, NULL);
+	                             ctrl_main, NULL);
 	if (ret != 0) {
 		errno = -ret;
 		goto fail;
@@ -718,7 +723,7 @@ listen_socket(struct bsdtun_unit *u)
 		*slash = '\0';
 		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
 			BSDTUN_LOG(WARNING, u, "mkdir %s: %s", dir,
-				   strerror(errno));
+			           strerror(errno));
 	}
 	probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (probe >= 0 &&
@@ -729,10 +734,9 @@ listen_socket(struct bsdtun_unit *u)
 	}
 	if (probe >= 0)
 		close(probe);
-	unlink(path);	/* stale socket of a dead process */
+	unlink(path); /* stale socket of a dead process */
 
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		    0);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
@@ -746,7 +750,7 @@ listen_socket(struct bsdtun_unit *u)
 	if (chmod(path, u->cfg.perm) < 0 ||
 	    chown(path, u->cfg.owner, u->cfg.group) < 0)
 		BSDTUN_LOG(WARNING, u, "sock=%s: cannot set owner/mode: %s",
-			   path, strerror(errno));
+		           path, strerror(errno));
 	return fd;
 }
 
@@ -775,7 +779,7 @@ bsdtun_ctrl_attach(struct bsdtun_unit *u)
 		ret = ctrl_start();
 		if (ret < 0) {
 			BSDTUN_LOG(ERR, u, "cannot start control thread: %s",
-				   strerror(-ret));
+			           strerror(-ret));
 			goto fail;
 		}
 	}

@@ -25,21 +25,21 @@
 
 RTE_LOG_REGISTER_DEFAULT(bsdtun_logtype, NOTICE);
 
-#define ARG_SOCK	"sock"
-#define ARG_CDEV	"cdev"
-#define ARG_QLEN	"qlen"
-#define ARG_MTU		"mtu"
-#define ARG_FRAMING	"framing"
-#define ARG_MAC		"mac"
-#define ARG_PCAPNG	"pcapng"
-#define ARG_OWNER	"owner"
-#define ARG_GROUP	"group"
-#define ARG_PERM	"perm"
+#define ARG_SOCK    "sock"
+#define ARG_CDEV    "cdev"
+#define ARG_QLEN    "qlen"
+#define ARG_MTU     "mtu"
+#define ARG_FRAMING "framing"
+#define ARG_MAC     "mac"
+#define ARG_PCAPNG  "pcapng"
+#define ARG_OWNER   "owner"
+#define ARG_GROUP   "group"
+#define ARG_PERM    "perm"
 
-static const char *const valid_args[] = {
-	ARG_SOCK, ARG_CDEV, ARG_QLEN, ARG_MTU, ARG_FRAMING, ARG_MAC,
-	ARG_PCAPNG, ARG_OWNER, ARG_GROUP, ARG_PERM, NULL
-};
+static const char *const valid_args[] = { ARG_SOCK,   ARG_CDEV,    ARG_QLEN,
+	                                  ARG_MTU,    ARG_FRAMING, ARG_MAC,
+	                                  ARG_PCAPNG, ARG_OWNER,   ARG_GROUP,
+	                                  ARG_PERM,   NULL };
 
 static const struct rte_eth_link link_down = {
 	.link_speed = RTE_ETH_SPEED_NUM_10G,
@@ -56,11 +56,12 @@ bsdtun_link_update_now(struct bsdtun_unit *u, int notify)
 	int changed;
 
 	link.link_status = u->dev->data->dev_started && u->sess != NULL ?
-		RTE_ETH_LINK_UP : RTE_ETH_LINK_DOWN;
+	                           RTE_ETH_LINK_UP :
+	                           RTE_ETH_LINK_DOWN;
 	changed = rte_eth_linkstatus_set(u->dev, &link) == 0;
 	if (notify && changed)
 		rte_eth_dev_callback_process(u->dev, RTE_ETH_EVENT_INTR_LSC,
-					     NULL);
+		                             NULL);
 }
 
 /* ---- ethdev ops -------------------------------------------------------- */
@@ -121,7 +122,7 @@ bsdtun_dev_close(struct rte_eth_dev *dev)
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return 0;
-	bsdtun_cdev_detach(u);	/* device node first: it is a client */
+	bsdtun_cdev_detach(u); /* device node first: it is a client */
 	bsdtun_ctrl_detach(u);
 	bsdtun_capture_close(u);
 	BSDTUN_LOG(INFO, u, "closed");
@@ -134,8 +135,8 @@ static int
 bsdtun_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
-	uint32_t l2 = u->cfg.framing == BSDTUN_FRAMING_ETH ?
-		RTE_ETHER_HDR_LEN : 0;
+	uint32_t l2 =
+	        u->cfg.framing == BSDTUN_FRAMING_ETH ? RTE_ETHER_HDR_LEN : 0;
 
 	info->max_mac_addrs = 1;
 	info->max_rx_queues = 1;
@@ -158,16 +159,18 @@ bsdtun_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 
 static int
 bsdtun_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
-		      unsigned int socket, const struct rte_eth_rxconf *conf,
-		      struct rte_mempool *mp)
+                      unsigned int socket, const struct rte_eth_rxconf *conf,
+                      struct rte_mempool *mp)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 
-	(void)nb_desc; (void)socket; (void)conf;
+	(void)nb_desc;
+	(void)socket;
+	(void)conf;
 	if (qid != 0)
 		return -EINVAL;
-	if (rte_pktmbuf_data_room_size(mp) <= RTE_PKTMBUF_HEADROOM +
-					      RTE_ETHER_HDR_LEN) {
+	if (rte_pktmbuf_data_room_size(mp) <=
+	    RTE_PKTMBUF_HEADROOM + RTE_ETHER_HDR_LEN) {
 		BSDTUN_LOG(ERR, u, "mempool %s: mbufs too small", mp->name);
 		return -EINVAL;
 	}
@@ -180,11 +183,13 @@ bsdtun_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 
 static int
 bsdtun_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
-		      unsigned int socket, const struct rte_eth_txconf *conf)
+                      unsigned int socket, const struct rte_eth_txconf *conf)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 
-	(void)nb_desc; (void)socket; (void)conf;
+	(void)nb_desc;
+	(void)socket;
+	(void)conf;
 	if (qid != 0)
 		return -EINVAL;
 	u->txq.unit = u;
@@ -196,7 +201,8 @@ static void
 bsdtun_queue_release(struct rte_eth_dev *dev, uint16_t qid)
 {
 	/* Queues live in dev_private: nothing to free. */
-	(void)dev; (void)qid;
+	(void)dev;
+	(void)qid;
 }
 
 static int
@@ -244,13 +250,13 @@ static const char *const xstat_names[] = {
 #define BSDTUN_XSTAT_NAME(n) #n,
 	BSDTUN_XSTATS(BSDTUN_XSTAT_NAME)
 #undef BSDTUN_XSTAT_NAME
-	"tun_pid",	/* pid holding the unit (open or TUNSIFPID), 0 if none */
+	        "tun_pid", /* pid holding the unit (open or TUNSIFPID), 0 if none */
 };
 #define NB_XSTATS RTE_DIM(xstat_names)
 
 static int
 bsdtun_xstats_get_names(struct rte_eth_dev *dev,
-			struct rte_eth_xstat_name *names, unsigned int size)
+                        struct rte_eth_xstat_name *names, unsigned int size)
 {
 	unsigned int i;
 
@@ -264,7 +270,7 @@ bsdtun_xstats_get_names(struct rte_eth_dev *dev,
 
 static int
 bsdtun_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
-		  unsigned int n)
+                  unsigned int n)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 	const uint64_t *v = (const uint64_t *)&u->xs;
@@ -294,12 +300,12 @@ bsdtun_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 
 	if (mtu < BSDTUN_MIN_MTU || mtu > BSDTUN_MAX_MTU) {
 		BSDTUN_LOG(ERR, u, "mtu %u out of range %u..%u", mtu,
-			   BSDTUN_MIN_MTU, BSDTUN_MAX_MTU);
+		           BSDTUN_MIN_MTU, BSDTUN_MAX_MTU);
 		return -EINVAL;
 	}
 	BSDTUN_DEBUG(u, "mtu %u", mtu);
 	u->mtu = mtu;
-	return 0;	/* ethdev stores it in dev->data->mtu, TUNGIFINFO reads it */
+	return 0; /* ethdev stores it in dev->data->mtu, TUNGIFINFO reads it */
 }
 
 static int
@@ -318,11 +324,15 @@ static const uint32_t *
 bsdtun_ptypes_get(struct rte_eth_dev *dev)
 {
 	static const uint32_t eth[] = {
-		RTE_PTYPE_L2_ETHER, RTE_PTYPE_L3_IPV4, RTE_PTYPE_L3_IPV6,
+		RTE_PTYPE_L2_ETHER,
+		RTE_PTYPE_L3_IPV4,
+		RTE_PTYPE_L3_IPV6,
 		RTE_PTYPE_UNKNOWN,
 	};
 	static const uint32_t ip[] = {
-		RTE_PTYPE_L3_IPV4, RTE_PTYPE_L3_IPV6, RTE_PTYPE_UNKNOWN,
+		RTE_PTYPE_L3_IPV4,
+		RTE_PTYPE_L3_IPV6,
+		RTE_PTYPE_UNKNOWN,
 	};
 	struct bsdtun_unit *u = dev->data->dev_private;
 
@@ -395,11 +405,11 @@ parse_arg(const char *key, const char *v, void *out)
 		strcpy(c->sock_path, v);
 	} else if (strcmp(key, ARG_QLEN) == 0) {
 		if (parse_u32(v, BSDTUN_QLEN_MIN, BSDTUN_QLEN_MAX, 10,
-			      &c->qlen) < 0)
+		              &c->qlen) < 0)
 			goto bad;
 	} else if (strcmp(key, ARG_MTU) == 0) {
-		if (parse_u32(v, BSDTUN_MIN_MTU, BSDTUN_MAX_MTU, 10,
-			      &c->mtu) < 0)
+		if (parse_u32(v, BSDTUN_MIN_MTU, BSDTUN_MAX_MTU, 10, &c->mtu) <
+		    0)
 			goto bad;
 	} else if (strcmp(key, ARG_FRAMING) == 0) {
 		if (strcmp(v, "eth") == 0)
@@ -435,7 +445,7 @@ parse_arg(const char *key, const char *v, void *out)
 		if (parse_u32(v, 0, 0777, 8, &c->perm) < 0)
 			goto bad;
 	} else if (strcmp(key, ARG_CDEV) == 0) {
-#ifdef BSDTUN_CDEV	/* device node: bsdtun_cdev.c */
+#ifdef BSDTUN_CDEV /* device node: bsdtun_cdev.c */
 		if (strcmp(v, "off") == 0)
 			c->cdev_path[0] = '\0';
 		else if (*v != '/' || strlen(v) >= sizeof(c->cdev_path))
@@ -444,9 +454,12 @@ parse_arg(const char *key, const char *v, void *out)
 			strcpy(c->cdev_path, v);
 #else
 		if (strcmp(v, "off") != 0) {
-			RTE_LOG(ERR, PMD, "%s: devarg %s=%s: "
-				"the device node is not available in this build "
-				"(only cdev=off)\n", c->unit, key, v);
+			RTE_LOG(ERR, PMD,
+			        "%s: devarg %s=%s: "
+			        "the device node is not available in this "
+			        "build "
+			        "(only cdev=off)\n",
+			        c->unit, key, v);
 			return -1;
 		}
 #endif
@@ -479,10 +492,13 @@ parse_devargs(const char *name, const char *params, struct bsdtun_config *c)
 	if (params != NULL && *params != '\0') {
 		kv = rte_kvargs_parse(params, valid_args);
 		if (kv == NULL) {
-			RTE_LOG(ERR, PMD, "net_bsdtun: %s: cannot parse devargs "
-				"\"%s\" (unknown key or bad syntax; valid keys: "
-				"sock cdev qlen mtu framing mac pcapng owner "
-				"group perm)\n", name, params);
+			RTE_LOG(ERR, PMD,
+			        "net_bsdtun: %s: cannot parse devargs "
+			        "\"%s\" (unknown key or bad syntax; valid "
+			        "keys: "
+			        "sock cdev qlen mtu framing mac pcapng owner "
+			        "group perm)\n",
+			        name, params);
 			return -EINVAL;
 		}
 		ret = rte_kvargs_process(kv, NULL, parse_arg, c);
@@ -491,14 +507,17 @@ parse_devargs(const char *name, const char *params, struct bsdtun_config *c)
 			return -EINVAL;
 	}
 	if (c->sock_path[0] == '\0') {
-		dir = geteuid() == 0 ? "/run/bsdtun" : getenv("XDG_RUNTIME_DIR");
+		dir = geteuid() == 0 ? "/run/bsdtun" :
+		                       getenv("XDG_RUNTIME_DIR");
 		if (dir == NULL)
 			dir = "/tmp";
 		if (snprintf(c->sock_path, sizeof(c->sock_path), "%s%s/%s.sock",
-			     dir, geteuid() == 0 ? "" : "/bsdtun", name) >=
-		    (int)sizeof(c->sock_path)) {
-			RTE_LOG(ERR, PMD, "net_bsdtun: %s: default socket path "
-				"too long\n", name);
+		             dir, geteuid() == 0 ? "" : "/bsdtun",
+		             name) >= (int)sizeof(c->sock_path)) {
+			RTE_LOG(ERR, PMD,
+			        "net_bsdtun: %s: default socket path "
+			        "too long\n",
+			        name);
 			return -ENAMETOOLONG;
 		}
 	}
@@ -514,7 +533,7 @@ bsdtun_probe_secondary(struct rte_vdev_device *vdev, const char *name)
 
 	if (dev == NULL) {
 		RTE_LOG(ERR, PMD, "net_bsdtun: %s: cannot attach secondary\n",
-			name);
+		        name);
 		return -ENODEV;
 	}
 	/*
@@ -556,7 +575,7 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	u->port_id = dev->data->port_id;
 	u->cfg = cfg;
 	u->if_flags = IFF_POINTOPOINT | IFF_MULTICAST;
-	u->if_type = 0x17;	/* IFT_PPP */
+	u->if_type = 0x17; /* IFT_PPP */
 	rte_spinlock_init(&u->tx_lock);
 	rte_spinlock_init(&u->rx_lock);
 	u->rxq.unit = u;
@@ -588,7 +607,7 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	if (ret == 0)
 		ret = bsdtun_ctrl_attach(u);
 	if (ret == 0) {
-		ret = bsdtun_cdev_attach(u);	/* device node (cdev=) */
+		ret = bsdtun_cdev_attach(u); /* device node (cdev=) */
 		if (ret < 0)
 			bsdtun_ctrl_detach(u);
 	}
@@ -599,11 +618,14 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 		return ret;
 	}
 	rte_eth_dev_probing_finish(dev);
-	BSDTUN_LOG(INFO, u, "port %u: endpoint %s, qlen %u, mtu %u, framing %s, "
-		   "driver %s", u->port_id, cfg.sock_path, cfg.qlen, cfg.mtu,
-		   cfg.framing == BSDTUN_FRAMING_ETH ? "eth" : "ip",
-		   dladdr((void *)bsdtun_probe, &dl) && dl.dli_fname != NULL ?
-		   dl.dli_fname : "?");
+	BSDTUN_LOG(INFO, u,
+	           "port %u: endpoint %s, qlen %u, mtu %u, framing %s, "
+	           "driver %s",
+	           u->port_id, cfg.sock_path, cfg.qlen, cfg.mtu,
+	           cfg.framing == BSDTUN_FRAMING_ETH ? "eth" : "ip",
+	           dladdr((void *)bsdtun_probe, &dl) && dl.dli_fname != NULL ?
+	                   dl.dli_fname :
+	                   "?");
 	return 0;
 }
 
@@ -614,7 +636,7 @@ bsdtun_remove(struct rte_vdev_device *vdev)
 
 	dev = rte_eth_dev_allocated(rte_vdev_device_name(vdev));
 	if (dev == NULL)
-		return 0;	/* already released */
+		return 0; /* already released */
 	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
 		bsdtun_dev_close(dev);
 	return rte_eth_dev_release_port(dev);
@@ -626,14 +648,10 @@ static struct rte_vdev_driver bsdtun_vdev_drv = {
 };
 
 RTE_PMD_REGISTER_VDEV(net_bsdtun, bsdtun_vdev_drv);
-RTE_PMD_REGISTER_PARAM_STRING(net_bsdtun,
-	ARG_SOCK "=<path> "
-	ARG_CDEV "=<path>|off "
-	ARG_QLEN "=<1..65536> "
-	ARG_MTU "=<72..16384> "
-	ARG_FRAMING "=eth|ip "
-	ARG_MAC "=<xx:xx:xx:xx:xx:xx> "
-	ARG_PCAPNG "=<file> "
-	ARG_OWNER "=<uid|name> "
-	ARG_GROUP "=<gid|name> "
-	ARG_PERM "=<octal>");
+RTE_PMD_REGISTER_PARAM_STRING(net_bsdtun, ARG_SOCK
+                              "=<path> " ARG_CDEV "=<path>|off " ARG_QLEN
+                              "=<1..65536> " ARG_MTU "=<72..16384> " ARG_FRAMING
+                              "=eth|ip " ARG_MAC
+                              "=<xx:xx:xx:xx:xx:xx> " ARG_PCAPNG
+                              "=<file> " ARG_OWNER "=<uid|name> " ARG_GROUP
+                              "=<gid|name> " ARG_PERM "=<octal>");

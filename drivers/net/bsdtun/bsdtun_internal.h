@@ -24,22 +24,23 @@
 
 extern int bsdtun_logtype;
 
-#define BSDTUN_LOG(level, u, fmt, ...) \
-	rte_log(RTE_LOG_ ## level, bsdtun_logtype, "%s(): %s: " fmt "\n", \
-		__func__, (u) != NULL ? (u)->name : "net_bsdtun", \
-		##__VA_ARGS__)
+#define BSDTUN_LOG(level, u, fmt, ...)                                  \
+	rte_log(RTE_LOG_##level, bsdtun_logtype, "%s(): %s: " fmt "\n", \
+	        __func__, (u) != NULL ? (u)->name : "net_bsdtun",       \
+	        ##__VA_ARGS__)
 
 /* Per-unit debug log (TUNSDEBUG): printed at NOTICE when the unit's level is on. */
-#define BSDTUN_DEBUG(u, fmt, ...) do { \
-	if ((u)->debug) \
-		BSDTUN_LOG(NOTICE, u, "debug: " fmt, ##__VA_ARGS__); \
-} while (0)
+#define BSDTUN_DEBUG(u, fmt, ...)                                            \
+	do {                                                                 \
+		if ((u)->debug)                                              \
+			BSDTUN_LOG(NOTICE, u, "debug: " fmt, ##__VA_ARGS__); \
+	} while (0)
 
-#define BSDTUN_MIN_MTU		72u	/* IF_MINMTU */
-#define BSDTUN_MAX_MTU		BSDTUN_MRU
-#define BSDTUN_DEFAULT_MTU	1500u	/* TUNMTU */
-#define BSDTUN_MAX_PENDING	8	/* connections waiting for HELLO */
-#define BSDTUN_BURST_MAX	64u
+#define BSDTUN_MIN_MTU     72u /* IF_MINMTU */
+#define BSDTUN_MAX_MTU     BSDTUN_MRU
+#define BSDTUN_DEFAULT_MTU 1500u /* TUNMTU */
+#define BSDTUN_MAX_PENDING 8     /* connections waiting for HELLO */
+#define BSDTUN_BURST_MAX   64u
 
 enum bsdtun_framing {
 	BSDTUN_FRAMING_ETH,
@@ -50,30 +51,30 @@ enum bsdtun_framing {
  * Every drop reason is its own counter (xstats).  tx = DPDK app to client,
  * rx = client to DPDK app, as ethdev names them.
  */
-#define BSDTUN_XSTATS(X) \
-	X(tx_no_client)		/* no client holds the unit (seed EHOSTDOWN) */ \
-	X(tx_af_unsupported)	/* non-IPv4 while IFHEAD off (EAFNOSUPPORT) */ \
-	X(tx_bad_ethertype)	/* framing=eth: not IPv4/IPv6 */ \
-	X(tx_bad_ip_version)	/* framing=ip: version nibble not 4/6 */ \
-	X(tx_runt)		/* no L3 bytes at all */ \
-	X(tx_too_big)		/* larger than TUNMRU */ \
-	X(tx_ring_corrupt)	/* client broke the ring; session closed */ \
-	X(tx_ring_full)		/* backpressure events (not drops) */ \
-	X(rx_bad_family)	/* record family not IPv4/IPv6 */ \
-	X(rx_runt)		/* empty record */ \
-	X(rx_ring_corrupt)	/* client broke the ring; session closed */ \
-	X(rx_nombuf)		/* mempool empty; record left on the ring */ \
-	X(to_client_purged)	/* queued to the client, purged at close */ \
-	X(to_dpdk_purged)	/* written by the client, unread at close */ \
-	X(client_opens) \
-	X(client_closes) \
-	X(client_refused_busy) \
-	X(client_refused_perm) \
-	X(client_bad_message) \
-	X(bells)		/* doorbells rung to a sleeping client */ \
-	X(sigio_sent) \
-	X(capture_packets)	/* written to the pcapng file */ \
-	X(capture_errors)	/* not captured: no memory or write error */
+#define BSDTUN_XSTATS(X)                                                     \
+	X(tx_no_client)      /* no client holds the unit (seed EHOSTDOWN) */ \
+	X(tx_af_unsupported) /* non-IPv4 while IFHEAD off (EAFNOSUPPORT) */  \
+	X(tx_bad_ethertype)  /* framing=eth: not IPv4/IPv6 */                \
+	X(tx_bad_ip_version) /* framing=ip: version nibble not 4/6 */        \
+	X(tx_runt)           /* no L3 bytes at all */                        \
+	X(tx_too_big)        /* larger than TUNMRU */                        \
+	X(tx_ring_corrupt)   /* client broke the ring; session closed */     \
+	X(tx_ring_full)      /* backpressure events (not drops) */           \
+	X(rx_bad_family)     /* record family not IPv4/IPv6 */               \
+	X(rx_runt)           /* empty record */                              \
+	X(rx_ring_corrupt)   /* client broke the ring; session closed */     \
+	X(rx_nombuf)         /* mempool empty; record left on the ring */    \
+	X(to_client_purged)  /* queued to the client, purged at close */     \
+	X(to_dpdk_purged)    /* written by the client, unread at close */    \
+	X(client_opens)                                                      \
+	X(client_closes)                                                     \
+	X(client_refused_busy)                                               \
+	X(client_refused_perm)                                               \
+	X(client_bad_message)                                                \
+	X(bells) /* doorbells rung to a sleeping client */                   \
+	X(sigio_sent)                                                        \
+	X(capture_packets) /* written to the pcapng file */                  \
+	X(capture_errors)  /* not captured: no memory or write error */
 
 struct bsdtun_xstats {
 #define BSDTUN_XSTAT_FIELD(n) uint64_t n;
@@ -84,15 +85,15 @@ struct bsdtun_xstats {
 /* One client connection: PMD-private view of the region it was given. */
 struct bsdtun_session {
 	int ctl_fd;
-	int bell_fd;			/* PMD end of the bell pair */
+	int bell_fd; /* PMD end of the bell pair */
 	uint8_t *map;
 	size_t map_size;
 	struct bsdtun_region_hdr *hdr;
-	struct bsdtun_ring to_client;	/* PMD produces (tx_burst) */
-	struct bsdtun_ring to_dpdk;	/* PMD consumes (rx_burst) */
+	struct bsdtun_ring to_client; /* PMD produces (tx_burst) */
+	struct bsdtun_ring to_dpdk;   /* PMD consumes (rx_burst) */
 	pid_t pid;
 	uid_t uid;
-	int broken;			/* datapath saw a corrupt ring */
+	int broken; /* datapath saw a corrupt ring */
 };
 
 struct bsdtun_unit;
@@ -124,9 +125,9 @@ struct bsdtun_config {
 	uid_t owner;
 	gid_t group;
 	uint32_t perm;
-	char pcapng[PATH_MAX];		/* capture file, "" = none */
-	const char *unit;		/* vdev name, for messages while parsing */
-	char cdev_path[PATH_MAX];	/* device node (cdev=), "" = off */
+	char pcapng[PATH_MAX];    /* capture file, "" = none */
+	const char *unit;         /* vdev name, for messages while parsing */
+	char cdev_path[PATH_MAX]; /* device node (cdev=), "" = off */
 };
 
 /* The unit: one per port, the softc of the seed.  dev_private. */
@@ -135,18 +136,18 @@ struct bsdtun_unit {
 	uint16_t port_id;
 	struct rte_eth_dev *dev;
 	struct bsdtun_config cfg;
-	struct rte_ether_addr peer_mac;	/* source MAC of frames from client */
+	struct rte_ether_addr peer_mac; /* source MAC of frames from client */
 
 	/* tun(4) state: persists across client sessions (control thread) */
-	uint32_t unit_flags;		/* BSDTUN_UNIT_F_*; datapath reads */
-	int if_flags;			/* IFF_POINTOPOINT/BROADCAST|MULTICAST */
+	uint32_t unit_flags; /* BSDTUN_UNIT_F_*; datapath reads */
+	int if_flags;        /* IFF_POINTOPOINT/BROADCAST|MULTICAST */
 	uint8_t if_type;
 	int baudrate;
-	uint16_t mtu;			/* survives a configure with mtu 0 */
+	uint16_t mtu; /* survives a configure with mtu 0 */
 	int debug;
-	pid_t tun_pid;			/* TUNSIFPID / open */
-	int async;			/* FIOASYNC; datapath reads */
-	int sigio_owner;		/* FIOSETOWN: pid or -pgrp; 0 = none */
+	pid_t tun_pid;   /* TUNSIFPID / open */
+	int async;       /* FIOASYNC; datapath reads */
+	int sigio_owner; /* FIOSETOWN: pid or -pgrp; 0 = none */
 
 	/* session: attach/detach takes both locks, each burst one of them */
 	rte_spinlock_t tx_lock;
@@ -154,7 +155,7 @@ struct bsdtun_unit {
 	struct bsdtun_session *sess;
 	int listen_fd;
 	int pending[BSDTUN_MAX_PENDING];
-	uint32_t slot;			/* control thread registry */
+	uint32_t slot; /* control thread registry */
 
 	struct bsdtun_rxq rxq;
 	struct bsdtun_txq txq;
@@ -179,7 +180,7 @@ uint16_t bsdtun_burst_none(void *queue, struct rte_mbuf **bufs, uint16_t nb);
 int bsdtun_capture_check(struct bsdtun_unit *u);
 int bsdtun_capture_start(struct bsdtun_unit *u);
 void bsdtun_capture(struct bsdtun_unit *u, struct rte_mbuf **pkts, uint16_t n,
-		    int out);
+                    int out);
 void bsdtun_capture_close(struct bsdtun_unit *u);
 
 /* bsdtun_ctrl.c */
@@ -197,7 +198,7 @@ void bsdtun_cdev_detach(struct bsdtun_unit *u);
 static inline int
 bsdtun_cdev_attach(struct bsdtun_unit *u)
 {
-	(void)u;	/* parse_arg() refused cdev=PATH */
+	(void)u; /* parse_arg() refused cdev=PATH */
 	return 0;
 }
 static inline void

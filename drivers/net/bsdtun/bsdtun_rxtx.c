@@ -34,7 +34,7 @@ session_break(struct bsdtun_session *s)
 /* Copy len bytes into m (and chained segments as needed). */
 static int
 rx_fill(struct rte_mempool *mp, struct rte_mbuf *m, const uint8_t *src,
-	uint32_t len)
+        uint32_t len)
 {
 	struct rte_mbuf *seg = m;
 	uint32_t room = rte_pktmbuf_tailroom(m);
@@ -42,8 +42,9 @@ rx_fill(struct rte_mempool *mp, struct rte_mbuf *m, const uint8_t *src,
 	for (;;) {
 		uint32_t n = len < room ? len : room;
 
-		rte_memcpy(rte_pktmbuf_mtod_offset(seg, uint8_t *,
-						   seg->data_len), src, n);
+		rte_memcpy(
+		        rte_pktmbuf_mtod_offset(seg, uint8_t *, seg->data_len),
+		        src, n);
 		seg->data_len += n;
 		m->pkt_len += n;
 		src += n;
@@ -113,14 +114,15 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		rte_prefetch0(p);
 		m = mb[used];
 		if (eth) {
-			struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m,
-				struct rte_ether_hdr *);
+			struct rte_ether_hdr *eh =
+			        rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 
 			rte_ether_addr_copy(&u->dev->data->mac_addrs[0],
-					    &eh->dst_addr);
+			                    &eh->dst_addr);
 			rte_ether_addr_copy(&u->peer_mac, &eh->src_addr);
-			eh->ether_type = rte_cpu_to_be_16(fam == AF_INET ?
-				RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6);
+			eh->ether_type = rte_cpu_to_be_16(
+			        fam == AF_INET ? RTE_ETHER_TYPE_IPV4 :
+			                         RTE_ETHER_TYPE_IPV6);
 			m->data_len = sizeof(*eh);
 			m->pkt_len = sizeof(*eh);
 		}
@@ -157,7 +159,7 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 /* Classify m: L3 offset and address family, or a drop counter. */
 static uint64_t *
 tx_classify(struct bsdtun_unit *u, struct rte_mbuf *m, uint32_t *l3,
-	    int *family)
+            int *family)
 {
 	uint8_t first;
 
@@ -201,7 +203,7 @@ tx_classify(struct bsdtun_unit *u, struct rte_mbuf *m, uint32_t *l3,
 /* Framing header the seed prepends at queue time; returns its length. */
 static uint32_t
 tx_frame_hdr(uint32_t flags, int family, struct rte_mbuf *m, uint32_t l3,
-	     uint8_t *hdr)
+             uint8_t *hdr)
 {
 	if (flags & BSDTUN_UNIT_F_IFHEAD) {
 		uint32_t af = htonl((uint32_t)family);
@@ -247,7 +249,7 @@ bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	uint16_t i, nd = 0;
 
 	if (!rte_spinlock_trylock(&u->tx_lock))
-		return 0;	/* session changing hands: retry later */
+		return 0; /* session changing hands: retry later */
 	s = u->sess;
 	if (s == NULL || s->broken) {
 		rte_spinlock_unlock(&u->tx_lock);
@@ -283,7 +285,7 @@ bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		}
 		hlen = tx_frame_hdr(flags, family, m, l3, hdr);
 		dst = bsdtun_ring_prod_reserve(&s->to_client, hlen + plen,
-					       &corrupt);
+		                               &corrupt);
 		if (dst == NULL) {
 			if (corrupt) {
 				u->xs.tx_ring_corrupt++;
@@ -323,7 +325,7 @@ bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			static const uint8_t bell = BSDTUN_BELL_BYTE;
 
 			(void)send(s->bell_fd, &bell, 1,
-				   MSG_DONTWAIT | MSG_NOSIGNAL);
+			           MSG_DONTWAIT | MSG_NOSIGNAL);
 			u->xs.bells++;
 		}
 		if (__atomic_load_n(&u->async, __ATOMIC_RELAXED) &&
@@ -339,6 +341,8 @@ bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 uint16_t
 bsdtun_burst_none(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 {
-	(void)queue; (void)bufs; (void)nb;
+	(void)queue;
+	(void)bufs;
+	(void)nb;
 	return 0;
 }
