@@ -1,0 +1,721 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Device node benchmark: one system call per packet, side by side.
+
+    sudo python3 devtools/bench_cdev.py [--runs N] [--duration S]
+
+A benchmark, never a test: it prints numbers and exits 0 whatever they
+are (1 only when a case could not be measured at all).  For 64- and
+1500-byte IP packets it measures, with one blocking write(2) or read(2)
+per packet for --duration seconds (devtools/bench/cdev_loop.c):
+
+  node    the bsdtun device node: dpdk-testpmd with one unit
+          --vdev=net_bsdtun0,sock=DIR/tun0.sock,cdev=DIR/tun0,qlen=1024
+          (framing=eth, the default).  Write rate: the client write()s
+          IPv4/UDP packets to DIR/tun0, testpmd forwards in rxonly mode
+          (drains).  Read rate: testpmd --forward-mode=txonly with
+          --txpkts=SIZE+14 (txonly sends Ethernet IPv4/UDP frames; the
+          framing=eth unit hands the client the SIZE-byte IPv4 packet)
+          keeps the unit's queue to the client full, the client read()s.
+  noop    a no-op FUSE file of the same shape (devtools/bench/noop_fuse.c):
+          libfuse3 low-level, mounted on a regular file, the node's open
+          reply (direct_io, nonseekable, stream), write returns the size,
+          read returns a fixed SIZE-byte packet at once.  The ceiling of
+          the node's path: FUSE round trips and nothing else.
+  ktun    a Linux tun (/dev/net/tun, IFF_TUN | IFF_NO_PI) in a network
+          namespace of its own.  Write rate: write() of IPv4 packets to an
+          address with a blackhole route (each goes through the kernel's
+          IP input and is dropped at the route lookup).  Read rate: read()
+          while a process on the other CPU keeps the tun's queue full: a
+          packet socket bound to the tun (PACKET_QDISC_BYPASS, sendmmsg()
+          of 32) hands IPv4 packets straight to the tun's transmit path,
+          which queues them for read() (tun_tx) or drops them when the
+          queue is full (tun_tx_dropped > 0: the reader was the bound;
+          0: the feeder was, and the rate is a lower bound).
+
+Placement (2 CPUs; --client-cpu, --dpdk-cpu): the client runs on CPU 0.
+testpmd runs --lcores=0@0,1@1: its forwarding lcore spins on CPU 1, its
+main lcore is on CPU 0 -- and so is the node's FUSE thread (bsdtun-fs0, a
+DPDK control thread: EAL gives control threads the CPUs no lcore uses, and
+when every CPU has an lcore, the main lcore's CPU).  The benchmark reads
+the thread's affinity from /proc and prints it.  The no-op FUSE server
+therefore runs on the same CPU as the client too ("noop"), the placement
+the node has; "noop-split" (--no-split to skip) puts it on the other CPU
+for reference, and "noop-free" (only with --faces ...,noop-free) pins
+neither server nor client.  The ktun feeder runs on the other CPU.
+
+The runs of all faces are interleaved (run 1 of every face, then run 2,
+...); the table shows medians.  Before each measurement the script waits
+(--settle) until other processes leave the CPUs alone, and repeats a
+measurement during which foreign processes took more than --max-load of a
+CPU (up to --retries times; flagged '*' if still loaded).
+
+Needs root (FUSE mounts, network namespace), hugepages
+(devtools/setup.sh), the build (ninja -C build) and cc with fuse3's
+pkg-config.  The C helpers are built into build-bench/.  Every process
+runs in its own process group and is killed at the end (also on error,
+timeout or Ctrl-C); mounts are undone (fusermount3 -u), the temp dir and
+the --file-prefix files removed.
+"""
+
+import argparse
+import glob
+import os
+import platform
+import re
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.path.abspath(os.environ.get('BSDTUN_BUILD') or
+                        os.path.join(TOP, 'build'))
+OUT = os.path.join(TOP, 'build-bench')
+TESTPMD = os.environ.get('BSDTUN_TESTPMD') or 'dpdk-testpmd'
+PROMPT = 'testpmd> '
+ETH_HLEN = 14
+HZ = os.sysconf('SC_CLK_TCK')
+
+
+class BenchError(Exception):
+    pass
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ---- processes --------------------------------------------------------------
+
+class Proc:
+    """A child in its own process group; output collected by a thread."""
+
+    live = []       # every Proc not yet killed, for the final clean-up
+
+    def __init__(self, argv, name, stdin=False):
+        self.name = name
+        self._buf = ''
+        self._cond = threading.Condition()
+        self._eof = False
+        self.proc = subprocess.Popen(
+            argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        Proc.live.append(self)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def _read(self):
+        fd = self.proc.stdout.fileno()
+        while True:
+            try:
+                b = os.read(fd, 65536)
+            except OSError:
+                b = b''
+            with self._cond:
+                if not b:
+                    self._eof = True
+                    self._cond.notify_all()
+                    return
+                self._buf += b.decode('utf-8', 'replace')
+                self._cond.notify_all()
+
+    @property
+    def output(self):
+        with self._cond:
+            return self._buf
+
+    def mark(self):
+        with self._cond:
+            return len(self._buf)
+
+    def wait_output(self, pattern, start=0, timeout=10):
+        rx = re.compile(pattern, re.M)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                m = rx.search(self._buf, start)
+                if m:
+                    return m
+                if self._eof:
+                    raise BenchError('%s exited waiting for %r:\n%s' %
+                                     (self.name, pattern, self._buf[-2000:]))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise BenchError('%s: timeout waiting for %r:\n%s' %
+                                     (self.name, pattern, self._buf[-2000:]))
+                self._cond.wait(left)
+
+    def running(self):
+        return self.proc.poll() is None
+
+    def signal(self, sig):
+        try:
+            os.killpg(self.proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def wait(self, timeout):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self, grace=3.0):
+        """SIGTERM the group, then SIGKILL; reap."""
+        if self.running():
+            self.signal(signal.SIGTERM)
+            if self.wait(grace) is None:
+                self.signal(signal.SIGKILL)
+                self.wait(10)
+        self.signal(signal.SIGKILL)     # stragglers in the group
+        self._reader.join(2)
+        for f in (self.proc.stdin, self.proc.stdout):
+            if f is not None:
+                try:
+                    f.close()
+                except OSError:
+                    pass
+        if self in Proc.live:
+            Proc.live.remove(self)
+
+
+def run_client(argv, timeout):
+    """Run cdev_loop to completion in its own process group; returns
+    (exit status, output, CPU seconds it and its reaped children used)."""
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    p = Proc(argv, 'cdev_loop')
+    rc = p.wait(timeout)
+    if rc is None:
+        p.kill(1)
+        raise BenchError('cdev_loop timed out: %s\n%s' %
+                         (' '.join(argv), p.output[-2000:]))
+    p._reader.join(5)
+    out = p.output
+    p.kill(0)
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+    return rc, out, cpu
+
+
+# ---- foreign CPU load ---------------------------------------------------------
+
+def _cpu_busy():
+    """Jiffies processes ran on the machine (user, nice, system; not
+    interrupt time, which no process is charged for)."""
+    with open('/proc/stat') as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return v[0] + v[1] + v[2]
+
+
+def _proc_jiffies(pid):
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            v = f.read().rsplit(')', 1)[1].split()
+        return int(v[11]) + int(v[12])      # utime + stime, all threads
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _self_cpu():
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+class Load:
+    """CPU time used by processes other than ours over a window, in CPUs
+    (0.0: nobody else ran; 1.0: one CPU's worth)."""
+
+    def __init__(self, procs=()):
+        self.pids = [p.pid for p in procs]
+        self.t0 = time.monotonic()
+        self.busy0 = _cpu_busy()
+        self.ours0 = [_proc_jiffies(p) for p in self.pids]
+        self.self0 = _self_cpu()
+
+    def stop(self, extra_cpu_s=0.0):
+        """extra_cpu_s: CPU seconds of our children that ended meanwhile."""
+        wall = time.monotonic() - self.t0
+        busy = _cpu_busy() - self.busy0
+        ours = sum(_proc_jiffies(p) - j0
+                   for p, j0 in zip(self.pids, self.ours0))
+        ours += (extra_cpu_s + _self_cpu() - self.self0) * HZ
+        if wall <= 0:
+            return 0.0
+        return max(0.0, (busy - ours) / (wall * HZ))
+
+
+def settle(opt, procs=()):
+    """Wait (up to --settle s) until other processes leave the CPUs alone;
+    returns the last foreign load seen."""
+    deadline = time.monotonic() + opt.settle
+    warned = False
+    while True:
+        ld = Load(procs)
+        time.sleep(0.5)
+        v = ld.stop()
+        if v <= opt.max_load or time.monotonic() >= deadline:
+            if v > opt.max_load:
+                log('  machine still busy (%.2f CPUs of other processes); '
+                    'measuring anyway' % v)
+            return v
+        if not warned:
+            log('  waiting for other processes (%.2f CPUs) to calm down' % v)
+            warned = True
+
+
+# ---- helpers, temp files, mounts ----------------------------------------------
+
+def build_helpers():
+    os.makedirs(OUT, exist_ok=True)
+    fuse = subprocess.run(['pkg-config', '--cflags', '--libs', 'fuse3'],
+                          capture_output=True, text=True, timeout=30)
+    if fuse.returncode != 0:
+        raise BenchError('pkg-config fuse3: %s' % fuse.stderr.strip())
+    cc = os.environ.get('CC', 'cc')
+    for name, extra in (('cdev_loop', []), ('noop_fuse', fuse.stdout.split())):
+        src = os.path.join(TOP, 'devtools', 'bench', name + '.c')
+        exe = os.path.join(OUT, name)
+        argv = [cc, '-O2', '-Wall', '-Wextra', '-o', exe, src] + extra
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            raise BenchError('%s failed:\n%s' % (' '.join(argv), r.stderr))
+    return os.path.join(OUT, 'cdev_loop'), os.path.join(OUT, 'noop_fuse')
+
+
+def pmd_path():
+    r = subprocess.run([os.path.join(TOP, 'devtools', 'pmd-path.sh'), BUILD],
+                       capture_output=True, text=True, timeout=30)
+    if r.returncode != 0 or not r.stdout.strip():
+        raise BenchError('no PMD (ninja -C %s first): %s' %
+                         (BUILD, r.stderr.strip()))
+    return r.stdout.strip()
+
+
+def mounted(path):
+    try:
+        with open('/proc/self/mountinfo') as f:
+            return any(line.split()[4] == path for line in f)
+    except OSError:
+        return False
+
+
+def unmount(path):
+    """Undo a FUSE mount left on path (normally the server did already)."""
+    for argv in (['fusermount3', '-u', '-q', path],
+                 ['fusermount3', '-u', '-z', '-q', path]):
+        if not mounted(path):
+            return
+        try:
+            subprocess.run(argv, timeout=10, capture_output=True)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    if mounted(path):
+        log('warning: %s is still mounted' % path)
+
+
+class Session:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix='bsdtun-bcdev-')
+        os.chmod(self.dir, 0o755)
+        self.count = 0
+        self.prefixes = set()
+        self.mounts = set()
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def new_prefix(self):
+        self.count += 1
+        pfx = 'btcdev%d_%d' % (os.getpid(), self.count)
+        self.prefixes.add(pfx)
+        return pfx
+
+    def release_prefix(self, pfx):
+        for f in glob.glob('/dev/hugepages/%smap_*' % pfx):
+            try:
+                os.unlink(f)
+            except OSError:
+                pass
+        for d in ('/var/run/dpdk/' + pfx,
+                  os.path.join(os.environ.get('XDG_RUNTIME_DIR', '/tmp'),
+                               'dpdk', pfx)):
+            shutil.rmtree(d, ignore_errors=True)
+        self.prefixes.discard(pfx)
+
+    def close(self):
+        for p in list(Proc.live):
+            p.kill(2)
+        for m in list(self.mounts):
+            unmount(m)
+        for pfx in list(self.prefixes):
+            self.release_prefix(pfx)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ---- the faces ------------------------------------------------------------------
+
+def parse_loop(out):
+    m = re.search(r'^calls=(\d+) secs=([\d.]+) rate=(\d+) errors=(\d+) '
+                  r'err=(\S+) minlen=(-?\d+) maxlen=(-?\d+)(.*)$', out, re.M)
+    if not m:
+        raise BenchError('cdev_loop said:\n%s' % out[-2000:])
+    r = {'calls': int(m.group(1)), 'secs': float(m.group(2)),
+         'rate': int(m.group(3)), 'errors': int(m.group(4)),
+         'err': m.group(5), 'minlen': int(m.group(6)),
+         'maxlen': int(m.group(7))}
+    r.update({k: int(v) for k, v in re.findall(r'(\w+)=(\d+)', m.group(8))})
+    return r
+
+
+def measure(opt, label, argv, procs, size):
+    """Run one client measurement, repeated while foreign load spoils it.
+    Returns the parsed result with 'load' (foreign CPUs) and 'noisy'."""
+    best = None
+    for attempt in range(opt.retries + 1):
+        settle(opt, procs)
+        ld = Load(procs)
+        rc, out, cpu = run_client(argv, opt.duration + opt.warmup + 30)
+        load = ld.stop(cpu)
+        if rc != 0:
+            raise BenchError('%s: cdev_loop exited %s:\n%s' %
+                             (label, rc, out[-2000:]))
+        r = parse_loop(out)
+        r['load'] = load
+        r['noisy'] = load > opt.max_load
+        note = ''
+        if r['errors']:
+            note += ' errors=%d (%s)' % (r['errors'], r['err'])
+        if r['calls'] and (r['minlen'] != size or r['maxlen'] != size):
+            note += ' LENGTH %d..%d (want %d)' % (r['minlen'], r['maxlen'],
+                                                  size)
+        for k in ('tun_rx', 'tun_tx', 'tun_tx_dropped', 'ip_in_receives'):
+            if k in r:
+                note += ' %s=%d' % (k, r[k])
+        log('  %-24s %9d calls/s  (foreign load %.2f CPU)%s' %
+            (label, r['rate'], load, note))
+        best = r
+        if not r['noisy']:
+            break
+        if attempt < opt.retries:
+            log('  ... repeating (other processes used the CPUs)')
+    return best
+
+
+class TestPmd(Proc):
+    def __init__(self, sess, pmd, opt, vdev):
+        self.sess = sess
+        self.prefix = sess.new_prefix()
+        argv = ['stdbuf', '-oL', '-eL', TESTPMD,
+                '--lcores=0@%d,1@%d' % (opt.client_cpu, opt.dpdk_cpu),
+                '--file-prefix=' + self.prefix, '--no-pci', '--huge-unlink',
+                '-d', pmd, vdev, '--', '-i', '--total-num-mbufs=8192',
+                '--forward-mode=rxonly']
+        if opt.verbose:
+            log('$ ' + ' '.join(argv))
+        super().__init__(argv, 'testpmd', stdin=True)
+        self.wait_output(re.escape(PROMPT), 0, 60)
+
+    def cmd(self, text, timeout=15):
+        mark = self.mark()
+        self.proc.stdin.write((text + '\n').encode())
+        self.proc.stdin.flush()
+        end = self.wait_output(re.escape(PROMPT), mark, timeout).start()
+        return self.output[mark:end]
+
+    def xstats(self, port=0):
+        out = self.cmd('show port xstats %d' % port)
+        return {k: int(v) for k, v in
+                re.findall(r'^(\w+):\s+(\d+)\s*$', out, re.M)}
+
+    def fwd_stop(self):
+        out = self.cmd('stop', 20)
+        m = re.search(r'Forward statistics for port 0\s+-+\n(.*?)\n\s*-{20,}',
+                      out, re.S)
+        return {k: int(v) for k, v in
+                re.findall(r'([A-Za-z-]+):\s+(\d+)', m.group(1))} if m else {}
+
+    def quit(self, timeout=30):
+        if self.running():
+            try:
+                self.proc.stdin.write(b'quit\n')
+                self.proc.stdin.flush()
+                self.proc.stdin.close()
+            except OSError:
+                pass
+        rc = self.wait(timeout)
+        self.kill(2)
+        self.sess.release_prefix(self.prefix)
+        return rc
+
+    def thread(self, name):
+        """(Cpus_allowed_list, last CPU) of the thread called name."""
+        for st in glob.glob('/proc/%d/task/*/stat' % self.pid):
+            try:
+                with open(os.path.join(os.path.dirname(st), 'comm')) as f:
+                    if f.read().strip() != name:
+                        continue
+                with open(os.path.join(os.path.dirname(st), 'status')) as f:
+                    allowed = re.search(r'^Cpus_allowed_list:\s*(\S+)',
+                                        f.read(), re.M).group(1)
+                with open(st) as f:
+                    cpu = int(f.read().rsplit(')', 1)[1].split()[36])
+                return allowed, cpu
+            except (OSError, AttributeError, IndexError, ValueError):
+                continue
+        return None, None
+
+
+def face_node(opt, sess, tools, pmd, res, info):
+    loop, _ = tools
+    node = sess.path('tun0')
+    sock = sess.path('tun0.sock')
+    vdev = '--vdev=net_bsdtun0,sock=%s,cdev=%s,qlen=%d' % (sock, node,
+                                                           opt.qlen)
+    info.setdefault('node_vdev', vdev)
+    sess.mounts.add(node)
+    tp = TestPmd(sess, pmd, opt, vdev)
+    try:
+        allowed, _ = tp.thread('bsdtun-fs0')
+        info['fs_allowed'] = allowed
+        for size in opt.sizes:
+            tp.cmd('set fwd rxonly')
+            tp.cmd('start')
+            r = measure(opt, 'node write %d' % size,
+                        [loop, '-c', str(opt.client_cpu),
+                         '-w', str(opt.warmup), 'write', node, str(size),
+                         str(opt.duration)], [tp], size)
+            st = tp.fwd_stop()
+            if st.get('RX-packets', 0) < r['calls']:
+                log('  warning: testpmd received %s < %d written' %
+                    (st.get('RX-packets'), r['calls']))
+            res.setdefault(('node', size, 'write'), []).append(r)
+        for size in opt.sizes:
+            tp.cmd('set fwd txonly')
+            tp.cmd('set txpkts %d' % (size + ETH_HLEN))
+            x0 = tp.xstats()
+            tp.cmd('start')
+            r = measure(opt, 'node read %d' % size,
+                        [loop, '-c', str(opt.client_cpu),
+                         '-w', str(opt.warmup), 'read', node, str(size),
+                         str(opt.duration)], [tp], size)
+            tp.fwd_stop()
+            x1 = tp.xstats()
+            full = x1.get('tx_ring_full', 0) - x0.get('tx_ring_full', 0)
+            if opt.verbose:
+                log('  (tx_ring_full +%d: txonly kept the queue full)' % full)
+            res.setdefault(('node', size, 'read'), []).append(r)
+        _, cpu = tp.thread('bsdtun-fs0')
+        info['fs_cpu'] = cpu
+    finally:
+        rc = tp.quit()
+        if rc != 0:
+            log('  warning: testpmd exit status %r' % rc)
+        unmount(node)
+
+
+def face_noop(opt, sess, tools, res, face, server_cpu):
+    """server_cpu None: neither server nor client pinned."""
+    loop, noop = tools
+    path = sess.path('noop')
+    with open(path, 'w'):
+        pass
+    sess.mounts.add(path)
+    pin = [] if server_cpu is None else ['-c', str(opt.client_cpu)]
+    for size in opt.sizes:
+        srv = Proc([noop, path, str(size)] +
+                   ([] if server_cpu is None else [str(server_cpu)]),
+                   'noop_fuse')
+        try:
+            srv.wait_output('^ready$', 0, 15)
+            for d in ('write', 'read'):
+                r = measure(opt, '%s %s %d' % (face, d, size),
+                            [loop] + pin +
+                            ['-w', str(opt.warmup), d, path, str(size),
+                             str(opt.duration)], [srv], size)
+                res.setdefault((face, size, d), []).append(r)
+        finally:
+            srv.kill(5)
+            unmount(path)
+
+
+def face_ktun(opt, sess, tools, res):
+    loop, _ = tools
+    for size in opt.sizes:
+        for d in ('write', 'read'):
+            r = measure(opt, 'ktun %s %d' % (d, size),
+                        [loop, '-c', str(opt.client_cpu),
+                         '-f', str(opt.dpdk_cpu), '-w', str(opt.warmup),
+                         'ktun-' + d, '-', str(size), str(opt.duration)],
+                        [], size)
+            res.setdefault(('ktun', size, d), []).append(r)
+
+
+# ---- report -----------------------------------------------------------------------
+
+FACES = [
+    ('node', 'device node (bsdtun cdev)'),
+    ('noop', 'no-op FUSE file, same CPU'),
+    ('noop-split', 'no-op FUSE file, other CPU'),
+    ('noop-free', 'no-op FUSE file, unpinned'),
+    ('ktun', 'Linux tun (/dev/net/tun)'),
+]
+
+
+def machine():
+    model = '?'
+    try:
+        with open('/proc/cpuinfo') as f:
+            m = re.search(r'^model name\s*:\s*(.*)$', f.read(), re.M)
+            model = m.group(1).strip() if m else model
+    except OSError:
+        pass
+    return 'nproc %d, CPU %s, kernel %s' % (os.cpu_count(), model,
+                                            platform.release())
+
+
+def report(res, opt, info):
+    def med(face, size, d):
+        rs = res.get((face, size, d), [])
+        if not rs:
+            return None, False
+        return (statistics.median(r['rate'] for r in rs),
+                any(r['noisy'] for r in rs))
+
+    def cell(v, noisy):
+        return '%13s' % ('-' if v is None else
+                         '{:,.0f}'.format(v) + ('*' if noisy else ' '))
+
+    def ratio(a, b):
+        return '%6s' % ('-' if a is None or not b else '%.2f' % (a / b))
+
+    print()
+    print('Device node benchmark: blocking calls/s, one packet per call, '
+          'median of %d runs of %gs' % (opt.runs, opt.duration))
+    print('machine: %s' % machine())
+    print('placement: client CPU %d; testpmd --lcores=0@%d,1@%d (forwarding '
+          'lcore on CPU %d), node FUSE thread bsdtun-fs0 allowed on CPU %s, '
+          'last seen on CPU %s; no-op FUSE server CPU %d (same) / %d '
+          '(split); ktun feeder CPU %d' %
+          (opt.client_cpu, opt.client_cpu, opt.dpdk_cpu, opt.dpdk_cpu,
+           info.get('fs_allowed', '?'), info.get('fs_cpu', '?'),
+           opt.client_cpu, opt.dpdk_cpu, opt.dpdk_cpu))
+    print('node unit: %s' % info.get('node_vdev', '?'))
+    print()
+    hdr = '%-28s %5s %14s %14s %7s %7s' % (
+        'face', 'size', 'write calls/s', 'read calls/s', 'w/noop', 'r/noop')
+    print(hdr)
+    print('-' * len(hdr))
+    for face, title in FACES:
+        for size in opt.sizes:
+            w, wn = med(face, size, 'write')
+            r, rn = med(face, size, 'read')
+            if w is None and r is None:
+                continue
+            nw, _ = med('noop', size, 'write')
+            nr, _ = med('noop', size, 'read')
+            print('%-28s %5d %s %s %s %s' % (title, size, cell(w, wn),
+                                            cell(r, rn), ratio(w, nw),
+                                            ratio(r, nr)))
+    print()
+    print('w/noop, r/noop: the row\'s median over the median of the no-op '
+          'FUSE file on the same CPU as the client (the node\'s placement).')
+    print('size: bytes of IP packet per call (testpmd txonly sends '
+          'size+14-byte frames).  * : another process used more than %.2f '
+          'CPU during a run.' % opt.max_load)
+    if opt.verbose:
+        print()
+        for (face, size, d), rs in sorted(res.items()):
+            print('%-10s %5d %-5s %s' % (face, size, d,
+                                         ' '.join(str(r['rate'])
+                                                  for r in rs)))
+
+
+# ---- main --------------------------------------------------------------------------
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--runs', type=int, default=3)
+    ap.add_argument('--duration', type=float, default=2.0,
+                    help='seconds counted per measurement (default 2)')
+    ap.add_argument('--warmup', type=float, default=0.3,
+                    help='seconds run before counting (default 0.3)')
+    ap.add_argument('--sizes', default='64,1500')
+    ap.add_argument('--qlen', type=int, default=1024)
+    ap.add_argument('--client-cpu', type=int, default=0)
+    ap.add_argument('--dpdk-cpu', type=int, default=1)
+    ap.add_argument('--faces', default='node,noop,noop-split,ktun',
+                    help='comma-separated, run in this order (rotated per '
+                    'run); also noop-free: no-op FUSE, nothing pinned')
+    ap.add_argument('--no-split', action='store_true',
+                    help='skip the no-op FUSE server on the other CPU')
+    ap.add_argument('--settle', type=float, default=30.0)
+    ap.add_argument('--max-load', type=float, default=0.2,
+                    help='foreign CPUs tolerated during a run (default 0.2)')
+    ap.add_argument('--retries', type=int, default=2)
+    ap.add_argument('-v', '--verbose', action='store_true')
+    opt = ap.parse_args()
+    opt.sizes = [int(s) for s in opt.sizes.split(',')]
+    faces = [f for f in opt.faces.split(',') if f]
+    if opt.no_split and 'noop-split' in faces:
+        faces.remove('noop-split')
+    if os.geteuid() != 0:
+        log('bench_cdev: needs root (FUSE mounts, network namespaces)')
+        return 1
+    if os.cpu_count() < 2:
+        log('bench_cdev: needs 2 CPUs')
+        return 1
+
+    def on_term(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGHUP, on_term)
+
+    tools = build_helpers()
+    pmd = pmd_path() if 'node' in faces else None
+    sess = Session()
+    res, info = {}, {}
+    failed = []
+    try:
+        for run in range(opt.runs):
+            order = faces[run % len(faces):] + faces[:run % len(faces)]
+            log('run %d/%d: %s' % (run + 1, opt.runs, ', '.join(order)))
+            for face in order:
+                try:
+                    if face == 'node':
+                        face_node(opt, sess, tools, pmd, res, info)
+                    elif face == 'noop':
+                        face_noop(opt, sess, tools, res, 'noop',
+                                  opt.client_cpu)
+                    elif face == 'noop-split':
+                        face_noop(opt, sess, tools, res, 'noop-split',
+                                  opt.dpdk_cpu)
+                    elif face == 'noop-free':
+                        face_noop(opt, sess, tools, res, 'noop-free', None)
+                    elif face == 'ktun':
+                        face_ktun(opt, sess, tools, res)
+                    else:
+                        raise BenchError('unknown face %r' % face)
+                except BenchError as e:
+                    log('  %s failed: %s' % (face, e))
+                    failed.append(face)
+    except KeyboardInterrupt:
+        log('interrupted')
+    finally:
+        sess.close()
+    report(res, opt, info)
+    return 1 if not res else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
