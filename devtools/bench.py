@@ -32,6 +32,14 @@ Placement (2 cores): the DPDK side forwards on CPU 1 (testpmd
 --lcores=0@0,1@1), the client side runs on CPU 0 (tuntest --cpu 0, or the
 second testpmd with --lcores=0@1,1@0 for memif).
 
+Noise: before each run the harness waits (--settle) until other processes
+leave the CPUs alone, and re-runs a run during which they took more than
+--max-load of the machine.  Before and after each run `tuntest bench c2c`
+times a cache-line round trip between the two CPUs: on a VM it changes
+with where the host puts the vCPUs (here ~120 ns or ~550 ns) and moves the
+results up to 2x, so the tables group runs by it ("near", "far") and
+compare bsdtun with memif within a group.
+
 Every process is started in its own process group and killed at the end
 (also on error, timeout or Ctrl-C); sockets live in a temp dir; every
 testpmd gets its own --file-prefix, whose files are removed.
@@ -81,7 +89,7 @@ def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-# ---- processes ---------------------------------------------------------------
+# ---- processes --------------------------------------------------------------
 
 class Proc:
     """A child in its own process group, output collected by a thread."""
@@ -201,10 +209,11 @@ class Proc:
 
 
 def _cpu_busy():
-    """Busy jiffies of the whole machine (steal counted as busy)."""
+    """Jiffies processes ran on the whole machine (not interrupts: the
+    bell's wake-ups would count against us)."""
     with open('/proc/stat') as f:
         v = [int(x) for x in f.readline().split()[1:]]
-    return sum(v[:8]) - v[3] - v[4]     # all but idle and iowait
+    return v[0] + v[1] + v[2]           # user, nice, system
 
 
 def _proc_jiffies(pid):
@@ -337,7 +346,7 @@ class Client(Proc):
         return res
 
 
-# ---- one run: temp dir, prefixes, cleanup ------------------------------------
+# ---- one run: temp dir, prefixes, cleanup -----------------------------------
 
 class Run:
     count = 0
@@ -385,7 +394,7 @@ class Run:
         return False
 
 
-# ---- cases -------------------------------------------------------------------
+# ---- cases ------------------------------------------------------------------
 
 def bsdtun_vdevs(run, n):
     socks = [run.path('u%d.sock' % i) for i in range(n)]
@@ -425,6 +434,22 @@ def measure_rx_pps(pmd, ports, opt, procs, watch=()):
     return pps, peak, load.value
 
 
+def profile(run, opt, what, procs):
+    """--perf DIR: sample each process with perf's cpu-clock event (the
+    VM has no hardware counters) over warm-up + measurement."""
+    if not getattr(opt, 'perf', None):
+        return
+    os.makedirs(opt.perf, exist_ok=True)
+    Run.count += 1
+    for side, p in procs:
+        out = os.path.join(opt.perf, '%s-%d-%s.data' % (
+            what.replace('/', '_'), Run.count, side))
+        run.procs.append(Proc(
+            ['perf', 'record', '-q', '-e', 'cpu-clock', '-p', str(p.pid),
+             '-o', out, '--', 'sleep', str(opt.warmup + opt.duration)],
+            'perf ' + side))
+
+
 def case_thr_bsdtun(opt, direction, size, nports=1):
     with Run() as run:
         socks, vdevs = bsdtun_vdevs(run, nports)
@@ -438,11 +463,15 @@ def case_thr_bsdtun(opt, direction, size, nports=1):
             cl = Client(run, 'rx', socks, [
                 '--warmup', str(opt.warmup), '--duration', str(opt.duration),
                 '--timeout', '10'])
+            profile(run, opt, '%s-%d-%d' % (direction, size, nports),
+                    [('dpdk', pmd), ('client', cl)])
             peak = {}
             t0 = time.monotonic()
             deadline = t0 + opt.warmup + opt.duration + 30
             load = None
             while cl.running() and time.monotonic() < deadline:
+                if re.search(r'^bench ', cl.output, re.M):
+                    break       # measured; now closing its units
                 if load is None and time.monotonic() > t0 + opt.warmup:
                     load = Load([pmd, cl])
                 elif load is not None:
@@ -464,6 +493,8 @@ def case_thr_bsdtun(opt, direction, size, nports=1):
                 '--timeout', '10'])
             for p in range(nports):
                 wait_rx(pmd, p)
+            profile(run, opt, '%s-%d-%d' % (direction, size, nports),
+                    [('dpdk', pmd), ('client', cl)])
             res['client_memfd'] = cl.maps_memfd()
             pps, peak, res['load'] = measure_rx_pps(pmd, range(nports), opt,
                                                     [pmd, cl], [cl])
@@ -549,7 +580,7 @@ def ring_bytes_for(qlen):
     return min(sz, 32 << 20)
 
 
-# ---- the plan ----------------------------------------------------------------
+# ---- the plan ---------------------------------------------------------------
 
 def make_cases():
     cases = []
@@ -600,6 +631,26 @@ def machine():
             'load': open('/proc/loadavg').read().split()[:3]}
 
 
+def classify(results):
+    """Tag every run with the vCPU placement it ran under: 'near' when the
+    cache-line round trip before and after it stayed within twice the
+    fastest seen in this invocation, 'far' when both were beyond, else
+    'mixed'.  Returns the threshold in ns."""
+    seen = [x for v in results.values() for r in v if r
+            for x in r.get('c2c', []) if x]
+    if not seen:
+        return None
+    thr = 2 * min(seen)
+    for v in results.values():
+        for r in v:
+            if not r:
+                continue
+            c = [x for x in r.get('c2c', []) if x]
+            r['placement'] = ('near' if c and max(c) <= thr else
+                              'far' if c and min(c) > thr else 'mixed')
+    return thr
+
+
 def report(results, opt, mach):
     out = []
     p = out.append
@@ -611,129 +662,166 @@ def report(results, opt, mach):
       'testpmd --lcores=%s)' % (DPDK_CPU, DPDK_LCORES, CLIENT_CPU,
                                 CLIENT_CPU, CLIENT_LCORES))
     p('rings: bsdtun qlen=%d, memif rsize=%d (%d slots); bursts of 32; '
-      '%d run(s) per case, %g s each after %g s warm-up; medians' %
+      '%d run(s) per case, %g s each after %g s warm-up' %
       (QLEN, RSIZE, 1 << RSIZE, opt.runs, opt.duration, opt.warmup))
     p('sizes: Ethernet frame bytes on the DPDK side (no FCS); the bsdtun '
-      'client reads/writes the IP packet (frame - 14)')
+      'client reads/writes the IP packet (frame - 14); '
+      'Gbit/s = Mpps x frame bytes x 8')
+    thr = classify(results)
+    if thr is not None:
+        p('c2c: cache-line round trip CPU %d <-> CPU %d measured before and '
+          'after every run.  On a VM it' % (CLIENT_CPU, DPDK_CPU))
+        p('depends on where the host put the two vCPUs and moves every '
+          'result as much as the code')
+        p('does, so runs are grouped: near = both c2c <= %.0f ns (twice the '
+          'fastest seen), far = both' % thr)
+        p('above, mixed = placement changed during the run.  Ratios compare '
+          'runs of the same group.')
     p('')
 
-    def med(name, key='pps'):
-        return median([r.get(key) if r else None
-                       for r in results.get(name, [])])
+    groups = ('near', 'far', 'mixed', 'all')
 
-    def c2c_med(name):
-        return median([r['c2c'][0] for r in results.get(name, [])
-                       if r and r.get('c2c') and r['c2c'][0]])
+    def runs_of(name, group):
+        return [r for r in results.get(name, []) if r and
+                (group == 'all' or r.get('placement') == group)]
 
-    hdr = '%-21s | %7s %7s %5s | %7s %7s %5s | %5s' % (
-        'throughput', 'bsdtun', '', '', 'memif', '', '', 'ratio')
-    p(hdr)
-    p('%-21s | %7s %7s %5s | %7s %7s %5s | %5s' % (
-        '', 'Mpps', 'Gbit/s', 'c2c', 'Mpps', 'Gbit/s', 'c2c', ''))
-    p('-' * len(hdr))
+    def med(rs, key='pps'):
+        return median([r.get(key) for r in rs])
+
     label = {'to_client': 'DPDK -> client', 'to_dpdk': 'client -> DPDK'}
-    runs = []
-    for d in ('to_client', 'to_dpdk'):
-        for size in (64, 1500):
-            nb, nm = ('thr/%s/%s/%d' % (i, d, size)
-                      for i in ('bsdtun', 'memif'))
-            b, m = med(nb), med(nm)
-            if b is None and m is None:
-                continue
-            p('%-21s | %7s %7s %5s | %7s %7s %5s | %5s' % (
-                '%s %4d B' % (label[d], size),
-                fmt(b and b / 1e6), fmt(b and b * size * 8 / 1e9),
-                fmt(c2c_med(nb), '%.0f'),
-                fmt(m and m / 1e6), fmt(m and m * size * 8 / 1e9),
-                fmt(c2c_med(nm), '%.0f'),
-                fmt(b / m if b and m else None)))
-            for n in (nb, nm):
-                runs.append('  %-24s %s' % (n, '  '.join(
-                    '%.2f(%s)' % (r['pps'] / 1e6,
-                                  fmt(r['c2c'][0], '%.0f')) if r else '-'
-                    for r in results.get(n, []))))
-            cl = [r['client'] for r in results.get(nb, [])
-                  if r and r.get('client', {}).get('calls')]
-            if cl:
-                runs.append('  %-24s client burst calls: %.0f%% moved '
-                            'nothing, %.0f%% a full burst' % ('', median(
-                                [100 * c['empty'] / c['calls'] for c in cl]),
-                                median([100 * c['full'] / c['calls']
-                                        for c in cl])))
-    p('Mpps and Gbit/s: medians of the runs; ratio = bsdtun/memif Mpps; '
-      'c2c: median cache-line')
-    p('round trip CPU 0 <-> CPU 1 in ns measured just before each run (the '
-      'vCPUs\' placement on')
-    p('the host; it moves the results as much as the code does).  Every '
-      'run, Mpps(c2c ns):')
-    out.extend(runs)
-    p('')
+    row = '%-23s | %7s %7s %2s | %7s %7s %2s | %5s'
+    thr_names = [k for k in results if k.startswith('thr/')]
+    if thr_names:
+        hdr = row % ('throughput, medians', 'bsdtun', '', '', 'memif', '',
+                     '', 'ratio')
+        p(hdr)
+        p(row % ('', 'Mpps', 'Gbit/s', 'n', 'Mpps', 'Gbit/s', 'n', ''))
+        p('-' * len(hdr))
+        for g in groups:
+            lines = []
+            for d in ('to_client', 'to_dpdk'):
+                for size in (64, 1500):
+                    nb, nm = ('thr/%s/%s/%d' % (i, d, size)
+                              for i in ('bsdtun', 'memif'))
+                    rb, rm = runs_of(nb, g), runs_of(nm, g)
+                    if not rb and not rm:
+                        continue
+                    b, m = med(rb), med(rm)
+                    lines.append(row % (
+                        '  %s %4d B' % (label[d], size),
+                        fmt(b and b / 1e6), fmt(b and b * size * 8 / 1e9),
+                        len(rb), fmt(m and m / 1e6),
+                        fmt(m and m * size * 8 / 1e9), len(rm),
+                        fmt(b / m if b and m else None)))
+            if lines and (g != 'mixed' or len(lines)):
+                p(g + ':')
+                out.extend(lines)
+        p('n: runs in the group.  Every run, Mpps(c2c ns before):')
+        for d in ('to_client', 'to_dpdk'):
+            for size in (64, 1500):
+                for i in ('bsdtun', 'memif'):
+                    n = 'thr/%s/%s/%d' % (i, d, size)
+                    if n not in results:
+                        continue
+                    p('  %-26s %s' % (n, '  '.join(
+                        '%.2f(%s)' % (r['pps'] / 1e6,
+                                      fmt(r['c2c'][0], '%.0f'))
+                        if r else '-' for r in results[n])))
+                cl = [r['client'] for r in
+                      results.get('thr/bsdtun/%s/%d' % (d, size), [])
+                      if r and r.get('client', {}).get('calls')]
+                if cl:
+                    p('  %-26s client burst calls: %.0f%% moved nothing, '
+                      '%.0f%% a full burst' % ('', median(
+                          [100 * c['empty'] / c['calls'] for c in cl]),
+                          median([100 * c['full'] / c['calls']
+                                  for c in cl])))
+        p('')
 
     if any(k.startswith('rtt/') for k in results):
-        hdr = '%-34s %8s %8s %8s %8s %9s' % (
-            'round trip, 64 B, us', 'min', 'p50', 'p99', 'p99.9', 'samples')
+        row = '%-36s %7s %7s %7s %7s %3s'
+        hdr = row % ('round trip, 64 B, us (medians)', 'min', 'p50', 'p99',
+                     'p99.9', 'n')
         p(hdr)
         p('-' * len(hdr))
-        for mode, txt in (('busy', 'busy-polling (read_burst)'),
-                          ('block', 'blocking bsdtun_read')):
-            name = 'rtt/' + mode
-            if name not in results:
-                continue
-            us = [med(name, k) for k in ('min_ns', 'p50_ns', 'p99_ns',
-                                          'p999_ns')]
-            p('%-34s %8s %8s %8s %8s %9s' % tuple(
-                [txt] + [fmt(v and v / 1e3) for v in us] +
-                [fmt(med(name, 'samples'), '%.0f')]))
-        p('(memif has no client to time a round trip with; not compared)')
+        for g in groups:
+            lines = []
+            for mode, txt in (('busy', 'busy-polling (read_burst)'),
+                              ('block', 'blocking bsdtun_read')):
+                rs = runs_of('rtt/' + mode, g)
+                if not rs:
+                    continue
+                us = [med(rs, k) for k in ('min_ns', 'p50_ns', 'p99_ns',
+                                           'p999_ns')]
+                lines.append(row % tuple(
+                    ['  ' + txt] + [fmt(v and v / 1e3) for v in us] +
+                    [len(rs)]))
+            if lines:
+                p(g + ':')
+                out.extend(lines)
+        p('one packet in flight, client -> testpmd io forwarding (port to '
+          'itself) -> client;')
+        p('memif has no client to time a round trip with: not compared.')
         p('')
 
     if any(k.startswith('ports/') for k in results):
-        hdr = '%-22s %6s %11s %9s %14s %14s' % (
-            'ports, 64 B', 'ports', 'total Mpps', 'ns/pkt',
-            'DPDK RSS/port', 'client RSS/port')
+        row = '%-24s %5s %7s %7s %2s %13s %15s'
+        hdr = row % ('ports, 64 B (medians)', 'ports', 'Mpps', 'ns/pkt', 'n',
+                     'DPDK RSS/port', 'client RSS/port')
         p(hdr)
         p('-' * len(hdr))
-        for d in ('to_client', 'to_dpdk'):
-            for n in (1, 8, 32):
-                rs = [r for r in results.get('ports/%s/%d' % (d, n), [])
-                      if r]
-                if not rs:
-                    continue
-                pps = median([r['pps'] for r in rs])
-                drss = median([(r.get('dpdk_rss1', {}).get('VmRSS', 0) -
-                                r['dpdk_rss0'].get('VmRSS', 0)) / n
-                               for r in rs])
-                crss = median([r.get('client_rss', {}).get('VmRSS', 0) / n
-                               for r in rs])
-                p('%-22s %6d %11s %9s %11s MiB %11s MiB' % (
-                    label[d], n, fmt(pps / 1e6), fmt(1e9 / pps, '%.1f'),
-                    fmt(drss / 1024), fmt(crss / 1024)))
+        for g in groups:
+            lines = []
+            for d in ('to_client', 'to_dpdk'):
+                for n in (1, 8, 32):
+                    rs = runs_of('ports/%s/%d' % (d, n), g)
+                    if not rs:
+                        continue
+                    pps = med(rs)
+                    drss = median([(r.get('dpdk_rss1', {}).get('VmRSS', 0) -
+                                    r['dpdk_rss0'].get('VmRSS', 0)) / n
+                                   for r in rs])
+                    crss = median([r.get('client_rss', {}).get('VmRSS', 0) /
+                                   n for r in rs])
+                    lines.append(row % (
+                        '  ' + label[d], n, fmt(pps / 1e6),
+                        fmt(1e9 / pps, '%.1f'), len(rs),
+                        fmt(drss / 1024) + ' MiB', fmt(crss / 1024) + ' MiB'))
+            if lines:
+                p(g + ':')
+                out.extend(lines)
         rb = ring_bytes_for(QLEN)
-        p('region per port (doc/wire.md Sizing): 4096 + 2 x %d = %d bytes '
-          '(%.1f MiB) at qlen=%d' % (rb, 4096 + 2 * rb,
-                                     (4096 + 2 * rb) / 2**20, QLEN))
-        memfd = [r.get('client_memfd') for r in
-                 results.get('ports/to_client/1', []) if r]
-        if memfd and memfd[0]:
-            p('client memfd mapping seen in /proc/PID/maps: %s bytes' %
-              ', '.join(str(x) for x in memfd[0]))
-        p('RSS/port = (testpmd VmRSS at the end - before any client) / '
-          'ports; client VmRSS / ports (both include the shared region '
-          'pages touched)')
+        p('ns/pkt = 1e9 / total rate: the time per packet of the busier '
+          'core.  Region per port')
+        p('(doc/wire.md Sizing): 4096 + 2 x %d = %d bytes (%.1f MiB) at '
+          'qlen=%d.' % (rb, 4096 + 2 * rb, (4096 + 2 * rb) / 2**20, QLEN))
+        memfd = [r.get('client_memfd') for v in
+                 (results.get('ports/to_client/%d' % n, [])
+                  for n in (1, 8, 32)) for r in v if r]
+        if memfd and memfd[-1]:
+            p('memfd mappings the client held (/proc/PID/maps): %d x %s '
+              'bytes.' % (len(memfd[-1]), memfd[-1][0]))
+        p('RSS/port: testpmd VmRSS growth from before any client to the end '
+          'of the measurement')
+        p('(testpmd mlockall()s, so each region is resident as soon as it '
+          'is mapped), and the')
+        p('client\'s VmRSS, both divided by the ports (shared pages count in '
+          'both).')
         p('')
     mem = [r for r in results.get('thr/memif/to_client/64', []) if r]
     if mem:
         r = mem[0]
         p('memif for comparison: memfd mappings DPDK side %s, client side '
           '%s bytes' % (r['memfd']['dpdk'], r['memfd']['client']))
-        p('')
     loads = [r['load'] for v in results.values() for r in v
              if r and r.get('load') is not None]
     dist = [x for x in loads if x > opt.max_load]
-    p('foreign CPU load during the measurements: median %.1f%%, max %.1f%%; '
-      '%d of %d runs above %.0f%% (disturbed, kept after %d retries)' %
-      (100 * median(loads) if loads else 0, 100 * max(loads or [0]),
-       len(dist), len(loads), 100 * opt.max_load, opt.retries))
+    p('other processes\' CPU load during the measurements: median %.1f%%, '
+      'max %.1f%%; %d of %d runs' % (100 * median(loads) if loads else 0,
+                                      100 * max(loads or [0]), len(dist),
+                                      len(loads)))
+    p('above %.0f%% (re-run up to %d times, then kept)' %
+      (100 * opt.max_load, opt.retries))
     fails = {k: sum(1 for r in v if not r) for k, v in results.items()}
     bad = {k: v for k, v in fails.items() if v}
     if bad:
@@ -765,6 +853,10 @@ def main():
     ap.add_argument('--settle', type=float, default=60,
                     help='seconds to wait for a busy machine to calm down '
                     'before each run (default 60)')
+    ap.add_argument('--perf', metavar='DIR',
+                    help='also record a perf profile (cpu-clock) of testpmd '
+                    'and the client in every bsdtun throughput run, into DIR '
+                    '(perf report -i FILE); costs some throughput')
     ap.add_argument('--json', help='write every run\'s raw result here')
     ap.add_argument('--verbose', action='store_true',
                     help='print the command lines used')
@@ -784,6 +876,8 @@ def main():
         raise SystemExit(128 + signum)
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGHUP, on_term)
+    # Started in the background, SIGINT may come in ignored: take it back.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     rx = re.compile(opt.only)
     cases = [c for c in make_cases() if rx.search(c[0])]
@@ -791,40 +885,59 @@ def main():
     results = {name: [] for name, _ in cases}
     total = len(cases) * opt.runs
     k = 0
-    for i in range(opt.runs):
-        for name, fn in cases:
-            k += 1
-            t = time.monotonic()
-            for attempt in range(opt.retries + 1):
-                settle(opt)
-                before = c2c()
-                try:
-                    r = fn(opt)
-                except BenchError as e:
-                    log('bench: %s run %d failed: %s' % (name, i + 1, e))
-                    r = None
-                    break
-                r['c2c'] = [before, c2c()]
-                if (r.get('load') or 0) <= opt.max_load:
-                    break
-                log('bench: %s run %d disturbed (%.0f%% foreign CPU load)%s'
-                    % (name, i + 1, 100 * r['load'],
-                       ', again' if attempt < opt.retries else ''))
-            results[name].append(r)
-            brief = '-' if not r else (
-                '%.2f Mpps' % (r['pps'] / 1e6) if 'pps' in r else
-                'p50 %.1f us p99 %.1f us' % (r['p50_ns'] / 1e3,
-                                             r['p99_ns'] / 1e3))
-            log('[%d/%d] %-24s run %d: %s (c2c %s ns; %.1f s)' %
-                (k, total, name, i + 1, brief,
-                 '/'.join(fmt(x, '%.0f') for x in r['c2c']) if r else '-',
-                 time.monotonic() - t))
+    interrupted = None
+    try:
+        for i in range(opt.runs):
+            for name, fn in cases:
+                k += 1
+                run_case(name, fn, i, opt, results)
+                r = results[name][-1]
+                log('[%d/%d] %-24s run %d: %s (c2c %s ns; %.1f s)' %
+                    (k, total, name, i + 1, brief(r),
+                     '/'.join(fmt(x, '%.0f') for x in r['c2c'])
+                     if r else '-', r['secs'] if r else 0))
+    except (KeyboardInterrupt, SystemExit) as e:
+        interrupted = e     # every process is gone already: report so far
+        log('bench: interrupted; the tables hold the runs done so far')
     print(report(results, opt, mach))
     if opt.json:
         with open(opt.json, 'w') as f:
             json.dump({'machine': mach, 'options': vars(opt),
                        'results': results}, f, indent=1)
+    if interrupted is not None:
+        sys.exit(130)
     sys.exit(1 if any(not any(v) for v in results.values()) else 0)
+
+
+def run_case(name, fn, i, opt, results):
+    """One run of a case, re-run while other processes disturb it."""
+    t = time.monotonic()
+    for attempt in range(opt.retries + 1):
+        settle(opt)
+        before = c2c()
+        try:
+            r = fn(opt)
+        except BenchError as e:
+            log('bench: %s run %d failed: %s' % (name, i + 1, e))
+            r = None
+            break
+        r['c2c'] = [before, c2c()]
+        if (r.get('load') or 0) <= opt.max_load:
+            break
+        log('bench: %s run %d disturbed (%.0f%% foreign CPU load)%s' %
+            (name, i + 1, 100 * r['load'],
+             ', again' if attempt < opt.retries else ''))
+    if r:
+        r['secs'] = time.monotonic() - t
+    results[name].append(r)
+
+
+def brief(r):
+    if not r:
+        return '-'
+    if 'pps' in r:
+        return '%.2f Mpps' % (r['pps'] / 1e6)
+    return 'p50 %.1f us p99 %.1f us' % (r['p50_ns'] / 1e3, r['p99_ns'] / 1e3)
 
 
 if __name__ == '__main__':

@@ -31,10 +31,10 @@
 #include "traffic.h"
 #include "tuntest.h"
 
-#define BENCH_UNITS_MAX	64
-#define BENCH_BURST_MAX	256
-#define BENCH_BUF	2048	/* rx buffer per packet, unless --size is more */
-#define BENCH_CLOCK_EVERY 16	/* loop iterations between clock reads */
+#define BENCH_UNITS_MAX   64
+#define BENCH_BURST_MAX   256
+#define BENCH_BUF         2048 /* rx buffer per packet, unless --size is more */
+#define BENCH_CLOCK_EVERY 16   /* loop iterations between clock reads */
 
 enum bench_mode { MODE_RX, MODE_TX, MODE_RTT, MODE_C2C };
 
@@ -42,12 +42,12 @@ struct bench_opts {
 	enum bench_mode mode;
 	const char *ep[BENCH_UNITS_MAX];
 	int nep;
-	unsigned int size;	/* IP packet bytes (tx, rtt) */
+	unsigned int size; /* IP packet bytes (tx, rtt) */
 	unsigned int burst;
 	double warmup, duration, timeout;
-	int cpu;		/* -1: not pinned */
-	int peer_cpu;		/* c2c */
-	int block;		/* rtt: blocking bsdtun_read */
+	int cpu;      /* -1: not pinned */
+	int peer_cpu; /* c2c */
+	int block;    /* rtt: blocking bsdtun_read */
 };
 
 static volatile sig_atomic_t stop;
@@ -60,45 +60,45 @@ on_signal(int sig)
 }
 
 static const char bench_desc[] =
-	"MODE is rx, tx, rtt or c2c.\n"
-	"  rx   read with bsdtun_read_burst from every ENDPOINT in turn and "
-	"count\n"
-	"  tx   write --size byte IPv4 packets with bsdtun_write_burst into "
-	"every\n       ENDPOINT in turn, as fast as the rings take them\n"
-	"  rtt  write one packet into ENDPOINT and wait for it to come back "
-	"(the DPDK\n       app forwards the port to itself): busy-polling "
-	"with bsdtun_read_burst,\n       or with --block sleeping in a "
-	"blocking bsdtun_read\n"
-	"  c2c  no ENDPOINT: bounce a cache line between --cpu and "
-	"--peer-cpu\n\n"
-	"rx and tx measure --duration s after --warmup s of traffic (rx: from "
-	"the first\npacket); rtt discards --warmup s of samples, then samples "
-	"for --duration s.\nSIGINT/SIGTERM ends a run early.  One line on "
-	"stdout at the end:\n"
-	"  bench mode=rx|tx units=N cpu=C pkts=N bytes=N secs=X pps=X gbps=X "
-	"calls=N\n        empty=N full=N\n"
-	"  bench mode=rtt block=0|1 cpu=C size=B samples=N lost=N min_ns=N "
-	"p50_ns=N\n        p90_ns=N p99_ns=N p999_ns=N max_ns=N\n"
-	"  bench mode=c2c cpu=C peer_cpu=C rounds=N rtt_ns=X\n"
-	"bytes and gbps count IP packets as the client sees them (no Ethernet "
-	"header);\ncalls: burst calls while measuring, empty: those that "
-	"moved nothing, full:\nthose that moved a whole burst.\n\noptions:\n"
-	"  --size B       IP packet bytes, tx and rtt (default 50: a 64-byte "
-	"frame)\n"
-	"  --burst K      packets per burst call, 1..256 (default 32)\n"
-	"  --warmup SEC   (default 1)\n"
-	"  --duration SEC (default 3)\n"
-	"  --timeout SEC  give up when nothing moves for SEC s (default 10)\n"
-	"  --cpu N        pin to CPU N (default: not pinned)\n"
-	"  --peer-cpu N   c2c: the other CPU (default 1)\n"
-	"  --block        rtt: blocking reads instead of busy-polling\n"
-	"  -h, --help     this text\n";
+        "MODE is rx, tx, rtt or c2c.\n"
+        "  rx   read with bsdtun_read_burst from every ENDPOINT in turn and "
+        "count\n"
+        "  tx   write --size byte IPv4 packets with bsdtun_write_burst into "
+        "every\n       ENDPOINT in turn, as fast as the rings take them\n"
+        "  rtt  write one packet into ENDPOINT and wait for it to come back "
+        "(the DPDK\n       app forwards the port to itself): busy-polling "
+        "with bsdtun_read_burst,\n       or with --block sleeping in a "
+        "blocking bsdtun_read\n"
+        "  c2c  no ENDPOINT: bounce a cache line between --cpu and "
+        "--peer-cpu\n\n"
+        "rx and tx measure --duration s after --warmup s of traffic (rx: from "
+        "the first\npacket); rtt discards --warmup s of samples, then samples "
+        "for --duration s.\nSIGINT/SIGTERM ends a run early.  One line on "
+        "stdout at the end:\n"
+        "  bench mode=rx|tx units=N cpu=C pkts=N bytes=N secs=X pps=X gbps=X "
+        "calls=N\n        empty=N full=N\n"
+        "  bench mode=rtt block=0|1 cpu=C size=B samples=N lost=N min_ns=N "
+        "p50_ns=N\n        p90_ns=N p99_ns=N p999_ns=N max_ns=N\n"
+        "  bench mode=c2c cpu=C peer_cpu=C rounds=N rtt_ns=X\n"
+        "bytes and gbps count IP packets as the client sees them (no Ethernet "
+        "header);\ncalls: burst calls while measuring, empty: those that "
+        "moved nothing, full:\nthose that moved a whole burst.\n\noptions:\n"
+        "  --size B       IP packet bytes, tx and rtt (default 50: a 64-byte "
+        "frame)\n"
+        "  --burst K      packets per burst call, 1..256 (default 32)\n"
+        "  --warmup SEC   (default 1)\n"
+        "  --duration SEC (default 3)\n"
+        "  --timeout SEC  give up when nothing moves for SEC s (default 10)\n"
+        "  --cpu N        pin to CPU N (default: not pinned)\n"
+        "  --peer-cpu N   c2c: the other CPU (default 1)\n"
+        "  --block        rtt: blocking reads instead of busy-polling\n"
+        "  -h, --help     this text\n";
 
 static void
 bench_help(const struct tt_cmd *cmd, FILE *f)
 {
-	fprintf(f, "usage: tuntest %s %s [options]\n\n%s", cmd->name,
-		cmd->args, bench_desc);
+	fprintf(f, "usage: tuntest %s %s [options]\n\n%s", cmd->name, cmd->args,
+	        bench_desc);
 }
 
 static int
@@ -114,7 +114,7 @@ parse_num(const char *s, double lo, double hi, double *v)
 /* Returns -1 to go on, else the exit status. */
 static int
 bench_parse(const struct tt_cmd *cmd, int argc, char **argv,
-	    struct bench_opts *o)
+            struct bench_opts *o)
 {
 	static const struct option lo[] = {
 		{ "size", required_argument, NULL, 's' },
@@ -178,13 +178,15 @@ bench_parse(const struct tt_cmd *cmd, int argc, char **argv,
 			o->peer_cpu = (int)v;
 			break;
 		default:
-			fprintf(stderr, "tuntest bench: unknown option or "
-				"missing value: %s\n", argv[optind - 1]);
+			fprintf(stderr,
+			        "tuntest bench: unknown option or "
+			        "missing value: %s\n",
+			        argv[optind - 1]);
 			return TT_EXIT_USAGE;
 		}
 		if (bad) {
 			fprintf(stderr, "tuntest bench: bad value '%s'\n",
-				optarg);
+			        optarg);
 			return TT_EXIT_USAGE;
 		}
 	}
@@ -207,14 +209,15 @@ bench_parse(const struct tt_cmd *cmd, int argc, char **argv,
 	}
 	if (argc - optind > BENCH_UNITS_MAX) {
 		fprintf(stderr, "tuntest bench: at most %d endpoints\n",
-			BENCH_UNITS_MAX);
+		        BENCH_UNITS_MAX);
 		return TT_EXIT_USAGE;
 	}
 	while (optind < argc)
 		o->ep[o->nep++] = argv[optind++];
 	if ((o->nep == 0) != (o->mode == MODE_C2C)) {
-		fprintf(stderr, "tuntest bench: %s\n", o->nep ?
-			"c2c takes no ENDPOINT" : "expected an ENDPOINT");
+		fprintf(stderr, "tuntest bench: %s\n",
+		        o->nep ? "c2c takes no ENDPOINT" :
+		                 "expected an ENDPOINT");
 		return TT_EXIT_USAGE;
 	}
 	return -1;
@@ -241,14 +244,15 @@ count_call(struct bench_calls *c, int n, unsigned int burst)
 
 static void
 print_rate(const char *mode, const struct bench_opts *o, uint64_t pkts,
-	   uint64_t bytes, uint64_t ns, const struct bench_calls *c)
+           uint64_t bytes, uint64_t ns, const struct bench_calls *c)
 {
 	double secs = ns / 1e9;
 
 	printf("bench mode=%s units=%d cpu=%d pkts=%" PRIu64 " bytes=%" PRIu64
 	       " secs=%.6f pps=%.0f gbps=%.4f calls=%" PRIu64 " empty=%" PRIu64
-	       " full=%" PRIu64 "\n", mode, o->nep, sched_getcpu(),
-	       pkts, bytes, secs, secs > 0 ? pkts / secs : 0,
+	       " full=%" PRIu64 "\n",
+	       mode, o->nep, sched_getcpu(), pkts, bytes, secs,
+	       secs > 0 ? pkts / secs : 0,
 	       secs > 0 ? bytes * 8 / secs / 1e9 : 0, c->calls, c->empty,
 	       c->full);
 	fflush(stdout);
@@ -282,7 +286,7 @@ bench_rx(struct bsdtun **u, const struct bench_opts *o)
 		n = bsdtun_read_burst(u[k], pk, (int)o->burst);
 		if (n < 0) {
 			fprintf(stderr, "tuntest bench: read: %s\n",
-				strerror(errno));
+			        strerror(errno));
 			free(bufs);
 			return TT_EXIT_FAIL;
 		}
@@ -319,8 +323,9 @@ bench_rx(struct bsdtun **u, const struct bench_opts *o)
 	}
 	free(bufs);
 	if (!measuring) {
-		fprintf(stderr, "tuntest bench: rx: %s\n", started ?
-			"stopped during warm-up" : "no packet arrived");
+		fprintf(stderr, "tuntest bench: rx: %s\n",
+		        started ? "stopped during warm-up" :
+		                  "no packet arrived");
 		return TT_EXIT_FAIL;
 	}
 	print_rate("rx", o, pkts, bytes, tt_now() - t0, &calls);
@@ -332,8 +337,9 @@ bench_rx(struct bsdtun **u, const struct bench_opts *o)
 static int
 bench_tx(struct bsdtun **u, const struct bench_opts *o)
 {
-	struct tt_stream s = { .id = 1, .min = (uint16_t)o->size,
-			       .max = (uint16_t)o->size };
+	struct tt_stream s = { .id = 1,
+		               .min = (uint16_t)o->size,
+		               .max = (uint16_t)o->size };
 	struct bsdtun_pkt pk[BENCH_BURST_MAX];
 	uint8_t *frame = malloc(TT_FRAME_MAX);
 	uint64_t pkts = 0, t0, t_end, last, now;
@@ -361,7 +367,7 @@ bench_tx(struct bsdtun **u, const struct bench_opts *o)
 		if (n < 0) {
 			if (errno != ENOBUFS) {
 				fprintf(stderr, "tuntest bench: write: %s\n",
-					strerror(errno));
+				        strerror(errno));
 				rc = TT_EXIT_FAIL;
 				break;
 			}
@@ -380,9 +386,10 @@ bench_tx(struct bsdtun **u, const struct bench_opts *o)
 			if (moved)
 				last = now;
 			else if (now - last > sec_ns(o->timeout)) {
-				fprintf(stderr, "tuntest bench: tx: rings "
-					"stayed full for %.1f s\n",
-					o->timeout);
+				fprintf(stderr,
+				        "tuntest bench: tx: rings "
+				        "stayed full for %.1f s\n",
+				        o->timeout);
 				rc = TT_EXIT_FAIL;
 				break;
 			}
@@ -425,7 +432,7 @@ pct(const uint64_t *v, size_t n, double p)
  */
 static int
 rtt_wait(struct bsdtun *t, const struct bench_opts *o, const uint8_t *want,
-	 size_t len, uint8_t *buf, uint64_t deadline)
+         size_t len, uint8_t *buf, uint64_t deadline)
 {
 	for (;;) {
 		ssize_t n;
@@ -447,7 +454,7 @@ rtt_wait(struct bsdtun *t, const struct bench_opts *o, const uint8_t *want,
 		}
 		if (n < 0) {
 			fprintf(stderr, "tuntest bench: read: %s\n",
-				strerror(errno));
+			        strerror(errno));
 			return -1;
 		}
 		if ((size_t)n == len && !memcmp(buf, want, len))
@@ -458,8 +465,9 @@ rtt_wait(struct bsdtun *t, const struct bench_opts *o, const uint8_t *want,
 static int
 bench_rtt(struct bsdtun *t, const struct bench_opts *o)
 {
-	struct tt_stream s = { .id = 2, .min = (uint16_t)o->size,
-			       .max = (uint16_t)o->size };
+	struct tt_stream s = { .id = 2,
+		               .min = (uint16_t)o->size,
+		               .max = (uint16_t)o->size };
 	uint8_t *frame = malloc(TT_FRAME_MAX), *buf = malloc(TT_FRAME_MAX);
 	size_t cap = 1 << 16, n = 0, len;
 	uint64_t *lat = malloc(cap * sizeof(*lat));
@@ -495,7 +503,7 @@ bench_rtt(struct bsdtun *t, const struct bench_opts *o)
 			if (errno == ENOBUFS)
 				continue;
 			fprintf(stderr, "tuntest bench: write: %s\n",
-				strerror(errno));
+			        strerror(errno));
 			goto out;
 		}
 		r = rtt_wait(t, o, frame, len, buf, a + sec_ns(o->timeout));
@@ -508,8 +516,10 @@ bench_rtt(struct bsdtun *t, const struct bench_opts *o)
 			if (stop)
 				break;
 			if (++lost > 3) {
-				fprintf(stderr, "tuntest bench: rtt: no reply "
-					"within %.1f s\n", o->timeout);
+				fprintf(stderr,
+				        "tuntest bench: rtt: no reply "
+				        "within %.1f s\n",
+				        o->timeout);
 				goto out;
 			}
 			continue;
@@ -535,9 +545,10 @@ bench_rtt(struct bsdtun *t, const struct bench_opts *o)
 		goto out;
 	}
 	qsort(lat, n, sizeof(*lat), cmp_u64);
-	printf("bench mode=rtt block=%d cpu=%d size=%u samples=%zu lost=%"
-	       PRIu64 " min_ns=%" PRIu64 " p50_ns=%" PRIu64 " p90_ns=%" PRIu64
-	       " p99_ns=%" PRIu64 " p999_ns=%" PRIu64 " max_ns=%" PRIu64 "\n",
+	printf("bench mode=rtt block=%d cpu=%d size=%u samples=%zu "
+	       "lost=%" PRIu64 " min_ns=%" PRIu64 " p50_ns=%" PRIu64
+	       " p90_ns=%" PRIu64 " p99_ns=%" PRIu64 " p999_ns=%" PRIu64
+	       " max_ns=%" PRIu64 "\n",
 	       o->block, sched_getcpu(), o->size, n, lost, lat[0],
 	       pct(lat, n, 0.5), pct(lat, n, 0.9), pct(lat, n, 0.99),
 	       pct(lat, n, 0.999), lat[n - 1]);
@@ -553,8 +564,8 @@ out:
 /* ---- c2c --------------------------------------------------------------- */
 
 struct c2c {
-	volatile uint64_t ping __attribute__((aligned(64)));
-	volatile uint64_t pong __attribute__((aligned(64)));
+	_Alignas(64) volatile uint64_t ping;
+	_Alignas(64) volatile uint64_t pong;
 	int cpu;
 };
 
@@ -589,7 +600,7 @@ bench_c2c(const struct bench_opts *o)
 	void *err;
 
 	if (c == NULL || (memset(c, 0, sizeof(*c)), c->cpu = o->peer_cpu,
-			  pthread_create(&th, NULL, c2c_peer, c)) != 0) {
+	                  pthread_create(&th, NULL, c2c_peer, c)) != 0) {
 		fprintf(stderr, "tuntest bench: c2c: cannot start\n");
 		free(c);
 		return TT_EXIT_FAIL;
@@ -611,12 +622,12 @@ bench_c2c(const struct bench_opts *o)
 	free(c);
 	if (err != NULL) {
 		fprintf(stderr, "tuntest bench: --peer-cpu %d: cannot pin\n",
-			o->peer_cpu);
+		        o->peer_cpu);
 		return TT_EXIT_USAGE;
 	}
 	printf("bench mode=c2c cpu=%d peer_cpu=%d rounds=%" PRIu64
-	       " rtt_ns=%.1f\n", sched_getcpu(), o->peer_cpu, i,
-	       (double)(now - t0) / (double)i);
+	       " rtt_ns=%.1f\n",
+	       sched_getcpu(), o->peer_cpu, i, (double)(now - t0) / (double)i);
 	fflush(stdout);
 	return TT_EXIT_OK;
 }
@@ -640,8 +651,8 @@ bench_run(const struct tt_cmd *cmd, int argc, char **argv)
 		CPU_ZERO(&set);
 		CPU_SET(o.cpu, &set);
 		if (sched_setaffinity(0, sizeof(set), &set) < 0) {
-			fprintf(stderr, "tuntest bench: --cpu %d: %s\n",
-				o.cpu, strerror(errno));
+			fprintf(stderr, "tuntest bench: --cpu %d: %s\n", o.cpu,
+			        strerror(errno));
 			return TT_EXIT_USAGE;
 		}
 	}

@@ -27,6 +27,9 @@ struct bsdtun_ring {
 	uint64_t published;          /* pos last published */
 };
 
+/* Where the producer wraps early when it can (bsdtun_ring_prod_reserve). */
+#define BSDTUN_RING_SOFT (4u << 20)
+
 /* Results that are not a pointer. */
 #define BSDTUN_RING_EMPTY   0
 #define BSDTUN_RING_FULL    0
@@ -95,6 +98,16 @@ bsdtun_ring_prod_reserve(struct bsdtun_ring *r, uint32_t len, int *corrupt)
 	uint32_t need = bsdtun_rec_size(len);
 	uint32_t off = (uint32_t)r->pos & (r->size - 1);
 	uint32_t waste = off + need > r->size ? r->size - off : 0;
+
+	/*
+	 * Early wrap: past BSDTUN_RING_SOFT bytes into the data area, go back
+	 * to offset 0 as soon as the bytes there are consumed, so that records
+	 * cycle through a cache-sized window instead of sweeping the whole
+	 * area (doc/performance.md).  Same WRAP record, same accounting.
+	 */
+	if (waste == 0 && off >= BSDTUN_RING_SOFT &&
+	    r->pos - r->peer_pos + need <= off)
+		waste = r->size - off;
 
 	if (r->pkts - r->peer_pkts >= r->qlen ||
 	    r->pos - r->peer_pos + waste + need > r->size) {
