@@ -320,7 +320,7 @@ class Client(Proc):
 
     def __init__(self, run, mode, endpoints, opts):
         argv = [TUNTEST, 'bench', mode] + list(endpoints) + \
-            ['--cpu', str(CLIENT_CPU)] + list(opts)
+            ['--cpu', str(CLIENT_CPU), '--quiet'] + list(opts)
         if VERBOSE:
             log('$ ' + ' '.join(argv))
         super().__init__(argv, 'tuntest bench ' + mode)

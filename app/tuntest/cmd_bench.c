@@ -48,7 +48,27 @@ struct bench_opts {
 	int cpu;      /* -1: not pinned */
 	int peer_cpu; /* c2c */
 	int block;    /* rtt: blocking bsdtun_read */
+	int quiet;    /* no rate line on stderr every second */
 };
+
+/* A rate line on stderr every second, as testpmd's stats: long runs. */
+struct bench_progress {
+	uint64_t t;    /* last line */
+	uint64_t pkts; /* packets at the last line */
+};
+
+static void
+progress(const char *mode, const struct bench_opts *o, struct bench_progress *p,
+         uint64_t now, uint64_t pkts)
+{
+	if (o->quiet || now - p->t < 1000000000ull)
+		return;
+	if (p->t != 0)
+		fprintf(stderr, "tuntest bench %s: %.3f Mpps\n", mode,
+		        (double)(pkts - p->pkts) * 1e3 / (double)(now - p->t));
+	p->t = now;
+	p->pkts = pkts;
+}
 
 static volatile sig_atomic_t stop;
 
@@ -92,6 +112,7 @@ static const char bench_desc[] =
         "  --cpu N        pin to CPU N (default: not pinned)\n"
         "  --peer-cpu N   c2c: the other CPU (default 1)\n"
         "  --block        rtt: blocking reads instead of busy-polling\n"
+        "  --quiet        rx, tx: no rate line on stderr every second\n"
         "  -h, --help     this text\n";
 
 static void
@@ -125,6 +146,7 @@ bench_parse(const struct tt_cmd *cmd, int argc, char **argv,
 		{ "cpu", required_argument, NULL, 'c' },
 		{ "block", no_argument, NULL, 'B' },
 		{ "peer-cpu", required_argument, NULL, 'p' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -172,6 +194,9 @@ bench_parse(const struct tt_cmd *cmd, int argc, char **argv,
 			break;
 		case 'B':
 			o->block = 1;
+			break;
+		case 'q':
+			o->quiet = 1;
 			break;
 		case 'p':
 			bad = parse_num(optarg, 0, CPU_SETSIZE - 1, &v);
@@ -271,6 +296,8 @@ bench_rx(struct bsdtun **u, const struct bench_opts *o)
 	unsigned int i, loops = 0;
 	int k = 0, measuring = 0, started = 0, moved = 0;
 	struct bench_calls calls = { 0, 0, 0 };
+	struct bench_progress prog = { 0, 0 };
+	uint64_t seen = 0;
 
 	if (bufs == NULL) {
 		perror("tuntest bench");
@@ -292,6 +319,7 @@ bench_rx(struct bsdtun **u, const struct bench_opts *o)
 		}
 		if (++k == o->nep)
 			k = 0;
+		seen += (uint64_t)n;
 		if (measuring) {
 			pkts += (uint64_t)n;
 			for (i = 0; i < (unsigned int)n; i++)
@@ -307,6 +335,7 @@ bench_rx(struct bsdtun **u, const struct bench_opts *o)
 			moved = 1;
 		if (++loops % BENCH_CLOCK_EVERY == 0) {
 			now = tt_now();
+			progress("rx", o, &prog, now, seen);
 			if (moved)
 				last = now;
 			else if (now - last > sec_ns(o->timeout))
@@ -346,6 +375,8 @@ bench_tx(struct bsdtun **u, const struct bench_opts *o)
 	unsigned int i, loops = 0;
 	int k = 0, measuring = 0, moved = 0, rc = TT_EXIT_OK;
 	struct bench_calls calls = { 0, 0, 0 };
+	struct bench_progress prog = { 0, 0 };
+	uint64_t seen = 0;
 	size_t len;
 
 	if (frame == NULL) {
@@ -375,6 +406,7 @@ bench_tx(struct bsdtun **u, const struct bench_opts *o)
 		}
 		if (++k == o->nep)
 			k = 0;
+		seen += (uint64_t)n;
 		if (measuring) {
 			pkts += (uint64_t)n;
 			count_call(&calls, n, o->burst);
@@ -383,6 +415,7 @@ bench_tx(struct bsdtun **u, const struct bench_opts *o)
 			moved = 1;
 		if (++loops % BENCH_CLOCK_EVERY == 0) {
 			now = tt_now();
+			progress("tx", o, &prog, now, seen);
 			if (moved)
 				last = now;
 			else if (now - last > sec_ns(o->timeout)) {
