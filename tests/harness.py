@@ -222,7 +222,7 @@ class TestPmd:
                                        (pattern, self._buf[-3000:]))
                 self._cond.wait(left)
 
-    def cmd(self, text, expect=None, timeout=10):
+    def cmd(self, text, expect=None, timeout=30):
         """Send one command line; wait for the next prompt (and expect, a
         regex, if given).  Returns the command's output."""
         with self._cond:
