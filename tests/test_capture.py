@@ -49,8 +49,13 @@ def secondary_env():
 
 
 def multiprocess_pmd(s, units, **kw):
-    """testpmd whose hugepage files stay, so secondaries can attach."""
-    pmd = s.testpmd(units, args=['--forward-mode=io'], **kw)
+    """testpmd whose hugepage files stay, so secondaries can attach.  Its
+    memory goes at a fixed address far from where shared libraries land:
+    a secondary must map it at the same address, and the libraries of an
+    (ASan-instrumented) primary and an uninstrumented secondary are laid
+    out differently."""
+    pmd = s.testpmd(units, args=['--forward-mode=io'],
+                    eal=['--base-virtaddr=0x200000000000'], **kw)
     pmd.argv.remove('--huge-unlink')
     return pmd
 
