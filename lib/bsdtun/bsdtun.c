@@ -516,19 +516,28 @@ bsdtun_read(struct bsdtun *t, void *buf, size_t len)
 	return bsdtun_readv(t, &iov, 1);
 }
 
+/* The argument checks both burst calls make; errno as read(2) would. */
+static int
+burst_args_bad(const struct bsdtun *t, const struct bsdtun_pkt *pkts, int n)
+{
+	if (t == NULL) {
+		errno = EBADF;
+		return 1;
+	}
+	if (n < 0 || (n > 0 && pkts == NULL)) {
+		errno = n < 0 ? EINVAL : EFAULT;
+		return 1;
+	}
+	return 0;
+}
+
 BSDTUN_API int
 bsdtun_read_burst(struct bsdtun *t, struct bsdtun_pkt *pkts, int n)
 {
 	int i;
 
-	if (t == NULL) {
-		errno = EBADF;
+	if (burst_args_bad(t, pkts, n))
 		return -1;
-	}
-	if (n < 0 || (n > 0 && pkts == NULL)) {
-		errno = n < 0 ? EINVAL : EFAULT;
-		return -1;
-	}
 	if (n == 0)
 		return 0;
 	for (i = 0; i < n; i++) {
@@ -687,14 +696,8 @@ bsdtun_write_burst(struct bsdtun *t, const struct bsdtun_pkt *pkts, int n)
 {
 	int i;
 
-	if (t == NULL) {
-		errno = EBADF;
+	if (burst_args_bad(t, pkts, n))
 		return -1;
-	}
-	if (n < 0 || (n > 0 && pkts == NULL)) {
-		errno = n < 0 ? EINVAL : EFAULT;
-		return -1;
-	}
 	for (i = 0; i < n; i++) {
 		struct iovec iov = {
 			.iov_base = pkts[i].buf,
