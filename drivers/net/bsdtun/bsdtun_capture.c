@@ -6,10 +6,12 @@
  * written at the first port start, when every port of the app exists, so
  * that rte_pcapng lists them; interface statistics are written at close.
  *
- * 22.11's rte_pcapng labels every interface Ethernet, so in framing=ip the
- * captured copy gets a pseudo-Ethernet header (the port's MAC addresses and
- * the ethertype of the packet).  The packet the app or the client sees is
- * never touched.  A write error is logged once and counted, never fatal.
+ * In framing=ip the file holds the bare IP packet (link type raw IP) where
+ * the DPDK release lets an interface name its link type (25.11 on); before
+ * that every interface is Ethernet, and the captured copy gets a
+ * pseudo-Ethernet header (the port's MAC addresses and the ethertype of the
+ * packet).  The packet the app or the client sees is never touched.  A
+ * write error is logged once and counted, never fatal.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,11 +20,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_pcapng.h>
 #include <rte_version.h>
 
+#include "bsdtun_compat.h"
 #include "bsdtun_internal.h"
 
 #define CAPTURE_POOL_SIZE 1023u
@@ -52,6 +54,15 @@ bsdtun_capture_check(struct bsdtun_unit *u)
 		return -err;
 	}
 	return 0;
+}
+
+/* Raw IP where the file can say so (framing=ip), else Ethernet. */
+static uint16_t
+capture_linktype(const struct bsdtun_unit *u)
+{
+	return BSDTUN_PCAPNG_HAS_LINKTYPE && u->cfg.framing == BSDTUN_FRAMING_IP ?
+	               BSDTUN_LINKTYPE_RAW :
+	               BSDTUN_LINKTYPE_ETHERNET;
 }
 
 int
@@ -87,6 +98,16 @@ bsdtun_capture_start(struct bsdtun_unit *u)
 	}
 	u->cap_fd = -1; /* owned by the pcapng handle now */
 	u->cap_start_ns = wall_ns();
+	if (bsdtun_pcapng_add_port(u->pcap, u->port_id, capture_linktype(u),
+	                           u->name) < 0) {
+		BSDTUN_LOG(ERR, u, "pcapng=%s: cannot write the interface block",
+		           u->cfg.pcapng);
+		rte_pcapng_close(u->pcap); /* closes the fd too */
+		u->pcap = NULL;
+		rte_mempool_free(u->cap_mp);
+		u->cap_mp = NULL;
+		return -EIO;
+	}
 	return 0;
 }
 
@@ -119,7 +140,6 @@ bsdtun_capture(struct bsdtun_unit *u, struct rte_mbuf **pkts, uint16_t n,
                int out)
 {
 	struct rte_mbuf *cp[BSDTUN_BURST_MAX];
-	uint64_t now = rte_get_tsc_cycles();
 	enum rte_pcapng_direction dir =
 	        out ? RTE_PCAPNG_DIRECTION_OUT : RTE_PCAPNG_DIRECTION_IN;
 	uint16_t i, k = 0;
@@ -129,14 +149,15 @@ bsdtun_capture(struct bsdtun_unit *u, struct rte_mbuf **pkts, uint16_t n,
 	for (i = 0; i < n && k < RTE_DIM(cp); i++) {
 		struct rte_mbuf *src = pkts[i], *tmp = NULL;
 
-		if (u->cfg.framing == BSDTUN_FRAMING_IP) {
+		if (capture_linktype(u) == BSDTUN_LINKTYPE_ETHERNET &&
+		    u->cfg.framing == BSDTUN_FRAMING_IP) {
 			tmp = with_pseudo_eth(u, src, out);
 			src = tmp;
 		}
 		cp[k] = src == NULL ?
 		                NULL :
-		                rte_pcapng_copy(u->port_id, 0, src, u->cap_mp,
-		                                CAPTURE_SNAPLEN, now, dir);
+		                bsdtun_pcapng_copy(u->port_id, src, u->cap_mp,
+		                                   CAPTURE_SNAPLEN, dir);
 		rte_pktmbuf_free(tmp);
 		if (cp[k] == NULL)
 			u->xs.capture_errors++;
@@ -163,8 +184,8 @@ bsdtun_capture_close(struct bsdtun_unit *u)
 	if (u->pcap != NULL) {
 		uint64_t end = wall_ns();
 
-		rte_pcapng_write_stats(
-		        u->pcap, u->port_id, NULL, u->cap_start_ns, end,
+		bsdtun_pcapng_write_stats(
+		        u->pcap, u->port_id, u->cap_start_ns, end,
 		        u->rxq.packets + u->txq.packets, u->xs.capture_errors);
 		rte_pcapng_close(u->pcap); /* closes the fd too */
 		u->pcap = NULL;

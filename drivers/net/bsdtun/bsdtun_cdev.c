@@ -46,6 +46,7 @@
 #include <rte_string_fns.h>
 
 #include "bsdtun.h"
+#include "bsdtun_compat.h"
 #include "bsdtun_internal.h"
 
 extern char **environ;
@@ -78,7 +79,7 @@ struct bsdtun_cdev {
 	int remove_file; /* unlink PATH after the unmount */
 	struct fuse_session *se;
 	struct fuse_buf fbuf; /* receive buffer, reused */
-	pthread_t thread;
+	bsdtun_thread_t thread;
 	int wake_fd;            /* eventfd: the thread must stop */
 	struct cdev_file *file; /* open file, or NULL */
 	time_t mtime;
@@ -580,7 +581,7 @@ static const struct fuse_lowlevel_ops cdev_ops = {
 
 /* ---- the thread --------------------------------------------------------- */
 
-static void *
+static uint32_t
 cdev_main(void *arg)
 {
 	struct bsdtun_cdev *cd = arg;
@@ -632,7 +633,7 @@ cdev_main(void *arg)
 			}
 		}
 	}
-	return NULL;
+	return 0;
 }
 
 /* ---- mount point ---------------------------------------------------------- */
@@ -821,7 +822,7 @@ int
 bsdtun_cdev_attach(struct bsdtun_unit *u)
 {
 	struct bsdtun_cdev *cd;
-	char tname[RTE_MAX_THREAD_NAME_LEN];
+	char tname[BSDTUN_THREAD_NAME_LEN];
 	int ret;
 
 	if (u->cfg.cdev_path[0] == '\0')
@@ -849,9 +850,8 @@ bsdtun_cdev_attach(struct bsdtun_unit *u)
 	LIST_INSERT_HEAD(&cdevs, cd, all);
 	pthread_mutex_unlock(&cdevs_lock);
 	snprintf(tname, sizeof(tname), "bsdtun-fs%u", u->port_id);
-	ret = rte_ctrl_thread_create(&cd->thread, tname, NULL, cdev_main, cd);
+	ret = bsdtun_thread_create(&cd->thread, tname, cdev_main, cd);
 	if (ret != 0) {
-		ret = -ret;
 		pthread_mutex_lock(&cdevs_lock);
 		LIST_REMOVE(cd, all);
 		pthread_mutex_unlock(&cdevs_lock);
@@ -885,7 +885,7 @@ bsdtun_cdev_detach(struct bsdtun_unit *u)
 	u->cdev = NULL;
 	if (write(cd->wake_fd, &one, sizeof(one)) != sizeof(one))
 		BSDTUN_LOG(ERR, u, "device node: cannot wake its thread");
-	pthread_join(cd->thread, NULL);
+	bsdtun_thread_join(cd->thread);
 	/* Blocked readers fail ENXIO; later calls on the file ENOTCONN. */
 	if (cd->file != NULL)
 		file_free(cd->file);

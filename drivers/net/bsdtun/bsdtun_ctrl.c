@@ -26,6 +26,7 @@
 #include <ethdev_driver.h>
 #include <rte_lcore.h>
 
+#include "bsdtun_compat.h"
 #include "bsdtun_internal.h"
 
 #define CTRL_MAX_UNITS       RTE_MAX_ETHPORTS
@@ -44,7 +45,7 @@ enum watch_kind { W_WAKE, W_LISTEN, W_PENDING, W_SESSION };
 
 static struct {
 	pthread_mutex_t lock; /* registry and every unit's state */
-	pthread_t thread;
+	bsdtun_thread_t thread;
 	int running;
 	int epfd;
 	int wakefd;
@@ -615,7 +616,7 @@ on_session(struct bsdtun_unit *u, uint32_t events)
 
 /* ---- the thread -------------------------------------------------------- */
 
-static void *
+static uint32_t
 ctrl_main(void *arg)
 {
 	struct epoll_event ev[16];
@@ -638,7 +639,7 @@ ctrl_main(void *arg)
 			if (k == W_WAKE) {
 				if (!ctrl.running) {
 					pthread_mutex_unlock(&ctrl.lock);
-					return NULL;
+					return 0;
 				}
 				continue;
 			}
@@ -658,7 +659,7 @@ ctrl_main(void *arg)
 		}
 		pthread_mutex_unlock(&ctrl.lock);
 	}
-	return NULL;
+	return 0;
 }
 
 static int
@@ -673,8 +674,8 @@ ctrl_start(void)
 	    epoll_ctl(ctrl.epfd, EPOLL_CTL_ADD, ctrl.wakefd, &ev) < 0)
 		goto fail;
 	ctrl.running = 1;
-	ret = rte_ctrl_thread_create(&ctrl.thread, "bsdtun-ctrl", NULL,
-	                             ctrl_main, NULL);
+	ret = bsdtun_thread_create(&ctrl.thread, "bsdtun-ctrl", ctrl_main,
+	                           NULL);
 	if (ret != 0) {
 		errno = -ret;
 		goto fail;
@@ -701,7 +702,7 @@ ctrl_stop(void)
 	ctrl.running = 0;
 	pthread_mutex_unlock(&ctrl.lock);
 	(void)write(ctrl.wakefd, &one, sizeof(one));
-	pthread_join(ctrl.thread, NULL);
+	bsdtun_thread_join(ctrl.thread);
 	close(ctrl.epfd);
 	close(ctrl.wakefd);
 	ctrl.epfd = ctrl.wakefd = -1;

@@ -21,6 +21,7 @@
 #include <rte_malloc.h>
 #include <bus_vdev_driver.h>
 
+#include "bsdtun_compat.h"
 #include "bsdtun_internal.h"
 
 RTE_LOG_REGISTER_DEFAULT(bsdtun_logtype, NOTICE);
@@ -216,7 +217,8 @@ bsdtun_link_update(struct rte_eth_dev *dev, int wait)
 }
 
 static int
-bsdtun_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
+bsdtun_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st,
+                 bsdtun_queue_stats_t *qs)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 
@@ -227,13 +229,16 @@ bsdtun_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st)
 	st->obytes = u->txq.bytes;
 	st->oerrors = u->txq.errors;
 	st->rx_nombuf = dev->data->rx_mbuf_alloc_failed;
-	st->q_ipackets[0] = u->rxq.packets;
-	st->q_ibytes[0] = u->rxq.bytes;
-	st->q_errors[0] = u->rxq.errors;
-	st->q_opackets[0] = u->txq.packets;
-	st->q_obytes[0] = u->txq.bytes;
+	if (qs != NULL) {
+		qs->q_ipackets[0] = u->rxq.packets;
+		qs->q_ibytes[0] = u->rxq.bytes;
+		qs->q_errors[0] = u->rxq.errors;
+		qs->q_opackets[0] = u->txq.packets;
+		qs->q_obytes[0] = u->txq.bytes;
+	}
 	return 0;
 }
+BSDTUN_STATS_OP_DEFINE(bsdtun_stats_get)
 
 static int
 bsdtun_stats_reset(struct rte_eth_dev *dev)
@@ -321,7 +326,7 @@ bsdtun_mac_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr)
 
 /* Packet types rx_burst sets (from the record's address family). */
 static const uint32_t *
-bsdtun_ptypes_get(struct rte_eth_dev *dev)
+bsdtun_ptypes_get(struct rte_eth_dev *dev, size_t *n)
 {
 	static const uint32_t eth[] = {
 		RTE_PTYPE_L2_ETHER,
@@ -336,8 +341,15 @@ bsdtun_ptypes_get(struct rte_eth_dev *dev)
 	};
 	struct bsdtun_unit *u = dev->data->dev_private;
 
-	return u->cfg.framing == BSDTUN_FRAMING_ETH ? eth : ip;
+	/* RTE_PTYPE_UNKNOWN ends each array, not counted (bsdtun_compat.h) */
+	if (u->cfg.framing == BSDTUN_FRAMING_ETH) {
+		*n = RTE_DIM(eth) - 1;
+		return eth;
+	}
+	*n = RTE_DIM(ip) - 1;
+	return ip;
 }
+BSDTUN_PTYPES_OP_DEFINE(bsdtun_ptypes_get)
 
 /* Promiscuous and allmulticast: every packet is for us already. */
 static int
@@ -358,14 +370,14 @@ static const struct eth_dev_ops bsdtun_ops = {
 	.rx_queue_release = bsdtun_queue_release,
 	.tx_queue_release = bsdtun_queue_release,
 	.link_update = bsdtun_link_update,
-	.stats_get = bsdtun_stats_get,
+	.stats_get = BSDTUN_STATS_OP(bsdtun_stats_get),
 	.stats_reset = bsdtun_stats_reset,
 	.xstats_get = bsdtun_xstats_get,
 	.xstats_get_names = bsdtun_xstats_get_names,
 	.xstats_reset = bsdtun_xstats_reset,
 	.mtu_set = bsdtun_mtu_set,
 	.mac_addr_set = bsdtun_mac_set,
-	.dev_supported_ptypes_get = bsdtun_ptypes_get,
+	.dev_supported_ptypes_get = BSDTUN_PTYPES_OP(bsdtun_ptypes_get),
 	.promiscuous_enable = bsdtun_accept_noop,
 	.promiscuous_disable = bsdtun_accept_noop,
 	.allmulticast_enable = bsdtun_accept_noop,
@@ -454,12 +466,8 @@ parse_arg(const char *key, const char *v, void *out)
 			strcpy(c->cdev_path, v);
 #else
 		if (strcmp(v, "off") != 0) {
-			RTE_LOG(ERR, PMD,
-			        "%s: devarg %s=%s: "
-			        "the device node is not available in this "
-			        "build "
-			        "(only cdev=off)\n",
-			        c->unit, key, v);
+			BSDTUN_LOG_NAMED(ERR, c->unit, "devarg %s=%s: the device node is not available in this build (only cdev=off)",
+			                 key, v);
 			return -1;
 		}
 #endif
@@ -470,7 +478,7 @@ parse_arg(const char *key, const char *v, void *out)
 	}
 	return 0;
 bad:
-	RTE_LOG(ERR, PMD, "%s: invalid devarg %s=%s\n", c->unit, key, v);
+	BSDTUN_LOG_NAMED(ERR, c->unit, "invalid devarg %s=%s", key, v);
 	return -1;
 }
 
@@ -492,13 +500,8 @@ parse_devargs(const char *name, const char *params, struct bsdtun_config *c)
 	if (params != NULL && *params != '\0') {
 		kv = rte_kvargs_parse(params, valid_args);
 		if (kv == NULL) {
-			RTE_LOG(ERR, PMD,
-			        "net_bsdtun: %s: cannot parse devargs "
-			        "\"%s\" (unknown key or bad syntax; valid "
-			        "keys: "
-			        "sock cdev qlen mtu framing mac pcapng owner "
-			        "group perm)\n",
-			        name, params);
+			BSDTUN_LOG_NAMED(ERR, name, "cannot parse devargs \"%s\" (unknown key or bad syntax; valid keys: sock cdev qlen mtu framing mac pcapng owner group perm)",
+			                 params);
 			return -EINVAL;
 		}
 		ret = rte_kvargs_process(kv, NULL, parse_arg, c);
@@ -514,10 +517,7 @@ parse_devargs(const char *name, const char *params, struct bsdtun_config *c)
 		if (snprintf(c->sock_path, sizeof(c->sock_path), "%s%s/%s.sock",
 		             dir, geteuid() == 0 ? "" : "/bsdtun",
 		             name) >= (int)sizeof(c->sock_path)) {
-			RTE_LOG(ERR, PMD,
-			        "net_bsdtun: %s: default socket path "
-			        "too long\n",
-			        name);
+			BSDTUN_LOG_NAMED(ERR, name, "default socket path too long");
 			return -ENAMETOOLONG;
 		}
 	}
@@ -532,8 +532,7 @@ bsdtun_probe_secondary(struct rte_vdev_device *vdev, const char *name)
 	struct rte_eth_dev *dev = rte_eth_dev_attach_secondary(name);
 
 	if (dev == NULL) {
-		RTE_LOG(ERR, PMD, "net_bsdtun: %s: cannot attach secondary\n",
-		        name);
+		BSDTUN_LOG_NAMED(ERR, name, "cannot attach secondary");
 		return -ENODEV;
 	}
 	/*
