@@ -43,12 +43,22 @@ log() { printf 'dpdk-matrix: %s\n' "$*"; }
 # python3 comes first in PATH.
 dpdk_path=/usr/bin:/bin:/usr/sbin:/sbin:$PATH
 
+# How each DPDK is built: shared libraries, as a distribution ships them
+# (a static testpmd cannot load a PMD linked against the shared ones).
+dpdk_opts=(
+	-Dbuildtype=release -Ddefault_library=shared
+	-Denable_drivers=bus/vdev,mempool/ring,net/null,net/ring,net/memif
+	-Denable_apps=test-pmd,dumpcap,pdump,proc-info
+	-Denable_driver_sdk=true -Dtests=false -Dexamples= -Denable_docs=false
+)
+
 # build_dpdk VERSION TARBALL: build and install a minimal DPDK into
-# $cache/VERSION/prefix unless the stamp says it is already there.
+# $cache/VERSION/prefix unless the stamp (tarball and options) says it is
+# already there.
 build_dpdk() {
-	local ver=$1 tarball=$2 dir=$cache/$1 sum
-	sum=$(sha256sum "$tarball" | cut -d' ' -f1)
-	if [ "$(cat "$dir/STAMP" 2>/dev/null)" = "$sum" ]; then
+	local ver=$1 tarball=$2 dir=$cache/$1 stamp src
+	stamp="$(sha256sum "$tarball" | cut -d' ' -f1) ${dpdk_opts[*]}"
+	if [ "$(cat "$dir/STAMP" 2>/dev/null)" = "$stamp" ]; then
 		return 0
 	fi
 	log "$ver: building DPDK from $(basename "$tarball") (a few minutes)"
@@ -56,16 +66,11 @@ build_dpdk() {
 	mkdir -p "$dir"
 	chmod 0755 "$cache" "$dir"
 	tar -xf "$tarball" -C "$dir" || return 1
-	local src
 	src=$(ls -d "$dir"/dpdk-*/ | head -n1)
 	(
 		cd "$src" &&
 		PATH=$dpdk_path meson setup build --prefix="$dir/prefix" \
-			-Dbuildtype=release \
-			-Denable_drivers=bus/vdev,mempool/ring,net/null,net/ring,net/memif \
-			-Denable_apps=test-pmd,dumpcap,pdump,proc-info \
-			-Denable_driver_sdk=true -Dtests=false -Dexamples= \
-			-Denable_docs=false >"$dir/setup.log" 2>&1 &&
+			"${dpdk_opts[@]}" >"$dir/setup.log" 2>&1 &&
 		PATH=$dpdk_path ninja -C build >"$dir/build.log" 2>&1 &&
 		PATH=$dpdk_path meson install -C build --quiet \
 			>"$dir/install.log" 2>&1
@@ -75,7 +80,7 @@ build_dpdk() {
 		return 1
 	}
 	rm -rf "$src/build"
-	echo "$sum" > "$dir/STAMP"
+	echo "$stamp" > "$dir/STAMP"
 }
 
 # dpdk_env VERSION: print the environment that puts that DPDK first.

@@ -5,8 +5,17 @@
 # Idempotent: every step checks before it acts.
 #
 #  - installs the Debian packages the build, the main job and the tests use;
-#  - fetches Debian's source package of the *installed* DPDK version and
-#    unpacks only the five driver-SDK headers into build-deps/dpdk-sdk/;
+#  - uses the DPDK that pkg-config finds (PKG_CONFIG_PATH is honoured, so a
+#    DPDK installed under a prefix is used as it is); only when there is
+#    none, installs Debian's (22.11);
+#  - makes sure the driver-SDK headers of that DPDK's version exist: its
+#    own (a DPDK built with -Denable_driver_sdk=true), else for a Debian
+#    package the five headers from Debian's source package of the
+#    *installed* version, unpacked into build-deps/dpdk-sdk/ with VERSION
+#    and SOURCE files saying what they are, else the DPDK source tree named
+#    by BSDTUN_DPDK_SDK (passed to meson as -Ddpdk_sdk_dir by
+#    devtools/build.sh); anything else stops here with one line saying
+#    which of the three to provide;
 #  - reserves hugepages and mounts hugetlbfs.
 set -euo pipefail
 
@@ -22,28 +31,36 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 packages=(
-	dpdk dpdk-dev libdpdk-dev libnuma-dev
+	libnuma-dev
 	meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 	libfuse3-dev fuse3
 	tshark iproute2 iperf3 iputils-ping procps psmisc util-linux
 	clang-format cppcheck xz-utils python3-pyelftools
 )
 
-missing=()
-for p in "${packages[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
+install_missing() {
+	local p missing=()
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+			grep -q 'install ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -gt 0 ] || return 0
 	log "installing: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	echo "wireshark-common wireshark-common/install-setuid boolean false" |
 		debconf-set-selections
 	apt-get update -q
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
-fi
+}
 
-# Driver-SDK headers from the source package of the installed version.
+install_missing "${packages[@]}"
+if ! pkg-config --exists libdpdk; then
+	install_missing dpdk dpdk-dev libdpdk-dev
+fi
+dpdk_version=$(pkg-config --modversion libdpdk)
+dpdk_pc=$(pkg-config --path libdpdk)
+
+# Driver-SDK headers of the DPDK found above.
 sdk_headers=(
 	lib/ethdev/ethdev_driver.h
 	lib/ethdev/ethdev_vdev.h
@@ -51,29 +68,42 @@ sdk_headers=(
 	lib/eal/include/bus_driver.h
 	lib/eal/include/dev_driver.h
 )
-version=$(dpkg-query -W -f='${Version}' libdpdk-dev)
-if [ "$(cat "$sdk/VERSION" 2>/dev/null)" != "$version" ]; then
-	log "fetching driver-SDK headers of dpdk $version"
-	src=/etc/apt/sources.list.d/bsdtun-deb-src.sources
-	if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ &&
-	   ! grep -qs '^deb-src' /etc/apt/sources.list; then
-		sed -e 's/^Types: deb$/Types: deb-src/' \
-			/etc/apt/sources.list.d/debian.sources > "$src"
-		apt-get update -q
+deb_pkg=$(dpkg-query -S "$dpdk_pc" 2>/dev/null | cut -d: -f1 || true)
+if [ -f "$(pkg-config --variable=includedir libdpdk)/ethdev_driver.h" ]; then
+	sdk_from="the installed DPDK's own"
+elif [ -n "${BSDTUN_DPDK_SDK:-}" ]; then
+	sdk_from="BSDTUN_DPDK_SDK=$BSDTUN_DPDK_SDK (meson checks its version)"
+elif [ -n "$deb_pkg" ]; then
+	version=$(dpkg-query -W -f='${Version}' "$deb_pkg")
+	sdk_from="Debian's source package dpdk=$version"
+	if [ "$(cat "$sdk/VERSION" 2>/dev/null)" != "$version" ]; then
+		log "fetching driver-SDK headers of dpdk $version"
+		src=/etc/apt/sources.list.d/bsdtun-deb-src.sources
+		if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ &&
+		   ! grep -qs '^deb-src' /etc/apt/sources.list; then
+			sed -e 's/^Types: deb$/Types: deb-src/' \
+				/etc/apt/sources.list.d/debian.sources > "$src"
+			apt-get update -q
+		fi
+		work=$(mktemp -d)
+		chmod 755 "$work"
+		trap 'rm -rf "$work"' EXIT
+		(cd "$work" && apt-get source -q --download-only "dpdk=$version")
+		orig=$(ls "$work"/dpdk_*.orig.tar.* | head -n1)
+		top_dir=$(tar -tf "$orig" | awk -F/ 'NR == 1 { print $1 }')
+		tar -xf "$orig" -C "$work" "${sdk_headers[@]/#/$top_dir/}"
+		rm -rf "$sdk"
+		mkdir -p "$sdk"
+		for h in "${sdk_headers[@]}"; do
+			cp "$work/$top_dir/$h" "$sdk/"
+		done
+		echo "Debian source package dpdk=$version ($(basename "$orig"))" \
+			> "$sdk/SOURCE"
+		echo "$version" > "$sdk/VERSION"
 	fi
-	work=$(mktemp -d)
-	chmod 755 "$work"
-	trap 'rm -rf "$work"' EXIT
-	(cd "$work" && apt-get source -q --download-only "dpdk=$version")
-	orig=$(ls "$work"/dpdk_*.orig.tar.* | head -n1)
-	top_dir=$(tar -tf "$orig" | awk -F/ 'NR == 1 { print $1 }')
-	tar -xf "$orig" -C "$work" "${sdk_headers[@]/#/$top_dir/}"
-	rm -rf "$sdk"
-	mkdir -p "$sdk"
-	for h in "${sdk_headers[@]}"; do
-		cp "$work/$top_dir/$h" "$sdk/"
-	done
-	echo "$version" > "$sdk/VERSION"
+else
+	echo "setup: DPDK $dpdk_version ($dpdk_pc) has no driver-SDK headers and is not a Debian package: rebuild it with -Denable_driver_sdk=true, or set BSDTUN_DPDK_SDK to a DPDK $dpdk_version source tree" >&2
+	exit 1
 fi
 
 # Hugepages for primary and secondary DPDK processes.
@@ -86,4 +116,4 @@ if ! grep -qs ' /dev/hugepages hugetlbfs ' /proc/mounts; then
 	mkdir -p /dev/hugepages
 	mount -t hugetlbfs nodev /dev/hugepages
 fi
-log "ready (dpdk $version, $(cat $hp) hugepages)"
+log "ready (DPDK $dpdk_version from $dpdk_pc, driver-SDK headers: $sdk_from; $(cat $hp) hugepages)"

@@ -23,6 +23,7 @@ Environment:
 """
 
 import glob
+import hashlib
 import os
 import queue
 import re
@@ -117,6 +118,59 @@ def sanitizer_env(env=None):
         env['LD_PRELOAD'] = lib
         env['ASAN_OPTIONS'] = 'detect_leaks=0'
     return env
+
+
+# ---- programs run as another user -------------------------------------------
+
+NOBODY = 65534
+
+
+def as_user(uid):
+    """preexec_fn for subprocess: become uid (group: the same number)."""
+    def drop():
+        os.setgroups([uid])
+        os.setgid(uid)
+        os.setuid(uid)
+    return drop
+
+
+def _others_can_reach(path):
+    d = os.path.dirname(os.path.abspath(path))
+    while True:
+        if not os.stat(d).st_mode & 0o001:
+            return False
+        if d == '/':
+            return True
+        d = os.path.dirname(d)
+
+
+def unprivileged_path(prog):
+    """A path to the build's program prog that another user can execute.
+
+    prog itself when every directory above it lets others through; else
+    (a checkout under /root, mode 0700) a copy, with the build's libbsdtun
+    at the same relative place so that its RUNPATH still resolves, under
+    /run/bsdtun/unpriv/<build hash>/ (each directory mode 0755)."""
+    if _others_can_reach(prog):
+        return prog
+    base = '/run/bsdtun/unpriv'
+    top = os.path.join(base, hashlib.md5(BUILD.encode()).hexdigest()[:12])
+    rel = os.path.relpath(os.path.realpath(prog), BUILD)
+    libs = glob.glob(os.path.join(BUILD, 'lib', 'bsdtun', 'libbsdtun.so*'))
+    for src in [prog] + libs:
+        dst = os.path.join(top, os.path.relpath(src, BUILD))
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        if os.path.islink(src):
+            if not os.path.lexists(dst):
+                os.symlink(os.readlink(src), dst)
+        else:
+            shutil.copy2(src, dst + '.tmp')
+            os.rename(dst + '.tmp', dst)
+    d = os.path.dirname(os.path.join(top, rel))
+    while d != '/run':
+        os.chmod(d, 0o755)
+        d = os.path.dirname(d)
+    return os.path.join(top, rel)
 
 
 # ---- testpmd ----------------------------------------------------------------

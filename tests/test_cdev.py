@@ -32,7 +32,7 @@ from harness import check, check_eq  # noqa: E402
 CDEV_CLIENT = os.path.join(harness.BUILD, 'tests', 'cdev_client')
 LIBBSDTUN = os.path.join(harness.BUILD, 'lib', 'bsdtun', 'libbsdtun.so')
 IO = ['--forward-mode=io']
-NOBODY = 65534
+NOBODY = harness.NOBODY
 TRAFFIC = int(os.environ.get('BSDTUN_CDEV_PACKETS', '100000'))
 
 # ---- helpers ----------------------------------------------------------------
@@ -41,17 +41,16 @@ TRAFFIC = int(os.environ.get('BSDTUN_CDEV_PACKETS', '100000'))
 def client(step, *args, on_wait=None, timeout=60, uid=None):
     """Run cdev_client STEP ARGS; 'WAIT x' lines call on_wait(x).  Records
     one assertion (exit 0, no FAIL line) and returns the output lines."""
-    argv = [CDEV_CLIENT, step] + [str(a) for a in args]
+    prog = CDEV_CLIENT if uid is None else \
+        harness.unprivileged_path(CDEV_CLIENT)
+    argv = [prog, step] + [str(a) for a in args]
     print('$ %s%s' % ('(uid %d) ' % uid if uid is not None else '',
                       ' '.join(argv)), flush=True)
-
-    def drop():
-        os.setgid(uid)
-        os.setuid(uid)
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, bufsize=1,
-                            preexec_fn=drop if uid is not None else None)
+                            preexec_fn=harness.as_user(uid)
+                            if uid is not None else None)
     q = queue.Queue()
 
     def reader():

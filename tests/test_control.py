@@ -11,19 +11,17 @@ import subprocess
 import harness
 from harness import check, check_eq
 
-NOBODY = 65534
-
-
-def as_nobody():
-    os.setgroups([NOBODY])
-    os.setgid(NOBODY)
-    os.setuid(NOBODY)
+NOBODY = harness.NOBODY
 
 
 def ioctl(sock, *args, user=None):
-    argv = [harness.TUNTEST, 'ioctl', sock] + [str(a) for a in args]
+    prog = harness.TUNTEST
+    if user == 'nobody':
+        prog = harness.unprivileged_path(prog)
+    argv = [prog, 'ioctl', sock] + [str(a) for a in args]
     p = subprocess.run(argv, capture_output=True, text=True, timeout=30,
-                       preexec_fn=as_nobody if user == 'nobody' else None)
+                       preexec_fn=harness.as_user(NOBODY)
+                       if user == 'nobody' else None)
     out = (p.stdout + p.stderr).strip()
     print('$ %s%s -> %d %s' % ('(nobody) ' if user else '', ' '.join(argv),
                                 p.returncode, out), flush=True)
