@@ -3,6 +3,13 @@
 """bsdtun benchmark: net_bsdtun against DPDK's net_memif, side by side.
 
     python3 devtools/bench.py [--runs N] [--duration S] [--only REGEX]
+                              [--dpdk VERSION]
+
+It runs against the DPDK in PATH (Debian's 22.11 after devtools/setup.sh),
+or with --dpdk 23.11|24.11|25.11 against the DPDK that
+devtools/dpdk-matrix.sh built under its cache, and the bsdtun build made for
+it (build-dpdk-VERSION): net_memif is always that same release's.  The
+report's first line names the DPDK version and where its testpmd is.
 
 A benchmark, never a test: it prints numbers and exits 0 whatever they
 are (1 only when a case could not be measured at all).  Every case runs
@@ -612,6 +619,39 @@ def fmt(v, f='%.2f'):
     return '-' if v is None else f % v
 
 
+def use_dpdk(version):
+    """Run against the DPDK devtools/dpdk-matrix.sh built for version."""
+    global BUILD, PMD, TUNTEST
+    cache = os.environ.get('BSDTUN_DPDK_CACHE', '/var/cache/bsdtun/dpdk')
+    prefix = os.path.join(cache, version, 'prefix')
+    pcs = glob.glob(os.path.join(prefix, '**', 'pkgconfig', 'libdpdk.pc'),
+                    recursive=True)
+    BUILD = os.path.join(TOP, 'build-dpdk-' + version)
+    if not pcs or not os.path.isdir(BUILD):
+        sys.exit('bench: no DPDK %s build: run bash devtools/dpdk-matrix.sh '
+                 '%s first' % (version, version))
+    libdir = os.path.dirname(os.path.dirname(pcs[0]))
+    os.environ['PATH'] = os.path.join(prefix, 'bin') + ':' + \
+        os.environ['PATH']
+    os.environ['LD_LIBRARY_PATH'] = libdir
+    os.environ['PKG_CONFIG_PATH'] = os.path.dirname(pcs[0])
+    PMD = os.path.join(BUILD, 'drivers', 'net', 'bsdtun',
+                       'librte_net_bsdtun.so')
+    TUNTEST = os.path.join(BUILD, 'app', 'tuntest', 'tuntest')
+
+
+def dpdk_version():
+    """The version of the DPDK whose testpmd runs, and that testpmd."""
+    testpmd = shutil.which(TESTPMD) or TESTPMD
+    try:
+        v = subprocess.run(['pkg-config', '--modversion', 'libdpdk'],
+                           capture_output=True, text=True,
+                           timeout=10).stdout.strip() or '?'
+    except (OSError, subprocess.SubprocessError):
+        v = '?'
+    return '%s (%s)' % (v, testpmd)
+
+
 def machine():
     model = '?'
     try:
@@ -620,12 +660,7 @@ def machine():
             model = m.group(1) if m else model
     except OSError:
         pass
-    try:
-        dpdk = subprocess.run(['dpkg-query', '-W', '-f=${Version}',
-                               'dpdk'], capture_output=True, text=True,
-                              timeout=10).stdout.strip() or '?'
-    except (OSError, subprocess.SubprocessError):
-        dpdk = '?'
+    dpdk = dpdk_version()
     return {'nproc': os.cpu_count(), 'cpu': model,
             'kernel': platform.release(), 'dpdk': dpdk,
             'load': open('/proc/loadavg').read().split()[:3]}
@@ -857,12 +892,18 @@ def main():
                     help='also record a perf profile (cpu-clock) of testpmd '
                     'and the client in every bsdtun throughput run, into DIR '
                     '(perf report -i FILE); costs some throughput')
+    ap.add_argument('--dpdk', metavar='VERSION',
+                    help='run against devtools/dpdk-matrix.sh\'s build of '
+                    'DPDK VERSION (23.11, 24.11, 25.11) instead of the one '
+                    'in PATH')
     ap.add_argument('--json', help='write every run\'s raw result here')
     ap.add_argument('--verbose', action='store_true',
                     help='print the command lines used')
     opt = ap.parse_args()
     global VERBOSE
     VERBOSE = opt.verbose
+    if opt.dpdk:
+        use_dpdk(opt.dpdk)
 
     for f in (PMD, TUNTEST):
         if not os.path.exists(f):

@@ -10,6 +10,7 @@
 #
 # For each release:
 #  1. a minimal DPDK (vdev bus, ring mempool, net_null/net_ring/net_memif,
+#     net_pcap for dpdk-pdump's capture files,
 #     the four apps, driver-SDK headers on) is built from the tarball and
 #     installed under $BSDTUN_DPDK_CACHE/<version>/prefix; a stamp with the
 #     tarball's sha256 makes later runs reuse it;
@@ -47,7 +48,7 @@ dpdk_path=/usr/bin:/bin:/usr/sbin:/sbin:$PATH
 # (a static testpmd cannot load a PMD linked against the shared ones).
 dpdk_opts=(
 	-Dbuildtype=release -Ddefault_library=shared
-	-Denable_drivers=bus/vdev,mempool/ring,net/null,net/ring,net/memif
+	-Denable_drivers=bus/vdev,mempool/ring,net/null,net/ring,net/memif,net/pcap
 	-Denable_apps=test-pmd,dumpcap,pdump,proc-info
 	-Denable_driver_sdk=true -Dtests=false -Dexamples= -Denable_docs=false
 )

@@ -360,6 +360,18 @@ class TestPmd:
         return {k: int(v) for k, v in
                 re.findall(r'^(\w+):\s+(\d+)\s*$', m.group(1), re.M)}
 
+    def mbufs_in_use(self, pool='mb_pool_0'):
+        """size - common pool - per-lcore caches of one of testpmd's mbuf
+        pools.  The command is `dump mempool` from DPDK 25.11 on,
+        `dump_mempool` before."""
+        out = self.cmd('dump mempool ' + pool)
+        if 'Command not found' in out:
+            out = self.cmd('dump_mempool ' + pool)
+        size = int(re.search(r'^\s+size=(\d+)', out, re.M).group(1))
+        common = int(re.search(r'common_pool_count=(\d+)', out).group(1))
+        cache = re.search(r'total_cache_count=(\d+)', out)
+        return size - common - (int(cache.group(1)) if cache else 0)
+
     def wait_xstat(self, port, name, value, timeout=5):
         """Wait until xstat name reaches value (>=); return the xstats."""
         last = {}

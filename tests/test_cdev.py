@@ -142,14 +142,6 @@ def mounted(path):
     return False
 
 
-def mbufs_in_use(pmd):
-    out = pmd.cmd('dump_mempool mb_pool_0')
-    size = int(re.search(r'^\s+size=(\d+)', out, re.M).group(1))
-    common = int(re.search(r'common_pool_count=(\d+)', out).group(1))
-    cache = re.search(r'total_cache_count=(\d+)', out)
-    return size - common - (int(cache.group(1)) if cache else 0)
-
-
 def port_info(pmd, port, key):
     out = pmd.cmd('show port info %d' % port)
     m = re.search(r'%s:\s*(\S+)' % re.escape(key), out)
@@ -252,7 +244,7 @@ def rows(s):
 
         pmd.cmd('stop')
         time.sleep(0.2)
-        check_eq(mbufs_in_use(pmd), 0, 'mbufs in use back to 0')
+        check_eq(pmd.mbufs_in_use(), 0, 'mbufs in use back to 0')
 
         # The unit goes away (port closed) under a blocked reader.
         def on_gone(what):
@@ -296,7 +288,7 @@ def traffic(s):
                       'rx_runt', 'rx_nombuf'):
                 check_eq(xs.get(k), 0, 'port %d xstats %s' % (p, k))
         time.sleep(0.2)
-        check_eq(mbufs_in_use(pmd), 0, 'mbufs in use back to 0')
+        check_eq(pmd.mbufs_in_use(), 0, 'mbufs in use back to 0')
 
 
 def crash(s):

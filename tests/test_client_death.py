@@ -12,15 +12,6 @@ import harness
 from harness import check, check_eq
 
 
-def mbufs_in_use(pmd):
-    """size - common pool - per-lcore caches of testpmd's mbuf pool."""
-    out = pmd.cmd('dump_mempool mb_pool_0')
-    size = int(re.search(r'^\s+size=(\d+)', out, re.M).group(1))
-    common = int(re.search(r'common_pool_count=(\d+)', out).group(1))
-    cache = re.search(r'total_cache_count=(\d+)', out)
-    return size - common - (int(cache.group(1)) if cache else 0)
-
-
 def link(pmd, port):
     out = pmd.cmd('show port info %d' % port)
     return re.search(r'Link status: (\w+)', out).group(1)
@@ -38,7 +29,7 @@ def main():
         units = ['qlen=64'] * 2
         with s.testpmd(units, args=['--forward-mode=io']) as pmd:
             pmd.cmd('start')
-            base = mbufs_in_use(pmd)
+            base = pmd.mbufs_in_use()
             check_eq(base, 0, 'mbufs in use before traffic')
             for rnd in range(3):
                 tx0 = pmd.port_stats(1)['TX-packets']
@@ -86,7 +77,7 @@ def main():
                          'packets each way' % rnd)
             pmd.cmd('stop')
             time.sleep(0.2)
-            check_eq(mbufs_in_use(pmd), base,
+            check_eq(pmd.mbufs_in_use(), base,
                      'mbufs in use back to the baseline')
 
 

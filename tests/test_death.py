@@ -22,15 +22,6 @@ MODES = ('write', 'read', 'ioctl', 'mixed')
 RSS_BOUND_KB = 8 * 1024     # growth allowed after the first 10 rounds
 
 
-def mbufs_in_use(pmd):
-    """size - common pool - per-lcore caches of testpmd's mbuf pool."""
-    out = pmd.cmd('dump_mempool mb_pool_0')
-    size = int(re.search(r'^\s+size=(\d+)', out, re.M).group(1))
-    common = int(re.search(r'common_pool_count=(\d+)', out).group(1))
-    cache = re.search(r'total_cache_count=(\d+)', out)
-    return size - common - (int(cache.group(1)) if cache else 0)
-
-
 def fd_count(pid):
     return len(os.listdir('/proc/%d/fd' % pid))
 
@@ -52,7 +43,7 @@ def main():
                        args=['--forward-mode=io']) as pmd:
             pmd.cmd('start')
             pid = pmd.proc.pid
-            mbuf_base = mbufs_in_use(pmd)
+            mbuf_base = pmd.mbufs_in_use()
             check_eq(mbuf_base, 0, 'mbufs in use before any client')
             fd_base = fd_count(pid)
             x0 = [pmd.xstats(p) for p in (0, 1)]
@@ -87,10 +78,10 @@ def main():
                     if link(pmd, p) != 'down':
                         what.append('port %d link up' % p)
                 n = harness.wait_for(
-                    lambda: mbufs_in_use(pmd) == mbuf_base, 2, 0.01)
+                    lambda: pmd.mbufs_in_use() == mbuf_base, 2, 0.01)
                 if not n:
                     what.append('mbufs in use %d, baseline %d' %
-                                (mbufs_in_use(pmd), mbuf_base))
+                                (pmd.mbufs_in_use(), mbuf_base))
                 n = harness.wait_for(lambda: fd_count(pid) == fd_base, 2,
                                      0.01)
                 if not n:
@@ -138,7 +129,7 @@ def main():
                      'each way')
             pmd.cmd('stop')
             time.sleep(0.2)
-            check_eq(mbufs_in_use(pmd), mbuf_base,
+            check_eq(pmd.mbufs_in_use(), mbuf_base,
                      'mbufs in use back to the baseline at the end')
             check_eq(fd_count(pid), fd_base,
                      'testpmd descriptors back to the baseline at the end')

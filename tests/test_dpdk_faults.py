@@ -27,15 +27,6 @@ ENXIO = 6
 POLLIN_POLLHUP = 0x11
 
 
-def mbufs_in_use(pmd):
-    """size - common pool - per-lcore caches of testpmd's mbuf pool."""
-    out = pmd.cmd('dump_mempool mb_pool_0')
-    size = int(re.search(r'^\s+size=(\d+)', out, re.M).group(1))
-    common = int(re.search(r'common_pool_count=(\d+)', out).group(1))
-    cache = re.search(r'total_cache_count=(\d+)', out)
-    return size - common - (int(cache.group(1)) if cache else 0)
-
-
 def fd_count(pid):
     return len(os.listdir('/proc/%d/fd' % pid))
 
@@ -140,7 +131,7 @@ def stop_start(s):
                 'purged' % p)
         pmd.cmd('stop', timeout=15)
         time.sleep(0.2)
-        check_eq(mbufs_in_use(pmd), 0, 'stop/start: mbufs in use')
+        check_eq(pmd.mbufs_in_use(), 0, 'stop/start: mbufs in use')
 
 
 def close_attach(s):
@@ -184,7 +175,7 @@ def close_attach(s):
                      '%s, attach: testpmd descriptors' % how)
         pmd.cmd('stop', timeout=15)
         time.sleep(0.2)
-        check_eq(mbufs_in_use(pmd), 0, 'close/attach: mbufs in use')
+        check_eq(pmd.mbufs_in_use(), 0, 'close/attach: mbufs in use')
 
 
 def nombuf(s):
@@ -224,7 +215,7 @@ def nombuf(s):
                  'to_dpdk_purged')
         pmd.cmd('stop', timeout=15)
         time.sleep(0.2)
-        check_eq(mbufs_in_use(pmd), 0, 'nombuf: mbufs in use')
+        check_eq(pmd.mbufs_in_use(), 0, 'nombuf: mbufs in use')
 
 
 def dpdk_dies(s):

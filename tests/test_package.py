@@ -12,9 +12,12 @@ import harness
 from harness import check, check_eq
 
 TOP = os.path.dirname(harness.HERE)
-# The installed files, not the build tree meson test points at.
-INSTALLED_ENV = {k: v for k, v in os.environ.items()
-                 if k != 'LD_LIBRARY_PATH'}
+# The installed files, not the build tree meson test points at: the
+# library path keeps only what is outside the build (a DPDK installed
+# under a prefix, where bsdtun is installed too).
+INSTALLED_ENV = dict(os.environ, LD_LIBRARY_PATH=':'.join(
+    d for d in os.environ.get('LD_LIBRARY_PATH', '').split(':')
+    if d and not os.path.abspath(d).startswith(harness.BUILD + os.sep)))
 
 CLIENT = r'''
 #include <bsdtun.h>

@@ -60,7 +60,8 @@ bsdtun_capture_check(struct bsdtun_unit *u)
 static uint16_t
 capture_linktype(const struct bsdtun_unit *u)
 {
-	return BSDTUN_PCAPNG_HAS_LINKTYPE && u->cfg.framing == BSDTUN_FRAMING_IP ?
+	return BSDTUN_PCAPNG_HAS_LINKTYPE &&
+	                       u->cfg.framing == BSDTUN_FRAMING_IP ?
 	               BSDTUN_LINKTYPE_RAW :
 	               BSDTUN_LINKTYPE_ETHERNET;
 }
@@ -100,7 +101,8 @@ bsdtun_capture_start(struct bsdtun_unit *u)
 	u->cap_start_ns = wall_ns();
 	if (bsdtun_pcapng_add_port(u->pcap, u->port_id, capture_linktype(u),
 	                           u->name) < 0) {
-		BSDTUN_LOG(ERR, u, "pcapng=%s: cannot write the interface block",
+		BSDTUN_LOG(ERR, u,
+		           "pcapng=%s: cannot write the interface block",
 		           u->cfg.pcapng);
 		rte_pcapng_close(u->pcap); /* closes the fd too */
 		u->pcap = NULL;
@@ -184,9 +186,9 @@ bsdtun_capture_close(struct bsdtun_unit *u)
 	if (u->pcap != NULL) {
 		uint64_t end = wall_ns();
 
-		bsdtun_pcapng_write_stats(
-		        u->pcap, u->port_id, u->cap_start_ns, end,
-		        u->rxq.packets + u->txq.packets, u->xs.capture_errors);
+		bsdtun_pcapng_write_stats(u->pcap, u->port_id, u->cap_start_ns,
+		                          end, u->rxq.packets + u->txq.packets,
+		                          u->xs.capture_errors);
 		rte_pcapng_close(u->pcap); /* closes the fd too */
 		u->pcap = NULL;
 	}

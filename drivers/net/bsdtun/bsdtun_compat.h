@@ -44,8 +44,8 @@ typedef rte_thread_t bsdtun_thread_t;
 
 /* A control thread (EAL's control CPU set); 0 or a negative errno. */
 static inline int
-bsdtun_thread_create(bsdtun_thread_t *t, const char *name,
-                     bsdtun_thread_fn *fn, void *arg)
+bsdtun_thread_create(bsdtun_thread_t *t, const char *name, bsdtun_thread_fn *fn,
+                     void *arg)
 {
 	return rte_thread_create_control(t, name, fn, arg);
 }
@@ -74,8 +74,8 @@ bsdtun_thread_trampoline(void *p)
 }
 
 static inline int
-bsdtun_thread_create(bsdtun_thread_t *t, const char *name,
-                     bsdtun_thread_fn *fn, void *arg)
+bsdtun_thread_create(bsdtun_thread_t *t, const char *name, bsdtun_thread_fn *fn,
+                     void *arg)
 {
 	struct bsdtun_thread_start *s = malloc(sizeof(*s));
 	int ret;
@@ -177,11 +177,11 @@ bsdtun_pcapng_write_stats(rte_pcapng_t *p, uint16_t port, uint64_t start_ns,
 #define BSDTUN_PTYPES_OP_DEFINE(f)
 #else
 #define BSDTUN_PTYPES_OP(f) f##_terminated
-#define BSDTUN_PTYPES_OP_DEFINE(f)                                \
+#define BSDTUN_PTYPES_OP_DEFINE(f)                                     \
 	static const uint32_t *f##_terminated(struct rte_eth_dev *dev) \
-	{                                                         \
-		size_t n;                                         \
-		return f(dev, &n);                                \
+	{                                                              \
+		size_t n;                                              \
+		return f(dev, &n);                                     \
 	}
 #endif
 
@@ -200,11 +200,11 @@ typedef struct eth_queue_stats bsdtun_queue_stats_t;
 #else
 typedef struct rte_eth_stats bsdtun_queue_stats_t;
 #define BSDTUN_STATS_OP(f) f##_with_queues
-#define BSDTUN_STATS_OP_DEFINE(f)                                            \
-	static int f##_with_queues(struct rte_eth_dev *dev,                  \
-	                           struct rte_eth_stats *st)                 \
-	{                                                                    \
-		return f(dev, st, st);                                       \
+#define BSDTUN_STATS_OP_DEFINE(f)                            \
+	static int f##_with_queues(struct rte_eth_dev *dev,  \
+	                           struct rte_eth_stats *st) \
+	{                                                    \
+		return f(dev, st, st);                       \
 	}
 #endif
 

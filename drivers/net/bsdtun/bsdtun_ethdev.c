@@ -466,8 +466,10 @@ parse_arg(const char *key, const char *v, void *out)
 			strcpy(c->cdev_path, v);
 #else
 		if (strcmp(v, "off") != 0) {
-			BSDTUN_LOG_NAMED(ERR, c->unit, "devarg %s=%s: the device node is not available in this build (only cdev=off)",
-			                 key, v);
+			BSDTUN_LOG_NAMED(
+			        ERR, c->unit,
+			        "devarg %s=%s: the device node is not available in this build (only cdev=off)",
+			        key, v);
 			return -1;
 		}
 #endif
@@ -500,8 +502,10 @@ parse_devargs(const char *name, const char *params, struct bsdtun_config *c)
 	if (params != NULL && *params != '\0') {
 		kv = rte_kvargs_parse(params, valid_args);
 		if (kv == NULL) {
-			BSDTUN_LOG_NAMED(ERR, name, "cannot parse devargs \"%s\" (unknown key or bad syntax; valid keys: sock cdev qlen mtu framing mac pcapng owner group perm)",
-			                 params);
+			BSDTUN_LOG_NAMED(
+			        ERR, name,
+			        "cannot parse devargs \"%s\" (unknown key or bad syntax; valid keys: sock cdev qlen mtu framing mac pcapng owner group perm)",
+			        params);
 			return -EINVAL;
 		}
 		ret = rte_kvargs_process(kv, NULL, parse_arg, c);
@@ -517,7 +521,8 @@ parse_devargs(const char *name, const char *params, struct bsdtun_config *c)
 		if (snprintf(c->sock_path, sizeof(c->sock_path), "%s%s/%s.sock",
 		             dir, geteuid() == 0 ? "" : "/bsdtun",
 		             name) >= (int)sizeof(c->sock_path)) {
-			BSDTUN_LOG_NAMED(ERR, name, "default socket path too long");
+			BSDTUN_LOG_NAMED(ERR, name,
+			                 "default socket path too long");
 			return -ENAMETOOLONG;
 		}
 	}

@@ -25,12 +25,12 @@
 extern int bsdtun_logtype;
 
 /* One line naming the unit (its vdev name), on the driver's own logtype. */
-#define BSDTUN_LOG_NAMED(level, name, fmt, ...)                          \
+#define BSDTUN_LOG_NAMED(level, name, fmt, ...)                         \
 	rte_log(RTE_LOG_##level, bsdtun_logtype, "%s(): %s: " fmt "\n", \
 	        __func__, (name), ##__VA_ARGS__)
-#define BSDTUN_LOG(level, u, fmt, ...)                                   \
-	BSDTUN_LOG_NAMED(level, (u) != NULL ? (u)->name : "net_bsdtun", \
-	                 fmt, ##__VA_ARGS__)
+#define BSDTUN_LOG(level, u, fmt, ...)                                       \
+	BSDTUN_LOG_NAMED(level, (u) != NULL ? (u)->name : "net_bsdtun", fmt, \
+	                 ##__VA_ARGS__)
 
 /* Per-unit debug log (TUNSDEBUG): printed at NOTICE when the unit's level is on. */
 #define BSDTUN_DEBUG(u, fmt, ...)                                            \
