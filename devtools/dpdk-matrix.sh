@@ -24,7 +24,8 @@
 # status is non-zero on any failure.
 #
 # Environment: BSDTUN_DPDK_TARBALLS (default ../shared/dpdk beside the
-# checkout), BSDTUN_DPDK_CACHE (default /var/cache/bsdtun/dpdk).
+# checkout), BSDTUN_DPDK_CACHE (default /var/cache/bsdtun/dpdk),
+# BSDTUN_NOSETUP=1 to skip devtools/setup.sh.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,6 +40,10 @@ if [ "${1:-}" = --build-only ]; then
 fi
 
 log() { printf 'dpdk-matrix: %s\n' "$*"; }
+
+if [ "${BSDTUN_NOSETUP:-0}" != 1 ]; then
+	bash devtools/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
+fi
 
 # DPDK's meson needs Debian's python3 (with pyelftools), not whichever
 # python3 comes first in PATH.
@@ -92,6 +97,8 @@ dpdk_env() {
 	echo "PKG_CONFIG_PATH=$libdir/pkgconfig"
 	echo "LD_LIBRARY_PATH=$libdir"
 	echo "PATH=$prefix/bin:$PATH"
+	# the release's source tree, for tests/test_setup.py's -Ddpdk_sdk_dir
+	echo "BSDTUN_DPDK_SRC=$(ls -d "$cache/$1"/dpdk-*/ | head -n1 | sed 's:/$::')"
 }
 
 versions=("$@")

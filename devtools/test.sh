@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Set up the machine, build twice (plain, and with AddressSanitizer+UBSan)
-# and run every test in both builds, then the static checks.  The last line
+# and run every test in both builds against the DPDK pkg-config finds
+# (Debian's 22.11 on a fresh machine), then the whole suite against every
+# other supported DPDK release (devtools/dpdk-matrix.sh), the bounded
+# fuzzing and the static checks.  The last line
 # is the summary "N passed, N failed"; the exit status is non-zero on any
 # failure.
 #
@@ -37,6 +40,25 @@ for b in build build-asan; do
 	passed=$((passed + p))
 	failed=$((failed + t - p))
 done
+
+# The other supported DPDK releases, each built from its tarball
+# (devtools/dpdk-matrix.sh; BSDTUN_MATRIX=0 leaves it out).
+tarballs=${BSDTUN_DPDK_TARBALLS:-$top/../shared/dpdk}
+if [ "${BSDTUN_MATRIX:-1}" = 0 ]; then
+	echo "test: DPDK matrix left out (BSDTUN_MATRIX=0)"
+elif ! ls "$tarballs"/dpdk-*.tar.xz >/dev/null 2>&1; then
+	echo "test: DPDK matrix not run: no DPDK release tarballs in $tarballs (set BSDTUN_DPDK_TARBALLS)"
+	failed=$((failed + 1))
+else
+	BSDTUN_NOSETUP=1 bash devtools/dpdk-matrix.sh | tee "$top/build/dpdk-matrix.log"
+	summary=$(tail -n 1 "$top/build/dpdk-matrix.log")
+	if [[ $summary =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+		passed=$((passed + BASH_REMATCH[1]))
+		failed=$((failed + BASH_REMATCH[2]))
+	else
+		failed=$((failed + 1))
+	fi
+fi
 
 # Bounded fuzzing of what the client controls (tests/fuzz/README.md).
 if bash devtools/fuzz.sh "${BSDTUN_FUZZ_SECONDS:-30}"; then

@@ -52,6 +52,17 @@ CLIENT_ROWS = os.path.join(BUILD, 'tests', 'client_rows')
 
 PROMPT = 'testpmd> '
 
+
+def _dpdk_version():
+    """(year, month) of the DPDK pkg-config finds: the one built against."""
+    v = subprocess.run(['pkg-config', '--modversion', 'libdpdk'],
+                       capture_output=True, text=True).stdout.strip()
+    m = re.match(r'(\d+)\.(\d+)', v)
+    return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+
+DPDK_VERSION = _dpdk_version()
+
 # ---- assertions -----------------------------------------------------------
 
 _passed = 0

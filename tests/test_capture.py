@@ -93,6 +93,12 @@ def pcapng_devarg(s, framing):
           (framing, sorted(srcs_out)))
     check(any(':' in x for x in srcs_in | srcs_out),
           '%s: IPv6 packets decoded' % framing)
+    # framing=ip: bare IP (link type raw) where rte_pcapng can say so
+    # (DPDK 25.11 on), else behind a pseudo-Ethernet header.
+    raw = framing == 'ip' and harness.DPDK_VERSION >= (25, 11)
+    first = {r[0].split(':')[0] for r in tshark(cap, 'frame.protocols')}
+    check_eq(first, {'raw' if raw else 'eth'},
+             '%s: link layer of every captured frame' % framing)
     stats = subprocess.run(['tshark', '-r', cap, '-q', '-z', 'io,stat,0'],
                            capture_output=True, text=True).stdout
     check('Frames' in stats, '%s: tshark reads the whole file' % framing)
