@@ -104,7 +104,8 @@ stats=$(cmd 'show port stats all')
 xstats_all > "$work/x1"
 cmd 'stop' > /dev/null
 sleep 0.3
-pool=$(cmd 'dump_mempool mb_pool_0')
+pool=$(cmd 'dump mempool mb_pool_0')	# DPDK 25.11 on
+case $pool in *'Command not found'*) pool=$(cmd 'dump_mempool mb_pool_0') ;; esac
 fds1=$(ls "/proc/$tp_pid/fd" | wc -l)
 rss1=$(awk '/^VmRSS/ {print $2}' "/proc/$tp_pid/status")
 printf 'quit\n' >&3
