@@ -167,7 +167,9 @@ def unprivileged_path(prog):
     base = '/run/bsdtun/unpriv'
     top = os.path.join(base, hashlib.md5(BUILD.encode()).hexdigest()[:12])
     rel = os.path.relpath(os.path.realpath(prog), BUILD)
-    libs = glob.glob(os.path.join(BUILD, 'lib', 'bsdtun', 'libbsdtun.so*'))
+    libs = [f for f in glob.glob(os.path.join(BUILD, 'lib', 'bsdtun',
+                                              'libbsdtun.so*'))
+            if not os.path.isdir(f)]
     for src in [prog] + libs:
         dst = os.path.join(top, os.path.relpath(src, BUILD))
         os.makedirs(os.path.dirname(dst), exist_ok=True)
