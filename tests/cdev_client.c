@@ -37,8 +37,9 @@
 
 #include "bsdtun.h"
 
-#define WAIT_MS 3000 /* longest wait for an expected packet */
-#define BUF_MAX (TUNMRU + 64)
+#define WAIT_MS   3000 /* longest wait for an expected packet */
+#define SETTLE_MS 200  /* io loopback takes microseconds */
+#define BUF_MAX   (TUNMRU + 64)
 
 static const char *step = "?";
 static int failures;
@@ -714,6 +715,8 @@ step_poll(const char *node)
 	CHECK(write(fd, pkt, sizeof(pkt)) == (ssize_t)sizeof(pkt) &&
 	              write(fd, pkt, sizeof(pkt)) == (ssize_t)sizeof(pkt),
 	      "write 2");
+	/* both back from testpmd before the wait: one edge covers both */
+	usleep(SETTLE_MS * 1000);
 	r = epoll_wait(ep, out, 4, WAIT_MS);
 	CHECK(r == 1, "row 14: epoll ET: an event for two packets");
 	for (i = 0; read(fd, buf, sizeof(buf)) >= 0; i++)
