@@ -684,6 +684,38 @@ rx_drop(const char *how)
 	expect_alive(&s, how);
 }
 
+/*
+ * Work per rx burst (tests/test_rx_contract.py): fill the to_dpdk ring
+ * with zeroed records (runts to the PMD) and end it with 8 good ones,
+ * print "ready", and hold the session until stdin closes, so that the
+ * driver can count what each rte_eth_rx_burst() examines.
+ */
+static void
+rx_flood(const char *how)
+{
+	struct sess s;
+	uint32_t i, runts;
+	int c;
+
+	(void)how;
+	sess_open(&s);
+	runts = s.qlen - 8;
+	for (i = 0; i < runts; i++)
+		put(&s, 0, 0, 0);
+	for (i = 0; i < 8; i++)
+		put(&s, 100, AF_INET, 0);
+	publish(&s);
+	count("runts", runts);
+	count("good", 8);
+	printf("ready\n");
+	fflush(stdout);
+	while ((c = getchar()) != EOF)
+		;
+	close_sync(s.ctl);
+	munmap(s.map, s.size);
+	close(s.bell);
+}
+
 /* Scribble on everything the PMD writes and never reads back. */
 static void
 scribble(void)
@@ -1217,6 +1249,7 @@ static const struct {
 	{ "rx_runt", rx_drop, "runt" },
 	{ "rx_flags", rx_drop, "flags" },
 	{ "rx_head_pkts", rx_drop, "pkts" },
+	{ "rx_flood", rx_flood, "" },
 	{ "tx_tail_ahead", tx_tail, "ahead" },
 	{ "tx_tail_back", tx_tail, "back" },
 	{ "tx_tail_far", tx_tail, "far" },

@@ -167,7 +167,6 @@ bsdtun_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 
 	(void)nb_desc;
 	(void)socket;
-	(void)conf;
 	if (qid != 0)
 		return -EINVAL;
 	if (rte_pktmbuf_data_room_size(mp) <=
@@ -177,6 +176,11 @@ bsdtun_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	}
 	u->rxq.unit = u;
 	u->rxq.mp = mp;
+	u->rxq.seg_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	u->rxq.scatter =
+	        ((conf->offloads | dev->data->dev_conf.rxmode.offloads) &
+	         RTE_ETH_RX_OFFLOAD_SCATTER) != 0;
+	dev->data->scattered_rx = u->rxq.scatter;
 	u->rxq.port_id = dev->data->port_id;
 	dev->data->rx_queues[0] = &u->rxq;
 	return 0;

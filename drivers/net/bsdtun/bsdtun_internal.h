@@ -54,29 +54,31 @@ enum bsdtun_framing {
  * Every drop reason is its own counter (xstats).  tx = DPDK app to client,
  * rx = client to DPDK app, as ethdev names them.
  */
-#define BSDTUN_XSTATS(X)                                                     \
-	X(tx_no_client)      /* no client holds the unit (seed EHOSTDOWN) */ \
-	X(tx_af_unsupported) /* non-IPv4 while IFHEAD off (EAFNOSUPPORT) */  \
-	X(tx_bad_ethertype)  /* framing=eth: not IPv4/IPv6 */                \
-	X(tx_bad_ip_version) /* framing=ip: version nibble not 4/6 */        \
-	X(tx_runt)           /* no L3 bytes at all */                        \
-	X(tx_too_big)        /* larger than TUNMRU */                        \
-	X(tx_ring_corrupt)   /* client broke the ring; session closed */     \
-	X(tx_ring_full)      /* backpressure events (not drops) */           \
-	X(rx_bad_family)     /* record family not IPv4/IPv6 */               \
-	X(rx_runt)           /* empty record */                              \
-	X(rx_ring_corrupt)   /* client broke the ring; session closed */     \
-	X(rx_nombuf)         /* mempool empty; record left on the ring */    \
-	X(to_client_purged)  /* queued to the client, purged at close */     \
-	X(to_dpdk_purged)    /* written by the client, unread at close */    \
-	X(client_opens)                                                      \
-	X(client_closes)                                                     \
-	X(client_refused_busy)                                               \
-	X(client_refused_perm)                                               \
-	X(client_bad_message)                                                \
-	X(bells) /* doorbells rung to a sleeping client */                   \
-	X(sigio_sent)                                                        \
-	X(capture_packets) /* written to the pcapng file */                  \
+#define BSDTUN_XSTATS(X)                                                      \
+	X(tx_no_client)      /* no client holds the unit (seed EHOSTDOWN) */  \
+	X(tx_af_unsupported) /* non-IPv4 while IFHEAD off (EAFNOSUPPORT) */   \
+	X(tx_bad_ethertype)  /* framing=eth: not IPv4/IPv6 */                 \
+	X(tx_bad_ip_version) /* framing=ip: version nibble not 4/6 */         \
+	X(tx_runt)           /* no L3 bytes at all */                         \
+	X(tx_too_big)        /* larger than TUNMRU */                         \
+	X(tx_ring_corrupt)   /* client broke the ring; session closed */      \
+	X(tx_ring_full)      /* backpressure events (not drops) */            \
+	X(rx_bad_family)     /* record family not IPv4/IPv6 */                \
+	X(rx_runt)           /* empty record */                               \
+	X(rx_too_big)        /* frame above the port's MTU + L2 header */     \
+	X(rx_no_scatter)     /* needs a chain; the app did not ask scatter */ \
+	X(rx_ring_corrupt)   /* client broke the ring; session closed */      \
+	X(rx_nombuf)         /* mempool empty; record left on the ring */     \
+	X(to_client_purged)  /* queued to the client, purged at close */      \
+	X(to_dpdk_purged)    /* written by the client, unread at close */     \
+	X(client_opens)                                                       \
+	X(client_closes)                                                      \
+	X(client_refused_busy)                                                \
+	X(client_refused_perm)                                                \
+	X(client_bad_message)                                                 \
+	X(bells) /* doorbells rung to a sleeping client */                    \
+	X(sigio_sent)                                                         \
+	X(capture_packets) /* written to the pcapng file */                   \
 	X(capture_errors)  /* not captured: no memory or write error */
 
 struct bsdtun_xstats {
@@ -104,6 +106,8 @@ struct bsdtun_unit;
 struct bsdtun_rxq {
 	struct bsdtun_unit *unit;
 	struct rte_mempool *mp;
+	uint32_t seg_room; /* data bytes one mbuf of mp holds */
+	int scatter;       /* the app enabled RTE_ETH_RX_OFFLOAD_SCATTER */
 	uint16_t port_id;
 	uint64_t packets;
 	uint64_t bytes;

@@ -60,6 +60,32 @@ rx_fill(struct rte_mempool *mp, struct rte_mbuf *m, const uint8_t *src,
 	}
 }
 
+/* The counter of the reason to drop a record, or NULL to deliver it. */
+static inline uint64_t *
+rx_drop_reason(struct bsdtun_rxq *q, uint32_t len, uint16_t fam, uint32_t frame,
+               uint32_t max_frame)
+{
+	struct bsdtun_xstats *xs = &q->unit->xs;
+
+	if (len == 0)
+		return &xs->rx_runt;
+	if (fam != AF_INET && fam != AF_INET6)
+		return &xs->rx_bad_family;
+	if (frame > max_frame)
+		return &xs->rx_too_big;
+	if (!q->scatter && frame > q->seg_room)
+		return &xs->rx_no_scatter;
+	return NULL;
+}
+
+/*
+ * Drain up to nb (at most BSDTUN_BURST_MAX) records.  Every record
+ * examined counts against that budget, the dropped ones too, so a client
+ * that fills its ring with garbage costs one call at most nb records' work.
+ * What the app did not configure is dropped and counted, as a NIC does: a
+ * frame above the MTU plus the L2 header (rx_too_big), and without the
+ * scatter offload a frame that does not fit one mbuf (rx_no_scatter).
+ */
 uint16_t
 bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 {
@@ -67,9 +93,11 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	struct bsdtun_unit *u = q->unit;
 	struct bsdtun_session *s;
 	struct rte_mbuf *mb[BSDTUN_BURST_MAX];
-	uint16_t n_alloc, used = 0, got = 0;
+	uint16_t n_alloc, used = 0, got = 0, examined;
 	uint64_t bytes = 0;
 	int eth = u->cfg.framing == BSDTUN_FRAMING_ETH;
+	uint32_t l2 = eth ? RTE_ETHER_HDR_LEN : 0;
+	uint32_t max_frame = u->dev->data->mtu + l2;
 
 	if (!rte_spinlock_trylock(&u->rx_lock))
 		return 0;
@@ -86,12 +114,13 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		rte_spinlock_unlock(&u->rx_lock);
 		return 0;
 	}
-	while (used < n_alloc) {
+	for (examined = 0; examined < n_alloc; examined++) {
 		const uint8_t *p;
 		struct rte_mbuf *m;
 		uint32_t len;
 		uint16_t fam;
 		uint32_t ptype;
+		uint64_t *drop;
 		int err;
 
 		p = bsdtun_ring_cons_peek(&s->to_dpdk, &len, &fam, &err);
@@ -102,11 +131,9 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			}
 			break;
 		}
-		if (len == 0 || (fam != AF_INET && fam != AF_INET6)) {
-			if (len == 0)
-				u->xs.rx_runt++;
-			else
-				u->xs.rx_bad_family++;
+		drop = rx_drop_reason(q, len, fam, len + l2, max_frame);
+		if (drop != NULL) {
+			(*drop)++;
 			q->errors++;
 			bsdtun_ring_cons_release(&s->to_dpdk, len);
 			continue;

@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""What one rte_eth_rx_burst() does, exactly (doc/robustness.md):
+
+- work per call is bounded: every record examined counts against the
+  burst, the dropped ones too, so a ring full of garbage costs one call at
+  most min(nb_pkts, 64) records;
+- the app gets only what it configured: a frame above the MTU plus the L2
+  header is dropped (rx_too_big), and without RTE_ETH_RX_OFFLOAD_SCATTER a
+  frame that needs more than one mbuf (rx_no_scatter); with scatter and a
+  raised MTU, jumbo frames arrive as chains.
+
+tests/rx_once.c is the DPDK primary: it calls rte_eth_rx_burst() only when
+told.  The clients are tests/hostile_client (rx_flood: a ring of zeroed
+records) and tuntest send (packets of a given size)."""
+import os
+import subprocess
+import time
+
+import harness
+from harness import check, check_eq
+
+RX_ONCE = os.path.join(harness.BUILD, 'tests', 'rx_once')
+HOSTILE = os.path.join(harness.BUILD, 'tests', 'hostile_client')
+QLEN = 1024
+BURST_MAX = 64       # BSDTUN_BURST_MAX
+
+
+class RxOnce:
+    def __init__(self, s, devargs, opts=()):
+        self.s = s
+        self.prefix = s.new_prefix()
+        self.sock = s.path(self.prefix + '.sock')
+        self.argv = [RX_ONCE, '-l', '0', '--no-pci', '--huge-unlink',
+                     '--file-prefix=' + self.prefix, '-d', harness.PMD,
+                     '--vdev=net_bsdtun0,sock=%s,%s' % (self.sock, devargs),
+                     '--'] + list(opts)
+        print('$ ' + ' '.join(self.argv), flush=True)
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True,
+                                     bufsize=1, env=harness.sanitizer_env())
+        self.read_until('ready')
+
+    def read_until(self, word):
+        lines = []
+        for line in self.proc.stdout:
+            line = line.rstrip('\n')
+            if line == word:
+                return lines
+            lines.append(line)
+        raise RuntimeError('rx_once exited before "%s": %s' %
+                           (word, '\n'.join(lines[-20:])))
+
+    def burst(self, n):
+        """One rte_eth_rx_burst(n): (got, [(len, segs)], xstats)."""
+        self.proc.stdin.write('burst %d\n' % n)
+        got, pkts, xs = None, [], {}
+        for line in self.read_until('end'):
+            w = line.split()
+            if w[0] == 'got':
+                got = int(w[1])
+            elif w[0] == 'pkt':
+                pkts.append((int(w[1]), int(w[2])))
+            elif w[0] == 'xstat':
+                xs[w[1]] = int(w[2])
+        return got, pkts, xs
+
+    def close(self):
+        try:
+            self.proc.stdin.write('quit\n')
+            self.proc.stdin.close()
+            rc = self.proc.wait(30)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.proc.stdout.close()
+        self.s.release_prefix(self.prefix)
+        check_eq(rc, 0, 'rx_once exits cleanly')
+
+
+def work_bound(s):
+    rx = RxOnce(s, 'qlen=%d' % QLEN)
+    fl = subprocess.Popen([HOSTILE, rx.sock, 'rx_flood'],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, bufsize=1)
+    out = []
+    for line in fl.stdout:
+        out.append(line.rstrip('\n'))
+        if out[-1] == 'ready':
+            break
+    print('\n'.join(out), flush=True)
+    runts = QLEN - 8
+    check('count runts %d' % runts in out, 'the client queued %d zeroed '
+          'records and 8 good ones' % runts)
+    _, _, base = rx.burst(0)
+    seen, got_total, calls, worst = 0, 0, 0, 0
+    # nb_pkts above the PMD's burst maximum is cut to it
+    for nb in [32, 100, 1] + [32] * 64:
+        got, pkts, xs = rx.burst(nb)
+        calls += 1
+        runt = xs['rx_runt'] - base['rx_runt'] - seen
+        examined = runt + got
+        worst = max(worst, examined)
+        want = min(nb, BURST_MAX, runts + 8 - seen - got_total)
+        check_eq(examined, want, 'call %d: rte_eth_rx_burst(%d) examined '
+                 '(dropped + delivered)' % (calls, nb))
+        seen += runt
+        got_total += got
+        if seen == runts and got_total == 8:
+            break
+    check_eq((seen, got_total), (runts, 8),
+             'every zeroed record counted as rx_runt, the 8 good ones '
+             'delivered')
+    check(worst <= BURST_MAX, 'no call examined more than %d records '
+          '(most: %d, in %d calls)' % (BURST_MAX, worst, calls))
+    fl.stdin.close()
+    fl.wait(30)
+    rx.close()
+
+
+def burst_after_send(rx, size):
+    """tuntest send writes one packet of size bytes (its close waits until
+    the PMD took it); rx bursts until the record was taken: (packets
+    delivered, counter deltas)."""
+    _, _, before = rx.burst(0)
+    argv = [harness.TUNTEST, 'send', rx.sock, '--stream', '1', '--count',
+            '1', '--min', str(size), '--max', str(size), '--quiet']
+    send = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    pkts, delta = [], {}
+    for _ in range(1000):
+        got, p, xs = rx.burst(32)
+        pkts += p
+        delta = {k: xs.get(k, 0) - before.get(k, 0)
+                 for k in ('rx_too_big', 'rx_no_scatter')}
+        if pkts or any(delta.values()):
+            break
+        time.sleep(0.005)
+    out, _ = send.communicate(timeout=30)
+    check_eq(send.returncode, 0, 'tuntest send: one packet of %d bytes'
+             % size)
+    return pkts, delta
+
+
+def offload_contract(s):
+    cases = [
+        # (framing, rx_once options, IP packet size, expected)
+        ('eth', [], 1500, [(1514, 1)]),
+        ('eth', [], 1501, 'rx_too_big'),
+        ('ip', [], 1500, [(1500, 1)]),
+        ('ip', [], 1501, 'rx_too_big'),
+        ('eth', ['--mtu', '9000'], 2034, [(2048, 1)]),
+        ('eth', ['--mtu', '9000'], 2035, 'rx_no_scatter'),
+        ('eth', ['--mtu', '9000'], 9000, 'rx_no_scatter'),
+        ('ip', ['--mtu', '9000'], 2049, 'rx_no_scatter'),
+        ('eth', ['--mtu', '9000', '--scatter'], 3000, [(3014, 2)]),
+        ('eth', ['--mtu', '9000', '--scatter'], 9000, [(9014, 5)]),
+        ('eth', ['--mtu', '9000', '--scatter'], 9001, 'rx_too_big'),
+        # ethdev counts 18 bytes of L2 overhead when max_rx_pktlen ==
+        # max_mtu (framing=ip): 16366 is the largest MTU it sets there
+        ('ip', ['--mtu', '16366', '--scatter'], 16366, [(16366, 8)]),
+    ]
+    for framing, opts, size, want in cases:
+        rx = RxOnce(s, 'framing=%s' % framing, opts)
+        pkts, delta = burst_after_send(rx, size)
+        what = '%s %s: %d-byte packet' % (framing, ' '.join(opts) or
+                                          'mtu 1500', size)
+        if isinstance(want, str):
+            check_eq((pkts, delta), ([], dict({'rx_too_big': 0,
+                                             'rx_no_scatter': 0},
+                                            **{want: 1})),
+                     '%s dropped and counted as %s' % (what, want))
+        else:
+            check_eq((pkts, delta), (want, {'rx_too_big': 0,
+                                            'rx_no_scatter': 0}),
+                     '%s delivered as (length, segments)' % what)
+        rx.close()
+
+
+def main():
+    with harness.Session() as s:
+        work_bound(s)
+        offload_contract(s)
+
+
+harness.run_main(main)
