@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -304,16 +305,16 @@ struct sess {
 	uint8_t pkt[BSDTUN_MRU];
 };
 
+static int sess_setup(struct sess *s, int fd, const int fds[2]);
+
 static int
 sess_open_fd(struct sess *s, int fd)
 {
 	struct bsdtun_msg m = mk(BSDTUN_MSG_HELLO);
 	int fds[2] = { -1, -1 }, nfds = 0;
-	struct stat st;
 	ssize_t n;
 
 	memset(s, 0, sizeof(*s));
-	s->ctl = fd;
 	(void)send_raw(fd, &m, sizeof(m), 0); /* may be refused already */
 	n = recv_msg(fd, &m, fds, &nfds);
 	if (n != sizeof(m) || m.type != BSDTUN_MSG_WELCOME || nfds != 2) {
@@ -321,6 +322,16 @@ sess_open_fd(struct sess *s, int fd)
 			errno = m.u.error.err;
 		return -1;
 	}
+	return sess_setup(s, fd, fds);
+}
+
+/* Map the region of a WELCOME (fds: memfd, bell) on control socket fd. */
+static int
+sess_setup(struct sess *s, int fd, const int fds[2])
+{
+	struct stat st;
+
+	s->ctl = fd;
 	if (fstat(fds[0], &st) < 0)
 		die("fstat region");
 	s->size = st.st_size;
@@ -340,6 +351,23 @@ sess_open_fd(struct sess *s, int fd)
 	memset(s->pkt, 0, sizeof(s->pkt));
 	s->pkt[0] = 0x45; /* looks like IPv4; the PMD does not care */
 	return 0;
+}
+
+/* As sess_open_fd on a new connection, keeping the region's memfd. */
+static int
+sess_open_keep(struct sess *s, int *memfd)
+{
+	struct bsdtun_msg m = mk(BSDTUN_MSG_HELLO);
+	int fds[2] = { -1, -1 }, nfds = 0, fd = conn();
+
+	memset(s, 0, sizeof(*s));
+	send_msg(fd, &m);
+	if (recv_msg(fd, &m, fds, &nfds) != sizeof(m) ||
+	    m.type != BSDTUN_MSG_WELCOME || nfds != 2)
+		die("open the unit");
+	*memfd = dup(fds[0]);
+	/* hand the same descriptors to the common set-up */
+	return sess_setup(s, fd, fds);
 }
 
 static void
@@ -714,6 +742,50 @@ rx_flood(const char *how)
 	close_sync(s.ctl);
 	munmap(s.map, s.size);
 	close(s.bell);
+}
+
+/*
+ * Memory a departed client keeps: 100 opens, each with traffic both ways
+ * (the driver's sender fills the to_client ring), each closed while the
+ * client keeps the region's memfd.  After every close the PMD must have
+ * released the data areas: the kept memfd holds the header page only.
+ */
+static void
+keep_region(void)
+{
+	static int kept[100];
+	uint64_t blocks = 0, max_blocks = 0;
+	unsigned int i;
+	struct sess s;
+
+	for (i = 0; i < DIM(kept); i++) {
+		struct stat st;
+
+		sess_open_keep(&s, &kept[i]);
+		put_good(&s, 8, 1400);
+		tc_wait_pkts(&s, 1);
+		close_sync(s.ctl);
+		s.ctl = -1;
+		purge_counts(&s);
+		munmap(s.map, s.size);
+		close(s.bell);
+		if (fstat(kept[i], &st) < 0)
+			die("fstat kept memfd");
+		blocks += (uint64_t)st.st_blocks;
+		if ((uint64_t)st.st_blocks > max_blocks)
+			max_blocks = (uint64_t)st.st_blocks;
+	}
+	report(max_blocks == 4096 / 512,
+	       "keep_region: after close a kept memfd holds one page, the header (most: %" PRIu64
+	       " blocks of 512 bytes)",
+	       max_blocks);
+	report(blocks == DIM(kept) * (4096 / 512),
+	       "keep_region: %u kept memfds hold %u pages in all (got %" PRIu64
+	       " blocks)",
+	       (unsigned int)DIM(kept), (unsigned int)DIM(kept), blocks);
+	for (i = 0; i < DIM(kept); i++)
+		close(kept[i]);
+	count("good", 8 * DIM(kept));
 }
 
 /* Scribble on everything the PMD writes and never reads back. */
@@ -1318,6 +1390,8 @@ main(int argc, char **argv)
 		run_noarg(sigio_owner);
 	else if (strcmp(argv[2], "conn_flood") == 0)
 		run_noarg(conn_flood);
+	else if (strcmp(argv[2], "keep_region") == 0)
+		run_noarg(keep_region);
 	else {
 		for (i = 0; i < DIM(attacks); i++)
 			if (strcmp(argv[2], attacks[i].name) == 0)

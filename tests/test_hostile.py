@@ -76,6 +76,7 @@ ATTACKS = [
     ('storm_open', {'client_opens': 501, 'client_closes': 501}),
     ('storm_raw', dict(ALIVE, refused=None)),
     ('storm_kill', {'refused': None, 'opens_eq_closes': 1, 'purged': None}),
+    ('keep_region', {'client_opens': 100, 'client_closes': 100}),
 ]
 
 

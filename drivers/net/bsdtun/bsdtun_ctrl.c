@@ -186,8 +186,8 @@ session_create(struct bsdtun_unit *u, int fd, const struct ucred *cr)
 	memcpy(CMSG_DATA(c), fds, sizeof(fds));
 	if (sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != sizeof(m))
 		goto fail;
-	close(memfd);
 	close(pair[1]);
+	s->memfd = memfd; /* session_close releases the pages through it */
 	s->ctl_fd = fd;
 	s->bell_fd = pair[0];
 	s->pid = cr->pid;
@@ -244,6 +244,19 @@ session_close(struct bsdtun_unit *u)
 	u->sigio_owner = 0;
 	bsdtun_link_update_now(u, 1);
 	BSDTUN_LOG(INFO, u, "client pid %d closed the unit", (int)s->pid);
+	/*
+	 * Give the data areas' pages back: a client that keeps the memfd (or
+	 * its mapping) after close would otherwise keep up to two rings of
+	 * memory resident on the DPDK process's account, once per open.  The
+	 * header page stays (state CLOSED, the final ring counters): one page
+	 * per descriptor the client chose to keep.  Never reused for another
+	 * client, which would let this one read and inject its traffic.
+	 */
+	if (fallocate(s->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+	              REGION_HDR_BYTES, s->map_size - REGION_HDR_BYTES) < 0)
+		BSDTUN_LOG(ERR, u, "cannot release the region's pages: %s",
+		           strerror(errno));
+	close(s->memfd);
 	close(s->bell_fd); /* the client's bsdtun_fd() sees POLLHUP */
 	close_watched(&s->ctl_fd);
 	munmap(s->map, s->map_size);
@@ -326,6 +339,7 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 		BSDTUN_LOG(ERR, u, "epoll: %s", strerror(errno));
 		close(fd);
 		munmap(s->map, s->map_size);
+		close(s->memfd);
 		close(s->bell_fd);
 		free(s);
 		return;

@@ -91,6 +91,7 @@ struct bsdtun_xstats {
 struct bsdtun_session {
 	int ctl_fd;
 	int bell_fd; /* PMD end of the bell pair */
+	int memfd;   /* the region's memfd (pages released at close) */
 	uint8_t *map;
 	size_t map_size;
 	struct bsdtun_region_hdr *hdr;
