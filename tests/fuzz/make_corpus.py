@@ -112,9 +112,25 @@ def region_seeds():
         4096 + rb, 1, 0) + sz
 
 
+def rx_seeds():
+    # byte 0 flags (1 framing=ip, 2 scatter, 4 small mbufs), 2 bytes MTU,
+    # 4 bytes head, 1 byte head_pkts, then the start of the data area.
+    def seed(flags, mtu, recs):
+        data = b''.join(recs)
+        return bytes([flags]) + struct.pack('>H', mtu - 72) + \
+            struct.pack('>I', len(data)) + bytes([len(recs) & 0xff]) + data
+    mixed = [rec(20), rec(1500), rec(0), rec(100, 7), rec(1501),
+             rec(3000, 10), rec(60)]
+    yield 'mixed_eth', seed(0, 1500, mixed)
+    yield 'mixed_ip_scatter', seed(3, 9000, mixed)
+    yield 'small_mbufs', seed(6, 9000, [rec(200), rec(300), rec(1000)])
+    # a ring of runts: one call must stop after its budget
+    yield 'runts', seed(0, 1500, [rec(0, 0)] * 200 + [rec(40)] * 8)
+
+
 def main():
     for target, gen in (('ctrl', ctrl_seeds), ('ring', ring_seeds),
-                        ('region', region_seeds)):
+                        ('region', region_seeds), ('rx', rx_seeds)):
         d = os.path.join(HERE, 'corpus', target)
         os.makedirs(d, exist_ok=True)
         for name, blob in gen():
