@@ -34,6 +34,13 @@ less; Gbit/s = frames/s x frame bytes x 8):
   ports   1, 8 and 32 bsdtun ports in one testpmd (one forwarding core),
           one client process on all of them, 64 bytes each way: total
           rate, cost per packet, memory per port.
+  flood   three bsdtun ports on one forwarding core (testpmd io): ports 0
+          and 1 carry verified traffic (two `tuntest traffic` clients,
+          io forwarding between them), port 2 (qlen=4096, paired with
+          itself) either has no client ("off") or a hostile client
+          (tests/hostile_client rx_flood_forever) that keeps its ring full
+          of zeroed records the PMD must drop ("on"), all clients on the
+          client CPU: the neighbours' rate with and without the flood.
 
 Placement (2 cores): the DPDK side forwards on CPU 1 (testpmd
 --lcores=0@0,1@1), the client side runs on CPU 0 (tuntest --cpu 0, or the
@@ -73,6 +80,7 @@ BUILD = os.path.abspath(os.environ.get('BSDTUN_BUILD') or
 TESTPMD = os.environ.get('BSDTUN_TESTPMD') or 'dpdk-testpmd'
 PMD = os.path.join(BUILD, 'drivers', 'net', 'bsdtun', 'librte_net_bsdtun.so')
 TUNTEST = os.path.join(BUILD, 'app', 'tuntest', 'tuntest')
+HOSTILE = os.path.join(BUILD, 'tests', 'hostile_client')
 
 PROMPT = 'testpmd> '
 ETH_HLEN = 14
@@ -565,6 +573,41 @@ def case_rtt(opt, block):
         return res
 
 
+def case_flood(opt, flood):
+    """Neighbours' rate (ports 0 and 1) beside a port whose client floods
+    garbage (flood) or that has no client."""
+    with Run() as run:
+        socks = [run.path('u%d.sock' % i) for i in range(3)]
+        vdevs = ['net_bsdtun%d,sock=%s,qlen=%d' % (i, socks[i],
+                                                  QLEN if i < 2 else 4096)
+                 for i in range(3)]
+        pmd = TestPmd(run, 'testpmd', DPDK_LCORES, vdevs,
+                      ['--forward-mode=io'])
+        pmd.cmd('start')
+        procs = [pmd]
+        if flood:
+            fl = Proc(['taskset', '-c', str(CLIENT_CPU), HOSTILE,
+                       socks[2], 'rx_flood_forever'], 'flooding client',
+                      stdin=True)
+            run.procs.append(fl)
+            fl.wait_output(r'\bready\b', 0, 15)
+            procs.append(fl)
+        for i, (me, peer) in enumerate(((1, 2), (2, 1))):
+            cl = Proc(['taskset', '-c', str(CLIENT_CPU), TUNTEST, 'traffic',
+                       socks[i], '--ifhead', '--stream', str(me),
+                       '--peer-stream', str(peer), '--count', '1000000000',
+                       '--quiet', '--timeout', '30'], 'traffic %d' % i)
+            run.procs.append(cl)
+            procs.append(cl)
+        for port in (0, 1):
+            wait_rx(pmd, port)
+        pps, _, load = measure_rx_pps(pmd, [0, 1], opt, procs)
+        xs = pmd.cmd('show port xstats 2')
+        m = re.search(r'rx_runt:\s+(\d+)', xs)
+        return {'pps': pps, 'load': load,
+                'runts': int(m.group(1)) if m else 0}
+
+
 def c2c():
     """Cache-line round trip CLIENT_CPU <-> DPDK_CPU in ns, or None."""
     try:
@@ -607,6 +650,9 @@ def make_cases():
         for n in (1, 8, 32):
             cases.append(('ports/%s/%d' % (d, n),
                           lambda o, d=d, n=n: case_thr_bsdtun(o, d, 64, n)))
+    for flood in (False, True):
+        cases.append(('flood/%s' % ('on' if flood else 'off'),
+                      lambda o, f=flood: case_flood(o, f)))
     return cases
 
 
@@ -621,7 +667,7 @@ def fmt(v, f='%.2f'):
 
 def use_dpdk(version):
     """Run against the DPDK devtools/dpdk-matrix.sh built for version."""
-    global BUILD, PMD, TUNTEST
+    global BUILD, PMD, TUNTEST, HOSTILE
     cache = os.environ.get('BSDTUN_DPDK_CACHE', '/var/cache/bsdtun/dpdk')
     prefix = os.path.join(cache, version, 'prefix')
     pcs = glob.glob(os.path.join(prefix, '**', 'pkgconfig', 'libdpdk.pc'),
@@ -638,6 +684,7 @@ def use_dpdk(version):
     PMD = os.path.join(BUILD, 'drivers', 'net', 'bsdtun',
                        'librte_net_bsdtun.so')
     TUNTEST = os.path.join(BUILD, 'app', 'tuntest', 'tuntest')
+    HOSTILE = os.path.join(BUILD, 'tests', 'hostile_client')
 
 
 def dpdk_version():
@@ -843,6 +890,29 @@ def report(results, opt, mach):
         p('client\'s VmRSS, both divided by the ports (shared pages count in '
           'both).')
         p('')
+    if any(k.startswith('flood/') for k in results):
+        hdr = '%-44s %9s %2s' % ('neighbours of a flooding client (medians)',
+                                 'Mpps', 'n')
+        p(hdr)
+        p('-' * len(hdr))
+        off = median([r['pps'] for r in results.get('flood/off', []) if r])
+        on = median([r['pps'] for r in results.get('flood/on', []) if r])
+        for name, v in (('port 2 without a client', off),
+                        ('port 2 flooded with zeroed records', on)):
+            p('%-44s %9s %2d' % ('  ' + name, fmt(v / 1e6 if v else None),
+                                 len([r for r in results.get(
+                                     'flood/' + ('off' if v is off else
+                                                 'on'), []) if r])))
+        runts = median([r['runts'] for r in results.get('flood/on', [])
+                        if r])
+        p('ratio with / without the flood: %s; records the PMD dropped on '
+          'port 2 per run: %s' % (fmt(on / off if on and off else None),
+                                  fmt(runts, '%.0f')))
+        p('ports 0 and 1: verified traffic both ways (tuntest traffic), io '
+          'forwarding; all three')
+        p('ports on one forwarding lcore (CPU %d), every client on CPU %d.' %
+          (DPDK_CPU, CLIENT_CPU))
+        p('')
     mem = [r for r in results.get('thr/memif/to_client/64', []) if r]
     if mem:
         r = mem[0]
@@ -878,7 +948,7 @@ def main():
                     help='seconds of traffic before measuring (default 1)')
     ap.add_argument('--only', default='',
                     help='regex: run only the cases whose name matches '
-                    '(names: thr/IMPL/DIR/SIZE, rtt/busy|block, '
+                    '(names: thr/IMPL/DIR/SIZE, rtt/busy|block, flood/off|on, '
                     'ports/DIR/N)')
     ap.add_argument('--max-load', type=float, default=0.05,
                     help='foreign CPU load (fraction of the machine) above '

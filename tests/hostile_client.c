@@ -19,6 +19,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -713,11 +714,35 @@ rx_drop(const char *how)
 }
 
 /*
- * Work per rx burst (tests/test_rx_contract.py): fill the to_dpdk ring
- * with zeroed records (runts to the PMD) and end it with 8 good ones,
+ * Work per rx burst.  "once" (tests/test_rx_contract.py): fill the to_dpdk
+ * ring with zeroed records (runts to the PMD) and end it with 8 good ones,
  * print "ready", and hold the session until stdin closes, so that the
- * driver can count what each rte_eth_rx_burst() examines.
+ * driver can count what each rte_eth_rx_burst() examines.  "forever"
+ * (devtools/bench.py, case flood): keep the ring full of zeroed records
+ * until stdin closes.
  */
+static void
+rx_flood_forever(struct sess *s)
+{
+	struct pollfd p = { .fd = 0, .events = POLLIN };
+	uint64_t n = 0;
+
+	while (poll(&p, 1, 0) == 0) {
+		uint64_t done =
+		        __atomic_load_n(&s->td->tail_pkts, __ATOMIC_ACQUIRE);
+		uint64_t before = n;
+
+		while (s->wpkts - done < s->qlen) {
+			put(s, 0, 0, 0);
+			n++;
+		}
+		publish(s);
+		if (n == before)
+			sched_yield();
+	}
+	count("runts", n);
+}
+
 static void
 rx_flood(const char *how)
 {
@@ -725,8 +750,16 @@ rx_flood(const char *how)
 	uint32_t i, runts;
 	int c;
 
-	(void)how;
 	sess_open(&s);
+	if (strcmp(how, "forever") == 0) {
+		printf("ready\n");
+		fflush(stdout);
+		rx_flood_forever(&s);
+		close_sync(s.ctl);
+		munmap(s.map, s.size);
+		close(s.bell);
+		return;
+	}
 	runts = s.qlen - 8;
 	for (i = 0; i < runts; i++)
 		put(&s, 0, 0, 0);
@@ -1321,7 +1354,8 @@ static const struct {
 	{ "rx_runt", rx_drop, "runt" },
 	{ "rx_flags", rx_drop, "flags" },
 	{ "rx_head_pkts", rx_drop, "pkts" },
-	{ "rx_flood", rx_flood, "" },
+	{ "rx_flood", rx_flood, "once" },
+	{ "rx_flood_forever", rx_flood, "forever" },
 	{ "tx_tail_ahead", tx_tail, "ahead" },
 	{ "tx_tail_back", tx_tail, "back" },
 	{ "tx_tail_far", tx_tail, "far" },
