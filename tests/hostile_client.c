@@ -1264,7 +1264,10 @@ conn_flood(void)
 			return;
 		}
 		close(i);
-		if (errno != EBUSY || ++retries > 1000)
+		/* refused at accept: the ERROR EBUSY may be lost to the reset
+		 * (as bsdtun_open() knows, doc/robustness.md) */
+		if ((errno != EBUSY && errno != ECONNRESET && errno != EPIPE) ||
+		    ++retries > 1000)
 			break;
 		sleep_us(2000);
 	}
