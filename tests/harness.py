@@ -377,9 +377,11 @@ class TestPmd:
         """size - common pool - per-lcore caches of one of testpmd's mbuf
         pools.  The command is `dump mempool` from DPDK 25.11 on,
         `dump_mempool` before."""
-        out = self.cmd('dump mempool ' + pool)
-        if 'Command not found' in out:
-            out = self.cmd('dump_mempool ' + pool)
+        if getattr(self, '_dump_mempool', None) is None:
+            out = self.cmd('dump mempool ' + pool)
+            self._dump_mempool = 'dump_mempool ' \
+                if 'Command not found' in out else 'dump mempool '
+        out = self.cmd(self._dump_mempool + pool)
         size = int(re.search(r'^\s+size=(\d+)', out, re.M).group(1))
         common = int(re.search(r'common_pool_count=(\d+)', out).group(1))
         cache = re.search(r'total_cache_count=(\d+)', out)
