@@ -36,7 +36,7 @@ less; Gbit/s = frames/s x frame bytes x 8):
           rate, cost per packet, memory per port.
   flood   three bsdtun ports on one forwarding core (testpmd io): ports 0
           and 1 carry verified traffic (two `tuntest traffic` clients,
-          io forwarding between them), port 2 (qlen=4096, paired with
+          io forwarding between them), port 2 (qlen=65536, paired with
           itself) either has no client ("off") or a hostile client
           (tests/hostile_client rx_flood_forever) that keeps its ring full
           of zeroed records the PMD must drop ("on"), all clients on the
@@ -579,7 +579,7 @@ def case_flood(opt, flood):
     with Run() as run:
         socks = [run.path('u%d.sock' % i) for i in range(3)]
         vdevs = ['net_bsdtun%d,sock=%s,qlen=%d' % (i, socks[i],
-                                                  QLEN if i < 2 else 4096)
+                                                  QLEN if i < 2 else 65536)
                  for i in range(3)]
         pmd = TestPmd(run, 'testpmd', DPDK_LCORES, vdevs,
                       ['--forward-mode=io'])
@@ -974,6 +974,14 @@ def main():
     VERBOSE = opt.verbose
     if opt.dpdk:
         use_dpdk(opt.dpdk)
+    global PMD
+    if os.path.exists(PMD):
+        # EAL refuses -d plugins below a world-writable directory (a
+        # build under /tmp): devtools/pmd-path.sh gives a copy it accepts
+        PMD = subprocess.run(['bash', os.path.join(TOP, 'devtools',
+                                                   'pmd-path.sh'), BUILD],
+                             capture_output=True, text=True,
+                             check=True).stdout.strip()
 
     for f in (PMD, TUNTEST):
         if not os.path.exists(f):
