@@ -120,6 +120,12 @@ passed=0
 failed=0
 for ver in "${versions[@]}"; do
 	tarball=$tarballs/dpdk-$ver.tar.xz
+	if [ ! -f "$tarball" ]; then
+		log "$ver: no tarball $tarball"
+		rows+=("$ver dpdk-build FAIL")
+		failed=$((failed + 1))
+		continue
+	fi
 	if ! build_dpdk "$ver" "$tarball"; then
 		rows+=("$ver dpdk-build FAIL")
 		failed=$((failed + 1))
@@ -147,7 +153,8 @@ for ver in "${versions[@]}"; do
 			rows+=("$ver $name pass")
 			passed=$((passed + 1))
 		else
-			rows+=("$ver $name FAIL($result)")
+			[ "$result" = FAIL ] || result="FAIL:$result"
+			rows+=("$ver $name $result")
 			failed=$((failed + 1))
 		fi
 	done < <(python3 -c '
