@@ -208,8 +208,10 @@ def attack(pmd, name, exp, fd_base):
 
 def main():
     with harness.Session() as s:
-        units = ['qlen=%d' % QLEN] * 2
-        with s.testpmd(units, args=['--forward-mode=io']) as pmd:
+        # attacks write records of up to 16 KiB: an app that takes them
+        units = ['qlen=%d,mtu=16384' % QLEN] * 2
+        with s.testpmd(units, args=['--forward-mode=io',
+                                    '--enable-scatter']) as pmd:
             pmd.cmd('start')
             fd_base = fd_count(pmd.proc.pid)
             only = os.environ.get('HOSTILE_ONLY')

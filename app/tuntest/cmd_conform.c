@@ -504,6 +504,8 @@ static void
 row10_13_write(struct ctx *c)
 {
 	uint8_t v6[64];
+	struct tuninfo ti;
+	short mtu;
 	size_t n;
 
 	EXPECT_EQ(10, tt_face_write(&c->a, c->pkt, 0), 0, "write of 0 bytes");
@@ -512,11 +514,21 @@ row10_13_write(struct ctx *c)
 	memset(c->pkt, 0, sizeof(c->pkt));
 	EXPECT_ERR(11, tt_face_write(&c->a, c->pkt, TUNMRU + 1), EIO,
 	           "write of TUNMRU + 1 bytes");
+	/* The app drops frames above the MTU (a NIC's rule): raise unit a's
+	 * to TUNMRU for the whole-packet check, then put it back. */
+	EXPECT_EQ(11, tt_face_ioctl(&c->a, TUNGIFINFO, &ti), 0, "TUNGIFINFO");
+	mtu = ti.mtu;
+	ti.mtu = TUNMRU;
+	EXPECT_EQ(11, tt_face_ioctl(&c->a, TUNSIFINFO, &ti), 0,
+	          "TUNSIFINFO mtu TUNMRU");
 	n = mk_ipv4(c->pkt, TUNMRU, 11, 11);
 	EXPECT_EQ(11, tt_face_write(&c->a, c->pkt, n), TUNMRU,
 	          "write of TUNMRU bytes");
 	EXPECT_EQ(11, recv_one(&c->b, c->buf, sizeof(c->buf)), TUNMRU,
-	          "TUNMRU packet arrives whole");
+	          "TUNMRU packet arrives whole (the app has scatter on)");
+	ti.mtu = mtu;
+	EXPECT_EQ(11, tt_face_ioctl(&c->a, TUNSIFINFO, &ti), 0,
+	          "TUNSIFINFO: the MTU back");
 
 	ioc_int(&c->a, TUNSIFHEAD, 1);
 	ioc_int(&c->b, TUNSIFHEAD, 1);
@@ -746,7 +758,8 @@ const struct tt_cmd tt_cmd_conform = {
 	        "DPDK application forwards to each other (dpdk-testpmd io "
 	        "forwarding\n"
 	        "without retry, a fresh port pair: row 3 checks the state at "
-	        "creation).\n"
+	        "creation;\n"
+	        "--enable-scatter: row 11 sends a TUNMRU packet).\n"
 	        "A writes, B reads.  An ENDPOINT that is a control socket is "
 	        "used\n"
 	        "through libbsdtun; any other path is a device node, used with "
