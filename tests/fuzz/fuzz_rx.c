@@ -59,8 +59,8 @@ static uint8_t *ring_data;
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char *eal[] = { "fuzz_rx",   "--no-huge",    "--no-pci", "-m", "256",
-		        "--no-shconf", "--log-level=1", NULL };
+	char *eal[] = { "fuzz_rx", "--no-huge",   "--no-pci",      "-m",
+		        "256",     "--no-shconf", "--log-level=1", NULL };
 
 	(void)argc;
 	(void)argv;
@@ -122,7 +122,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	u = calloc(1, sizeof(*u));
 	CHECK(u != NULL);
 	memset(&dev_data, 0, sizeof(dev_data));
-	dev_data.mtu = 72 + (uint16_t)(take(&data, &size, 2) % (16384 - 72 + 1));
+	dev_data.mtu =
+	        72 + (uint16_t)(take(&data, &size, 2) % (16384 - 72 + 1));
 	dev_data.mac_addrs = &mac;
 	dev.data = &dev_data;
 	u->dev = &dev;
@@ -131,8 +132,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rte_spinlock_init(&u->rx_lock);
 	u->rxq.unit = u;
 	u->rxq.mp = mp;
-	u->rxq.seg_room =
-	        rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	u->rxq.seg_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
 	u->rxq.scatter = (flags & 2) != 0;
 
 	memset(&sess, 0, sizeof(sess));
