@@ -110,6 +110,9 @@ def debug_and_pid(s):
         pmd.wait_output(r'net_bsdtun0: debug: ', mark)
         check(True, 'row 20: debug lines for the unit while it is on')
         ioctl(pmd.sock(0), 'debug', 0)
+        # the lines of that ioctl's own open are written before its reply;
+        # one testpmd command makes sure they were read before the mark
+        pmd.cmd('show port info 0')
         mark = len(pmd.output)
         ioctl(pmd.sock(0), 'info')
         pmd.cmd('show port info 0')
