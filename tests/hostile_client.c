@@ -306,16 +306,20 @@ struct sess {
 	uint8_t pkt[BSDTUN_MRU];
 };
 
-static int sess_setup(struct sess *s, int fd, const int fds[2]);
-
+/*
+ * HELLO on control socket fd and map the region of the WELCOME.  keep:
+ * where to put a duplicate of the region's memfd, or NULL.
+ */
 static int
-sess_open_fd(struct sess *s, int fd)
+sess_open_keep_fd(struct sess *s, int fd, int *keep)
 {
 	struct bsdtun_msg m = mk(BSDTUN_MSG_HELLO);
 	int fds[2] = { -1, -1 }, nfds = 0;
+	struct stat st;
 	ssize_t n;
 
 	memset(s, 0, sizeof(*s));
+	s->ctl = fd;
 	(void)send_raw(fd, &m, sizeof(m), 0); /* may be refused already */
 	n = recv_msg(fd, &m, fds, &nfds);
 	if (n != sizeof(m) || m.type != BSDTUN_MSG_WELCOME || nfds != 2) {
@@ -323,16 +327,6 @@ sess_open_fd(struct sess *s, int fd)
 			errno = m.u.error.err;
 		return -1;
 	}
-	return sess_setup(s, fd, fds);
-}
-
-/* Map the region of a WELCOME (fds: memfd, bell) on control socket fd. */
-static int
-sess_setup(struct sess *s, int fd, const int fds[2])
-{
-	struct stat st;
-
-	s->ctl = fd;
 	if (fstat(fds[0], &st) < 0)
 		die("fstat region");
 	s->size = st.st_size;
@@ -340,6 +334,8 @@ sess_setup(struct sess *s, int fd, const int fds[2])
 	              0);
 	if (s->map == MAP_FAILED)
 		die("mmap region");
+	if (keep != NULL)
+		*keep = dup(fds[0]);
 	close(fds[0]);
 	s->bell = fds[1];
 	s->hdr = (struct bsdtun_region_hdr *)s->map;
@@ -354,21 +350,10 @@ sess_setup(struct sess *s, int fd, const int fds[2])
 	return 0;
 }
 
-/* As sess_open_fd on a new connection, keeping the region's memfd. */
 static int
-sess_open_keep(struct sess *s, int *memfd)
+sess_open_fd(struct sess *s, int fd)
 {
-	struct bsdtun_msg m = mk(BSDTUN_MSG_HELLO);
-	int fds[2] = { -1, -1 }, nfds = 0, fd = conn();
-
-	memset(s, 0, sizeof(*s));
-	send_msg(fd, &m);
-	if (recv_msg(fd, &m, fds, &nfds) != sizeof(m) ||
-	    m.type != BSDTUN_MSG_WELCOME || nfds != 2)
-		die("open the unit");
-	*memfd = dup(fds[0]);
-	/* hand the same descriptors to the common set-up */
-	return sess_setup(s, fd, fds);
+	return sess_open_keep_fd(s, fd, NULL);
 }
 
 static void
@@ -794,7 +779,8 @@ keep_region(void)
 	for (i = 0; i < DIM(kept); i++) {
 		struct stat st;
 
-		sess_open_keep(&s, &kept[i]);
+		if (sess_open_keep_fd(&s, conn(), &kept[i]) < 0)
+			die("open the unit");
 		put_good(&s, 8, 1400);
 		tc_wait_pkts(&s, 1);
 		close_sync(s.ctl);
