@@ -8,13 +8,13 @@
 #  - uses the DPDK that pkg-config finds (PKG_CONFIG_PATH is honoured, so a
 #    DPDK installed under a prefix is used as it is); only when there is
 #    none, installs Debian's (22.11);
-#  - makes sure the driver-SDK headers of that DPDK's version exist: its
-#    own (a DPDK built with -Denable_driver_sdk=true), else for a Debian
-#    package the five headers from Debian's source package of the
-#    *installed* version, unpacked into build-deps/dpdk-sdk/ with VERSION
-#    and SOURCE files saying what they are, else the DPDK source tree named
-#    by BSDTUN_DPDK_SDK (passed to meson as -Ddpdk_sdk_dir by
-#    devtools/build.sh); anything else stops here with one line saying
+#  - makes sure the driver-SDK headers of that DPDK's version exist, in
+#    meson's order: the DPDK source tree named by BSDTUN_DPDK_SDK (passed
+#    to meson as -Ddpdk_sdk_dir by devtools/build.sh), else the DPDK's own
+#    (built with -Denable_driver_sdk=true), else for a Debian package the
+#    five headers from Debian's source package of the *installed* version,
+#    unpacked into build-deps/dpdk-sdk/ with VERSION and SOURCE files
+#    saying what they are; anything else stops here with one line saying
 #    which of the three to provide;
 #  - reserves hugepages and mounts hugetlbfs.
 set -euo pipefail
@@ -69,10 +69,11 @@ sdk_headers=(
 	lib/eal/include/dev_driver.h
 )
 deb_pkg=$(dpkg-query -S "$dpdk_pc" 2>/dev/null | cut -d: -f1 || true)
-if [ -f "$(pkg-config --variable=includedir libdpdk)/ethdev_driver.h" ]; then
-	sdk_from="the installed DPDK's own"
-elif [ -n "${BSDTUN_DPDK_SDK:-}" ]; then
+# The order meson follows (drivers/net/bsdtun/meson.build).
+if [ -n "${BSDTUN_DPDK_SDK:-}" ]; then
 	sdk_from="BSDTUN_DPDK_SDK=$BSDTUN_DPDK_SDK (meson checks its version)"
+elif [ -f "$(pkg-config --variable=includedir libdpdk)/ethdev_driver.h" ]; then
+	sdk_from="the installed DPDK's own"
 elif [ -n "$deb_pkg" ]; then
 	version=$(dpkg-query -W -f='${Version}' "$deb_pkg")
 	sdk_from="Debian's source package dpdk=$version"
