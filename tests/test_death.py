@@ -78,7 +78,7 @@ def main():
                     if link(pmd, p) != 'down':
                         what.append('port %d link up' % p)
                 n = harness.wait_for(
-                    lambda: pmd.mbufs_in_use() == mbuf_base, 2, 0.01)
+                    lambda: pmd.mbufs_in_use() == mbuf_base, 2, 0.05)
                 if not n:
                     what.append('mbufs in use %d, baseline %d' %
                                 (pmd.mbufs_in_use(), mbuf_base))
