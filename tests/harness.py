@@ -411,6 +411,79 @@ class TestPmd:
 
 # ---- session: temp dir, names, client programs -------------------------------
 
+class AppProbe:
+    """tests/app_probe: a DPDK primary with one bsdtun port (port 0) that
+    acts only when told (its header lists the commands)."""
+    PROG = os.path.join(BUILD, 'tests', 'app_probe')
+
+    def __init__(self, s, devargs, opts=()):
+        self.s = s
+        self.prefix = s.new_prefix()
+        self.sock = s.path(self.prefix + '.sock')
+        self.argv = [self.PROG, '-l', '0', '--no-pci', '--huge-unlink',
+                     '--file-prefix=' + self.prefix, '-d', PMD,
+                     '--vdev=net_bsdtun0,sock=%s,%s' % (self.sock, devargs),
+                     '--'] + list(opts)
+        print('$ ' + ' '.join(self.argv), flush=True)
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True,
+                                     bufsize=1, env=sanitizer_env())
+        self.read_until('ready')
+
+    def read_until(self, word):
+        lines = []
+        for line in self.proc.stdout:
+            line = line.rstrip('\n')
+            if line == word:
+                return lines
+            lines.append(line)
+        raise RuntimeError('app_probe exited before "%s": %s' %
+                           (word, '\n'.join(lines[-20:])))
+
+    def command(self, text):
+        """Run one command: (its lines other than xstats, xstats)."""
+        self.proc.stdin.write(text + '\n')
+        out, xs = [], {}
+        for line in self.read_until('end'):
+            w = line.split()
+            if w and w[0] == 'xstat':
+                xs[w[1]] = int(w[2])
+            else:
+                out.append(line)
+        return out, xs
+
+    def burst(self, n):
+        """One rte_eth_rx_burst(n): (got, [(len, segs)], xstats)."""
+        got, pkts = None, []
+        out, xs = self.command('burst %d' % n)
+        for line in out:
+            w = line.split()
+            if w[0] == 'got':
+                got = int(w[1])
+            elif w[0] == 'pkt':
+                pkts.append((int(w[1]), int(w[2])))
+        return got, pkts, xs
+
+    def close(self, timeout=30):
+        """quit; returns the exit status (None: it hung and was killed)."""
+        try:
+            self.proc.stdin.write('quit\n')
+            self.proc.stdin.close()
+            rc = self.proc.wait(timeout)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
+            self.proc.wait()
+            rc = None
+        rest = self.proc.stdout.read()
+        if rest:
+            print(rest, end='', flush=True)
+        self.proc.stdout.close()
+        self.s.release_prefix(self.prefix)
+        check_eq(rc, 0, 'app_probe exits cleanly')
+        return rc
+
+
 class Session:
     """Owns a temp dir and every process and file a test creates."""
 

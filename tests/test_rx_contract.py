@@ -10,7 +10,7 @@
   frame that needs more than one mbuf (rx_no_scatter); with scatter and a
   raised MTU, jumbo frames arrive as chains.
 
-tests/rx_once.c is the DPDK primary: it calls rte_eth_rx_burst() only when
+tests/app_probe.c is the DPDK primary: it calls rte_eth_rx_burst() only when
 told.  The clients are tests/hostile_client (rx_flood: a ring of zeroed
 records) and tuntest send (packets of a given size)."""
 import os
@@ -20,67 +20,13 @@ import time
 import harness
 from harness import check, check_eq
 
-RX_ONCE = os.path.join(harness.BUILD, 'tests', 'rx_once')
 HOSTILE = os.path.join(harness.BUILD, 'tests', 'hostile_client')
 QLEN = 1024
 BURST_MAX = 64       # BSDTUN_BURST_MAX
 
 
-class RxOnce:
-    def __init__(self, s, devargs, opts=()):
-        self.s = s
-        self.prefix = s.new_prefix()
-        self.sock = s.path(self.prefix + '.sock')
-        self.argv = [RX_ONCE, '-l', '0', '--no-pci', '--huge-unlink',
-                     '--file-prefix=' + self.prefix, '-d', harness.PMD,
-                     '--vdev=net_bsdtun0,sock=%s,%s' % (self.sock, devargs),
-                     '--'] + list(opts)
-        print('$ ' + ' '.join(self.argv), flush=True)
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True,
-                                     bufsize=1, env=harness.sanitizer_env())
-        self.read_until('ready')
-
-    def read_until(self, word):
-        lines = []
-        for line in self.proc.stdout:
-            line = line.rstrip('\n')
-            if line == word:
-                return lines
-            lines.append(line)
-        raise RuntimeError('rx_once exited before "%s": %s' %
-                           (word, '\n'.join(lines[-20:])))
-
-    def burst(self, n):
-        """One rte_eth_rx_burst(n): (got, [(len, segs)], xstats)."""
-        self.proc.stdin.write('burst %d\n' % n)
-        got, pkts, xs = None, [], {}
-        for line in self.read_until('end'):
-            w = line.split()
-            if w[0] == 'got':
-                got = int(w[1])
-            elif w[0] == 'pkt':
-                pkts.append((int(w[1]), int(w[2])))
-            elif w[0] == 'xstat':
-                xs[w[1]] = int(w[2])
-        return got, pkts, xs
-
-    def close(self):
-        try:
-            self.proc.stdin.write('quit\n')
-            self.proc.stdin.close()
-            rc = self.proc.wait(30)
-        except (OSError, subprocess.TimeoutExpired):
-            self.proc.kill()
-            rc = self.proc.wait()
-        self.proc.stdout.close()
-        self.s.release_prefix(self.prefix)
-        check_eq(rc, 0, 'rx_once exits cleanly')
-
-
 def work_bound(s):
-    rx = RxOnce(s, 'qlen=%d' % QLEN)
+    rx = harness.AppProbe(s, 'qlen=%d' % QLEN)
     fl = subprocess.Popen([HOSTILE, rx.sock, 'rx_flood'],
                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, bufsize=1)
@@ -145,7 +91,7 @@ def burst_after_send(rx, size):
 
 def offload_contract(s):
     cases = [
-        # (framing, rx_once options, IP packet size, expected)
+        # (framing, app_probe options, IP packet size, expected)
         ('eth', [], 1500, [(1514, 1)]),
         ('eth', [], 1501, 'rx_too_big'),
         ('ip', [], 1500, [(1500, 1)]),
@@ -162,7 +108,7 @@ def offload_contract(s):
         ('ip', ['--mtu', '16366', '--scatter'], 16366, [(16366, 8)]),
     ]
     for framing, opts, size, want in cases:
-        rx = RxOnce(s, 'framing=%s' % framing, opts)
+        rx = harness.AppProbe(s, 'framing=%s' % framing, opts)
         pkts, delta = burst_after_send(rx, size)
         what = '%s %s: %d-byte packet' % (framing, ' '.join(opts) or
                                           'mtu 1500', size)

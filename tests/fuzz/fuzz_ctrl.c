@@ -77,12 +77,12 @@ rte_ctrl_thread_create(pthread_t *thread, const char *name,
 
 static int link_updates;
 
-void
-bsdtun_link_update_now(struct bsdtun_unit *u, int notify)
+int
+bsdtun_link_update_now(struct bsdtun_unit *u)
 {
 	(void)u;
-	(void)notify;
 	link_updates++;
+	return 1;
 }
 
 /* ---- the unit ----------------------------------------------------------- */

@@ -55,6 +55,13 @@ bsdtun_thread_join(bsdtun_thread_t t)
 {
 	rte_thread_join(t, NULL);
 }
+
+/* The calling thread will not be joined: let it free itself at exit. */
+static inline void
+bsdtun_thread_detach_self(void)
+{
+	rte_thread_detach(rte_thread_self());
+}
 #else
 typedef pthread_t bsdtun_thread_t;
 
@@ -95,6 +102,12 @@ static inline void
 bsdtun_thread_join(bsdtun_thread_t t)
 {
 	pthread_join(t, NULL);
+}
+
+static inline void
+bsdtun_thread_detach_self(void)
+{
+	pthread_detach(pthread_self());
 }
 #endif
 

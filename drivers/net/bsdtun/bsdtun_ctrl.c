@@ -110,6 +110,11 @@ admitted(const struct bsdtun_unit *u, const struct ucred *cr)
 	return (p & 0006) == 0006;
 }
 
+/*
+ * Build a session's region (memfd, rings) and bell pair.  Nothing is sent:
+ * the caller publishes the session to the datapath first, then
+ * session_welcome() tells the client (open is complete when it returns).
+ */
 static struct bsdtun_session *
 session_create(struct bsdtun_unit *u, int fd, const struct ucred *cr)
 {
@@ -117,30 +122,20 @@ session_create(struct bsdtun_unit *u, int fd, const struct ucred *cr)
 	size_t size = REGION_HDR_BYTES + 2 * (size_t)rb;
 	struct bsdtun_session *s;
 	struct bsdtun_region_hdr *h;
-	int memfd, pair[2] = { -1, -1 };
-	struct bsdtun_msg m;
-	char cbuf[CMSG_SPACE(2 * sizeof(int))];
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *c;
-	int fds[2];
+	int pair[2] = { -1, -1 };
 
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;
-	memfd = memfd_create(u->name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
-	if (memfd < 0)
+	s->memfd = memfd_create(u->name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (s->memfd < 0)
 		goto fail;
-	if (ftruncate(memfd, size) < 0 ||
-	    fcntl(memfd, F_ADD_SEALS,
+	if (ftruncate(s->memfd, size) < 0 ||
+	    fcntl(s->memfd, F_ADD_SEALS,
 	          F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
 		goto fail;
-	s->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
+	s->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, s->memfd,
+	              0);
 	if (s->map == MAP_FAILED) {
 		s->map = NULL;
 		goto fail;
@@ -170,26 +165,9 @@ session_create(struct bsdtun_unit *u, int fd, const struct ucred *cr)
 	        &s->to_dpdk,
 	        (struct bsdtun_ring_ctl *)(s->map + REGION_TO_DPDK_CTL),
 	        s->map + REGION_HDR_BYTES + rb, rb, u->cfg.qlen);
-
-	memset(&m, 0, sizeof(m));
-	m.type = BSDTUN_MSG_WELCOME;
-	m.magic = BSDTUN_WIRE_MAGIC;
-	m.u.welcome.version = BSDTUN_WIRE_VERSION;
-	m.u.welcome.flags = u->unit_flags;
-	m.u.welcome.region_size = size;
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(fds));
-	fds[0] = memfd;
-	fds[1] = pair[1];
-	memcpy(CMSG_DATA(c), fds, sizeof(fds));
-	if (sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != sizeof(m))
-		goto fail;
-	close(pair[1]);
-	s->memfd = memfd; /* session_close releases the pages through it */
 	s->ctl_fd = fd;
 	s->bell_fd = pair[0];
+	s->bell_client_fd = pair[1];
 	s->pid = cr->pid;
 	s->uid = cr->uid;
 	return s;
@@ -201,10 +179,54 @@ fail:
 	}
 	if (s->map != NULL)
 		munmap(s->map, s->map_size);
-	if (memfd >= 0)
-		close(memfd);
+	if (s->memfd >= 0)
+		close(s->memfd);
 	free(s);
 	return NULL;
+}
+
+/* A session that was never published (its client was never told). */
+static void
+session_destroy(struct bsdtun_session *s)
+{
+	munmap(s->map, s->map_size);
+	close(s->memfd);
+	close(s->bell_fd);
+	close(s->bell_client_fd);
+	free(s);
+}
+
+/* WELCOME, with the region's memfd and the client's end of the bell. */
+static int
+session_welcome(struct bsdtun_unit *u, struct bsdtun_session *s)
+{
+	struct bsdtun_msg m;
+	char cbuf[CMSG_SPACE(2 * sizeof(int))];
+	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf,
+		.msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+	int fds[2] = { s->memfd, s->bell_client_fd };
+
+	memset(&m, 0, sizeof(m));
+	m.type = BSDTUN_MSG_WELCOME;
+	m.magic = BSDTUN_WIRE_MAGIC;
+	m.u.welcome.version = BSDTUN_WIRE_VERSION;
+	m.u.welcome.flags = u->unit_flags;
+	m.u.welcome.region_size = s->map_size;
+	memset(cbuf, 0, sizeof(cbuf));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(c), fds, sizeof(fds));
+	if (sendmsg(s->ctl_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != sizeof(m))
+		return -errno;
+	return 0;
 }
 
 /* Packets still on a ring, as far as untrusted counters let us tell. */
@@ -242,7 +264,8 @@ session_close(struct bsdtun_unit *u)
 	u->xs.client_closes++;
 	u->tun_pid = 0;
 	u->sigio_owner = 0;
-	bsdtun_link_update_now(u, 1);
+	if (bsdtun_link_update_now(u))
+		u->lsc_pending = 1;
 	BSDTUN_LOG(INFO, u, "client pid %d closed the unit", (int)s->pid);
 	/*
 	 * Give the data areas' pages back: a client that keeps the memfd (or
@@ -257,6 +280,7 @@ session_close(struct bsdtun_unit *u)
 		BSDTUN_LOG(ERR, u, "cannot release the region's pages: %s",
 		           strerror(errno));
 	close(s->memfd);
+	close(s->bell_client_fd);
 	close(s->bell_fd); /* the client's bsdtun_fd() sees POLLHUP */
 	close_watched(&s->ctl_fd);
 	munmap(s->map, s->map_size);
@@ -337,13 +361,16 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	}
 	if (watch_add(fd, watch_key(u, W_SESSION, 0)) < 0) {
 		BSDTUN_LOG(ERR, u, "epoll: %s", strerror(errno));
+		send_error(fd, ENOMEM);
 		close(fd);
-		munmap(s->map, s->map_size);
-		close(s->memfd);
-		close(s->bell_fd);
-		free(s);
+		session_destroy(s);
 		return;
 	}
+	/*
+	 * Publish to the datapath before the client hears of it: open is
+	 * complete when it returns, so a packet the app sends right after
+	 * must find the session (SPEC section 4).
+	 */
 	rte_spinlock_lock(&u->tx_lock);
 	rte_spinlock_lock(&u->rx_lock);
 	u->sess = s;
@@ -351,10 +378,17 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	rte_spinlock_unlock(&u->tx_lock);
 	u->tun_pid = cr.pid;
 	u->xs.client_opens++;
+	if (bsdtun_link_update_now(u))
+		u->lsc_pending = 1;
+	if (session_welcome(u, s) < 0) {
+		BSDTUN_LOG(ERR, u, "pid %d left before its open completed: %s",
+		           (int)cr.pid, strerror(errno));
+		session_close(u);
+		return;
+	}
 	BSDTUN_DEBUG(u, "open by pid %d", (int)cr.pid);
 	BSDTUN_LOG(INFO, u, "client pid %d uid %d opened the unit", (int)cr.pid,
 	           (int)cr.uid);
-	bsdtun_link_update_now(u, 1);
 }
 
 static void
@@ -630,33 +664,76 @@ on_session(struct bsdtun_unit *u, uint32_t events)
 
 /* ---- the thread -------------------------------------------------------- */
 
+/* This thread is the control thread; it was stopped from a callback. */
+static __thread int ctrl_is_me;
+static __thread int ctrl_self_stop;
+
+/*
+ * Deliver the LSC events the batch left pending, with no lock held: the
+ * app's callback may stop or close any port, this one included, or
+ * detach the last unit (ctrl_stop() from this thread).  A unit closed
+ * meanwhile (its slot's generation moved on) gets nothing.
+ */
+static void
+deliver_lsc(void)
+{
+	struct {
+		uint32_t slot;
+		uint16_t gen;
+	} ev[CTRL_MAX_UNITS];
+	uint32_t n = 0, i;
+
+	pthread_mutex_lock(&ctrl.lock);
+	for (i = 0; i < CTRL_MAX_UNITS; i++)
+		if (ctrl.units[i] != NULL && ctrl.units[i]->lsc_pending) {
+			ctrl.units[i]->lsc_pending = 0;
+			ev[n].slot = i;
+			ev[n++].gen = ctrl.gen[i];
+		}
+	pthread_mutex_unlock(&ctrl.lock);
+	for (i = 0; i < n; i++) {
+		struct rte_eth_dev *dev = NULL;
+
+		pthread_mutex_lock(&ctrl.lock);
+		if (ctrl.units[ev[i].slot] != NULL &&
+		    ctrl.gen[ev[i].slot] == ev[i].gen)
+			dev = ctrl.units[ev[i].slot]->dev;
+		pthread_mutex_unlock(&ctrl.lock);
+		if (dev != NULL)
+			rte_eth_dev_callback_process(
+			        dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+	}
+}
+
 static uint32_t
 ctrl_main(void *arg)
 {
 	struct epoll_event ev[16];
+	int epfd, wakefd, lsc;
 
 	(void)arg;
+	ctrl_is_me = 1;
+	pthread_mutex_lock(&ctrl.lock);
+	epfd = ctrl.epfd;
+	wakefd = ctrl.wakefd;
+	pthread_mutex_unlock(&ctrl.lock);
 	for (;;) {
-		int n = epoll_wait(ctrl.epfd, ev, RTE_DIM(ev), -1);
+		int n = epoll_wait(epfd, ev, RTE_DIM(ev), -1);
 		int i;
 
 		if (n < 0 && errno != EINTR)
 			break;
 		pthread_mutex_lock(&ctrl.lock);
-		for (i = 0; i < n; i++) {
+		lsc = 0;
+		for (i = 0; i < n && ctrl.running; i++) {
 			uint64_t key = ev[i].data.u64;
 			enum watch_kind k = key & 0xf;
 			uint32_t slot = (key >> 16) & 0xffff;
 			uint32_t idx = (key >> 4) & 0xfff;
 			struct bsdtun_unit *u;
 
-			if (k == W_WAKE) {
-				if (!ctrl.running) {
-					pthread_mutex_unlock(&ctrl.lock);
-					return 0;
-				}
+			if (k == W_WAKE)
 				continue;
-			}
 			if (slot >= CTRL_MAX_UNITS ||
 			    ctrl.gen[slot] != (uint16_t)(key >> 48))
 				continue; /* stale: unit gone */
@@ -670,8 +747,23 @@ ctrl_main(void *arg)
 				on_hello(u, idx);
 			else if (k == W_SESSION)
 				on_session(u, ev[i].events);
+			lsc |= u->lsc_pending;
+		}
+		if (!ctrl.running) {
+			pthread_mutex_unlock(&ctrl.lock);
+			break;
 		}
 		pthread_mutex_unlock(&ctrl.lock);
+		if (lsc)
+			deliver_lsc();
+		if (ctrl_self_stop)
+			break;
+	}
+	if (ctrl_self_stop) {
+		/* Stopped from a callback of ours: nobody joins us. */
+		close(epfd);
+		close(wakefd);
+		bsdtun_thread_detach_self();
 	}
 	return 0;
 }
@@ -706,20 +798,32 @@ fail:
 	return ret;
 }
 
-/* Last unit gone: stop the thread (called without the lock held). */
+/*
+ * Last unit gone: stop the thread (called without the lock held).  From
+ * the thread itself (an LSC callback closed the last port) it cannot be
+ * joined: it finishes the callback, closes its descriptors and frees
+ * itself; a new unit meanwhile starts a new thread with new descriptors.
+ */
 static void
-ctrl_stop(void)
+ctrl_stop(int in_ctrl_thread)
 {
 	uint64_t one = 1;
+	int epfd, wakefd;
 
 	pthread_mutex_lock(&ctrl.lock);
 	ctrl.running = 0;
-	pthread_mutex_unlock(&ctrl.lock);
-	(void)write(ctrl.wakefd, &one, sizeof(one));
-	bsdtun_thread_join(ctrl.thread);
-	close(ctrl.epfd);
-	close(ctrl.wakefd);
+	epfd = ctrl.epfd;
+	wakefd = ctrl.wakefd;
 	ctrl.epfd = ctrl.wakefd = -1;
+	pthread_mutex_unlock(&ctrl.lock);
+	if (in_ctrl_thread) {
+		ctrl_self_stop = 1;
+		return;
+	}
+	(void)write(wakefd, &one, sizeof(one));
+	bsdtun_thread_join(ctrl.thread);
+	close(epfd);
+	close(wakefd);
 }
 
 /* Bind the unit's control socket; replaces a stale one left by a crash. */
@@ -839,7 +943,7 @@ bsdtun_ctrl_detach(struct bsdtun_unit *u)
 	last = --ctrl.nunits == 0;
 	pthread_mutex_unlock(&ctrl.lock);
 	if (last)
-		ctrl_stop();
+		ctrl_stop(ctrl_is_me);
 }
 
 /* ---- for the device node (bsdtun_cdev.c) ------------------------------- */

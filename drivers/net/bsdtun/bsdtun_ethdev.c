@@ -49,20 +49,20 @@ static const struct rte_eth_link link_down = {
 	.link_autoneg = RTE_ETH_LINK_FIXED,
 };
 
-/* Up iff the port is started and a client holds the unit. */
-void
-bsdtun_link_update_now(struct bsdtun_unit *u, int notify)
+/*
+ * Up iff the port is started and a client holds the unit.  Returns 1 when
+ * the status changed; the caller delivers the LSC event, with no lock of
+ * ours held (the app's callback may stop or close the port).
+ */
+int
+bsdtun_link_update_now(struct bsdtun_unit *u)
 {
 	struct rte_eth_link link = link_down;
-	int changed;
 
 	link.link_status = u->dev->data->dev_started && u->sess != NULL ?
 	                           RTE_ETH_LINK_UP :
 	                           RTE_ETH_LINK_DOWN;
-	changed = rte_eth_linkstatus_set(u->dev, &link) == 0;
-	if (notify && changed)
-		rte_eth_dev_callback_process(u->dev, RTE_ETH_EVENT_INTR_LSC,
-		                             NULL);
+	return rte_eth_linkstatus_set(u->dev, &link) == 0;
 }
 
 /* ---- ethdev ops -------------------------------------------------------- */
@@ -96,7 +96,7 @@ bsdtun_dev_start(struct rte_eth_dev *dev)
 	dev->data->dev_started = 1;
 	dev->data->rx_queue_state[0] = RTE_ETH_QUEUE_STATE_STARTED;
 	dev->data->tx_queue_state[0] = RTE_ETH_QUEUE_STATE_STARTED;
-	bsdtun_link_update_now(u, 0);
+	(void)bsdtun_link_update_now(u);
 	BSDTUN_DEBUG(u, "port started");
 	return bsdtun_capture_start(u);
 }
@@ -111,7 +111,7 @@ bsdtun_dev_stop(struct rte_eth_dev *dev)
 		dev->data->rx_queue_state[0] = RTE_ETH_QUEUE_STATE_STOPPED;
 	if (dev->data->nb_tx_queues)
 		dev->data->tx_queue_state[0] = RTE_ETH_QUEUE_STATE_STOPPED;
-	bsdtun_link_update_now(u, 0);
+	(void)bsdtun_link_update_now(u);
 	BSDTUN_DEBUG(u, "port stopped");
 	return 0;
 }
@@ -216,7 +216,7 @@ bsdtun_link_update(struct rte_eth_dev *dev, int wait)
 	(void)wait;
 	/* A secondary reads the link the primary keeps in shared data. */
 	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
-		bsdtun_link_update_now(dev->data->dev_private, 0);
+		(void)bsdtun_link_update_now(dev->data->dev_private);
 	return 0;
 }
 

@@ -90,8 +90,9 @@ struct bsdtun_xstats {
 /* One client connection: PMD-private view of the region it was given. */
 struct bsdtun_session {
 	int ctl_fd;
-	int bell_fd; /* PMD end of the bell pair */
-	int memfd;   /* the region's memfd (pages released at close) */
+	int bell_fd;        /* PMD end of the bell pair */
+	int bell_client_fd; /* the client's end: its SIGIO owner is read here */
+	int memfd;          /* the region's memfd (pages released at close) */
 	uint8_t *map;
 	size_t map_size;
 	struct bsdtun_region_hdr *hdr;
@@ -163,7 +164,8 @@ struct bsdtun_unit {
 	struct bsdtun_session *sess;
 	int listen_fd;
 	int pending[BSDTUN_MAX_PENDING];
-	uint32_t slot; /* control thread registry */
+	uint32_t slot;   /* control thread registry */
+	int lsc_pending; /* link changed; LSC event not delivered yet */
 
 	struct bsdtun_rxq rxq;
 	struct bsdtun_txq txq;
@@ -217,6 +219,6 @@ bsdtun_cdev_detach(struct bsdtun_unit *u)
 #endif
 
 /* bsdtun_ethdev.c */
-void bsdtun_link_update_now(struct bsdtun_unit *u, int notify);
+int bsdtun_link_update_now(struct bsdtun_unit *u);
 
 #endif /* BSDTUN_INTERNAL_H */

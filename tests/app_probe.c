@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * app_probe: a DPDK primary process with one port (port 0, from --vdev)
+ * that does only what it is told, so that a test sees exactly what one
+ * call does (tests/test_rx_contract.py, tests/test_app_contract.py).
+ *
+ *	app_probe EAL-ARGS -- [--mtu N] [--scatter] [--mbuf-size N]
+ *
+ * Commands on stdin, one per line; each answer ends with "end":
+ *	burst N   one rte_eth_rx_burst(0, 0, pkts, N); prints "got K", then
+ *	          "pkt LEN SEGS" per packet received (freed at once)
+ *	open-send N lib|node PATH
+ *	          N times: open the unit as a client of this very process (the
+ *	          library on the control socket PATH, or open(2) on the device
+ *	          node PATH), at once rte_eth_tx_burst() one packet, read it
+ *	          back, close; prints "delivered K"
+ *	lsc stop|close
+ *	          register an LSC callback on port 0 that stops (or stops and
+ *	          closes) the port from inside the callback; prints "armed"
+ *	lsc-wait  wait (10 s at most) until that callback ran; prints
+ *	          "lsc-ran RET" (the stop/close result) or "lsc-none"
+ *	probe DEVARGS
+ *	          hot-plug a vdev (rte_dev_probe), set it up as port 0 was and
+ *	          start it; prints "port P"
+ *	quit      stop and close the ports, exit 0
+ * Every answer except lsc's lists "xstat NAME VALUE" for port 0 (if it
+ * still exists) before "end".  It prints "ready" once port 0 is started.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_dev.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "bsdtun.h"
+
+#define MAX_BURST 512
+#define NB_MBUFS  4095
+#define IP_LEN    28 /* IPv4 header + 8 bytes */
+#define READ_MS   1000
+
+static struct rte_mempool *mp;
+static struct rte_eth_conf conf;
+static unsigned int mtu = 1500;
+
+static int
+die(const char *what, int err)
+{
+	fprintf(stderr, "app_probe: %s: %s\n", what,
+	        strerror(err < 0 ? -err : err));
+	exit(1);
+}
+
+static void
+print_xstats(uint16_t port)
+{
+	struct rte_eth_xstat_name *names;
+	struct rte_eth_xstat *xs;
+	int n = rte_eth_xstats_get_names(port, NULL, 0);
+	int i;
+
+	if (n <= 0)
+		return; /* the port was closed */
+	names = calloc(n, sizeof(*names));
+	xs = calloc(n, sizeof(*xs));
+	if (names == NULL || xs == NULL)
+		die("calloc", ENOMEM);
+	if (rte_eth_xstats_get_names(port, names, n) != n ||
+	    rte_eth_xstats_get(port, xs, n) != n)
+		die("xstats_get", EIO);
+	for (i = 0; i < n; i++)
+		printf("xstat %s %" PRIu64 "\n", names[xs[i].id].name,
+		       xs[i].value);
+	free(names);
+	free(xs);
+}
+
+static void
+port_start(uint16_t port)
+{
+	int ret;
+
+	conf.rxmode.mtu = mtu;
+	ret = rte_eth_dev_configure(port, 1, 1, &conf);
+	if (ret < 0)
+		die("configure", ret);
+	ret = rte_eth_rx_queue_setup(port, 0, 1024, rte_socket_id(), NULL, mp);
+	if (ret < 0)
+		die("rx_queue_setup", ret);
+	ret = rte_eth_tx_queue_setup(port, 0, 1024, rte_socket_id(), NULL);
+	if (ret < 0)
+		die("tx_queue_setup", ret);
+	ret = rte_eth_dev_start(port);
+	if (ret < 0)
+		die("start", ret);
+}
+
+static void
+cmd_burst(unsigned int n)
+{
+	struct rte_mbuf *pkts[MAX_BURST];
+	uint16_t got, i;
+
+	got = rte_eth_rx_burst(0, 0, pkts, (uint16_t)n);
+	printf("got %u\n", got);
+	for (i = 0; i < got; i++) {
+		printf("pkt %u %u\n", pkts[i]->pkt_len, pkts[i]->nb_segs);
+		rte_pktmbuf_free(pkts[i]);
+	}
+}
+
+/* One Ethernet + IPv4 frame whose IP part is ip[]; NULL if no mbuf. */
+static struct rte_mbuf *
+mk_frame(const uint8_t *ip)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+	struct rte_ether_hdr *eh;
+
+	if (m == NULL)
+		return NULL;
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m,
+	                                                sizeof(*eh) + IP_LEN);
+	memset(eh, 0, sizeof(*eh));
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	memcpy(eh + 1, ip, IP_LEN);
+	return m;
+}
+
+/* One client read, READ_MS at most: bytes read, or -1. */
+static ssize_t
+client_read(struct bsdtun *t, int fd, uint8_t *buf, size_t len)
+{
+	struct pollfd p = { .fd = t != NULL ? bsdtun_fd(t) : fd,
+		            .events = POLLIN };
+
+	if (poll(&p, 1, READ_MS) != 1)
+		return -1;
+	return t != NULL ? bsdtun_read(t, buf, len) : read(fd, buf, len);
+}
+
+/*
+ * Open, send at once, read back, close: the packet must arrive every
+ * time, because the open was complete when it returned.
+ */
+static void
+cmd_open_send(unsigned int n, const char *face, const char *path)
+{
+	uint8_t ip[IP_LEN] = { 0x45, 0, 0, IP_LEN, 0, 0, 0, 0, 64, 17 };
+	uint8_t buf[256];
+	unsigned int i, delivered = 0;
+	int node = strcmp(face, "node") == 0;
+
+	for (i = 0; i < n; i++) {
+		struct bsdtun *t = NULL;
+		struct rte_mbuf *m;
+		int fd = -1;
+		ssize_t got;
+
+		if (node)
+			fd = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		else
+			t = bsdtun_open(path, O_NONBLOCK);
+		if (fd < 0 && t == NULL) {
+			printf("open %u: %s\n", i, strerror(errno));
+			break;
+		}
+		ip[4] = (uint8_t)(i >>
+		                  8); /* the IP id tells the packets apart */
+		ip[5] = (uint8_t)i;
+		m = mk_frame(ip);
+		if (m == NULL)
+			die("mbuf", ENOMEM);
+		if (rte_eth_tx_burst(0, 0, &m, 1) != 1)
+			rte_pktmbuf_free(m);
+		got = client_read(t, fd, buf, sizeof(buf));
+		if (got == IP_LEN && memcmp(buf, ip, IP_LEN) == 0)
+			delivered++;
+		else
+			printf("open %u: read %zd\n", i, got);
+		if (node)
+			close(fd);
+		else
+			bsdtun_close(t);
+	}
+	printf("delivered %u\n", delivered);
+}
+
+/* The careless app: stop (and close) the port from its LSC callback. */
+static volatile int lsc_ran;
+static volatile int lsc_ret;
+
+static int
+on_lsc(uint16_t port, enum rte_eth_event_type type, void *arg, void *ret)
+{
+	int close_too = (int)(uintptr_t)arg;
+	int r;
+
+	(void)type;
+	(void)ret;
+	if (lsc_ran)
+		return 0;
+	r = rte_eth_dev_stop(port);
+	if (r == 0 && close_too)
+		r = rte_eth_dev_close(port);
+	lsc_ret = r;
+	__atomic_store_n(&lsc_ran, 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void
+cmd_lsc(const char *what)
+{
+	int ret = rte_eth_dev_callback_register(
+	        0, RTE_ETH_EVENT_INTR_LSC, on_lsc,
+	        (void *)(uintptr_t)(strcmp(what, "close") == 0));
+
+	lsc_ran = 0;
+	if (ret < 0)
+		die("callback_register", ret);
+	printf("armed\n");
+}
+
+static void
+cmd_lsc_wait(void)
+{
+	int i;
+
+	for (i = 0; i < 1000 && !__atomic_load_n(&lsc_ran, __ATOMIC_ACQUIRE);
+	     i++)
+		usleep(10000);
+	if (lsc_ran)
+		printf("lsc-ran %d\n", lsc_ret);
+	else
+		printf("lsc-none\n");
+}
+
+static void
+cmd_probe(const char *devargs)
+{
+	char name[RTE_DEV_NAME_MAX_LEN];
+	uint16_t port;
+	size_t n = strcspn(devargs, ",");
+	int ret;
+
+	snprintf(name, sizeof(name), "%.*s", (int)n, devargs);
+	ret = rte_dev_probe(devargs);
+	if (ret < 0)
+		die("rte_dev_probe", ret);
+	ret = rte_eth_dev_get_port_by_name(name, &port);
+	if (ret < 0)
+		die("get_port_by_name", ret);
+	port_start(port);
+	printf("port %u\n", port);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "mtu", required_argument, NULL, 'm' },
+		{ "scatter", no_argument, NULL, 's' },
+		{ "mbuf-size", required_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned int mbuf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
+	char line[1024], a1[16], a2[1000];
+	uint16_t port;
+	int ret, c;
+
+	ret = rte_eal_init(argc, argv);
+	if (ret < 0)
+		die("rte_eal_init", rte_errno);
+	argc -= ret;
+	argv += ret;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		if (c == 'm')
+			mtu = (unsigned int)strtoul(optarg, NULL, 10);
+		else if (c == 's')
+			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+		else if (c == 'b')
+			mbuf_size = (unsigned int)strtoul(optarg, NULL, 10);
+		else
+			die("usage: app_probe EAL-ARGS -- [--mtu N] [--scatter] [--mbuf-size N]",
+			    EINVAL);
+	}
+	if (rte_eth_dev_count_avail() < 1)
+		die("no port", ENODEV);
+	mp = rte_pktmbuf_pool_create("app_probe", NB_MBUFS, 0, 0, mbuf_size,
+	                             rte_socket_id());
+	if (mp == NULL)
+		die("mempool", rte_errno);
+	port_start(0);
+	printf("ready\n");
+	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin) != NULL) {
+		unsigned int n;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "burst %u", &n) == 1 && n <= MAX_BURST)
+			cmd_burst(n);
+		else if (sscanf(line, "open-send %u %15s %999s", &n, a1, a2) ==
+		         3)
+			cmd_open_send(n, a1, a2);
+		else if (strcmp(line, "lsc-wait") == 0)
+			cmd_lsc_wait();
+		else if (sscanf(line, "lsc %15s", a1) == 1)
+			cmd_lsc(a1);
+		else if (sscanf(line, "probe %999s", a2) == 1)
+			cmd_probe(a2);
+		else if (strcmp(line, "quit") == 0)
+			break;
+		else
+			printf("error: %s\n", line);
+		print_xstats(0);
+		printf("end\n");
+		fflush(stdout);
+	}
+	RTE_ETH_FOREACH_DEV(port)
+	{
+		rte_eth_dev_stop(port);
+		rte_eth_dev_close(port);
+	}
+	rte_eal_cleanup();
+	return 0;
+}
