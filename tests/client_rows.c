@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -836,15 +837,143 @@ row14(const char *ep)
 	bsdtun_close(t);
 }
 
+/* ---- row 16: the SIGIO owner ------------------------------------------- */
+
+static pid_t server_pid; /* the DPDK process, from the command line */
+
+/* Some thread of the DPDK process other than its main one. */
+static pid_t
+server_thread(void)
+{
+	char path[64];
+	pid_t tid;
+
+	for (tid = server_pid + 1; tid < server_pid + 4096; tid++) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d",
+		         (int)server_pid, (int)tid);
+		if (access(path, F_OK) == 0)
+			return tid;
+	}
+	return server_pid;
+}
+
+/*
+ * The library refuses an owner the kernel would let a same-user (or
+ * root) client signal but that would kill the data plane: the DPDK
+ * process, any of its threads, its process group.  Otherwise BSD's
+ * fsetown rules: the process must exist (ESRCH) and be in our session
+ * (EPERM).  The owner lives on our end of the bell, so a reopen has none.
+ */
+static void
+row16_owner(const char *ep)
+{
+	struct bsdtun *t = bsdtun_open(ep, 0);
+	int v;
+
+	CHECK(t != NULL, "open: %s", strerror(errno));
+	if (t == NULL)
+		return;
+	setpgid(0, 0); /* a group of our own, not the DPDK process's */
+	v = server_pid;
+	CHECK_ERRNO(bsdtun_ioctl(t, FIOSETOWN, &v), EPERM,
+	            "FIOSETOWN the DPDK process (%d)", v);
+	v = server_thread();
+	CHECK_ERRNO(bsdtun_ioctl(t, FIOSETOWN, &v), EPERM,
+	            "FIOSETOWN a thread of the DPDK process (%d)", v);
+	v = getpgid(server_pid);
+	CHECK_ERRNO(bsdtun_ioctl(t, TIOCSPGRP, &v), EPERM,
+	            "TIOCSPGRP the DPDK process group (%d)", v);
+	v = -v;
+	CHECK_ERRNO(bsdtun_ioctl(t, FIOSETOWN, &v), EPERM,
+	            "FIOSETOWN -(the DPDK process group)");
+	v = INT_MIN;
+	CHECK_ERRNO(bsdtun_ioctl(t, TIOCSPGRP, &v), ESRCH,
+	            "TIOCSPGRP INT_MIN (no such group)");
+	CHECK_ERRNO(bsdtun_ioctl(t, FIOSETOWN, &v), ESRCH,
+	            "FIOSETOWN INT_MIN (no such group)");
+	v = INT_MAX;
+	CHECK_ERRNO(bsdtun_ioctl(t, FIOSETOWN, &v), ESRCH,
+	            "FIOSETOWN a pid that does not exist");
+	v = 1;
+	CHECK_ERRNO(bsdtun_ioctl(t, FIOSETOWN, &v), EPERM,
+	            "FIOSETOWN init (another session)");
+	v = -1;
+	CHECK(bsdtun_ioctl(t, FIOGETOWN, &v) == 0 && v == 0,
+	      "FIOGETOWN: still none (%d)", v);
+	v = getpid();
+	CHECK(bsdtun_ioctl(t, FIOSETOWN, &v) == 0, "FIOSETOWN ourselves");
+	CHECK(bsdtun_ioctl(t, FIOGETOWN, &v) == 0 && v == getpid(),
+	      "FIOGETOWN: our pid (%d)", v);
+	v = getpgrp();
+	CHECK(bsdtun_ioctl(t, TIOCSPGRP, &v) == 0, "TIOCSPGRP our group");
+	CHECK(bsdtun_ioctl(t, FIOGETOWN, &v) == 0 && v == -getpgrp(),
+	      "FIOGETOWN: -(our group) (%d)", v);
+	CHECK(bsdtun_ioctl(t, TIOCGPGRP, &v) == 0 && v == getpgrp(),
+	      "TIOCGPGRP: our group (%d)", v);
+	bsdtun_close(t);
+	t = bsdtun_open(ep, 0);
+	CHECK(t != NULL, "reopen: %s", strerror(errno));
+	if (t == NULL)
+		return;
+	v = -1;
+	CHECK(bsdtun_ioctl(t, FIOGETOWN, &v) == 0 && v == 0,
+	      "row 4: the owner was cleared at close (%d)", v);
+	bsdtun_close(t);
+}
+
+/* ---- who serves the endpoint (tests/fake_endpoint) --------------------- */
+
+/*
+ * Served by another user (uid 65534): bsdtun_open refuses EPERM, as that
+ * user could read and inject our traffic; bsdtun_open_ex trusting that
+ * uid opens it.
+ */
+static void
+trust_peer(const char *ep)
+{
+	struct bsdtun *t = bsdtun_open(ep, 0);
+
+	CHECK_ERRNO(t == NULL ? -1 : 0, EPERM,
+	            "bsdtun_open of an endpoint served by uid 65534");
+	if (t != NULL)
+		bsdtun_close(t);
+	t = bsdtun_open_ex(ep, 0, 65534);
+	CHECK(t != NULL, "bsdtun_open_ex trusting uid 65534: %s",
+	      t == NULL ? strerror(errno) : "open");
+	if (t != NULL)
+		bsdtun_close(t);
+}
+
+/* A WELCOME whose descriptors are not what the PMD hands over. */
+static void
+trust_region(const char *ep)
+{
+	struct bsdtun *t = bsdtun_open(ep, 0);
+
+	CHECK_ERRNO(t == NULL ? -1 : 0, EPROTO,
+	            "bsdtun_open refuses the region or bell it was given");
+	if (t != NULL)
+		bsdtun_close(t);
+}
+
 /* ---- main ------------------------------------------------------------------- */
 
 static const struct {
 	const char *name;
 	void (*fn)(const char *ep);
 } rows[] = {
-	{ "row1", row1 },   { "row5", row5 },   { "row6", row6 },
-	{ "row9", row9 },   { "row10", row10 }, { "row11", row11 },
-	{ "row12", row12 }, { "row13", row13 }, { "row14", row14 },
+	{ "row1", row1 },
+	{ "row5", row5 },
+	{ "row6", row6 },
+	{ "row9", row9 },
+	{ "row10", row10 },
+	{ "row11", row11 },
+	{ "row12", row12 },
+	{ "row13", row13 },
+	{ "row14", row14 },
+	{ "row16_owner", row16_owner },
+	{ "trust_peer", trust_peer },
+	{ "trust_region", trust_region },
 };
 
 int
@@ -853,10 +982,12 @@ main(int argc, char **argv)
 	size_t i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s ENDPOINT ROW\n", argv[0]);
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: %s ENDPOINT ROW [DPDK-PID]\n", argv[0]);
 		return 2;
 	}
+	if (argc == 4)
+		server_pid = atoi(argv[3]);
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		if (strcmp(argv[2], rows[i].name) == 0) {
 			row = rows[i].name;

@@ -14,6 +14,7 @@
  * the PMD must deliver, retries: EBUSY answers the driver cannot predict),
  * then "DONE".  Exit status 1 when any check failed, 2 on usage errors.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -30,6 +31,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1111,7 +1113,8 @@ ioctl_bad(void)
 	check_ioctl(s.ctl, BSDTUN_IOC_SIFHEAD, arg, 1, EINVAL, "SIFHEAD");
 	check_ioctl(s.ctl, BSDTUN_IOC_SIFMODE, arg, 3, EINVAL, "SIFMODE");
 	check_ioctl(s.ctl, BSDTUN_IOC_SASYNC, arg, 5, EINVAL, "SASYNC");
-	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, arg, 16, EINVAL, "SOWN");
+	check_ioctl(s.ctl, BSDTUN_IOC_SOWN_RETIRED, arg, 4, ENOTTY,
+	            "SOWN (SIGIO is set on the client's own bell now)");
 	/* bad values of the right size */
 	ti.baud = 1;
 	ti.type = 1;
@@ -1126,7 +1129,7 @@ ioctl_bad(void)
 	/* getters ignore what the request carried */
 	check_ioctl(s.ctl, BSDTUN_IOC_GDEBUG, arg, 32, 0, "GDEBUG");
 	check_ioctl(s.ctl, BSDTUN_IOC_GIFHEAD, arg, 32, 0, "GIFHEAD");
-	check_ioctl(s.ctl, BSDTUN_IOC_GOWN, arg, 32, 0, "GOWN");
+	check_ioctl(s.ctl, BSDTUN_IOC_GOWN_RETIRED, arg, 32, ENOTTY, "GOWN");
 	m = mk_ioctl(BSDTUN_IOC_GIFINFO, arg, 32);
 	report(ioctl_call(s.ctl, &m) == 0 &&
 	               memcmp(m.u.ioctl.arg, before, sizeof(before)) == 0,
@@ -1148,10 +1151,47 @@ on_sigio(int sig)
 	sigios++;
 }
 
+/* Some thread of process pid other than the main one, else pid. */
+static pid_t
+other_thread(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	pid_t tid = pid;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (d == NULL)
+		return pid;
+	while ((e = readdir(d)) != NULL)
+		if (atoi(e->d_name) > 0 && atoi(e->d_name) != pid)
+			tid = atoi(e->d_name);
+	closedir(d);
+	return tid;
+}
+
+/* Let packets come for ms: the PMD rings the bell for every burst. */
+static void
+let_packets_come(struct sess *s, long ms)
+{
+	long end = now_ms() + ms;
+
+	while (now_ms() < end) {
+		take_all(s); /* room for more */
+		sleep_us(1000);
+	}
+}
+
 /*
- * FIOSETOWN/TIOCSPGRP at targets the PMD must refuse: the DPDK process
- * itself or its process group (SIGIO would kill it), a broadcast, a pid
- * that does not exist.  Our own pid is accepted and gets SIGIO.
+ * SIGIO where the client's credentials do not reach (FreeBSD's CANSIGIO).
+ * The old wire ioctls are gone (ENOTTY): the PMD signals nobody.  The
+ * client sets the owner on its own end of the bell and the kernel signals
+ * with the client's credentials.  So, after dropping from root to nobody,
+ * and with FIOASYNC on: name each thread of the DPDK process, its process
+ * group, and a root process of our own session (a child that counts its
+ * SIGIOs): none gets one, the DPDK process lives, and the PMD counts the
+ * rings it refused (async_refused).  Then ourselves: we get SIGIO.
  */
 static void
 sigio_owner(void)
@@ -1159,41 +1199,65 @@ sigio_owner(void)
 	struct sess s;
 	struct ucred cr;
 	socklen_t crl = sizeof(cr);
-	int v, one = 1, zero = 0;
-	struct bsdtun_msg m;
+	int v, one = 1, zero = 0, sink[2], back[2];
+	uint32_t sink_got = 1;
+	pid_t child, tid;
 
 	signal(SIGIO, on_sigio);
+	if (pipe(sink) < 0 || pipe(back) < 0)
+		die("pipe");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) { /* stays root, counts SIGIOs until told to stop */
+		char c;
+
+		sigios = 0;
+		while (read(sink[0], &c, 1) < 0 && errno == EINTR)
+			;
+		sink_got = (uint32_t)sigios;
+		(void)!write(back[1], &sink_got, sizeof(sink_got));
+		_exit(0);
+	}
 	sess_open(&s);
 	if (getsockopt(s.ctl, SOL_SOCKET, SO_PEERCRED, &cr, &crl) < 0)
 		die("SO_PEERCRED");
+	tid = other_thread(cr.pid);
+	v = tid;
+	check_ioctl(s.ctl, BSDTUN_IOC_SOWN_RETIRED, &v, 4, ENOTTY,
+	            "the wire FIOSETOWN is gone (a DPDK thread)");
+	if (setresuid(65534, 65534, 65534) < 0)
+		die("setresuid nobody");
 	check_ioctl(s.ctl, BSDTUN_IOC_SASYNC, &one, 4, 0, "FIOASYNC 1");
-	v = cr.pid;
-	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, &v, 4, EPERM,
-	            "FIOSETOWN the DPDK process");
-	v = -getpgid(cr.pid);
-	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, &v, 4, EPERM,
-	            "TIOCSPGRP the DPDK process group");
-	v = -1;
-	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, &v, 4, EPERM,
-	            "TIOCSPGRP 1 (kill(-1) broadcasts)");
-	v = INT_MIN;
-	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, &v, 4, ESRCH, "TIOCSPGRP INT_MIN");
-	v = INT_MAX;
-	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, &v, 4, ESRCH,
-	            "FIOSETOWN a pid that does not exist");
-	m = mk_ioctl(BSDTUN_IOC_GOWN, NULL, 0);
-	v = ioctl_call(s.ctl, &m);
-	if (v == 0)
-		memcpy(&v, m.u.ioctl.arg, 4);
-	report(v == 0, "FIOGETOWN: still no owner (got %d)", v);
-	v = getpid();
-	check_ioctl(s.ctl, BSDTUN_IOC_SOWN, &v, 4, 0, "FIOSETOWN ourselves");
-	/* the driver's sender keeps packets coming: SIGIO for them */
+	if (fcntl(s.bell, F_SETFL, O_NONBLOCK | O_ASYNC) < 0)
+		die("O_ASYNC");
+	report(fcntl(s.bell, F_SETOWN, tid) == 0,
+	       "as nobody: F_SETOWN a thread of the DPDK process (%d)",
+	       (int)tid);
+	let_packets_come(&s, 100);
+	report(fcntl(s.bell, F_SETOWN, cr.pid) == 0,
+	       "as nobody: F_SETOWN the DPDK process (%d)", (int)cr.pid);
+	let_packets_come(&s, 100);
+	report(fcntl(s.bell, F_SETOWN, -getpgid(cr.pid)) == 0,
+	       "as nobody: F_SETOWN the DPDK process group");
+	let_packets_come(&s, 100);
+	report(fcntl(s.bell, F_SETOWN, child) == 0,
+	       "as nobody: F_SETOWN a root process of our session (%d)",
+	       (int)child);
+	let_packets_come(&s, 200);
+	(void)!write(sink[1], "q", 1);
+	if (read(back[0], &sink_got, sizeof(sink_got)) != sizeof(sink_got))
+		sink_got = 1;
+	waitpid(child, NULL, 0);
+	report(sink_got == 0, "the root process got no SIGIO (got %u)",
+	       sink_got);
+	sigios = 0;
+	report(fcntl(s.bell, F_SETOWN, getpid()) == 0, "F_SETOWN ourselves");
 	{
 		long end = now_ms() + TIMEOUT_MS;
 
 		while (sigios == 0 && now_ms() < end) {
-			take_all(&s); /* room for more */
+			take_all(&s);
 			sleep_us(1000);
 		}
 	}
@@ -1201,6 +1265,43 @@ sigio_owner(void)
 	check_ioctl(s.ctl, BSDTUN_IOC_SASYNC, &zero, 4, 0, "FIOASYNC 0");
 	take_all(&s);
 	expect_alive(&s, "sigio");
+}
+
+/*
+ * TUNSIFPID records the caller's real pid (SCM_CREDENTIALS), not the pid
+ * field of the message: a child sends it over the inherited control
+ * socket claiming to be pid 1; the DPDK log must name the child.
+ */
+static void
+sifpid_forged(void)
+{
+	struct sess s;
+	pid_t child;
+	int st;
+
+	sess_open(&s);
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		struct bsdtun_msg m = mk_ioctl(BSDTUN_IOC_SIFPID, NULL, 0);
+
+		m.u.ioctl.pid = 1;
+		_exit(ioctl_call(s.ctl, &m) == 0 ? 0 : 1);
+	}
+	report(waitpid(child, &st, 0) == child && WIFEXITED(st) &&
+	               WEXITSTATUS(st) == 0,
+	       "TUNSIFPID from child %d claiming pid 1", (int)child);
+	/* the driver reads xstat tun_pid now: the child's pid */
+	printf("WAIT sifpid %d\n", (int)child);
+	fflush(stdout);
+	{
+		char go[16];
+
+		if (fgets(go, sizeof(go), stdin) == NULL)
+			die("driver gone");
+	}
+	expect_alive(&s, "sifpid");
 }
 
 /*
@@ -1411,6 +1512,8 @@ main(int argc, char **argv)
 		run_noarg(ioctl_bad);
 	else if (strcmp(argv[2], "sigio_owner") == 0)
 		run_noarg(sigio_owner);
+	else if (strcmp(argv[2], "sifpid_forged") == 0)
+		run_noarg(sifpid_forged);
 	else if (strcmp(argv[2], "conn_flood") == 0)
 		run_noarg(conn_flood);
 	else if (strcmp(argv[2], "keep_region") == 0)

@@ -51,6 +51,15 @@ def row1(s):
                  closes=101)
 
 
+def row16_owner(s):
+    """The library face's SIGIO owner: never the DPDK process (pid,
+    threads, group), BSD's existence and session rules, cleared at close."""
+    print('\n=== row16_owner ===', flush=True)
+    with s.testpmd([''], IO) as pmd:
+        s.client('row16_owner', pmd.sock(0), extra=[str(pmd.proc.pid)])
+        expect_counters(pmd, 0, xstats={'client_opens': 2}, closes=2)
+
+
 def row5(s):
     one_port_row(s, 'row5',
                  stats={'RX-packets': 1, 'TX-packets': 1},
@@ -146,7 +155,8 @@ def row14(s):
                  closes=1)
 
 
-ROWS = [row1, row5, row6, row9, row10, row11, row12, row13, row14]
+ROWS = [row1, row5, row6, row9, row10, row11, row12, row13, row14,
+        row16_owner]
 
 
 def main():

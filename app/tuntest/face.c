@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +16,22 @@ tt_face_is_node(const char *path)
 	return stat(path, &st) == 0 && !S_ISSOCK(st.st_mode);
 }
 
+/*
+ * libbsdtun trusts an endpoint served by root or by our own user; the
+ * environment variable TUNTEST_SERVER_UID names one more (a DPDK
+ * application running as another user).
+ */
+struct bsdtun *
+tt_lib_open(const char *path, int flags)
+{
+	const char *v = getenv("TUNTEST_SERVER_UID");
+
+	return bsdtun_open_ex(path, flags,
+	                      v != NULL && *v != '\0' ?
+	                              (uid_t)strtoul(v, NULL, 10) :
+	                              BSDTUN_SERVER_DEFAULT);
+}
+
 int
 tt_face_open(struct tt_face *f, const char *path, int flags)
 {
@@ -25,7 +42,7 @@ tt_face_open(struct tt_face *f, const char *path, int flags)
 		f->fd = open(path, O_RDWR | O_CLOEXEC | flags);
 		return f->fd < 0 ? -1 : 0;
 	}
-	f->t = bsdtun_open(path, flags);
+	f->t = tt_lib_open(path, flags);
 	return f->t == NULL ? -1 : 0;
 }
 

@@ -20,6 +20,7 @@ struct tt_face {
 };
 
 /* flags: 0 or O_NONBLOCK.  0, or -1 with errno as open(2) would set. */
+struct bsdtun *tt_lib_open(const char *path, int flags);
 int tt_face_open(struct tt_face *f, const char *path, int flags);
 int tt_face_close(struct tt_face *f);
 ssize_t tt_face_read(struct tt_face *f, void *buf, size_t len);

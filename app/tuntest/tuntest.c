@@ -11,6 +11,7 @@
 #include <bsdtun.h>
 
 #include "traffic.h"
+#include "face.h"
 #include "tuntest.h"
 
 /* Add a subcommand here and its file to meson.build. */
@@ -236,7 +237,7 @@ tt_parse(const struct tt_cmd *cmd, int argc, char **argv, struct tt_opts *o)
 struct bsdtun *
 tt_open(const char *endpoint, bool ifhead)
 {
-	struct bsdtun *t = bsdtun_open(endpoint, O_NONBLOCK);
+	struct bsdtun *t = tt_lib_open(endpoint, O_NONBLOCK);
 	int one = 1, zero = 0;
 	const char *what;
 
@@ -274,6 +275,9 @@ usage(FILE *f)
 	           "socket\n(devarg sock=).\n\ncommands:\n");
 	for (i = 0; i < NCMDS; i++)
 		fprintf(f, "  %-10s %s\n", cmds[i]->name, cmds[i]->brief);
+	fprintf(f, "\nEndpoints served by root or by this user are trusted; "
+	           "TUNTEST_SERVER_UID=UID\ntrusts one more user (a DPDK "
+	           "application running as UID).\n");
 	fprintf(f, "\nExit status: 0 all verified, 1 verification or I/O "
 	           "failure,\n2 usage or open error.\n");
 }

@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -36,6 +37,8 @@ struct bsdtun {
 	int nonblock;        /* O_NONBLOCK / FIONBIO */
 	int polled;          /* bsdtun_fd() was asked: keep it level-true */
 	int gone;            /* the bell hung up: the DPDK process died */
+	int async;           /* FIOASYNC: the PMD rings per burst (SIGIO) */
+	pid_t server_pid;    /* the DPDK process (SO_PEERCRED at open) */
 	uint32_t unit_flags; /* BSDTUN_UNIT_F_*, as the PMD last said */
 	uint8_t *map;
 	size_t map_size;
@@ -180,14 +183,64 @@ bsdtun_free(struct bsdtun *t)
 	free(t);
 }
 
+/* Who serves the endpoint: root, the caller's user, or server_uid. */
+static int
+server_check(struct bsdtun *t, uid_t server_uid)
+{
+	struct ucred cr;
+	socklen_t crl = sizeof(cr);
+
+	if (getsockopt(t->ctl_fd, SOL_SOCKET, SO_PEERCRED, &cr, &crl) < 0)
+		return errno;
+	if (cr.uid != 0 && cr.uid != getuid() && cr.uid != geteuid() &&
+	    (server_uid == BSDTUN_SERVER_DEFAULT || cr.uid != server_uid))
+		return EPERM;
+	t->server_pid = cr.pid;
+	return 0;
+}
+
+/*
+ * The descriptors WELCOME passed: a memfd of exactly the announced size
+ * that can neither shrink nor grow nor take new seals (a region that
+ * shrank under our mapping would kill us with SIGBUS), and a
+ * SOCK_SEQPACKET socket for the bell.
+ */
+static int
+welcome_fds_check(const int fds[2], uint64_t region_size)
+{
+	const int need = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL;
+	struct stat st;
+	int seals, type;
+	socklen_t tl = sizeof(type);
+
+	if (fds[0] < 0 || fds[1] < 0)
+		return EPROTO;
+	seals = fcntl(fds[0], F_GET_SEALS);
+	if (seals < 0 || (seals & need) != need)
+		return EPROTO;
+	if (fstat(fds[0], &st) < 0 || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size != region_size || st.st_size < 4096)
+		return EPROTO;
+	if (fstat(fds[1], &st) < 0 || !S_ISSOCK(st.st_mode) ||
+	    getsockopt(fds[1], SOL_SOCKET, SO_TYPE, &type, &tl) < 0 ||
+	    type != SOCK_SEQPACKET)
+		return EPROTO;
+	return 0;
+}
+
 BSDTUN_API struct bsdtun *
 bsdtun_open(const char *endpoint, int flags)
+{
+	return bsdtun_open_ex(endpoint, flags, BSDTUN_SERVER_DEFAULT);
+}
+
+BSDTUN_API struct bsdtun *
+bsdtun_open_ex(const char *endpoint, int flags, uid_t server_uid)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct bsdtun_region_hdr h;
 	struct bsdtun_msg m;
 	struct bsdtun *t;
-	struct stat st;
 	int fds[2] = { -1, -1 };
 	int err;
 
@@ -215,6 +268,9 @@ bsdtun_open(const char *endpoint, int flags)
 		goto fail_errno;
 	if (connect(t->ctl_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		goto fail_errno;
+	err = server_check(t, server_uid);
+	if (err != 0)
+		goto fail;
 
 	memset(&m, 0, sizeof(m));
 	m.type = BSDTUN_MSG_HELLO;
@@ -229,18 +285,15 @@ bsdtun_open(const char *endpoint, int flags)
 	t->bell_fd = fds[1];
 	if (err == 0 && m.type == BSDTUN_MSG_ERROR)
 		err = m.u.error.err > 0 ? m.u.error.err : EPROTO;
-	else if (err == 0 &&
-	         (m.type != BSDTUN_MSG_WELCOME || fds[0] < 0 || fds[1] < 0 ||
-	          m.u.welcome.version != BSDTUN_WIRE_VERSION))
+	else if (err == 0 && (m.type != BSDTUN_MSG_WELCOME ||
+	                      m.u.welcome.version != BSDTUN_WIRE_VERSION))
 		err = EPROTO;
-	if (err == 0 && (fstat(fds[0], &st) < 0 ||
-	                 (uint64_t)st.st_size != m.u.welcome.region_size ||
-	                 st.st_size < 4096))
-		err = EPROTO;
+	if (err == 0)
+		err = welcome_fds_check(fds, m.u.welcome.region_size);
 	if (err != 0)
 		goto fail;
 
-	t->map_size = st.st_size;
+	t->map_size = m.u.welcome.region_size;
 	t->map = mmap(NULL, t->map_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 	              fds[0], 0);
 	close(fds[0]);
@@ -752,6 +805,86 @@ fionread(struct bsdtun *t)
 	return len > 0 ? (int)len : 0;
 }
 
+/*
+ * SIGIO (FIOASYNC, FIOSETOWN, TIOCSPGRP) is the kernel's, not the DPDK
+ * process's: the owner is set with F_SETOWN on our end of the bell and
+ * O_ASYNC turned on there, and the PMD rings the bell for every burst that
+ * queued packets while async is on.  The kernel then signals with our own
+ * credentials, so a SIGIO reaches only what we could signal ourselves.
+ */
+static int
+set_async(struct bsdtun *t, int on)
+{
+	int fl = fcntl(t->bell_fd, F_GETFL);
+
+	if (fl < 0 ||
+	    fcntl(t->bell_fd, F_SETFL, on ? fl | O_ASYNC : fl & ~O_ASYNC) < 0)
+		return -1;
+	if (ioctl_remote(t, BSDTUN_IOC_SASYNC, &on, sizeof(on), NULL, 0) < 0) {
+		(void)fcntl(t->bell_fd, F_SETFL, fl);
+		return -1;
+	}
+	t->async = on;
+	return 0;
+}
+
+/* Is pid a thread of the DPDK process (its main thread included)? */
+static int
+is_server_thread(const struct bsdtun *t, pid_t pid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)t->server_pid,
+	         (int)pid);
+	return pid == t->server_pid || access(path, F_OK) == 0;
+}
+
+/*
+ * FIOSETOWN: v is a pid, -v a process group, 0 none.  As BSD's fsetown: a
+ * process must be in our session (EPERM) and exist (ESRCH).  Never the
+ * DPDK process, one of its threads or its process group (EPERM): SIGIO
+ * would terminate the data plane (the PMD refuses to ring for such an
+ * owner, too).
+ */
+static int
+set_owner(struct bsdtun *t, int v)
+{
+	pid_t sid;
+
+	if (v == INT_MIN) {
+		errno = ESRCH;
+		return -1;
+	}
+	if (v > 0) {
+		if (is_server_thread(t, v)) {
+			errno = EPERM;
+			return -1;
+		}
+		sid = getsid(v);
+		if (sid < 0)
+			return -1; /* ESRCH, or EPERM: another session */
+		if (sid != getsid(0)) {
+			errno = EPERM;
+			return -1;
+		}
+	} else if (v < 0 && -v == getpgid(t->server_pid)) {
+		errno = EPERM;
+		return -1;
+	}
+	return fcntl(t->bell_fd, F_SETOWN, v) < 0 ? -1 : 0;
+}
+
+/* FIOGETOWN: the pid, -pgrp, or 0. */
+static int
+get_owner(const struct bsdtun *t)
+{
+	struct f_owner_ex o;
+
+	if (fcntl(t->bell_fd, F_GETOWN_EX, &o) < 0)
+		return 0;
+	return o.type == F_OWNER_PGRP ? -o.pid : o.pid;
+}
+
 BSDTUN_API int
 bsdtun_ioctl(struct bsdtun *t, unsigned long request, ...)
 {
@@ -859,27 +992,28 @@ bsdtun_ioctl(struct bsdtun *t, unsigned long request, ...)
 		return 0;
 	case FIOASYNC:
 	case BSD_FIOASYNC:
-		return ioctl_remote(t, BSDTUN_IOC_SASYNC, arg, sizeof(int),
-		                    NULL, 0);
+		memcpy(&v, arg, sizeof(v));
+		return set_async(t, v != 0);
 	case FIOSETOWN:
 	case BSD_FIOSETOWN:
-		return ioctl_remote(t, BSDTUN_IOC_SOWN, arg, sizeof(int), NULL,
-		                    0);
+		memcpy(&v, arg, sizeof(v));
+		return set_owner(t, v);
 	case FIOGETOWN:
 	case BSD_FIOGETOWN:
-		return ioctl_remote(t, BSDTUN_IOC_GOWN, NULL, 0, arg,
-		                    sizeof(int));
+		v = get_owner(t);
+		memcpy(arg, &v, sizeof(v));
+		return 0;
 	case TIOCSPGRP:
 	case BSD_TIOCSPGRP:
 		memcpy(&v, arg, sizeof(v));
-		v = -v;
-		return ioctl_remote(t, BSDTUN_IOC_SOWN, &v, sizeof(v), NULL, 0);
+		if (v == INT_MIN) {
+			errno = ESRCH; /* -v does not exist: no such group */
+			return -1;
+		}
+		return set_owner(t, -v);
 	case TIOCGPGRP:
 	case BSD_TIOCGPGRP:
-		if (ioctl_remote(t, BSDTUN_IOC_GOWN, NULL, 0, &v, sizeof(v)) <
-		    0)
-			return -1;
-		v = -v;
+		v = -get_owner(t);
 		memcpy(arg, &v, sizeof(v));
 		return 0;
 	}

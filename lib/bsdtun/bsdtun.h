@@ -70,8 +70,17 @@ struct tuninfo {
 
 struct bsdtun;
 
-/* endpoint: control socket path; flags: 0 or O_NONBLOCK. */
+/*
+ * endpoint: control socket path; flags: 0 or O_NONBLOCK.  The endpoint must
+ * be served by root or by the caller's own user (SO_PEERCRED), else open
+ * fails EPERM: a socket another user put in place is not trusted with the
+ * caller's traffic.  bsdtun_open_ex() also trusts server_uid (a DPDK
+ * application running as that user); BSDTUN_SERVER_DEFAULT adds nobody.
+ */
 struct bsdtun *bsdtun_open(const char *endpoint, int flags);
+#define BSDTUN_SERVER_DEFAULT ((uid_t)-1)
+struct bsdtun *bsdtun_open_ex(const char *endpoint, int flags,
+                              uid_t server_uid);
 int bsdtun_close(struct bsdtun *t);
 ssize_t bsdtun_read(struct bsdtun *t, void *buf, size_t len);
 ssize_t bsdtun_write(struct bsdtun *t, const void *buf, size_t len);

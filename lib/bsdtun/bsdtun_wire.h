@@ -150,18 +150,18 @@ struct bsdtun_msg {
  * used).  The argument is copied in for S*, out for G*.
  */
 enum bsdtun_ioc {
-	BSDTUN_IOC_SIFINFO = 1, /* struct tuninfo in */
-	BSDTUN_IOC_GIFINFO,     /* struct tuninfo out */
-	BSDTUN_IOC_SDEBUG,      /* int in */
-	BSDTUN_IOC_GDEBUG,      /* int out */
-	BSDTUN_IOC_SLMODE,      /* int in */
-	BSDTUN_IOC_SIFHEAD,     /* int in */
-	BSDTUN_IOC_GIFHEAD,     /* int out */
-	BSDTUN_IOC_SIFMODE,     /* int in */
-	BSDTUN_IOC_SIFPID,      /* no arg; pid field used */
-	BSDTUN_IOC_SASYNC,      /* int in: FIOASYNC */
-	BSDTUN_IOC_SOWN,        /* int in: FIOSETOWN (pid, or -pgrp) */
-	BSDTUN_IOC_GOWN,        /* int out: FIOGETOWN */
+	BSDTUN_IOC_SIFINFO = 1,  /* struct tuninfo in */
+	BSDTUN_IOC_GIFINFO,      /* struct tuninfo out */
+	BSDTUN_IOC_SDEBUG,       /* int in */
+	BSDTUN_IOC_GDEBUG,       /* int out */
+	BSDTUN_IOC_SLMODE,       /* int in */
+	BSDTUN_IOC_SIFHEAD,      /* int in */
+	BSDTUN_IOC_GIFHEAD,      /* int out */
+	BSDTUN_IOC_SIFMODE,      /* int in */
+	BSDTUN_IOC_SIFPID,       /* no arg; the kernel's SCM_CREDENTIALS pid */
+	BSDTUN_IOC_SASYNC,       /* int in: FIOASYNC (ring per burst) */
+	BSDTUN_IOC_SOWN_RETIRED, /* was FIOSETOWN: ENOTTY (client-side now) */
+	BSDTUN_IOC_GOWN_RETIRED, /* was FIOGETOWN: ENOTTY */
 };
 
 /*

@@ -263,7 +263,7 @@ session_close(struct bsdtun_unit *u)
 	/* The unit's state first: the client's close returns at our EOF. */
 	u->xs.client_closes++;
 	u->tun_pid = 0;
-	u->sigio_owner = 0;
+	__atomic_store_n(&u->async, 0, __ATOMIC_RELAXED); /* the open's */
 	if (bsdtun_link_update_now(u))
 		u->lsc_pending = 1;
 	BSDTUN_LOG(INFO, u, "client pid %d closed the unit", (int)s->pid);
@@ -291,19 +291,44 @@ session_close(struct bsdtun_unit *u)
  * Receive one control message without blocking.  MSG_TRUNC makes an
  * oversized datagram report its real length (plain recv() would truncate
  * it to a valid-looking message); a datagram that carried descriptors
- * (SCM_RIGHTS: the kernel closes them, as there is no control buffer) is
- * reported as length 1, so that both callers treat it as malformed.
+ * (SCM_RIGHTS: the kernel closes them, as the control buffer has room for
+ * the credentials only) is reported as length 1, so that both callers
+ * treat it as malformed.  *pid: the sender's pid as the kernel saw it
+ * (SO_PASSCRED, set at accept), 0 when it did not say.
  */
 static ssize_t
-ctl_recv(int fd, struct bsdtun_msg *m)
+ctl_recv(int fd, struct bsdtun_msg *m, pid_t *pid)
 {
+	union {
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
+		struct cmsghdr align;
+	} cbuf;
 	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf.buf,
+		.msg_controllen = sizeof(cbuf.buf),
+	};
+	struct cmsghdr *c;
 	ssize_t n;
 
+	*pid = 0;
 	n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
-	if (n >= 0 && (mh.msg_flags & MSG_CTRUNC))
+	if (n < 0)
+		return n;
+	if (mh.msg_flags & MSG_CTRUNC)
 		return 1;
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		struct ucred cr;
+
+		if (c->cmsg_level != SOL_SOCKET ||
+		    c->cmsg_type != SCM_CREDENTIALS ||
+		    c->cmsg_len != CMSG_LEN(sizeof(cr)))
+			return 1; /* anything else is malformed */
+		memcpy(&cr, CMSG_DATA(c), sizeof(cr));
+		*pid = cr.pid;
+	}
 	return n;
 }
 
@@ -316,9 +341,10 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	struct ucred cr;
 	socklen_t crl = sizeof(cr);
 	struct bsdtun_session *s;
+	pid_t sender;
 	ssize_t n;
 
-	n = ctl_recv(fd, &m);
+	n = ctl_recv(fd, &m, &sender);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	epoll_ctl(ctrl.epfd, EPOLL_CTL_DEL, fd, NULL);
@@ -397,9 +423,16 @@ on_listen(struct bsdtun_unit *u)
 	uint32_t i;
 	int fd;
 
+	static const int one = 1;
+
 	fd = accept4(u->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
+	/* The kernel tells who sends each message (TUNSIFPID). */
+	if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0) {
+		close(fd);
+		return;
+	}
 	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
 		if (u->pending[i] < 0)
 			break;
@@ -432,82 +465,8 @@ set_flag(struct bsdtun_unit *u, uint32_t set, uint32_t clear)
 	__atomic_store_n(&u->unit_flags, f, __ATOMIC_RELEASE);
 }
 
-/*
- * FIOSETOWN/TIOCSPGRP: may the client with this pid make tx_burst send
- * SIGIO to v (a pid, or -pgrp)?  As the seed's fsetown(): the target must
- * exist and be in the client's session.  And never this process or its
- * process group: SIGIO's default action would kill the DPDK application,
- * and kill(-1) would signal every process the application may signal.
- */
-/*
- * Session of process group pgrp: that of any member (a group never spans
- * sessions).  The leader may have exited, so look the members up in /proc.
- * -1 when the group has no member.
- */
-static pid_t
-pgrp_session(pid_t pgrp)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	pid_t sid = -1;
-
-	if (d == NULL)
-		return -1;
-	while (sid < 0 && (e = readdir(d)) != NULL) {
-		char path[300], buf[512], *p;
-		int g, s, fd;
-		ssize_t n;
-
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = '\0';
-		/* pid (comm) state ppid pgrp session ...; comm may hold ')' */
-		p = strrchr(buf, ')');
-		if (p != NULL && sscanf(p + 1, " %*c %*d %d %d", &g, &s) == 2 &&
-		    g == pgrp)
-			sid = s;
-	}
-	closedir(d);
-	return sid;
-}
-
 static int
-sigio_target_ok(pid_t client, int v)
-{
-	pid_t sid = getsid(client), tsid;
-
-	if (v == 0)
-		return 0; /* no owner */
-	if (v == -1)
-		return EPERM; /* kill(-1) is a broadcast, not group 1 */
-	if (v == INT_MIN)
-		return ESRCH; /* -v overflows: no such group */
-	if (v > 0) {
-		if (v == getpid())
-			return EPERM;
-		tsid = getsid(v);
-	} else {
-		if (-v == getpgrp())
-			return EPERM;
-		tsid = pgrp_session(-v);
-		if (tsid < 0)
-			return ESRCH;
-	}
-	if (tsid < 0)
-		return errno == EPERM ? EPERM : ESRCH;
-	return sid >= 0 && tsid == sid ? 0 : EPERM;
-}
-
-static int
-do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m)
+do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m, pid_t pid)
 {
 	struct rte_eth_dev_data *data = u->dev->data;
 	struct tuninfo_wire {
@@ -586,7 +545,7 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m)
 		}
 		break;
 	case BSDTUN_IOC_SIFPID:
-		u->tun_pid = m->u.ioctl.pid;
+		u->tun_pid = pid; /* the kernel's word, not the message's */
 		BSDTUN_LOG(INFO, u, "TUNSIFPID: unit held by pid %d",
 		           (int)u->tun_pid);
 		break;
@@ -595,22 +554,11 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m)
 		if (err == 0)
 			__atomic_store_n(&u->async, v != 0, __ATOMIC_RELEASE);
 		break;
-	case BSDTUN_IOC_SOWN:
-		err = arg_int(m, &v);
-		if (err == 0)
-			err = sigio_target_ok(u->sess->pid, v);
-		if (err == 0)
-			u->sigio_owner = v;
-		break;
-	case BSDTUN_IOC_GOWN:
-		v = u->sigio_owner;
-		break;
 	default:
 		return ENOTTY;
 	}
 	if (err == 0 && (m->u.ioctl.cmd == BSDTUN_IOC_GDEBUG ||
-	                 m->u.ioctl.cmd == BSDTUN_IOC_GIFHEAD ||
-	                 m->u.ioctl.cmd == BSDTUN_IOC_GOWN)) {
+	                 m->u.ioctl.cmd == BSDTUN_IOC_GIFHEAD)) {
 		memcpy(m->u.ioctl.arg, &v, sizeof(v));
 		m->u.ioctl.arg_len = sizeof(v);
 	}
@@ -622,11 +570,12 @@ on_session(struct bsdtun_unit *u, uint32_t events)
 {
 	struct bsdtun_session *s = u->sess;
 	struct bsdtun_msg m;
+	pid_t sender;
 	ssize_t n;
 
 	if (s == NULL)
 		return;
-	n = ctl_recv(s->ctl_fd, &m);
+	n = ctl_recv(s->ctl_fd, &m, &sender);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR) &&
 	    !(events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
 		return;
@@ -637,10 +586,9 @@ on_session(struct bsdtun_unit *u, uint32_t events)
 	if (n == sizeof(m) && m.magic == BSDTUN_WIRE_MAGIC &&
 	    m.type == BSDTUN_MSG_RING) {
 		/* The client took its arming back: ring for it. */
-		static const uint8_t bell = BSDTUN_BELL_BYTE;
-
-		(void)send(s->bell_fd, &bell, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-		u->xs.bells++;
+		rte_spinlock_lock(&u->tx_lock);
+		bsdtun_bell_ring(u, s, 0);
+		rte_spinlock_unlock(&u->tx_lock);
 		return;
 	}
 	if (n != sizeof(m) || m.magic != BSDTUN_WIRE_MAGIC ||
@@ -652,9 +600,8 @@ on_session(struct bsdtun_unit *u, uint32_t events)
 		session_close(u);
 		return;
 	}
-	m.u.ioctl.result = do_ioctl(u, &m);
-	BSDTUN_DEBUG(u, "ioctl %u from pid %d: %s", m.u.ioctl.cmd,
-	             (int)m.u.ioctl.pid,
+	m.u.ioctl.result = do_ioctl(u, &m, sender);
+	BSDTUN_DEBUG(u, "ioctl %u from pid %d: %s", m.u.ioctl.cmd, (int)sender,
 	             m.u.ioctl.result ? strerror(m.u.ioctl.result) : "done");
 	m.u.ioctl.unit_flags = u->unit_flags;
 	if (send(s->ctl_fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) !=

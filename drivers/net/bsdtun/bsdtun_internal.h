@@ -76,8 +76,9 @@ enum bsdtun_framing {
 	X(client_refused_busy)                                                \
 	X(client_refused_perm)                                                \
 	X(client_bad_message)                                                 \
-	X(bells) /* doorbells rung to a sleeping client */                    \
-	X(sigio_sent)                                                         \
+	X(bells)           /* doorbells rung to a sleeping client */          \
+	X(async_bells)     /* FIOASYNC: rung so the kernel sends SIGIO */     \
+	X(async_refused)   /* not rung: the owner is this process or group */ \
 	X(capture_packets) /* written to the pcapng file */                   \
 	X(capture_errors)  /* not captured: no memory or write error */
 
@@ -154,9 +155,8 @@ struct bsdtun_unit {
 	int baudrate;
 	uint16_t mtu; /* survives a configure with mtu 0 */
 	int debug;
-	pid_t tun_pid;   /* TUNSIFPID / open */
-	int async;       /* FIOASYNC; datapath reads */
-	int sigio_owner; /* FIOSETOWN: pid or -pgrp; 0 = none */
+	pid_t tun_pid; /* TUNSIFPID / open */
+	int async;     /* FIOASYNC, until close; datapath reads */
 
 	/* session: attach/detach takes both locks, each burst one of them */
 	rte_spinlock_t tx_lock;
@@ -182,6 +182,8 @@ struct bsdtun_unit {
 };
 
 /* bsdtun_rxtx.c */
+void bsdtun_bell_ring(struct bsdtun_unit *u, struct bsdtun_session *s,
+                      int async);
 uint16_t bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb);
 uint16_t bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb);
 uint16_t bsdtun_burst_none(void *queue, struct rte_mbuf **bufs, uint16_t nb);

@@ -5,10 +5,13 @@
  * Packets are copied; mbuf memory is never shared with the client.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
-#include <signal.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
@@ -255,6 +258,72 @@ tx_frame_hdr(uint32_t flags, int family, struct rte_mbuf *m, uint32_t l3,
 	return 0;
 }
 
+/*
+ * Would a SIGIO for the client's bell reach this process?  The client
+ * sets the owner on its own end of the bell (F_SETOWN, O_ASYNC) and the
+ * kernel signals with the client's credentials (its CANSIGIO rule), so it
+ * cannot reach anything the client could not signal itself.  One client
+ * that may signal us anyway (root, or our own user) must still not make
+ * this process kill itself: never ring for an owner that is this
+ * process, any of its threads, or its process group.
+ */
+static int
+bell_owner_is_us(const struct bsdtun_session *s)
+{
+	struct f_owner_ex o;
+
+	if (fcntl(s->bell_client_fd, F_GETOWN_EX, &o) < 0)
+		return 1;
+	if (o.pid == 0)
+		return 0;
+	if (o.type == F_OWNER_PGRP)
+		return o.pid == getpgrp();
+	/* a pid or a thread id: one of ours iff tgkill finds it here */
+	return o.pid == getpid() ||
+	       syscall(SYS_tgkill, getpid(), o.pid, 0) == 0;
+}
+
+/*
+ * Ring the client's bell: it was armed (a sleeping client), or FIOASYNC
+ * is on, where every burst that queued packets rings so that the kernel
+ * sends SIGIO to the owner the client set.  The client may set O_ASYNC on
+ * its end without asking us, so the owner is checked whenever it is set.
+ * Caller holds the tx lock or the control lock (RING on the control
+ * socket).
+ */
+void
+bsdtun_bell_ring(struct bsdtun_unit *u, struct bsdtun_session *s, int async)
+{
+	static const uint8_t bell = BSDTUN_BELL_BYTE;
+	int fl = fcntl(s->bell_client_fd, F_GETFL);
+
+	if ((fl < 0 || (fl & O_ASYNC)) && bell_owner_is_us(s)) {
+		u->xs.async_refused++;
+		return;
+	}
+	if (send(s->bell_fd, &bell, 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
+	    errno == EAGAIN) {
+		/*
+		 * The bell is full: a FIOASYNC client reads the ring, not
+		 * the bell.  The datagrams are only tokens; take some back
+		 * through our handle on the client's end so that this ring,
+		 * and its SIGIO, still happens.
+		 */
+		uint8_t b[64];
+		int i;
+
+		for (i = 0; i < 64 && recv(s->bell_client_fd, b, sizeof(b),
+		                           MSG_DONTWAIT) > 0;
+		     i++)
+			;
+		(void)send(s->bell_fd, &bell, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+	}
+	if (async)
+		u->xs.async_bells++;
+	else
+		u->xs.bells++;
+}
+
 /* Delivered packets: capture, then free in bulk. */
 static void
 tx_free(struct bsdtun_unit *u, struct rte_mbuf **m, uint16_t n)
@@ -348,16 +417,10 @@ bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	q->errors += dropped;
 	bsdtun_ring_prod_publish(&s->to_client);
 	if (sent > 0) {
-		if (bsdtun_ring_prod_bell_due(&s->to_client)) {
-			static const uint8_t bell = BSDTUN_BELL_BYTE;
+		int async = __atomic_load_n(&u->async, __ATOMIC_RELAXED);
 
-			(void)send(s->bell_fd, &bell, 1,
-			           MSG_DONTWAIT | MSG_NOSIGNAL);
-			u->xs.bells++;
-		}
-		if (__atomic_load_n(&u->async, __ATOMIC_RELAXED) &&
-		    u->sigio_owner != 0 && kill(u->sigio_owner, SIGIO) == 0)
-			u->xs.sigio_sent++;
+		if (bsdtun_ring_prod_bell_due(&s->to_client) || async)
+			bsdtun_bell_ring(u, s, async);
 	}
 	rte_spinlock_unlock(&u->tx_lock);
 	tx_free(u, done, nd);
