@@ -32,8 +32,8 @@
 #include "bsdtun_ring.h"
 #include "bsdtun_wire.h"
 
-#define HDR   4096u
-#define QLEN  64u
+#define HDR  4096u
+#define QLEN 64u
 
 static void
 die(const char *what)
@@ -112,8 +112,9 @@ serve(int c, const char *mode)
 	if (recv(c, &m, sizeof(m), 0) != sizeof(m))
 		return;
 	fds[0] = make_region(mode, &size);
-	if (strcmp(mode, "bellfile") == 0 ? pipe(pair) < 0 :
-	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair) < 0)
+	if (strcmp(mode, "bellfile") == 0 ?
+	            pipe(pair) < 0 :
+	            socketpair(AF_UNIX, SOCK_SEQPACKET, 0, pair) < 0)
 		die("bell");
 	fds[1] = strcmp(mode, "bellfile") == 0 ? pair[0] : pair[1];
 	memset(&m, 0, sizeof(m));
@@ -157,8 +158,8 @@ main(int argc, char **argv)
 	    chmod(argv[1], 0666) < 0)
 		die(argv[1]);
 	/* SO_PEERCRED reports who called listen() */
-	if (argc == 4 && setresuid(atoi(argv[3]), atoi(argv[3]),
-	                           atoi(argv[3])) < 0)
+	if (argc == 4 &&
+	    setresuid(atoi(argv[3]), atoi(argv[3]), atoi(argv[3])) < 0)
 		die("setresuid");
 	if (listen(l, 4) < 0)
 		die("listen");

@@ -585,10 +585,13 @@ on_session(struct bsdtun_unit *u, uint32_t events)
 	}
 	if (n == sizeof(m) && m.magic == BSDTUN_WIRE_MAGIC &&
 	    m.type == BSDTUN_MSG_RING) {
-		/* The client took its arming back: ring for it. */
-		rte_spinlock_lock(&u->tx_lock);
+		/*
+		 * The client took its arming back: ring for it.  Not under
+		 * the tx lock: tx_burst only tries it (and would return 0
+		 * to the app meanwhile); the bell is a socket, safe to send
+		 * on from two threads, and its counters are atomic.
+		 */
 		bsdtun_bell_ring(u, s, 0);
-		rte_spinlock_unlock(&u->tx_lock);
 		return;
 	}
 	if (n != sizeof(m) || m.magic != BSDTUN_WIRE_MAGIC ||

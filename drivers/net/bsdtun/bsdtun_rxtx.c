@@ -288,8 +288,8 @@ bell_owner_is_us(const struct bsdtun_session *s)
  * is on, where every burst that queued packets rings so that the kernel
  * sends SIGIO to the owner the client set.  The client may set O_ASYNC on
  * its end without asking us, so the owner is checked whenever it is set.
- * Caller holds the tx lock or the control lock (RING on the control
- * socket).
+ * Called by tx_burst (tx lock held) and by the control thread for a RING
+ * message (control lock held, not the tx lock).
  */
 void
 bsdtun_bell_ring(struct bsdtun_unit *u, struct bsdtun_session *s, int async)
@@ -298,7 +298,7 @@ bsdtun_bell_ring(struct bsdtun_unit *u, struct bsdtun_session *s, int async)
 	int fl = fcntl(s->bell_client_fd, F_GETFL);
 
 	if ((fl < 0 || (fl & O_ASYNC)) && bell_owner_is_us(s)) {
-		u->xs.async_refused++;
+		__atomic_fetch_add(&u->xs.async_refused, 1, __ATOMIC_RELAXED);
 		return;
 	}
 	if (send(s->bell_fd, &bell, 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
@@ -318,10 +318,9 @@ bsdtun_bell_ring(struct bsdtun_unit *u, struct bsdtun_session *s, int async)
 			;
 		(void)send(s->bell_fd, &bell, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
-	if (async)
-		u->xs.async_bells++;
-	else
-		u->xs.bells++;
+	/* two threads ring (tx_burst, and the control thread for RING) */
+	__atomic_fetch_add(async ? &u->xs.async_bells : &u->xs.bells, 1,
+	                   __ATOMIC_RELAXED);
 }
 
 /* Delivered packets: capture, then free in bulk. */
