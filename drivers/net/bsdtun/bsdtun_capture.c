@@ -42,10 +42,16 @@ wall_ns(void)
 int
 bsdtun_capture_check(struct bsdtun_unit *u)
 {
+	int ret;
+
 	if (u->cfg.pcapng[0] == '\0')
 		return 0;
+	ret = bsdtun_path_check(u, "pcapng", u->cfg.pcapng, 0);
+	if (ret < 0)
+		return ret;
 	u->cap_fd = open(u->cfg.pcapng,
-	                 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	                 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	                 0644);
 	if (u->cap_fd < 0) {
 		int err = errno;
 

@@ -649,7 +649,7 @@ lazy_unmount(const char *path)
 	pid_t pid;
 	int st;
 
-	if (umount2(path, MNT_DETACH) == 0)
+	if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
 		return 0;
 	if (errno != EPERM)
 		return -errno;
@@ -688,18 +688,13 @@ prepare_path(struct bsdtun_cdev *cd)
 {
 	struct bsdtun_unit *u = cd->u;
 	const char *path = cd->path;
-	char dir[PATH_MAX], *slash;
 	struct stat st;
 	int i, fd, ret;
 
-	strlcpy(dir, path, sizeof(dir));
-	slash = strrchr(dir, '/');
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			BSDTUN_LOG(WARNING, u, "mkdir %s: %s", dir,
-			           strerror(errno));
-	}
+	/* a directory nobody else can change; PATH itself not a link */
+	ret = bsdtun_path_check(u, "cdev", path, 1);
+	if (ret < 0)
+		return ret;
 	for (i = 0; i < 8 && stat(path, &st) < 0 && errno == ENOTCONN; i++) {
 		ret = lazy_unmount(path);
 		if (ret < 0) {
@@ -765,7 +760,7 @@ cdevs_at_exit(void)
 
 	pthread_mutex_lock(&cdevs_lock);
 	LIST_FOREACH(cd, &cdevs, all)
-	(void)umount2(cd->path, MNT_DETACH);
+	(void)umount2(cd->path, MNT_DETACH | UMOUNT_NOFOLLOW);
 	pthread_mutex_unlock(&cdevs_lock);
 }
 

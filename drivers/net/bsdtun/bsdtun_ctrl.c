@@ -776,24 +776,33 @@ ctrl_stop(int in_ctrl_thread)
 	close(wakefd);
 }
 
-/* Bind the unit's control socket; replaces a stale one left by a crash. */
+/*
+ * Bind the unit's control socket; replaces a stale one left by a crash.
+ * The directory is one nobody else can change (bsdtun_path.c).  The socket
+ * is bound under a temporary name, given its owner and mode, and only then
+ * renamed to the path: it is never reachable with another mode.  An entry
+ * at the path that is not a socket is refused, never replaced.
+ */
 static int
 listen_socket(struct bsdtun_unit *u)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *path = u->cfg.sock_path;
-	char dir[sizeof(sa.sun_path)], *slash;
-	int fd, probe;
+	char tmp[sizeof(sa.sun_path)];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+	int fd, probe, ret;
 
-	strcpy(sa.sun_path, path);
-	strcpy(dir, path);
-	slash = strrchr(dir, '/');
-	if (slash != NULL && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-			BSDTUN_LOG(WARNING, u, "mkdir %s: %s", dir,
-			           strerror(errno));
+	ret = bsdtun_path_check(u, "sock", path, 1);
+	if (ret < 0)
+		return ret;
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		BSDTUN_LOG(ERR, u,
+		           "sock=%s refused: it exists and is not a socket",
+		           path);
+		return -EEXIST;
 	}
+	strcpy(sa.sun_path, path);
 	probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (probe >= 0 &&
 	    connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
@@ -803,24 +812,41 @@ listen_socket(struct bsdtun_unit *u)
 	}
 	if (probe >= 0)
 		close(probe);
-	unlink(path); /* stale socket of a dead process */
 
+	/* DIR/.NAME.PID: a name of ours, in a directory only we can write */
+	if (snprintf(tmp, sizeof(tmp), "%.*s/.%s.%d", (int)(slash - path), path,
+	             slash + 1, (int)getpid()) >= (int)sizeof(tmp)) {
+		BSDTUN_LOG(ERR, u, "sock=%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	unlink(tmp); /* ours, left by a crash of this pid's predecessor */
+	strcpy(sa.sun_path, tmp);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(fd, 16) < 0) {
-		int err = errno;
-
-		BSDTUN_LOG(ERR, u, "sock=%s: %s", path, strerror(err));
+	    chown(tmp, u->cfg.owner, u->cfg.group) < 0 ||
+	    chmod(tmp, u->cfg.perm) < 0 || listen(fd, 16) < 0 ||
+	    rename(tmp, path) < 0) {
+		ret = -errno;
+		BSDTUN_LOG(ERR, u, "sock=%s: %s", path, strerror(-ret));
+		unlink(tmp);
 		close(fd);
-		return -err;
+		return ret;
 	}
-	if (chmod(path, u->cfg.perm) < 0 ||
-	    chown(path, u->cfg.owner, u->cfg.group) < 0)
-		BSDTUN_LOG(WARNING, u, "sock=%s: cannot set owner/mode: %s",
-		           path, strerror(errno));
+	u->sock_ino = lstat(path, &st) == 0 ? st.st_ino : 0;
 	return fd;
+}
+
+/* Remove the control socket if the path still names ours. */
+static void
+unlink_socket(const struct bsdtun_unit *u)
+{
+	struct stat st;
+
+	if (lstat(u->cfg.sock_path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    st.st_ino == u->sock_ino)
+		unlink(u->cfg.sock_path);
 }
 
 int
@@ -868,7 +894,7 @@ bsdtun_ctrl_attach(struct bsdtun_unit *u)
 fail:
 	pthread_mutex_unlock(&ctrl.lock);
 	close(fd);
-	unlink(u->cfg.sock_path);
+	unlink_socket(u);
 	return ret;
 }
 
@@ -887,7 +913,7 @@ bsdtun_ctrl_detach(struct bsdtun_unit *u)
 	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
 		close_watched(&u->pending[i]);
 	close_watched(&u->listen_fd);
-	unlink(u->cfg.sock_path);
+	unlink_socket(u);
 	ctrl.units[u->slot] = NULL;
 	ctrl.gen[u->slot]++;
 	last = --ctrl.nunits == 0;

@@ -5,6 +5,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <grp.h>
 #include <limits.h>
 #include <net/if.h>
@@ -518,10 +519,21 @@ parse_devargs(const char *name, const char *params, struct bsdtun_config *c)
 			return -EINVAL;
 	}
 	if (c->sock_path[0] == '\0') {
+		/*
+		 * root: /run/bsdtun; anyone else: their private runtime
+		 * directory.  Never a shared one (/tmp), where another user
+		 * could create the directory first and own the endpoint.
+		 */
 		dir = geteuid() == 0 ? "/run/bsdtun" :
 		                       getenv("XDG_RUNTIME_DIR");
-		if (dir == NULL)
-			dir = "/tmp";
+		if (dir == NULL || dir[0] != '/') {
+			BSDTUN_LOG_NAMED(
+			        ERR, name,
+			        "no default for sock=: not root and no "
+			        "XDG_RUNTIME_DIR; give sock=PATH in a "
+			        "directory of your own");
+			return -EINVAL;
+		}
 		if (snprintf(c->sock_path, sizeof(c->sock_path), "%s%s/%s.sock",
 		             dir, geteuid() == 0 ? "" : "/bsdtun",
 		             name) >= (int)sizeof(c->sock_path)) {
@@ -543,6 +555,19 @@ bsdtun_probe_secondary(struct rte_vdev_device *vdev, const char *name)
 	if (dev == NULL) {
 		BSDTUN_LOG_NAMED(ERR, name, "cannot attach secondary");
 		return -ENODEV;
+	}
+	if (((struct bsdtun_unit *)dev->data->dev_private)->layout !=
+	    BSDTUN_UNIT_LAYOUT) {
+		BSDTUN_LOG_NAMED(
+		        ERR, name,
+		        "the primary process runs another build of "
+		        "net_bsdtun (unit layout %#" PRIx64
+		        ", this one %#" PRIx64
+		        "): load the same librte_net_bsdtun.so in both",
+		        ((struct bsdtun_unit *)dev->data->dev_private)->layout,
+		        (uint64_t)BSDTUN_UNIT_LAYOUT);
+		rte_eth_dev_release_port(dev);
+		return -EPROTO;
 	}
 	/*
 	 * Process-private state (sessions, rings, capture) exists in the
@@ -578,6 +603,7 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	if (dev == NULL)
 		return -ENOMEM;
 	u = dev->data->dev_private;
+	u->layout = BSDTUN_UNIT_LAYOUT;
 	strlcpy(u->name, name, sizeof(u->name));
 	u->dev = dev;
 	u->port_id = dev->data->port_id;

@@ -8,6 +8,7 @@
 
 #include <limits.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -142,6 +143,13 @@ struct bsdtun_config {
 
 /* The unit: one per port, the softc of the seed.  dev_private. */
 struct bsdtun_unit {
+	/*
+	 * First, at the same place in every build: BSDTUN_UNIT_LAYOUT of the
+	 * primary's build.  A secondary process that loaded another build
+	 * of the PMD (another layout) refuses to attach rather than read
+	 * fields at the wrong offsets.
+	 */
+	uint64_t layout;
 	char name[RTE_DEV_NAME_MAX_LEN];
 	uint16_t port_id;
 	struct rte_eth_dev *dev;
@@ -163,6 +171,7 @@ struct bsdtun_unit {
 	rte_spinlock_t rx_lock;
 	struct bsdtun_session *sess;
 	int listen_fd;
+	ino_t sock_ino; /* the control socket we bound (removed at close) */
 	int pending[BSDTUN_MAX_PENDING];
 	uint32_t slot;   /* control thread registry */
 	int lsc_pending; /* link changed; LSC event not delivered yet */
@@ -181,12 +190,22 @@ struct bsdtun_unit {
 	struct bsdtun_cdev *cdev;
 };
 
+#define BSDTUN_UNIT_LAYOUT                              \
+	((UINT64_C(0xb5d7) << 48) |                     \
+	 ((uint64_t)sizeof(struct bsdtun_unit) << 16) | \
+	 (uint64_t)offsetof(struct bsdtun_unit, xs))
+
 /* bsdtun_rxtx.c */
 void bsdtun_bell_ring(struct bsdtun_unit *u, struct bsdtun_session *s,
                       int async);
 uint16_t bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb);
 uint16_t bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb);
 uint16_t bsdtun_burst_none(void *queue, struct rte_mbuf **bufs, uint16_t nb);
+
+/* bsdtun_path.c: a devarg path nobody untrusted can redirect, or -errno
+ * (one log line naming key, path and the reason) */
+int bsdtun_path_check(const struct bsdtun_unit *u, const char *key,
+                      const char *path, int mkdir_dir);
 
 /* bsdtun_capture.c */
 int bsdtun_capture_check(struct bsdtun_unit *u);
