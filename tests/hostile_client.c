@@ -992,6 +992,8 @@ pending_bad(const char *how)
 		xsend(fd, big, sizeof(big), 0);
 	} else if (strcmp(how, "scm") == 0) { /* a valid HELLO, with fds */
 		xsend(fd, &m, sizeof(m), MAX_FDS);
+	} else if (strcmp(how, "scm1") == 0) { /* one fd: fits a cmsg buffer */
+		xsend(fd, &m, sizeof(m), 1);
 	} else if (strcmp(how, "empty") == 0) { /* a 0-byte datagram */
 		xsend(fd, &m, 0, 0);
 	} else if (strcmp(how, "version0") == 0) {
@@ -1043,6 +1045,8 @@ session_bad(const char *how)
 		xsend(s.ctl, big, sizeof(big), 0);
 	} else if (strcmp(how, "scm") == 0) {
 		xsend(s.ctl, &m, sizeof(m), MAX_FDS);
+	} else if (strcmp(how, "scm1") == 0) {
+		xsend(s.ctl, &m, sizeof(m), 1);
 	} else {
 		send_msg(s.ctl, &m);
 	}
@@ -1462,6 +1466,7 @@ static const struct {
 	{ "hello_long", pending_bad, "long" },
 	{ "hello_long4k", pending_bad, "long4k" },
 	{ "hello_scm", pending_bad, "scm" },
+	{ "hello_scm1", pending_bad, "scm1" },
 	{ "hello_empty", pending_bad, "empty" },
 	{ "hello_version0", pending_bad, "version0" },
 	{ "hello_version2", pending_bad, "version2" },
@@ -1476,6 +1481,7 @@ static const struct {
 	{ "session_short", session_bad, "short" },
 	{ "session_long", session_bad, "long" },
 	{ "session_scm", session_bad, "scm" },
+	{ "session_scm1", session_bad, "scm1" },
 	{ "storm_raw", conn_storm, "raw" },
 	{ "storm_sync", conn_storm, "sync" },
 	{ "storm_open", conn_storm, "open" },

@@ -77,6 +77,18 @@ rte_ctrl_thread_create(pthread_t *thread, const char *name,
 
 static int link_updates;
 
+/* bsdtun_path.c: attach is not fuzzed (no control socket path here). */
+int
+bsdtun_path_check(const struct bsdtun_unit *u, const char *key,
+                  const char *path, int mkdir_dir)
+{
+	(void)u;
+	(void)key;
+	(void)path;
+	(void)mkdir_dir;
+	return 0;
+}
+
 /* bsdtun_rxtx.c: the RING message rings the bell (no datapath here). */
 void
 bsdtun_bell_ring(struct bsdtun_unit *u, struct bsdtun_session *s, int async)

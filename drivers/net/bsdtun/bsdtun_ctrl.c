@@ -291,9 +291,9 @@ session_close(struct bsdtun_unit *u)
  * Receive one control message without blocking.  MSG_TRUNC makes an
  * oversized datagram report its real length (plain recv() would truncate
  * it to a valid-looking message); a datagram that carried descriptors
- * (SCM_RIGHTS: the kernel closes them, as the control buffer has room for
- * the credentials only) is reported as length 1, so that both callers
- * treat it as malformed.  *pid: the sender's pid as the kernel saw it
+ * (SCM_RIGHTS: closed here if they fitted the buffer, by the kernel if
+ * not) or any ancillary data other than credentials is reported as length
+ * 1, so that both callers treat it as malformed.  *pid: the sender's pid as the kernel saw it
  * (SO_PASSCRED, set at accept), 0 when it did not say.
  */
 static ssize_t
@@ -322,12 +322,27 @@ ctl_recv(int fd, struct bsdtun_msg *m, pid_t *pid)
 	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
 		struct ucred cr;
 
-		if (c->cmsg_level != SOL_SOCKET ||
-		    c->cmsg_type != SCM_CREDENTIALS ||
-		    c->cmsg_len != CMSG_LEN(sizeof(cr)))
-			return 1; /* anything else is malformed */
-		memcpy(&cr, CMSG_DATA(c), sizeof(cr));
-		*pid = cr.pid;
+		if (c->cmsg_level == SOL_SOCKET &&
+		    c->cmsg_type == SCM_CREDENTIALS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(cr))) {
+			memcpy(&cr, CMSG_DATA(c), sizeof(cr));
+			*pid = cr.pid;
+			continue;
+		}
+		/* descriptors that fitted the buffer were installed: close */
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			size_t i,
+			        nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+			for (i = 0; i < nfd; i++) {
+				int fd;
+
+				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int),
+				       sizeof(fd));
+				close(fd);
+			}
+		}
+		n = 1; /* anything else is malformed */
 	}
 	return n;
 }
