@@ -28,7 +28,7 @@
 
 /* The reason a path is refused, for the log line. */
 static void __rte_format_printf(3, 4)
-set_why(char *why, size_t len, const char *fmt, ...)
+        set_why(char *why, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -43,14 +43,14 @@ untrusted_dir(const struct stat *st, int own_dir, char *why, size_t len)
 {
 	if (st->st_uid != 0 && st->st_uid != geteuid()) {
 		set_why(why, len, "owned by uid %u, not by root or uid %u",
-		         (unsigned int)st->st_uid, (unsigned int)geteuid());
+		        (unsigned int)st->st_uid, (unsigned int)geteuid());
 		return why;
 	}
 	if ((st->st_mode & (S_IWGRP | S_IWOTH)) &&
 	    (own_dir || !(st->st_mode & S_ISVTX))) {
 		set_why(why, len, "writable by %s (mode %04o)",
-		         (st->st_mode & S_IWOTH) ? "others" : "its group",
-		         (unsigned int)(st->st_mode & 07777));
+		        (st->st_mode & S_IWOTH) ? "others" : "its group",
+		        (unsigned int)(st->st_mode & 07777));
 		return why;
 	}
 	return NULL;
@@ -118,8 +118,8 @@ walk_dirs(const char *dir, int mkdir_last, char *why, size_t len)
 		}
 		if (S_ISLNK(st.st_mode)) {
 			/* in a trusted directory: follow it, rest after it */
-			ssize_t l = readlinkat(dfd, comp, link,
-			                       sizeof(link) - 1);
+			ssize_t l =
+			        readlinkat(dfd, comp, link, sizeof(link) - 1);
 
 			if (++hops > PATH_LINK_HOPS || l <= 0 ||
 			    (size_t)l + 1 + strlen(p) >= sizeof(todo)) {
@@ -133,7 +133,8 @@ walk_dirs(const char *dir, int mkdir_last, char *why, size_t len)
 			p = todo;
 			if (link[0] == '/') {
 				close(dfd);
-				dfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+				dfd = open("/",
+				           O_PATH | O_DIRECTORY | O_CLOEXEC);
 				if (dfd < 0) {
 					ret = -errno;
 					goto out;
@@ -141,7 +142,7 @@ walk_dirs(const char *dir, int mkdir_last, char *why, size_t len)
 			}
 			continue;
 		}
-is_dir:
+	is_dir:
 		if (!S_ISDIR(st.st_mode)) {
 			set_why(why, len, "%s is not a directory", comp);
 			ret = -ENOTDIR;
