@@ -124,7 +124,20 @@ def installed():
     check('Usage doc            = Y' in ini, 'features matrix present')
 
 
+def exports():
+    """The PMD exports nothing (version.map): neither its own functions nor
+    the client library it links for the device node."""
+    so = os.path.join(harness.BUILD, 'drivers', 'net', 'bsdtun',
+                      'librte_net_bsdtun.so')
+    nm = subprocess.run(['nm', '-D', '--defined-only', so],
+                        capture_output=True, text=True)
+    syms = [ln.split()[-1] for ln in nm.stdout.splitlines() if ln.strip()]
+    check_eq(nm.returncode, 0, 'nm -D --defined-only on the PMD')
+    check_eq(syms, [], 'the PMD exports no symbols')
+
+
 def main():
+    exports()
     devarg_tables()
     installed()
     with harness.Session() as s:

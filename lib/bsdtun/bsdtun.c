@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "bsdtun.h"
+#include "bsdtun_local.h"
 #include "bsdtun_ring.h"
 #include "bsdtun_wire.h"
 
@@ -39,6 +40,7 @@ struct bsdtun {
 	int gone;            /* the bell hung up: the DPDK process died */
 	int async;           /* FIOASYNC: the PMD rings per burst (SIGIO) */
 	pid_t server_pid;    /* the DPDK process (SO_PEERCRED at open) */
+	pid_t caller_pid;    /* for the PMD's device node: its caller, or 0 */
 	uint32_t unit_flags; /* BSDTUN_UNIT_F_*, as the PMD last said */
 	uint8_t *map;
 	size_t map_size;
@@ -234,43 +236,14 @@ bsdtun_open(const char *endpoint, int flags)
 	return bsdtun_open_ex(endpoint, flags, BSDTUN_SERVER_DEFAULT);
 }
 
-BSDTUN_API struct bsdtun *
-bsdtun_open_ex(const char *endpoint, int flags, uid_t server_uid)
+/* HELLO on t's control socket, check and map what WELCOME hands over. */
+static int
+open_session(struct bsdtun *t)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct bsdtun_region_hdr h;
 	struct bsdtun_msg m;
-	struct bsdtun *t;
 	int fds[2] = { -1, -1 };
 	int err;
-
-	if (endpoint == NULL) {
-		errno = EFAULT;
-		return NULL;
-	}
-	if (strlen(endpoint) >= sizeof(sa.sun_path)) {
-		errno = ENAMETOOLONG;
-		return NULL;
-	}
-	if (flags & ~O_NONBLOCK) {
-		errno = EINVAL;
-		return NULL;
-	}
-	t = calloc(1, sizeof(*t));
-	if (t == NULL)
-		return NULL;
-	t->bell_fd = -1;
-	t->nonblock = !!(flags & O_NONBLOCK);
-	strcpy(sa.sun_path, endpoint);
-
-	t->ctl_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (t->ctl_fd < 0)
-		goto fail_errno;
-	if (connect(t->ctl_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		goto fail_errno;
-	err = server_check(t, server_uid);
-	if (err != 0)
-		goto fail;
 
 	memset(&m, 0, sizeof(m));
 	m.type = BSDTUN_MSG_HELLO;
@@ -280,7 +253,7 @@ bsdtun_open_ex(const char *endpoint, int flags, uid_t server_uid)
 	/* EPIPE/ECONNRESET: refused and closed already; the ERROR waits. */
 	if (send(t->ctl_fd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m) &&
 	    errno != EPIPE && errno != ECONNRESET)
-		goto fail_errno;
+		return errno;
 	err = ctl_recv_welcome(t->ctl_fd, &m, fds);
 	t->bell_fd = fds[1];
 	if (err == 0 && m.type == BSDTUN_MSG_ERROR)
@@ -291,22 +264,21 @@ bsdtun_open_ex(const char *endpoint, int flags, uid_t server_uid)
 	if (err == 0)
 		err = welcome_fds_check(fds, m.u.welcome.region_size);
 	if (err != 0)
-		goto fail;
+		goto out;
 
 	t->map_size = m.u.welcome.region_size;
 	t->map = mmap(NULL, t->map_size, PROT_READ | PROT_WRITE, MAP_SHARED,
 	              fds[0], 0);
-	close(fds[0]);
-	fds[0] = -1;
 	if (t->map == MAP_FAILED) {
 		t->map = NULL;
-		goto fail_errno;
+		err = errno;
+		goto out;
 	}
 	t->hdr = (volatile struct bsdtun_region_hdr *)t->map;
 	memcpy(&h, t->map, sizeof(h)); /* check and use the same values */
 	err = region_check(&h, t->map_size);
 	if (err != 0)
-		goto fail;
+		goto out;
 	t->unit_flags = m.u.welcome.flags;
 	bsdtun_ring_init(&t->to_client,
 	                 (struct bsdtun_ring_ctl *)(t->map + h.to_client_ctl),
@@ -315,17 +287,95 @@ bsdtun_open_ex(const char *endpoint, int flags, uid_t server_uid)
 	                 (struct bsdtun_ring_ctl *)(t->map + h.to_dpdk_ctl),
 	                 t->map + h.to_dpdk_data, h.ring_bytes, h.qlen);
 	if (fcntl(t->bell_fd, F_SETFL, O_NONBLOCK) < 0)
-		goto fail_errno;
-	return t;
-
-fail_errno:
-	err = errno;
-fail:
+		err = errno;
+out:
 	if (fds[0] >= 0)
 		close(fds[0]);
-	bsdtun_free(t);
-	errno = err;
-	return NULL;
+	return err;
+}
+
+static struct bsdtun *
+bsdtun_new(int flags)
+{
+	struct bsdtun *t;
+
+	if (flags & ~O_NONBLOCK) {
+		errno = EINVAL;
+		return NULL;
+	}
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	t->ctl_fd = t->bell_fd = -1;
+	t->nonblock = !!(flags & O_NONBLOCK);
+	return t;
+}
+
+BSDTUN_API struct bsdtun *
+bsdtun_open_ex(const char *endpoint, int flags, uid_t server_uid)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct bsdtun *t;
+	int err;
+
+	if (endpoint == NULL) {
+		errno = EFAULT;
+		return NULL;
+	}
+	if (strlen(endpoint) >= sizeof(sa.sun_path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	t = bsdtun_new(flags);
+	if (t == NULL)
+		return NULL;
+	strcpy(sa.sun_path, endpoint);
+	t->ctl_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (t->ctl_fd < 0 ||
+	    connect(t->ctl_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		err = errno;
+	else
+		err = server_check(t, server_uid);
+	if (err == 0)
+		err = open_session(t);
+	if (err != 0) {
+		bsdtun_free(t);
+		errno = err;
+		return NULL;
+	}
+	return t;
+}
+
+/*
+ * bsdtun_local.h: the PMD's device node opens its unit over a connection
+ * the PMD made itself (bsdtun_ctrl_connect_local); it is served by this
+ * very process, so there is nobody else to check.
+ */
+struct bsdtun *
+bsdtun_open_local(int ctl_fd, int flags)
+{
+	struct bsdtun *t = bsdtun_new(flags);
+	int err;
+
+	if (t == NULL) {
+		close(ctl_fd);
+		return NULL;
+	}
+	t->ctl_fd = ctl_fd;
+	t->server_pid = getpid();
+	err = open_session(t);
+	if (err != 0) {
+		bsdtun_free(t);
+		errno = err;
+		return NULL;
+	}
+	return t;
+}
+
+void
+bsdtun_set_caller(struct bsdtun *t, pid_t pid)
+{
+	t->caller_pid = pid;
 }
 
 /*
@@ -779,7 +829,7 @@ ioctl_remote(struct bsdtun *t, uint32_t cmd, const void *in, size_t in_len,
 	memset(&req, 0, sizeof(req));
 	req.type = BSDTUN_MSG_IOCTL;
 	req.u.ioctl.cmd = cmd;
-	req.u.ioctl.pid = getpid();
+	req.u.ioctl.pid = t->caller_pid != 0 ? t->caller_pid : getpid();
 	req.u.ioctl.arg_len = (uint32_t)in_len;
 	if (in_len)
 		memcpy(req.u.ioctl.arg, in, in_len);

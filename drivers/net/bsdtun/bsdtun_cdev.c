@@ -46,6 +46,7 @@
 #include <rte_string_fns.h>
 
 #include "bsdtun.h"
+#include "bsdtun_local.h"
 #include "bsdtun_compat.h"
 #include "bsdtun_internal.h"
 
@@ -292,21 +293,15 @@ cdev_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct bsdtun_cdev *cd = fuse_req_userdata(req);
 	struct bsdtun_unit *u = cd->u;
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
-	pid_t pid = ctx->pid; /* req (and ctx) is freed by the reply */
-	uid_t uid = ctx->uid;
+	/* req (and ctx) is freed by the reply */
+	struct ucred cr = { .pid = ctx->pid, .uid = ctx->uid, .gid = ctx->gid };
 	struct cdev_open_out oo;
 	struct cdev_file *f;
-	int err;
+	int err, fd;
 
 	(void)ino;
 	(void)fi;
-	if (!caller_admitted(req, u)) {
-		__atomic_fetch_add(&u->xs.client_refused_perm, 1,
-		                   __ATOMIC_RELAXED);
-		fuse_reply_err(req, EACCES);
-		return;
-	}
-	if (cd->file != NULL) {
+	if (cd->file != NULL) { /* the node's one file is open already */
 		__atomic_fetch_add(&u->xs.client_refused_busy, 1,
 		                   __ATOMIC_RELAXED);
 		fuse_reply_err(req, EBUSY);
@@ -320,10 +315,16 @@ cdev_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	f->cd = cd;
 	f->have = -1;
 	TAILQ_INIT(&f->reads);
-	/* Always non-blocking underneath: fi->flags decides per request. */
-	f->t = bsdtun_open(u->cfg.sock_path, O_NONBLOCK);
+	/*
+	 * Through the control thread, as any client, with the caller's
+	 * credentials: it admits (EACCES), refuses a held unit (EBUSY) and
+	 * records the holder.  Always non-blocking underneath: fi->flags
+	 * decides per request.
+	 */
+	fd = bsdtun_ctrl_connect_local(u, &cr);
+	f->t = fd < 0 ? NULL : bsdtun_open_local(fd, O_NONBLOCK);
 	if (f->t == NULL) {
-		err = errno;
+		err = fd < 0 ? -fd : errno;
 		free(f);
 		fuse_reply_err(req, err);
 		return;
@@ -341,9 +342,8 @@ cdev_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 		file_free(f);
 		return;
 	}
-	bsdtun_ctrl_set_pid(u, pid);
 	BSDTUN_LOG(INFO, u, "device node %s opened by pid %d uid %d", cd->path,
-	           (int)pid, (int)uid);
+	           (int)cr.pid, (int)cr.uid);
 }
 
 static struct cdev_file *
@@ -549,16 +549,11 @@ cdev_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 	memset(&v, 0, sizeof(v));
 	if (in > 0)
 		memcpy(&v, in_buf, in);
+	/* made for the caller (TUNSIFPID records its pid) */
+	bsdtun_set_caller(f->t, fuse_req_ctx(req)->pid);
 	if (bsdtun_ioctl(f->t, (unsigned long)cmd, &v) < 0) {
 		fuse_reply_err(req, errno);
 		return;
-	}
-	if (cmd == TUNSIFPID) {
-		pid_t pid = fuse_req_ctx(req)->pid;
-
-		bsdtun_ctrl_set_pid(u, pid);
-		BSDTUN_LOG(INFO, u, "TUNSIFPID: device node held by pid %d",
-		           (int)pid);
 	}
 	fuse_reply_ioctl(req, 0, out > 0 ? &v : NULL, out);
 }

@@ -169,7 +169,6 @@ session_create(struct bsdtun_unit *u, int fd, const struct ucred *cr)
 	s->bell_fd = pair[0];
 	s->bell_client_fd = pair[1];
 	s->pid = cr->pid;
-	s->uid = cr->uid;
 	return s;
 fail:
 	BSDTUN_LOG(ERR, u, "cannot set up a session: %s", strerror(errno));
@@ -358,6 +357,7 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	struct bsdtun_session *s;
 	pid_t sender;
 	ssize_t n;
+	int local;
 
 	n = ctl_recv(fd, &m, &sender);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -379,10 +379,15 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 		close(fd);
 		return;
 	}
-	/* The device node (bsdtun_cdev.c) connects from this process and
-	 * has admitted its own caller already. */
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crl) < 0 ||
-	    (cr.pid != getpid() && !admitted(u, &cr))) {
+	/* Who asks: the peer, or for the device node's own connection the
+	 * node's caller, as the node recorded it (one rule for both). */
+	local = u->pending_local[idx];
+	u->pending_local[idx] = 0;
+	if (local)
+		cr = u->pending_cred[idx];
+	else if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crl) < 0)
+		cr.uid = (uid_t)-1; /* nobody: refused below */
+	if (!admitted(u, &cr)) {
 		u->xs.client_refused_perm++;
 		send_error(fd, EACCES);
 		close(fd);
@@ -400,6 +405,7 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 		close(fd);
 		return;
 	}
+	s->local = local;
 	if (watch_add(fd, watch_key(u, W_SESSION, 0)) < 0) {
 		BSDTUN_LOG(ERR, u, "epoll: %s", strerror(errno));
 		send_error(fd, ENOMEM);
@@ -459,6 +465,7 @@ on_listen(struct bsdtun_unit *u)
 		return;
 	}
 	u->pending[i] = fd;
+	u->pending_local[i] = 0;
 }
 
 /* ---- ioctls (tunioctl) ------------------------------------------------- */
@@ -560,7 +567,9 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m, pid_t pid)
 		}
 		break;
 	case BSDTUN_IOC_SIFPID:
-		u->tun_pid = pid; /* the kernel's word, not the message's */
+		/* the kernel's word, not the message's; on the device node's
+		 * own connection the node passes its caller's pid */
+		u->tun_pid = u->sess->local ? m->u.ioctl.pid : pid;
 		BSDTUN_LOG(INFO, u, "TUNSIFPID: unit held by pid %d",
 		           (int)u->tun_pid);
 		break;
@@ -939,19 +948,49 @@ bsdtun_ctrl_detach(struct bsdtun_unit *u)
 
 /* ---- for the device node (bsdtun_cdev.c) ------------------------------- */
 
-/* Admission of a FUSE caller, by the same rule as a socket peer. */
+/* access(2) on the device node: would the caller be admitted? */
 int
 bsdtun_ctrl_admitted(const struct bsdtun_unit *u, const struct ucred *cr)
 {
 	return admitted(u, cr);
 }
 
-/* The device node holds the unit for pid (its opener, or TUNSIFPID). */
-void
-bsdtun_ctrl_set_pid(struct bsdtun_unit *u, pid_t pid)
+/*
+ * The device node's connection for a caller it identified (FUSE gives the
+ * caller's uid, gid and pid): a socket pair whose far end the node opens
+ * the unit on (bsdtun_open_local).  Admission, EBUSY and the holder's pid
+ * are then decided by on_hello, as for any client.  Returns the node's end
+ * or -errno.
+ */
+int
+bsdtun_ctrl_connect_local(struct bsdtun_unit *u, const struct ucred *cr)
 {
+	int sv[2], ret = -EBUSY;
+	uint32_t i;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
 	pthread_mutex_lock(&ctrl.lock);
-	if (u->sess != NULL)
-		u->tun_pid = pid;
+	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
+		if (u->pending[i] < 0)
+			break;
+	if (i < BSDTUN_MAX_PENDING) {
+		fcntl(sv[0], F_SETFL, O_NONBLOCK);
+		if (watch_add(sv[0], watch_key(u, W_PENDING, i)) == 0) {
+			u->pending[i] = sv[0];
+			u->pending_local[i] = 1;
+			u->pending_cred[i] = *cr;
+			ret = sv[1];
+		} else {
+			ret = -errno;
+		}
+	} else {
+		u->xs.client_refused_busy++;
+	}
 	pthread_mutex_unlock(&ctrl.lock);
+	if (ret < 0) {
+		close(sv[0]);
+		close(sv[1]);
+	}
+	return ret;
 }

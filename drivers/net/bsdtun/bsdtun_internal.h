@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 #include <rte_dev.h>
@@ -101,7 +102,7 @@ struct bsdtun_session {
 	struct bsdtun_ring to_client; /* PMD produces (tx_burst) */
 	struct bsdtun_ring to_dpdk;   /* PMD consumes (rx_burst) */
 	pid_t pid;
-	uid_t uid;
+	int local;  /* the device node's connection: its ioctl pid is true */
 	int broken; /* datapath saw a corrupt ring */
 };
 
@@ -173,6 +174,9 @@ struct bsdtun_unit {
 	int listen_fd;
 	ino_t sock_ino; /* the control socket we bound (removed at close) */
 	int pending[BSDTUN_MAX_PENDING];
+	/* a pending connection the PMD made for its device node: who for */
+	int pending_local[BSDTUN_MAX_PENDING];
+	struct ucred pending_cred[BSDTUN_MAX_PENDING];
 	uint32_t slot;   /* control thread registry */
 	int lsc_pending; /* link changed; LSC event not delivered yet */
 
@@ -217,9 +221,8 @@ void bsdtun_capture_close(struct bsdtun_unit *u);
 /* bsdtun_ctrl.c */
 int bsdtun_ctrl_attach(struct bsdtun_unit *u);
 void bsdtun_ctrl_detach(struct bsdtun_unit *u);
-struct ucred;
 int bsdtun_ctrl_admitted(const struct bsdtun_unit *u, const struct ucred *cr);
-void bsdtun_ctrl_set_pid(struct bsdtun_unit *u, pid_t pid);
+int bsdtun_ctrl_connect_local(struct bsdtun_unit *u, const struct ucred *cr);
 
 /* bsdtun_cdev.c: devarg cdev=PATH (stubs when built without libfuse3) */
 #ifdef BSDTUN_CDEV
