@@ -8,7 +8,10 @@
  *
  * Commands on stdin, one per line; each answer ends with "end":
  *	burst N   one rte_eth_rx_burst(0, 0, pkts, N); prints "got K", then
- *	          "pkt LEN SEGS" per packet received (freed at once)
+ *	          "pkt LEN SEGS SRC-MAC" per packet received (freed at once;
+ *	          SRC-MAC is meaningless with framing=ip)
+ *	mac XX:XX:XX:XX:XX:XX
+ *	          rte_eth_dev_default_mac_addr_set on port 0; prints "mac RET"
  *	open-send N lib|node PATH
  *	          N times: open the unit as a client of this very process (the
  *	          library on the control socket PATH, or open(2) on the device
@@ -113,7 +116,13 @@ cmd_burst(unsigned int n)
 	got = rte_eth_rx_burst(0, 0, pkts, (uint16_t)n);
 	printf("got %u\n", got);
 	for (i = 0; i < got; i++) {
-		printf("pkt %u %u\n", pkts[i]->pkt_len, pkts[i]->nb_segs);
+		const struct rte_ether_addr *src =
+		        &rte_pktmbuf_mtod(pkts[i], struct rte_ether_hdr *)
+		                 ->src_addr;
+
+		printf("pkt %u %u " RTE_ETHER_ADDR_PRT_FMT "\n",
+		       pkts[i]->pkt_len, pkts[i]->nb_segs,
+		       RTE_ETHER_ADDR_BYTES(src));
 		rte_pktmbuf_free(pkts[i]);
 	}
 }
@@ -262,6 +271,17 @@ cmd_probe(const char *devargs)
 	printf("port %u\n", port);
 }
 
+static void
+cmd_mac(const char *text)
+{
+	struct rte_ether_addr a;
+
+	if (rte_ether_unformat_addr(text, &a) < 0)
+		printf("mac %d\n", -EINVAL);
+	else
+		printf("mac %d\n", rte_eth_dev_default_mac_addr_set(0, &a));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -316,6 +336,8 @@ main(int argc, char **argv)
 			cmd_lsc(a1);
 		else if (sscanf(line, "probe %999s", a2) == 1)
 			cmd_probe(a2);
+		else if (sscanf(line, "mac %999s", a2) == 1)
+			cmd_mac(a2);
 		else if (strcmp(line, "quit") == 0)
 			break;
 		else

@@ -463,7 +463,30 @@ class AppProbe:
                 got = int(w[1])
             elif w[0] == 'pkt':
                 pkts.append((int(w[1]), int(w[2])))
+                self.last_src = w[3]
         return got, pkts, xs
+
+    def send_and_burst(self, size, keys=()):
+        """tuntest send writes one packet of size bytes (its close waits
+        until the PMD took it); burst until the record was taken: (packets
+        delivered, deltas of the counters in keys)."""
+        _, _, before = self.burst(0)
+        argv = [TUNTEST, 'send', self.sock, '--stream', '1', '--count',
+                '1', '--min', str(size), '--max', str(size), '--quiet']
+        send = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        pkts, delta = [], {}
+        for _ in range(1000):
+            _, p, xs = self.burst(32)
+            pkts += p
+            delta = {k: xs.get(k, 0) - before.get(k, 0) for k in keys}
+            if pkts or any(delta.values()):
+                break
+            time.sleep(0.005)
+        send.communicate(timeout=30)
+        check_eq(send.returncode, 0, 'tuntest send: one packet of %d bytes'
+                 % size)
+        return pkts, delta
 
     def close(self, timeout=30):
         """quit; returns the exit status (None: it hung and was killed)."""

@@ -83,8 +83,24 @@ def lsc_careless(s, what):
     app.close()
 
 
+def peer_mac(s):
+    """Frames from the client come from the peer's MAC, derived from the
+    port's (local bit set, last bit flipped): after a MAC change too."""
+    app = harness.AppProbe(s, 'qlen=64')
+    for mac, peer in (('02:62:74:75:6e:00', '02:62:74:75:6e:01'),
+                      ('02:00:00:00:00:10', '02:00:00:00:00:11')):
+        if mac != '02:62:74:75:6e:00':
+            out, _ = app.command('mac ' + mac)
+            check_eq(out, ['mac 0'], 'port MAC set to %s' % mac)
+        pkts, _ = app.send_and_burst(100)
+        check_eq((len(pkts), app.last_src.lower()), (1, peer),
+                 'port MAC %s: the frame comes from %s' % (mac, peer))
+    app.close()
+
+
 def main():
     with harness.Session() as s:
+        peer_mac(s)
         open_complete(s, 'lib', OPENS_LIB)
         if CDEV:
             open_complete(s, 'node', OPENS_NODE)

@@ -74,7 +74,13 @@ def mtu(s):
 
 
 def ifmode(s):
+    iff = {'pointopoint': 0x10, 'broadcast': 0x2,
+           'pointopoint,multicast': 0x1010, 'broadcast,multicast': 0x1002,
+           '0x8010': 0x1010, '0x8002': 0x1002}
     with s.testpmd(['']) as pmd:
+        check_eq(pmd.xstats(0)['if_flags'], 0x1010,
+                 'row 3: point-to-point + multicast at creation (xstat '
+                 'if_flags)')
         pmd.cmd('start')
         for v in ('pointopoint', 'broadcast'):
             rc, out = ioctl(pmd.sock(0), 'ifmode', v)
@@ -87,11 +93,15 @@ def ifmode(s):
                   'broadcast,multicast', '0x8010', '0x8002'):
             check_eq(ioctl(pmd.sock(0), 'ifmode', v)[0], 0,
                      'row 17: TUNSIFMODE %s while stopped' % v)
+            check_eq(pmd.xstats(0)['if_flags'], iff[v],
+                     'row 17: TUNSIFMODE %s: xstat if_flags' % v)
         for v in ('0', '0x12', '0x1000', '0x8', '-1'):
             rc, out = ioctl(pmd.sock(0), 'ifmode', v)
             check(rc == 1 and 'Invalid argument' in out,
                   'row 17: TUNSIFMODE %s while stopped: EINVAL (%s)' %
                   (v, out))
+        check_eq(pmd.xstats(0)['if_flags'], 0x1002,
+                 'row 17: a refused TUNSIFMODE changes nothing')
         pmd.cmd('port start 0')
         rc, out = ioctl(pmd.sock(0), 'ifmode', 'broadcast')
         check(rc == 1 and 'Device or resource busy' in out,

@@ -65,30 +65,6 @@ def work_bound(s):
     rx.close()
 
 
-def burst_after_send(rx, size):
-    """tuntest send writes one packet of size bytes (its close waits until
-    the PMD took it); rx bursts until the record was taken: (packets
-    delivered, counter deltas)."""
-    _, _, before = rx.burst(0)
-    argv = [harness.TUNTEST, 'send', rx.sock, '--stream', '1', '--count',
-            '1', '--min', str(size), '--max', str(size), '--quiet']
-    send = subprocess.Popen(argv, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    pkts, delta = [], {}
-    for _ in range(1000):
-        got, p, xs = rx.burst(32)
-        pkts += p
-        delta = {k: xs.get(k, 0) - before.get(k, 0)
-                 for k in ('rx_too_big', 'rx_no_scatter')}
-        if pkts or any(delta.values()):
-            break
-        time.sleep(0.005)
-    out, _ = send.communicate(timeout=30)
-    check_eq(send.returncode, 0, 'tuntest send: one packet of %d bytes'
-             % size)
-    return pkts, delta
-
-
 def offload_contract(s):
     cases = [
         # (framing, app_probe options, IP packet size, expected)
@@ -109,7 +85,7 @@ def offload_contract(s):
     ]
     for framing, opts, size, want in cases:
         rx = harness.AppProbe(s, 'framing=%s' % framing, opts)
-        pkts, delta = burst_after_send(rx, size)
+        pkts, delta = rx.send_and_burst(size, ('rx_too_big', 'rx_no_scatter'))
         what = '%s %s: %d-byte packet' % (framing, ' '.join(opts) or
                                           'mtu 1500', size)
         if isinstance(want, str):

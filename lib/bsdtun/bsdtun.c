@@ -32,6 +32,11 @@
 
 #define BSDTUN_API __attribute__((visibility("default")))
 
+/* The public header's tun(4) constants are the wire format's. */
+_Static_assert(TUNMRU == BSDTUN_MRU, "TUNMRU");
+_Static_assert(TUNMTU == BSDTUN_DEFAULT_MTU, "TUNMTU");
+_Static_assert(TUN_IF_MINMTU == BSDTUN_MIN_MTU, "TUN_IF_MINMTU");
+
 struct bsdtun {
 	int ctl_fd;          /* control socket */
 	int bell_fd;         /* client end of the bell pair; bsdtun_fd() */
@@ -437,21 +442,19 @@ bsdtun_close(struct bsdtun *t)
 static int bell_arm(struct bsdtun *t);
 
 BSDTUN_API int
-bsdtun_fd(const struct bsdtun *t)
+bsdtun_fd(struct bsdtun *t)
 {
 	if (t == NULL) {
 		errno = EBADF;
 		return -1;
 	}
-	struct bsdtun *w = (struct bsdtun *)(uintptr_t)t;
-
 	/*
 	 * From now on keep the bell in step with the ring (doc/client.md);
 	 * arming now also gets a bell rung for packets already queued.
 	 */
-	if (!w->polled) {
-		w->polled = 1;
-		(void)bell_arm(w);
+	if (!t->polled) {
+		t->polled = 1;
+		(void)bell_arm(t);
 	}
 	return t->bell_fd;
 }

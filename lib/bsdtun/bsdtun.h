@@ -93,7 +93,7 @@ int bsdtun_ioctl(struct bsdtun *t, unsigned long request, ...);
  * then fails ENXIO).  Always writable, as the seed's tunpoll: a write never
  * blocks, it queues the packet or fails ENOBUFS.  See doc/client.md.
  */
-int bsdtun_fd(const struct bsdtun *t);
+int bsdtun_fd(struct bsdtun *t); /* not const: it arms the bell */
 
 /*
  * Burst calls.  One packet per bsdtun_pkt; each element is filled or

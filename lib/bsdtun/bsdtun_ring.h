@@ -32,7 +32,6 @@ struct bsdtun_ring {
 
 /* Results that are not a pointer. */
 #define BSDTUN_RING_EMPTY   0
-#define BSDTUN_RING_FULL    0
 #define BSDTUN_RING_CORRUPT (-1)
 
 static inline void
@@ -168,18 +167,6 @@ bsdtun_ring_prod_bell_due(struct bsdtun_ring *r)
 	if (__atomic_load_n(&r->ctl->armed, __ATOMIC_RELAXED) == 0)
 		return 0;
 	return __atomic_exchange_n(&r->ctl->armed, 0, __ATOMIC_ACQ_REL) != 0;
-}
-
-/* Room for one more record of len bytes right now (poll POLLOUT). */
-static inline int
-bsdtun_ring_prod_room(struct bsdtun_ring *r, uint32_t len)
-{
-	uint32_t need = 2 * bsdtun_rec_size(len); /* worst-case wrap */
-
-	if (bsdtun_ring_prod_sync(r) < 0)
-		return BSDTUN_RING_CORRUPT;
-	return r->pkts - r->peer_pkts < r->qlen &&
-	       r->pos - r->peer_pos + need <= r->size;
 }
 
 /* ---- consumer ---------------------------------------------------------- */

@@ -19,7 +19,9 @@
 #define BSDTUN_CACHE_LINE 64u
 
 /* Largest write(2) the client may issue, header included (seed TUNMRU). */
-#define BSDTUN_MRU           16384u
+#define BSDTUN_MRU           16384u /* TUNMRU */
+#define BSDTUN_MIN_MTU       72u    /* IF_MINMTU, TUN_IF_MINMTU */
+#define BSDTUN_DEFAULT_MTU   1500u  /* TUNMTU */
 /* Largest header the PMD prepends on the to_client ring (LMODE sockaddr_in). */
 #define BSDTUN_MAX_FRAME_HDR 16u
 /* Largest record payload on either ring. */

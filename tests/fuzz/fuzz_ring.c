@@ -175,7 +175,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)bsdtun_ring_prod_bell_due(&r);
 			break;
 		case 10:
-			(void)bsdtun_ring_prod_room(&r, (uint32_t)take(&in, 2));
+			(void)take(&in, 2);
+			(void)bsdtun_ring_prod_sync(&r);
 			break;
 		case 11:
 			__atomic_store_n(&pctl->armed, (uint32_t)take(&in, 4),

@@ -215,9 +215,8 @@ file_free(struct cdev_file *f)
 /* ---- FUSE operations (tunopen, tunread, tunwrite, tunioctl, tunpoll) ---- */
 
 static void
-cdev_init(void *userdata, struct fuse_conn_info *conn)
+cdev_init(void *userdata __rte_unused, struct fuse_conn_info *conn)
 {
-	(void)userdata;
 	/* Plain read/write copies; nothing cached. */
 	conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE |
 	                FUSE_CAP_SPLICE_MOVE | FUSE_CAP_WRITEBACK_CACHE |
@@ -238,31 +237,27 @@ node_attr(const struct bsdtun_cdev *cd, struct stat *st)
 }
 
 static void
-cdev_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+cdev_getattr(fuse_req_t req, fuse_ino_t ino __rte_unused,
+             struct fuse_file_info *fi __rte_unused)
 {
 	struct stat st;
 
-	(void)ino;
-	(void)fi;
 	node_attr(fuse_req_userdata(req), &st);
 	fuse_reply_attr(req, &st, 0.0);
 }
 
 /* chmod/chown/truncate (open with O_TRUNC): accepted, nothing changes. */
 static void
-cdev_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
-             struct fuse_file_info *fi)
+cdev_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr __rte_unused,
+             int to_set __rte_unused, struct fuse_file_info *fi)
 {
-	(void)attr;
-	(void)to_set;
 	cdev_getattr(req, ino, fi);
 }
 
 static void
-cdev_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+cdev_lookup(fuse_req_t req, fuse_ino_t parent __rte_unused,
+            const char *name __rte_unused)
 {
-	(void)parent;
-	(void)name;
 	fuse_reply_err(req, ENOTDIR);
 }
 
@@ -276,11 +271,10 @@ caller_admitted(fuse_req_t req, struct bsdtun_unit *u)
 }
 
 static void
-cdev_access(fuse_req_t req, fuse_ino_t ino, int mask)
+cdev_access(fuse_req_t req, fuse_ino_t ino __rte_unused, int mask)
 {
 	struct bsdtun_cdev *cd = fuse_req_userdata(req);
 
-	(void)ino;
 	if ((mask & X_OK) || !caller_admitted(req, cd->u))
 		fuse_reply_err(req, EACCES);
 	else
@@ -288,7 +282,8 @@ cdev_access(fuse_req_t req, fuse_ino_t ino, int mask)
 }
 
 static void
-cdev_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+cdev_open(fuse_req_t req, fuse_ino_t ino __rte_unused,
+          struct fuse_file_info *fi __rte_unused)
 {
 	struct bsdtun_cdev *cd = fuse_req_userdata(req);
 	struct bsdtun_unit *u = cd->u;
@@ -299,8 +294,6 @@ cdev_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct cdev_file *f;
 	int err, fd;
 
-	(void)ino;
-	(void)fi;
 	if (cd->file != NULL) { /* the node's one file is open already */
 		__atomic_fetch_add(&u->xs.client_refused_busy, 1,
 		                   __ATOMIC_RELAXED);
@@ -360,12 +353,12 @@ file_get(fuse_req_t req, struct fuse_file_info *fi)
 }
 
 static void
-cdev_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+cdev_release(fuse_req_t req, fuse_ino_t ino __rte_unused,
+             struct fuse_file_info *fi)
 {
 	struct cdev_file *f = file_get(req, fi);
 	struct bsdtun_unit *u;
 
-	(void)ino;
 	if (f == NULL)
 		return;
 	u = f->cd->u;
@@ -375,33 +368,27 @@ cdev_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 }
 
 static void
-cdev_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+cdev_flush(fuse_req_t req, fuse_ino_t ino __rte_unused,
+           struct fuse_file_info *fi __rte_unused)
 {
-	(void)ino;
-	(void)fi;
 	fuse_reply_err(req, 0);
 }
 
 static void
-cdev_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
-           struct fuse_file_info *fi)
+cdev_fsync(fuse_req_t req, fuse_ino_t ino __rte_unused,
+           int datasync __rte_unused, struct fuse_file_info *fi __rte_unused)
 {
-	(void)ino;
-	(void)datasync;
-	(void)fi;
 	fuse_reply_err(req, 0);
 }
 
 /* tunread: one packet per read; an empty queue blocks or fails EAGAIN. */
 static void
-cdev_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-          struct fuse_file_info *fi)
+cdev_read(fuse_req_t req, fuse_ino_t ino __rte_unused, size_t size,
+          off_t off __rte_unused, struct fuse_file_info *fi)
 {
 	struct cdev_file *f = file_get(req, fi);
 	struct cdev_read *r;
 
-	(void)ino;
-	(void)off;
 	if (f == NULL)
 		return;
 	/* Older blocked reads take the queued packets first. */
@@ -441,14 +428,12 @@ cdev_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 /* tunwrite: one write is one packet; errors as bsdtun_write(). */
 static void
-cdev_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
-           off_t off, struct fuse_file_info *fi)
+cdev_write(fuse_req_t req, fuse_ino_t ino __rte_unused, const char *buf,
+           size_t size, off_t off __rte_unused, struct fuse_file_info *fi)
 {
 	struct cdev_file *f = file_get(req, fi);
 	ssize_t n;
 
-	(void)ino;
-	(void)off;
 	if (f == NULL)
 		return;
 	n = bsdtun_write(f->t, buf, size);
@@ -463,14 +448,13 @@ cdev_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
  * blocks: it queues or fails ENOBUFS, as the library's bsdtun_fd()).
  */
 static void
-cdev_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
-          struct fuse_pollhandle *ph)
+cdev_poll(fuse_req_t req, fuse_ino_t ino __rte_unused,
+          struct fuse_file_info *fi, struct fuse_pollhandle *ph)
 {
 	struct cdev_file *f = file_get(req, fi);
 	unsigned int revents = POLLOUT | POLLWRNORM;
 	int ret;
 
-	(void)ino;
 	if (f == NULL) {
 		if (ph != NULL)
 			fuse_pollhandle_destroy(ph);
@@ -499,9 +483,10 @@ cdev_poll(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 
 /* tunioctl: the TUN* requests of bsdtun.h (Linux encoding). */
 static void
-cdev_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
-           struct fuse_file_info *fi, unsigned int flags, const void *in_buf,
-           size_t in_bufsz, size_t out_bufsz)
+cdev_ioctl(fuse_req_t req, fuse_ino_t ino __rte_unused, unsigned int cmd,
+           void *arg __rte_unused, struct fuse_file_info *fi,
+           unsigned int flags __rte_unused, const void *in_buf, size_t in_bufsz,
+           size_t out_bufsz)
 {
 	struct cdev_file *f = file_get(req, fi);
 	struct bsdtun_unit *u;
@@ -511,9 +496,6 @@ cdev_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
 	} v;
 	size_t in = 0, out = 0;
 
-	(void)ino;
-	(void)arg;
-	(void)flags;
 	if (f == NULL)
 		return;
 	u = f->cd->u;

@@ -680,12 +680,11 @@ deliver_lsc(void)
 }
 
 static uint32_t
-ctrl_main(void *arg)
+ctrl_main(void *arg __rte_unused)
 {
 	struct epoll_event ev[16];
 	int epfd, wakefd, lsc;
 
-	(void)arg;
 	ctrl_is_me = 1;
 	pthread_mutex_lock(&ctrl.lock);
 	epfd = ctrl.epfd;

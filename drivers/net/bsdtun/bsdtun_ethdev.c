@@ -27,21 +27,31 @@
 
 RTE_LOG_REGISTER_DEFAULT(bsdtun_logtype, NOTICE);
 
-#define ARG_SOCK    "sock"
-#define ARG_CDEV    "cdev"
-#define ARG_QLEN    "qlen"
-#define ARG_MTU     "mtu"
-#define ARG_FRAMING "framing"
-#define ARG_MAC     "mac"
-#define ARG_PCAPNG  "pcapng"
-#define ARG_OWNER   "owner"
-#define ARG_GROUP   "group"
-#define ARG_PERM    "perm"
+/*
+ * Every devarg once: its key and the value syntax the parameter string
+ * shows.  The table yields the keys rte_kvargs accepts, the parameter
+ * string, the list in the parse error and the switch in parse_arg().
+ */
+#define BSDTUN_DEVARGS(X)             \
+	X(sock, "<path>")             \
+	X(cdev, "<path>|off")         \
+	X(qlen, "<1..65536>")         \
+	X(mtu, "<72..16384>")         \
+	X(framing, "eth|ip")          \
+	X(mac, "<xx:xx:xx:xx:xx:xx>") \
+	X(pcapng, "<file>")           \
+	X(owner, "<uid|name>")        \
+	X(group, "<gid|name>")        \
+	X(perm, "<octal>")
 
-static const char *const valid_args[] = { ARG_SOCK,   ARG_CDEV,    ARG_QLEN,
-	                                  ARG_MTU,    ARG_FRAMING, ARG_MAC,
-	                                  ARG_PCAPNG, ARG_OWNER,   ARG_GROUP,
-	                                  ARG_PERM,   NULL };
+#define DEVARG_ENUM(k, v)  DEVARG_##k,
+#define DEVARG_KEY(k, v)   #k,
+#define DEVARG_PARAM(k, v) #k "=" v " "
+#define DEVARG_LIST(k, v)  " " #k
+
+enum bsdtun_devarg { BSDTUN_DEVARGS(DEVARG_ENUM) DEVARG_COUNT };
+
+static const char *const valid_args[] = { BSDTUN_DEVARGS(DEVARG_KEY) NULL };
 
 static const struct rte_eth_link link_down = {
 	.link_speed = RTE_ETH_SPEED_NUM_10G,
@@ -160,14 +170,13 @@ bsdtun_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 }
 
 static int
-bsdtun_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
-                      unsigned int socket, const struct rte_eth_rxconf *conf,
-                      struct rte_mempool *mp)
+bsdtun_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
+                      uint16_t nb_desc __rte_unused,
+                      unsigned int socket __rte_unused,
+                      const struct rte_eth_rxconf *conf, struct rte_mempool *mp)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 
-	(void)nb_desc;
-	(void)socket;
 	if (qid != 0)
 		return -EINVAL;
 	if (rte_pktmbuf_data_room_size(mp) <=
@@ -188,14 +197,13 @@ bsdtun_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 }
 
 static int
-bsdtun_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
-                      unsigned int socket, const struct rte_eth_txconf *conf)
+bsdtun_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
+                      uint16_t nb_desc __rte_unused,
+                      unsigned int socket __rte_unused,
+                      const struct rte_eth_txconf *conf __rte_unused)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 
-	(void)nb_desc;
-	(void)socket;
-	(void)conf;
 	if (qid != 0)
 		return -EINVAL;
 	u->txq.unit = u;
@@ -204,17 +212,15 @@ bsdtun_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 }
 
 static void
-bsdtun_queue_release(struct rte_eth_dev *dev, uint16_t qid)
+bsdtun_queue_release(struct rte_eth_dev *dev __rte_unused,
+                     uint16_t qid __rte_unused)
 {
 	/* Queues live in dev_private: nothing to free. */
-	(void)dev;
-	(void)qid;
 }
 
 static int
-bsdtun_link_update(struct rte_eth_dev *dev, int wait)
+bsdtun_link_update(struct rte_eth_dev *dev, int wait __rte_unused)
 {
-	(void)wait;
 	/* A secondary reads the link the primary keeps in shared data. */
 	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
 		(void)bsdtun_link_update_now(dev->data->dev_private);
@@ -261,16 +267,16 @@ static const char *const xstat_names[] = {
 	BSDTUN_XSTATS(BSDTUN_XSTAT_NAME)
 #undef BSDTUN_XSTAT_NAME
 	        "tun_pid", /* pid holding the unit (open or TUNSIFPID), 0 if none */
+	"if_flags", /* TUNSIFMODE: IFF_POINTOPOINT or IFF_BROADCAST, |IFF_MULTICAST */
 };
 #define NB_XSTATS RTE_DIM(xstat_names)
 
 static int
-bsdtun_xstats_get_names(struct rte_eth_dev *dev,
+bsdtun_xstats_get_names(struct rte_eth_dev *dev __rte_unused,
                         struct rte_eth_xstat_name *names, unsigned int size)
 {
 	unsigned int i;
 
-	(void)dev;
 	if (names == NULL || size < NB_XSTATS)
 		return NB_XSTATS;
 	for (i = 0; i < NB_XSTATS; i++)
@@ -288,12 +294,15 @@ bsdtun_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 
 	if (xs == NULL || n < NB_XSTATS)
 		return NB_XSTATS;
-	for (i = 0; i < NB_XSTATS - 1; i++) {
+	for (i = 0; i < NB_XSTATS - 2; i++) {
 		xs[i].id = i;
 		xs[i].value = v[i];
 	}
 	xs[i].id = i;
 	xs[i].value = (uint64_t)u->tun_pid;
+	i++;
+	xs[i].id = i;
+	xs[i].value = (uint64_t)(uint32_t)u->if_flags;
 	return NB_XSTATS;
 }
 
@@ -318,6 +327,18 @@ bsdtun_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 	return 0; /* ethdev stores it in dev->data->mtu, TUNGIFINFO reads it */
 }
 
+/*
+ * The client's side of the link, as the source of received frames (and
+ * in captures): the port's MAC, locally administered, last bit flipped.
+ */
+static void
+peer_mac_derive(struct bsdtun_unit *u)
+{
+	u->peer_mac = u->cfg.mac;
+	u->peer_mac.addr_bytes[0] |= 0x02;
+	u->peer_mac.addr_bytes[5] ^= 0x01;
+}
+
 static int
 bsdtun_mac_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr)
 {
@@ -326,6 +347,7 @@ bsdtun_mac_set(struct rte_eth_dev *dev, struct rte_ether_addr *addr)
 	if (!rte_is_valid_assigned_ether_addr(addr))
 		return -EINVAL;
 	rte_ether_addr_copy(addr, &u->cfg.mac);
+	peer_mac_derive(u); /* never the port's own address */
 	return 0;
 }
 
@@ -358,9 +380,8 @@ BSDTUN_PTYPES_OP_DEFINE(bsdtun_ptypes_get)
 
 /* Promiscuous and allmulticast: every packet is for us already. */
 static int
-bsdtun_accept_noop(struct rte_eth_dev *dev)
+bsdtun_accept_noop(struct rte_eth_dev *dev __rte_unused)
 {
-	(void)dev;
 	return 0;
 }
 
@@ -412,35 +433,38 @@ static int
 parse_arg(const char *key, const char *v, void *out)
 {
 	struct bsdtun_config *c = out;
+	enum bsdtun_devarg k = 0;
 	uint32_t n;
 
+	while (k < DEVARG_COUNT && strcmp(key, valid_args[k]) != 0)
+		k++;
 	if (v == NULL)
 		v = "";
-	if (strcmp(key, ARG_SOCK) == 0) {
+	if (k == DEVARG_sock) {
 		if (*v != '/' || strlen(v) >= sizeof(c->sock_path))
 			goto bad;
 		strcpy(c->sock_path, v);
-	} else if (strcmp(key, ARG_QLEN) == 0) {
+	} else if (k == DEVARG_qlen) {
 		if (parse_u32(v, BSDTUN_QLEN_MIN, BSDTUN_QLEN_MAX, 10,
 		              &c->qlen) < 0)
 			goto bad;
-	} else if (strcmp(key, ARG_MTU) == 0) {
+	} else if (k == DEVARG_mtu) {
 		if (parse_u32(v, BSDTUN_MIN_MTU, BSDTUN_MAX_MTU, 10, &c->mtu) <
 		    0)
 			goto bad;
-	} else if (strcmp(key, ARG_FRAMING) == 0) {
+	} else if (k == DEVARG_framing) {
 		if (strcmp(v, "eth") == 0)
 			c->framing = BSDTUN_FRAMING_ETH;
 		else if (strcmp(v, "ip") == 0)
 			c->framing = BSDTUN_FRAMING_IP;
 		else
 			goto bad;
-	} else if (strcmp(key, ARG_MAC) == 0) {
+	} else if (k == DEVARG_mac) {
 		if (rte_ether_unformat_addr(v, &c->mac) < 0 ||
 		    !rte_is_valid_assigned_ether_addr(&c->mac))
 			goto bad;
 		c->mac_set = 1;
-	} else if (strcmp(key, ARG_OWNER) == 0) {
+	} else if (k == DEVARG_owner) {
 		struct passwd *pw = getpwnam(v);
 
 		if (pw != NULL)
@@ -449,7 +473,7 @@ parse_arg(const char *key, const char *v, void *out)
 			c->owner = n;
 		else
 			goto bad;
-	} else if (strcmp(key, ARG_GROUP) == 0) {
+	} else if (k == DEVARG_group) {
 		struct group *gr = getgrnam(v);
 
 		if (gr != NULL)
@@ -458,10 +482,10 @@ parse_arg(const char *key, const char *v, void *out)
 			c->group = n;
 		else
 			goto bad;
-	} else if (strcmp(key, ARG_PERM) == 0) {
+	} else if (k == DEVARG_perm) {
 		if (parse_u32(v, 0, 0777, 8, &c->perm) < 0)
 			goto bad;
-	} else if (strcmp(key, ARG_CDEV) == 0) {
+	} else if (k == DEVARG_cdev) {
 #ifdef BSDTUN_CDEV /* device node: bsdtun_cdev.c */
 		if (strcmp(v, "off") == 0)
 			c->cdev_path[0] = '\0';
@@ -478,7 +502,7 @@ parse_arg(const char *key, const char *v, void *out)
 			return -1;
 		}
 #endif
-	} else if (strcmp(key, ARG_PCAPNG) == 0) {
+	} else if (k == DEVARG_pcapng) {
 		if (*v == '\0' || strlen(v) >= sizeof(c->pcapng))
 			goto bad;
 		strcpy(c->pcapng, v);
@@ -509,7 +533,8 @@ parse_devargs(const char *name, const char *params, struct bsdtun_config *c)
 		if (kv == NULL) {
 			BSDTUN_LOG_NAMED(
 			        ERR, name,
-			        "cannot parse devargs \"%s\" (unknown key or bad syntax; valid keys: sock cdev qlen mtu framing mac pcapng owner group perm)",
+			        "cannot parse devargs \"%s\" (unknown key or bad syntax; valid keys:" BSDTUN_DEVARGS(
+			                DEVARG_LIST) ")",
 			        params);
 			return -EINVAL;
 		}
@@ -621,9 +646,7 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 		memcpy(u->cfg.mac.addr_bytes, base, sizeof(base));
 		u->cfg.mac.addr_bytes[5] = (uint8_t)u->port_id;
 	}
-	u->peer_mac = u->cfg.mac;
-	u->peer_mac.addr_bytes[0] |= 0x02;
-	u->peer_mac.addr_bytes[5] ^= 0x01;
+	peer_mac_derive(u);
 
 	dev->data->mac_addrs = &u->cfg.mac;
 	dev->data->mtu = (uint16_t)cfg.mtu;
@@ -682,10 +705,4 @@ static struct rte_vdev_driver bsdtun_vdev_drv = {
 };
 
 RTE_PMD_REGISTER_VDEV(net_bsdtun, bsdtun_vdev_drv);
-RTE_PMD_REGISTER_PARAM_STRING(net_bsdtun, ARG_SOCK
-                              "=<path> " ARG_CDEV "=<path>|off " ARG_QLEN
-                              "=<1..65536> " ARG_MTU "=<72..16384> " ARG_FRAMING
-                              "=eth|ip " ARG_MAC
-                              "=<xx:xx:xx:xx:xx:xx> " ARG_PCAPNG
-                              "=<file> " ARG_OWNER "=<uid|name> " ARG_GROUP
-                              "=<gid|name> " ARG_PERM "=<octal>");
+RTE_PMD_REGISTER_PARAM_STRING(net_bsdtun, BSDTUN_DEVARGS(DEVARG_PARAM));

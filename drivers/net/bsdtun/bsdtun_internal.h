@@ -41,10 +41,8 @@ extern int bsdtun_logtype;
 			BSDTUN_LOG(NOTICE, u, "debug: " fmt, ##__VA_ARGS__); \
 	} while (0)
 
-#define BSDTUN_MIN_MTU     72u /* IF_MINMTU */
 #define BSDTUN_MAX_MTU     BSDTUN_MRU
-#define BSDTUN_DEFAULT_MTU 1500u /* TUNMTU */
-#define BSDTUN_MAX_PENDING 8     /* connections waiting for HELLO */
+#define BSDTUN_MAX_PENDING 8 /* connections waiting for HELLO */
 #define BSDTUN_BURST_MAX   64u
 
 enum bsdtun_framing {

@@ -428,10 +428,8 @@ bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 
 /* Bursts of a secondary process: the rings are mapped in the primary only. */
 uint16_t
-bsdtun_burst_none(void *queue, struct rte_mbuf **bufs, uint16_t nb)
+bsdtun_burst_none(void *queue __rte_unused, struct rte_mbuf **bufs __rte_unused,
+                  uint16_t nb __rte_unused)
 {
-	(void)queue;
-	(void)bufs;
-	(void)nb;
 	return 0;
 }
