@@ -98,12 +98,38 @@ bsdtun_bell_ring(struct bsdtun_unit *u, struct bsdtun_session *s, int async)
 	u->xs.bells++;
 }
 
+/* bsdtun_port.c, on the fake port below (no ethdev here) */
 int
-bsdtun_link_update_now(struct bsdtun_unit *u)
+bsdtun_port_link_update(struct bsdtun_unit *u)
 {
 	(void)u;
 	link_updates++;
 	return 1;
+}
+
+void
+bsdtun_port_lsc_notify(struct bsdtun_unit *u)
+{
+	(void)u;
+}
+
+int
+bsdtun_port_started(const struct bsdtun_unit *u)
+{
+	return u->dev->data->dev_started;
+}
+
+void
+bsdtun_port_mtu_set(struct bsdtun_unit *u, uint16_t mtu)
+{
+	u->mtu = mtu;
+	u->dev->data->mtu = mtu;
+}
+
+uint16_t
+bsdtun_port_mtu(const struct bsdtun_unit *u)
+{
+	return u->dev->data->mtu;
 }
 
 /* ---- the unit ----------------------------------------------------------- */

@@ -22,8 +22,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <rte_ethdev.h>
-#include <ethdev_driver.h>
 #include <rte_lcore.h>
 
 #include "bsdtun_compat.h"
@@ -263,7 +261,7 @@ session_close(struct bsdtun_unit *u)
 	u->xs.client_closes++;
 	u->tun_pid = 0;
 	__atomic_store_n(&u->async, 0, __ATOMIC_RELAXED); /* the open's */
-	if (bsdtun_link_update_now(u))
+	if (bsdtun_port_link_update(u))
 		u->lsc_pending = 1;
 	BSDTUN_LOG(INFO, u, "client pid %d closed the unit", (int)s->pid);
 	/*
@@ -425,7 +423,7 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	rte_spinlock_unlock(&u->tx_lock);
 	u->tun_pid = cr.pid;
 	u->xs.client_opens++;
-	if (bsdtun_link_update_now(u))
+	if (bsdtun_port_link_update(u))
 		u->lsc_pending = 1;
 	if (session_welcome(u, s) < 0) {
 		BSDTUN_LOG(ERR, u, "pid %d left before its open completed: %s",
@@ -490,7 +488,6 @@ set_flag(struct bsdtun_unit *u, uint32_t set, uint32_t clear)
 static int
 do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m, pid_t pid)
 {
-	struct rte_eth_dev_data *data = u->dev->data;
 	struct tuninfo_wire {
 		int baudrate;
 		short mtu;
@@ -507,8 +504,7 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m, pid_t pid)
 		if (ti.mtu < (short)BSDTUN_MIN_MTU ||
 		    (uint32_t)ti.mtu > BSDTUN_MAX_MTU)
 			return EINVAL;
-		data->mtu = (uint16_t)ti.mtu;
-		u->mtu = (uint16_t)ti.mtu;
+		bsdtun_port_mtu_set(u, (uint16_t)ti.mtu);
 		u->if_type = ti.type;
 		u->baudrate = ti.baudrate;
 		BSDTUN_DEBUG(u, "TUNSIFINFO mtu %d type %u baudrate %d", ti.mtu,
@@ -516,7 +512,7 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m, pid_t pid)
 		break;
 	case BSDTUN_IOC_GIFINFO:
 		memset(&ti, 0, sizeof(ti));
-		ti.mtu = (short)data->mtu;
+		ti.mtu = (short)bsdtun_port_mtu(u);
 		ti.type = u->if_type;
 		ti.baudrate = u->baudrate;
 		memcpy(m->u.ioctl.arg, &ti, sizeof(ti));
@@ -553,7 +549,7 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m, pid_t pid)
 		err = arg_int(m, &v);
 		if (err != 0)
 			break;
-		if (data->dev_started)
+		if (bsdtun_port_started(u))
 			return EBUSY;
 		switch (v & ~(IFF_MULTICAST | BSD_IFF_MULTICAST)) {
 		case IFF_POINTOPOINT:
@@ -666,16 +662,14 @@ deliver_lsc(void)
 		}
 	pthread_mutex_unlock(&ctrl.lock);
 	for (i = 0; i < n; i++) {
-		struct rte_eth_dev *dev = NULL;
+		struct bsdtun_unit *u = NULL;
 
 		pthread_mutex_lock(&ctrl.lock);
-		if (ctrl.units[ev[i].slot] != NULL &&
-		    ctrl.gen[ev[i].slot] == ev[i].gen)
-			dev = ctrl.units[ev[i].slot]->dev;
+		if (ctrl.gen[ev[i].slot] == ev[i].gen)
+			u = ctrl.units[ev[i].slot];
 		pthread_mutex_unlock(&ctrl.lock);
-		if (dev != NULL)
-			rte_eth_dev_callback_process(
-			        dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+		if (u != NULL)
+			bsdtun_port_lsc_notify(u);
 	}
 }
 

@@ -53,29 +53,6 @@ enum bsdtun_devarg { BSDTUN_DEVARGS(DEVARG_ENUM) DEVARG_COUNT };
 
 static const char *const valid_args[] = { BSDTUN_DEVARGS(DEVARG_KEY) NULL };
 
-static const struct rte_eth_link link_down = {
-	.link_speed = RTE_ETH_SPEED_NUM_10G,
-	.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
-	.link_status = RTE_ETH_LINK_DOWN,
-	.link_autoneg = RTE_ETH_LINK_FIXED,
-};
-
-/*
- * Up iff the port is started and a client holds the unit.  Returns 1 when
- * the status changed; the caller delivers the LSC event, with no lock of
- * ours held (the app's callback may stop or close the port).
- */
-int
-bsdtun_link_update_now(struct bsdtun_unit *u)
-{
-	struct rte_eth_link link = link_down;
-
-	link.link_status = u->dev->data->dev_started && u->sess != NULL ?
-	                           RTE_ETH_LINK_UP :
-	                           RTE_ETH_LINK_DOWN;
-	return rte_eth_linkstatus_set(u->dev, &link) == 0;
-}
-
 /* ---- ethdev ops -------------------------------------------------------- */
 
 static int
@@ -92,10 +69,9 @@ bsdtun_dev_configure(struct rte_eth_dev *dev)
 	 * it 0: keep the unit's (devarg mtu=, TUNSIFINFO) unless the app asked
 	 * for another value.
 	 */
-	if (dev->data->dev_conf.rxmode.mtu == RTE_ETHER_MTU)
-		dev->data->mtu = u->mtu;
-	else
-		u->mtu = dev->data->mtu;
+	bsdtun_port_mtu_set(u, dev->data->dev_conf.rxmode.mtu == RTE_ETHER_MTU ?
+	                               u->mtu :
+	                               dev->data->mtu);
 	return 0;
 }
 
@@ -107,7 +83,7 @@ bsdtun_dev_start(struct rte_eth_dev *dev)
 	dev->data->dev_started = 1;
 	dev->data->rx_queue_state[0] = RTE_ETH_QUEUE_STATE_STARTED;
 	dev->data->tx_queue_state[0] = RTE_ETH_QUEUE_STATE_STARTED;
-	(void)bsdtun_link_update_now(u);
+	(void)bsdtun_port_link_update(u);
 	BSDTUN_DEBUG(u, "port started");
 	return bsdtun_capture_start(u);
 }
@@ -122,7 +98,7 @@ bsdtun_dev_stop(struct rte_eth_dev *dev)
 		dev->data->rx_queue_state[0] = RTE_ETH_QUEUE_STATE_STOPPED;
 	if (dev->data->nb_tx_queues)
 		dev->data->tx_queue_state[0] = RTE_ETH_QUEUE_STATE_STOPPED;
-	(void)bsdtun_link_update_now(u);
+	(void)bsdtun_port_link_update(u);
 	BSDTUN_DEBUG(u, "port stopped");
 	return 0;
 }
@@ -223,7 +199,7 @@ bsdtun_link_update(struct rte_eth_dev *dev, int wait __rte_unused)
 {
 	/* A secondary reads the link the primary keeps in shared data. */
 	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
-		(void)bsdtun_link_update_now(dev->data->dev_private);
+		(void)bsdtun_port_link_update(dev->data->dev_private);
 	return 0;
 }
 
@@ -323,8 +299,8 @@ bsdtun_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 		return -EINVAL;
 	}
 	BSDTUN_DEBUG(u, "mtu %u", mtu);
-	u->mtu = mtu;
-	return 0; /* ethdev stores it in dev->data->mtu, TUNGIFINFO reads it */
+	bsdtun_port_mtu_set(u, mtu); /* ethdev then stores the same value */
+	return 0;
 }
 
 /*
@@ -649,9 +625,9 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	peer_mac_derive(u);
 
 	dev->data->mac_addrs = &u->cfg.mac;
-	dev->data->mtu = (uint16_t)cfg.mtu;
-	u->mtu = (uint16_t)cfg.mtu;
-	dev->data->dev_link = link_down;
+	rte_spinlock_init(&u->mtu_lock);
+	bsdtun_port_mtu_set(u, (uint16_t)cfg.mtu);
+	bsdtun_port_link_init(u);
 	dev->data->promiscuous = 1;
 	dev->data->all_multicast = 1;
 	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC;

@@ -160,7 +160,8 @@ struct bsdtun_unit {
 	int if_flags;        /* IFF_POINTOPOINT/BROADCAST|MULTICAST */
 	uint8_t if_type;
 	int baudrate;
-	uint16_t mtu; /* survives a configure with mtu 0 */
+	uint16_t mtu;            /* survives a configure with mtu 0 */
+	rte_spinlock_t mtu_lock; /* bsdtun_port_mtu_set(): app and control */
 	int debug;
 	pid_t tun_pid; /* TUNSIFPID / open */
 	int async;     /* FIOASYNC, until close; datapath reads */
@@ -240,7 +241,12 @@ bsdtun_cdev_detach(struct bsdtun_unit *u)
 }
 #endif
 
-/* bsdtun_ethdev.c */
-int bsdtun_link_update_now(struct bsdtun_unit *u);
+/* bsdtun_port.c: the ethdev state the control path may touch */
+void bsdtun_port_link_init(struct bsdtun_unit *u);
+int bsdtun_port_link_update(struct bsdtun_unit *u);
+void bsdtun_port_lsc_notify(struct bsdtun_unit *u);
+int bsdtun_port_started(const struct bsdtun_unit *u);
+void bsdtun_port_mtu_set(struct bsdtun_unit *u, uint16_t mtu);
+uint16_t bsdtun_port_mtu(const struct bsdtun_unit *u);
 
 #endif /* BSDTUN_INTERNAL_H */

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The ethdev state the control path reads and writes, and nothing else:
+ * the link (up iff the port is started and a client holds the unit), the
+ * LSC event, whether the port is started (TUNSIFMODE), and the MTU that
+ * TUNSIFINFO and rte_eth_dev_set_mtu() share.  bsdtun_ctrl.c and
+ * bsdtun_ethdev.c both call in here; neither calls the other back.
+ */
+#include <rte_ethdev.h>
+#include <ethdev_driver.h>
+
+#include "bsdtun_internal.h"
+
+static const struct rte_eth_link link_down = {
+	.link_speed = RTE_ETH_SPEED_NUM_10G,
+	.link_duplex = RTE_ETH_LINK_FULL_DUPLEX,
+	.link_status = RTE_ETH_LINK_DOWN,
+	.link_autoneg = RTE_ETH_LINK_FIXED,
+};
+
+void
+bsdtun_port_link_init(struct bsdtun_unit *u)
+{
+	u->dev->data->dev_link = link_down;
+}
+
+/*
+ * Returns 1 when the status changed; the caller delivers the LSC event
+ * (bsdtun_port_lsc_notify) with no lock of ours held: the app's callback
+ * may stop or close the port.
+ */
+int
+bsdtun_port_link_update(struct bsdtun_unit *u)
+{
+	struct rte_eth_link link = link_down;
+
+	link.link_status = u->dev->data->dev_started && u->sess != NULL ?
+	                           RTE_ETH_LINK_UP :
+	                           RTE_ETH_LINK_DOWN;
+	return rte_eth_linkstatus_set(u->dev, &link) == 0;
+}
+
+void
+bsdtun_port_lsc_notify(struct bsdtun_unit *u)
+{
+	rte_eth_dev_callback_process(u->dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+}
+
+int
+bsdtun_port_started(const struct bsdtun_unit *u)
+{
+	return u->dev->data->dev_started;
+}
+
+/*
+ * The one way the MTU changes: devarg mtu= at probe, the app
+ * (configure, rte_eth_dev_set_mtu: app thread), TUNSIFINFO (control
+ * thread).  u->mtu is written under mtu_lock; dev->data->mtu, which ethdev
+ * also stores after its mtu_set op, gets the same value in one aligned
+ * 16-bit store, so rte_eth_dev_get_mtu() and TUNGIFINFO always agree.
+ */
+void
+bsdtun_port_mtu_set(struct bsdtun_unit *u, uint16_t mtu)
+{
+	rte_spinlock_lock(&u->mtu_lock);
+	u->mtu = mtu;
+	__atomic_store_n(&u->dev->data->mtu, mtu, __ATOMIC_RELEASE);
+	rte_spinlock_unlock(&u->mtu_lock);
+}
+
+uint16_t
+bsdtun_port_mtu(const struct bsdtun_unit *u)
+{
+	return __atomic_load_n(&u->dev->data->mtu, __ATOMIC_ACQUIRE);
+}
