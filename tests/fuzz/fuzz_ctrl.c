@@ -156,6 +156,9 @@ setup_once(void)
 	unit = calloc(1, sizeof(*unit));
 	if (unit == NULL)
 		abort();
+	unit->proc = calloc(1, sizeof(*unit->proc));
+	if (unit->proc == NULL)
+		abort();
 	strcpy(unit->name, "net_bsdtun_fuzz");
 	unit->dev = &fake_dev;
 	fake_dev.data = &fake_data;
@@ -163,12 +166,12 @@ setup_once(void)
 	unit->cfg.perm = 0600;
 	unit->cfg.owner = getuid();
 	unit->cfg.group = getgid();
-	rte_spinlock_init(&unit->tx_lock);
-	rte_spinlock_init(&unit->rx_lock);
+	rte_spinlock_init(&unit->proc->tx_lock);
+	rte_spinlock_init(&unit->proc->rx_lock);
 	ctrl.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (ctrl.epfd < 0)
 		abort();
-	unit->slot = 0;
+	unit->proc->slot = 0;
 	ctrl.units[0] = unit;
 	ctrl.nunits = 1;
 	fd_base = next_fd();
@@ -181,9 +184,9 @@ reset_unit(void)
 	int i;
 
 	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
-		unit->pending[i] = -1;
-	unit->listen_fd = -1;
-	unit->sess = NULL;
+		unit->proc->pending[i] = -1;
+	unit->proc->listen_fd = -1;
+	unit->proc->sess = NULL;
 	unit->unit_flags = 0;
 	unit->if_flags = IFF_POINTOPOINT | IFF_MULTICAST;
 	unit->if_type = 0x17;
@@ -254,7 +257,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		abort();
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
-	unit->pending[0] = sv[0]; /* as on_listen() leaves it */
+	unit->proc->pending[0] = sv[0]; /* as on_listen() leaves it */
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	while (size >= 2) {
@@ -289,9 +292,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (hdr & 0x8000)
 			shutdown(sv[1], SHUT_WR);
 		/* what ctrl_main() would dispatch */
-		if (unit->pending[0] >= 0)
+		if (unit->proc->pending[0] >= 0)
 			on_hello(unit, 0);
-		else if (unit->sess != NULL)
+		else if (unit->proc->sess != NULL)
 			on_session(unit, hdr & 0x8000 ? EPOLLRDHUP : EPOLLIN);
 		/* only a whole message without descriptors gets an answer
 		 * other than ERROR (a truncated read must not pass) */
@@ -307,16 +310,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK((unit->unit_flags &
 		       (BSDTUN_UNIT_F_IFHEAD | BSDTUN_UNIT_F_LMODE)) !=
 		      (BSDTUN_UNIT_F_IFHEAD | BSDTUN_UNIT_F_LMODE));
-		if (unit->pending[0] < 0 && unit->sess == NULL)
+		if (unit->proc->pending[0] < 0 && unit->proc->sess == NULL)
 			break; /* refused or closed */
 	}
 	/* the client goes away */
-	if (unit->sess != NULL) {
+	if (unit->proc->sess != NULL) {
 		session_close(unit);
-		CHECK(unit->sess == NULL && unit->tun_pid == 0 &&
+		CHECK(unit->proc->sess == NULL && unit->tun_pid == 0 &&
 		      unit->async == 0);
-	} else if (unit->pending[0] >= 0) {
-		close(unit->pending[0]);
+	} else if (unit->proc->pending[0] >= 0) {
+		close(unit->proc->pending[0]);
 	}
 	drain(sv[1]);
 	close(sv[1]);

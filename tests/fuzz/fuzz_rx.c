@@ -121,6 +121,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mp = flags & 4 ? pool_small : pool_big;
 	u = calloc(1, sizeof(*u));
 	CHECK(u != NULL);
+	u->proc = calloc(1, sizeof(*u->proc));
+	CHECK(u->proc != NULL);
 	memset(&dev_data, 0, sizeof(dev_data));
 	dev_data.mtu =
 	        72 + (uint16_t)(take(&data, &size, 2) % (16384 - 72 + 1));
@@ -129,7 +131,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	u->dev = &dev;
 	u->cfg.framing = flags & 1 ? BSDTUN_FRAMING_IP : BSDTUN_FRAMING_ETH;
 	l2 = flags & 1 ? 0 : RTE_ETHER_HDR_LEN;
-	rte_spinlock_init(&u->rx_lock);
+	rte_spinlock_init(&u->proc->rx_lock);
 	u->rxq.unit = u;
 	u->rxq.mp = mp;
 	u->rxq.seg_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
@@ -144,7 +146,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ring_ctl.head_pkts = take(&data, &size, 1);
 	n = size < RING_BYTES ? size : RING_BYTES;
 	memcpy(ring_data, data, n);
-	u->sess = &sess;
+	u->proc->sess = &sess;
 
 	for (round = 0; round < 64; round++) {
 		uint16_t nb = nbs[round % RTE_DIM(nbs)];
@@ -173,6 +175,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 	}
 	CHECK(rte_mempool_avail_count(mp) == NB_MBUFS);
+	free(u->proc);
 	free(u);
 	return 0;
 }

@@ -49,10 +49,10 @@ bsdtun_capture_check(struct bsdtun_unit *u)
 	ret = bsdtun_path_check(u, "pcapng", u->cfg.pcapng, 0);
 	if (ret < 0)
 		return ret;
-	u->cap_fd = open(u->cfg.pcapng,
-	                 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	                 0644);
-	if (u->cap_fd < 0) {
+	u->proc->cap_fd = open(
+	        u->cfg.pcapng,
+	        O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (u->proc->cap_fd < 0) {
 		int err = errno;
 
 		BSDTUN_LOG(ERR, u, "devarg pcapng=%s: %s", u->cfg.pcapng,
@@ -79,13 +79,13 @@ bsdtun_capture_start(struct bsdtun_unit *u)
 	char os[160];
 	struct utsname un;
 
-	if (u->cap_fd < 0 || u->pcap != NULL)
+	if (u->proc->cap_fd < 0 || u->proc->pcap != NULL)
 		return 0;
 	snprintf(pool, sizeof(pool), "bsdtun_cap_%u", u->port_id);
-	u->cap_mp = rte_pktmbuf_pool_create(
+	u->proc->cap_mp = rte_pktmbuf_pool_create(
 	        pool, CAPTURE_POOL_SIZE, 0, 0,
 	        rte_pcapng_mbuf_size(CAPTURE_SNAPLEN), rte_socket_id());
-	if (u->cap_mp == NULL) {
+	if (u->proc->cap_mp == NULL) {
 		BSDTUN_LOG(ERR, u, "pcapng: no memory for capture copies: %s",
 		           rte_strerror(rte_errno));
 		return -ENOMEM;
@@ -94,26 +94,26 @@ bsdtun_capture_start(struct bsdtun_unit *u)
 		snprintf(os, sizeof(os), "%s %s", un.sysname, un.release);
 	else
 		strcpy(os, "Linux");
-	u->pcap =
-	        rte_pcapng_fdopen(u->cap_fd, os, NULL, rte_version(), u->name);
-	if (u->pcap == NULL) {
+	u->proc->pcap = rte_pcapng_fdopen(u->proc->cap_fd, os, NULL,
+	                                  rte_version(), u->name);
+	if (u->proc->pcap == NULL) {
 		BSDTUN_LOG(ERR, u, "pcapng=%s: %s", u->cfg.pcapng,
 		           rte_strerror(rte_errno));
-		rte_mempool_free(u->cap_mp);
-		u->cap_mp = NULL;
+		rte_mempool_free(u->proc->cap_mp);
+		u->proc->cap_mp = NULL;
 		return -rte_errno;
 	}
-	u->cap_fd = -1; /* owned by the pcapng handle now */
-	u->cap_start_ns = wall_ns();
-	if (bsdtun_pcapng_add_port(u->pcap, u->port_id, capture_linktype(u),
-	                           u->name) < 0) {
+	u->proc->cap_fd = -1; /* owned by the pcapng handle now */
+	u->proc->cap_start_ns = wall_ns();
+	if (bsdtun_pcapng_add_port(u->proc->pcap, u->port_id,
+	                           capture_linktype(u), u->name) < 0) {
 		BSDTUN_LOG(ERR, u,
 		           "pcapng=%s: cannot write the interface block",
 		           u->cfg.pcapng);
-		rte_pcapng_close(u->pcap); /* closes the fd too */
-		u->pcap = NULL;
-		rte_mempool_free(u->cap_mp);
-		u->cap_mp = NULL;
+		rte_pcapng_close(u->proc->pcap); /* closes the fd too */
+		u->proc->pcap = NULL;
+		rte_mempool_free(u->proc->cap_mp);
+		u->proc->cap_mp = NULL;
 		return -EIO;
 	}
 	return 0;
@@ -123,7 +123,8 @@ bsdtun_capture_start(struct bsdtun_unit *u)
 static struct rte_mbuf *
 with_pseudo_eth(struct bsdtun_unit *u, struct rte_mbuf *m, int out)
 {
-	struct rte_mbuf *c = rte_pktmbuf_copy(m, u->cap_mp, 0, UINT32_MAX);
+	struct rte_mbuf *c =
+	        rte_pktmbuf_copy(m, u->proc->cap_mp, 0, UINT32_MAX);
 	struct rte_ether_hdr *eh;
 	uint8_t v;
 
@@ -152,7 +153,7 @@ bsdtun_capture(struct bsdtun_unit *u, struct rte_mbuf **pkts, uint16_t n,
 	        out ? RTE_PCAPNG_DIRECTION_OUT : RTE_PCAPNG_DIRECTION_IN;
 	uint16_t i, k = 0;
 
-	if (u->pcap == NULL)
+	if (u->proc->pcap == NULL)
 		return;
 	for (i = 0; i < n && k < RTE_DIM(cp); i++) {
 		struct rte_mbuf *src = pkts[i], *tmp = NULL;
@@ -162,10 +163,10 @@ bsdtun_capture(struct bsdtun_unit *u, struct rte_mbuf **pkts, uint16_t n,
 			tmp = with_pseudo_eth(u, src, out);
 			src = tmp;
 		}
-		cp[k] = src == NULL ?
-		                NULL :
-		                bsdtun_pcapng_copy(u->port_id, src, u->cap_mp,
-		                                   CAPTURE_SNAPLEN, dir);
+		cp[k] = src == NULL ? NULL :
+		                      bsdtun_pcapng_copy(u->port_id, src,
+		                                         u->proc->cap_mp,
+		                                         CAPTURE_SNAPLEN, dir);
 		rte_pktmbuf_free(tmp);
 		if (cp[k] == NULL)
 			u->xs.capture_errors++;
@@ -174,7 +175,7 @@ bsdtun_capture(struct bsdtun_unit *u, struct rte_mbuf **pkts, uint16_t n,
 	}
 	if (k == 0)
 		return;
-	if (rte_pcapng_write_packets(u->pcap, cp, k) < 0) {
+	if (rte_pcapng_write_packets(u->proc->pcap, cp, k) < 0) {
 		if (u->xs.capture_errors++ == 0)
 			BSDTUN_LOG(ERR, u,
 			           "pcapng=%s: write failed: %s "
@@ -189,19 +190,19 @@ bsdtun_capture(struct bsdtun_unit *u, struct rte_mbuf **pkts, uint16_t n,
 void
 bsdtun_capture_close(struct bsdtun_unit *u)
 {
-	if (u->pcap != NULL) {
+	if (u->proc->pcap != NULL) {
 		uint64_t end = wall_ns();
 
-		bsdtun_pcapng_write_stats(u->pcap, u->port_id, u->cap_start_ns,
-		                          end, u->rxq.packets + u->txq.packets,
-		                          u->xs.capture_errors);
-		rte_pcapng_close(u->pcap); /* closes the fd too */
-		u->pcap = NULL;
+		bsdtun_pcapng_write_stats(
+		        u->proc->pcap, u->port_id, u->proc->cap_start_ns, end,
+		        u->rxq.packets + u->txq.packets, u->xs.capture_errors);
+		rte_pcapng_close(u->proc->pcap); /* closes the fd too */
+		u->proc->pcap = NULL;
 	}
-	if (u->cap_fd >= 0) {
-		close(u->cap_fd);
-		u->cap_fd = -1;
+	if (u->proc->cap_fd >= 0) {
+		close(u->proc->cap_fd);
+		u->proc->cap_fd = -1;
 	}
-	rte_mempool_free(u->cap_mp);
-	u->cap_mp = NULL;
+	rte_mempool_free(u->proc->cap_mp);
+	u->proc->cap_mp = NULL;
 }

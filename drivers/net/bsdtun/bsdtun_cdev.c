@@ -829,7 +829,7 @@ bsdtun_cdev_attach(struct bsdtun_unit *u)
 		pthread_mutex_unlock(&cdevs_lock);
 		goto fail_mounted;
 	}
-	u->cdev = cd;
+	u->proc->cdev = cd;
 	BSDTUN_LOG(INFO, u, "device node %s", cd->path);
 	return 0;
 
@@ -849,12 +849,12 @@ fail:
 void
 bsdtun_cdev_detach(struct bsdtun_unit *u)
 {
-	struct bsdtun_cdev *cd = u->cdev;
+	struct bsdtun_cdev *cd = u->proc->cdev;
 	uint64_t one = 1;
 
 	if (cd == NULL)
 		return;
-	u->cdev = NULL;
+	u->proc->cdev = NULL;
 	if (write(cd->wake_fd, &one, sizeof(one)) != sizeof(one))
 		BSDTUN_LOG(ERR, u, "device node: cannot wake its thread");
 	bsdtun_thread_join(cd->thread);

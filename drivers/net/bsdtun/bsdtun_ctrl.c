@@ -55,8 +55,8 @@ static struct {
 static uint64_t
 watch_key(const struct bsdtun_unit *u, enum watch_kind k, uint32_t idx)
 {
-	return ((uint64_t)ctrl.gen[u->slot] << 48) | ((uint64_t)u->slot << 16) |
-	       ((uint64_t)idx << 4) | k;
+	return ((uint64_t)ctrl.gen[u->proc->slot] << 48) |
+	       ((uint64_t)u->proc->slot << 16) | ((uint64_t)idx << 4) | k;
 }
 
 static int
@@ -239,15 +239,15 @@ ring_backlog(uint64_t produced, uint64_t consumed, uint32_t qlen)
 static void
 session_close(struct bsdtun_unit *u)
 {
-	struct bsdtun_session *s = u->sess;
+	struct bsdtun_session *s = u->proc->sess;
 
 	if (s == NULL)
 		return;
-	rte_spinlock_lock(&u->tx_lock);
-	rte_spinlock_lock(&u->rx_lock);
-	u->sess = NULL;
-	rte_spinlock_unlock(&u->rx_lock);
-	rte_spinlock_unlock(&u->tx_lock);
+	rte_spinlock_lock(&u->proc->tx_lock);
+	rte_spinlock_lock(&u->proc->rx_lock);
+	u->proc->sess = NULL;
+	rte_spinlock_unlock(&u->proc->rx_lock);
+	rte_spinlock_unlock(&u->proc->tx_lock);
 
 	u->xs.to_client_purged += ring_backlog(
 	        s->to_client.pkts,
@@ -262,7 +262,7 @@ session_close(struct bsdtun_unit *u)
 	u->tun_pid = 0;
 	__atomic_store_n(&u->async, 0, __ATOMIC_RELAXED); /* the open's */
 	if (bsdtun_port_link_update(u))
-		u->lsc_pending = 1;
+		u->proc->lsc_pending = 1;
 	BSDTUN_LOG(INFO, u, "client pid %d closed the unit", (int)s->pid);
 	/*
 	 * Give the data areas' pages back: a client that keeps the memfd (or
@@ -348,7 +348,7 @@ ctl_recv(int fd, struct bsdtun_msg *m, pid_t *pid)
 static void
 on_hello(struct bsdtun_unit *u, uint32_t idx)
 {
-	int fd = u->pending[idx];
+	int fd = u->proc->pending[idx];
 	struct bsdtun_msg m;
 	struct ucred cr;
 	socklen_t crl = sizeof(cr);
@@ -361,7 +361,7 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	epoll_ctl(ctrl.epfd, EPOLL_CTL_DEL, fd, NULL);
-	u->pending[idx] = -1;
+	u->proc->pending[idx] = -1;
 	if (n != sizeof(m) || m.magic != BSDTUN_WIRE_MAGIC ||
 	    m.type != BSDTUN_MSG_HELLO) {
 		if (n != 0)
@@ -379,10 +379,10 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	}
 	/* Who asks: the peer, or for the device node's own connection the
 	 * node's caller, as the node recorded it (one rule for both). */
-	local = u->pending_local[idx];
-	u->pending_local[idx] = 0;
+	local = u->proc->pending_local[idx];
+	u->proc->pending_local[idx] = 0;
 	if (local)
-		cr = u->pending_cred[idx];
+		cr = u->proc->pending_cred[idx];
 	else if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crl) < 0)
 		cr.uid = (uid_t)-1; /* nobody: refused below */
 	if (!admitted(u, &cr)) {
@@ -391,7 +391,7 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 		close(fd);
 		return;
 	}
-	if (u->sess != NULL) {
+	if (u->proc->sess != NULL) {
 		u->xs.client_refused_busy++;
 		send_error(fd, EBUSY);
 		close(fd);
@@ -416,15 +416,15 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	 * complete when it returns, so a packet the app sends right after
 	 * must find the session (SPEC section 4).
 	 */
-	rte_spinlock_lock(&u->tx_lock);
-	rte_spinlock_lock(&u->rx_lock);
-	u->sess = s;
-	rte_spinlock_unlock(&u->rx_lock);
-	rte_spinlock_unlock(&u->tx_lock);
+	rte_spinlock_lock(&u->proc->tx_lock);
+	rte_spinlock_lock(&u->proc->rx_lock);
+	u->proc->sess = s;
+	rte_spinlock_unlock(&u->proc->rx_lock);
+	rte_spinlock_unlock(&u->proc->tx_lock);
 	u->tun_pid = cr.pid;
 	u->xs.client_opens++;
 	if (bsdtun_port_link_update(u))
-		u->lsc_pending = 1;
+		u->proc->lsc_pending = 1;
 	if (session_welcome(u, s) < 0) {
 		BSDTUN_LOG(ERR, u, "pid %d left before its open completed: %s",
 		           (int)cr.pid, strerror(errno));
@@ -444,7 +444,8 @@ on_listen(struct bsdtun_unit *u)
 
 	static const int one = 1;
 
-	fd = accept4(u->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	fd = accept4(u->proc->listen_fd, NULL, NULL,
+	             SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
 	/* The kernel tells who sends each message (TUNSIFPID). */
@@ -453,7 +454,7 @@ on_listen(struct bsdtun_unit *u)
 		return;
 	}
 	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
-		if (u->pending[i] < 0)
+		if (u->proc->pending[i] < 0)
 			break;
 	if (i == BSDTUN_MAX_PENDING ||
 	    watch_add(fd, watch_key(u, W_PENDING, i)) < 0) {
@@ -462,8 +463,8 @@ on_listen(struct bsdtun_unit *u)
 		close(fd);
 		return;
 	}
-	u->pending[i] = fd;
-	u->pending_local[i] = 0;
+	u->proc->pending[i] = fd;
+	u->proc->pending_local[i] = 0;
 }
 
 /* ---- ioctls (tunioctl) ------------------------------------------------- */
@@ -565,7 +566,7 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m, pid_t pid)
 	case BSDTUN_IOC_SIFPID:
 		/* the kernel's word, not the message's; on the device node's
 		 * own connection the node passes its caller's pid */
-		u->tun_pid = u->sess->local ? m->u.ioctl.pid : pid;
+		u->tun_pid = u->proc->sess->local ? m->u.ioctl.pid : pid;
 		BSDTUN_LOG(INFO, u, "TUNSIFPID: unit held by pid %d",
 		           (int)u->tun_pid);
 		break;
@@ -588,7 +589,7 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m, pid_t pid)
 static void
 on_session(struct bsdtun_unit *u, uint32_t events)
 {
-	struct bsdtun_session *s = u->sess;
+	struct bsdtun_session *s = u->proc->sess;
 	struct bsdtun_msg m;
 	pid_t sender;
 	ssize_t n;
@@ -655,8 +656,8 @@ deliver_lsc(void)
 
 	pthread_mutex_lock(&ctrl.lock);
 	for (i = 0; i < CTRL_MAX_UNITS; i++)
-		if (ctrl.units[i] != NULL && ctrl.units[i]->lsc_pending) {
-			ctrl.units[i]->lsc_pending = 0;
+		if (ctrl.units[i] != NULL && ctrl.units[i]->proc->lsc_pending) {
+			ctrl.units[i]->proc->lsc_pending = 0;
 			ev[n].slot = i;
 			ev[n++].gen = ctrl.gen[i];
 		}
@@ -710,11 +711,11 @@ ctrl_main(void *arg __rte_unused)
 			if (k == W_LISTEN)
 				on_listen(u);
 			else if (k == W_PENDING && idx < BSDTUN_MAX_PENDING &&
-			         u->pending[idx] >= 0)
+			         u->proc->pending[idx] >= 0)
 				on_hello(u, idx);
 			else if (k == W_SESSION)
 				on_session(u, ev[i].events);
-			lsc |= u->lsc_pending;
+			lsc |= u->proc->lsc_pending;
 		}
 		if (!ctrl.running) {
 			pthread_mutex_unlock(&ctrl.lock);
@@ -851,7 +852,7 @@ listen_socket(struct bsdtun_unit *u)
 		close(fd);
 		return ret;
 	}
-	u->sock_ino = lstat(path, &st) == 0 ? st.st_ino : 0;
+	u->proc->sock_ino = lstat(path, &st) == 0 ? st.st_ino : 0;
 	return fd;
 }
 
@@ -862,7 +863,7 @@ unlink_socket(const struct bsdtun_unit *u)
 	struct stat st;
 
 	if (lstat(u->cfg.sock_path, &st) == 0 && S_ISSOCK(st.st_mode) &&
-	    st.st_ino == u->sock_ino)
+	    st.st_ino == u->proc->sock_ino)
 		unlink(u->cfg.sock_path);
 }
 
@@ -873,8 +874,8 @@ bsdtun_ctrl_attach(struct bsdtun_unit *u)
 	int ret, fd;
 
 	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
-		u->pending[i] = -1;
-	u->listen_fd = -1;
+		u->proc->pending[i] = -1;
+	u->proc->listen_fd = -1;
 	fd = listen_socket(u);
 	if (fd < 0)
 		return fd;
@@ -895,11 +896,11 @@ bsdtun_ctrl_attach(struct bsdtun_unit *u)
 			goto fail;
 		}
 	}
-	u->slot = slot;
+	u->proc->slot = slot;
 	ctrl.gen[slot]++;
 	ctrl.units[slot] = u;
 	ctrl.nunits++;
-	u->listen_fd = fd;
+	u->proc->listen_fd = fd;
 	if (watch_add(fd, watch_key(u, W_LISTEN, 0)) < 0) {
 		ret = -errno;
 		pthread_mutex_unlock(&ctrl.lock);
@@ -922,17 +923,17 @@ bsdtun_ctrl_detach(struct bsdtun_unit *u)
 	uint32_t i;
 
 	pthread_mutex_lock(&ctrl.lock);
-	if (ctrl.units[u->slot] != u) {
+	if (ctrl.units[u->proc->slot] != u) {
 		pthread_mutex_unlock(&ctrl.lock);
 		return;
 	}
 	session_close(u);
 	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
-		close_watched(&u->pending[i]);
-	close_watched(&u->listen_fd);
+		close_watched(&u->proc->pending[i]);
+	close_watched(&u->proc->listen_fd);
 	unlink_socket(u);
-	ctrl.units[u->slot] = NULL;
-	ctrl.gen[u->slot]++;
+	ctrl.units[u->proc->slot] = NULL;
+	ctrl.gen[u->proc->slot]++;
 	last = --ctrl.nunits == 0;
 	pthread_mutex_unlock(&ctrl.lock);
 	if (last)
@@ -965,14 +966,14 @@ bsdtun_ctrl_connect_local(struct bsdtun_unit *u, const struct ucred *cr)
 		return -errno;
 	pthread_mutex_lock(&ctrl.lock);
 	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
-		if (u->pending[i] < 0)
+		if (u->proc->pending[i] < 0)
 			break;
 	if (i < BSDTUN_MAX_PENDING) {
 		fcntl(sv[0], F_SETFL, O_NONBLOCK);
 		if (watch_add(sv[0], watch_key(u, W_PENDING, i)) == 0) {
-			u->pending[i] = sv[0];
-			u->pending_local[i] = 1;
-			u->pending_cred[i] = *cr;
+			u->proc->pending[i] = sv[0];
+			u->proc->pending_local[i] = 1;
+			u->proc->pending_cred[i] = *cr;
 			ret = sv[1];
 		} else {
 			ret = -errno;

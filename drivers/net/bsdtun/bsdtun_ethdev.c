@@ -108,7 +108,7 @@ bsdtun_dev_close(struct rte_eth_dev *dev)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY || u->proc == NULL)
 		return 0;
 	bsdtun_cdev_detach(u); /* device node first: it is a client */
 	bsdtun_ctrl_detach(u);
@@ -116,6 +116,10 @@ bsdtun_dev_close(struct rte_eth_dev *dev)
 	BSDTUN_LOG(INFO, u, "closed");
 	/* mac_addrs points into dev_private: keep release_port off it. */
 	dev->data->mac_addrs = NULL;
+	/* ethdev only forgets process_private; it is ours to free */
+	free(u->proc);
+	u->proc = NULL;
+	dev->process_private = NULL;
 	return 0;
 }
 
@@ -604,6 +608,12 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	if (dev == NULL)
 		return -ENOMEM;
 	u = dev->data->dev_private;
+	u->proc = calloc(1, sizeof(*u->proc));
+	if (u->proc == NULL) {
+		rte_eth_dev_release_port(dev);
+		return -ENOMEM;
+	}
+	dev->process_private = u->proc;
 	u->layout = BSDTUN_UNIT_LAYOUT;
 	strlcpy(u->name, name, sizeof(u->name));
 	u->dev = dev;
@@ -611,8 +621,8 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	u->cfg = cfg;
 	u->if_flags = IFF_POINTOPOINT | IFF_MULTICAST;
 	u->if_type = 0x17; /* IFT_PPP */
-	rte_spinlock_init(&u->tx_lock);
-	rte_spinlock_init(&u->rx_lock);
+	rte_spinlock_init(&u->proc->tx_lock);
+	rte_spinlock_init(&u->proc->rx_lock);
 	u->rxq.unit = u;
 	u->txq.unit = u;
 	if (!cfg.mac_set) {
@@ -635,7 +645,7 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	dev->rx_pkt_burst = bsdtun_rx_burst;
 	dev->tx_pkt_burst = bsdtun_tx_burst;
 
-	u->cap_fd = -1;
+	u->proc->cap_fd = -1;
 	ret = bsdtun_capture_check(u);
 	if (ret == 0)
 		ret = bsdtun_ctrl_attach(u);
@@ -647,6 +657,8 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	if (ret < 0) {
 		bsdtun_capture_close(u);
 		dev->data->mac_addrs = NULL;
+		free(u->proc);
+		dev->process_private = NULL;
 		rte_eth_dev_release_port(dev);
 		return ret;
 	}

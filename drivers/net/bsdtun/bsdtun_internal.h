@@ -140,7 +140,42 @@ struct bsdtun_config {
 	char cdev_path[PATH_MAX]; /* device node (cdev=), "" = off */
 };
 
-/* The unit: one per port, the softc of the seed.  dev_private. */
+/*
+ * What only the primary process holds: the session, descriptors, the
+ * capture handle, the device node.  dev->process_private: the primary's
+ * own heap, not the hugepage memory dev_private lives in, which secondary
+ * processes map.  Who writes what: doc/architecture.md.
+ */
+struct bsdtun_proc {
+	/* session: attach/detach takes both locks, each burst one of them */
+	rte_spinlock_t tx_lock;
+	rte_spinlock_t rx_lock;
+	struct bsdtun_session *sess;
+
+	/* control thread (bsdtun_ctrl.c), under ctrl.lock */
+	int listen_fd;
+	ino_t sock_ino; /* the control socket we bound (removed at close) */
+	int pending[BSDTUN_MAX_PENDING];
+	/* a pending connection the PMD made for its device node: who for */
+	int pending_local[BSDTUN_MAX_PENDING];
+	struct ucred pending_cred[BSDTUN_MAX_PENDING];
+	uint32_t slot;   /* control thread registry */
+	int lsc_pending; /* link changed; LSC event not delivered yet */
+
+	/* capture (bsdtun_capture.c) */
+	int cap_fd;
+	struct rte_pcapng *pcap;
+	struct rte_mempool *cap_mp;
+	uint64_t cap_start_ns;
+
+	/* device node (bsdtun_cdev.c); NULL = none */
+	struct bsdtun_cdev *cdev;
+};
+
+/*
+ * The unit: one per port, the softc of the seed.  dev_private, seen by
+ * every process: configuration, MAC, MTU, tun(4) state, counters.
+ */
 struct bsdtun_unit {
 	/*
 	 * First, at the same place in every build: BSDTUN_UNIT_LAYOUT of the
@@ -151,7 +186,8 @@ struct bsdtun_unit {
 	uint64_t layout;
 	char name[RTE_DEV_NAME_MAX_LEN];
 	uint16_t port_id;
-	struct rte_eth_dev *dev;
+	struct rte_eth_dev *dev;  /* the primary's; only it dereferences */
+	struct bsdtun_proc *proc; /* the primary's process_private, likewise */
 	struct bsdtun_config cfg;
 	struct rte_ether_addr peer_mac; /* source MAC of frames from client */
 
@@ -166,31 +202,9 @@ struct bsdtun_unit {
 	pid_t tun_pid; /* TUNSIFPID / open */
 	int async;     /* FIOASYNC, until close; datapath reads */
 
-	/* session: attach/detach takes both locks, each burst one of them */
-	rte_spinlock_t tx_lock;
-	rte_spinlock_t rx_lock;
-	struct bsdtun_session *sess;
-	int listen_fd;
-	ino_t sock_ino; /* the control socket we bound (removed at close) */
-	int pending[BSDTUN_MAX_PENDING];
-	/* a pending connection the PMD made for its device node: who for */
-	int pending_local[BSDTUN_MAX_PENDING];
-	struct ucred pending_cred[BSDTUN_MAX_PENDING];
-	uint32_t slot;   /* control thread registry */
-	int lsc_pending; /* link changed; LSC event not delivered yet */
-
 	struct bsdtun_rxq rxq;
 	struct bsdtun_txq txq;
 	struct bsdtun_xstats xs;
-
-	/* capture (bsdtun_capture.c), primary process only */
-	int cap_fd;
-	struct rte_pcapng *pcap;
-	struct rte_mempool *cap_mp;
-	uint64_t cap_start_ns;
-
-	/* device node (bsdtun_cdev.c), primary process only; NULL = none */
-	struct bsdtun_cdev *cdev;
 };
 
 #define BSDTUN_UNIT_LAYOUT                              \

@@ -34,7 +34,7 @@ bsdtun_port_link_update(struct bsdtun_unit *u)
 {
 	struct rte_eth_link link = link_down;
 
-	link.link_status = u->dev->data->dev_started && u->sess != NULL ?
+	link.link_status = u->dev->data->dev_started && u->proc->sess != NULL ?
 	                           RTE_ETH_LINK_UP :
 	                           RTE_ETH_LINK_DOWN;
 	return rte_eth_linkstatus_set(u->dev, &link) == 0;

@@ -102,19 +102,19 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	uint32_t l2 = eth ? RTE_ETHER_HDR_LEN : 0;
 	uint32_t max_frame = u->dev->data->mtu + l2;
 
-	if (!rte_spinlock_trylock(&u->rx_lock))
+	if (!rte_spinlock_trylock(&u->proc->rx_lock))
 		return 0;
-	s = u->sess;
+	s = u->proc->sess;
 	if (s == NULL || s->broken ||
 	    bsdtun_ring_cons_avail(&s->to_dpdk) == BSDTUN_RING_EMPTY) {
-		rte_spinlock_unlock(&u->rx_lock);
+		rte_spinlock_unlock(&u->proc->rx_lock);
 		return 0;
 	}
 	n_alloc = nb < BSDTUN_BURST_MAX ? nb : BSDTUN_BURST_MAX;
 	if (rte_pktmbuf_alloc_bulk(q->mp, mb, n_alloc) != 0) {
 		u->dev->data->rx_mbuf_alloc_failed++;
 		u->xs.rx_nombuf++;
-		rte_spinlock_unlock(&u->rx_lock);
+		rte_spinlock_unlock(&u->proc->rx_lock);
 		return 0;
 	}
 	for (examined = 0; examined < n_alloc; examined++) {
@@ -174,8 +174,8 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		used++;
 	}
 	bsdtun_ring_cons_publish(&s->to_dpdk);
-	rte_spinlock_unlock(&u->rx_lock);
-	if (unlikely(u->pcap != NULL) && got > 0)
+	rte_spinlock_unlock(&u->proc->rx_lock);
+	if (unlikely(u->proc->pcap != NULL) && got > 0)
 		bsdtun_capture(u, bufs, got, 0);
 	if (used < n_alloc)
 		rte_mempool_put_bulk(q->mp, (void **)&mb[used], n_alloc - used);
@@ -327,7 +327,7 @@ bsdtun_bell_ring(struct bsdtun_unit *u, struct bsdtun_session *s, int async)
 static void
 tx_free(struct bsdtun_unit *u, struct rte_mbuf **m, uint16_t n)
 {
-	if (unlikely(u->pcap != NULL) && n > 0)
+	if (unlikely(u->proc->pcap != NULL) && n > 0)
 		bsdtun_capture(u, m, n, 1);
 	rte_pktmbuf_free_bulk(m, n);
 }
@@ -343,11 +343,11 @@ bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	uint32_t flags;
 	uint16_t i, nd = 0;
 
-	if (!rte_spinlock_trylock(&u->tx_lock))
+	if (!rte_spinlock_trylock(&u->proc->tx_lock))
 		return 0; /* session changing hands: retry later */
-	s = u->sess;
+	s = u->proc->sess;
 	if (s == NULL || s->broken) {
-		rte_spinlock_unlock(&u->tx_lock);
+		rte_spinlock_unlock(&u->proc->tx_lock);
 		rte_pktmbuf_free_bulk(bufs, nb);
 		u->xs.tx_no_client += nb;
 		q->errors += nb;
@@ -421,7 +421,7 @@ bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		if (bsdtun_ring_prod_bell_due(&s->to_client) || async)
 			bsdtun_bell_ring(u, s, async);
 	}
-	rte_spinlock_unlock(&u->tx_lock);
+	rte_spinlock_unlock(&u->proc->tx_lock);
 	tx_free(u, done, nd);
 	return i;
 }
