@@ -169,20 +169,23 @@ bsdtun_capture(struct bsdtun_unit *u, struct rte_mbuf **pkts, uint16_t n,
 		                                         CAPTURE_SNAPLEN, dir);
 		rte_pktmbuf_free(tmp);
 		if (cp[k] == NULL)
-			u->xs.capture_errors++;
+			__atomic_fetch_add(&u->xs.capture_errors, 1,
+			                   __ATOMIC_RELAXED);
 		else
 			k++;
 	}
 	if (k == 0)
 		return;
 	if (rte_pcapng_write_packets(u->proc->pcap, cp, k) < 0) {
-		if (u->xs.capture_errors++ == 0)
+		if (__atomic_fetch_add(&u->xs.capture_errors, 1,
+		                       __ATOMIC_RELAXED) == 0)
 			BSDTUN_LOG(ERR, u,
 			           "pcapng=%s: write failed: %s "
 			           "(counted in xstat capture_errors)",
 			           u->cfg.pcapng, rte_strerror(rte_errno));
 	} else {
-		u->xs.capture_packets += k;
+		/* rx and tx may capture on two lcores at once */
+		__atomic_fetch_add(&u->xs.capture_packets, k, __ATOMIC_RELAXED);
 	}
 	rte_pktmbuf_free_bulk(cp, k);
 }

@@ -392,7 +392,9 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 		return;
 	}
 	if (u->proc->sess != NULL) {
-		u->xs.client_refused_busy++;
+		/* the device node's thread counts here too */
+		__atomic_fetch_add(&u->xs.client_refused_busy, 1,
+		                   __ATOMIC_RELAXED);
 		send_error(fd, EBUSY);
 		close(fd);
 		return;
@@ -458,7 +460,9 @@ on_listen(struct bsdtun_unit *u)
 			break;
 	if (i == BSDTUN_MAX_PENDING ||
 	    watch_add(fd, watch_key(u, W_PENDING, i)) < 0) {
-		u->xs.client_refused_busy++;
+		/* the device node's thread counts here too */
+		__atomic_fetch_add(&u->xs.client_refused_busy, 1,
+		                   __ATOMIC_RELAXED);
 		send_error(fd, EBUSY);
 		close(fd);
 		return;
@@ -600,7 +604,7 @@ on_session(struct bsdtun_unit *u, uint32_t events)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR) &&
 	    !(events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
 		return;
-	if (n <= 0 || s->broken) {
+	if (n <= 0 || __atomic_load_n(&s->broken, __ATOMIC_RELAXED)) {
 		session_close(u);
 		return;
 	}
@@ -979,7 +983,9 @@ bsdtun_ctrl_connect_local(struct bsdtun_unit *u, const struct ucred *cr)
 			ret = -errno;
 		}
 	} else {
-		u->xs.client_refused_busy++;
+		/* the device node's thread counts here too */
+		__atomic_fetch_add(&u->xs.client_refused_busy, 1,
+		                   __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&ctrl.lock);
 	if (ret < 0) {

@@ -26,10 +26,9 @@
 static void
 session_break(struct bsdtun_session *s)
 {
-	if (!s->broken) {
-		s->broken = 1;
+	/* rx and tx lcores may both find it broken: one shuts it down */
+	if (__atomic_exchange_n(&s->broken, 1, __ATOMIC_RELAXED) == 0)
 		shutdown(s->ctl_fd, SHUT_RDWR);
-	}
 }
 
 /* ---- rx: client -> DPDK ------------------------------------------------ */
@@ -105,7 +104,7 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	if (!rte_spinlock_trylock(&u->proc->rx_lock))
 		return 0;
 	s = u->proc->sess;
-	if (s == NULL || s->broken ||
+	if (s == NULL || __atomic_load_n(&s->broken, __ATOMIC_RELAXED) ||
 	    bsdtun_ring_cons_avail(&s->to_dpdk) == BSDTUN_RING_EMPTY) {
 		rte_spinlock_unlock(&u->proc->rx_lock);
 		return 0;
@@ -346,7 +345,7 @@ bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	if (!rte_spinlock_trylock(&u->proc->tx_lock))
 		return 0; /* session changing hands: retry later */
 	s = u->proc->sess;
-	if (s == NULL || s->broken) {
+	if (s == NULL || __atomic_load_n(&s->broken, __ATOMIC_RELAXED)) {
 		rte_spinlock_unlock(&u->proc->tx_lock);
 		rte_pktmbuf_free_bulk(bufs, nb);
 		u->xs.tx_no_client += nb;
