@@ -97,15 +97,6 @@ static void
 serve(int c, const char *mode)
 {
 	struct bsdtun_msg m;
-	char cbuf[CMSG_SPACE(2 * sizeof(int))];
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm;
 	int fds[2], pair[2];
 	size_t size;
 
@@ -122,13 +113,7 @@ serve(int c, const char *mode)
 	m.magic = BSDTUN_WIRE_MAGIC;
 	m.u.welcome.version = BSDTUN_WIRE_VERSION;
 	m.u.welcome.region_size = size;
-	memset(cbuf, 0, sizeof(cbuf));
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
-	if (sendmsg(c, &mh, MSG_NOSIGNAL) != sizeof(m))
+	if (bsdtun_msg_send(c, &m, fds, 2, 0) != sizeof(m))
 		fprintf(stderr, "fake_endpoint: WELCOME: %s\n",
 		        strerror(errno));
 	close(fds[0]);

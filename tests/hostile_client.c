@@ -210,20 +210,10 @@ static ssize_t
 recv_msg(int fd, struct bsdtun_msg *m, int *fds, int *nfds)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
-	char cbuf[CMSG_SPACE(4 * sizeof(int))];
-	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *c;
+	int keep[2];
 	ssize_t n;
-	int got = 0;
-
 	long end = now_ms() + TIMEOUT_MS;
-	int r;
+	int r, got = 0, i;
 
 	do /* SIGIO (sigio_owner) interrupts */
 		r = poll(&p, 1, (int)(end - now_ms() > 0 ? end - now_ms() : 0));
@@ -231,23 +221,18 @@ recv_msg(int fd, struct bsdtun_msg *m, int *fds, int *nfds)
 	if (r <= 0)
 		return -1;
 	do
-		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+		n = bsdtun_msg_recv(fd, m, keep, 2, &got, NULL, 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == ECONNRESET ? 0 : -1;
-	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
-		int k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int), i, v;
-
-		for (i = 0; i < k; i++) {
-			memcpy(&v, CMSG_DATA(c) + i * sizeof(int), sizeof(v));
-			if (fds != NULL && got < 2)
-				fds[got++] = v;
-			else
-				close(v);
-		}
+	for (i = 0; i < got; i++) {
+		if (fds != NULL)
+			fds[i] = keep[i];
+		else
+			close(keep[i]);
 	}
 	if (nfds != NULL)
-		*nfds = got;
+		*nfds = fds != NULL ? got : 0;
 	return n;
 }
 

@@ -80,15 +80,6 @@ ctl_call(struct bsdtun *t, struct bsdtun_msg *req, struct bsdtun_msg *rep)
 static int
 ctl_recv_welcome(int fd, struct bsdtun_msg *m, int fds[2])
 {
-	char cbuf[CMSG_SPACE(2 * sizeof(int))];
-	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *c;
 	ssize_t n;
 	int reset = 0;
 
@@ -97,19 +88,11 @@ ctl_recv_welcome(int fd, struct bsdtun_msg *m, int fds[2])
 	 * HELLO; the kernel reports the reset first, the ERROR is still
 	 * queued behind it: read it once more. */
 	do {
-		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+		n = bsdtun_msg_recv(fd, m, fds, 2, NULL, NULL, 0);
 	} while (n < 0 &&
 	         (errno == EINTR || (errno == ECONNRESET && !reset++)));
 	if (n < 0)
 		return errno;
-	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
-		size_t nfd;
-
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		memcpy(fds, CMSG_DATA(c), (nfd > 2 ? 2 : nfd) * sizeof(int));
-	}
 	if (n != (ssize_t)sizeof(*m) || m->magic != BSDTUN_WIRE_MAGIC)
 		return EPROTO;
 	return 0;
@@ -299,6 +282,20 @@ out:
 	return err;
 }
 
+/* The open so far went well (err 0): HELLO and map; t, or NULL and errno. */
+static struct bsdtun *
+open_finish(struct bsdtun *t, int err)
+{
+	if (err == 0)
+		err = open_session(t);
+	if (err != 0) {
+		bsdtun_free(t);
+		errno = err;
+		return NULL;
+	}
+	return t;
+}
+
 static struct bsdtun *
 bsdtun_new(int flags)
 {
@@ -341,14 +338,7 @@ bsdtun_open_ex(const char *endpoint, int flags, uid_t server_uid)
 		err = errno;
 	else
 		err = server_check(t, server_uid);
-	if (err == 0)
-		err = open_session(t);
-	if (err != 0) {
-		bsdtun_free(t);
-		errno = err;
-		return NULL;
-	}
-	return t;
+	return open_finish(t, err);
 }
 
 /*
@@ -360,7 +350,6 @@ struct bsdtun *
 bsdtun_open_local(int ctl_fd, int flags)
 {
 	struct bsdtun *t = bsdtun_new(flags);
-	int err;
 
 	if (t == NULL) {
 		close(ctl_fd);
@@ -368,13 +357,7 @@ bsdtun_open_local(int ctl_fd, int flags)
 	}
 	t->ctl_fd = ctl_fd;
 	t->server_pid = getpid();
-	err = open_session(t);
-	if (err != 0) {
-		bsdtun_free(t);
-		errno = err;
-		return NULL;
-	}
-	return t;
+	return open_finish(t, 0);
 }
 
 void

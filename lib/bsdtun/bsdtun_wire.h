@@ -12,6 +12,10 @@
 #define BSDTUN_WIRE_H
 
 #include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 #define BSDTUN_WIRE_MAGIC   0x4e555442u /* "BTUN" little-endian */
 #define BSDTUN_WIRE_VERSION 1u
@@ -173,5 +177,93 @@ enum bsdtun_ioc {
  * readable iff a packet is queued, POLLHUP when the DPDK side is gone.
  */
 #define BSDTUN_BELL_BYTE 0x62u
+
+/*
+ * One message on a control socket with descriptors (SCM_RIGHTS), as both
+ * sides pass them (WELCOME: the memfd, then the bell).  At most
+ * BSDTUN_MSG_FDS_MAX descriptors.
+ */
+#define BSDTUN_MSG_FDS_MAX 4
+
+/* Send m with nfds descriptors; returns sendmsg()'s result. */
+static inline ssize_t
+bsdtun_msg_send(int sock, const struct bsdtun_msg *m, const int *fds,
+                unsigned int nfds, int flags)
+{
+	union {
+		char buf[CMSG_SPACE(BSDTUN_MSG_FDS_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} c;
+	struct iovec iov = { .iov_base = (void *)(uintptr_t)m,
+		             .iov_len = sizeof(*m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *h;
+
+	if (nfds > BSDTUN_MSG_FDS_MAX)
+		nfds = BSDTUN_MSG_FDS_MAX;
+	if (nfds > 0) {
+		memset(&c, 0, sizeof(c));
+		mh.msg_control = c.buf;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		h = CMSG_FIRSTHDR(&mh);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_RIGHTS;
+		h->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(h), fds, nfds * sizeof(int));
+	}
+	return sendmsg(sock, &mh, flags | MSG_NOSIGNAL);
+}
+
+/*
+ * Receive one message into m (its real length with MSG_TRUNC in flags) and
+ * the descriptors it carries: the first max into fds (the rest closed),
+ * *nfds how many; MSG_CMSG_CLOEXEC is added.  Returns recvmsg()'s result;
+ * *ctrunc (if not NULL) tells that the kernel dropped ancillary data.
+ */
+static inline ssize_t
+bsdtun_msg_recv(int sock, struct bsdtun_msg *m, int *fds, int max, int *nfds,
+                int *ctrunc, int flags)
+{
+	union {
+		char buf[CMSG_SPACE(BSDTUN_MSG_FDS_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} c;
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = c.buf,
+		.msg_controllen = sizeof(c.buf),
+	};
+	struct cmsghdr *h;
+	int got = 0;
+	ssize_t n = recvmsg(sock, &mh, flags | MSG_CMSG_CLOEXEC);
+
+	if (n >= 0) {
+		for (h = CMSG_FIRSTHDR(&mh); h != NULL;
+		     h = CMSG_NXTHDR(&mh, h)) {
+			size_t i, k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+			if (h->cmsg_level != SOL_SOCKET ||
+			    h->cmsg_type != SCM_RIGHTS)
+				continue;
+			for (i = 0; i < k; i++) {
+				int fd;
+
+				memcpy(&fd, CMSG_DATA(h) + i * sizeof(int),
+				       sizeof(fd));
+				if (got < max)
+					fds[got++] = fd;
+				else
+					close(fd);
+			}
+		}
+	}
+	if (nfds != NULL)
+		*nfds = got;
+	if (ctrunc != NULL)
+		*ctrunc = n >= 0 && (mh.msg_flags & MSG_CTRUNC);
+	return n;
+}
 
 #endif /* BSDTUN_WIRE_H */

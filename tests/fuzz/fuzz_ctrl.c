@@ -208,30 +208,15 @@ drain(int cfd)
 
 	for (;;) {
 		struct bsdtun_msg m;
-		char cbuf[CMSG_SPACE(4 * sizeof(int))];
-		struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-		struct msghdr mh = {
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = cbuf,
-			.msg_controllen = sizeof(cbuf),
-		};
-		struct cmsghdr *c;
-		ssize_t n = recvmsg(cfd, &mh, MSG_DONTWAIT | MSG_TRUNC);
-		int nfd = 0;
+		int fds[BSDTUN_MSG_FDS_MAX], nfd = 0, i;
+		ssize_t n =
+		        bsdtun_msg_recv(cfd, &m, fds, BSDTUN_MSG_FDS_MAX, &nfd,
+		                        NULL, MSG_DONTWAIT | MSG_TRUNC);
 
+		for (i = 0; i < nfd; i++)
+			close(fds[i]);
 		if (n <= 0)
 			return replies;
-		for (c = CMSG_FIRSTHDR(&mh); c != NULL;
-		     c = CMSG_NXTHDR(&mh, c)) {
-			int k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int), i, v;
-
-			for (i = 0; i < k; i++) {
-				memcpy(&v, CMSG_DATA(c) + i * sizeof(int), 4);
-				close(v);
-				nfd++;
-			}
-		}
 		/* every reply is one whole message; fds only with WELCOME */
 		CHECK(n == sizeof(m) && m.magic == BSDTUN_WIRE_MAGIC);
 		CHECK(m.type == BSDTUN_MSG_WELCOME ||

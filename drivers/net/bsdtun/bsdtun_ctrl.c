@@ -197,17 +197,8 @@ session_destroy(struct bsdtun_session *s)
 static int
 session_welcome(struct bsdtun_unit *u, struct bsdtun_session *s)
 {
+	const int fds[2] = { s->memfd, s->bell_client_fd };
 	struct bsdtun_msg m;
-	char cbuf[CMSG_SPACE(2 * sizeof(int))];
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *c;
-	int fds[2] = { s->memfd, s->bell_client_fd };
 
 	memset(&m, 0, sizeof(m));
 	m.type = BSDTUN_MSG_WELCOME;
@@ -215,13 +206,7 @@ session_welcome(struct bsdtun_unit *u, struct bsdtun_session *s)
 	m.u.welcome.version = BSDTUN_WIRE_VERSION;
 	m.u.welcome.flags = u->unit_flags;
 	m.u.welcome.region_size = s->map_size;
-	memset(cbuf, 0, sizeof(cbuf));
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(c), fds, sizeof(fds));
-	if (sendmsg(s->ctl_fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != sizeof(m))
+	if (bsdtun_msg_send(s->ctl_fd, &m, fds, 2, MSG_DONTWAIT) != sizeof(m))
 		return -errno;
 	return 0;
 }
