@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "bsdtun.h"
+#include "bsdtun_ioctl.h"
 #include "bsdtun_local.h"
 #include "bsdtun_ring.h"
 #include "bsdtun_wire.h"
@@ -921,13 +922,51 @@ get_owner(const struct bsdtun *t)
 	return o.type == F_OWNER_PGRP ? -o.pid : o.pid;
 }
 
+/* The ioctls the library answers itself (local in the table). */
+static int
+ioctl_local(struct bsdtun *t, unsigned long req, void *arg)
+{
+	int v = 0;
+
+	if (bsdtun_ioctl_find(req, BSDTUN_FACE_LIB)->dir == BSDTUN_ARG_IN)
+		memcpy(&v, arg, sizeof(v));
+	switch (req) {
+	case FIONREAD:
+		v = fionread(t);
+		break;
+	case FIONBIO:
+		t->nonblock = v != 0;
+		return 0;
+	case FIOASYNC:
+		return set_async(t, v != 0);
+	case FIOSETOWN:
+		return set_owner(t, v);
+	case TIOCSPGRP:
+		if (v == INT_MIN) {
+			errno = ESRCH; /* -v does not exist: no such group */
+			return -1;
+		}
+		return set_owner(t, -v);
+	case FIOGETOWN:
+		v = get_owner(t);
+		break;
+	case TIOCGPGRP:
+		v = -get_owner(t);
+		break;
+	default:
+		errno = ENOTTY;
+		return -1;
+	}
+	memcpy(arg, &v, sizeof(v)); /* the getters */
+	return 0;
+}
+
 BSDTUN_API int
 bsdtun_ioctl(struct bsdtun *t, unsigned long request, ...)
 {
-	struct tuninfo ti;
+	const struct bsdtun_ioctl_def *d;
 	va_list ap;
 	void *arg;
-	int v;
 
 	if (t == NULL) {
 		errno = EBADF;
@@ -937,122 +976,19 @@ bsdtun_ioctl(struct bsdtun *t, unsigned long request, ...)
 	arg = va_arg(ap, void *);
 	va_end(ap);
 
-	/* Requests without an argument. */
-	if (request == TUNSIFPID || request == BSD_TUNSIFPID)
-		return ioctl_remote(t, BSDTUN_IOC_SIFPID, NULL, 0, NULL, 0);
-
-	switch (request) {
-	case TUNGDEBUG:
-	case BSD_TUNGDEBUG:
-	case TUNSDEBUG:
-	case BSD_TUNSDEBUG:
-	case TUNSIFINFO:
-	case BSD_TUNSIFINFO:
-	case TUNGIFINFO:
-	case BSD_TUNGIFINFO:
-	case TUNSLMODE:
-	case BSD_TUNSLMODE:
-	case TUNSIFMODE:
-	case BSD_TUNSIFMODE:
-	case TUNSIFHEAD:
-	case BSD_TUNSIFHEAD:
-	case TUNGIFHEAD:
-	case BSD_TUNGIFHEAD:
-	case FIONREAD:
-	case BSD_FIONREAD:
-	case FIONBIO:
-	case BSD_FIONBIO:
-	case FIOASYNC:
-	case BSD_FIOASYNC:
-	case FIOSETOWN:
-	case BSD_FIOSETOWN:
-	case FIOGETOWN:
-	case BSD_FIOGETOWN:
-	case TIOCSPGRP:
-	case BSD_TIOCSPGRP:
-	case TIOCGPGRP:
-	case BSD_TIOCGPGRP:
-		if (arg == NULL) {
-			errno = EFAULT;
-			return -1;
-		}
-		break;
-	default:
+	d = bsdtun_ioctl_find(request, BSDTUN_FACE_LIB);
+	if (d == NULL) {
 		errno = ENOTTY;
 		return -1;
 	}
-
-	switch (request) {
-	case TUNSIFINFO:
-	case BSD_TUNSIFINFO:
-		memcpy(&ti, arg, sizeof(ti));
-		return ioctl_remote(t, BSDTUN_IOC_SIFINFO, &ti, sizeof(ti),
-		                    NULL, 0);
-	case TUNGIFINFO:
-	case BSD_TUNGIFINFO:
-		return ioctl_remote(t, BSDTUN_IOC_GIFINFO, NULL, 0, arg,
-		                    sizeof(struct tuninfo));
-	case TUNSDEBUG:
-	case BSD_TUNSDEBUG:
-		return ioctl_remote(t, BSDTUN_IOC_SDEBUG, arg, sizeof(int),
-		                    NULL, 0);
-	case TUNGDEBUG:
-	case BSD_TUNGDEBUG:
-		return ioctl_remote(t, BSDTUN_IOC_GDEBUG, NULL, 0, arg,
-		                    sizeof(int));
-	case TUNSLMODE:
-	case BSD_TUNSLMODE:
-		return ioctl_remote(t, BSDTUN_IOC_SLMODE, arg, sizeof(int),
-		                    NULL, 0);
-	case TUNSIFMODE:
-	case BSD_TUNSIFMODE:
-		return ioctl_remote(t, BSDTUN_IOC_SIFMODE, arg, sizeof(int),
-		                    NULL, 0);
-	case TUNSIFHEAD:
-	case BSD_TUNSIFHEAD:
-		return ioctl_remote(t, BSDTUN_IOC_SIFHEAD, arg, sizeof(int),
-		                    NULL, 0);
-	case TUNGIFHEAD:
-	case BSD_TUNGIFHEAD:
-		return ioctl_remote(t, BSDTUN_IOC_GIFHEAD, NULL, 0, arg,
-		                    sizeof(int));
-	case FIONREAD:
-	case BSD_FIONREAD:
-		v = fionread(t);
-		memcpy(arg, &v, sizeof(v));
-		return 0;
-	case FIONBIO:
-	case BSD_FIONBIO:
-		memcpy(&v, arg, sizeof(v));
-		t->nonblock = v != 0;
-		return 0;
-	case FIOASYNC:
-	case BSD_FIOASYNC:
-		memcpy(&v, arg, sizeof(v));
-		return set_async(t, v != 0);
-	case FIOSETOWN:
-	case BSD_FIOSETOWN:
-		memcpy(&v, arg, sizeof(v));
-		return set_owner(t, v);
-	case FIOGETOWN:
-	case BSD_FIOGETOWN:
-		v = get_owner(t);
-		memcpy(arg, &v, sizeof(v));
-		return 0;
-	case TIOCSPGRP:
-	case BSD_TIOCSPGRP:
-		memcpy(&v, arg, sizeof(v));
-		if (v == INT_MIN) {
-			errno = ESRCH; /* -v does not exist: no such group */
-			return -1;
-		}
-		return set_owner(t, -v);
-	case TIOCGPGRP:
-	case BSD_TIOCGPGRP:
-		v = -get_owner(t);
-		memcpy(arg, &v, sizeof(v));
-		return 0;
+	if (d->dir != BSDTUN_ARG_NONE && arg == NULL) {
+		errno = EFAULT;
+		return -1;
 	}
-	errno = ENOTTY;
-	return -1;
+	if (d->local)
+		return ioctl_local(t, d->req, arg);
+	return ioctl_remote(t, d->wire, d->dir == BSDTUN_ARG_IN ? arg : NULL,
+	                    d->dir == BSDTUN_ARG_IN ? d->size : 0,
+	                    d->dir == BSDTUN_ARG_OUT ? arg : NULL,
+	                    d->dir == BSDTUN_ARG_OUT ? d->size : 0);
 }

@@ -46,6 +46,7 @@
 #include <rte_string_fns.h>
 
 #include "bsdtun.h"
+#include "bsdtun_ioctl.h"
 #include "bsdtun_local.h"
 #include "bsdtun_compat.h"
 #include "bsdtun_internal.h"
@@ -489,6 +490,7 @@ cdev_ioctl(fuse_req_t req, fuse_ino_t ino __rte_unused, unsigned int cmd,
            size_t out_bufsz)
 {
 	struct cdev_file *f = file_get(req, fi);
+	const struct bsdtun_ioctl_def *d;
 	struct bsdtun_unit *u;
 	union {
 		int i;
@@ -499,27 +501,18 @@ cdev_ioctl(fuse_req_t req, fuse_ino_t ino __rte_unused, unsigned int cmd,
 	if (f == NULL)
 		return;
 	u = f->cd->u;
-	switch (cmd) {
-	case TUNSDEBUG:
-	case TUNSLMODE:
-	case TUNSIFMODE:
-	case TUNSIFHEAD:
-		in = sizeof(int);
-		break;
-	case TUNSIFINFO:
-		in = sizeof(struct tuninfo);
-		break;
-	case TUNGDEBUG:
-	case TUNGIFHEAD:
-		out = sizeof(int);
-		break;
-	case TUNGIFINFO:
-		out = sizeof(struct tuninfo);
-		break;
-	case TUNSIFPID:
-		break;
-	default:
+	d = bsdtun_ioctl_find(cmd, BSDTUN_FACE_NODE);
+	if (d == NULL) {
 		BSDTUN_DEBUG(u, "device node: unknown ioctl 0x%x", cmd);
+		fuse_reply_err(req, ENOTTY);
+		return;
+	}
+	in = d->dir == BSDTUN_ARG_IN ? d->size : 0;
+	out = d->dir == BSDTUN_ARG_OUT ? d->size : 0;
+	/* FUSE copies the size the number encodes: it must be the real one */
+	if (d->by_value || (d->dir != BSDTUN_ARG_NONE &&
+	                    BSDTUN_IOC_ENCODED_SIZE(d->req) != d->size)) {
+		BSDTUN_LOG(ERR, u, "device node: %s cannot pass FUSE", d->name);
 		fuse_reply_err(req, ENOTTY);
 		return;
 	}

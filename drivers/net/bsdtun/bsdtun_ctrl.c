@@ -26,6 +26,7 @@
 
 #include "bsdtun_compat.h"
 #include "bsdtun_internal.h"
+#include "bsdtun_ioctl.h"
 
 #define CTRL_MAX_UNITS       RTE_MAX_ETHPORTS
 #define REGION_HDR_BYTES     4096u
@@ -458,15 +459,6 @@ on_listen(struct bsdtun_unit *u)
 
 /* ---- ioctls (tunioctl) ------------------------------------------------- */
 
-static int
-arg_int(const struct bsdtun_msg *m, int *v)
-{
-	if (m->u.ioctl.arg_len != sizeof(int))
-		return EINVAL;
-	memcpy(v, m->u.ioctl.arg, sizeof(int));
-	return 0;
-}
-
 static void
 set_flag(struct bsdtun_unit *u, uint32_t set, uint32_t clear)
 {
@@ -475,70 +467,65 @@ set_flag(struct bsdtun_unit *u, uint32_t set, uint32_t clear)
 	__atomic_store_n(&u->unit_flags, f, __ATOMIC_RELEASE);
 }
 
+/*
+ * tunioctl: the ioctl table (bsdtun_ioctl.h) says which codes exist and
+ * what their argument is; the handlers below change the unit.
+ */
 static int
 do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m, pid_t pid)
 {
-	struct tuninfo_wire {
-		int baudrate;
-		short mtu;
-		uint8_t type;
-		uint8_t dummy;
-	} ti;
-	int v = 0, err = 0;
+	const struct bsdtun_ioctl_def *d =
+	        bsdtun_ioctl_find_wire(m->u.ioctl.cmd);
+	union {
+		int i;
+		struct tuninfo ti;
+	} a;
+	int v;
 
+	if (d == NULL)
+		return ENOTTY;
+	memset(&a, 0, sizeof(a));
+	if (d->dir == BSDTUN_ARG_IN) {
+		if (m->u.ioctl.arg_len != d->size)
+			return EINVAL;
+		memcpy(&a, m->u.ioctl.arg, d->size);
+	}
+	v = a.i;
 	switch (m->u.ioctl.cmd) {
 	case BSDTUN_IOC_SIFINFO:
-		if (m->u.ioctl.arg_len != sizeof(ti))
+		if (a.ti.mtu < (short)BSDTUN_MIN_MTU ||
+		    (uint32_t)a.ti.mtu > BSDTUN_MAX_MTU)
 			return EINVAL;
-		memcpy(&ti, m->u.ioctl.arg, sizeof(ti));
-		if (ti.mtu < (short)BSDTUN_MIN_MTU ||
-		    (uint32_t)ti.mtu > BSDTUN_MAX_MTU)
-			return EINVAL;
-		bsdtun_port_mtu_set(u, (uint16_t)ti.mtu);
-		u->if_type = ti.type;
-		u->baudrate = ti.baudrate;
-		BSDTUN_DEBUG(u, "TUNSIFINFO mtu %d type %u baudrate %d", ti.mtu,
-		             ti.type, ti.baudrate);
+		bsdtun_port_mtu_set(u, (uint16_t)a.ti.mtu);
+		u->if_type = a.ti.type;
+		u->baudrate = a.ti.baudrate;
+		BSDTUN_DEBUG(u, "TUNSIFINFO mtu %d type %u baudrate %d",
+		             a.ti.mtu, a.ti.type, a.ti.baudrate);
 		break;
 	case BSDTUN_IOC_GIFINFO:
-		memset(&ti, 0, sizeof(ti));
-		ti.mtu = (short)bsdtun_port_mtu(u);
-		ti.type = u->if_type;
-		ti.baudrate = u->baudrate;
-		memcpy(m->u.ioctl.arg, &ti, sizeof(ti));
-		m->u.ioctl.arg_len = sizeof(ti);
+		a.ti.mtu = (short)bsdtun_port_mtu(u);
+		a.ti.type = u->if_type;
+		a.ti.baudrate = u->baudrate;
 		break;
 	case BSDTUN_IOC_SDEBUG:
-		err = arg_int(m, &v);
-		if (err == 0) {
-			u->debug = v;
-			BSDTUN_LOG(NOTICE, u, "debug level %d", v);
-		}
+		u->debug = v;
+		BSDTUN_LOG(NOTICE, u, "debug level %d", v);
 		break;
 	case BSDTUN_IOC_GDEBUG:
-		v = u->debug;
+		a.i = u->debug;
 		break;
 	case BSDTUN_IOC_SLMODE:
-		err = arg_int(m, &v);
-		if (err == 0)
-			set_flag(u, v ? BSDTUN_UNIT_F_LMODE : 0,
-			         v ? BSDTUN_UNIT_F_IFHEAD :
-			             BSDTUN_UNIT_F_LMODE);
+		set_flag(u, v ? BSDTUN_UNIT_F_LMODE : 0,
+		         v ? BSDTUN_UNIT_F_IFHEAD : BSDTUN_UNIT_F_LMODE);
 		break;
 	case BSDTUN_IOC_SIFHEAD:
-		err = arg_int(m, &v);
-		if (err == 0)
-			set_flag(u, v ? BSDTUN_UNIT_F_IFHEAD : 0,
-			         v ? BSDTUN_UNIT_F_LMODE :
-			             BSDTUN_UNIT_F_IFHEAD);
+		set_flag(u, v ? BSDTUN_UNIT_F_IFHEAD : 0,
+		         v ? BSDTUN_UNIT_F_LMODE : BSDTUN_UNIT_F_IFHEAD);
 		break;
 	case BSDTUN_IOC_GIFHEAD:
-		v = !!(u->unit_flags & BSDTUN_UNIT_F_IFHEAD);
+		a.i = !!(u->unit_flags & BSDTUN_UNIT_F_IFHEAD);
 		break;
 	case BSDTUN_IOC_SIFMODE:
-		err = arg_int(m, &v);
-		if (err != 0)
-			break;
 		if (bsdtun_port_started(u))
 			return EBUSY;
 		switch (v & ~(IFF_MULTICAST | BSD_IFF_MULTICAST)) {
@@ -560,19 +547,16 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m, pid_t pid)
 		           (int)u->tun_pid);
 		break;
 	case BSDTUN_IOC_SASYNC:
-		err = arg_int(m, &v);
-		if (err == 0)
-			__atomic_store_n(&u->async, v != 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&u->async, v != 0, __ATOMIC_RELEASE);
 		break;
 	default:
 		return ENOTTY;
 	}
-	if (err == 0 && (m->u.ioctl.cmd == BSDTUN_IOC_GDEBUG ||
-	                 m->u.ioctl.cmd == BSDTUN_IOC_GIFHEAD)) {
-		memcpy(m->u.ioctl.arg, &v, sizeof(v));
-		m->u.ioctl.arg_len = sizeof(v);
+	if (d->dir == BSDTUN_ARG_OUT) {
+		memcpy(m->u.ioctl.arg, &a, d->size);
+		m->u.ioctl.arg_len = d->size;
 	}
-	return err;
+	return 0;
 }
 
 static void

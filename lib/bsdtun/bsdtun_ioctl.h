@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Every ioctl the product answers, once: the request as bsdtun.h encodes it
+ * (Linux _IOC, group 't' with the BSD numbers), as BSD encodes it, the
+ * wire code the PMD answers it under (0: the library answers it itself),
+ * the argument's direction and real size beside the size the request
+ * number encodes, and the faces that take it.  The library (bsdtun.c),
+ * the device node (bsdtun_cdev.c) and the control thread (bsdtun_ctrl.c)
+ * are driven by this table; adding an ioctl is one row here and its
+ * handler where it is answered.  Not installed: internal to the product.
+ */
+#ifndef BSDTUN_IOCTL_H
+#define BSDTUN_IOCTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+
+#include "bsdtun.h"
+#include "bsdtun_wire.h"
+
+enum bsdtun_arg_dir {
+	BSDTUN_ARG_NONE, /* no argument */
+	BSDTUN_ARG_IN,   /* the caller's argument is read */
+	BSDTUN_ARG_OUT,  /* the answer is written to the caller's argument */
+};
+
+#define BSDTUN_FACE_LIB  0x1 /* bsdtun_ioctl() */
+#define BSDTUN_FACE_NODE 0x2 /* ioctl(2) on the device node */
+
+struct bsdtun_ioctl_def {
+	const char *name;
+	unsigned long req;     /* bsdtun.h: the Linux encoding */
+	unsigned long bsd_req; /* BSD's encoding; the library takes both */
+	uint32_t wire;         /* enum bsdtun_ioc the PMD answers, or 0 */
+	uint8_t local;         /* the library answers it (and may send wire) */
+	uint8_t dir;           /* enum bsdtun_arg_dir */
+	uint8_t by_value;      /* argument passed by value, not by pointer */
+	uint16_t size;         /* the argument's real size */
+	uint8_t faces;         /* BSDTUN_FACE_* */
+};
+
+/* The number's own idea of the argument size (0: not _IOC-encoded). */
+#define BSDTUN_IOC_ENCODED_SIZE(req) \
+	(((req) >> _IOC_TYPESHIFT & _IOC_TYPEMASK) == 't' ? _IOC_SIZE(req) : 0)
+
+#define BSDTUN_LN (BSDTUN_FACE_LIB | BSDTUN_FACE_NODE)
+#define BSDTUN_L  BSDTUN_FACE_LIB
+
+/*
+ * name, request, BSD request, wire code, direction, argument, faces, and
+ * whether the library answers it itself (FIOASYNC: and tells the PMD).
+ */
+#define BSDTUN_IOCTLS(X)                                                       \
+	X(TUNSDEBUG, BSD_TUNSDEBUG, BSDTUN_IOC_SDEBUG, IN, int, BSDTUN_LN, 0)  \
+	X(TUNGDEBUG, BSD_TUNGDEBUG, BSDTUN_IOC_GDEBUG, OUT, int, BSDTUN_LN, 0) \
+	X(TUNSIFINFO, BSD_TUNSIFINFO, BSDTUN_IOC_SIFINFO, IN, struct tuninfo,  \
+	  BSDTUN_LN, 0)                                                        \
+	X(TUNGIFINFO, BSD_TUNGIFINFO, BSDTUN_IOC_GIFINFO, OUT, struct tuninfo, \
+	  BSDTUN_LN, 0)                                                        \
+	X(TUNSLMODE, BSD_TUNSLMODE, BSDTUN_IOC_SLMODE, IN, int, BSDTUN_LN, 0)  \
+	X(TUNSIFMODE, BSD_TUNSIFMODE, BSDTUN_IOC_SIFMODE, IN, int, BSDTUN_LN,  \
+	  0)                                                                   \
+	X(TUNSIFPID, BSD_TUNSIFPID, BSDTUN_IOC_SIFPID, NONE, char, BSDTUN_LN,  \
+	  0)                                                                   \
+	X(TUNSIFHEAD, BSD_TUNSIFHEAD, BSDTUN_IOC_SIFHEAD, IN, int, BSDTUN_LN,  \
+	  0)                                                                   \
+	X(TUNGIFHEAD, BSD_TUNGIFHEAD, BSDTUN_IOC_GIFHEAD, OUT, int, BSDTUN_LN, \
+	  0)                                                                   \
+	X(FIONREAD, BSD_FIONREAD, 0, OUT, int, BSDTUN_L, 1)                    \
+	X(FIONBIO, BSD_FIONBIO, 0, IN, int, BSDTUN_L, 1)                       \
+	X(FIOASYNC, BSD_FIOASYNC, BSDTUN_IOC_SASYNC, IN, int, BSDTUN_L, 1)     \
+	X(FIOSETOWN, BSD_FIOSETOWN, 0, IN, int, BSDTUN_L, 1)                   \
+	X(FIOGETOWN, BSD_FIOGETOWN, 0, OUT, int, BSDTUN_L, 1)                  \
+	X(TIOCSPGRP, BSD_TIOCSPGRP, 0, IN, int, BSDTUN_L, 1)                   \
+	X(TIOCGPGRP, BSD_TIOCGPGRP, 0, OUT, int, BSDTUN_L, 1)
+
+#define BSDTUN_IOCTL_DEF(n, b, w, d, type, f, l)                        \
+	{ .name = #n,                                                   \
+	  .req = (unsigned long)(n),                                    \
+	  .bsd_req = (b),                                               \
+	  .wire = (w),                                                  \
+	  .local = (l),                                                 \
+	  .dir = BSDTUN_ARG_##d,                                        \
+	  .by_value = 0,                                                \
+	  .size = BSDTUN_ARG_##d == BSDTUN_ARG_NONE ? 0 : sizeof(type), \
+	  .faces = (f) },
+static const struct bsdtun_ioctl_def bsdtun_ioctl_table[] = { BSDTUN_IOCTLS(
+	BSDTUN_IOCTL_DEF) };
+
+#define BSDTUN_NB_IOCTLS \
+	(sizeof(bsdtun_ioctl_table) / sizeof(bsdtun_ioctl_table[0]))
+
+/* The row of a request in either encoding, on a face; NULL: ENOTTY. */
+static inline const struct bsdtun_ioctl_def *
+bsdtun_ioctl_find(unsigned long req, unsigned int face)
+{
+	size_t i;
+
+	for (i = 0; i < BSDTUN_NB_IOCTLS; i++) {
+		const struct bsdtun_ioctl_def *d = &bsdtun_ioctl_table[i];
+
+		if ((d->faces & face) &&
+		    (d->req == req ||
+		     (face == BSDTUN_FACE_LIB && d->bsd_req == req)))
+			return d;
+	}
+	return NULL;
+}
+
+/* The row of a wire code (the control thread); NULL: ENOTTY. */
+static inline const struct bsdtun_ioctl_def *
+bsdtun_ioctl_find_wire(uint32_t wire)
+{
+	size_t i;
+
+	for (i = 0; wire != 0 && i < BSDTUN_NB_IOCTLS; i++)
+		if (bsdtun_ioctl_table[i].wire == wire)
+			return &bsdtun_ioctl_table[i];
+	return NULL;
+}
+
+#endif /* BSDTUN_IOCTL_H */
