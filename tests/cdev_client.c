@@ -36,79 +36,11 @@
 #include <unistd.h>
 
 #include "bsdtun.h"
+#include "test_check.h"
 
 #define WAIT_MS   3000 /* longest wait for an expected packet */
 #define SETTLE_MS 200  /* io loopback takes microseconds */
 #define BUF_MAX   (TUNMRU + 64)
-
-static const char *step = "?";
-static int failures;
-
-static void
-report(int ok, const char *what, int err)
-{
-	if (ok) {
-		printf("PASS %s: %s\n", step, what);
-	} else {
-		failures++;
-		printf("FAIL %s: %s (errno %d %s)\n", step, what, err,
-		       strerror(err));
-	}
-	fflush(stdout);
-}
-
-#define CHECK(cond, ...)                               \
-	do {                                           \
-		int ok_ = !!(cond);                    \
-		int e_ = errno;                        \
-		char m_[256];                          \
-		snprintf(m_, sizeof(m_), __VA_ARGS__); \
-		report(ok_, m_, e_);                   \
-		errno = e_;                            \
-	} while (0)
-
-/* A call that must fail with exactly err. */
-#define CHECK_ERRNO(ret, err, ...)                                        \
-	do {                                                              \
-		long r_ = (long)(ret);                                    \
-		int e_ = errno;                                           \
-		char m_[256], w_[200];                                    \
-		snprintf(w_, sizeof(w_), __VA_ARGS__);                    \
-		snprintf(m_, sizeof(m_), "%s: -1 errno %s (got %ld)", w_, \
-		         #err, r_);                                       \
-		report(r_ == -1 && e_ == (err), m_, e_);                  \
-	} while (0)
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void
-sleep_us(long us)
-{
-	struct timespec ts = { us / 1000000, (us % 1000000) * 1000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static void
-wait_driver(const char *what)
-{
-	char line[64];
-
-	printf("WAIT %s\n", what);
-	fflush(stdout);
-	if (fgets(line, sizeof(line), stdin) == NULL) {
-		printf("FAIL %s: driver gone at WAIT %s\n", step, what);
-		exit(1);
-	}
-}
 
 /* ---- timers: a blocking call on the node never hangs a step -------------- */
 

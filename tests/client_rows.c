@@ -30,81 +30,11 @@
 #include <unistd.h>
 
 #include "bsdtun.h"
+#include "test_check.h"
 
 #define SETTLE_MS 200  /* io loopback takes microseconds */
 #define WAIT_MS   3000 /* longest wait for an expected packet */
 #define BUF_MAX   (TUNMRU + 64)
-
-static const char *row = "?";
-static int failures;
-static int passes;
-
-static void
-report(int ok, const char *what, int err)
-{
-	if (ok) {
-		passes++;
-		printf("PASS %s: %s\n", row, what);
-	} else {
-		failures++;
-		printf("FAIL %s: %s (errno %d %s)\n", row, what, err,
-		       strerror(err));
-	}
-	fflush(stdout);
-}
-
-#define CHECK(cond, ...)                               \
-	do {                                           \
-		int e_ = errno;                        \
-		char m_[256];                          \
-		snprintf(m_, sizeof(m_), __VA_ARGS__); \
-		report(!!(cond), m_, e_);              \
-		errno = e_;                            \
-	} while (0)
-
-/* A call that must fail with exactly err. */
-#define CHECK_ERRNO(ret, err, ...)                                            \
-	do {                                                                  \
-		long r_ = (long)(ret);                                        \
-		int e_ = errno;                                               \
-		char m_[256], w_[200];                                        \
-		snprintf(w_, sizeof(w_), __VA_ARGS__);                        \
-		snprintf(m_, sizeof(m_), "%s: returns -1 errno %s (got %ld)", \
-		         w_, #err, r_);                                       \
-		report(r_ == -1 && e_ == (err), m_, e_);                      \
-	} while (0)
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-/* Tell the python driver we are at a step it must act on; wait for it. */
-static void
-wait_driver(const char *what)
-{
-	char line[64];
-
-	printf("WAIT %s\n", what);
-	fflush(stdout);
-	if (fgets(line, sizeof(line), stdin) == NULL) {
-		printf("FAIL %s: driver gone at WAIT %s\n", row, what);
-		exit(1);
-	}
-}
 
 /* ---- packets ------------------------------------------------------------ */
 
@@ -232,7 +162,7 @@ open_or_die(const char *ep, int flags)
 
 	CHECK(t != NULL, "bsdtun_open(%s, %s)", ep, flags ? "O_NONBLOCK" : "0");
 	if (t == NULL) {
-		printf("FAIL %s: cannot go on without the unit\n", row);
+		printf("FAIL %s: cannot go on without the unit\n", step);
 		exit(1);
 	}
 	return t;
@@ -990,9 +920,9 @@ main(int argc, char **argv)
 		server_pid = atoi(argv[3]);
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
 		if (strcmp(argv[2], rows[i].name) == 0) {
-			row = rows[i].name;
+			step = rows[i].name;
 			rows[i].fn(argv[1]);
-			printf("%s: %d passed, %d failed\n", row, passes,
+			printf("%s: %d passed, %d failed\n", step, passes,
 			       failures);
 			return failures ? 1 : 0;
 		}

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "bsdtun_wire.h"
+#include "test_time.h"
 
 #define TIMEOUT_MS    5000
 #define MAX_FDS       200 /* descriptors pushed with SCM_RIGHTS */
@@ -68,24 +69,6 @@ count(const char *name, uint64_t n)
 {
 	printf("count %s %llu\n", name, (unsigned long long)n);
 	fflush(stdout);
-}
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-static void
-sleep_us(long us)
-{
-	struct timespec ts = { us / 1000000, (us % 1000000) * 1000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }
 
 static void
