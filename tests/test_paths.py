@@ -27,9 +27,12 @@ PROBE = harness.AppProbe.PROG
 def probe(s, devargs, user=None, env=None):
     """app_probe with one unit: (exit status, output)."""
     prefix = s.new_prefix()
+    # another user must reach the programs (a checkout under /root is 0700)
     prog = PROBE if user is None else harness.unprivileged_path(PROBE)
+    pmd = harness.PMD if user is None else \
+        harness.unprivileged_path(harness.PMD)
     argv = [prog, '-l', '0', '--no-pci', '--file-prefix=' + prefix,
-            '-d', harness.PMD, '--vdev=net_bsdtun0,' + devargs]
+            '-d', pmd, '--vdev=net_bsdtun0,' + devargs]
     if user is None:
         argv.insert(3, '--huge-unlink')
     else:
