@@ -51,6 +51,13 @@ TUNTEST = os.path.join(BUILD, 'app', 'tuntest', 'tuntest')
 CLIENT_ROWS = os.path.join(BUILD, 'tests', 'client_rows')
 
 PROMPT = 'testpmd> '
+# testpmd's command line writes its prompt a character at a time, and an
+# event line printed by another thread (an LSC callback: "\nPort 0: link
+# state change event\n", itself two writes) can land inside it.  The prompt
+# is matched with newlines allowed between its characters once event lines
+# are taken out.
+EVENT_LINE = re.compile(r'Port \d+: [a-z ]+ event\n')
+PROMPT_LOOSE = re.compile('\n*'.join(re.escape(c) for c in PROMPT))
 
 
 def _dpdk_version():
@@ -243,7 +250,7 @@ class TestPmd:
             self.proc.stdin.write(self.stdin_text.encode())
             self.proc.stdin.close()
             return self
-        self.wait_output(re.escape(PROMPT), 0, timeout)
+        self.wait_prompt(0, timeout)
         return self
 
     def _read(self):
@@ -260,6 +267,16 @@ class TestPmd:
                     return
                 self._buf += b.decode('utf-8', 'replace')
                 self._cond.notify_all()
+
+    def _stacks(self):
+        """Every thread's stack of a testpmd that stopped answering (gdb),
+        so that a hang in CI says where it hangs."""
+        if shutil.which('gdb') is None or self.proc.poll() is not None:
+            return ''
+        r = subprocess.run(['gdb', '-p', str(self.proc.pid), '-batch', '-nx',
+                            '-ex', 'thread apply all bt 30'],
+                           capture_output=True, text=True, timeout=60)
+        return 'testpmd threads (gdb):\n' + r.stdout[-12000:]
 
     @property
     def output(self):
@@ -285,8 +302,30 @@ class TestPmd:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise TestPmdError('timeout waiting for %r; output '
-                                       'tail:\n%s' %
-                                       (pattern, self._buf[-3000:]))
+                                       'tail:\n%s\n%s' %
+                                       (pattern, self._buf[-3000:],
+                                        self._stacks()))
+                self._cond.wait(left)
+
+    def wait_prompt(self, start=0, timeout=10):
+        """Wait for the next prompt after output[start:]; return the
+        output before it, without the event lines (see PROMPT_LOOSE)."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                text = EVENT_LINE.sub('', self._buf[start:])
+                m = PROMPT_LOOSE.search(text)
+                if m:
+                    return text[:m.start()]
+                if self._eof:
+                    raise TestPmdError('testpmd exited waiting for its '
+                                       'prompt; output tail:\n%s' %
+                                       self._buf[-3000:])
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TestPmdError('timeout waiting for the prompt; '
+                                       'output tail:\n%s\n%s' %
+                                       (self._buf[-3000:], self._stacks()))
                 self._cond.wait(left)
 
     def cmd(self, text, expect=None, timeout=30):
@@ -296,11 +335,11 @@ class TestPmd:
             mark = len(self._buf)
         self.proc.stdin.write((text + '\n').encode())
         self.proc.stdin.flush()
-        end = self.wait_output(re.escape(PROMPT), mark, timeout).start()
+        out = self.wait_prompt(mark, timeout)
         if expect is not None:
             m = self.wait_output(expect, mark, timeout)
-            end = max(end, m.end())
-        return self.output[mark:end]
+            out = self.output[mark:max(mark + len(out), m.end())]
+        return out
 
     def wait_exit(self, timeout=30):
         try:
