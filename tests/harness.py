@@ -271,12 +271,22 @@ class TestPmd:
     def _stacks(self):
         """Every thread's stack of a testpmd that stopped answering (gdb),
         so that a hang in CI says where it hangs."""
-        if shutil.which('gdb') is None or self.proc.poll() is not None:
+        if self.proc.poll() is not None:
             return ''
-        r = subprocess.run(['gdb', '-p', str(self.proc.pid), '-batch', '-nx',
-                            '-ex', 'thread apply all bt 30'],
-                           capture_output=True, text=True, timeout=60)
-        return 'testpmd threads (gdb):\n' + r.stdout[-12000:]
+        fds = []
+        for fd in ('0', '1', '2'):
+            try:
+                fds.append('%s -> %s' % (fd, os.readlink(
+                    '/proc/%d/fd/%s' % (self.proc.pid, fd))))
+            except OSError as e:
+                fds.append('%s: %s' % (fd, e))
+        text = 'testpmd stdio: %s\n' % ', '.join(fds)
+        if shutil.which('gdb') is not None:
+            r = subprocess.run(['gdb', '-p', str(self.proc.pid), '-batch',
+                                '-nx', '-ex', 'thread apply all bt 30'],
+                               capture_output=True, text=True, timeout=60)
+            text += 'testpmd threads (gdb):\n' + r.stdout[-12000:]
+        return text
 
     @property
     def output(self):
