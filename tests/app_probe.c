@@ -12,6 +12,10 @@
  *	          SRC-MAC is meaningless with framing=ip)
  *	mac XX:XX:XX:XX:XX:XX
  *	          rte_eth_dev_default_mac_addr_set on port 0; prints "mac RET"
+ *	burst-send N PATH
+ *	          open the unit through the library on PATH, send N packets
+ *	          (N <= 512) in one rte_eth_tx_burst() call, read them back
+ *	          in order, close; prints "sent K" and "in-order M"
  *	open-send N lib|node PATH
  *	          N times: open the unit as a client of this very process (the
  *	          library on the control socket PATH, or open(2) on the device
@@ -203,6 +207,42 @@ cmd_open_send(unsigned int n, const char *face, const char *path)
 	printf("delivered %u\n", delivered);
 }
 
+/* One tx_burst of n packets (the PMD works in chunks of 64), read back. */
+static void
+cmd_burst_send(unsigned int n, const char *path)
+{
+	uint8_t ip[IP_LEN] = { 0x45, 0, 0, IP_LEN, 0, 0, 0, 0, 64, 17 };
+	struct rte_mbuf *pkts[MAX_BURST];
+	uint8_t buf[256];
+	struct bsdtun *t = bsdtun_open(path, O_NONBLOCK);
+	unsigned int i, sent, in_order = 0;
+
+	if (t == NULL) {
+		printf("open: %s\n", strerror(errno));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		ip[4] = (uint8_t)(i >> 8);
+		ip[5] = (uint8_t)i;
+		pkts[i] = mk_frame(ip);
+		if (pkts[i] == NULL)
+			die("mbuf", ENOMEM);
+	}
+	sent = rte_eth_tx_burst(0, 0, pkts, (uint16_t)n);
+	if (sent < n)
+		rte_pktmbuf_free_bulk(&pkts[sent], n - sent);
+	printf("sent %u\n", sent);
+	for (i = 0; i < sent; i++) {
+		ip[4] = (uint8_t)(i >> 8);
+		ip[5] = (uint8_t)i;
+		if (client_read(t, -1, buf, sizeof(buf)) == IP_LEN &&
+		    memcmp(buf, ip, IP_LEN) == 0)
+			in_order++;
+	}
+	printf("in-order %u\n", in_order);
+	bsdtun_close(t);
+}
+
 /* The careless app: stop (and close) the port from its LSC callback. */
 static volatile int lsc_ran;
 static volatile int lsc_ret;
@@ -327,6 +367,9 @@ main(int argc, char **argv)
 		line[strcspn(line, "\n")] = '\0';
 		if (sscanf(line, "burst %u", &n) == 1 && n <= MAX_BURST)
 			cmd_burst(n);
+		else if (sscanf(line, "burst-send %u %999s", &n, a2) == 2 &&
+		         n <= MAX_BURST)
+			cmd_burst_send(n, a2);
 		else if (sscanf(line, "open-send %u %15s %999s", &n, a1, a2) ==
 		         3)
 			cmd_open_send(n, a1, a2);

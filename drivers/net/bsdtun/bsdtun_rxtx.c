@@ -331,8 +331,13 @@ tx_free(struct bsdtun_unit *u, struct rte_mbuf **m, uint16_t n)
 	rte_pktmbuf_free_bulk(m, n);
 }
 
-uint16_t
-bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
+/*
+ * At most BSDTUN_BURST_MAX packets under the tx lock; the delivered ones
+ * are captured and freed after it is dropped.  The bell is rung under it:
+ * once it is released the control thread may free the session.
+ */
+static uint16_t
+tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 {
 	struct bsdtun_txq *q = queue;
 	struct bsdtun_unit *u = q->unit;
@@ -403,11 +408,7 @@ bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		bsdtun_ring_prod_commit(&s->to_client, hlen + plen, 0);
 		bytes += m->pkt_len;
 		sent++;
-		done[nd++] = m;
-		if (nd == RTE_DIM(done)) {
-			tx_free(u, done, nd);
-			nd = 0;
-		}
+		done[nd++] = m; /* nb <= RTE_DIM(done) */
 	}
 	/* Count before the client can see the packets. */
 	q->packets += sent;
@@ -423,6 +424,22 @@ bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	rte_spinlock_unlock(&u->proc->tx_lock);
 	tx_free(u, done, nd);
 	return i;
+}
+
+uint16_t
+bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
+{
+	uint16_t took = 0;
+
+	while (took < nb) {
+		uint16_t n = RTE_MIN(nb - took, (uint16_t)BSDTUN_BURST_MAX);
+		uint16_t k = tx_chunk(queue, bufs + took, n);
+
+		took += k;
+		if (k < n)
+			break; /* ring full, or the session is changing */
+	}
+	return took;
 }
 
 /* Bursts of a secondary process: the rings are mapped in the primary only. */
