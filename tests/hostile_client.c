@@ -204,7 +204,7 @@ recv_msg(int fd, struct bsdtun_msg *m, int *fds, int *nfds)
 	if (r <= 0)
 		return -1;
 	do
-		n = bsdtun_msg_recv(fd, m, keep, 2, &got, NULL, 0);
+		n = bsdtun_msg_recv(fd, m, keep, 2, &got, NULL, NULL, 0);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == ECONNRESET ? 0 : -1;

@@ -44,7 +44,6 @@ struct bsdtun {
 	int nonblock;        /* O_NONBLOCK / FIONBIO */
 	int polled;          /* bsdtun_fd() was asked: keep it level-true */
 	int gone;            /* the bell hung up: the DPDK process died */
-	int async;           /* FIOASYNC: the PMD rings per burst (SIGIO) */
 	pid_t server_pid;    /* the DPDK process (SO_PEERCRED at open) */
 	pid_t caller_pid;    /* for the PMD's device node: its caller, or 0 */
 	uint32_t unit_flags; /* BSDTUN_UNIT_F_*, as the PMD last said */
@@ -89,7 +88,7 @@ ctl_recv_welcome(int fd, struct bsdtun_msg *m, int fds[2])
 	 * HELLO; the kernel reports the reset first, the ERROR is still
 	 * queued behind it: read it once more. */
 	do {
-		n = bsdtun_msg_recv(fd, m, fds, 2, NULL, NULL, 0);
+		n = bsdtun_msg_recv(fd, m, fds, 2, NULL, NULL, NULL, 0);
 	} while (n < 0 &&
 	         (errno == EINTR || (errno == ECONNRESET && !reset++)));
 	if (n < 0)
@@ -861,7 +860,6 @@ set_async(struct bsdtun *t, int on)
 		(void)fcntl(t->bell_fd, F_SETFL, fl);
 		return -1;
 	}
-	t->async = on;
 	return 0;
 }
 
@@ -924,13 +922,13 @@ get_owner(const struct bsdtun *t)
 
 /* The ioctls the library answers itself (local in the table). */
 static int
-ioctl_local(struct bsdtun *t, unsigned long req, void *arg)
+ioctl_local(struct bsdtun *t, const struct bsdtun_ioctl_def *d, void *arg)
 {
 	int v = 0;
 
-	if (bsdtun_ioctl_find(req, BSDTUN_FACE_LIB)->dir == BSDTUN_ARG_IN)
+	if (d->dir == BSDTUN_ARG_IN)
 		memcpy(&v, arg, sizeof(v));
-	switch (req) {
+	switch (d->req) {
 	case FIONREAD:
 		v = fionread(t);
 		break;
@@ -986,7 +984,7 @@ bsdtun_ioctl(struct bsdtun *t, unsigned long request, ...)
 		return -1;
 	}
 	if (d->local)
-		return ioctl_local(t, d->req, arg);
+		return ioctl_local(t, d, arg);
 	return ioctl_remote(t, d->wire, d->dir == BSDTUN_ARG_IN ? arg : NULL,
 	                    d->dir == BSDTUN_ARG_IN ? d->size : 0,
 	                    d->dir == BSDTUN_ARG_OUT ? arg : NULL,

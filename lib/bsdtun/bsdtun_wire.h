@@ -216,16 +216,21 @@ bsdtun_msg_send(int sock, const struct bsdtun_msg *m, const int *fds,
 
 /*
  * Receive one message into m (its real length with MSG_TRUNC in flags) and
- * the descriptors it carries: the first max into fds (the rest closed),
- * *nfds how many; MSG_CMSG_CLOEXEC is added.  Returns recvmsg()'s result;
- * *ctrunc (if not NULL) tells that the kernel dropped ancillary data.
+ * what came with it: the descriptors, the first max into fds (the rest
+ * closed), *nfds how many were kept; the sender's pid from SCM_CREDENTIALS
+ * into *pid (0 when the receiving socket has no SO_PASSCRED).
+ * MSG_CMSG_CLOEXEC is added.  *extra (if not NULL) tells that something
+ * came that the caller did not take: descriptors beyond max, ancillary
+ * data the kernel dropped (MSG_CTRUNC), or of another kind.  Returns
+ * recvmsg()'s result.
  */
 static inline ssize_t
 bsdtun_msg_recv(int sock, struct bsdtun_msg *m, int *fds, int max, int *nfds,
-                int *ctrunc, int flags)
+                int *extra, pid_t *pid, int flags)
 {
 	union {
-		char buf[CMSG_SPACE(BSDTUN_MSG_FDS_MAX * sizeof(int))];
+		char buf[CMSG_SPACE(sizeof(struct ucred)) +
+		         CMSG_SPACE(BSDTUN_MSG_FDS_MAX * sizeof(int))];
 		struct cmsghdr align;
 	} c;
 	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
@@ -236,33 +241,49 @@ bsdtun_msg_recv(int sock, struct bsdtun_msg *m, int *fds, int max, int *nfds,
 		.msg_controllen = sizeof(c.buf),
 	};
 	struct cmsghdr *h;
-	int got = 0;
+	int got = 0, more = 0;
 	ssize_t n = recvmsg(sock, &mh, flags | MSG_CMSG_CLOEXEC);
 
+	if (pid != NULL)
+		*pid = 0;
 	if (n >= 0) {
+		more = (mh.msg_flags & MSG_CTRUNC) != 0;
 		for (h = CMSG_FIRSTHDR(&mh); h != NULL;
 		     h = CMSG_NXTHDR(&mh, h)) {
 			size_t i, k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+			struct ucred cr;
 
-			if (h->cmsg_level != SOL_SOCKET ||
-			    h->cmsg_type != SCM_RIGHTS)
+			if (h->cmsg_level == SOL_SOCKET &&
+			    h->cmsg_type == SCM_CREDENTIALS &&
+			    h->cmsg_len == CMSG_LEN(sizeof(cr))) {
+				memcpy(&cr, CMSG_DATA(h), sizeof(cr));
+				if (pid != NULL)
+					*pid = cr.pid;
 				continue;
+			}
+			if (h->cmsg_level != SOL_SOCKET ||
+			    h->cmsg_type != SCM_RIGHTS) {
+				more = 1;
+				continue;
+			}
 			for (i = 0; i < k; i++) {
 				int fd;
 
 				memcpy(&fd, CMSG_DATA(h) + i * sizeof(int),
 				       sizeof(fd));
-				if (got < max)
+				if (got < max) {
 					fds[got++] = fd;
-				else
+				} else {
 					close(fd);
+					more = 1;
+				}
 			}
 		}
 	}
 	if (nfds != NULL)
 		*nfds = got;
-	if (ctrunc != NULL)
-		*ctrunc = n >= 0 && (mh.msg_flags & MSG_CTRUNC);
+	if (extra != NULL)
+		*extra = more;
 	return n;
 }
 

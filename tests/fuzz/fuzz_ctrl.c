@@ -211,7 +211,7 @@ drain(int cfd)
 		int fds[BSDTUN_MSG_FDS_MAX], nfd = 0, i;
 		ssize_t n =
 		        bsdtun_msg_recv(cfd, &m, fds, BSDTUN_MSG_FDS_MAX, &nfd,
-		                        NULL, MSG_DONTWAIT | MSG_TRUNC);
+		                        NULL, NULL, MSG_DONTWAIT | MSG_TRUNC);
 
 		for (i = 0; i < nfd; i++)
 			close(fds[i]);

@@ -274,60 +274,19 @@ session_close(struct bsdtun_unit *u)
  * Receive one control message without blocking.  MSG_TRUNC makes an
  * oversized datagram report its real length (plain recv() would truncate
  * it to a valid-looking message); a datagram that carried descriptors
- * (SCM_RIGHTS: closed here if they fitted the buffer, by the kernel if
- * not) or any ancillary data other than credentials is reported as length
- * 1, so that both callers treat it as malformed.  *pid: the sender's pid as the kernel saw it
- * (SO_PASSCRED, set at accept), 0 when it did not say.
+ * (SCM_RIGHTS: closed at once) or any ancillary data other than
+ * credentials is reported as length 1, so that both callers treat it as
+ * malformed.  *pid: the sender's pid as the kernel saw it (SO_PASSCRED,
+ * set at accept), 0 when it did not say.
  */
 static ssize_t
 ctl_recv(int fd, struct bsdtun_msg *m, pid_t *pid)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(struct ucred))];
-		struct cmsghdr align;
-	} cbuf;
-	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf.buf,
-		.msg_controllen = sizeof(cbuf.buf),
-	};
-	struct cmsghdr *c;
-	ssize_t n;
+	int extra;
+	ssize_t n = bsdtun_msg_recv(fd, m, NULL, 0, NULL, &extra, pid,
+	                            MSG_DONTWAIT | MSG_TRUNC);
 
-	*pid = 0;
-	n = recvmsg(fd, &mh, MSG_DONTWAIT | MSG_TRUNC | MSG_CMSG_CLOEXEC);
-	if (n < 0)
-		return n;
-	if (mh.msg_flags & MSG_CTRUNC)
-		return 1;
-	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
-		struct ucred cr;
-
-		if (c->cmsg_level == SOL_SOCKET &&
-		    c->cmsg_type == SCM_CREDENTIALS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(cr))) {
-			memcpy(&cr, CMSG_DATA(c), sizeof(cr));
-			*pid = cr.pid;
-			continue;
-		}
-		/* descriptors that fitted the buffer were installed: close */
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			size_t i,
-			        nfd = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-			for (i = 0; i < nfd; i++) {
-				int fd;
-
-				memcpy(&fd, CMSG_DATA(c) + i * sizeof(int),
-				       sizeof(fd));
-				close(fd);
-			}
-		}
-		n = 1; /* anything else is malformed */
-	}
-	return n;
+	return n >= 0 && extra ? 1 : n;
 }
 
 /* A pending connection sent its first message. */
