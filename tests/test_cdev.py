@@ -3,9 +3,10 @@
 """The device node (devarg cdev=PATH, doc/cdev.md).
 
 dpdk-testpmd in io forwarding serves net_bsdtun units with cdev=PATH;
-tests/cdev_client, a plain tun(4) program (open/read/write/readv/writev/
-poll/select/epoll/ioctl, no libbsdtun), runs SPEC section 2 rows 1, 5, 6,
-7, 10-14, 17-23 on the node.  This script drives testpmd between the
+tests/cdev_client, a plain tun(4) program (open/read/write/ioctl/poll,
+no libbsdtun), does what only the node has to show (the behaviours both
+faces share are tuntest conform's, test_behaviour.py and test_conform.py
+run them on the node too).  This script drives testpmd between the
 client's steps, checks what the DPDK side counted, and shows:
 
   - one holder across both faces: the library gets EBUSY while the node is
@@ -175,23 +176,6 @@ def rows(s):
         pmd.wait_xstat(0, 'client_closes', 103)
         check_eq(lib_open_errno(sock), 0, 'library open after the node '
                  'and library clients closed')
-
-        # Rows 10-13: refused writes queue nothing; qlen fit, then ENOBUFS.
-        client('write_errors', node)
-        client('enobufs', node, 50,
-               on_wait=lambda what: pmd.cmd('start'))
-        st = pmd.port_stats(0)
-        check_eq(st.get('RX-packets'), 50, 'row 13: DPDK received exactly '
-                 'the 50 packets that fit (errors queued nothing)')
-        xs = pmd.xstats(0)
-        for k in ('rx_bad_family', 'rx_runt', 'tx_ring_full',
-                  'tx_no_client'):
-            check_eq(xs.get(k), 0, 'xstats %s' % k)
-
-        # Rows 5, 6, 7, 14 with forwarding on.
-        client('rw', node)
-        client('nonblock', node)
-        client('poll', node, timeout=120)
 
         # Rows 17-22: forwarding stopped (testpmd refuses 'port stop'
         # while forwarding).

@@ -3,7 +3,7 @@
 """The client library trusts less (doc/robustness.md, class 5).
 
 tests/fake_endpoint serves a control socket that is not a unit, and
-tests/client_rows opens it with libbsdtun:
+tests/lib_client opens it with libbsdtun:
 - served by another user (uid 65534): bsdtun_open() fails EPERM (that
   user would read and inject the client's traffic); bsdtun_open_ex()
   naming that uid opens it;
@@ -18,9 +18,10 @@ import harness
 from harness import check
 
 FAKE = os.path.join(harness.BUILD, 'tests', 'fake_endpoint')
+LIB_CLIENT = os.path.join(harness.BUILD, 'tests', 'lib_client')
 
 
-def with_fake(s, mode, uid, row):
+def with_fake(s, mode, uid, step):
     path = s.path('fake-%s.sock' % mode)
     argv = [FAKE, path, mode] + ([str(uid)] if uid is not None else [])
     print('$ ' + ' '.join(argv), flush=True)
@@ -28,7 +29,7 @@ def with_fake(s, mode, uid, row):
     try:
         check(p.stdout.readline().strip() == 'ready',
               'fake_endpoint %s is ready' % mode)
-        s.client(row, path)
+        harness.run_client([LIB_CLIENT, path, step], 'lib_client ' + step)
     finally:
         p.kill()
         p.wait()

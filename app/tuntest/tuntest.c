@@ -48,6 +48,10 @@ static const struct opt_def opt_defs[] = {
 	{ TT_OPT_WINDOW, "window", "W",
 	  "most packets in flight per direction (default 32)" },
 	{ TT_OPT_QUIET, "quiet", NULL, "no rate line on stderr every second" },
+	{ TT_OPT_ONLY, "only", "NAMES",
+	  "only these behaviours (comma-separated names)" },
+	{ TT_OPT_PAUSE, "pause", NULL,
+	  "print WAIT and read a line where the app must act" },
 };
 
 #define NOPTS     (sizeof(opt_defs) / sizeof(opt_defs[0]))
@@ -154,6 +158,12 @@ set_opt(struct tt_opts *o, unsigned int bit, const char *arg)
 		break;
 	case TT_OPT_QUIET:
 		o->quiet = true;
+		break;
+	case TT_OPT_ONLY:
+		o->only = arg;
+		break;
+	case TT_OPT_PAUSE:
+		o->pause = true;
 		break;
 	}
 	return r;

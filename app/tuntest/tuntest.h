@@ -30,6 +30,8 @@
 #define TT_OPT_WINDOW  (1u << 8)
 #define TT_OPT_QUIET   (1u << 9)
 #define TT_OPT_RATE    (1u << 10)
+#define TT_OPT_ONLY    (1u << 11)
+#define TT_OPT_PAUSE   (1u << 12)
 
 #define TT_ARGS_MAX 2
 
@@ -44,7 +46,9 @@ struct tt_opts {
 	uint64_t rate;   /* packets/s, 0: no pacing */
 	double timeout;  /* seconds */
 	bool ifhead, quiet;
-	bool handshake; /* probe till peer heard */
+	bool pause;       /* WAIT where the app must act */
+	const char *only; /* comma-separated names, NULL: all */
+	bool handshake;   /* probe till peer heard */
 };
 
 struct tt_cmd {

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib_client: what only the library face does, checked through libbsdtun:
+ *
+ *	lib_client ENDPOINT STEP [DPDK-PID]
+ *
+ * sigio_owner_rules: the SIGIO owners the library refuses (the DPDK
+ * process, its threads, its group; BSD's existence and session rules),
+ * tests/test_behaviour.py.  trust_peer, trust_region: whom bsdtun_open
+ * trusts to serve an endpoint, tests/test_client_trust.py.  (The tun(4)
+ * behaviours themselves, on both faces, are tuntest conform's.)
+ *
+ * Every assertion prints "PASS step: what" or "FAIL step: what (...)"; the
+ * exit status is 1 when any failed.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bsdtun.h"
+#include "test_check.h"
+
+/* ---- the SIGIO owner ---------------------------------------------------- */
+
+static pid_t server_pid; /* the DPDK process, from the command line */
+
+/* Some thread of the DPDK process other than its main one. */
+static pid_t
+server_thread(void)
+{
+	char path[64];
+	pid_t tid;
+
+	for (tid = server_pid + 1; tid < server_pid + 4096; tid++) {
+		snprintf(path, sizeof(path), "/proc/%d/task/%d",
+		         (int)server_pid, (int)tid);
+		if (access(path, F_OK) == 0)
+			return tid;
+	}
+	return server_pid;
+}
+
+/*
+ * The library refuses an owner the kernel would let a same-user (or
+ * root) client signal but that would kill the data plane: the DPDK
+ * process, any of its threads, its process group.  Otherwise BSD's
+ * fsetown rules: the process must exist (ESRCH) and be in our session
+ * (EPERM).  The owner lives on our end of the bell, so a reopen has none.
+ */
+static void
+sigio_owner_rules(const char *ep)
+{
+	struct bsdtun *t = bsdtun_open(ep, 0);
+	int v;
+
+	CHECK(t != NULL, "open: %s", strerror(errno));
+	if (t == NULL)
+		return;
+	setpgid(0, 0); /* a group of our own, not the DPDK process's */
+	v = server_pid;
+	CHECK_ERRNO(bsdtun_ioctl(t, FIOSETOWN, &v), EPERM,
+	            "FIOSETOWN the DPDK process (%d)", v);
+	v = server_thread();
+	CHECK_ERRNO(bsdtun_ioctl(t, FIOSETOWN, &v), EPERM,
+	            "FIOSETOWN a thread of the DPDK process (%d)", v);
+	v = getpgid(server_pid);
+	CHECK_ERRNO(bsdtun_ioctl(t, TIOCSPGRP, &v), EPERM,
+	            "TIOCSPGRP the DPDK process group (%d)", v);
+	v = -v;
+	CHECK_ERRNO(bsdtun_ioctl(t, FIOSETOWN, &v), EPERM,
+	            "FIOSETOWN -(the DPDK process group)");
+	v = INT_MIN;
+	CHECK_ERRNO(bsdtun_ioctl(t, TIOCSPGRP, &v), ESRCH,
+	            "TIOCSPGRP INT_MIN (no such group)");
+	CHECK_ERRNO(bsdtun_ioctl(t, FIOSETOWN, &v), ESRCH,
+	            "FIOSETOWN INT_MIN (no such group)");
+	v = INT_MAX;
+	CHECK_ERRNO(bsdtun_ioctl(t, FIOSETOWN, &v), ESRCH,
+	            "FIOSETOWN a pid that does not exist");
+	v = 1;
+	CHECK_ERRNO(bsdtun_ioctl(t, FIOSETOWN, &v), EPERM,
+	            "FIOSETOWN init (another session)");
+	v = -1;
+	CHECK(bsdtun_ioctl(t, FIOGETOWN, &v) == 0 && v == 0,
+	      "FIOGETOWN: still none (%d)", v);
+	v = getpid();
+	CHECK(bsdtun_ioctl(t, FIOSETOWN, &v) == 0, "FIOSETOWN ourselves");
+	CHECK(bsdtun_ioctl(t, FIOGETOWN, &v) == 0 && v == getpid(),
+	      "FIOGETOWN: our pid (%d)", v);
+	v = getpgrp();
+	CHECK(bsdtun_ioctl(t, TIOCSPGRP, &v) == 0, "TIOCSPGRP our group");
+	CHECK(bsdtun_ioctl(t, FIOGETOWN, &v) == 0 && v == -getpgrp(),
+	      "FIOGETOWN: -(our group) (%d)", v);
+	CHECK(bsdtun_ioctl(t, TIOCGPGRP, &v) == 0 && v == getpgrp(),
+	      "TIOCGPGRP: our group (%d)", v);
+	bsdtun_close(t);
+	t = bsdtun_open(ep, 0);
+	CHECK(t != NULL, "reopen: %s", strerror(errno));
+	if (t == NULL)
+		return;
+	v = -1;
+	CHECK(bsdtun_ioctl(t, FIOGETOWN, &v) == 0 && v == 0,
+	      "the owner was cleared at close (%d)", v);
+	bsdtun_close(t);
+}
+
+/* ---- who serves the endpoint (tests/fake_endpoint) --------------------- */
+
+/*
+ * Served by another user (uid 65534): bsdtun_open refuses EPERM, as that
+ * user could read and inject our traffic; bsdtun_open_ex trusting that
+ * uid opens it.
+ */
+static void
+trust_peer(const char *ep)
+{
+	struct bsdtun *t = bsdtun_open(ep, 0);
+
+	CHECK_ERRNO(t == NULL ? -1 : 0, EPERM,
+	            "bsdtun_open of an endpoint served by uid 65534");
+	if (t != NULL)
+		bsdtun_close(t);
+	t = bsdtun_open_ex(ep, 0, 65534);
+	CHECK(t != NULL, "bsdtun_open_ex trusting uid 65534: %s",
+	      t == NULL ? strerror(errno) : "open");
+	if (t != NULL)
+		bsdtun_close(t);
+}
+
+/* A WELCOME whose descriptors are not what the PMD hands over. */
+static void
+trust_region(const char *ep)
+{
+	struct bsdtun *t = bsdtun_open(ep, 0);
+
+	CHECK_ERRNO(t == NULL ? -1 : 0, EPROTO,
+	            "bsdtun_open refuses the region or bell it was given");
+	if (t != NULL)
+		bsdtun_close(t);
+}
+
+/* ---- main ------------------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	void (*fn)(const char *ep);
+} steps[] = {
+	{ "sigio_owner_rules", sigio_owner_rules },
+	{ "trust_peer", trust_peer },
+	{ "trust_region", trust_region },
+};
+
+int
+main(int argc, char **argv)
+{
+	size_t i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: %s ENDPOINT STEP [DPDK-PID]\n",
+		        argv[0]);
+		return 2;
+	}
+	if (argc == 4)
+		server_pid = atoi(argv[3]);
+	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if (strcmp(argv[2], steps[i].name) == 0) {
+			step = steps[i].name;
+			steps[i].fn(argv[1]);
+			printf("%s: %d passed, %d failed\n", step, passes,
+			       failures);
+			return failures ? 1 : 0;
+		}
+	}
+	fprintf(stderr, "unknown step %s\n", argv[2]);
+	return 2;
+}
