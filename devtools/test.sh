@@ -9,7 +9,7 @@
 # is the summary "N passed, N failed"; the exit status is non-zero on any
 # failure.
 #
-#   devtools/test.sh [meson test args...]     e.g. devtools/test.sh rows
+#   devtools/test.sh [meson test args...]     e.g. devtools/test.sh behaviour
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
