@@ -54,6 +54,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "udp_packet.h"
+
 #define MRU      16384
 #define TUN_NAME "btun0"
 
@@ -88,36 +90,6 @@ pin(int cpu)
 		perror("cdev_loop: sched_setaffinity");
 		exit(1);
 	}
-}
-
-/* A valid IPv4/UDP packet of len bytes, src -> dst (host order). */
-static void
-make_packet(unsigned char *p, size_t len, uint32_t src, uint32_t dst)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	memset(p, 0, len);
-	p[0] = 0x45;
-	p[2] = len >> 8;
-	p[3] = len & 0xff;
-	p[8] = 64;
-	p[9] = 17;
-	for (i = 0; i < 4; i++) {
-		p[12 + i] = src >> (24 - 8 * i);
-		p[16 + i] = dst >> (24 - 8 * i);
-	}
-	for (i = 0; i < 20; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	sum = ~sum & 0xffff;
-	p[10] = sum >> 8;
-	p[11] = sum & 0xff;
-	p[20] = 0x30, p[21] = 0x39; /* UDP 12345 -> 9, no checksum */
-	p[23] = 9;
-	p[24] = (len - 20) >> 8;
-	p[25] = (len - 20) & 0xff;
 }
 
 static void
@@ -240,7 +212,7 @@ ktun_feeder(int cpu, size_t size)
 	if (setsockopt(s, SOL_PACKET, PACKET_QDISC_BYPASS, &on, sizeof(on)) !=
 	    0)
 		perror("cdev_loop: PACKET_QDISC_BYPASS (going on)");
-	make_packet(pkt, size, 0x0a630001, 0x0a630002);
+	bench_udp_packet(pkt, size, 0x0a630001, 0x0a630002);
 	iov.iov_base = pkt;
 	iov.iov_len = size;
 	memset(mm, 0, sizeof(mm));
@@ -373,7 +345,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	make_packet(buf, size, 0x0a630002, 0x0a630101);
+	bench_udp_packet(buf, size, 0x0a630002, 0x0a630101);
 
 	memset(&it, 0, sizeof(it));
 	it.it_value.tv_sec = (time_t)(warmup + secs) + 3;

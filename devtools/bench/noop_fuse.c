@@ -33,6 +33,8 @@
 
 #include <fuse_lowlevel.h>
 
+#include "udp_packet.h"
+
 struct open_out { /* struct fuse_open_out, <linux/fuse.h> */
 	uint64_t fh;
 	uint32_t open_flags;
@@ -142,34 +144,6 @@ static const struct fuse_lowlevel_ops ops = {
 	.release = noop_ok,
 };
 
-/* A valid IPv4/UDP packet of len bytes, 10.99.0.1 -> 10.99.0.2. */
-static void
-make_packet(unsigned char *p, size_t len)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	memset(p, 0, len);
-	p[0] = 0x45;
-	p[2] = len >> 8;
-	p[3] = len & 0xff;
-	p[8] = 64;
-	p[9] = 17;
-	p[12] = 10, p[13] = 99, p[14] = 0, p[15] = 1;
-	p[16] = 10, p[17] = 99, p[18] = 0, p[19] = 2;
-	for (i = 0; i < 20; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	sum = ~sum & 0xffff;
-	p[10] = sum >> 8;
-	p[11] = sum & 0xff;
-	p[20] = 0x30, p[21] = 0x39; /* UDP 12345 -> 9 */
-	p[23] = 9;
-	p[24] = (len - 20) >> 8;
-	p[25] = (len - 20) & 0xff;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -189,7 +163,7 @@ main(int argc, char **argv)
 		        sizeof(pkt));
 		return 2;
 	}
-	make_packet(pkt, pkt_len);
+	bench_udp_packet(pkt, pkt_len, 0x0a630001, 0x0a630002);
 	if (argc > 3) {
 		cpu_set_t cs;
 
