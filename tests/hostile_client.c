@@ -22,7 +22,6 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +35,7 @@
 #include <unistd.h>
 
 #include "bsdtun_wire.h"
-#include "test_time.h"
+#include "test_check.h"
 
 #define TIMEOUT_MS    5000
 #define MAX_FDS       200 /* descriptors pushed with SCM_RIGHTS */
@@ -44,26 +43,6 @@
 #define DIM(a)        (sizeof(a) / sizeof((a)[0]))
 
 static const char *endpoint;
-static int failures;
-
-static void report(int ok, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
-
-static void
-report(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s ", ok ? "ok  " : "FAIL");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
-
 static void
 count(const char *name, uint64_t n)
 {
@@ -74,7 +53,7 @@ count(const char *name, uint64_t n)
 static void
 die(const char *what)
 {
-	report(0, "%s: %s", what, strerror(errno));
+	CHECK(0, "%s: %s", what, strerror(errno));
 	printf("DONE\n");
 	exit(1);
 }
@@ -226,12 +205,12 @@ expect_error(int fd, int err, const char *what)
 	struct bsdtun_msg m;
 	ssize_t n = recv_msg(fd, &m, NULL, NULL);
 
-	report(n == sizeof(m) && m.magic == BSDTUN_WIRE_MAGIC &&
-	               m.type == BSDTUN_MSG_ERROR && m.u.error.err == err,
-	       "%s: ERROR %d (got n %zd type %u err %d)", what, err, n,
-	       n > 0 ? m.type : 0, n > 0 ? m.u.error.err : 0);
+	CHECK(n == sizeof(m) && m.magic == BSDTUN_WIRE_MAGIC &&
+	              m.type == BSDTUN_MSG_ERROR && m.u.error.err == err,
+	      "%s: ERROR %d (got n %zd type %u err %d)", what, err, n,
+	      n > 0 ? m.type : 0, n > 0 ? m.u.error.err : 0);
 	n = recv_msg(fd, &m, NULL, NULL);
-	report(n == 0, "%s: then EOF (got %zd)", what, n);
+	CHECK(n == 0, "%s: then EOF (got %zd)", what, n);
 }
 
 /* The PMD closed the session: EOF on the control socket. */
@@ -244,7 +223,7 @@ expect_eof(int fd, const char *what)
 	do
 		n = recv_msg(fd, &m, NULL, NULL);
 	while (n > 0); /* e.g. an ioctl reply still queued */
-	report(n == 0, "%s: the PMD closed the session (EOF)", what);
+	CHECK(n == 0, "%s: the PMD closed the session (EOF)", what);
 	return n == 0;
 }
 
@@ -406,7 +385,7 @@ put_good(struct sess *s, int n, uint32_t len)
 		put(s, len, AF_INET, 0);
 	publish(s);
 	s->good += n;
-	report(drained(s), "the PMD took %d good records of %u bytes", n, len);
+	CHECK(drained(s), "the PMD took %d good records of %u bytes", n, len);
 }
 
 /* Advance our to_dpdk position to data-area offset off with good records. */
@@ -432,8 +411,8 @@ advance_to(struct sess *s, uint32_t off)
 		s->good++;
 		publish(s);
 		if (!drained(s)) {
-			report(0, "the PMD took the records advancing to %u",
-			       off);
+			CHECK(0, "the PMD took the records advancing to %u",
+			      off);
 			return;
 		}
 	}
@@ -511,11 +490,11 @@ expect_closed(struct sess *s, const char *what)
 		               BSDTUN_STATE_CLOSED &&
 		       now_ms() < end)
 			sleep_us(200);
-		report(__atomic_load_n(&s->hdr->state, __ATOMIC_ACQUIRE) ==
-		               BSDTUN_STATE_CLOSED,
-		       "%s: region state closed", what);
-		report(poll(&p, 1, TIMEOUT_MS) == 1 && (p.revents & POLLHUP),
-		       "%s: bell hung up", what);
+		CHECK(__atomic_load_n(&s->hdr->state, __ATOMIC_ACQUIRE) ==
+		              BSDTUN_STATE_CLOSED,
+		      "%s: region state closed", what);
+		CHECK(poll(&p, 1, TIMEOUT_MS) == 1 && (p.revents & POLLHUP),
+		      "%s: bell hung up", what);
 	}
 	purge_counts(s);
 	count("good", s->good);
@@ -530,14 +509,14 @@ expect_alive(struct sess *s, const char *what)
 	ssize_t n;
 
 	put_good(s, 4, 100);
-	report(__atomic_load_n(&s->hdr->state, __ATOMIC_ACQUIRE) ==
-	               BSDTUN_STATE_OPEN,
-	       "%s: region state still open", what);
+	CHECK(__atomic_load_n(&s->hdr->state, __ATOMIC_ACQUIRE) ==
+	              BSDTUN_STATE_OPEN,
+	      "%s: region state still open", what);
 	send_msg(s->ctl, &m);
 	n = recv_msg(s->ctl, &m, NULL, NULL);
-	report(n == sizeof(m) && m.type == BSDTUN_MSG_IOCTL &&
-	               m.u.ioctl.result == 0,
-	       "%s: session still answers ioctls", what);
+	CHECK(n == sizeof(m) && m.type == BSDTUN_MSG_IOCTL &&
+	              m.u.ioctl.result == 0,
+	      "%s: session still answers ioctls", what);
 	count("good", s->good);
 	close_sync(s->ctl);
 	s->ctl = -1;
@@ -663,7 +642,7 @@ rx_drop(const char *how)
 		s.wpkts = 0x8000000000000000ull;
 	}
 	publish(&s);
-	report(drained(&s), "%s: the PMD consumed the bad records", how);
+	CHECK(drained(&s), "%s: the PMD consumed the bad records", how);
 	put_good(&s, 3, 500);
 	expect_alive(&s, how);
 }
@@ -764,14 +743,14 @@ keep_region(void)
 		if ((uint64_t)st.st_blocks > max_blocks)
 			max_blocks = (uint64_t)st.st_blocks;
 	}
-	report(max_blocks == 4096 / 512,
-	       "keep_region: after close a kept memfd holds one page, the header (most: %" PRIu64
-	       " blocks of 512 bytes)",
-	       max_blocks);
-	report(blocks == DIM(kept) * (4096 / 512),
-	       "keep_region: %u kept memfds hold %u pages in all (got %" PRIu64
-	       " blocks)",
-	       (unsigned int)DIM(kept), (unsigned int)DIM(kept), blocks);
+	CHECK(max_blocks == 4096 / 512,
+	      "keep_region: after close a kept memfd holds one page, the header (most: %" PRIu64
+	      " blocks of 512 bytes)",
+	      max_blocks);
+	CHECK(blocks == DIM(kept) * (4096 / 512),
+	      "keep_region: %u kept memfds hold %u pages in all (got %" PRIu64
+	      " blocks)",
+	      (unsigned int)DIM(kept), (unsigned int)DIM(kept), blocks);
 	for (i = 0; i < DIM(kept); i++)
 		close(kept[i]);
 	count("good", 8 * DIM(kept));
@@ -788,7 +767,7 @@ scribble(void)
 	put_good(&s, 2, 100);
 	/* let the driver's sender fill the to_client ring: the PMD then
 	 * publishes nothing more there and purges exactly qlen at close */
-	report(tc_wait_pkts(&s, s.qlen), "scribble: to_client ring filled");
+	CHECK(tc_wait_pkts(&s, s.qlen), "scribble: to_client ring filled");
 	for (i = 0; i < 4096; i += 8) { /* the header page, minus the ctl */
 		uint64_t v = rnd();
 
@@ -824,10 +803,10 @@ tx_tail(const char *how)
 
 	sess_open(&s);
 	/* the driver's sender keeps packets coming: wait for a full ring */
-	report(tc_wait_pkts(&s, s.qlen), "%s: to_client ring filled", how);
+	CHECK(tc_wait_pkts(&s, s.qlen), "%s: to_client ring filled", how);
 	take_all(&s);
-	report(tc_wait_pkts(&s, s.rpkts + 1),
-	       "%s: the PMD saw our tail and produced again", how);
+	CHECK(tc_wait_pkts(&s, s.rpkts + 1),
+	      "%s: the PMD saw our tail and produced again", how);
 	tail = s.rpos;
 	tpk = s.rpkts;
 	if (strcmp(how, "ahead") == 0) { /* beyond what was produced */
@@ -863,15 +842,15 @@ tx_armed(void)
 	take_all(&s); /* make room: the PMD publishes, sees armed */
 	p.fd = s.bell;
 	p.events = POLLIN;
-	report(poll(&p, 1, TIMEOUT_MS) == 1 &&
-	               recv(s.bell, b, sizeof(b), 0) == 1 &&
-	               b[0] == (char)BSDTUN_BELL_BYTE,
-	       "armed garbage: one bell");
-	report(__atomic_load_n(&s.tc->armed, __ATOMIC_ACQUIRE) == 0,
-	       "armed garbage: the PMD cleared it");
+	CHECK(poll(&p, 1, TIMEOUT_MS) == 1 &&
+	              recv(s.bell, b, sizeof(b), 0) == 1 &&
+	              b[0] == (char)BSDTUN_BELL_BYTE,
+	      "armed garbage: one bell");
+	CHECK(__atomic_load_n(&s.tc->armed, __ATOMIC_ACQUIRE) == 0,
+	      "armed garbage: the PMD cleared it");
 	/* the PMD must not ring again before we arm */
 	take_all(&s);
-	report(poll(&p, 1, 100) == 0, "armed garbage: no second bell");
+	CHECK(poll(&p, 1, 100) == 0, "armed garbage: no second bell");
 	/* the bell is ours to write too: fill it, the PMD never reads it */
 	while (send(s.bell, b, 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1)
 		;
@@ -1043,8 +1022,8 @@ check_ioctl(int fd, uint32_t cmd, const void *arg, uint32_t len, int want,
 	struct bsdtun_msg m = mk_ioctl(cmd, arg, len);
 	int r = ioctl_call(fd, &m);
 
-	report(r == want, "ioctl %s (cmd %u, arg_len %u): result %d (got %d)",
-	       what, cmd, len, want, r);
+	CHECK(r == want, "ioctl %s (cmd %u, arg_len %u): result %d (got %d)",
+	      what, cmd, len, want, r);
 }
 
 /* Unknown commands and wrong argument sizes: an error reply each, the
@@ -1068,8 +1047,8 @@ ioctl_bad(void)
 	sess_open(&s);
 	memset(arg, 0x7f, sizeof(arg));
 	m = mk_ioctl(BSDTUN_IOC_GIFINFO, NULL, 0);
-	report(ioctl_call(s.ctl, &m) == 0 && m.u.ioctl.arg_len == 8,
-	       "TUNGIFINFO before");
+	CHECK(ioctl_call(s.ctl, &m) == 0 && m.u.ioctl.arg_len == 8,
+	      "TUNGIFINFO before");
 	memcpy(before, m.u.ioctl.arg, sizeof(before));
 
 	for (i = 0; i < DIM(unknown); i++)
@@ -1103,14 +1082,14 @@ ioctl_bad(void)
 	check_ioctl(s.ctl, BSDTUN_IOC_GIFHEAD, arg, 32, 0, "GIFHEAD");
 	check_ioctl(s.ctl, BSDTUN_IOC_GOWN_RETIRED, arg, 32, ENOTTY, "GOWN");
 	m = mk_ioctl(BSDTUN_IOC_GIFINFO, arg, 32);
-	report(ioctl_call(s.ctl, &m) == 0 &&
-	               memcmp(m.u.ioctl.arg, before, sizeof(before)) == 0,
-	       "TUNGIFINFO unchanged");
+	CHECK(ioctl_call(s.ctl, &m) == 0 &&
+	              memcmp(m.u.ioctl.arg, before, sizeof(before)) == 0,
+	      "TUNGIFINFO unchanged");
 	m = mk_ioctl(BSDTUN_IOC_GDEBUG, NULL, 0);
 	v = ioctl_call(s.ctl, &m);
 	if (v == 0)
 		memcpy(&v, m.u.ioctl.arg, sizeof(v));
-	report(v == 0, "TUNGDEBUG still 0 (got %d)", v);
+	CHECK(v == 0, "TUNGDEBUG still 0 (got %d)", v);
 	expect_alive(&s, "ioctl_bad");
 }
 
@@ -1203,28 +1182,28 @@ sigio_owner(void)
 	check_ioctl(s.ctl, BSDTUN_IOC_SASYNC, &one, 4, 0, "FIOASYNC 1");
 	if (fcntl(s.bell, F_SETFL, O_NONBLOCK | O_ASYNC) < 0)
 		die("O_ASYNC");
-	report(fcntl(s.bell, F_SETOWN, tid) == 0,
-	       "as nobody: F_SETOWN a thread of the DPDK process (%d)",
-	       (int)tid);
+	CHECK(fcntl(s.bell, F_SETOWN, tid) == 0,
+	      "as nobody: F_SETOWN a thread of the DPDK process (%d)",
+	      (int)tid);
 	let_packets_come(&s, 100);
-	report(fcntl(s.bell, F_SETOWN, cr.pid) == 0,
-	       "as nobody: F_SETOWN the DPDK process (%d)", (int)cr.pid);
+	CHECK(fcntl(s.bell, F_SETOWN, cr.pid) == 0,
+	      "as nobody: F_SETOWN the DPDK process (%d)", (int)cr.pid);
 	let_packets_come(&s, 100);
-	report(fcntl(s.bell, F_SETOWN, -getpgid(cr.pid)) == 0,
-	       "as nobody: F_SETOWN the DPDK process group");
+	CHECK(fcntl(s.bell, F_SETOWN, -getpgid(cr.pid)) == 0,
+	      "as nobody: F_SETOWN the DPDK process group");
 	let_packets_come(&s, 100);
-	report(fcntl(s.bell, F_SETOWN, child) == 0,
-	       "as nobody: F_SETOWN a root process of our session (%d)",
-	       (int)child);
+	CHECK(fcntl(s.bell, F_SETOWN, child) == 0,
+	      "as nobody: F_SETOWN a root process of our session (%d)",
+	      (int)child);
 	let_packets_come(&s, 200);
 	(void)!write(sink[1], "q", 1);
 	if (read(back[0], &sink_got, sizeof(sink_got)) != sizeof(sink_got))
 		sink_got = 1;
 	waitpid(child, NULL, 0);
-	report(sink_got == 0, "the root process got no SIGIO (got %u)",
-	       sink_got);
+	CHECK(sink_got == 0, "the root process got no SIGIO (got %u)",
+	      sink_got);
 	sigios = 0;
-	report(fcntl(s.bell, F_SETOWN, getpid()) == 0, "F_SETOWN ourselves");
+	CHECK(fcntl(s.bell, F_SETOWN, getpid()) == 0, "F_SETOWN ourselves");
 	{
 		long end = now_ms() + TIMEOUT_MS;
 
@@ -1233,7 +1212,7 @@ sigio_owner(void)
 			sleep_us(1000);
 		}
 	}
-	report(sigios > 0, "sigio: SIGIO delivered to us");
+	CHECK(sigios > 0, "sigio: SIGIO delivered to us");
 	check_ioctl(s.ctl, BSDTUN_IOC_SASYNC, &zero, 4, 0, "FIOASYNC 0");
 	take_all(&s);
 	expect_alive(&s, "sigio");
@@ -1261,17 +1240,15 @@ sifpid_forged(void)
 		m.u.ioctl.pid = 1;
 		_exit(ioctl_call(s.ctl, &m) == 0 ? 0 : 1);
 	}
-	report(waitpid(child, &st, 0) == child && WIFEXITED(st) &&
-	               WEXITSTATUS(st) == 0,
-	       "TUNSIFPID from child %d claiming pid 1", (int)child);
+	CHECK(waitpid(child, &st, 0) == child && WIFEXITED(st) &&
+	              WEXITSTATUS(st) == 0,
+	      "TUNSIFPID from child %d claiming pid 1", (int)child);
 	/* the driver reads xstat tun_pid now: the child's pid */
-	printf("WAIT sifpid %d\n", (int)child);
-	fflush(stdout);
 	{
-		char go[16];
+		char what[32];
 
-		if (fgets(go, sizeof(go), stdin) == NULL)
-			die("driver gone");
+		snprintf(what, sizeof(what), "sifpid %d", (int)child);
+		wait_driver(what);
 	}
 	expect_alive(&s, "sifpid");
 }
@@ -1301,17 +1278,14 @@ conn_flood(void)
 		else
 			silent++;
 	}
-	report(refused == N - PENDING_SLOTS && silent == PENDING_SLOTS,
-	       "flood: %d refused EBUSY, %d waiting (got %d, %d)",
-	       N - PENDING_SLOTS, PENDING_SLOTS, refused, silent);
+	CHECK(refused == N - PENDING_SLOTS && silent == PENDING_SLOTS,
+	      "flood: %d refused EBUSY, %d waiting (got %d, %d)",
+	      N - PENDING_SLOTS, PENDING_SLOTS, refused, silent);
 	i = conn();
 	expect_error(i, EBUSY, "flood: one more connection");
 	close(i);
 	/* the driver tries a libbsdtun client now: refused EBUSY */
-	printf("WAIT flood\n");
-	fflush(stdout);
-	if (fgets((char *)&m, sizeof(m), stdin) == NULL)
-		die("driver gone");
+	wait_driver("flood");
 	for (i = 0; i < N; i++)
 		close(fds[i]);
 	/* the PMD frees the slots as it sees the EOFs: retry until then */
@@ -1330,7 +1304,7 @@ conn_flood(void)
 			break;
 		sleep_us(2000);
 	}
-	report(0, "flood: open after the flood (%s)", strerror(errno));
+	CHECK(0, "flood: open after the flood (%s)", strerror(errno));
 }
 
 /* connect + close, with and without HELLO, many times. */
@@ -1372,8 +1346,8 @@ conn_storm(const char *how)
 		}
 	}
 	if (strcmp(how, "raw") != 0 && strcmp(how, "kill") != 0)
-		report(n == 500, "storm %s: 500 done one by one (got %d)", how,
-		       n);
+		CHECK(n == 500, "storm %s: 500 done one by one (got %d)", how,
+		      n);
 	/* the unit is usable right after (retrying EBUSY while the
 	 * control thread catches up with the storm) */
 	for (i = 0; i < 2000; i++) {
@@ -1387,7 +1361,7 @@ conn_storm(const char *how)
 		sleep_us(2000);
 	}
 	count("retries", i);
-	report(i < 2000, "storm %s: the unit opens after it", how);
+	CHECK(i < 2000, "storm %s: the unit opens after it", how);
 	if (i < 2000)
 		expect_alive(&s, how);
 }
@@ -1472,6 +1446,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	endpoint = argv[1];
+	step = argv[2];
 	signal(SIGPIPE, SIG_IGN);
 	rng_state ^= (uint64_t)strlen(argv[2]) * 0x100000001b3ull;
 	if (strcmp(argv[2], "scribble") == 0)
