@@ -234,6 +234,9 @@ session_close(struct bsdtun_unit *u)
 	u->proc->sess = NULL;
 	rte_spinlock_unlock(&u->proc->rx_lock);
 	rte_spinlock_unlock(&u->proc->tx_lock);
+	/* A tx_burst that took the session before may still ring its bell. */
+	while (__atomic_load_n(&s->bell_users, __ATOMIC_ACQUIRE) != 0)
+		rte_pause();
 
 	u->xs.to_client_purged += ring_backlog(
 	        s->to_client.pkts,

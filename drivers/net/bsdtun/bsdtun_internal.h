@@ -102,6 +102,9 @@ struct bsdtun_session {
 	pid_t pid;
 	int local;  /* the device node's connection: its ioctl pid is true */
 	int broken; /* datapath saw a corrupt ring */
+	/* tx_burst calls ringing the bell after dropping the tx lock; the
+	 * control thread frees the session only once it is 0 again. */
+	int bell_users;
 };
 
 struct bsdtun_unit;

@@ -333,8 +333,10 @@ tx_free(struct bsdtun_unit *u, struct rte_mbuf **m, uint16_t n)
 
 /*
  * At most BSDTUN_BURST_MAX packets under the tx lock; the delivered ones
- * are captured and freed after it is dropped.  The bell is rung under it:
- * once it is released the control thread may free the session.
+ * are captured and freed, and the bell rung, after it is dropped.  The
+ * session stays alive for the bell: it is taken (bell_users) under the
+ * lock, and the control thread, having unpublished the session under the
+ * same lock, waits for bell_users to fall to 0 before freeing it.
  */
 static uint16_t
 tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
@@ -346,6 +348,7 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	uint64_t bytes = 0, sent = 0, dropped = 0;
 	uint32_t flags;
 	uint16_t i, nd = 0;
+	int ring = 0, async = 0;
 
 	if (!rte_spinlock_trylock(&u->proc->tx_lock))
 		return 0; /* session changing hands: retry later */
@@ -416,12 +419,16 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	q->errors += dropped;
 	bsdtun_ring_prod_publish(&s->to_client);
 	if (sent > 0) {
-		int async = __atomic_load_n(&u->async, __ATOMIC_RELAXED);
-
-		if (bsdtun_ring_prod_bell_due(&s->to_client) || async)
-			bsdtun_bell_ring(u, s, async);
+		async = __atomic_load_n(&u->async, __ATOMIC_RELAXED);
+		ring = async || bsdtun_ring_prod_bell_due(&s->to_client);
 	}
+	if (ring)
+		__atomic_fetch_add(&s->bell_users, 1, __ATOMIC_RELAXED);
 	rte_spinlock_unlock(&u->proc->tx_lock);
+	if (ring) {
+		bsdtun_bell_ring(u, s, async);
+		__atomic_fetch_sub(&s->bell_users, 1, __ATOMIC_RELEASE);
+	}
 	tx_free(u, done, nd);
 	return i;
 }
