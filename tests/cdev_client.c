@@ -177,9 +177,12 @@ step_open_errno(const char *node, const char *want)
 		close(fd);
 }
 
-/* Open, one packet there and back (forwarding on), close. */
+/*
+ * Open, TUNGIFINFO and a write, close; with echo (forwarding on) the packet
+ * must come back first.
+ */
 static void
-step_echo(const char *node)
+open_use_close(const char *node, int echo)
 {
 	uint8_t pkt[100];
 	struct tuninfo ti;
@@ -187,29 +190,14 @@ step_echo(const char *node)
 
 	if (fd < 0)
 		return;
-	drain(fd);
-	CHECK(ioctl(fd, TUNGIFINFO, &ti) == 0, "TUNGIFINFO by uid %d",
-	      (int)getuid());
-	tt_pkt_ipv4(pkt, sizeof(pkt), 0xec, 1);
-	CHECK(write(fd, pkt, sizeof(pkt)) == (ssize_t)sizeof(pkt), "write");
-	expect_pkt(fd, pkt, sizeof(pkt), "echo");
-	CHECK(close(fd) == 0, "close");
-}
-
-/* Open, an ioctl and a write (no forwarding needed), close. */
-static void
-step_open_ok(const char *node)
-{
-	uint8_t pkt[100];
-	struct tuninfo ti;
-	int fd = node_open(node, O_RDWR);
-
-	if (fd < 0)
-		return;
+	if (echo)
+		drain(fd);
 	CHECK(ioctl(fd, TUNGIFINFO, &ti) == 0 && ti.mtu == TUNMTU,
 	      "TUNGIFINFO by uid %d", (int)getuid());
-	tt_pkt_ipv4(pkt, sizeof(pkt), 0x0c, 1);
+	tt_pkt_ipv4(pkt, sizeof(pkt), 0xec, 1);
 	CHECK(write(fd, pkt, sizeof(pkt)) == (ssize_t)sizeof(pkt), "write");
+	if (echo)
+		expect_pkt(fd, pkt, sizeof(pkt), "echo");
 	CHECK(close(fd) == 0, "close");
 }
 
@@ -561,9 +549,9 @@ main(int argc, char **argv)
 	else if (strcmp(step, "open_errno") == 0 && argc > 3)
 		step_open_errno(node, argv[3]);
 	else if (strcmp(step, "echo") == 0)
-		step_echo(node);
+		open_use_close(node, 1);
 	else if (strcmp(step, "open_ok") == 0)
-		step_open_ok(node);
+		open_use_close(node, 0);
 	else if (strcmp(step, "hold") == 0)
 		step_hold(node);
 	else if (strcmp(step, "ioctls") == 0)

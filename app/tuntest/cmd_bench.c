@@ -102,7 +102,9 @@ static const char bench_desc[] =
         "  bench mode=c2c cpu=C peer_cpu=C rounds=N rtt_ns=X\n"
         "bytes and gbps count IP packets as the client sees them (no Ethernet "
         "header);\ncalls: burst calls while measuring, empty: those that "
-        "moved nothing, full:\nthose that moved a whole burst.\n\noptions:\n"
+        "moved nothing, full:\nthose that moved a whole burst.";
+
+static const char bench_options[] =
         "  --size B       IP packet bytes, tx and rtt (default 50: a 64-byte "
         "frame)\n"
         "  --burst K      packets per burst call, 1..256 (default 32)\n"
@@ -112,15 +114,7 @@ static const char bench_desc[] =
         "  --cpu N        pin to CPU N (default: not pinned)\n"
         "  --peer-cpu N   c2c: the other CPU (default 1)\n"
         "  --block        rtt: blocking reads instead of busy-polling\n"
-        "  --quiet        rx, tx: no rate line on stderr every second\n"
-        "  -h, --help     this text\n";
-
-static void
-bench_help(const struct tt_cmd *cmd, FILE *f)
-{
-	fprintf(f, "usage: tuntest %s %s [options]\n\n%s", cmd->name, cmd->args,
-	        bench_desc);
-}
+        "  --quiet        rx, tx: no rate line on stderr every second\n";
 
 static int
 parse_num(const char *s, double lo, double hi, double *v)
@@ -169,7 +163,7 @@ bench_parse(const struct tt_cmd *cmd, int argc, char **argv,
 
 		switch (c) {
 		case 'h':
-			bench_help(cmd, stdout);
+			tt_help(cmd, stdout);
 			return TT_EXIT_OK;
 		case 's':
 			bad = parse_num(optarg, TT_IP4_HLEN, TUNMRU, &v);
@@ -725,6 +719,7 @@ const struct tt_cmd tt_cmd_bench = {
 	.nargs = -1,
 	.brief = "unverified traffic at full speed, for devtools/bench.py",
 	.desc = bench_desc,
+	.options = bench_options,
 	.opts = 0,
 	.run = bench_run,
 };

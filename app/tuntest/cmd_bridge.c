@@ -116,22 +116,16 @@ static const char bridge_desc[] =
         "ENDPOINT may be the unit's device node (plain system calls) as "
         "well as its\ncontrol socket (libbsdtun burst calls).\n"
         "Exit status: 0 ended by a signal, 1 the unit or the device went "
-        "away, 2 usage\nor open error.\n\noptions:\n"
+        "away, 2 usage\nor open error.";
+
+static const char bridge_options[] =
         "  --netns NS     create the device in network namespace NS (a name "
         "under\n                 /run/netns, or a path)\n"
         "  --pi           open the device with packet information (struct "
         "tun_pi)\n                 instead of IFF_NO_PI\n"
         "  --keep-mtu     leave the device's MTU alone\n"
         "  --burst K      packets per burst, 1..256 (default 32)\n"
-        "  --quiet        no rate line on stderr\n"
-        "  -h, --help     this text\n";
-
-static void
-bridge_help(const struct tt_cmd *cmd, FILE *f)
-{
-	fprintf(f, "usage: tuntest %s %s [options]\n\n%s", cmd->name, cmd->args,
-	        bridge_desc);
-}
+        "  --quiet        no rate line on stderr\n";
 
 /* Returns -1 to go on, else the exit status. */
 static int
@@ -157,7 +151,7 @@ bridge_parse(const struct tt_cmd *cmd, int argc, char **argv, struct br_opts *o)
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			bridge_help(cmd, stdout);
+			tt_help(cmd, stdout);
 			return TT_EXIT_OK;
 		case 'n':
 			o->netns = optarg;
@@ -768,6 +762,7 @@ const struct tt_cmd tt_cmd_bridge = {
 	.nargs = 2,
 	.brief = "join a unit to a Linux kernel tun device",
 	.desc = bridge_desc,
+	.options = bridge_options,
 	.opts = 0,
 	.run = bridge_run,
 };

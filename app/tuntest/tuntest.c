@@ -75,6 +75,10 @@ tt_help(const struct tt_cmd *cmd, FILE *f)
 	fprintf(f, "usage: tuntest %s %s [options]\n\n%s\n", cmd->name,
 	        cmd->args, cmd->desc);
 	fprintf(f, "\noptions:\n");
+	if (cmd->options != NULL) {
+		fprintf(f, "%s  -h, --help     this text\n", cmd->options);
+		return;
+	}
 	for (i = 0; i < NOPTS; i++) {
 		const struct opt_def *d = &opt_defs[i];
 		char lhs[32];

@@ -58,6 +58,8 @@ struct tt_cmd {
 	const char *brief; /* one line for `tuntest --help` */
 	const char *desc;  /* paragraph for `tuntest CMD --help` */
 	unsigned int opts; /* TT_OPT_* it takes */
+	/* Or, for a command with options of its own: their help lines. */
+	const char *options;
 	int (*run)(const struct tt_cmd *cmd, int argc, char **argv);
 };
 
