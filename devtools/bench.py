@@ -70,19 +70,12 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.path.abspath(os.environ.get('BSDTUN_BUILD') or
-                        os.path.join(TOP, 'build'))
-TESTPMD = os.environ.get('BSDTUN_TESTPMD') or 'dpdk-testpmd'
-PMD = os.path.join(BUILD, 'drivers', 'net', 'bsdtun', 'librte_net_bsdtun.so')
-TUNTEST = os.path.join(BUILD, 'app', 'tuntest', 'tuntest')
-HOSTILE = os.path.join(BUILD, 'tests', 'hostile_client')
+sys.path.insert(0, os.path.join(TOP, 'tests'))
+import harness  # noqa: E402
 
-PROMPT = 'testpmd> '
 ETH_HLEN = 14
 QLEN = 1024                 # bsdtun qlen = memif 2^rsize
 RSIZE = 10
@@ -96,131 +89,41 @@ REC_MAX = 16408             # bsdtun_rec_size(BSDTUN_REC_MAX_LEN), wire.md
 VERBOSE = False
 
 
-class BenchError(Exception):
-    pass
+class BenchError(harness.ProcError):
+    """A run that could not be measured."""
 
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-# ---- processes --------------------------------------------------------------
+# ---- processes (tests/harness.py runs them) --------------------------------
 
-class Proc:
-    """A child in its own process group, output collected by a thread."""
+def rss(p):
+    """{VmRSS, RssAnon, RssFile, RssShmem} of process p in KiB, {} when
+    gone."""
+    try:
+        with open('/proc/%d/status' % p.pid) as f:
+            txt = f.read()
+    except OSError:
+        return {}
+    return {k: int(v) for k, v in
+            re.findall(r'^(VmRSS|RssAnon|RssFile|RssShmem):\s+(\d+)',
+                       txt, re.M)}
 
-    def __init__(self, argv, name, stdin=False):
-        self.argv = argv
-        self.name = name
-        self._buf = ''
-        self._cond = threading.Condition()
-        self._eof = False
-        self.proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            start_new_session=True)
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
 
-    @property
-    def pid(self):
-        return self.proc.pid
-
-    def _read(self):
-        fd = self.proc.stdout.fileno()
-        while True:
-            try:
-                b = os.read(fd, 65536)
-            except OSError:
-                b = b''
-            with self._cond:
-                if not b:
-                    self._eof = True
-                    self._cond.notify_all()
-                    return
-                self._buf += b.decode('utf-8', 'replace')
-                self._cond.notify_all()
-
-    @property
-    def output(self):
-        with self._cond:
-            return self._buf
-
-    def mark(self):
-        with self._cond:
-            return len(self._buf)
-
-    def wait_output(self, pattern, start=0, timeout=10):
-        rx = re.compile(pattern, re.M)
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                m = rx.search(self._buf, start)
-                if m:
-                    return m
-                if self._eof:
-                    raise BenchError('%s exited waiting for %r:\n%s' %
-                                     (self.name, pattern, self._buf[-2000:]))
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise BenchError('%s: timeout waiting for %r:\n%s' %
-                                     (self.name, pattern, self._buf[-2000:]))
-                self._cond.wait(left)
-
-    def running(self):
-        return self.proc.poll() is None
-
-    def signal(self, sig):
-        try:
-            os.killpg(self.proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-    def wait(self, timeout):
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def kill(self, grace=3.0):
-        """SIGTERM the group, then SIGKILL; reap."""
-        if self.running():
-            self.signal(signal.SIGTERM)
-            if self.wait(grace) is None:
-                self.signal(signal.SIGKILL)
-                self.proc.wait()
-        self.signal(signal.SIGKILL)     # stragglers in the group
-        self._reader.join(2)
-        for f in (self.proc.stdin, self.proc.stdout):
-            if f is not None:
-                try:
-                    f.close()
-                except OSError:
-                    pass
-
-    def rss(self):
-        """{VmRSS, RssAnon, RssFile, RssShmem} in KiB, {} when gone."""
-        try:
-            with open('/proc/%d/status' % self.proc.pid) as f:
-                txt = f.read()
-        except OSError:
-            return {}
-        return {k: int(v) for k, v in
-                re.findall(r'^(VmRSS|RssAnon|RssFile|RssShmem):\s+(\d+)',
-                           txt, re.M)}
-
-    def maps_memfd(self):
-        """Sizes in bytes of the process's memfd mappings."""
-        sizes = []
-        try:
-            with open('/proc/%d/maps' % self.proc.pid) as f:
-                for line in f:
-                    if '/memfd:' in line:
-                        a, b = line.split()[0].split('-')
-                        sizes.append(int(b, 16) - int(a, 16))
-        except OSError:
-            pass
-        return sizes
+def maps_memfd(p):
+    """Sizes in bytes of process p's memfd mappings."""
+    sizes = []
+    try:
+        with open('/proc/%d/maps' % p.pid) as f:
+            for line in f:
+                if '/memfd:' in line:
+                    a, b = line.split()[0].split('-')
+                    sizes.append(int(b, 16) - int(a, 16))
+    except OSError:
+        pass
+    return sizes
 
 
 def _cpu_busy():
@@ -229,15 +132,6 @@ def _cpu_busy():
     with open('/proc/stat') as f:
         v = [int(x) for x in f.readline().split()[1:]]
     return v[0] + v[1] + v[2]           # user, nice, system
-
-
-def _proc_jiffies(pid):
-    try:
-        with open('/proc/%d/stat' % pid) as f:
-            v = f.read().rsplit(')', 1)[1].split()
-        return int(v[11]) + int(v[12])  # utime + stime, all threads
-    except (OSError, IndexError, ValueError):
-        return 0
 
 
 class Load:
@@ -250,17 +144,17 @@ class Load:
         self.procs = list(procs)
         self.t0 = time.monotonic()
         self.busy0 = _cpu_busy()
-        self.ours0 = {p.pid: _proc_jiffies(p.pid) for p in self.procs}
+        self.ours0 = [p.cpu_ticks() for p in self.procs]
         self.value = None
 
     def stop(self):
         """Take the end sample (our processes must still be running)."""
         wall = time.monotonic() - self.t0
         busy = _cpu_busy() - self.busy0
-        now = [_proc_jiffies(p.pid) for p in self.procs]
+        now = [p.cpu_ticks() for p in self.procs]
         if not all(now) or wall < 0.1:
             return self.value       # one of ours is gone: keep the last
-        ours = sum(j - j0 for j, j0 in zip(now, self.ours0.values()))
+        ours = sum(j - j0 for j, j0 in zip(now, self.ours0))
         cap = wall * self.HZ * os.cpu_count()
         self.value = max(0.0, (busy - ours) / cap) if cap > 0 else 0.0
         return self.value
@@ -281,147 +175,55 @@ def settle(opt):
         time.sleep(2)
 
 
-class TestPmd(Proc):
-    """An interactive dpdk-testpmd."""
+def testpmd(run, name, lcores, units, args, eal=(), plugin=True):
+    """An interactive dpdk-testpmd of the session run, started: units as
+    harness.TestPmd's (one net_bsdtun port each), eal more EAL options."""
+    return run.testpmd(units, args, eal, lcores=lcores, mbufs=MBUFS,
+                       plugin=plugin, name=name,
+                       echo=log if VERBOSE else False).start(60)
 
-    def __init__(self, run, name, lcores, vdevs, args, plugin=True):
-        self.prefix = run.new_prefix()
-        argv = ['stdbuf', '-oL', '-eL', TESTPMD, '--lcores=' + lcores,
-                '--file-prefix=' + self.prefix, '--no-pci', '--huge-unlink']
-        if plugin:
-            argv += ['-d', PMD]
-        argv += ['--vdev=' + v for v in vdevs]
-        argv += ['--', '-i', '--total-num-mbufs=%d' % MBUFS] + list(args)
-        if VERBOSE:
-            log('$ ' + ' '.join(argv))
-        super().__init__(argv, name, stdin=True)
-        run.procs.append(self)
-        self.wait_output(re.escape(PROMPT), 0, 60)
 
-    def cmd(self, text, timeout=15):
-        mark = self.mark()
+def client(run, mode, endpoints, opts):
+    """tuntest bench MODE ENDPOINTS..., pinned to the client CPU."""
+    argv = [harness.TUNTEST, 'bench', mode] + list(endpoints) + \
+        ['--cpu', str(CLIENT_CPU), '--quiet'] + list(opts)
+    return run.spawn(argv, 'tuntest bench ' + mode,
+                     echo=log if VERBOSE else False)
+
+
+def client_result(cl, timeout):
+    """Wait for the client's exit; parse its 'bench ...' line into a
+    dict."""
+    if cl.wait(timeout) is None:
+        cl.signal(signal.SIGINT)
+        cl.wait(5)
+    cl.kill()
+    m = re.search(r'^bench (.*)$', cl.output, re.M)
+    if not m:
+        raise BenchError('%s: no result:\n%s' % (cl.name, cl.output[-2000:]))
+    res = {}
+    for kv in m.group(1).split():
+        k, v = kv.split('=', 1)
         try:
-            self.proc.stdin.write((text + '\n').encode())
-            self.proc.stdin.flush()
-        except OSError as e:
-            raise BenchError('%s: %s: %s' % (self.name, text, e))
-        end = self.wait_output(re.escape(PROMPT), mark, timeout).start()
-        return self.output[mark:end]
-
-    def stats(self, port):
-        out = self.cmd('show port stats %d' % port)
-        m = re.search(r'NIC statistics for port %d\s+#+\n(.*?)\n\s*#{20,}' %
-                      port, out, re.S)
-        if not m:
-            raise BenchError('%s: no stats for port %d:\n%s' %
-                             (self.name, port, out))
-        return {k: int(v) for k, v in
-                re.findall(r'([A-Za-z-]+):\s+(\d+)', m.group(1))}
-
-    def quit(self):
-        if self.running():
-            try:
-                self.proc.stdin.write(b'stop\nquit\n')
-                self.proc.stdin.flush()
-                self.proc.stdin.close()
-            except OSError:
-                pass
-            self.wait(10)
-        self.kill()
+            res[k] = float(v) if '.' in v else int(v)
+        except ValueError:
+            res[k] = v
+    return res
 
 
-class Client(Proc):
-    """tuntest bench ..., pinned to the client CPU."""
-
-    def __init__(self, run, mode, endpoints, opts):
-        argv = [TUNTEST, 'bench', mode] + list(endpoints) + \
-            ['--cpu', str(CLIENT_CPU), '--quiet'] + list(opts)
-        if VERBOSE:
-            log('$ ' + ' '.join(argv))
-        super().__init__(argv, 'tuntest bench ' + mode)
-        run.procs.append(self)
-
-    def result(self, timeout):
-        """Wait for exit; parse the 'bench ...' line into a dict."""
-        if self.wait(timeout) is None:
-            self.signal(signal.SIGINT)
-            self.wait(5)
-        self.kill()
-        m = re.search(r'^bench (.*)$', self.output, re.M)
-        if not m:
-            raise BenchError('%s: no result:\n%s' %
-                             (self.name, self.output[-2000:]))
-        res = {}
-        for kv in m.group(1).split():
-            k, v = kv.split('=', 1)
-            try:
-                res[k] = float(v) if '.' in v else int(v)
-            except ValueError:
-                res[k] = v
-        return res
-
-
-# ---- one run: temp dir, prefixes, cleanup -----------------------------------
-
-class Run:
-    count = 0
-
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix='bsdtun-bench-')
-        self.procs = []
-        self.prefixes = []
-
-    def new_prefix(self):
-        Run.count += 1
-        p = 'btbench%d_%d' % (os.getpid(), Run.count)
-        self.prefixes.append(p)
-        return p
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
-
-    def close(self):
-        for p in reversed(self.procs):
-            try:
-                if isinstance(p, TestPmd):
-                    p.quit()
-                else:
-                    p.kill()
-            except Exception as e:  # noqa: BLE001 - keep cleaning up
-                log('cleanup %s: %s' % (p.name, e))
-        for pfx in self.prefixes:
-            for f in glob.glob('/dev/hugepages/%smap_*' % pfx):
-                try:
-                    os.unlink(f)
-                except OSError:
-                    pass
-            for d in ('/var/run/dpdk/' + pfx,
-                      os.path.join(os.environ.get('XDG_RUNTIME_DIR', '/tmp'),
-                                   'dpdk', pfx)):
-                shutil.rmtree(d, ignore_errors=True)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
+def session():
+    """A temp dir and file prefixes for one run; its processes end with
+    it."""
+    return harness.Session('bench', 'btbench')
 
 
 # ---- cases ------------------------------------------------------------------
-
-def bsdtun_vdevs(run, n):
-    socks = [run.path('u%d.sock' % i) for i in range(n)]
-    return socks, ['net_bsdtun%d,sock=%s,qlen=%d' % (i, s, QLEN)
-                   for i, s in enumerate(socks)]
-
 
 def wait_rx(pmd, port, timeout=15):
     """Wait until port has received something; return its stats."""
     deadline = time.monotonic() + timeout
     while True:
-        st = pmd.stats(port)
+        st = pmd.port_stats(port)
         if st.get('RX-packets', 0) > 0:
             return st
         if time.monotonic() > deadline:
@@ -435,18 +237,21 @@ def measure_rx_pps(pmd, ports, opt, procs, watch=()):
     over ports (its pps needs two calls of 'show port stats')."""
     time.sleep(opt.warmup)
     for p in ports:
-        pmd.stats(p)
+        pmd.port_stats(p)
     load = Load(procs)
     peak = {}
     while time.monotonic() - load.t0 < opt.duration:
         time.sleep(min(0.25, opt.duration))
         for w in watch:
-            peak[w.name] = w.rss() or peak.get(w.name, {})
-    pps = sum(pmd.stats(p)['Rx-pps'] for p in ports)
+            peak[w.name] = rss(w) or peak.get(w.name, {})
+    pps = sum(pmd.port_stats(p)['Rx-pps'] for p in ports)
     load.stop()
     for w in watch:
-        peak[w.name] = w.rss() or peak.get(w.name, {})
+        peak[w.name] = rss(w) or peak.get(w.name, {})
     return pps, peak, load.value
+
+
+PROFILES = 0                # perf data files written
 
 
 def profile(run, opt, what, procs):
@@ -454,28 +259,29 @@ def profile(run, opt, what, procs):
     VM has no hardware counters) over warm-up + measurement."""
     if not getattr(opt, 'perf', None):
         return
+    global PROFILES
     os.makedirs(opt.perf, exist_ok=True)
-    Run.count += 1
+    PROFILES += 1
     for side, p in procs:
         out = os.path.join(opt.perf, '%s-%d-%s.data' % (
-            what.replace('/', '_'), Run.count, side))
-        run.procs.append(Proc(
-            ['perf', 'record', '-q', '-e', 'cpu-clock', '-p', str(p.pid),
-             '-o', out, '--', 'sleep', str(opt.warmup + opt.duration)],
-            'perf ' + side))
+            what.replace('/', '_'), PROFILES, side))
+        run.spawn(['perf', 'record', '-q', '-e', 'cpu-clock', '-p', p.pid,
+                   '-o', out, '--', 'sleep', opt.warmup + opt.duration],
+                  'perf ' + side)
 
 
 def case_thr_bsdtun(opt, direction, size, nports=1):
-    with Run() as run:
-        socks, vdevs = bsdtun_vdevs(run, nports)
+    with session() as run:
         fwd = ['--forward-mode=txonly', '--txpkts=%d' % size] \
             if direction == 'to_client' else ['--forward-mode=rxonly']
-        pmd = TestPmd(run, 'testpmd', DPDK_LCORES, vdevs, fwd)
-        rss0 = pmd.rss()
+        pmd = testpmd(run, 'testpmd', DPDK_LCORES,
+                      ['qlen=%d' % QLEN] * nports, fwd)
+        socks = pmd.socks
+        rss0 = rss(pmd)
         pmd.cmd('start')
         res = {'dpdk_rss0': rss0}
         if direction == 'to_client':
-            cl = Client(run, 'rx', socks, [
+            cl = client(run, 'rx', socks, [
                 '--warmup', str(opt.warmup), '--duration', str(opt.duration),
                 '--timeout', '10'])
             profile(run, opt, '%s-%d-%d' % (direction, size, nports),
@@ -491,18 +297,18 @@ def case_thr_bsdtun(opt, direction, size, nports=1):
                     load = Load([pmd, cl])
                 elif load is not None:
                     load.stop()
-                peak = cl.rss() or peak
-                res['client_memfd'] = cl.maps_memfd() or \
+                peak = rss(cl) or peak
+                res['client_memfd'] = maps_memfd(cl) or \
                     res.get('client_memfd')
-                res['dpdk_rss1'] = pmd.rss()
+                res['dpdk_rss1'] = rss(pmd)
                 time.sleep(0.2)
-            r = cl.result(1)
+            r = client_result(cl, 1)
             res['pps'] = r['pps']
             res['client'] = r
             res['client_rss'] = peak
             res['load'] = load.value if load else None
         else:
-            cl = Client(run, 'tx', socks, [
+            cl = client(run, 'tx', socks, [
                 '--size', str(size - ETH_HLEN), '--warmup', '0',
                 '--duration', str(opt.warmup + opt.duration + 30),
                 '--timeout', '10'])
@@ -510,20 +316,20 @@ def case_thr_bsdtun(opt, direction, size, nports=1):
                 wait_rx(pmd, p)
             profile(run, opt, '%s-%d-%d' % (direction, size, nports),
                     [('dpdk', pmd), ('client', cl)])
-            res['client_memfd'] = cl.maps_memfd()
+            res['client_memfd'] = maps_memfd(cl)
             pps, peak, res['load'] = measure_rx_pps(pmd, range(nports), opt,
                                                     [pmd, cl], [cl])
             res['pps'] = pps
             res['client_rss'] = peak.get(cl.name, {})
-            res['dpdk_rss1'] = pmd.rss()
+            res['dpdk_rss1'] = rss(pmd)
             cl.signal(signal.SIGINT)
-            r = cl.result(5)
+            r = client_result(cl, 5)
             res['client'] = r
         return res
 
 
 def case_thr_memif(opt, direction, size):
-    with Run() as run:
+    with session() as run:
         sock = run.path('memif.sock')
         common = 'socket=%s,socket-abstract=no,rsize=%d,id=0' % (sock, RSIZE)
         # The "client" side (CPU 0) is the memif server, so it listens
@@ -534,31 +340,30 @@ def case_thr_memif(opt, direction, size):
         else:
             cfwd = ['--forward-mode=txonly', '--txpkts=%d' % size]
             dfwd = ['--forward-mode=rxonly']
-        csd = TestPmd(run, 'testpmd(memif server)', CLIENT_LCORES,
-                      ['net_memif0,role=server,' + common], cfwd,
+        csd = testpmd(run, 'testpmd(memif server)', CLIENT_LCORES, [], cfwd,
+                      ['--vdev=net_memif0,role=server,' + common],
                       plugin=False)
-        dsd = TestPmd(run, 'testpmd(memif client)', DPDK_LCORES,
-                      ['net_memif0,role=client,' + common], dfwd,
+        dsd = testpmd(run, 'testpmd(memif client)', DPDK_LCORES, [], dfwd,
+                      ['--vdev=net_memif0,role=client,' + common],
                       plugin=False)
-        rss0 = {'dpdk': dsd.rss(), 'client': csd.rss()}
+        rss0 = {'dpdk': rss(dsd), 'client': rss(csd)}
         rx = csd if direction == 'to_client' else dsd
         (dsd if direction == 'to_client' else csd).cmd('start')
         rx.cmd('start')
         wait_rx(rx, 0)
         pps, _, load = measure_rx_pps(rx, [0], opt, [dsd, csd])
         return {'pps': pps, 'load': load, 'rss0': rss0,
-                'rss1': {'dpdk': dsd.rss(), 'client': csd.rss()},
-                'memfd': {'dpdk': dsd.maps_memfd(),
-                          'client': csd.maps_memfd()}}
+                'rss1': {'dpdk': rss(dsd), 'client': rss(csd)},
+                'memfd': {'dpdk': maps_memfd(dsd),
+                          'client': maps_memfd(csd)}}
 
 
 def case_rtt(opt, block):
-    with Run() as run:
-        socks, vdevs = bsdtun_vdevs(run, 1)
-        pmd = TestPmd(run, 'testpmd', DPDK_LCORES, vdevs,
+    with session() as run:
+        pmd = testpmd(run, 'testpmd', DPDK_LCORES, ['qlen=%d' % QLEN],
                       ['--forward-mode=io', '--port-topology=loop'])
         pmd.cmd('start')
-        cl = Client(run, 'rtt', socks, [
+        cl = client(run, 'rtt', pmd.socks, [
             '--size', str(64 - ETH_HLEN), '--warmup', str(opt.warmup),
             '--duration', str(opt.duration), '--timeout', '5'] +
             (['--block'] if block else []))
@@ -568,7 +373,7 @@ def case_rtt(opt, block):
         while cl.running() and time.monotonic() < deadline:
             load.stop()
             time.sleep(0.2)
-        res = cl.result(1)
+        res = client_result(cl, 1)
         res['load'] = load.value
         return res
 
@@ -576,28 +381,24 @@ def case_rtt(opt, block):
 def case_flood(opt, flood):
     """Neighbours' rate (ports 0 and 1) beside a port whose client floods
     garbage (flood) or that has no client."""
-    with Run() as run:
-        socks = [run.path('u%d.sock' % i) for i in range(3)]
-        vdevs = ['net_bsdtun%d,sock=%s,qlen=%d' % (i, socks[i],
-                                                  QLEN if i < 2 else 65536)
-                 for i in range(3)]
-        pmd = TestPmd(run, 'testpmd', DPDK_LCORES, vdevs,
+    with session() as run:
+        pmd = testpmd(run, 'testpmd', DPDK_LCORES,
+                      ['qlen=%d' % QLEN] * 2 + ['qlen=65536'],
                       ['--forward-mode=io'])
+        socks = pmd.socks
         pmd.cmd('start')
         procs = [pmd]
         if flood:
-            fl = Proc(['taskset', '-c', str(CLIENT_CPU), HOSTILE,
-                       socks[2], 'rx_flood_forever'], 'flooding client',
-                      stdin=True)
-            run.procs.append(fl)
+            fl = run.spawn(['taskset', '-c', CLIENT_CPU, os.path.join(
+                harness.BUILD, 'tests', 'hostile_client'), socks[2],
+                'rx_flood_forever'], 'flooding client', stdin=True)
             fl.wait_output(r'\bready\b', 0, 15)
             procs.append(fl)
         for i, (me, peer) in enumerate(((1, 2), (2, 1))):
-            cl = Proc(['taskset', '-c', str(CLIENT_CPU), TUNTEST, 'traffic',
-                       socks[i], '--ifhead', '--stream', str(me),
-                       '--peer-stream', str(peer), '--count', '1000000000',
-                       '--quiet', '--timeout', '30'], 'traffic %d' % i)
-            run.procs.append(cl)
+            cl = run.spawn(['taskset', '-c', CLIENT_CPU, harness.TUNTEST,
+                            'traffic', socks[i], '--ifhead', '--stream', me,
+                            '--peer-stream', peer, '--count', '1000000000',
+                            '--quiet', '--timeout', '30'], 'traffic %d' % i)
             procs.append(cl)
         for port in (0, 1):
             wait_rx(pmd, port)
@@ -612,8 +413,9 @@ def c2c():
     """Cache-line round trip CLIENT_CPU <-> DPDK_CPU in ns, or None."""
     try:
         out = subprocess.run(
-            [TUNTEST, 'bench', 'c2c', '--cpu', str(CLIENT_CPU), '--peer-cpu',
-             str(DPDK_CPU), '--duration', '0.1'], capture_output=True,
+            [harness.TUNTEST, 'bench', 'c2c', '--cpu', str(CLIENT_CPU),
+             '--peer-cpu', str(DPDK_CPU), '--duration', '0.1'],
+            capture_output=True,
             text=True, timeout=10).stdout
     except (OSError, subprocess.SubprocessError):
         return None
@@ -667,13 +469,12 @@ def fmt(v, f='%.2f'):
 
 def use_dpdk(version):
     """Run against the DPDK devtools/dpdk-matrix.sh built for version."""
-    global BUILD, PMD, TUNTEST, HOSTILE
     cache = os.environ.get('BSDTUN_DPDK_CACHE', '/var/cache/bsdtun/dpdk')
     prefix = os.path.join(cache, version, 'prefix')
     pcs = glob.glob(os.path.join(prefix, '**', 'pkgconfig', 'libdpdk.pc'),
                     recursive=True)
-    BUILD = os.path.join(TOP, 'build-dpdk-' + version)
-    if not pcs or not os.path.isdir(BUILD):
+    build = os.path.join(TOP, 'build-dpdk-' + version)
+    if not pcs or not os.path.isdir(build):
         sys.exit('bench: no DPDK %s build: run bash devtools/dpdk-matrix.sh '
                  '%s first' % (version, version))
     libdir = os.path.dirname(os.path.dirname(pcs[0]))
@@ -681,15 +482,12 @@ def use_dpdk(version):
         os.environ['PATH']
     os.environ['LD_LIBRARY_PATH'] = libdir
     os.environ['PKG_CONFIG_PATH'] = os.path.dirname(pcs[0])
-    PMD = os.path.join(BUILD, 'drivers', 'net', 'bsdtun',
-                       'librte_net_bsdtun.so')
-    TUNTEST = os.path.join(BUILD, 'app', 'tuntest', 'tuntest')
-    HOSTILE = os.path.join(BUILD, 'tests', 'hostile_client')
+    harness.use_build(build)
 
 
 def dpdk_version():
     """The version of the DPDK whose testpmd runs, and that testpmd."""
-    testpmd = shutil.which(TESTPMD) or TESTPMD
+    testpmd = shutil.which(harness.TESTPMD) or harness.TESTPMD
     try:
         v = subprocess.run(['pkg-config', '--modversion', 'libdpdk'],
                            capture_output=True, text=True,
@@ -733,7 +531,35 @@ def classify(results):
     return thr
 
 
-def report(results, opt, mach):
+GROUPS = ('near', 'far', 'mixed', 'all')
+LABEL = {'to_client': 'DPDK -> client', 'to_dpdk': 'client -> DPDK'}
+
+
+def runs_of(results, name, group):
+    """The measured runs of case name in a placement group (classify();
+    'all': every one)."""
+    return [r for r in results.get(name, []) if r and
+            (group == 'all' or r.get('placement') == group)]
+
+
+def med(rs, key='pps'):
+    return median([r.get(key) for r in rs])
+
+
+def by_group(rows_of):
+    """The rows rows_of(group) gives for each placement group, under a
+    line naming the group; groups without rows left out."""
+    out = []
+    for g in GROUPS:
+        rows = rows_of(g)
+        if rows:
+            out.append(g + ':')
+            out.extend(rows)
+    return out
+
+
+def report_head(opt, mach, c2c_threshold):
+    """The machine, the placement, the rings and sizes, the c2c groups."""
     out = []
     p = out.append
     p('machine: %d CPUs, %s, Linux %s, DPDK %s; load average at start %s' %
@@ -749,170 +575,184 @@ def report(results, opt, mach):
     p('sizes: Ethernet frame bytes on the DPDK side (no FCS); the bsdtun '
       'client reads/writes the IP packet (frame - 14); '
       'Gbit/s = Mpps x frame bytes x 8')
-    thr = classify(results)
-    if thr is not None:
+    if c2c_threshold is not None:
         p('c2c: cache-line round trip CPU %d <-> CPU %d measured before and '
           'after every run.  On a VM it' % (CLIENT_CPU, DPDK_CPU))
         p('depends on where the host put the two vCPUs and moves every '
           'result as much as the code')
         p('does, so runs are grouped: near = both c2c <= %.0f ns (twice the '
-          'fastest seen), far = both' % thr)
+          'fastest seen), far = both' % c2c_threshold)
         p('above, mixed = placement changed during the run.  Ratios compare '
           'runs of the same group.')
     p('')
+    return out
 
-    groups = ('near', 'far', 'mixed', 'all')
 
-    def runs_of(name, group):
-        return [r for r in results.get(name, []) if r and
-                (group == 'all' or r.get('placement') == group)]
-
-    def med(rs, key='pps'):
-        return median([r.get(key) for r in rs])
-
-    label = {'to_client': 'DPDK -> client', 'to_dpdk': 'client -> DPDK'}
+def report_thr(results):
+    """The throughput table (thr/...): bsdtun and memif, their ratio, and
+    every run."""
+    if not any(k.startswith('thr/') for k in results):
+        return []
     row = '%-23s | %7s %7s %2s | %7s %7s %2s | %5s'
-    thr_names = [k for k in results if k.startswith('thr/')]
-    if thr_names:
-        hdr = row % ('throughput, medians', 'bsdtun', '', '', 'memif', '',
-                     '', 'ratio')
-        p(hdr)
-        p(row % ('', 'Mpps', 'Gbit/s', 'n', 'Mpps', 'Gbit/s', 'n', ''))
-        p('-' * len(hdr))
-        for g in groups:
-            lines = []
-            for d in ('to_client', 'to_dpdk'):
-                for size in (64, 1500):
-                    nb, nm = ('thr/%s/%s/%d' % (i, d, size)
-                              for i in ('bsdtun', 'memif'))
-                    rb, rm = runs_of(nb, g), runs_of(nm, g)
-                    if not rb and not rm:
-                        continue
-                    b, m = med(rb), med(rm)
-                    lines.append(row % (
-                        '  %s %4d B' % (label[d], size),
-                        fmt(b and b / 1e6), fmt(b and b * size * 8 / 1e9),
-                        len(rb), fmt(m and m / 1e6),
-                        fmt(m and m * size * 8 / 1e9), len(rm),
-                        fmt(b / m if b and m else None)))
-            if lines and (g != 'mixed' or len(lines)):
-                p(g + ':')
-                out.extend(lines)
-        p('n: runs in the group.  Every run, Mpps(c2c ns before):')
+
+    def rows(g):
+        lines = []
         for d in ('to_client', 'to_dpdk'):
             for size in (64, 1500):
-                for i in ('bsdtun', 'memif'):
-                    n = 'thr/%s/%s/%d' % (i, d, size)
-                    if n not in results:
-                        continue
-                    p('  %-26s %s' % (n, '  '.join(
-                        '%.2f(%s)' % (r['pps'] / 1e6,
-                                      fmt(r['c2c'][0], '%.0f'))
-                        if r else '-' for r in results[n])))
-                cl = [r['client'] for r in
-                      results.get('thr/bsdtun/%s/%d' % (d, size), [])
-                      if r and r.get('client', {}).get('calls')]
-                if cl:
-                    p('  %-26s client burst calls: %.0f%% moved nothing, '
-                      '%.0f%% a full burst' % ('', median(
-                          [100 * c['empty'] / c['calls'] for c in cl]),
-                          median([100 * c['full'] / c['calls']
-                                  for c in cl])))
-        p('')
+                nb, nm = ('thr/%s/%s/%d' % (i, d, size)
+                          for i in ('bsdtun', 'memif'))
+                rb, rm = runs_of(results, nb, g), runs_of(results, nm, g)
+                if not rb and not rm:
+                    continue
+                b, m = med(rb), med(rm)
+                lines.append(row % (
+                    '  %s %4d B' % (LABEL[d], size),
+                    fmt(b and b / 1e6), fmt(b and b * size * 8 / 1e9),
+                    len(rb), fmt(m and m / 1e6),
+                    fmt(m and m * size * 8 / 1e9), len(rm),
+                    fmt(b / m if b and m else None)))
+        return lines
 
-    if any(k.startswith('rtt/') for k in results):
-        row = '%-36s %7s %7s %7s %7s %3s'
-        hdr = row % ('round trip, 64 B, us (medians)', 'min', 'p50', 'p99',
-                     'p99.9', 'n')
-        p(hdr)
-        p('-' * len(hdr))
-        for g in groups:
-            lines = []
-            for mode, txt in (('busy', 'busy-polling (read_burst)'),
-                              ('block', 'blocking bsdtun_read')):
-                rs = runs_of('rtt/' + mode, g)
+    hdr = row % ('throughput, medians', 'bsdtun', '', '', 'memif', '', '',
+                 'ratio')
+    out = [hdr, row % ('', 'Mpps', 'Gbit/s', 'n', 'Mpps', 'Gbit/s', 'n', ''),
+           '-' * len(hdr)]
+    out += by_group(rows)
+    p = out.append
+    p('n: runs in the group.  Every run, Mpps(c2c ns before):')
+    for d in ('to_client', 'to_dpdk'):
+        for size in (64, 1500):
+            for i in ('bsdtun', 'memif'):
+                n = 'thr/%s/%s/%d' % (i, d, size)
+                if n not in results:
+                    continue
+                p('  %-26s %s' % (n, '  '.join(
+                    '%.2f(%s)' % (r['pps'] / 1e6, fmt(r['c2c'][0], '%.0f'))
+                    if r else '-' for r in results[n])))
+            cl = [r['client'] for r in
+                  results.get('thr/bsdtun/%s/%d' % (d, size), [])
+                  if r and r.get('client', {}).get('calls')]
+            if cl:
+                p('  %-26s client burst calls: %.0f%% moved nothing, '
+                  '%.0f%% a full burst' % ('', median(
+                      [100 * c['empty'] / c['calls'] for c in cl]),
+                      median([100 * c['full'] / c['calls'] for c in cl])))
+    p('')
+    return out
+
+
+def report_rtt(results):
+    """The round-trip table (rtt/...)."""
+    if not any(k.startswith('rtt/') for k in results):
+        return []
+    row = '%-36s %7s %7s %7s %7s %3s'
+
+    def rows(g):
+        lines = []
+        for mode, txt in (('busy', 'busy-polling (read_burst)'),
+                          ('block', 'blocking bsdtun_read')):
+            rs = runs_of(results, 'rtt/' + mode, g)
+            if not rs:
+                continue
+            us = [med(rs, k) for k in ('min_ns', 'p50_ns', 'p99_ns',
+                                       'p999_ns')]
+            lines.append(row % tuple(['  ' + txt] +
+                                     [fmt(v and v / 1e3) for v in us] +
+                                     [len(rs)]))
+        return lines
+
+    hdr = row % ('round trip, 64 B, us (medians)', 'min', 'p50', 'p99',
+                 'p99.9', 'n')
+    return [hdr, '-' * len(hdr)] + by_group(rows) + [
+        'one packet in flight, client -> testpmd io forwarding (port to '
+        'itself) -> client;',
+        'memif has no client to time a round trip with: not compared.', '']
+
+
+def report_ports(results):
+    """The ports table (ports/...): rate, cost per packet, memory per
+    port."""
+    if not any(k.startswith('ports/') for k in results):
+        return []
+    row = '%-24s %5s %7s %7s %2s %13s %15s'
+
+    def rows(g):
+        lines = []
+        for d in ('to_client', 'to_dpdk'):
+            for n in (1, 8, 32):
+                rs = runs_of(results, 'ports/%s/%d' % (d, n), g)
                 if not rs:
                     continue
-                us = [med(rs, k) for k in ('min_ns', 'p50_ns', 'p99_ns',
-                                           'p999_ns')]
-                lines.append(row % tuple(
-                    ['  ' + txt] + [fmt(v and v / 1e3) for v in us] +
-                    [len(rs)]))
-            if lines:
-                p(g + ':')
-                out.extend(lines)
-        p('one packet in flight, client -> testpmd io forwarding (port to '
-          'itself) -> client;')
-        p('memif has no client to time a round trip with: not compared.')
-        p('')
+                pps = med(rs)
+                drss = median([(r.get('dpdk_rss1', {}).get('VmRSS', 0) -
+                                r['dpdk_rss0'].get('VmRSS', 0)) / n
+                               for r in rs])
+                crss = median([r.get('client_rss', {}).get('VmRSS', 0) / n
+                               for r in rs])
+                lines.append(row % (
+                    '  ' + LABEL[d], n, fmt(pps / 1e6),
+                    fmt(1e9 / pps, '%.1f'), len(rs),
+                    fmt(drss / 1024) + ' MiB', fmt(crss / 1024) + ' MiB'))
+        return lines
 
-    if any(k.startswith('ports/') for k in results):
-        row = '%-24s %5s %7s %7s %2s %13s %15s'
-        hdr = row % ('ports, 64 B (medians)', 'ports', 'Mpps', 'ns/pkt', 'n',
-                     'DPDK RSS/port', 'client RSS/port')
-        p(hdr)
-        p('-' * len(hdr))
-        for g in groups:
-            lines = []
-            for d in ('to_client', 'to_dpdk'):
-                for n in (1, 8, 32):
-                    rs = runs_of('ports/%s/%d' % (d, n), g)
-                    if not rs:
-                        continue
-                    pps = med(rs)
-                    drss = median([(r.get('dpdk_rss1', {}).get('VmRSS', 0) -
-                                    r['dpdk_rss0'].get('VmRSS', 0)) / n
-                                   for r in rs])
-                    crss = median([r.get('client_rss', {}).get('VmRSS', 0) /
-                                   n for r in rs])
-                    lines.append(row % (
-                        '  ' + label[d], n, fmt(pps / 1e6),
-                        fmt(1e9 / pps, '%.1f'), len(rs),
-                        fmt(drss / 1024) + ' MiB', fmt(crss / 1024) + ' MiB'))
-            if lines:
-                p(g + ':')
-                out.extend(lines)
-        rb = ring_bytes_for(QLEN)
-        p('ns/pkt = 1e9 / total rate: the time per packet of the busier '
-          'core.  Region per port')
-        p('(doc/wire.md Sizing): 4096 + 2 x %d = %d bytes (%.1f MiB) at '
-          'qlen=%d.' % (rb, 4096 + 2 * rb, (4096 + 2 * rb) / 2**20, QLEN))
-        memfd = [r.get('client_memfd') for v in
-                 (results.get('ports/to_client/%d' % n, [])
-                  for n in (1, 8, 32)) for r in v if r]
-        if memfd and memfd[-1]:
-            p('memfd mappings the client held (/proc/PID/maps): %d x %s '
-              'bytes.' % (len(memfd[-1]), memfd[-1][0]))
-        p('RSS/port: testpmd VmRSS growth from before any client to the end '
-          'of the measurement')
-        p('(testpmd mlockall()s, so each region is resident as soon as it '
-          'is mapped), and the')
-        p('client\'s VmRSS, both divided by the ports (shared pages count in '
-          'both).')
-        p('')
-    if any(k.startswith('flood/') for k in results):
-        hdr = '%-44s %9s %2s' % ('neighbours of a flooding client (medians)',
-                                 'Mpps', 'n')
-        p(hdr)
-        p('-' * len(hdr))
-        off = median([r['pps'] for r in results.get('flood/off', []) if r])
-        on = median([r['pps'] for r in results.get('flood/on', []) if r])
-        for name, v in (('port 2 without a client', off),
-                        ('port 2 flooded with zeroed records', on)):
-            p('%-44s %9s %2d' % ('  ' + name, fmt(v / 1e6 if v else None),
-                                 len([r for r in results.get(
-                                     'flood/' + ('off' if v is off else
-                                                 'on'), []) if r])))
-        runts = median([r['runts'] for r in results.get('flood/on', [])
-                        if r])
-        p('ratio with / without the flood: %s; records the PMD dropped on '
-          'port 2 per run: %s' % (fmt(on / off if on and off else None),
-                                  fmt(runts, '%.0f')))
-        p('ports 0 and 1: verified traffic both ways (tuntest traffic), io '
-          'forwarding; all three')
-        p('ports on one forwarding lcore (CPU %d), every client on CPU %d.' %
-          (DPDK_CPU, CLIENT_CPU))
-        p('')
+    hdr = row % ('ports, 64 B (medians)', 'ports', 'Mpps', 'ns/pkt', 'n',
+                 'DPDK RSS/port', 'client RSS/port')
+    out = [hdr, '-' * len(hdr)] + by_group(rows)
+    p = out.append
+    rb = ring_bytes_for(QLEN)
+    p('ns/pkt = 1e9 / total rate: the time per packet of the busier '
+      'core.  Region per port')
+    p('(doc/wire.md Sizing): 4096 + 2 x %d = %d bytes (%.1f MiB) at '
+      'qlen=%d.' % (rb, 4096 + 2 * rb, (4096 + 2 * rb) / 2**20, QLEN))
+    memfd = [r.get('client_memfd') for v in
+             (results.get('ports/to_client/%d' % n, [])
+              for n in (1, 8, 32)) for r in v if r]
+    if memfd and memfd[-1]:
+        p('memfd mappings the client held (/proc/PID/maps): %d x %s '
+          'bytes.' % (len(memfd[-1]), memfd[-1][0]))
+    p('RSS/port: testpmd VmRSS growth from before any client to the end '
+      'of the measurement')
+    p('(testpmd mlockall()s, so each region is resident as soon as it '
+      'is mapped), and the')
+    p('client\'s VmRSS, both divided by the ports (shared pages count in '
+      'both).')
+    p('')
+    return out
+
+
+def report_flood(results):
+    """The flood table (flood/...): the neighbours' rate with and without
+    a flooding client."""
+    if not any(k.startswith('flood/') for k in results):
+        return []
+    hdr = '%-44s %9s %2s' % ('neighbours of a flooding client (medians)',
+                             'Mpps', 'n')
+    out = [hdr, '-' * len(hdr)]
+    p = out.append
+    runs = {k: [r for r in results.get('flood/' + k, []) if r]
+            for k in ('off', 'on')}
+    off = median([r['pps'] for r in runs['off']])
+    on = median([r['pps'] for r in runs['on']])
+    for name, k, v in (('port 2 without a client', 'off', off),
+                       ('port 2 flooded with zeroed records', 'on', on)):
+        p('%-44s %9s %2d' % ('  ' + name, fmt(v / 1e6 if v else None),
+                             len(runs[k])))
+    runts = median([r['runts'] for r in runs['on']])
+    p('ratio with / without the flood: %s; records the PMD dropped on '
+      'port 2 per run: %s' % (fmt(on / off if on and off else None),
+                              fmt(runts, '%.0f')))
+    p('ports 0 and 1: verified traffic both ways (tuntest traffic), io '
+      'forwarding; all three')
+    p('ports on one forwarding lcore (CPU %d), every client on CPU %d.' %
+      (DPDK_CPU, CLIENT_CPU))
+    p('')
+    return out
+
+
+def report_tail(results, opt):
+    """memif's memfd mappings, the foreign CPU load, the failed runs."""
+    out = []
+    p = out.append
     mem = [r for r in results.get('thr/memif/to_client/64', []) if r]
     if mem:
         r = mem[0]
@@ -932,7 +772,16 @@ def report(results, opt, mach):
     if bad:
         p('failed runs: ' + ', '.join('%s x%d' % kv
                                        for kv in sorted(bad.items())))
-    return '\n'.join(out)
+    return out
+
+
+def report(results, opt, mach):
+    """The report: a head, one table per kind of case that ran, a tail."""
+    c2c_threshold = classify(results)
+    return '\n'.join(report_head(opt, mach, c2c_threshold) +
+                     report_thr(results) + report_rtt(results) +
+                     report_ports(results) + report_flood(results) +
+                     report_tail(results, opt))
 
 
 def main():
@@ -974,29 +823,16 @@ def main():
     VERBOSE = opt.verbose
     if opt.dpdk:
         use_dpdk(opt.dpdk)
-    global PMD
-    if os.path.exists(PMD):
-        # EAL refuses -d plugins below a world-writable directory (a
-        # build under /tmp): devtools/pmd-path.sh gives a copy it accepts
-        PMD = subprocess.run(['bash', os.path.join(TOP, 'devtools',
-                                                   'pmd-path.sh'), BUILD],
-                             capture_output=True, text=True,
-                             check=True).stdout.strip()
-
-    for f in (PMD, TUNTEST):
+    for f in (harness.PMD, harness.TUNTEST):
         if not os.path.exists(f):
-            sys.exit('bench: %s missing: run ninja -C %s' % (f, BUILD))
-    if not shutil.which(TESTPMD):
-        sys.exit('bench: %s not found' % TESTPMD)
+            sys.exit('bench: %s missing: run ninja -C %s' %
+                     (f, harness.BUILD))
+    if not shutil.which(harness.TESTPMD):
+        sys.exit('bench: %s not found' % harness.TESTPMD)
     if os.cpu_count() < 2:
         sys.exit('bench: needs 2 CPUs')
 
-    def on_term(signum, frame):
-        raise SystemExit(128 + signum)
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGHUP, on_term)
-    # Started in the background, SIGINT may come in ignored: take it back.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    harness.unwind_on_signals()
 
     rx = re.compile(opt.only)
     cases = [c for c in make_cases() if rx.search(c[0])]
@@ -1036,7 +872,7 @@ def run_case(name, fn, i, opt, results):
         before = c2c()
         try:
             r = fn(opt)
-        except BenchError as e:
+        except harness.ProcError as e:     # BenchError, or a process's
             log('bench: %s run %d failed: %s' % (name, i + 1, e))
             r = None
             break

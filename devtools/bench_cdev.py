@@ -64,145 +64,45 @@ import os
 import platform
 import re
 import resource
-import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
-import threading
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BUILD = os.path.abspath(os.environ.get('BSDTUN_BUILD') or
-                        os.path.join(TOP, 'build'))
+sys.path.insert(0, os.path.join(TOP, 'tests'))
+import harness  # noqa: E402
+
 OUT = os.path.join(TOP, 'build-bench')
-TESTPMD = os.environ.get('BSDTUN_TESTPMD') or 'dpdk-testpmd'
-PROMPT = 'testpmd> '
 ETH_HLEN = 14
 HZ = os.sysconf('SC_CLK_TCK')
 
 
-class BenchError(Exception):
-    pass
+class BenchError(harness.ProcError):
+    """A measurement that could not be made."""
 
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-# ---- processes --------------------------------------------------------------
-
-class Proc:
-    """A child in its own process group; output collected by a thread."""
-
-    live = []       # every Proc not yet killed, for the final clean-up
-
-    def __init__(self, argv, name, stdin=False):
-        self.name = name
-        self._buf = ''
-        self._cond = threading.Condition()
-        self._eof = False
-        self.proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            start_new_session=True)
-        Proc.live.append(self)
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    @property
-    def pid(self):
-        return self.proc.pid
-
-    def _read(self):
-        fd = self.proc.stdout.fileno()
-        while True:
-            try:
-                b = os.read(fd, 65536)
-            except OSError:
-                b = b''
-            with self._cond:
-                if not b:
-                    self._eof = True
-                    self._cond.notify_all()
-                    return
-                self._buf += b.decode('utf-8', 'replace')
-                self._cond.notify_all()
-
-    @property
-    def output(self):
-        with self._cond:
-            return self._buf
-
-    def mark(self):
-        with self._cond:
-            return len(self._buf)
-
-    def wait_output(self, pattern, start=0, timeout=10):
-        rx = re.compile(pattern, re.M)
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                m = rx.search(self._buf, start)
-                if m:
-                    return m
-                if self._eof:
-                    raise BenchError('%s exited waiting for %r:\n%s' %
-                                     (self.name, pattern, self._buf[-2000:]))
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise BenchError('%s: timeout waiting for %r:\n%s' %
-                                     (self.name, pattern, self._buf[-2000:]))
-                self._cond.wait(left)
-
-    def running(self):
-        return self.proc.poll() is None
-
-    def signal(self, sig):
-        try:
-            os.killpg(self.proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            pass
-
-    def wait(self, timeout):
-        try:
-            return self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return None
-
-    def kill(self, grace=3.0):
-        """SIGTERM the group, then SIGKILL; reap."""
-        if self.running():
-            self.signal(signal.SIGTERM)
-            if self.wait(grace) is None:
-                self.signal(signal.SIGKILL)
-                self.wait(10)
-        self.signal(signal.SIGKILL)     # stragglers in the group
-        self._reader.join(2)
-        for f in (self.proc.stdin, self.proc.stdout):
-            if f is not None:
-                try:
-                    f.close()
-                except OSError:
-                    pass
-        if self in Proc.live:
-            Proc.live.remove(self)
-
+# ---- processes (tests/harness.py runs them) --------------------------------
 
 def run_client(argv, timeout):
     """Run cdev_loop to completion in its own process group; returns
     (exit status, output, CPU seconds it and its reaped children used)."""
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    p = Proc(argv, 'cdev_loop')
-    rc = p.wait(timeout)
-    if rc is None:
-        p.kill(1)
-        raise BenchError('cdev_loop timed out: %s\n%s' %
-                         (' '.join(argv), p.output[-2000:]))
-    p._reader.join(5)
-    out = p.output
-    p.kill(0)
+    p = harness.Proc(argv, 'cdev_loop')
+    try:
+        rc = p.wait(timeout)
+        if rc is None:
+            p.kill(1)
+            raise BenchError('cdev_loop timed out: %s\n%s' %
+                             (' '.join(argv), p.output[-2000:]))
+        p._reader.join(5)
+        out = p.output
+    finally:
+        p.kill(0)
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     return rc, out, cpu
@@ -218,15 +118,6 @@ def _cpu_busy():
     return v[0] + v[1] + v[2]
 
 
-def _proc_jiffies(pid):
-    try:
-        with open('/proc/%d/stat' % pid) as f:
-            v = f.read().rsplit(')', 1)[1].split()
-        return int(v[11]) + int(v[12])      # utime + stime, all threads
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
 def _self_cpu():
     ru = resource.getrusage(resource.RUSAGE_SELF)
     return ru.ru_utime + ru.ru_stime
@@ -237,18 +128,18 @@ class Load:
     (0.0: nobody else ran; 1.0: one CPU's worth)."""
 
     def __init__(self, procs=()):
-        self.pids = [p.pid for p in procs]
+        self.procs = list(procs)
         self.t0 = time.monotonic()
         self.busy0 = _cpu_busy()
-        self.ours0 = [_proc_jiffies(p) for p in self.pids]
+        self.ours0 = [p.cpu_ticks() for p in self.procs]
         self.self0 = _self_cpu()
 
     def stop(self, extra_cpu_s=0.0):
         """extra_cpu_s: CPU seconds of our children that ended meanwhile."""
         wall = time.monotonic() - self.t0
         busy = _cpu_busy() - self.busy0
-        ours = sum(_proc_jiffies(p) - j0
-                   for p, j0 in zip(self.pids, self.ours0))
+        ours = sum(p.cpu_ticks() - j0
+                   for p, j0 in zip(self.procs, self.ours0))
         ours += (extra_cpu_s + _self_cpu() - self.self0) * HZ
         if wall <= 0:
             return 0.0
@@ -293,15 +184,6 @@ def build_helpers():
     return os.path.join(OUT, 'cdev_loop'), os.path.join(OUT, 'noop_fuse')
 
 
-def pmd_path():
-    r = subprocess.run([os.path.join(TOP, 'devtools', 'pmd-path.sh'), BUILD],
-                       capture_output=True, text=True, timeout=30)
-    if r.returncode != 0 or not r.stdout.strip():
-        raise BenchError('no PMD (ninja -C %s first): %s' %
-                         (BUILD, r.stderr.strip()))
-    return r.stdout.strip()
-
-
 def mounted(path):
     try:
         with open('/proc/self/mountinfo') as f:
@@ -324,43 +206,24 @@ def unmount(path):
         log('warning: %s is still mounted' % path)
 
 
-class Session:
+class Session(harness.Session):
+    """harness.Session (temp dir, file prefixes, processes), and the FUSE
+    mounts to undo before the temp dir goes."""
+
     def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix='bsdtun-bcdev-')
-        os.chmod(self.dir, 0o755)
-        self.count = 0
-        self.prefixes = set()
+        super().__init__('bcdev', 'btcdev')
         self.mounts = set()
 
-    def path(self, name):
-        return os.path.join(self.dir, name)
-
-    def new_prefix(self):
-        self.count += 1
-        pfx = 'btcdev%d_%d' % (os.getpid(), self.count)
-        self.prefixes.add(pfx)
-        return pfx
-
-    def release_prefix(self, pfx):
-        for f in glob.glob('/dev/hugepages/%smap_*' % pfx):
-            try:
-                os.unlink(f)
-            except OSError:
-                pass
-        for d in ('/var/run/dpdk/' + pfx,
-                  os.path.join(os.environ.get('XDG_RUNTIME_DIR', '/tmp'),
-                               'dpdk', pfx)):
-            shutil.rmtree(d, ignore_errors=True)
-        self.prefixes.discard(pfx)
+    def __enter__(self):
+        super().__enter__()
+        os.chmod(self.dir, 0o755)
+        return self
 
     def close(self):
-        for p in list(Proc.live):
-            p.kill(2)
+        self.end_processes()
         for m in list(self.mounts):
             unmount(m)
-        for pfx in list(self.prefixes):
-            self.release_prefix(pfx)
-        shutil.rmtree(self.dir, ignore_errors=True)
+        self.remove_files()
 
 
 # ---- the faces ------------------------------------------------------------------
@@ -412,81 +275,42 @@ def measure(opt, label, argv, procs, size):
     return best
 
 
-class TestPmd(Proc):
-    def __init__(self, sess, pmd, opt, vdev):
-        self.sess = sess
-        self.prefix = sess.new_prefix()
-        argv = ['stdbuf', '-oL', '-eL', TESTPMD,
-                '--lcores=0@%d,1@%d' % (opt.client_cpu, opt.dpdk_cpu),
-                '--file-prefix=' + self.prefix, '--no-pci', '--huge-unlink',
-                '-d', pmd, vdev, '--', '-i', '--total-num-mbufs=8192',
-                '--forward-mode=rxonly']
-        if opt.verbose:
-            log('$ ' + ' '.join(argv))
-        super().__init__(argv, 'testpmd', stdin=True)
-        self.wait_output(re.escape(PROMPT), 0, 60)
-
-    def cmd(self, text, timeout=15):
-        mark = self.mark()
-        self.proc.stdin.write((text + '\n').encode())
-        self.proc.stdin.flush()
-        end = self.wait_output(re.escape(PROMPT), mark, timeout).start()
-        return self.output[mark:end]
-
-    def xstats(self, port=0):
-        out = self.cmd('show port xstats %d' % port)
-        return {k: int(v) for k, v in
-                re.findall(r'^(\w+):\s+(\d+)\s*$', out, re.M)}
-
-    def fwd_stop(self):
-        out = self.cmd('stop', 20)
-        m = re.search(r'Forward statistics for port 0\s+-+\n(.*?)\n\s*-{20,}',
-                      out, re.S)
-        return {k: int(v) for k, v in
-                re.findall(r'([A-Za-z-]+):\s+(\d+)', m.group(1))} if m else {}
-
-    def quit(self, timeout=30):
-        if self.running():
-            try:
-                self.proc.stdin.write(b'quit\n')
-                self.proc.stdin.flush()
-                self.proc.stdin.close()
-            except OSError:
-                pass
-        rc = self.wait(timeout)
-        self.kill(2)
-        self.sess.release_prefix(self.prefix)
-        return rc
-
-    def thread(self, name):
-        """(Cpus_allowed_list, last CPU) of the thread called name."""
-        for st in glob.glob('/proc/%d/task/*/stat' % self.pid):
-            try:
-                with open(os.path.join(os.path.dirname(st), 'comm')) as f:
-                    if f.read().strip() != name:
-                        continue
-                with open(os.path.join(os.path.dirname(st), 'status')) as f:
-                    allowed = re.search(r'^Cpus_allowed_list:\s*(\S+)',
-                                        f.read(), re.M).group(1)
-                with open(st) as f:
-                    cpu = int(f.read().rsplit(')', 1)[1].split()[36])
-                return allowed, cpu
-            except (OSError, AttributeError, IndexError, ValueError):
-                continue
-        return None, None
+def testpmd(opt, sess, unit):
+    """dpdk-testpmd (rxonly) with one net_bsdtun unit, started; its
+    forwarding lcore on the DPDK CPU, its main lcore on the client's."""
+    return sess.testpmd([unit], ['--forward-mode=rxonly'],
+                        lcores='0@%d,1@%d' % (opt.client_cpu, opt.dpdk_cpu),
+                        echo=log if opt.verbose else False).start(60)
 
 
-def face_node(opt, sess, tools, pmd, res, info):
+def thread_of(p, name):
+    """(Cpus_allowed_list, last CPU) of process p's thread called name."""
+    for st in glob.glob('/proc/%d/task/*/stat' % p.pid):
+        try:
+            with open(os.path.join(os.path.dirname(st), 'comm')) as f:
+                if f.read().strip() != name:
+                    continue
+            with open(os.path.join(os.path.dirname(st), 'status')) as f:
+                allowed = re.search(r'^Cpus_allowed_list:\s*(\S+)',
+                                    f.read(), re.M).group(1)
+            with open(st) as f:
+                cpu = int(f.read().rsplit(')', 1)[1].split()[36])
+            return allowed, cpu
+        except (OSError, AttributeError, IndexError, ValueError):
+            continue
+    return None, None
+
+
+def face_node(opt, sess, tools, res, info):
     loop, _ = tools
     node = sess.path('tun0')
     sock = sess.path('tun0.sock')
-    vdev = '--vdev=net_bsdtun0,sock=%s,cdev=%s,qlen=%d' % (sock, node,
-                                                           opt.qlen)
-    info.setdefault('node_vdev', vdev)
+    unit = 'sock=%s,cdev=%s,qlen=%d' % (sock, node, opt.qlen)
+    info.setdefault('node_vdev', '--vdev=net_bsdtun0,' + unit)
     sess.mounts.add(node)
-    tp = TestPmd(sess, pmd, opt, vdev)
+    tp = testpmd(opt, sess, unit)
     try:
-        allowed, _ = tp.thread('bsdtun-fs0')
+        allowed, _ = thread_of(tp, 'bsdtun-fs0')
         info['fs_allowed'] = allowed
         for size in opt.sizes:
             tp.cmd('set fwd rxonly')
@@ -495,7 +319,7 @@ def face_node(opt, sess, tools, pmd, res, info):
                         [loop, '-c', str(opt.client_cpu),
                          '-w', str(opt.warmup), 'write', node, str(size),
                          str(opt.duration)], [tp], size)
-            st = tp.fwd_stop()
+            st = tp.fwd_stop().get(0, {})
             if st.get('RX-packets', 0) < r['calls']:
                 log('  warning: testpmd received %s < %d written' %
                     (st.get('RX-packets'), r['calls']))
@@ -503,22 +327,22 @@ def face_node(opt, sess, tools, pmd, res, info):
         for size in opt.sizes:
             tp.cmd('set fwd txonly')
             tp.cmd('set txpkts %d' % (size + ETH_HLEN))
-            x0 = tp.xstats()
+            x0 = tp.xstats(0)
             tp.cmd('start')
             r = measure(opt, 'node read %d' % size,
                         [loop, '-c', str(opt.client_cpu),
                          '-w', str(opt.warmup), 'read', node, str(size),
                          str(opt.duration)], [tp], size)
             tp.fwd_stop()
-            x1 = tp.xstats()
+            x1 = tp.xstats(0)
             full = x1.get('tx_ring_full', 0) - x0.get('tx_ring_full', 0)
             if opt.verbose:
                 log('  (tx_ring_full +%d: txonly kept the queue full)' % full)
             res.setdefault(('node', size, 'read'), []).append(r)
-        _, cpu = tp.thread('bsdtun-fs0')
+        _, cpu = thread_of(tp, 'bsdtun-fs0')
         info['fs_cpu'] = cpu
     finally:
-        rc = tp.quit()
+        rc = tp.stop(30)
         if rc != 0:
             log('  warning: testpmd exit status %r' % rc)
         unmount(node)
@@ -533,9 +357,9 @@ def face_noop(opt, sess, tools, res, face, server_cpu):
     sess.mounts.add(path)
     pin = [] if server_cpu is None else ['-c', str(opt.client_cpu)]
     for size in opt.sizes:
-        srv = Proc([noop, path, str(size)] +
-                   ([] if server_cpu is None else [str(server_cpu)]),
-                   'noop_fuse')
+        srv = sess.spawn([noop, path, size] +
+                         ([] if server_cpu is None else [server_cpu]),
+                         'noop_fuse')
         try:
             srv.wait_output('^ready$', 0, 15)
             for d in ('write', 'read'):
@@ -559,6 +383,22 @@ def face_ktun(opt, sess, tools, res):
                          'ktun-' + d, '-', str(size), str(opt.duration)],
                         [], size)
             res.setdefault(('ktun', size, d), []).append(r)
+
+
+def run_face(face, opt, sess, tools, res, info):
+    """One run of face: its measurements into res."""
+    if face == 'node':
+        face_node(opt, sess, tools, res, info)
+    elif face == 'noop':
+        face_noop(opt, sess, tools, res, 'noop', opt.client_cpu)
+    elif face == 'noop-split':
+        face_noop(opt, sess, tools, res, 'noop-split', opt.dpdk_cpu)
+    elif face == 'noop-free':
+        face_noop(opt, sess, tools, res, 'noop-free', None)
+    elif face == 'ktun':
+        face_ktun(opt, sess, tools, res)
+    else:
+        raise BenchError('unknown face %r' % face)
 
 
 # ---- report -----------------------------------------------------------------------
@@ -676,43 +516,28 @@ def main():
         log('bench_cdev: needs 2 CPUs')
         return 1
 
-    def on_term(signum, frame):
-        raise SystemExit(128 + signum)
-    signal.signal(signal.SIGTERM, on_term)
-    signal.signal(signal.SIGHUP, on_term)
+    if 'node' in faces and not os.path.exists(harness.PMD):
+        log('bench_cdev: no PMD at %s (ninja -C %s first)' %
+            (harness.PMD, harness.BUILD))
+        return 1
+    harness.unwind_on_signals()
 
     tools = build_helpers()
-    pmd = pmd_path() if 'node' in faces else None
-    sess = Session()
     res, info = {}, {}
     failed = []
-    try:
-        for run in range(opt.runs):
-            order = faces[run % len(faces):] + faces[:run % len(faces)]
-            log('run %d/%d: %s' % (run + 1, opt.runs, ', '.join(order)))
-            for face in order:
-                try:
-                    if face == 'node':
-                        face_node(opt, sess, tools, pmd, res, info)
-                    elif face == 'noop':
-                        face_noop(opt, sess, tools, res, 'noop',
-                                  opt.client_cpu)
-                    elif face == 'noop-split':
-                        face_noop(opt, sess, tools, res, 'noop-split',
-                                  opt.dpdk_cpu)
-                    elif face == 'noop-free':
-                        face_noop(opt, sess, tools, res, 'noop-free', None)
-                    elif face == 'ktun':
-                        face_ktun(opt, sess, tools, res)
-                    else:
-                        raise BenchError('unknown face %r' % face)
-                except BenchError as e:
-                    log('  %s failed: %s' % (face, e))
-                    failed.append(face)
-    except KeyboardInterrupt:
-        log('interrupted')
-    finally:
-        sess.close()
+    with Session() as sess:
+        try:
+            for run in range(opt.runs):
+                order = faces[run % len(faces):] + faces[:run % len(faces)]
+                log('run %d/%d: %s' % (run + 1, opt.runs, ', '.join(order)))
+                for face in order:
+                    try:
+                        run_face(face, opt, sess, tools, res, info)
+                    except harness.ProcError as e:  # BenchError among them
+                        log('  %s failed: %s' % (face, e))
+                        failed.append(face)
+        except KeyboardInterrupt:
+            log('interrupted')
     report(res, opt, info)
     return 1 if not res else 0
 

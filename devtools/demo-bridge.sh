@@ -19,58 +19,33 @@
 # after devtools/setup.sh and a build.
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+# shellcheck source=devtools/lib.sh
+. "$(dirname "$0")/lib.sh"
 secs=${1:-3}
-build=${BSDTUN_BUILD:-build}
-framing=${BSDTUN_FRAMING:-eth}
 tuntest="$build/app/tuntest/tuntest"
 
 ns1="bsdtun-demo1-$$"
 ns2="bsdtun-demo2-$$"
-work=$(mktemp -d /tmp/bsdtun-demo.XXXXXX)
-tp_pid=
 pids=()
-cleanup() {
-	set +e
+# At exit (devtools/lib.sh), before testpmd quits: the bridges, iperf3 and
+# the namespaces go.
+on_exit() {
 	for p in "${pids[@]}"; do
 		kill "$p" 2>/dev/null
 	done
 	for p in "${pids[@]}"; do
 		wait "$p" 2>/dev/null
 	done
-	if [ -n "$tp_pid" ]; then
-		printf 'stop\nquit\n' >&3 2>/dev/null
-		exec 3>&- 2>/dev/null
-		for _ in $(seq 50); do
-			kill -0 "$tp_pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill "$tp_pid" 2>/dev/null
-		wait "$tp_pid" 2>/dev/null
-	fi
 	ip netns del "$ns1" 2>/dev/null
 	ip netns del "$ns2" 2>/dev/null
-	rm -rf "$work"
 }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+
+testpmd_setup demo
 
 # 1. testpmd: two bsdtun ports, io forwarding 0 <-> 1, lossless (retry).
-mkfifo "$work/cmd"
-stdbuf -oL dpdk-testpmd -l 0-1 --file-prefix="bsdtun-demo-$$" --no-pci \
-	--huge-unlink -d "$(bash devtools/pmd-path.sh "$build")" \
-	--vdev="net_bsdtun0,sock=$work/u0.sock,framing=$framing,qlen=512" \
-	--vdev="net_bsdtun1,sock=$work/u1.sock,framing=$framing,qlen=512" \
-	-- -i --forward-mode=io --total-num-mbufs=16384 \
-	< "$work/cmd" > "$work/testpmd.log" 2>&1 &
-tp_pid=$!
-exec 3> "$work/cmd"
+testpmd_start "framing=$framing,qlen=512" --forward-mode=io \
+	--total-num-mbufs=16384
 printf 'set fwd io retry\nset burst tx delay 10 retry 100000\nstart\n' >&3
-for _ in $(seq 100); do
-	[ -S "$work/u1.sock" ] && grep -q 'testpmd>' "$work/testpmd.log" && break
-	sleep 0.1
-done
 
 # 2. Namespaces, and a bridge into each: one started inside the namespace
 # with ip netns exec, one entering it itself with --netns.

@@ -21,23 +21,13 @@
 # Environment: BSDTUN_BUILD (default build), BSDTUN_FRAMING (eth|ip).
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+# shellcheck source=devtools/lib.sh
+. "$(dirname "$0")/lib.sh"
 count=${1:-100000000}
 rate=${2:-400000}
-build=${BSDTUN_BUILD:-build}
-framing=${BSDTUN_FRAMING:-eth}
 [ -x "$build/app/tuntest/tuntest" ] || { echo "soak: build $build first"; exit 2; }
 
-work=$(mktemp -d /tmp/bsdtun-soak.XXXXXX)
-tp_pid=
-cleanup() {
-	exec 3>&- 2>/dev/null || true
-	[ -n "$tp_pid" ] && kill "$tp_pid" 2>/dev/null || true
-	wait 2>/dev/null || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
+testpmd_setup soak
 
 # xstats of every port as "PORT NAME VALUE" lines.
 xstats_all() {
@@ -58,20 +48,8 @@ cmd() {
 	tail -c +$((before + 1)) "$work/testpmd.log"
 }
 
-mkfifo "$work/cmd"
-stdbuf -oL dpdk-testpmd -l 0-1 --file-prefix="bsdtun-soak-$$" --no-pci \
-	--huge-unlink -d "$(bash devtools/pmd-path.sh "$build")" \
-	--vdev="net_bsdtun0,sock=$work/u0.sock,qlen=64,framing=$framing" \
-	--vdev="net_bsdtun1,sock=$work/u1.sock,qlen=64,framing=$framing" \
-	-- -i --forward-mode=io --no-flush-rx --total-num-mbufs=8192 \
-	< "$work/cmd" > "$work/testpmd.log" 2>&1 &
-tp_pid=$!
-exec 3> "$work/cmd"
-for _ in $(seq 100); do
-	grep -q 'testpmd> ' "$work/testpmd.log" && break
-	sleep 0.1
-done
-
+testpmd_start "qlen=64,framing=$framing" --forward-mode=io --no-flush-rx \
+	--total-num-mbufs=8192
 cmd 'set fwd io retry' > /dev/null
 cmd 'set burst tx delay 50 retry 1000000' > /dev/null
 cmd 'start' > /dev/null
@@ -108,10 +86,7 @@ pool=$(cmd 'dump mempool mb_pool_0')	# DPDK 25.11 on
 case $pool in *'Command not found'*) pool=$(cmd 'dump_mempool mb_pool_0') ;; esac
 fds1=$(ls "/proc/$tp_pid/fd" | wc -l)
 rss1=$(awk '/^VmRSS/ {print $2}' "/proc/$tp_pid/status")
-printf 'quit\n' >&3
-exec 3>&-
-wait "$tp_pid" || true
-tp_pid=
+testpmd_stop
 
 cat "$work/a.out" "$work/b.out"
 echo "$stats" | grep -E 'statistics for port|RX-packets|TX-packets|RX-errors|RX-nombuf'
@@ -133,14 +108,11 @@ inuse=$((size - common - ${cache:-0}))
 [ "$inuse" -ne 0 ] && { echo "soak: $inuse mbufs still in use"; rc=1; }
 [ "$fds1" -ne "$fds0" ] && { echo "soak: testpmd fds $fds0 -> $fds1"; rc=1; }
 
+read -r sent recv lost broken < <(tuntest_totals "$work/a.out" "$work/b.out")
 awk -v t0="$start" -v t1="$end" -v full="$full" -v rss0="$rss0" \
-	-v rss1="$rss1" -v fds="$fds1" -v rc="$rc" '
-	/^tuntest: stream/ {
-		for (i = 1; i < NF; i++) v[$i] = $(i + 1)
-		sent += v["sent"]; recv += v["received"]; lost += v["lost"]
-		bad += v["reordered"] + v["corrupt"]
-	}
-	END {
+	-v rss1="$rss1" -v fds="$fds1" -v rc="$rc" -v sent="$sent" \
+	-v recv="$recv" -v lost="$lost" -v bad="$broken" '
+	BEGIN {
 		secs = t1 - t0
 		printf "soak: %s: %d packets each way, received %d, lost %d, " \
 		       "reordered+corrupt %d, in %.0f s (%.0f packets/s both " \
@@ -149,5 +121,5 @@ awk -v t0="$start" -v t1="$end" -v full="$full" -v rss0="$rss0" \
 		       rc == 0 && lost == 0 && bad == 0 ? "OK" : "FAILED",
 		       sent / 2, recv, lost, bad, secs, recv / secs, full, fds,
 		       rss0, rss1
-	}' "$work/a.out" "$work/b.out"
+	}'
 exit $rc

@@ -16,16 +16,20 @@ Stdlib only.  A test script looks like
 
     harness.run_main(main)                  # exit status: 1 on any failure
 
+devtools/bench.py and devtools/bench_cdev.py use the same processes
+(Proc: a child in its own process group, its output collected; TestPmd),
+and Session for their temp dirs, file prefixes and clean-up.
+
 Environment:
   BSDTUN_BUILD     meson build directory (default: ../build next to tests/)
   BSDTUN_TESTPMD   testpmd binary (default: dpdk-testpmd)
   BSDTUN_SANITIZE  1: the PMD is built with ASan; preload the runtime
 """
 
+import codecs
 import glob
 import hashlib
 import os
-import queue
 import re
 import shutil
 import signal
@@ -37,18 +41,9 @@ import time
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BUILD = os.path.abspath(os.environ.get('BSDTUN_BUILD') or
-                        os.path.join(HERE, '..', 'build'))
+TOP = os.path.dirname(HERE)
 TESTPMD = os.environ.get('BSDTUN_TESTPMD') or 'dpdk-testpmd'
 SANITIZE = os.environ.get('BSDTUN_SANITIZE') == '1'
-# EAL refuses -d plugins below a world-writable directory: a checkout under
-# /tmp gets its PMD copied somewhere private (devtools/pmd-path.sh).
-PMD = subprocess.run([os.path.join(os.path.dirname(HERE), 'devtools',
-                                   'pmd-path.sh'), BUILD],
-                     capture_output=True, text=True).stdout.strip() or \
-    os.path.join(BUILD, 'drivers', 'net', 'bsdtun', 'librte_net_bsdtun.so')
-TUNTEST = os.path.join(BUILD, 'app', 'tuntest', 'tuntest')
-CLIENT_ROWS = os.path.join(BUILD, 'tests', 'client_rows')
 
 PROMPT = 'testpmd> '
 # testpmd's command line writes its prompt a character at a time, and an
@@ -68,7 +63,30 @@ def _dpdk_version():
     return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
 
 
-DPDK_VERSION = _dpdk_version()
+def pmd_path(build):
+    """The build's PMD as EAL's -d takes it.  EAL refuses -d plugins below
+    a world-writable directory: a checkout under /tmp gets its PMD copied
+    somewhere private (devtools/pmd-path.sh)."""
+    return subprocess.run(['bash', os.path.join(TOP, 'devtools',
+                                                'pmd-path.sh'), build],
+                          capture_output=True, text=True).stdout.strip() or \
+        os.path.join(build, 'drivers', 'net', 'bsdtun',
+                     'librte_net_bsdtun.so')
+
+
+def use_build(build):
+    """Take the programs (PMD, tuntest, test clients) from the meson build
+    directory build, and DPDK_VERSION from the DPDK pkg-config finds now."""
+    global BUILD, PMD, TUNTEST, CLIENT_ROWS, DPDK_VERSION
+    BUILD = os.path.abspath(build)
+    PMD = pmd_path(BUILD)
+    TUNTEST = os.path.join(BUILD, 'app', 'tuntest', 'tuntest')
+    CLIENT_ROWS = os.path.join(BUILD, 'tests', 'client_rows')
+    DPDK_VERSION = _dpdk_version()
+
+
+use_build(os.environ.get('BSDTUN_BUILD') or os.path.join(TOP, 'build'))
+
 
 # ---- assertions -----------------------------------------------------------
 
@@ -100,15 +118,23 @@ def finish():
     sys.exit(1 if _failed or _passed == 0 else 0)
 
 
-def _on_sigterm(signum, frame):
-    # meson test's timeout: unwind through the context managers so that
-    # testpmd, clients and temp files are cleaned up.
+def _on_signal(signum, frame):
     raise SystemExit(128 + signum)
+
+
+def unwind_on_signals():
+    """SIGTERM (meson test's timeout, kill) and SIGHUP raise SystemExit,
+    SIGINT KeyboardInterrupt (also when it came in ignored, as in a
+    background job): the code unwinds through the context managers, which
+    end testpmd and the clients and remove the temp files."""
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGHUP, _on_signal)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def run_main(fn):
     """Run fn(); an exception counts as a failure.  Then finish()."""
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    unwind_on_signals()
     try:
         fn()
     except Exception:  # noqa: BLE001 - report anything as a failure
@@ -193,21 +219,292 @@ def unprivileged_path(prog):
     return os.path.join(top, rel)
 
 
+# ---- processes -------------------------------------------------------------
+
+class ProcError(Exception):
+    """A process ended, or did not print what was waited for in time."""
+
+
+def _echo(echo, text):
+    """echo: True prints text to stdout, a function is called with it."""
+    if echo is True:
+        print(text, flush=True)
+    elif echo:
+        echo(text)
+
+
+class Proc:
+    """A child process in its own process group (a session of its own),
+    its stdout and stderr collected by a thread.
+
+    argv: the command line; name: what messages call it (default: the
+    program's name); stdin: a pipe (self.proc.stdin) instead of /dev/null;
+    env: its environment (default: ours); uid: run it as that user;
+    echo: print the command line first (see _echo).  start=False builds
+    it without starting it (start() does)."""
+
+    Error = ProcError
+
+    def __init__(self, argv, name=None, stdin=False, env=None, uid=None,
+                 echo=False, start=True):
+        self.argv = [str(a) for a in argv]
+        self.name = name or os.path.basename(self.argv[0])
+        self.stdin = stdin
+        self.env = env
+        self.uid = uid
+        self.echo = echo
+        self.proc = None
+        self._buf = ''
+        self._line = 0              # where readline() goes on
+        self._cond = threading.Condition()
+        self._eof = False
+        self._reader = None
+        if start:
+            self.start()
+
+    def start(self):
+        _echo(self.echo, '$ %s%s' % ('' if self.uid is None else
+                                     '(uid %d) ' % self.uid,
+                                     ' '.join(self.argv)))
+        self.proc = subprocess.Popen(
+            self.argv,
+            stdin=subprocess.PIPE if self.stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=self.env,
+            preexec_fn=None if self.uid is None else as_user(self.uid),
+            start_new_session=True)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        return self
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def _read(self):
+        fd = self.proc.stdout.fileno()
+        text = codecs.getincrementaldecoder('utf-8')('replace')
+        while True:
+            try:
+                b = os.read(fd, 65536)
+            except OSError:
+                b = b''
+            with self._cond:
+                self._buf += text.decode(b, final=not b)
+                if not b:
+                    self._eof = True
+                self._cond.notify_all()
+                if not b:
+                    return
+
+    @property
+    def output(self):
+        with self._cond:
+            return self._buf
+
+    def lines(self):
+        return self.output.splitlines()
+
+    def mark(self):
+        """The length of the output so far: a start for wait_output."""
+        with self._cond:
+            return len(self._buf)
+
+    def stacks(self):
+        """Where a process that stopped answering is: what its stdin,
+        stdout and stderr lead to, and every thread's stack (gdb)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return ''
+        fds = []
+        for fd in ('0', '1', '2'):
+            try:
+                fds.append('%s -> %s' % (fd, os.readlink(
+                    '/proc/%d/fd/%s' % (self.proc.pid, fd))))
+            except OSError as e:
+                fds.append('%s: %s' % (fd, e))
+        text = '%s stdio: %s\n' % (self.name, ', '.join(fds))
+        if shutil.which('gdb') is not None:
+            r = subprocess.run(['gdb', '-p', str(self.proc.pid), '-batch',
+                                '-nx', '-ex', 'thread apply all bt 30'],
+                               capture_output=True, text=True, timeout=60)
+            text += '%s threads (gdb):\n%s' % (self.name, r.stdout[-12000:])
+        return text
+
+    def _wait(self, find, what, timeout, stacks=True):
+        """Wait until find(output) returns something other than None and
+        return that.  Raises Error when the output ends first or after
+        timeout seconds (None: no limit), with the process's stacks when
+        it is still running (stacks=True)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = find(self._buf)
+                if found is not None:
+                    return found
+                if self._eof:
+                    raise self.Error('%s exited waiting for %s; output '
+                                     'tail:\n%s' %
+                                     (self.name, what, self._buf[-3000:]))
+                left = None if deadline is None else \
+                    deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise self.Error('%s: timeout waiting for %s; output '
+                                     'tail:\n%s\n%s' %
+                                     (self.name, what, self._buf[-3000:],
+                                      self.stacks() if stacks else ''))
+                self._cond.wait(left)
+
+    def wait_output(self, pattern, start=0, timeout=10):
+        """Wait until pattern matches output[start:]; return the match."""
+        rx = re.compile(pattern, re.M)
+        return self._wait(lambda buf: rx.search(buf, start), repr(pattern),
+                          timeout)
+
+    def readline(self, timeout=None):
+        """The next line of output (without its newline) readline() did not
+        return yet; None once the output ended.  Raises Error after timeout
+        seconds."""
+        def line(buf):
+            end = buf.find('\n', self._line)
+            if end < 0 and not self._eof:
+                return None
+            if end < 0:
+                end = len(buf)
+            text = buf[self._line:end] if end > self._line else None
+            self._line = end + 1
+            return [text]
+        return self._wait(line, 'a line', timeout, stacks=False)[0]
+
+    def running(self):
+        return self.proc.poll() is None
+
+    def cpu_ticks(self):
+        """CPU time it used (utime + stime, all threads) in clock ticks;
+        0 when it is gone."""
+        try:
+            with open('/proc/%d/stat' % self.proc.pid) as f:
+                v = f.read().rsplit(')', 1)[1].split()
+            return int(v[11]) + int(v[12])
+        except (OSError, IndexError, ValueError):
+            return 0
+
+    def signal(self, sig):
+        """Send sig to the process group."""
+        try:
+            os.killpg(self.proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+    def wait(self, timeout=None):
+        """Wait for exit: its status, None when still running after
+        timeout seconds."""
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def kill(self, grace=3.0):
+        """SIGTERM the group and wait up to grace seconds for the process
+        (grace 0: no SIGTERM), then SIGKILL the group; reap; close our ends
+        of its pipes."""
+        if self.proc is None:
+            return
+        if self.running() and grace > 0:
+            self.signal(signal.SIGTERM)
+            self.wait(grace)
+        if self.running():
+            self.signal(signal.SIGKILL)
+            self.wait(10)
+        self.signal(signal.SIGKILL)     # what is left of the group
+        self._reader.join(2)
+        for f in (self.proc.stdin, self.proc.stdout):
+            if f is not None:
+                try:
+                    f.close()
+                except OSError:
+                    pass
+
+    def close(self):
+        """End it (Session's clean-up)."""
+        self.kill()
+
+
+def tuntest(*args):
+    """Start tuntest ARGS, its stdout and stderr piped (text): the Popen."""
+    argv = [TUNTEST] + [str(a) for a in args]
+    print('$ ' + ' '.join(argv), flush=True)
+    return subprocess.Popen(argv, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def run_stepped(argv, on_wait=None, timeout=30, uid=None):
+    """Run a client program to its end, printing its lines.  A line
+    'WAIT x' calls on_wait(x), then the client is told 'go'.  A client
+    still running after timeout seconds is killed.  Returns (exit status,
+    lines, whether it timed out)."""
+    p = Proc(argv, stdin=True, uid=uid, echo=True)
+    lines = []
+    deadline = time.monotonic() + timeout
+    timed_out = False
+    done = False
+    try:
+        while True:
+            try:
+                line = p.readline(max(deadline - time.monotonic(), 0.01))
+            except ProcError:
+                timed_out = True
+                break
+            if line is None:
+                break
+            print('  | ' + line, flush=True)
+            lines.append(line)
+            if line.startswith('WAIT '):
+                if on_wait is not None:
+                    on_wait(line[5:].strip())
+                p.proc.stdin.write(b'go\n')
+                p.proc.stdin.flush()
+        done = not timed_out
+    finally:
+        if done:
+            p.wait()
+        p.kill(0)
+    return p.proc.returncode, lines, timed_out
+
+
+def run_client(argv, what, on_wait=None, timeout=30, uid=None,
+               need_pass=True):
+    """run_stepped(), and one assertion called what: exit 0, no line
+    starting FAIL (and one starting PASS, with need_pass).  Returns (exit
+    status, lines)."""
+    rc, lines, timed_out = run_stepped(argv, on_wait, timeout, uid)
+    fails = [ln for ln in lines if ln.startswith('FAIL')]
+    check(not timed_out and rc == 0 and not fails and
+          (not need_pass or any(ln.startswith('PASS') for ln in lines)),
+          '%s: exit %s%s, %d FAIL lines' %
+          (what, rc, ' (timed out)' if timed_out else '', len(fails)))
+    return rc, lines
+
+
 # ---- testpmd ----------------------------------------------------------------
 
-class TestPmdError(Exception):
+class TestPmdError(ProcError):
     pass
 
 
-class TestPmd:
+class TestPmd(Proc):
     """One interactive dpdk-testpmd process.
 
     units: list of devarg strings, one per net_bsdtun port, without sock=
     (the harness adds a unique sock= unless the string has one).
+    args: testpmd's own options; eal: more EAL options (other --vdev=...);
+    lcores: EAL --lcores (default -l 0-1); mbufs: --total-num-mbufs;
+    plugin: load the PMD (-d); name: what messages call it.
     """
 
+    Error = TestPmdError
+
     def __init__(self, session, units, args=(), eal=(), interactive=True,
-                 stdin_text=None, echo=True):
+                 stdin_text=None, echo=True, lcores=None, mbufs=8192,
+                 plugin=True, name='testpmd'):
         self.session = session
         self.prefix = session.new_prefix()
         self.socks = []
@@ -222,30 +519,21 @@ class TestPmd:
             self.socks.append(path)
             vdevs.append('--vdev=net_bsdtun%d%s' %
                          (i, ''.join(',' + k for k in kv)))
-        self.argv = ['stdbuf', '-oL', '-eL', TESTPMD, '-l', '0-1',
-                     '--file-prefix=' + self.prefix, '--no-pci',
-                     '--huge-unlink', '-d', PMD] + vdevs + list(eal) + \
+        argv = ['stdbuf', '-oL', '-eL', TESTPMD] + \
+            (['-l', '0-1'] if lcores is None else ['--lcores=' + lcores]) + \
+            ['--file-prefix=' + self.prefix, '--no-pci', '--huge-unlink'] + \
+            (['-d', PMD] if plugin else []) + vdevs + list(eal) + \
             ['--'] + (['-i'] if interactive else []) + \
-            ['--total-num-mbufs=8192'] + list(args)
-        self.proc = None
-        self._buf = ''
-        self._cond = threading.Condition()
-        self._eof = False
-        self._reader = None
+            ['--total-num-mbufs=%d' % mbufs] + list(args)
+        super().__init__(argv, name, stdin=True, env=sanitizer_env(),
+                         echo=echo, start=False)
         self.stdin_text = stdin_text
-        self.echo = echo
 
     # -- process ------------------------------------------------------------
 
     def start(self, timeout=30):
-        if self.echo:
-            print('$ ' + ' '.join(self.argv), flush=True)
-        self.proc = subprocess.Popen(self.argv, stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT,
-                                     env=sanitizer_env())
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        """Start it; wait for the first prompt (or hand it stdin_text)."""
+        Proc.start(self)
         if self.stdin_text is not None:
             self.proc.stdin.write(self.stdin_text.encode())
             self.proc.stdin.close()
@@ -253,98 +541,24 @@ class TestPmd:
         self.wait_prompt(0, timeout)
         return self
 
-    def _read(self):
-        fd = self.proc.stdout.fileno()
-        while True:
-            try:
-                b = os.read(fd, 65536)
-            except OSError:
-                b = b''
-            with self._cond:
-                if not b:
-                    self._eof = True
-                    self._cond.notify_all()
-                    return
-                self._buf += b.decode('utf-8', 'replace')
-                self._cond.notify_all()
-
-    def _stacks(self):
-        """Every thread's stack of a testpmd that stopped answering (gdb),
-        so that a hang in CI says where it hangs."""
-        if self.proc.poll() is not None:
-            return ''
-        fds = []
-        for fd in ('0', '1', '2'):
-            try:
-                fds.append('%s -> %s' % (fd, os.readlink(
-                    '/proc/%d/fd/%s' % (self.proc.pid, fd))))
-            except OSError as e:
-                fds.append('%s: %s' % (fd, e))
-        text = 'testpmd stdio: %s\n' % ', '.join(fds)
-        if shutil.which('gdb') is not None:
-            r = subprocess.run(['gdb', '-p', str(self.proc.pid), '-batch',
-                                '-nx', '-ex', 'thread apply all bt 30'],
-                               capture_output=True, text=True, timeout=60)
-            text += 'testpmd threads (gdb):\n' + r.stdout[-12000:]
-        return text
-
-    @property
-    def output(self):
-        with self._cond:
-            return self._buf
-
-    def lines(self):
-        return self.output.splitlines()
-
-    def wait_output(self, pattern, start=0, timeout=10):
-        """Wait until pattern matches output[start:]; return the match."""
-        rx = re.compile(pattern, re.M)
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                m = rx.search(self._buf, start)
-                if m:
-                    return m
-                if self._eof:
-                    raise TestPmdError('testpmd exited waiting for %r; '
-                                       'output tail:\n%s' %
-                                       (pattern, self._buf[-3000:]))
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TestPmdError('timeout waiting for %r; output '
-                                       'tail:\n%s\n%s' %
-                                       (pattern, self._buf[-3000:],
-                                        self._stacks()))
-                self._cond.wait(left)
-
     def wait_prompt(self, start=0, timeout=10):
         """Wait for the next prompt after output[start:]; return the
         output before it, without the event lines (see PROMPT_LOOSE)."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                text = EVENT_LINE.sub('', self._buf[start:])
-                m = PROMPT_LOOSE.search(text)
-                if m:
-                    return text[:m.start()]
-                if self._eof:
-                    raise TestPmdError('testpmd exited waiting for its '
-                                       'prompt; output tail:\n%s' %
-                                       self._buf[-3000:])
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise TestPmdError('timeout waiting for the prompt; '
-                                       'output tail:\n%s\n%s' %
-                                       (self._buf[-3000:], self._stacks()))
-                self._cond.wait(left)
+        def before_prompt(buf):
+            text = EVENT_LINE.sub('', buf[start:])
+            m = PROMPT_LOOSE.search(text)
+            return text[:m.start()] if m else None
+        return self._wait(before_prompt, 'its prompt', timeout)
 
     def cmd(self, text, expect=None, timeout=30):
         """Send one command line; wait for the next prompt (and expect, a
         regex, if given).  Returns the command's output."""
-        with self._cond:
-            mark = len(self._buf)
-        self.proc.stdin.write((text + '\n').encode())
-        self.proc.stdin.flush()
+        mark = self.mark()
+        try:
+            self.proc.stdin.write((text + '\n').encode())
+            self.proc.stdin.flush()
+        except OSError as e:
+            raise self.Error('%s: %s: %s' % (self.name, text, e))
         out = self.wait_prompt(mark, timeout)
         if expect is not None:
             m = self.wait_output(expect, mark, timeout)
@@ -352,11 +566,11 @@ class TestPmd:
         return out
 
     def wait_exit(self, timeout=30):
-        try:
-            rc = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self._kill()
-            rc = None
+        """Wait for exit; kill it on timeout.  Returns the exit status
+        (None when it had to be killed)."""
+        rc = self.wait(timeout)
+        if rc is None:
+            self.kill(0)
         if self._reader is not None:
             self._reader.join(5)
         return rc
@@ -374,13 +588,17 @@ class TestPmd:
             except OSError:
                 pass
         rc = self.wait_exit(timeout)
+        self.kill(0)
         self.session.release_prefix(self.prefix)
         return rc
 
     def _kill(self):
-        # stdbuf execs testpmd: one process, ours.
-        self.proc.kill()
-        self.proc.wait()
+        """kill -9, no chance to clean up."""
+        self.kill(0)
+
+    def close(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.stop(10)
 
     def __enter__(self):
         return self.start() if self.proc is None else self
@@ -445,6 +663,21 @@ class TestPmd:
             return last.get(name, -1) >= value
         wait_for(reached, timeout, 0.05)
         return last
+
+    def link(self, port):
+        """'up' or 'down': the link status of 'show port info N'."""
+        out = self.cmd('show port info %d' % port)
+        return re.search(r'Link status: (\w+)', out).group(1)
+
+    def verify(self, what, count=20000, window=None):
+        """tuntest verify between ports 0 and 1: count packets each way,
+        in order, byte-exact.  One assertion, what: exit 0."""
+        argv = [TUNTEST, 'verify', self.sock(0), self.sock(1), '--count',
+                str(count), '--ifhead', '--quiet'] + \
+            ([] if window is None else ['--window', str(window)])
+        v = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        print(v.stdout + v.stderr, flush=True)
+        return check_eq(v.returncode, 0, what)
 
     def fwd_stop(self):
         """'stop' forwarding; returns {port: {RX-packets: .., ...}} of the
@@ -557,28 +790,57 @@ class AppProbe:
 
 
 class Session:
-    """Owns a temp dir and every process and file a test creates."""
+    """Owns a temp dir, the processes started through it and the EAL file
+    prefixes it handed out.  At exit it ends the processes, the latest
+    first (testpmd: quit, then kill), removes what EAL left for the
+    prefixes, and the dir.
+
+    tag: the temp dir is bsdtun-TAG-XXXXXXXX; prefix: file prefixes are
+    PREFIX<pid>_<n>."""
 
     _count = 0
     _count_lock = threading.Lock()
 
-    def __init__(self):
+    def __init__(self, tag='t', prefix='bt'):
+        self.tag = tag
+        self.file_prefix = prefix
         self.dir = None
-        self.pmds = []
+        self.procs = []
         self.prefixes = set()
 
+    @property
+    def pmds(self):
+        return [p for p in self.procs if isinstance(p, TestPmd)]
+
     def __enter__(self):
-        self.dir = tempfile.mkdtemp(prefix='bsdtun-t-')
+        self.dir = tempfile.mkdtemp(prefix='bsdtun-%s-' % self.tag)
         return self
 
     def __exit__(self, *exc):
-        for p in self.pmds:
-            if p.proc is not None and p.proc.poll() is None:
-                p.stop(5)
+        self.close()
+        return False
+
+    def close(self):
+        self.end_processes()
+        self.remove_files()
+
+    def end_processes(self):
+        """End every process started through the session, the latest
+        first."""
+        for p in reversed(self.procs):
+            try:
+                p.close()
+            except Exception as e:  # noqa: BLE001 - keep cleaning up
+                print('clean-up of %s: %s' % (p.name, e), file=sys.stderr,
+                      flush=True)
+
+    def remove_files(self):
+        """Remove what EAL left for the session's prefixes, and the temp
+        dir."""
         for pfx in list(self.prefixes):
             self.release_prefix(pfx)
-        shutil.rmtree(self.dir, ignore_errors=True)
-        return False
+        if self.dir is not None:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def path(self, name):
         return os.path.join(self.dir, name)
@@ -586,7 +848,7 @@ class Session:
     def new_prefix(self):
         with Session._count_lock:
             Session._count += 1
-            pfx = 'bt%d_%d' % (os.getpid(), Session._count)
+            pfx = '%s%d_%d' % (self.file_prefix, os.getpid(), Session._count)
         self.prefixes.add(pfx)
         return pfx
 
@@ -603,60 +865,22 @@ class Session:
             shutil.rmtree(d, ignore_errors=True)
         self.prefixes.discard(pfx)
 
+    def spawn(self, argv, name=None, **kw):
+        """Start a Proc (keywords as Proc's) that ends with the session."""
+        p = Proc(argv, name, **kw)
+        self.procs.append(p)
+        return p
+
     def testpmd(self, units, args=(), eal=(), **kw):
+        """A TestPmd (not started yet: start() or with) that ends with the
+        session."""
         p = TestPmd(self, units, args, eal, **kw)
-        self.pmds.append(p)
+        self.procs.append(p)
         return p
 
     def client(self, row, endpoint, on_wait=None, timeout=30, extra=()):
         """Run tests/client_rows ENDPOINT ROW.  Lines 'WAIT x' call
         on_wait(x), then the client is told to go on.  Records one
         assertion (exit 0, no FAIL line) and returns (status, lines)."""
-        argv = [CLIENT_ROWS, endpoint, row] + list(extra)
-        print('$ ' + ' '.join(argv), flush=True)
-        env = dict(os.environ)
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, env=env,
-                                text=True, bufsize=1)
-        q = queue.Queue()
-
-        def reader():
-            for line in proc.stdout:
-                q.put(line.rstrip('\n'))
-            q.put(None)
-        th = threading.Thread(target=reader, daemon=True)
-        th.start()
-        lines = []
-        deadline = time.monotonic() + timeout
-        timed_out = False
-        done = False
-        try:
-            while True:
-                left = deadline - time.monotonic()
-                try:
-                    line = q.get(timeout=max(left, 0.01))
-                except queue.Empty:
-                    timed_out = True
-                    break
-                if line is None:
-                    break
-                print('  | ' + line, flush=True)
-                lines.append(line)
-                if line.startswith('WAIT '):
-                    if on_wait is not None:
-                        on_wait(line[5:].strip())
-                    proc.stdin.write('go\n')
-                    proc.stdin.flush()
-            done = not timed_out
-        finally:
-            if not done and proc.poll() is None:
-                proc.kill()
-            rc = proc.wait()
-            th.join(5)
-        fails = [ln for ln in lines if ln.startswith('FAIL')]
-        check(not timed_out and rc == 0 and not fails and
-              any(ln.startswith('PASS') for ln in lines),
-              'client_rows %s: exit %s%s, %d FAIL lines' %
-              (row, rc, ' (timed out)' if timed_out else '', len(fails)))
-        return rc, lines
+        return run_client([CLIENT_ROWS, endpoint, row] + list(extra),
+                          'client_rows %s' % row, on_wait, timeout)

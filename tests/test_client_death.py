@@ -3,25 +3,11 @@
 """kill -9 of the clients in the middle of traffic: the link goes down
 (LSC event), the unit closes, a new client opens it and traffic resumes;
 the mempool's in-use count returns to its baseline."""
-import re
 import signal
-import subprocess
 import time
 
 import harness
-from harness import check, check_eq
-
-
-def link(pmd, port):
-    out = pmd.cmd('show port info %d' % port)
-    return re.search(r'Link status: (\w+)', out).group(1)
-
-
-def tuntest(*args):
-    argv = [harness.TUNTEST] + [str(a) for a in args]
-    print('$ ' + ' '.join(argv), flush=True)
-    return subprocess.Popen(argv, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+from harness import check, check_eq, tuntest
 
 
 def main():
@@ -61,20 +47,13 @@ def main():
                     check_eq(xs['tun_pid'], 0,
                              'round %d: port %d holder pid cleared' %
                              (rnd, port))
-                    check_eq(link(pmd, port), 'down',
+                    check_eq(pmd.link(port), 'down',
                              'round %d: port %d link down' % (rnd, port))
                     pmd.wait_output(r'Port %d: link state change event' %
                                     port, mark)
                     check(True, 'round %d: port %d LSC event' % (rnd, port))
-                v = subprocess.run([harness.TUNTEST, 'verify', pmd.sock(0),
-                                    pmd.sock(1), '--count', '20000',
-                                    '--ifhead', '--quiet'],
-                                   capture_output=True, text=True,
-                                   timeout=120)
-                print(v.stdout + v.stderr, flush=True)
-                check_eq(v.returncode, 0,
-                         'round %d: a new client pair verifies 20000 '
-                         'packets each way' % rnd)
+                pmd.verify('round %d: a new client pair verifies 20000 '
+                           'packets each way' % rnd)
             pmd.cmd('stop')
             time.sleep(0.2)
             check_eq(pmd.mbufs_in_use(), base,

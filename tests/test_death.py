@@ -31,11 +31,6 @@ def rss_kb(pid):
         return int(re.search(r'^VmRSS:\s+(\d+)', f.read(), re.M).group(1))
 
 
-def link(pmd, port):
-    out = pmd.cmd('show port info %d' % port)
-    return re.search(r'Link status: (\w+)', out).group(1)
-
-
 def main():
     rng = random.Random(20261125)
     with harness.Session() as s:
@@ -75,7 +70,7 @@ def main():
                     if xs['tun_pid'] != 0:
                         what.append('port %d tun_pid %d' %
                                     (p, xs['tun_pid']))
-                    if link(pmd, p) != 'down':
+                    if pmd.link(p) != 'down':
                         what.append('port %d link up' % p)
                 n = harness.wait_for(
                     lambda: pmd.mbufs_in_use() == mbuf_base, 2, 0.05)
@@ -119,14 +114,8 @@ def main():
             check(rss - rss_ref <= RSS_BOUND_KB,
                   'testpmd RSS %d kB after round 10, %d kB after %d '
                   '(bound +%d kB)' % (rss_ref, rss, ROUNDS, RSS_BOUND_KB))
-            v = subprocess.run([harness.TUNTEST, 'verify', pmd.sock(0),
-                                pmd.sock(1), '--count', '20000',
-                                '--ifhead', '--quiet'],
-                               capture_output=True, text=True, timeout=120)
-            print(v.stdout + v.stderr, flush=True)
-            check_eq(v.returncode, 0,
-                     'then a new client pair verifies 20000 packets '
-                     'each way')
+            pmd.verify('then a new client pair verifies 20000 packets '
+                       'each way')
             pmd.cmd('stop')
             time.sleep(0.2)
             check_eq(pmd.mbufs_in_use(), mbuf_base,

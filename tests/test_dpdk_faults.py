@@ -20,7 +20,7 @@ import subprocess
 import time
 
 import harness
-from harness import check, check_eq
+from harness import check, check_eq, tuntest
 
 DEATH = os.path.join(harness.BUILD, 'tests', 'death_client')
 ENXIO = 6
@@ -29,18 +29,6 @@ POLLIN_POLLHUP = 0x11
 
 def fd_count(pid):
     return len(os.listdir('/proc/%d/fd' % pid))
-
-
-def link(pmd, port):
-    out = pmd.cmd('show port info %d' % port)
-    return re.search(r'Link status: (\w+)', out).group(1)
-
-
-def tuntest(*args):
-    argv = [harness.TUNTEST] + [str(a) for a in args]
-    print('$ ' + ' '.join(argv), flush=True)
-    return subprocess.Popen(argv, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
 
 
 def finish(proc, what, timeout=120):
@@ -106,14 +94,14 @@ def stop_start(s):
             check(moving, 'stop/start %d: traffic flows' % rnd)
             pmd.cmd('stop', timeout=15)
             pmd.cmd('port stop %d' % port, timeout=15)
-            check_eq(link(pmd, port), 'down',
+            check_eq(pmd.link(port), 'down',
                      'stop/start %d: port %d stopped: link down' %
                      (rnd, port))
             time.sleep(0.3)     # the clients run into full rings
             check_eq((a.poll(), b.poll()), (None, None),
                      'stop/start %d: both clients still running' % rnd)
             pmd.cmd('port start %d' % port, timeout=15)
-            check_eq(link(pmd, port), 'up',
+            check_eq(pmd.link(port), 'up',
                      'stop/start %d: port %d started, client holds it: '
                      'link up' % (rnd, port))
             pmd.cmd('start')
@@ -164,13 +152,8 @@ def close_attach(s):
                     expect=r'Port 0 is attached', timeout=15)
             pmd.cmd('port start 0', timeout=15)
             pmd.cmd('start')
-            v = subprocess.run([harness.TUNTEST, 'verify', pmd.sock(0),
-                                pmd.sock(1), '--count', '20000', '--ifhead',
-                                '--quiet', '--window', '64'],
-                               capture_output=True, text=True, timeout=120)
-            print(v.stdout + v.stderr, flush=True)
-            check_eq(v.returncode, 0, '%s, attach: tuntest verify through '
-                     'the new port' % how)
+            pmd.verify('%s, attach: tuntest verify through the new port' %
+                       how, window=64)
             check_eq(fd_count(pid), fd_base,
                      '%s, attach: testpmd descriptors' % how)
         pmd.cmd('stop', timeout=15)
@@ -235,13 +218,8 @@ def dpdk_dies(s):
     check(os.path.exists(pmd.sock(0)), 'dies: stale socket file left')
     with s.testpmd(units, args=['--forward-mode=io']) as again:
         again.cmd('start')
-        v = subprocess.run([harness.TUNTEST, 'verify', again.sock(0),
-                            again.sock(1), '--count', '20000', '--ifhead',
-                            '--quiet', '--window', '64'],
-                           capture_output=True, text=True, timeout=120)
-        print(v.stdout + v.stderr, flush=True)
-        check_eq(v.returncode, 0,
-                 'dies: a new testpmd on the same endpoints works')
+        again.verify('dies: a new testpmd on the same endpoints works',
+                     window=64)
 
 
 def main():

@@ -20,7 +20,6 @@ import os
 import re
 import signal
 import subprocess
-import threading
 
 import harness
 from harness import check, check_eq
@@ -90,28 +89,8 @@ def fd_count(pid):
 def run_client(argv, timeout=60, on_wait=None):
     """Run a client; lines 'WAIT x' call on_wait(x), then it goes on.
     Returns (exit status, stdout)."""
-    print('$ ' + ' '.join(argv), flush=True)
-    p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True, bufsize=1)
-    timer = threading.Timer(timeout, p.kill)
-    timer.start()
-    out = []
-    try:
-        for ln in p.stdout:
-            print('  | ' + ln.rstrip('\n'), flush=True)
-            out.append(ln)
-            if ln.startswith('WAIT '):
-                if on_wait is not None:
-                    on_wait(ln[5:].strip())
-                p.stdin.write('go\n')
-                p.stdin.flush()
-        rc = p.wait()
-    finally:
-        timer.cancel()
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-    return rc, ''.join(out)
+    rc, lines, _ = harness.run_stepped(argv, on_wait, timeout)
+    return rc, ''.join(ln + '\n' for ln in lines)
 
 
 def counts(out):
