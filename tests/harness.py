@@ -9,9 +9,11 @@ Stdlib only.  A test script looks like
     def main():
         with harness.Session() as s:        # temp dir, unique names, cleanup
             # one interactive testpmd, one net_bsdtun port per devargs string
-            with s.testpmd(['qlen=8'], args=['--forward-mode=io']) as pmd:
+            with s.testpmd(['', ''], args=['--forward-mode=io']) as pmd:
                 pmd.cmd('start')
-                s.client('row6', pmd.sock(0))   # tests/client_rows
+                harness.run_client([harness.TUNTEST, 'conform', '--only',
+                                    'read_framing', pmd.sock(0),
+                                    pmd.sock(1)], 'conform')
                 check_eq(pmd.xstats(0)['tx_no_client'], 0, 'no drops')
 
     harness.run_main(main)                  # exit status: 1 on any failure
@@ -77,11 +79,10 @@ def pmd_path(build):
 def use_build(build):
     """Take the programs (PMD, tuntest, test clients) from the meson build
     directory build, and DPDK_VERSION from the DPDK pkg-config finds now."""
-    global BUILD, PMD, TUNTEST, CLIENT_ROWS, DPDK_VERSION
+    global BUILD, PMD, TUNTEST, DPDK_VERSION
     BUILD = os.path.abspath(build)
     PMD = pmd_path(BUILD)
     TUNTEST = os.path.join(BUILD, 'app', 'tuntest', 'tuntest')
-    CLIENT_ROWS = os.path.join(BUILD, 'tests', 'client_rows')
     DPDK_VERSION = _dpdk_version()
 
 
@@ -878,9 +879,3 @@ class Session:
         self.procs.append(p)
         return p
 
-    def client(self, row, endpoint, on_wait=None, timeout=30, extra=()):
-        """Run tests/client_rows ENDPOINT ROW.  Lines 'WAIT x' call
-        on_wait(x), then the client is told to go on.  Records one
-        assertion (exit 0, no FAIL line) and returns (status, lines)."""
-        return run_client([CLIENT_ROWS, endpoint, row] + list(extra),
-                          'client_rows %s' % row, on_wait, timeout)

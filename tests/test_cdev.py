@@ -19,11 +19,9 @@ client's steps, checks what the DPDK side counted, and shows:
 """
 import errno
 import os
-import queue
 import re
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -44,50 +42,9 @@ def client(step, *args, on_wait=None, timeout=60, uid=None):
     one assertion (exit 0, no FAIL line) and returns the output lines."""
     prog = CDEV_CLIENT if uid is None else \
         harness.unprivileged_path(CDEV_CLIENT)
-    argv = [prog, step] + [str(a) for a in args]
-    print('$ %s%s' % ('(uid %d) ' % uid if uid is not None else '',
-                      ' '.join(argv)), flush=True)
-    proc = subprocess.Popen(argv, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, bufsize=1,
-                            preexec_fn=harness.as_user(uid)
-                            if uid is not None else None)
-    q = queue.Queue()
-
-    def reader():
-        for line in proc.stdout:
-            q.put(line.rstrip('\n'))
-        q.put(None)
-    th = threading.Thread(target=reader, daemon=True)
-    th.start()
-    lines = []
-    deadline = time.monotonic() + timeout
-    timed_out = False
-    try:
-        while True:
-            try:
-                line = q.get(timeout=max(deadline - time.monotonic(), 0.01))
-            except queue.Empty:
-                timed_out = True
-                break
-            if line is None:
-                break
-            print('  | ' + line, flush=True)
-            lines.append(line)
-            if line.startswith('WAIT '):
-                if on_wait is not None:
-                    on_wait(line[5:].strip())
-                proc.stdin.write('go\n')
-                proc.stdin.flush()
-    finally:
-        if proc.poll() is None and timed_out:
-            proc.kill()
-        rc = proc.wait()
-        th.join(5)
-    fails = [ln for ln in lines if ln.startswith('FAIL')]
-    check(not timed_out and rc == 0 and not fails,
-          'cdev_client %s: exit %s%s, %d FAIL lines' %
-          (step, rc, ' (timed out)' if timed_out else '', len(fails)))
+    _, lines = harness.run_client([prog, step] + [str(a) for a in args],
+                                  'cdev_client %s' % step, on_wait=on_wait,
+                                  timeout=timeout, uid=uid, need_pass=False)
     return lines
 
 
