@@ -358,6 +358,53 @@ def case_thr_memif(opt, direction, size):
                           'client': maps_memfd(csd)}}
 
 
+def wait_until(pred, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def case_mem(opt, impl, n):
+    """Memory of n ports with a peer attached to each and no traffic: the
+    memfd mappings on both sides and testpmd's VmRSS growth (it
+    mlockall()s, so a mapped region is resident at once)."""
+    with session() as run:
+        if impl == 'bsdtun':
+            pmd = testpmd(run, 'testpmd', DPDK_LCORES,
+                          ['qlen=%d' % QLEN] * n, ['--forward-mode=io'])
+            rss0 = rss(pmd)
+            cl = client(run, 'rx', pmd.socks, [
+                '--warmup', '0', '--duration', '60', '--timeout', '60'])
+            sides = {'dpdk': pmd, 'client': cl}
+        else:
+            sock = run.path('memif.sock')
+            common = 'socket=%s,socket-abstract=no,rsize=%d' % (sock, RSIZE)
+            vdevs = ['--vdev=net_memif%d,role=%%s,id=%d,%s' % (i, i, common)
+                     for i in range(n)]
+            csd = testpmd(run, 'testpmd(memif server)', CLIENT_LCORES, [],
+                          ['--forward-mode=rxonly'],
+                          [v % 'server' for v in vdevs], plugin=False)
+            pmd = testpmd(run, 'testpmd(memif client)', DPDK_LCORES, [],
+                          ['--forward-mode=rxonly'],
+                          [v % 'client' for v in vdevs], plugin=False)
+            rss0 = rss(pmd)
+            sides = {'dpdk': pmd, 'client': csd}
+        ok = wait_until(lambda: len(maps_memfd(sides['dpdk'])) >= n and
+                        len(maps_memfd(sides['client'])) >= n)
+        time.sleep(0.5)
+        if not ok:
+            raise harness.ProcError('%s: %d ports did not all attach' %
+                                    (impl, n))
+        res = {'memfd': {k: maps_memfd(v) for k, v in sides.items()},
+               'dpdk_rss': rss(pmd).get('VmRSS', 0) - rss0.get('VmRSS', 0)}
+        if impl == 'bsdtun':
+            cl.signal(signal.SIGINT)
+        return res
+
+
 def case_rtt(opt, block):
     with session() as run:
         pmd = testpmd(run, 'testpmd', DPDK_LCORES, ['qlen=%d' % QLEN],
@@ -423,9 +470,10 @@ def c2c():
     return float(m.group(1)) if m else None
 
 
-def ring_bytes_for(qlen):
+def ring_bytes_for(qlen, mtu=1500):
     """bsdtun_ring_bytes_for() of lib/bsdtun/bsdtun_ring.h."""
-    want = max(qlen * REC_MAX, 2 * REC_MAX)
+    rec = (8 + min(mtu, 16384) + 16 + 7) & ~7
+    want = max(qlen * rec + REC_MAX, 2 * REC_MAX)
     sz = 1
     while sz < want:
         sz <<= 1
@@ -452,6 +500,10 @@ def make_cases():
         for n in (1, 8, 32):
             cases.append(('ports/%s/%d' % (d, n),
                           lambda o, d=d, n=n: case_thr_bsdtun(o, d, 64, n)))
+    for impl in ('bsdtun', 'memif'):
+        for n in (1, 8, 32):
+            cases.append(('mem/%s/%d' % (impl, n),
+                          lambda o, i=impl, n=n: case_mem(o, i, n)))
     for flood in (False, True):
         cases.append(('flood/%s' % ('on' if flood else 'off'),
                       lambda o, f=flood: case_flood(o, f)))
@@ -749,6 +801,45 @@ def report_flood(results):
     return out
 
 
+def report_mem(results):
+    """The memory table (mem/...): bsdtun and memif, the same packet
+    capacity (1024 packets each way per port), 1, 8 and 32 ports."""
+    if not any(k.startswith('mem/') for k in results):
+        return []
+    row = '%-10s %5s %14s %14s %16s'
+    hdr = row % ('memory', 'ports', 'DPDK memfd', 'client memfd',
+                 'DPDK RSS growth')
+    out = [hdr, '-' * len(hdr)]
+    p = out.append
+    mib = 1024.0 * 1024.0
+    for impl in ('bsdtun', 'memif'):
+        for n in (1, 8, 32):
+            rs = [r for r in results.get('mem/%s/%d' % (impl, n), []) if r]
+            if not rs:
+                continue
+            dm = median([sum(r['memfd']['dpdk']) / n for r in rs])
+            cm = median([sum(r['memfd']['client']) / n for r in rs])
+            dr = median([r['dpdk_rss'] / n for r in rs]) \
+                if impl == 'bsdtun' else None
+            p(row % ('  ' + impl, n, fmt(dm / mib) + ' MiB',
+                     fmt(cm / mib) + ' MiB',
+                     fmt(dr / 1024) + ' MiB' if dr is not None else '-'))
+    rb = ring_bytes_for(QLEN)
+    p('per port, medians.  bsdtun qlen=%d (MTU 1500), memif rsize=%d: %d '
+      'packets each way.' % (QLEN, RSIZE, QLEN))
+    p('memfd: the shared memory each side maps (/proc/PID/maps).  bsdtun\'s '
+      'region from the')
+    p('formula (doc/wire.md Sizing): 4096 + 2 x %d = %d bytes.' %
+      (rb, 4096 + 2 * rb))
+    p('DPDK RSS growth: testpmd\'s VmRSS from before the first client opened '
+      'to all attached')
+    p('(testpmd mlockall()s, so a region is resident once mapped); memif '
+      'maps its regions')
+    p('while testpmd starts, before anything can be measured.')
+    p('')
+    return out
+
+
 def report_tail(results, opt):
     """memif's memfd mappings, the foreign CPU load, the failed runs."""
     out = []
@@ -780,7 +871,8 @@ def report(results, opt, mach):
     c2c_threshold = classify(results)
     return '\n'.join(report_head(opt, mach, c2c_threshold) +
                      report_thr(results) + report_rtt(results) +
-                     report_ports(results) + report_flood(results) +
+                     report_ports(results) + report_mem(results) +
+                     report_flood(results) +
                      report_tail(results, opt))
 
 
@@ -890,6 +982,9 @@ def run_case(name, fn, i, opt, results):
 def brief(r):
     if not r:
         return '-'
+    if 'memfd' in r and 'pps' not in r:
+        return 'memfd DPDK %d client %d bytes' % (sum(r['memfd']['dpdk']),
+                                                  sum(r['memfd']['client']))
     if 'pps' in r:
         return '%.2f Mpps' % (r['pps'] / 1e6)
     return 'p50 %.1f us p99 %.1f us' % (r['p50_ns'] / 1e3, r['p99_ns'] / 1e3)

@@ -201,17 +201,6 @@ open_use_close(const char *node, int echo)
 	CHECK(close(fd) == 0, "close");
 }
 
-/* Open and keep the node open until the driver says go. */
-static void
-step_hold(const char *node)
-{
-	int fd = node_open(node, O_RDWR);
-
-	wait_driver("held");
-	if (fd >= 0)
-		close(fd);
-}
-
 /* Rows 17-22 (forwarding stopped, ports started). */
 static void
 step_ioctls(const char *node)
@@ -552,8 +541,6 @@ main(int argc, char **argv)
 		open_use_close(node, 1);
 	else if (strcmp(step, "open_ok") == 0)
 		open_use_close(node, 0);
-	else if (strcmp(step, "hold") == 0)
-		step_hold(node);
 	else if (strcmp(step, "ioctls") == 0)
 		step_ioctls(node);
 	else if (strcmp(step, "vfs") == 0)

@@ -46,7 +46,7 @@ die(const char *what)
 static int
 make_region(const char *mode, size_t *size)
 {
-	uint32_t rb = bsdtun_ring_bytes_for(QLEN);
+	uint32_t rb = bsdtun_ring_bytes_for(QLEN, BSDTUN_DEFAULT_MTU);
 	struct bsdtun_region_hdr *h;
 	struct bsdtun_ring r;
 	uint8_t *map;

@@ -2,18 +2,24 @@
 /*
  * lib_client: what only the library face does, checked through libbsdtun:
  *
- *	lib_client ENDPOINT STEP [DPDK-PID]
+ *	lib_client ENDPOINT STEP [ARG]
  *
  * sigio_owner_rules: the SIGIO owners the library refuses (the DPDK
  * process, its threads, its group; BSD's existence and session rules),
  * tests/test_behaviour.py.  trust_peer, trust_region: whom bsdtun_open
- * trusts to serve an endpoint, tests/test_client_trust.py.  (The tun(4)
- * behaviours themselves, on both faces, are tuntest conform's.)
+ * trusts to serve an endpoint, tests/test_client_trust.py.  ring_room
+ * MTU,LEN: the region this open was given and how many LEN-byte packets its
+ * ring to DPDK holds while nothing drains it, after raising the unit's MTU
+ * to MTU (0: leave it), tests/test_ring_memory.py.  hold IFHEAD,N: hold the
+ * unit with N packets written, until the driver has looked,
+ * tests/test_telemetry.py.  (The tun(4) behaviours
+ * themselves, on both faces, are tuntest conform's.)
  *
  * Every assertion prints "PASS step: what" or "FAIL step: what (...)"; the
  * exit status is 1 when any failed.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +28,7 @@
 #include <unistd.h>
 
 #include "bsdtun.h"
+#include "pkt.h"
 #include "test_check.h"
 
 /* ---- the SIGIO owner ---------------------------------------------------- */
@@ -145,6 +152,92 @@ trust_region(const char *ep)
 
 /* ---- main ------------------------------------------------------------------- */
 
+/* ---- the ring's room -------------------------------------------------- */
+
+static const char *step_arg; /* the command line's ARG */
+
+/* Bytes of this process's mapping of a unit's region (its memfd). */
+static long
+region_mapped(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long lo, hi;
+	char line[512];
+	long bytes = -1;
+
+	while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, "/memfd:") != NULL &&
+		    sscanf(line, "%lx-%lx", &lo, &hi) == 2)
+			bytes = (long)(hi - lo);
+	if (f != NULL)
+		fclose(f);
+	return bytes;
+}
+
+static void
+ring_room(const char *ep)
+{
+	static uint8_t pkt[TUNMRU];
+	struct bsdtun *t = bsdtun_open(ep, O_NONBLOCK);
+	unsigned int mtu = 0, len = 0, fit = 0;
+	struct tuninfo ti;
+	ssize_t n;
+
+	CHECK(t != NULL, "open: %s", strerror(errno));
+	if (t == NULL ||
+	    sscanf(step_arg != NULL ? step_arg : "", "%u,%u", &mtu, &len) !=
+	            2 ||
+	    len < 20 || len > TUNMRU) {
+		printf("FAIL %s: ARG is MTU,LEN (LEN 20..%d)\n", step, TUNMRU);
+		exit(1);
+	}
+	printf("INFO region %ld\n", region_mapped());
+	if (mtu != 0) {
+		CHECK(bsdtun_ioctl(t, TUNGIFINFO, &ti) == 0, "TUNGIFINFO");
+		ti.mtu = (short)mtu;
+		CHECK(bsdtun_ioctl(t, TUNSIFINFO, &ti) == 0,
+		      "TUNSIFINFO mtu %u", mtu);
+	}
+	tt_pkt_ipv4(pkt, len, 1, 1);
+	while ((n = bsdtun_write(t, pkt, len)) == (ssize_t)len)
+		fit++;
+	CHECK_ERRNO(n, ENOBUFS, "write %u of %u bytes, nothing draining",
+	            fit + 1, len);
+	printf("INFO fit %u\n", fit);
+	wait_driver("held"); /* the driver looks at the DPDK side's mapping */
+	bsdtun_close(t);
+}
+
+/* Hold the unit (IFHEAD on or off) with n packets written and nothing
+ * read, until the driver has looked (ARG: IFHEAD,N). */
+static void
+hold(const char *ep)
+{
+	static uint8_t pkt[100];
+	struct bsdtun *t = bsdtun_open(ep, O_NONBLOCK);
+	unsigned int ifhead = 0, n = 0, i;
+	char what[32];
+
+	CHECK(t != NULL, "open: %s", strerror(errno));
+	if (t == NULL || sscanf(step_arg != NULL ? step_arg : "", "%u,%u",
+	                        &ifhead, &n) != 2) {
+		printf("FAIL %s: ARG is IFHEAD,N\n", step);
+		exit(1);
+	}
+	CHECK(bsdtun_ioctl(t, TUNSIFHEAD, &(int){ (int)ifhead }) == 0,
+	      "TUNSIFHEAD %u", ifhead);
+	for (i = 0; i < n; i++) {
+		size_t len = tt_pkt_ipv4(ifhead ? pkt + 4 : pkt, 60, 1, i);
+
+		if (ifhead)
+			len = tt_pkt_af(pkt, AF_INET, pkt + 4, len);
+		CHECK(bsdtun_write(t, pkt, len) == (ssize_t)len, "write %u", i);
+	}
+	snprintf(what, sizeof(what), "held pid=%d", (int)getpid());
+	wait_driver(what);
+	bsdtun_close(t);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(const char *ep);
@@ -152,6 +245,8 @@ static const struct {
 	{ "sigio_owner_rules", sigio_owner_rules },
 	{ "trust_peer", trust_peer },
 	{ "trust_region", trust_region },
+	{ "ring_room", ring_room },
+	{ "hold", hold },
 };
 
 int
@@ -161,12 +256,13 @@ main(int argc, char **argv)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc != 3 && argc != 4) {
-		fprintf(stderr, "usage: %s ENDPOINT STEP [DPDK-PID]\n",
-		        argv[0]);
+		fprintf(stderr, "usage: %s ENDPOINT STEP [ARG]\n", argv[0]);
 		return 2;
 	}
-	if (argc == 4)
+	if (argc == 4) {
+		step_arg = argv[3];
 		server_pid = atoi(argv[3]);
+	}
 	for (i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
 		if (strcmp(argv[2], steps[i].name) == 0) {
 			step = steps[i].name;

@@ -45,16 +45,26 @@ bsdtun_ring_init(struct bsdtun_ring *r, struct bsdtun_ring_ctl *ctl,
 	r->qlen = qlen;
 }
 
-/* Ring data bytes for a queue of qlen packets (doc/wire.md "Sizing"). */
+/*
+ * Ring data bytes for a queue of qlen packets of the MTU (doc/wire.md
+ * "Sizing"): qlen records of an MTU-sized packet with the largest header,
+ * plus one maximum record (what a wrap can waste), at least two maximum
+ * records (a TUNMRU packet always fits an empty ring); a power of two, at
+ * most BSDTUN_RING_BYTES_MAX.
+ */
 static inline uint32_t
-bsdtun_ring_bytes_for(uint32_t qlen)
+bsdtun_ring_bytes_for(uint32_t qlen, uint32_t mtu)
 {
-	uint64_t want = (uint64_t)qlen * bsdtun_rec_size(BSDTUN_REC_MAX_LEN);
-	uint64_t min = 2ull * bsdtun_rec_size(BSDTUN_REC_MAX_LEN);
+	uint64_t max = bsdtun_rec_size(BSDTUN_REC_MAX_LEN);
+	uint64_t want;
 	uint64_t sz = 1;
 
-	if (want < min)
-		want = min;
+	if (mtu > BSDTUN_MRU)
+		mtu = BSDTUN_MRU;
+	want = (uint64_t)qlen * bsdtun_rec_size(mtu + BSDTUN_MAX_FRAME_HDR) +
+	       max;
+	if (want < 2 * max)
+		want = 2 * max;
 	while (sz < want)
 		sz <<= 1;
 	return sz > BSDTUN_RING_BYTES_MAX ? BSDTUN_RING_BYTES_MAX :

@@ -14,6 +14,7 @@
  *  pcapng link type            25.11       always Ethernet        link type per interface
  *  supported ptypes op         24.03       terminated array      array + element count
  *  per-queue counters          25.11       in rte_eth_stats       struct eth_queue_stats
+ *  telemetry unsigned values   23.11       add_dict_u64          add_dict_uint
  */
 #ifndef BSDTUN_COMPAT_H
 #define BSDTUN_COMPAT_H
@@ -26,6 +27,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 #include <rte_pcapng.h>
+#include <rte_telemetry.h>
 #include <rte_thread.h>
 #include <rte_version.h>
 #include <ethdev_driver.h>
@@ -220,5 +222,17 @@ typedef struct rte_eth_stats bsdtun_queue_stats_t;
 		return f(dev, st, st);                       \
 	}
 #endif
+
+/* ---- telemetry ------------------------------------------------------------ */
+
+static inline int
+bsdtun_tel_add_uint(struct rte_tel_data *d, const char *name, uint64_t v)
+{
+#if BSDTUN_DPDK_AT_LEAST(23, 11)
+	return rte_tel_data_add_dict_uint(d, name, v);
+#else
+	return rte_tel_data_add_dict_u64(d, name, v);
+#endif
+}
 
 #endif /* BSDTUN_COMPAT_H */

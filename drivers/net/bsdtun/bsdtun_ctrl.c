@@ -117,7 +117,7 @@ admitted(const struct bsdtun_unit *u, const struct ucred *cr)
 static struct bsdtun_session *
 session_create(struct bsdtun_unit *u, int fd, const struct ucred *cr)
 {
-	uint32_t rb = bsdtun_ring_bytes_for(u->cfg.qlen);
+	uint32_t rb = bsdtun_ring_bytes_for(u->cfg.qlen, bsdtun_port_mtu(u));
 	size_t size = REGION_HDR_BYTES + 2 * (size_t)rb;
 	struct bsdtun_session *s;
 	struct bsdtun_region_hdr *h;
@@ -168,6 +168,7 @@ session_create(struct bsdtun_unit *u, int fd, const struct ucred *cr)
 	s->bell_fd = pair[0];
 	s->bell_client_fd = pair[1];
 	s->pid = cr->pid;
+	s->uid = cr->uid;
 	return s;
 fail:
 	BSDTUN_LOG(ERR, u, "cannot set up a session: %s", strerror(errno));
@@ -924,4 +925,84 @@ bsdtun_ctrl_connect_local(struct bsdtun_unit *u, const struct ucred *cr)
 		close(sv[1]);
 	}
 	return ret;
+}
+
+/* ---- what telemetry asks ------------------------------------------------ */
+
+int
+bsdtun_ctrl_ports(uint16_t *ports, int max)
+{
+	uint32_t i;
+	int n = 0;
+
+	pthread_mutex_lock(&ctrl.lock);
+	for (i = 0; i < CTRL_MAX_UNITS; i++) {
+		if (ctrl.units[i] == NULL)
+			continue;
+		if (n < max)
+			ports[n] = ctrl.units[i]->port_id;
+		n++;
+	}
+	pthread_mutex_unlock(&ctrl.lock);
+	return n;
+}
+
+/*
+ * Under ctrl.lock the session cannot go (only the control thread closes
+ * it, holding the lock).  The ring counters are the two sides' own: the
+ * PMD's private producer/consumer counts and what the client published,
+ * read as a snapshot.
+ */
+int
+bsdtun_ctrl_unit_info(uint16_t port, struct bsdtun_unit_info *inf)
+{
+	struct bsdtun_session *s;
+	struct bsdtun_unit *u = NULL;
+	uint32_t i;
+
+	memset(inf, 0, sizeof(*inf));
+	pthread_mutex_lock(&ctrl.lock);
+	for (i = 0; i < CTRL_MAX_UNITS && u == NULL; i++)
+		if (ctrl.units[i] != NULL && ctrl.units[i]->port_id == port)
+			u = ctrl.units[i];
+	if (u == NULL) {
+		pthread_mutex_unlock(&ctrl.lock);
+		return -ENODEV;
+	}
+	snprintf(inf->name, sizeof(inf->name), "%s", u->name);
+	snprintf(inf->sock_path, sizeof(inf->sock_path), "%s",
+	         u->cfg.sock_path);
+	snprintf(inf->cdev_path, sizeof(inf->cdev_path), "%s",
+	         u->cfg.cdev_path);
+	inf->qlen = u->cfg.qlen;
+	inf->mtu = bsdtun_port_mtu(u);
+	inf->framing = u->cfg.framing;
+	inf->unit_flags = __atomic_load_n(&u->unit_flags, __ATOMIC_RELAXED);
+	inf->if_flags = u->if_flags;
+	inf->debug = u->debug;
+	s = u->proc->sess;
+	if (s != NULL) {
+		uint64_t tx_pkts =
+		        __atomic_load_n(&s->to_client.pkts, __ATOMIC_RELAXED);
+		uint64_t rx_pkts =
+		        __atomic_load_n(&s->to_dpdk.pkts, __ATOMIC_RELAXED);
+
+		inf->held = 1;
+		inf->pid = u->tun_pid;
+		inf->uid = s->uid;
+		inf->node = s->local;
+		inf->async = __atomic_load_n(&u->async, __ATOMIC_RELAXED);
+		inf->region_bytes = s->map_size;
+		inf->to_client_queued = ring_backlog(
+		        tx_pkts,
+		        __atomic_load_n(&s->to_client.ctl->tail_pkts,
+		                        __ATOMIC_ACQUIRE),
+		        u->cfg.qlen);
+		inf->to_dpdk_queued =
+		        ring_backlog(__atomic_load_n(&s->to_dpdk.ctl->head_pkts,
+		                                     __ATOMIC_ACQUIRE),
+		                     rx_pkts, u->cfg.qlen);
+	}
+	pthread_mutex_unlock(&ctrl.lock);
+	return 0;
 }

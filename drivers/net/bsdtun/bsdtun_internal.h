@@ -100,6 +100,7 @@ struct bsdtun_session {
 	struct bsdtun_ring to_client; /* PMD produces (tx_burst) */
 	struct bsdtun_ring to_dpdk;   /* PMD consumes (rx_burst) */
 	pid_t pid;
+	uid_t uid;  /* the opener's, as admission saw it */
 	int local;  /* the device node's connection: its ioctl pid is true */
 	int broken; /* datapath saw a corrupt ring */
 	/* tx_burst calls ringing the bell after dropping the tx lock; the
@@ -234,11 +235,36 @@ void bsdtun_capture(struct bsdtun_unit *u, struct rte_mbuf **pkts, uint16_t n,
                     int out);
 void bsdtun_capture_close(struct bsdtun_unit *u);
 
+/* What telemetry shows of a unit (bsdtun_telemetry.c): one snapshot. */
+struct bsdtun_unit_info {
+	char name[RTE_DEV_NAME_MAX_LEN];
+	char sock_path[108];
+	char cdev_path[PATH_MAX];
+	uint32_t qlen;
+	uint16_t mtu;
+	enum bsdtun_framing framing;
+	uint32_t unit_flags; /* BSDTUN_UNIT_F_* */
+	int if_flags;
+	int debug;
+	int held;  /* a client holds the unit; the rest is its */
+	pid_t pid; /* the holder (TUNSIFPID may have changed it) */
+	uid_t uid; /* the opener */
+	int node;  /* opened through the device node */
+	int async; /* FIOASYNC */
+	uint64_t region_bytes;
+	uint64_t to_client_queued; /* packets the client has not read */
+	uint64_t to_dpdk_queued;   /* packets the app has not received */
+};
+
 /* bsdtun_ctrl.c */
 int bsdtun_ctrl_attach(struct bsdtun_unit *u);
 void bsdtun_ctrl_detach(struct bsdtun_unit *u);
 int bsdtun_ctrl_admitted(const struct bsdtun_unit *u, const struct ucred *cr);
 int bsdtun_ctrl_connect_local(struct bsdtun_unit *u, const struct ucred *cr);
+/* Ports of the attached units, at most max; how many there are. */
+int bsdtun_ctrl_ports(uint16_t *ports, int max);
+/* A snapshot of port's unit; -ENODEV when it is not a bsdtun unit. */
+int bsdtun_ctrl_unit_info(uint16_t port, struct bsdtun_unit_info *inf);
 
 /* bsdtun_cdev.c: devarg cdev=PATH (stubs when built without libfuse3) */
 #ifdef BSDTUN_CDEV
