@@ -654,6 +654,8 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 		if (ret < 0)
 			bsdtun_ctrl_detach(u);
 	}
+	if (ret == 0)
+		bsdtun_telemetry_register();
 	if (ret < 0) {
 		bsdtun_capture_close(u);
 		dev->data->mac_addrs = NULL;

@@ -256,6 +256,9 @@ struct bsdtun_unit_info {
 	uint64_t to_dpdk_queued;   /* packets the app has not received */
 };
 
+/* bsdtun_telemetry.c: the /bsdtun/ commands, once per process */
+void bsdtun_telemetry_register(void);
+
 /* bsdtun_ctrl.c */
 int bsdtun_ctrl_attach(struct bsdtun_unit *u);
 void bsdtun_ctrl_detach(struct bsdtun_unit *u);

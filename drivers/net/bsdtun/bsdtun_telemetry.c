@@ -8,8 +8,10 @@
  *
  * Each answer is a snapshot taken under the control thread's lock
  * (bsdtun_ctrl_unit_info), so a holder and its session are consistent.
+ * The commands are registered when the first unit is probed.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,7 +81,8 @@ tel_info(const char *cmd __rte_unused, const char *params,
 	return 0;
 }
 
-RTE_INIT(bsdtun_telemetry_init)
+static void
+tel_register(void)
 {
 	rte_telemetry_register_cmd("/bsdtun/list", tel_list,
 	                           "Returns the ports that are bsdtun units.");
@@ -87,4 +90,17 @@ RTE_INIT(bsdtun_telemetry_init)
 	        "/bsdtun/info", tel_info,
 	        "Returns a bsdtun unit's configuration, holder and ring "
 	        "occupancy. Parameters: int port_id");
+}
+
+/*
+ * At the first unit's attach, not at load: when EAL loads two copies of
+ * the PMD (its plugin directory and -d), only the copy that serves the
+ * units registers, so the commands see them.
+ */
+void
+bsdtun_telemetry_register(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, tel_register);
 }
