@@ -3,7 +3,8 @@
 """bsdtun benchmark: net_bsdtun against DPDK's net_memif, side by side.
 
     python3 devtools/bench.py [--runs N] [--duration S] [--only REGEX]
-                              [--dpdk VERSION]
+                              [--dpdk VERSION] [--json FILE] [--svg FILE]
+    python3 devtools/bench.py --replot FILE.json [--svg FILE]
 
 It runs against the DPDK in PATH (Debian's 22.11 after devtools/setup.sh),
 or with --dpdk 23.11|24.11|25.11 against the DPDK that
@@ -34,6 +35,11 @@ less; Gbit/s = frames/s x frame bytes x 8):
   ports   1, 8 and 32 bsdtun ports in one testpmd (one forwarding core),
           one client process on all of them, 64 bytes each way: total
           rate, cost per packet, memory per port.
+  mem     1, 8 and 32 ports with a peer attached to each and no traffic,
+          bsdtun (one testpmd, one tuntest on all ports) and memif (two
+          testpmd, n interfaces each), 1024 packets each way per port:
+          the shared memory (memfd mappings) each side maps per port, and
+          testpmd's RSS growth for bsdtun.
   flood   three bsdtun ports on one forwarding core (testpmd io): ports 0
           and 1 carry verified traffic (two `tuntest traffic` clients,
           io forwarding between them), port 2 (qlen=65536, paired with
@@ -75,6 +81,7 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, 'tests'))
 import harness  # noqa: E402
+import bench_chart  # noqa: E402
 
 ETH_HLEN = 14
 QLEN = 1024                 # bsdtun qlen = memif 2^rsize
@@ -908,11 +915,24 @@ def main():
                     'DPDK VERSION (23.11, 24.11, 25.11) instead of the one '
                     'in PATH')
     ap.add_argument('--json', help='write every run\'s raw result here')
+    ap.add_argument('--svg', metavar='FILE',
+                    help='also draw the throughput and memory tables as an '
+                    'SVG chart (devtools/bench_chart.py)')
+    ap.add_argument('--replot', metavar='JSON',
+                    help='run nothing: print the report (and --svg) of the '
+                    'runs a --json file holds')
     ap.add_argument('--verbose', action='store_true',
                     help='print the command lines used')
     opt = ap.parse_args()
     global VERBOSE
     VERBOSE = opt.verbose
+    if opt.replot:
+        with open(opt.replot) as f:
+            data = json.load(f)
+        saved = argparse.Namespace(**data['options'])
+        print(report(data['results'], saved, data['machine']))
+        write_svg(opt.svg, data['results'])
+        sys.exit(0)
     if opt.dpdk:
         use_dpdk(opt.dpdk)
     for f in (harness.PMD, harness.TUNTEST):
@@ -947,6 +967,7 @@ def main():
         interrupted = e     # every process is gone already: report so far
         log('bench: interrupted; the tables hold the runs done so far')
     print(report(results, opt, mach))
+    write_svg(opt.svg, results)
     if opt.json:
         with open(opt.json, 'w') as f:
             json.dump({'machine': mach, 'options': vars(opt),
@@ -954,6 +975,19 @@ def main():
     if interrupted is not None:
         sys.exit(130)
     sys.exit(1 if any(not any(v) for v in results.values()) else 0)
+
+
+def write_svg(path, results):
+    """The chart of results (placement classified by report()) into path,
+    for the placement group with the most throughput runs."""
+    if not path:
+        return
+    count = {g: sum(len(runs_of(results, k, g)) for k in results
+                    if k.startswith('thr/')) for g in ('near', 'far')}
+    group = max(count, key=count.get) if any(count.values()) else 'all'
+    with open(path, 'w') as f:
+        f.write(bench_chart.svg(results, group))
+    log('bench: chart (%s placement) in %s' % (group, path))
 
 
 def run_case(name, fn, i, opt, results):
