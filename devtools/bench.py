@@ -90,7 +90,6 @@ DPDK_CPU, CLIENT_CPU = 1, 0
 DPDK_LCORES = '0@%d,1@%d' % (CLIENT_CPU, DPDK_CPU)     # fwd lcore 1 on CPU 1
 CLIENT_LCORES = '0@%d,1@%d' % (DPDK_CPU, CLIENT_CPU)   # fwd lcore 1 on CPU 0
 MBUFS = 16384
-REC_MAX = 16408             # bsdtun_rec_size(BSDTUN_REC_MAX_LEN), wire.md
 
 
 VERBOSE = False
@@ -477,14 +476,7 @@ def c2c():
     return float(m.group(1)) if m else None
 
 
-def ring_bytes_for(qlen, mtu=1500):
-    """bsdtun_ring_bytes_for() of lib/bsdtun/bsdtun_ring.h."""
-    rec = (8 + min(mtu, 16384) + 16 + 7) & ~7
-    want = max(qlen * rec + REC_MAX, 2 * REC_MAX)
-    sz = 1
-    while sz < want:
-        sz <<= 1
-    return min(sz, 32 << 20)
+ring_bytes_for = harness.ring_bytes
 
 
 # ---- the plan ---------------------------------------------------------------

@@ -144,6 +144,30 @@ def run_main(fn):
     finish()
 
 
+REC_MAX = 16408  # bsdtun_rec_size(TUNMRU + 16), doc/wire.md
+
+
+def rec_size(n):
+    """bsdtun_rec_size(n): a ring record of n payload bytes (8-byte header,
+    8-byte aligned)."""
+    return (8 + n + 7) & ~7
+
+
+def ring_bytes(qlen, mtu=1500):
+    """bsdtun_ring_bytes_for() of lib/bsdtun/bsdtun_ring.h (doc/wire.md
+    "Sizing"): one ring's data bytes."""
+    want = max(qlen * rec_size(min(mtu, 16384) + 16) + REC_MAX, 2 * REC_MAX)
+    sz = 1
+    while sz < want:
+        sz <<= 1
+    return min(sz, 32 << 20)
+
+
+def region_bytes(qlen, mtu=1500):
+    """The shared region of one open: header page and two rings."""
+    return 4096 + 2 * ring_bytes(qlen, mtu)
+
+
 def wait_for(pred, timeout=5.0, step=0.02):
     """Poll pred() until it is true or timeout; returns its last value."""
     deadline = time.monotonic() + timeout

@@ -17,24 +17,9 @@ import harness
 from harness import check, check_eq
 
 LIB_CLIENT = os.path.join(harness.BUILD, 'tests', 'lib_client')
-REC_MAX = 16408  # bsdtun_rec_size(TUNMRU + 16)
-
-
-def rec(n):
-    """bsdtun_rec_size(n): 8-byte header, 8-byte aligned."""
-    return (8 + n + 7) & ~7
-
-
-def ring_bytes(qlen, mtu):
-    want = max(qlen * rec(min(mtu, 16384) + 16) + REC_MAX, 2 * REC_MAX)
-    sz = 1
-    while sz < want:
-        sz <<= 1
-    return min(sz, 32 << 20)
-
-
-def region(qlen, mtu):
-    return 4096 + 2 * ring_bytes(qlen, mtu)
+rec = harness.rec_size
+ring_bytes = harness.ring_bytes
+region = harness.region_bytes
 
 
 def dpdk_mapping(pid, unit):

@@ -19,15 +19,6 @@ from harness import check, check_eq
 LIB_CLIENT = os.path.join(harness.BUILD, 'tests', 'lib_client')
 
 
-def ring_bytes(qlen, mtu=1500):
-    rec_max = 16408
-    want = max(qlen * ((8 + mtu + 16 + 7) & ~7) + rec_max, 2 * rec_max)
-    sz = 1
-    while sz < want:
-        sz <<= 1
-    return sz
-
-
 class Telemetry:
     """A client of one DPDK process's telemetry socket (v2)."""
 
@@ -82,7 +73,7 @@ def main():
                     'cdev': '', 'qlen': 64, 'mtu': 1500, 'framing': 'eth',
                     'ifhead': 1, 'lmode': 0, 'if_flags': 0x1010, 'debug': 0,
                     'held': 1, 'pid': pid, 'uid': 0, 'face': 'library',
-                    'async': 0, 'region_bytes': 4096 + 2 * ring_bytes(64),
+                    'async': 0, 'region_bytes': harness.region_bytes(64),
                     'to_client_queued': 64, 'to_dpdk_queued': 5},
                     '/bsdtun/info,0 held through the library')
 
@@ -92,7 +83,7 @@ def main():
                     check_eq(info, dict(idle, **{
                         'held': 1, 'pid': os.getpid(), 'uid': 0,
                         'face': 'node', 'async': 0,
-                        'region_bytes': 4096 + 2 * ring_bytes(32),
+                        'region_bytes': harness.region_bytes(32),
                         'to_client_queued': 0, 'to_dpdk_queued': 0}),
                         '/bsdtun/info,1 held through the device node')
                 finally:
