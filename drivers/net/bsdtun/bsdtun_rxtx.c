@@ -99,7 +99,7 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	uint64_t bytes = 0;
 	int eth = u->cfg.framing == BSDTUN_FRAMING_ETH;
 	uint32_t l2 = eth ? RTE_ETHER_HDR_LEN : 0;
-	uint32_t max_frame = u->dev->data->mtu + l2;
+	uint32_t max_frame;
 
 	if (!rte_spinlock_trylock(&u->proc->rx_lock))
 		return 0;
@@ -109,6 +109,7 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		rte_spinlock_unlock(&u->proc->rx_lock);
 		return 0;
 	}
+
 	n_alloc = nb < BSDTUN_BURST_MAX ? nb : BSDTUN_BURST_MAX;
 	if (rte_pktmbuf_alloc_bulk(q->mp, mb, n_alloc) != 0) {
 		u->dev->data->rx_mbuf_alloc_failed++;
@@ -133,6 +134,14 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			}
 			break;
 		}
+		/*
+		 * The MTU once the record is seen: a client whose TUNSIFINFO
+		 * returned before it wrote gets its packet judged by the new
+		 * MTU (the control thread stores it before it replies).
+		 */
+		max_frame =
+		        __atomic_load_n(&u->dev->data->mtu, __ATOMIC_ACQUIRE) +
+		        l2;
 		drop = rx_drop_reason(q, len, fam, len + l2, max_frame);
 		if (drop != NULL) {
 			(*drop)++;
