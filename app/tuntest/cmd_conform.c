@@ -106,15 +106,6 @@ wait_app(const char *what)
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static int
 wait_readable(struct tt_face *f, int ms)
 {
@@ -393,7 +384,8 @@ blocking_read(struct ctx *c)
 	struct sigaction sa = { .sa_handler = on_sig };
 	pthread_t th;
 	pid_t pid, r;
-	long t0, dt;
+	uint64_t t0;
+	long dt;
 	int st;
 
 	EXPECT_ERR(tt_face_read(&c->b, c->buf, sizeof(c->buf)), EWOULDBLOCK,
@@ -402,11 +394,11 @@ blocking_read(struct ctx *c)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL); /* no SA_RESTART */
 	sigs = 0;
-	t0 = now_ms();
+	t0 = tt_now();
 	arm_timer(300);
 	EXPECT_ERR(tt_face_read(&c->b, c->buf, sizeof(c->buf)), EINTR,
 	           "blocking read, a signal after 300 ms");
-	dt = now_ms() - t0;
+	dt = (long)((tt_now() - t0) / 1000000); /* ms */
 	result(sigs == 1 && dt >= 250,
 	       "the read slept until the signal "
 	       "(%ld ms, %d signals)",
@@ -414,12 +406,12 @@ blocking_read(struct ctx *c)
 
 	tt_pkt_ipv4(c->pkt, 64, 5, 5);
 	arm_timer(5000); /* a lost wake-up ends in EINTR, not a hang */
-	t0 = now_ms();
+	t0 = tt_now();
 	pthread_create(&th, NULL, late_write, c);
 	memset(c->buf, 0, 64);
 	EXPECT_EQ(tt_face_read(&c->b, c->buf, sizeof(c->buf)), 64,
 	          "blocking read returns the packet written 300 ms later");
-	dt = now_ms() - t0;
+	dt = (long)((tt_now() - t0) / 1000000); /* ms */
 	arm_timer(0);
 	pthread_join(th, NULL);
 	result(memcmp(c->buf, c->pkt, 64) == 0 && dt >= 250,

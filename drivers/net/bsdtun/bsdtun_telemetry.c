@@ -20,18 +20,16 @@
 #include "bsdtun_compat.h"
 #include "bsdtun_internal.h"
 
-#define TEL_MAX_PORTS 1024
-
 static int
 tel_list(const char *cmd __rte_unused, const char *params __rte_unused,
          struct rte_tel_data *d)
 {
-	uint16_t ports[TEL_MAX_PORTS];
+	uint16_t ports[RTE_MAX_ETHPORTS]; /* a unit is a port */
 	int i, n;
 
-	n = bsdtun_ctrl_ports(ports, TEL_MAX_PORTS);
+	n = bsdtun_ctrl_ports(ports, RTE_DIM(ports));
 	rte_tel_data_start_array(d, RTE_TEL_INT_VAL);
-	for (i = 0; i < n && i < TEL_MAX_PORTS; i++)
+	for (i = 0; i < n && i < (int)RTE_DIM(ports); i++)
 		rte_tel_data_add_array_int(d, ports[i]);
 	return 0;
 }
