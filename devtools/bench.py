@@ -800,6 +800,18 @@ def report_flood(results):
     return out
 
 
+def mem_medians(results, impl, n):
+    """Medians per port of the mem/IMPL/N runs: (DPDK memfd bytes, client
+    memfd bytes, testpmd RSS growth KiB or None), or None without runs."""
+    rs = [r for r in results.get('mem/%s/%d' % (impl, n), []) if r]
+    if not rs:
+        return None
+    return (median([sum(r['memfd']['dpdk']) / n for r in rs]),
+            median([sum(r['memfd']['client']) / n for r in rs]),
+            median([r['dpdk_rss'] / n for r in rs])
+            if impl == 'bsdtun' else None)
+
+
 def report_mem(results):
     """The memory table (mem/...): bsdtun and memif, the same packet
     capacity (1024 packets each way per port), 1, 8 and 32 ports."""
@@ -813,13 +825,10 @@ def report_mem(results):
     mib = 1024.0 * 1024.0
     for impl in ('bsdtun', 'memif'):
         for n in (1, 8, 32):
-            rs = [r for r in results.get('mem/%s/%d' % (impl, n), []) if r]
-            if not rs:
+            m = mem_medians(results, impl, n)
+            if m is None:
                 continue
-            dm = median([sum(r['memfd']['dpdk']) / n for r in rs])
-            cm = median([sum(r['memfd']['client']) / n for r in rs])
-            dr = median([r['dpdk_rss'] / n for r in rs]) \
-                if impl == 'bsdtun' else None
+            dm, cm, dr = m
             p(row % ('  ' + impl, n, fmt(dm / mib) + ' MiB',
                      fmt(cm / mib) + ' MiB',
                      fmt(dr / 1024) + ' MiB' if dr is not None else '-'))
@@ -977,8 +986,15 @@ def write_svg(path, results):
     count = {g: sum(len(runs_of(results, k, g)) for k in results
                     if k.startswith('thr/')) for g in ('near', 'far')}
     group = max(count, key=count.get) if any(count.values()) else 'all'
+    thr = {(d, size): {impl: (lambda v: v and v / 1e6)(med(runs_of(
+        results, 'thr/%s/%s/%d' % (impl, d, size), group)))
+        for impl in ('bsdtun', 'memif')}
+        for d in ('to_client', 'to_dpdk') for size in (64, 1500)}
+    mem = {n: {impl: (lambda m: m and m[0] / 2**20)(
+        mem_medians(results, impl, n)) for impl in ('bsdtun', 'memif')}
+        for n in (1, 8, 32)}
     with open(path, 'w') as f:
-        f.write(bench_chart.svg(results, group))
+        f.write(bench_chart.svg(thr, mem, group))
     log('bench: chart (%s placement) in %s' % (group, path))
 
 

@@ -3,14 +3,12 @@
 throughput by direction and size, and shared memory per port by number of
 ports, bsdtun beside memif of the same run.
 
-    svg(results, group) -> str
+    svg(thr, mem, group) -> str
 
-results is bench.py's {case name: [run, ...]} (runs tagged with their
-placement by bench.classify()); group is the placement group whose medians
-are drawn ('near', 'far' or 'all').
+thr: {(direction, frame bytes): {impl: Mpps or None}}, mem: {ports:
+{impl: MiB per port or None}}, medians bench.py computed; group names the
+placement group the throughput medians come from.
 """
-
-import statistics
 
 COLOURS = {'bsdtun': '#2b6cb0', 'memif': '#a0aec0'}
 IMPLS = ('bsdtun', 'memif')
@@ -18,16 +16,6 @@ THR = [('to_client', 64), ('to_client', 1500), ('to_dpdk', 64),
        ('to_dpdk', 1500)]
 LABEL = {'to_client': 'DPDK \u2192 client', 'to_dpdk': 'client \u2192 DPDK'}
 PORTS = (1, 8, 32)
-
-
-def _median(xs):
-    xs = [x for x in xs if x is not None]
-    return statistics.median(xs) if xs else None
-
-
-def _runs(results, name, group):
-    return [r for r in results.get(name, []) if r and
-            (group == 'all' or r.get('placement') == group)]
 
 
 def _esc(s):
@@ -92,24 +80,11 @@ def _panel(out, x0, y0, w, h, title, unit, groups):
                (x0, y0 + h, x0 + w, y0 + h))
 
 
-def svg(results, group):
-    thr = []
-    for d, size in THR:
-        vals = {}
-        for impl in IMPLS:
-            pps = _median([r.get('pps') for r in
-                           _runs(results, 'thr/%s/%s/%d' % (impl, d, size),
-                                 group)])
-            vals[impl] = pps / 1e6 if pps else None
-        thr.append(('%s\n%d B' % (LABEL[d], size), vals))
-    mem = []
-    for n in PORTS:
-        vals = {}
-        for impl in IMPLS:
-            rs = _runs(results, 'mem/%s/%d' % (impl, n), 'all')
-            vals[impl] = _median([sum(r['memfd']['dpdk']) / n / 2**20
-                                  for r in rs])
-        mem.append(('%d port%s' % (n, '' if n == 1 else 's'), vals))
+def svg(thr, mem, group):
+    thr = [('%s\n%d B' % (LABEL[d], size), thr[(d, size)])
+           for d, size in THR]
+    mem = [('%d port%s' % (n, '' if n == 1 else 's'), mem[n])
+           for n in PORTS]
 
     width, height = 900, 330
     out = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" '
