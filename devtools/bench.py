@@ -120,16 +120,7 @@ def rss(p):
 
 def maps_memfd(p):
     """Sizes in bytes of process p's memfd mappings."""
-    sizes = []
-    try:
-        with open('/proc/%d/maps' % p.pid) as f:
-            for line in f:
-                if '/memfd:' in line:
-                    a, b = line.split()[0].split('-')
-                    sizes.append(int(b, 16) - int(a, 16))
-    except OSError:
-        pass
-    return sizes
+    return harness.memfd_maps(p.pid)
 
 
 def _cpu_busy():

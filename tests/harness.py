@@ -144,6 +144,23 @@ def run_main(fn):
     finish()
 
 
+def memfd_maps(pid, name=None):
+    """Sizes in bytes of process pid's memfd mappings (only those of memfd
+    name, when given: a unit's region is named after the unit)."""
+    sizes = []
+    try:
+        with open('/proc/%d/maps' % pid) as f:
+            for line in f:
+                if '/memfd:' not in line or (
+                        name is not None and '/memfd:%s ' % name not in line):
+                    continue
+                lo, hi = line.split()[0].split('-')
+                sizes.append(int(hi, 16) - int(lo, 16))
+    except OSError:
+        pass
+    return sizes
+
+
 REC_MAX = 16408  # bsdtun_rec_size(TUNMRU + 16), doc/wire.md
 
 

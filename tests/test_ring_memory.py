@@ -22,23 +22,14 @@ ring_bytes = harness.ring_bytes
 region = harness.region_bytes
 
 
-def dpdk_mapping(pid, unit):
-    """Bytes of the DPDK process's mapping of unit's region."""
-    with open('/proc/%d/maps' % pid) as f:
-        for line in f:
-            if '/memfd:%s ' % unit in line:
-                lo, hi = line.split()[0].split('-')
-                return int(hi, 16) - int(lo, 16)
-    return None
-
-
 def room(pmd, raise_mtu, length, qlen, mtu, what):
     """One open: check the region, fill the ring to DPDK with length-byte
     packets; returns how many fitted."""
     seen = {}
 
     def on_wait(step):
-        seen['dpdk'] = dpdk_mapping(pmd.proc.pid, 'net_bsdtun0')
+        maps = harness.memfd_maps(pmd.proc.pid, 'net_bsdtun0')
+        seen['dpdk'] = maps[0] if len(maps) == 1 else maps
     _, lines = harness.run_client(
         [LIB_CLIENT, pmd.sock(0), 'ring_room', '%d,%d' % (raise_mtu, length)],
         'lib_client ring_room (%s)' % what, on_wait=on_wait)
