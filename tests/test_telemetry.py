@@ -50,9 +50,9 @@ def main():
             idle = tel.ask('/bsdtun/info,1')['/bsdtun/info']
             check_eq(idle, {'port': 1, 'name': 'net_bsdtun1',
                             'sock': pmd.sock(1), 'cdev': node, 'qlen': 32,
-                            'mtu': 1500, 'framing': 'ip', 'ifhead': 0,
-                            'lmode': 0, 'if_flags': 0x1010, 'debug': 0,
-                            'held': 0},
+                            'mtu': 1500, 'framing': 'ip', 'if_flags': 0x1010,
+                            'debug': 0, 'queues': 1, 'held': 0,
+                            'q0_ifhead': 0, 'q0_lmode': 0, 'q0_held': 0},
                      '/bsdtun/info,1 with nobody holding it')
             for bad in ('/bsdtun/info', '/bsdtun/info,', '/bsdtun/info,x',
                         '/bsdtun/info,99', '/bsdtun/info,1x'):
@@ -64,27 +64,30 @@ def main():
                 pmd.cmd('start')
                 check(harness.wait_for(
                     lambda: tel.ask('/bsdtun/info,0')['/bsdtun/info']
-                    .get('to_client_queued') == 64, timeout=10),
+                    .get('q0_to_client_queued') == 64,
+                    timeout=10),
                     'txonly filled the client\'s ring')
                 pmd.fwd_stop()
                 held = tel.ask('/bsdtun/info,0')['/bsdtun/info']
                 check_eq(held, {
                     'port': 0, 'name': 'net_bsdtun0', 'sock': pmd.sock(0),
                     'cdev': '', 'qlen': 64, 'mtu': 1500, 'framing': 'eth',
-                    'ifhead': 1, 'lmode': 0, 'if_flags': 0x1010, 'debug': 0,
-                    'held': 1, 'pid': pid, 'uid': 0, 'face': 'library',
-                    'async': 0, 'region_bytes': harness.region_bytes(64),
-                    'to_client_queued': 64, 'to_dpdk_queued': 5},
+                    'if_flags': 0x1010, 'debug': 0, 'queues': 1, 'held': 1,
+                    'q0_ifhead': 1, 'q0_lmode': 0, 'q0_held': 1,
+                    'q0_pid': pid, 'q0_uid': 0, 'q0_face': 'library',
+                    'q0_async': 0,
+                    'q0_region_bytes': harness.region_bytes(64),
+                    'q0_to_client_queued': 64, 'q0_to_dpdk_queued': 5},
                     '/bsdtun/info,0 held through the library')
 
                 fd = os.open(node, os.O_RDWR | os.O_NONBLOCK)
                 try:
                     info = tel.ask('/bsdtun/info,1')['/bsdtun/info']
                     check_eq(info, dict(idle, **{
-                        'held': 1, 'pid': os.getpid(), 'uid': 0,
-                        'face': 'node', 'async': 0,
-                        'region_bytes': harness.region_bytes(32),
-                        'to_client_queued': 0, 'to_dpdk_queued': 0}),
+                        'held': 1, 'q0_held': 1, 'q0_pid': os.getpid(),
+                        'q0_uid': 0, 'q0_face': 'node', 'q0_async': 0,
+                        'q0_region_bytes': harness.region_bytes(32),
+                        'q0_to_client_queued': 0, 'q0_to_dpdk_queued': 0}),
                         '/bsdtun/info,1 held through the device node')
                 finally:
                     os.close(fd)

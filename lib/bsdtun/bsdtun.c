@@ -47,6 +47,7 @@ struct bsdtun {
 	pid_t server_pid;    /* the DPDK process (SO_PEERCRED at open) */
 	pid_t caller_pid;    /* for the PMD's device node: its caller, or 0 */
 	uint32_t unit_flags; /* BSDTUN_UNIT_F_*, as the PMD last said */
+	uint32_t queue;      /* the unit's queue pair this open holds */
 	uint8_t *map;
 	size_t map_size;
 	volatile struct bsdtun_region_hdr *hdr;
@@ -119,7 +120,8 @@ region_check(const struct bsdtun_region_hdr *h, size_t size)
 	if (h->region_size != size || rb == 0 || (rb & (rb - 1)) != 0 ||
 	    rb > BSDTUN_RING_BYTES_MAX ||
 	    rb < 2ull * bsdtun_rec_size(BSDTUN_REC_MAX_LEN) ||
-	    h->qlen < BSDTUN_QLEN_MIN || h->qlen > BSDTUN_QLEN_MAX)
+	    h->qlen < BSDTUN_QLEN_MIN || h->qlen > BSDTUN_QLEN_MAX ||
+	    h->queue >= BSDTUN_QUEUES_MAX)
 		return EPROTO;
 	if (h->to_client_ctl % BSDTUN_CACHE_LINE ||
 	    h->to_dpdk_ctl % BSDTUN_CACHE_LINE ||
@@ -268,6 +270,7 @@ open_session(struct bsdtun *t)
 	if (err != 0)
 		goto out;
 	t->unit_flags = m.u.welcome.flags;
+	t->queue = h.queue;
 	bsdtun_ring_init(&t->to_client,
 	                 (struct bsdtun_ring_ctl *)(t->map + h.to_client_ctl),
 	                 t->map + h.to_client_data, h.ring_bytes, h.qlen);
@@ -420,6 +423,16 @@ bsdtun_close(struct bsdtun *t)
 	close_sync(t);
 	bsdtun_free(t);
 	return 0;
+}
+
+BSDTUN_API int
+bsdtun_queue(const struct bsdtun *t)
+{
+	if (t == NULL) {
+		errno = EBADF;
+		return -1;
+	}
+	return (int)t->queue;
 }
 
 static int bell_arm(struct bsdtun *t);

@@ -94,6 +94,12 @@ int bsdtun_ioctl(struct bsdtun *t, unsigned long request, ...);
  * blocks, it queues the packet or fails ENOBUFS.  See doc/client.md.
  */
 int bsdtun_fd(struct bsdtun *t); /* not const: it arms the bell */
+/*
+ * The queue pair of the unit this open holds: 0 on a unit with one
+ * (devarg queues=1, the default); on a multi-queue unit each open gets the
+ * lowest free pair, and what it writes arrives on that rx queue.
+ */
+int bsdtun_queue(const struct bsdtun *t);
 
 /*
  * Burst calls.  One packet per bsdtun_pkt; each element is filled or

@@ -35,6 +35,8 @@
 #define BSDTUN_QLEN_DEFAULT   50u
 #define BSDTUN_QLEN_MIN       1u
 #define BSDTUN_QLEN_MAX       65536u
+/* Queue pairs of one unit (devarg queues=): one open holds one. */
+#define BSDTUN_QUEUES_MAX 16u
 /* Upper bound of one ring's data area; see doc/wire.md "Sizing". */
 #define BSDTUN_RING_BYTES_MAX (32u << 20)
 
@@ -97,7 +99,7 @@ struct bsdtun_region_hdr {
 	uint64_t to_dpdk_ctl;
 	uint64_t to_dpdk_data;
 	uint32_t state; /* BSDTUN_STATE_* (PMD writes) */
-	uint32_t pad;
+	uint32_t queue; /* queue pair of the unit this session holds */
 };
 #define BSDTUN_STATE_OPEN   1u /* session live */
 #define BSDTUN_STATE_CLOSED 2u /* PMD closed the session */

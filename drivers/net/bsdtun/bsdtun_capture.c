@@ -145,9 +145,10 @@ with_pseudo_eth(struct bsdtun_unit *u, struct rte_mbuf *m, int out)
 }
 
 void
-bsdtun_capture(struct bsdtun_unit *u, struct rte_mbuf **pkts, uint16_t n,
-               int out)
+bsdtun_capture(struct bsdtun_unit *u, uint16_t qid, struct rte_mbuf **pkts,
+               uint16_t n, int out)
 {
+	struct bsdtun_xstats *xs = &u->q[qid].xs;
 	struct rte_mbuf *cp[BSDTUN_BURST_MAX];
 	enum rte_pcapng_direction dir =
 	        out ? RTE_PCAPNG_DIRECTION_OUT : RTE_PCAPNG_DIRECTION_IN;
@@ -164,12 +165,12 @@ bsdtun_capture(struct bsdtun_unit *u, struct rte_mbuf **pkts, uint16_t n,
 			src = tmp;
 		}
 		cp[k] = src == NULL ? NULL :
-		                      bsdtun_pcapng_copy(u->port_id, src,
+		                      bsdtun_pcapng_copy(u->port_id, qid, src,
 		                                         u->proc->cap_mp,
 		                                         CAPTURE_SNAPLEN, dir);
 		rte_pktmbuf_free(tmp);
 		if (cp[k] == NULL)
-			__atomic_fetch_add(&u->xs.capture_errors, 1,
+			__atomic_fetch_add(&xs->capture_errors, 1,
 			                   __ATOMIC_RELAXED);
 		else
 			k++;
@@ -177,7 +178,7 @@ bsdtun_capture(struct bsdtun_unit *u, struct rte_mbuf **pkts, uint16_t n,
 	if (k == 0)
 		return;
 	if (rte_pcapng_write_packets(u->proc->pcap, cp, k) < 0) {
-		if (__atomic_fetch_add(&u->xs.capture_errors, 1,
+		if (__atomic_fetch_add(&xs->capture_errors, 1,
 		                       __ATOMIC_RELAXED) == 0)
 			BSDTUN_LOG(ERR, u,
 			           "pcapng=%s: write failed: %s "
@@ -185,7 +186,7 @@ bsdtun_capture(struct bsdtun_unit *u, struct rte_mbuf **pkts, uint16_t n,
 			           u->cfg.pcapng, rte_strerror(rte_errno));
 	} else {
 		/* rx and tx may capture on two lcores at once */
-		__atomic_fetch_add(&u->xs.capture_packets, k, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&xs->capture_packets, k, __ATOMIC_RELAXED);
 	}
 	rte_pktmbuf_free_bulk(cp, k);
 }
@@ -194,11 +195,15 @@ void
 bsdtun_capture_close(struct bsdtun_unit *u)
 {
 	if (u->proc->pcap != NULL) {
-		uint64_t end = wall_ns();
+		uint64_t end = wall_ns(), recv = 0, drop = 0;
+		uint32_t i;
 
-		bsdtun_pcapng_write_stats(
-		        u->proc->pcap, u->port_id, u->proc->cap_start_ns, end,
-		        u->rxq.packets + u->txq.packets, u->xs.capture_errors);
+		for (i = 0; i < u->cfg.queues; i++) {
+			recv += u->q[i].rxq.packets + u->q[i].txq.packets;
+			drop += u->q[i].xs.capture_errors;
+		}
+		bsdtun_pcapng_write_stats(u->proc->pcap, u->port_id,
+		                          u->proc->cap_start_ns, end, recv, drop);
 		rte_pcapng_close(u->proc->pcap); /* closes the fd too */
 		u->proc->pcap = NULL;
 	}

@@ -8,9 +8,9 @@
  * on files, the root inode is then S_IFREG).  Each unit has one thread that
  * serves its FUSE session with the low-level API.  A FUSE open opens an
  * in-process libbsdtun client on the unit's own control socket, so the
- * device node and library clients share one session slot (EBUSY across
- * both faces), the unit's modes and every ioctl: the node is only a
- * translator from FUSE requests to bsdtun_*() calls.
+ * device node and library clients share the unit's queue pairs (EBUSY
+ * across both faces once all are held), its modes and every ioctl: the
+ * node is only a translator from FUSE requests to bsdtun_*() calls.
  *
  * Nothing here blocks: a read that finds the queue empty keeps the FUSE
  * request and answers it when the library's bell (bsdtun_fd()) says a
@@ -61,9 +61,13 @@ struct cdev_read {
 	size_t size;
 };
 
-/* The open file (one at a time: a second open fails EBUSY, as tunopen). */
+/*
+ * An open file: one per queue pair at most (queues=1: a second open fails
+ * EBUSY, as tunopen).
+ */
 struct cdev_file {
 	struct bsdtun_cdev *cd;
+	uint32_t slot;                   /* index in cd->files */
 	struct bsdtun *t;                /* in-process client of the unit */
 	int bell;                        /* bsdtun_fd(t) */
 	int gone;                        /* the unit closed our session */
@@ -82,8 +86,8 @@ struct bsdtun_cdev {
 	struct fuse_session *se;
 	struct fuse_buf fbuf; /* receive buffer, reused */
 	bsdtun_thread_t thread;
-	int wake_fd;            /* eventfd: the thread must stop */
-	struct cdev_file *file; /* open file, or NULL */
+	int wake_fd; /* eventfd: the thread must stop */
+	struct cdev_file *files[BSDTUN_QUEUES_MAX]; /* open files, or NULL */
 	time_t mtime;
 	LIST_ENTRY(bsdtun_cdev) all;
 };
@@ -206,10 +210,10 @@ file_free(struct cdev_file *f)
 	if (f->ph != NULL)
 		fuse_pollhandle_destroy(f->ph);
 	if (f->have >= 0) /* taken for a poll, never read: purged */
-		f->cd->u->xs.to_client_purged++;
+		f->cd->u->q[bsdtun_queue(f->t)].xs.to_client_purged++;
 	bsdtun_close(f->t);
-	if (f->cd->file == f)
-		f->cd->file = NULL;
+	if (f->cd->files[f->slot] == f)
+		f->cd->files[f->slot] = NULL;
 	free(f);
 }
 
@@ -293,9 +297,13 @@ cdev_open(fuse_req_t req, fuse_ino_t ino __rte_unused,
 	struct ucred cr = { .pid = ctx->pid, .uid = ctx->uid, .gid = ctx->gid };
 	struct cdev_open_out oo;
 	struct cdev_file *f;
+	uint32_t slot;
 	int err, fd;
 
-	if (cd->file != NULL) { /* the node's one file is open already */
+	for (slot = 0; slot < u->cfg.queues; slot++)
+		if (cd->files[slot] == NULL)
+			break;
+	if (slot == u->cfg.queues) { /* every queue pair is open already */
 		__atomic_fetch_add(&u->xs.client_refused_busy, 1,
 		                   __ATOMIC_RELAXED);
 		fuse_reply_err(req, EBUSY);
@@ -307,6 +315,7 @@ cdev_open(fuse_req_t req, fuse_ino_t ino __rte_unused,
 		return;
 	}
 	f->cd = cd;
+	f->slot = slot;
 	f->have = -1;
 	TAILQ_INIT(&f->reads);
 	/*
@@ -324,7 +333,7 @@ cdev_open(fuse_req_t req, fuse_ino_t ino __rte_unused,
 		return;
 	}
 	f->bell = bsdtun_fd(f->t);
-	cd->file = f;
+	cd->files[slot] = f;
 	memset(&oo, 0, sizeof(oo));
 	oo.fh = (uintptr_t)f;
 	/* every read/write reaches us as one request, read and write can run
@@ -336,8 +345,9 @@ cdev_open(fuse_req_t req, fuse_ino_t ino __rte_unused,
 		file_free(f);
 		return;
 	}
-	BSDTUN_LOG(INFO, u, "device node %s opened by pid %d uid %d", cd->path,
-	           (int)cr.pid, (int)cr.uid);
+	BSDTUN_LOG(INFO, u,
+	           "device node %s opened by pid %d uid %d: queue pair %d",
+	           cd->path, (int)cr.pid, (int)cr.uid, bsdtun_queue(f->t));
 }
 
 static struct cdev_file *
@@ -346,7 +356,7 @@ file_get(fuse_req_t req, struct fuse_file_info *fi)
 	struct bsdtun_cdev *cd = fuse_req_userdata(req);
 	struct cdev_file *f = FILE_OF(fi);
 
-	if (f == NULL || f != cd->file) {
+	if (f == NULL || f->slot >= BSDTUN_QUEUES_MAX || f != cd->files[f->slot]) {
 		fuse_reply_err(req, EBADF);
 		return NULL;
 	}
@@ -559,22 +569,28 @@ cdev_main(void *arg)
 	int fuse_live = 1;
 
 	for (;;) {
-		struct cdev_file *f = cd->file;
-		struct pollfd p[3];
-		int n = 0, i_fuse = -1, i_bell = -1;
+		/* files[i] is the file whose bell is p[2 + i] */
+		struct cdev_file *files[BSDTUN_QUEUES_MAX];
+		struct pollfd p[2 + BSDTUN_QUEUES_MAX];
+		int n = 0, i_fuse = -1, nb = 0, i;
+		uint32_t k;
 
 		p[n].fd = cd->wake_fd;
 		p[n++].events = POLLIN;
+		/* A bell only while someone waits: it is level-triggered. */
+		for (k = 0; k < BSDTUN_QUEUES_MAX; k++) {
+			struct cdev_file *f = cd->files[k];
+
+			if (f != NULL && !f->gone &&
+			    (!TAILQ_EMPTY(&f->reads) || f->poll_armed)) {
+				files[nb++] = f;
+				p[n].fd = f->bell;
+				p[n++].events = POLLIN;
+			}
+		}
 		if (fuse_live) {
 			i_fuse = n;
 			p[n].fd = fuse_fd;
-			p[n++].events = POLLIN;
-		}
-		/* The bell only while someone waits: it is level-triggered. */
-		if (f != NULL && !f->gone &&
-		    (!TAILQ_EMPTY(&f->reads) || f->poll_armed)) {
-			i_bell = n;
-			p[n].fd = f->bell;
 			p[n++].events = POLLIN;
 		}
 		if (poll(p, n, -1) < 0) {
@@ -586,8 +602,10 @@ cdev_main(void *arg)
 		}
 		if (p[0].revents != 0)
 			break; /* bsdtun_cdev_detach() */
-		if (i_bell >= 0 && p[i_bell].revents != 0)
-			on_bell(f, p[i_bell].revents);
+		/* before the FUSE requests: a release may free the file */
+		for (i = 0; i < nb; i++)
+			if (p[1 + i].revents != 0)
+				on_bell(files[i], p[1 + i].revents);
 		if (i_fuse >= 0 && p[i_fuse].revents != 0) {
 			int r = fuse_session_receive_buf(cd->se, &cd->fbuf);
 
@@ -844,6 +862,7 @@ bsdtun_cdev_detach(struct bsdtun_unit *u)
 {
 	struct bsdtun_cdev *cd = u->proc->cdev;
 	uint64_t one = 1;
+	uint32_t i;
 
 	if (cd == NULL)
 		return;
@@ -852,8 +871,9 @@ bsdtun_cdev_detach(struct bsdtun_unit *u)
 		BSDTUN_LOG(ERR, u, "device node: cannot wake its thread");
 	bsdtun_thread_join(cd->thread);
 	/* Blocked readers fail ENXIO; later calls on the file ENOTCONN. */
-	if (cd->file != NULL)
-		file_free(cd->file);
+	for (i = 0; i < BSDTUN_QUEUES_MAX; i++)
+		if (cd->files[i] != NULL)
+			file_free(cd->files[i]);
 	pthread_mutex_lock(&cdevs_lock);
 	LIST_REMOVE(cd, all);
 	pthread_mutex_unlock(&cdevs_lock);

@@ -148,17 +148,17 @@ bsdtun_pcapng_add_port(rte_pcapng_t *p, uint16_t port, uint16_t linktype,
 #endif
 }
 
-/* A capture copy of m (queue 0), stamped now. */
+/* A capture copy of m, received or sent on queue, stamped now. */
 static inline struct rte_mbuf *
-bsdtun_pcapng_copy(uint16_t port, const struct rte_mbuf *m,
+bsdtun_pcapng_copy(uint16_t port, uint16_t queue, const struct rte_mbuf *m,
                    struct rte_mempool *mp, uint32_t snaplen,
                    enum rte_pcapng_direction dir)
 {
 #if BSDTUN_DPDK_AT_LEAST(23, 11)
-	return rte_pcapng_copy(port, 0, m, mp, snaplen, dir, NULL);
+	return rte_pcapng_copy(port, queue, m, mp, snaplen, dir, NULL);
 #else
-	return rte_pcapng_copy(port, 0, m, mp, snaplen, rte_get_tsc_cycles(),
-	                       dir);
+	return rte_pcapng_copy(port, queue, m, mp, snaplen,
+	                       rte_get_tsc_cycles(), dir);
 #endif
 }
 

@@ -115,7 +115,8 @@ admitted(const struct bsdtun_unit *u, const struct ucred *cr)
  * session_welcome() tells the client (open is complete when it returns).
  */
 static struct bsdtun_session *
-session_create(struct bsdtun_unit *u, int fd, const struct ucred *cr)
+session_create(struct bsdtun_unit *u, uint16_t qid, int fd,
+               const struct ucred *cr)
 {
 	uint32_t rb = bsdtun_ring_bytes_for(u->cfg.qlen, bsdtun_port_mtu(u));
 	size_t size = REGION_HDR_BYTES + 2 * (size_t)rb;
@@ -155,6 +156,7 @@ session_create(struct bsdtun_unit *u, int fd, const struct ucred *cr)
 	h->to_client_data = REGION_HDR_BYTES;
 	h->to_dpdk_data = REGION_HDR_BYTES + rb;
 	h->state = BSDTUN_STATE_OPEN;
+	h->queue = qid;
 	s->hdr = h;
 	bsdtun_ring_init(
 	        &s->to_client,
@@ -169,6 +171,7 @@ session_create(struct bsdtun_unit *u, int fd, const struct ucred *cr)
 	s->bell_client_fd = pair[1];
 	s->pid = cr->pid;
 	s->uid = cr->uid;
+	s->qid = qid;
 	return s;
 fail:
 	BSDTUN_LOG(ERR, u, "cannot set up a session: %s", strerror(errno));
@@ -206,7 +209,7 @@ session_welcome(struct bsdtun_unit *u, struct bsdtun_session *s)
 	m.type = BSDTUN_MSG_WELCOME;
 	m.magic = BSDTUN_WIRE_MAGIC;
 	m.u.welcome.version = BSDTUN_WIRE_VERSION;
-	m.u.welcome.flags = u->unit_flags;
+	m.u.welcome.flags = u->q[s->qid].flags;
 	m.u.welcome.region_size = s->map_size;
 	if (bsdtun_msg_send(s->ctl_fd, &m, fds, 2, MSG_DONTWAIT) != sizeof(m))
 		return -errno;
@@ -222,38 +225,53 @@ ring_backlog(uint64_t produced, uint64_t consumed, uint32_t qlen)
 	return n > qlen ? qlen : n;
 }
 
-/* tunclose: purge, link down, wake waiters, clear the async owner. */
+/* Publish s (or NULL) as the session of queue pair qid to the datapath. */
 static void
-session_close(struct bsdtun_unit *u)
+session_publish(struct bsdtun_unit *u, uint16_t qid, struct bsdtun_session *s)
 {
-	struct bsdtun_session *s = u->proc->sess;
+	struct bsdtun_qproc *pq = &u->proc->q[qid];
+
+	rte_spinlock_lock(&pq->tx_lock);
+	rte_spinlock_lock(&pq->rx_lock);
+	pq->sess = s;
+	rte_spinlock_unlock(&pq->rx_lock);
+	rte_spinlock_unlock(&pq->tx_lock);
+}
+
+/*
+ * tunclose of the open holding pair qid: purge its rings, wake its
+ * waiters, clear its async owner; the link goes down with the last pair.
+ * The other pairs' sessions are not touched.
+ */
+static void
+session_close(struct bsdtun_unit *u, uint16_t qid)
+{
+	struct bsdtun_session *s = u->proc->q[qid].sess;
+	struct bsdtun_queue *qp = &u->q[qid];
 
 	if (s == NULL)
 		return;
-	rte_spinlock_lock(&u->proc->tx_lock);
-	rte_spinlock_lock(&u->proc->rx_lock);
-	u->proc->sess = NULL;
-	rte_spinlock_unlock(&u->proc->rx_lock);
-	rte_spinlock_unlock(&u->proc->tx_lock);
+	session_publish(u, qid, NULL);
 	/* A tx_burst that took the session before may still ring its bell. */
 	while (__atomic_load_n(&s->bell_users, __ATOMIC_ACQUIRE) != 0)
 		rte_pause();
 
-	u->xs.to_client_purged += ring_backlog(
+	qp->xs.to_client_purged += ring_backlog(
 	        s->to_client.pkts,
 	        __atomic_load_n(&s->to_client.ctl->tail_pkts, __ATOMIC_ACQUIRE),
 	        u->cfg.qlen);
-	u->xs.to_dpdk_purged += ring_backlog(
+	qp->xs.to_dpdk_purged += ring_backlog(
 	        __atomic_load_n(&s->to_dpdk.ctl->head_pkts, __ATOMIC_ACQUIRE),
 	        s->to_dpdk.pkts, u->cfg.qlen);
 	__atomic_store_n(&s->hdr->state, BSDTUN_STATE_CLOSED, __ATOMIC_RELEASE);
 	/* The unit's state first: the client's close returns at our EOF. */
-	u->xs.client_closes++;
-	u->tun_pid = 0;
-	__atomic_store_n(&u->async, 0, __ATOMIC_RELAXED); /* the open's */
+	qp->xs.client_closes++;
+	qp->tun_pid = 0;
+	__atomic_store_n(&qp->async, 0, __ATOMIC_RELAXED); /* the open's */
 	if (bsdtun_port_link_update(u))
 		u->proc->lsc_pending = 1;
-	BSDTUN_LOG(INFO, u, "client pid %d closed the unit", (int)s->pid);
+	BSDTUN_LOG(INFO, u, "client pid %d closed queue pair %u", (int)s->pid,
+	           qid);
 	/*
 	 * Give the data areas' pages back: a client that keeps the memfd (or
 	 * its mapping) after close would otherwise keep up to two rings of
@@ -305,6 +323,7 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	pid_t sender;
 	ssize_t n;
 	int local;
+	uint16_t qid;
 
 	n = ctl_recv(fd, &m, &sender);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -340,7 +359,11 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 		close(fd);
 		return;
 	}
-	if (u->proc->sess != NULL) {
+	/* the lowest free queue pair (queues=1: the unit) */
+	for (qid = 0; qid < u->cfg.queues; qid++)
+		if (u->proc->q[qid].sess == NULL)
+			break;
+	if (qid == u->cfg.queues) {
 		/* the device node's thread counts here too */
 		__atomic_fetch_add(&u->xs.client_refused_busy, 1,
 		                   __ATOMIC_RELAXED);
@@ -348,14 +371,14 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 		close(fd);
 		return;
 	}
-	s = session_create(u, fd, &cr);
+	s = session_create(u, qid, fd, &cr);
 	if (s == NULL) {
 		send_error(fd, ENOMEM);
 		close(fd);
 		return;
 	}
 	s->local = local;
-	if (watch_add(fd, watch_key(u, W_SESSION, 0)) < 0) {
+	if (watch_add(fd, watch_key(u, W_SESSION, qid)) < 0) {
 		BSDTUN_LOG(ERR, u, "epoll: %s", strerror(errno));
 		send_error(fd, ENOMEM);
 		close(fd);
@@ -367,24 +390,20 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	 * complete when it returns, so a packet the app sends right after
 	 * must find the session (SPEC section 4).
 	 */
-	rte_spinlock_lock(&u->proc->tx_lock);
-	rte_spinlock_lock(&u->proc->rx_lock);
-	u->proc->sess = s;
-	rte_spinlock_unlock(&u->proc->rx_lock);
-	rte_spinlock_unlock(&u->proc->tx_lock);
-	u->tun_pid = cr.pid;
-	u->xs.client_opens++;
+	session_publish(u, qid, s);
+	u->q[qid].tun_pid = cr.pid;
+	u->q[qid].xs.client_opens++;
 	if (bsdtun_port_link_update(u))
 		u->proc->lsc_pending = 1;
 	if (session_welcome(u, s) < 0) {
 		BSDTUN_LOG(ERR, u, "pid %d left before its open completed: %s",
 		           (int)cr.pid, strerror(errno));
-		session_close(u);
+		session_close(u, qid);
 		return;
 	}
 	BSDTUN_DEBUG(u, "open by pid %d", (int)cr.pid);
-	BSDTUN_LOG(INFO, u, "client pid %d uid %d opened the unit", (int)cr.pid,
-	           (int)cr.uid);
+	BSDTUN_LOG(INFO, u, "client pid %d uid %d opened queue pair %u",
+	           (int)cr.pid, (int)cr.uid, qid);
 }
 
 static void
@@ -423,20 +442,23 @@ on_listen(struct bsdtun_unit *u)
 /* ---- ioctls (tunioctl) ------------------------------------------------- */
 
 static void
-set_flag(struct bsdtun_unit *u, uint32_t set, uint32_t clear)
+set_flag(struct bsdtun_queue *qp, uint32_t set, uint32_t clear)
 {
-	uint32_t f = (u->unit_flags | set) & ~clear;
+	uint32_t f = (qp->flags | set) & ~clear;
 
-	__atomic_store_n(&u->unit_flags, f, __ATOMIC_RELEASE);
+	__atomic_store_n(&qp->flags, f, __ATOMIC_RELEASE);
 }
 
 /*
  * tunioctl: the ioctl table (bsdtun_ioctl.h) says which codes exist and
- * what their argument is; the handlers below change the unit.
+ * what their argument is; the handlers below change the unit (MTU,
+ * TUNSIFMODE, debug) or the open's queue pair qp (modes, pid, async).
  */
 static int
-do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m, pid_t pid)
+do_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s,
+         struct bsdtun_msg *m, pid_t pid)
 {
+	struct bsdtun_queue *qp = &u->q[s->qid];
 	const struct bsdtun_ioctl_def *d =
 	        bsdtun_ioctl_find_wire(m->u.ioctl.cmd);
 	union {
@@ -478,15 +500,15 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m, pid_t pid)
 		a.i = u->debug;
 		break;
 	case BSDTUN_IOC_SLMODE:
-		set_flag(u, v ? BSDTUN_UNIT_F_LMODE : 0,
+		set_flag(qp, v ? BSDTUN_UNIT_F_LMODE : 0,
 		         v ? BSDTUN_UNIT_F_IFHEAD : BSDTUN_UNIT_F_LMODE);
 		break;
 	case BSDTUN_IOC_SIFHEAD:
-		set_flag(u, v ? BSDTUN_UNIT_F_IFHEAD : 0,
+		set_flag(qp, v ? BSDTUN_UNIT_F_IFHEAD : 0,
 		         v ? BSDTUN_UNIT_F_LMODE : BSDTUN_UNIT_F_IFHEAD);
 		break;
 	case BSDTUN_IOC_GIFHEAD:
-		a.i = !!(u->unit_flags & BSDTUN_UNIT_F_IFHEAD);
+		a.i = !!(qp->flags & BSDTUN_UNIT_F_IFHEAD);
 		break;
 	case BSDTUN_IOC_SIFMODE:
 		if (bsdtun_port_started(u))
@@ -505,12 +527,12 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m, pid_t pid)
 	case BSDTUN_IOC_SIFPID:
 		/* the kernel's word, not the message's; on the device node's
 		 * own connection the node passes its caller's pid */
-		u->tun_pid = u->proc->sess->local ? m->u.ioctl.pid : pid;
-		BSDTUN_LOG(INFO, u, "TUNSIFPID: unit held by pid %d",
-		           (int)u->tun_pid);
+		qp->tun_pid = s->local ? m->u.ioctl.pid : pid;
+		BSDTUN_LOG(INFO, u, "TUNSIFPID: queue pair %u held by pid %d",
+		           s->qid, (int)qp->tun_pid);
 		break;
 	case BSDTUN_IOC_SASYNC:
-		__atomic_store_n(&u->async, v != 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&qp->async, v != 0, __ATOMIC_RELEASE);
 		break;
 	default:
 		return ENOTTY;
@@ -523,9 +545,9 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_msg *m, pid_t pid)
 }
 
 static void
-on_session(struct bsdtun_unit *u, uint32_t events)
+on_session(struct bsdtun_unit *u, uint16_t qid, uint32_t events)
 {
-	struct bsdtun_session *s = u->proc->sess;
+	struct bsdtun_session *s = u->proc->q[qid].sess;
 	struct bsdtun_msg m;
 	pid_t sender;
 	ssize_t n;
@@ -537,7 +559,7 @@ on_session(struct bsdtun_unit *u, uint32_t events)
 	    !(events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
 		return;
 	if (n <= 0 || __atomic_load_n(&s->broken, __ATOMIC_RELAXED)) {
-		session_close(u);
+		session_close(u, qid);
 		return;
 	}
 	if (n == sizeof(m) && m.magic == BSDTUN_WIRE_MAGIC &&
@@ -548,7 +570,7 @@ on_session(struct bsdtun_unit *u, uint32_t events)
 		 * to the app meanwhile); the bell is a socket, safe to send
 		 * on from two threads, and its counters are atomic.
 		 */
-		bsdtun_bell_ring(u, s, 0);
+		bsdtun_bell_ring(&u->q[qid], s, 0);
 		return;
 	}
 	if (n != sizeof(m) || m.magic != BSDTUN_WIRE_MAGIC ||
@@ -556,17 +578,17 @@ on_session(struct bsdtun_unit *u, uint32_t events)
 	    m.u.ioctl.arg_len > BSDTUN_IOCTL_ARG_MAX) {
 		BSDTUN_LOG(ERR, u, "bad control message from pid %d: closing",
 		           (int)s->pid);
-		u->xs.client_bad_message++;
-		session_close(u);
+		u->q[qid].xs.client_bad_message++;
+		session_close(u, qid);
 		return;
 	}
-	m.u.ioctl.result = do_ioctl(u, &m, sender);
+	m.u.ioctl.result = do_ioctl(u, s, &m, sender);
 	BSDTUN_DEBUG(u, "ioctl %u from pid %d: %s", m.u.ioctl.cmd, (int)sender,
 	             m.u.ioctl.result ? strerror(m.u.ioctl.result) : "done");
-	m.u.ioctl.unit_flags = u->unit_flags;
+	m.u.ioctl.unit_flags = u->q[qid].flags;
 	if (send(s->ctl_fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) !=
 	    sizeof(m))
-		session_close(u);
+		session_close(u, qid);
 }
 
 /* ---- the thread -------------------------------------------------------- */
@@ -649,8 +671,8 @@ ctrl_main(void *arg __rte_unused)
 			else if (k == W_PENDING && idx < BSDTUN_MAX_PENDING &&
 			         u->proc->pending[idx] >= 0)
 				on_hello(u, idx);
-			else if (k == W_SESSION)
-				on_session(u, ev[i].events);
+			else if (k == W_SESSION && idx < u->cfg.queues)
+				on_session(u, (uint16_t)idx, ev[i].events);
 			lsc |= u->proc->lsc_pending;
 		}
 		if (!ctrl.running) {
@@ -863,7 +885,8 @@ bsdtun_ctrl_detach(struct bsdtun_unit *u)
 		pthread_mutex_unlock(&ctrl.lock);
 		return;
 	}
-	session_close(u);
+	for (i = 0; i < u->cfg.queues; i++)
+		session_close(u, (uint16_t)i);
 	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
 		close_watched(&u->proc->pending[i]);
 	close_watched(&u->proc->listen_fd);
@@ -956,7 +979,6 @@ bsdtun_ctrl_ports(uint16_t *ports, int max)
 int
 bsdtun_ctrl_unit_info(uint16_t port, struct bsdtun_unit_info *inf)
 {
-	struct bsdtun_session *s;
 	struct bsdtun_unit *u = NULL;
 	uint32_t i;
 
@@ -975,33 +997,35 @@ bsdtun_ctrl_unit_info(uint16_t port, struct bsdtun_unit_info *inf)
 	snprintf(inf->cdev_path, sizeof(inf->cdev_path), "%s",
 	         u->cfg.cdev_path);
 	inf->qlen = u->cfg.qlen;
+	inf->queues = u->cfg.queues;
 	inf->mtu = bsdtun_port_mtu(u);
 	inf->framing = u->cfg.framing;
-	inf->unit_flags = __atomic_load_n(&u->unit_flags, __ATOMIC_RELAXED);
 	inf->if_flags = u->if_flags;
 	inf->debug = u->debug;
-	s = u->proc->sess;
-	if (s != NULL) {
-		uint64_t tx_pkts =
-		        __atomic_load_n(&s->to_client.pkts, __ATOMIC_RELAXED);
-		uint64_t rx_pkts =
-		        __atomic_load_n(&s->to_dpdk.pkts, __ATOMIC_RELAXED);
+	for (i = 0; i < u->cfg.queues; i++) {
+		const struct bsdtun_session *s = u->proc->q[i].sess;
+		const struct bsdtun_queue *qp = &u->q[i];
+		struct bsdtun_queue_info *qi = &inf->q[i];
 
-		inf->held = 1;
-		inf->pid = u->tun_pid;
-		inf->uid = s->uid;
-		inf->node = s->local;
-		inf->async = __atomic_load_n(&u->async, __ATOMIC_RELAXED);
-		inf->region_bytes = s->map_size;
-		inf->to_client_queued = ring_backlog(
-		        tx_pkts,
+		qi->flags = __atomic_load_n(&qp->flags, __ATOMIC_RELAXED);
+		if (s == NULL)
+			continue;
+		qi->held = 1;
+		qi->pid = qp->tun_pid;
+		qi->uid = s->uid;
+		qi->node = s->local;
+		qi->async = __atomic_load_n(&qp->async, __ATOMIC_RELAXED);
+		qi->region_bytes = s->map_size;
+		qi->to_client_queued = ring_backlog(
+		        __atomic_load_n(&s->to_client.pkts, __ATOMIC_RELAXED),
 		        __atomic_load_n(&s->to_client.ctl->tail_pkts,
 		                        __ATOMIC_ACQUIRE),
 		        u->cfg.qlen);
-		inf->to_dpdk_queued =
-		        ring_backlog(__atomic_load_n(&s->to_dpdk.ctl->head_pkts,
-		                                     __ATOMIC_ACQUIRE),
-		                     rx_pkts, u->cfg.qlen);
+		qi->to_dpdk_queued = ring_backlog(
+		        __atomic_load_n(&s->to_dpdk.ctl->head_pkts,
+		                        __ATOMIC_ACQUIRE),
+		        __atomic_load_n(&s->to_dpdk.pkts, __ATOMIC_RELAXED),
+		        u->cfg.qlen);
 	}
 	pthread_mutex_unlock(&ctrl.lock);
 	return 0;

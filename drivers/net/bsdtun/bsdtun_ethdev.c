@@ -36,6 +36,7 @@ RTE_LOG_REGISTER_DEFAULT(bsdtun_logtype, NOTICE);
 	X(sock, "<path>")             \
 	X(cdev, "<path>|off")         \
 	X(qlen, "<1..65536>")         \
+	X(queues, "<1..16>")          \
 	X(mtu, "<72..16384>")         \
 	X(framing, "eth|ip")          \
 	X(mac, "<xx:xx:xx:xx:xx:xx>") \
@@ -60,8 +61,13 @@ bsdtun_dev_configure(struct rte_eth_dev *dev)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 
-	if (dev->data->nb_rx_queues > 1 || dev->data->nb_tx_queues > 1) {
-		BSDTUN_LOG(ERR, u, "one rx and one tx queue only");
+	if (dev->data->nb_rx_queues > u->cfg.queues ||
+	    dev->data->nb_tx_queues > u->cfg.queues) {
+		BSDTUN_LOG(ERR, u,
+		           "%u rx and %u tx queues asked; the unit has %u queue "
+		           "pair%s (devarg queues=)",
+		           dev->data->nb_rx_queues, dev->data->nb_tx_queues,
+		           u->cfg.queues, u->cfg.queues == 1 ? "" : "s");
 		return -EINVAL;
 	}
 	/*
@@ -75,14 +81,69 @@ bsdtun_dev_configure(struct rte_eth_dev *dev)
 	return 0;
 }
 
+/* ---- queue state: a stopped queue moves nothing ------------------------ */
+
+static void
+rxq_state(struct rte_eth_dev *dev, uint16_t qid, int on)
+{
+	struct bsdtun_unit *u = dev->data->dev_private;
+
+	__atomic_store_n(&u->q[qid].rxq.started, on, __ATOMIC_RELEASE);
+	dev->data->rx_queue_state[qid] = on ? RTE_ETH_QUEUE_STATE_STARTED :
+	                                      RTE_ETH_QUEUE_STATE_STOPPED;
+}
+
+static void
+txq_state(struct rte_eth_dev *dev, uint16_t qid, int on)
+{
+	struct bsdtun_unit *u = dev->data->dev_private;
+
+	__atomic_store_n(&u->q[qid].txq.started, on, __ATOMIC_RELEASE);
+	dev->data->tx_queue_state[qid] = on ? RTE_ETH_QUEUE_STATE_STARTED :
+	                                      RTE_ETH_QUEUE_STATE_STOPPED;
+}
+
+/* A stopped rx queue leaves what its client writes on the ring. */
+static int
+bsdtun_rx_queue_start(struct rte_eth_dev *dev, uint16_t qid)
+{
+	rxq_state(dev, qid, 1);
+	return 0;
+}
+
+static int
+bsdtun_rx_queue_stop(struct rte_eth_dev *dev, uint16_t qid)
+{
+	rxq_state(dev, qid, 0);
+	return 0;
+}
+
+/* A stopped tx queue takes no packet: tx_burst returns 0. */
+static int
+bsdtun_tx_queue_start(struct rte_eth_dev *dev, uint16_t qid)
+{
+	txq_state(dev, qid, 1);
+	return 0;
+}
+
+static int
+bsdtun_tx_queue_stop(struct rte_eth_dev *dev, uint16_t qid)
+{
+	txq_state(dev, qid, 0);
+	return 0;
+}
+
 static int
 bsdtun_dev_start(struct rte_eth_dev *dev)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
+	uint16_t i;
 
 	dev->data->dev_started = 1;
-	dev->data->rx_queue_state[0] = RTE_ETH_QUEUE_STATE_STARTED;
-	dev->data->tx_queue_state[0] = RTE_ETH_QUEUE_STATE_STARTED;
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
+		rxq_state(dev, i, !u->q[i].rxq.deferred);
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
+		txq_state(dev, i, !u->q[i].txq.deferred);
 	(void)bsdtun_port_link_update(u);
 	BSDTUN_DEBUG(u, "port started");
 	return bsdtun_capture_start(u);
@@ -92,12 +153,13 @@ static int
 bsdtun_dev_stop(struct rte_eth_dev *dev)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
+	uint16_t i;
 
 	dev->data->dev_started = 0;
-	if (dev->data->nb_rx_queues)
-		dev->data->rx_queue_state[0] = RTE_ETH_QUEUE_STATE_STOPPED;
-	if (dev->data->nb_tx_queues)
-		dev->data->tx_queue_state[0] = RTE_ETH_QUEUE_STATE_STOPPED;
+	for (i = 0; i < dev->data->nb_rx_queues; i++)
+		rxq_state(dev, i, 0);
+	for (i = 0; i < dev->data->nb_tx_queues; i++)
+		txq_state(dev, i, 0);
 	(void)bsdtun_port_link_update(u);
 	BSDTUN_DEBUG(u, "port stopped");
 	return 0;
@@ -131,8 +193,8 @@ bsdtun_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	        u->cfg.framing == BSDTUN_FRAMING_ETH ? RTE_ETHER_HDR_LEN : 0;
 
 	info->max_mac_addrs = 1;
-	info->max_rx_queues = 1;
-	info->max_tx_queues = 1;
+	info->max_rx_queues = u->cfg.queues;
+	info->max_tx_queues = u->cfg.queues;
 	info->min_mtu = BSDTUN_MIN_MTU;
 	info->max_mtu = BSDTUN_MAX_MTU;
 	info->max_rx_pktlen = BSDTUN_MAX_MTU + l2;
@@ -149,46 +211,79 @@ bsdtun_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	return 0;
 }
 
+/*
+ * rx queue qid carries what the client holding queue pair qid writes.
+ * The descriptor count is recorded (rxq_info_get) but the ring's depth is
+ * the unit's qlen, fixed at the client's open.
+ */
 static int
-bsdtun_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
-                      uint16_t nb_desc __rte_unused,
+bsdtun_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
                       unsigned int socket __rte_unused,
                       const struct rte_eth_rxconf *conf, struct rte_mempool *mp)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
+	struct bsdtun_rxq *q = &u->q[qid].rxq;
+	uint64_t offloads = conf->offloads | dev->data->dev_conf.rxmode.offloads;
 
-	if (qid != 0)
-		return -EINVAL;
 	if (rte_pktmbuf_data_room_size(mp) <=
 	    RTE_PKTMBUF_HEADROOM + RTE_ETHER_HDR_LEN) {
 		BSDTUN_LOG(ERR, u, "mempool %s: mbufs too small", mp->name);
 		return -EINVAL;
 	}
-	u->rxq.unit = u;
-	u->rxq.mp = mp;
-	u->rxq.seg_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
-	u->rxq.scatter =
-	        ((conf->offloads | dev->data->dev_conf.rxmode.offloads) &
-	         RTE_ETH_RX_OFFLOAD_SCATTER) != 0;
-	dev->data->scattered_rx = u->rxq.scatter;
-	u->rxq.port_id = dev->data->port_id;
-	dev->data->rx_queues[0] = &u->rxq;
+	q->mp = mp;
+	q->seg_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	q->scatter = (offloads & RTE_ETH_RX_OFFLOAD_SCATTER) != 0;
+	q->deferred = conf->rx_deferred_start;
+	q->nb_desc = nb_desc;
+	q->offloads = offloads;
+	q->port_id = dev->data->port_id;
+	dev->data->scattered_rx |= q->scatter;
+	dev->data->rx_queues[qid] = q;
 	return 0;
 }
 
+/* tx queue qid reaches the client holding queue pair qid. */
 static int
-bsdtun_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid,
-                      uint16_t nb_desc __rte_unused,
+bsdtun_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
                       unsigned int socket __rte_unused,
-                      const struct rte_eth_txconf *conf __rte_unused)
+                      const struct rte_eth_txconf *conf)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
+	struct bsdtun_txq *q = &u->q[qid].txq;
 
-	if (qid != 0)
-		return -EINVAL;
-	u->txq.unit = u;
-	dev->data->tx_queues[0] = &u->txq;
+	q->deferred = conf->tx_deferred_start;
+	q->nb_desc = nb_desc;
+	q->offloads = conf->offloads | dev->data->dev_conf.txmode.offloads;
+	dev->data->tx_queues[qid] = q;
 	return 0;
+}
+
+static void
+bsdtun_rxq_info_get(struct rte_eth_dev *dev, uint16_t qid,
+                    struct rte_eth_rxq_info *qinfo)
+{
+	struct bsdtun_unit *u = dev->data->dev_private;
+	const struct bsdtun_rxq *q = &u->q[qid].rxq;
+
+	qinfo->mp = q->mp;
+	qinfo->scattered_rx = q->scatter;
+	qinfo->nb_desc = q->nb_desc;
+	qinfo->conf.rx_deferred_start = q->deferred;
+	qinfo->conf.offloads = q->offloads;
+	qinfo->queue_state = dev->data->rx_queue_state[qid];
+}
+
+static void
+bsdtun_txq_info_get(struct rte_eth_dev *dev, uint16_t qid,
+                    struct rte_eth_txq_info *qinfo)
+{
+	struct bsdtun_unit *u = dev->data->dev_private;
+	const struct bsdtun_txq *q = &u->q[qid].txq;
+
+	qinfo->nb_desc = q->nb_desc;
+	qinfo->conf.tx_deferred_start = q->deferred;
+	qinfo->conf.offloads = q->offloads;
+	qinfo->queue_state = dev->data->tx_queue_state[qid];
 }
 
 static void
@@ -207,26 +302,36 @@ bsdtun_link_update(struct rte_eth_dev *dev, int wait __rte_unused)
 	return 0;
 }
 
+/*
+ * Port totals are the queues' sums; the per-queue counters (q_ipackets...)
+ * are also ethdev's per-queue xstats (RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS).
+ */
 static int
 bsdtun_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st,
                  bsdtun_queue_stats_t *qs)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
+	uint32_t i;
 
-	st->ipackets = u->rxq.packets;
-	st->ibytes = u->rxq.bytes;
-	st->ierrors = u->rxq.errors;
-	st->opackets = u->txq.packets;
-	st->obytes = u->txq.bytes;
-	st->oerrors = u->txq.errors;
-	st->rx_nombuf = dev->data->rx_mbuf_alloc_failed;
-	if (qs != NULL) {
-		qs->q_ipackets[0] = u->rxq.packets;
-		qs->q_ibytes[0] = u->rxq.bytes;
-		qs->q_errors[0] = u->rxq.errors;
-		qs->q_opackets[0] = u->txq.packets;
-		qs->q_obytes[0] = u->txq.bytes;
+	for (i = 0; i < u->cfg.queues; i++) {
+		const struct bsdtun_rxq *rq = &u->q[i].rxq;
+		const struct bsdtun_txq *tq = &u->q[i].txq;
+
+		st->ipackets += rq->packets;
+		st->ibytes += rq->bytes;
+		st->ierrors += rq->errors;
+		st->opackets += tq->packets;
+		st->obytes += tq->bytes;
+		st->oerrors += tq->errors;
+		if (qs != NULL && i < RTE_ETHDEV_QUEUE_STAT_CNTRS) {
+			qs->q_ipackets[i] = rq->packets;
+			qs->q_ibytes[i] = rq->bytes;
+			qs->q_errors[i] = rq->errors;
+			qs->q_opackets[i] = tq->packets;
+			qs->q_obytes[i] = tq->bytes;
+		}
 	}
+	st->rx_nombuf = dev->data->rx_mbuf_alloc_failed;
 	return 0;
 }
 BSDTUN_STATS_OP_DEFINE(bsdtun_stats_get)
@@ -235,33 +340,63 @@ static int
 bsdtun_stats_reset(struct rte_eth_dev *dev)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
+	uint32_t i;
 
-	u->rxq.packets = u->rxq.bytes = u->rxq.errors = 0;
-	u->txq.packets = u->txq.bytes = u->txq.errors = 0;
+	for (i = 0; i < u->cfg.queues; i++) {
+		struct bsdtun_queue *qp = &u->q[i];
+
+		qp->rxq.packets = qp->rxq.bytes = qp->rxq.errors = 0;
+		qp->txq.packets = qp->txq.bytes = qp->txq.errors = 0;
+		memset(&qp->xs, 0, sizeof(qp->xs));
+	}
 	memset(&u->xs, 0, sizeof(u->xs));
 	return 0;
 }
 
+/*
+ * xstats: each counter of BSDTUN_XSTATS summed over the unit and its
+ * queue pairs, then tun_pid (queue pair 0's holder) and if_flags; with
+ * queues=N > 1 also every pair's own counters and holder, as
+ * qI_<counter> and qI_tun_pid.
+ */
 static const char *const xstat_names[] = {
 #define BSDTUN_XSTAT_NAME(n) #n,
 	BSDTUN_XSTATS(BSDTUN_XSTAT_NAME)
 #undef BSDTUN_XSTAT_NAME
-	        "tun_pid", /* pid holding the unit (open or TUNSIFPID), 0 if none */
-	"if_flags", /* TUNSIFMODE: IFF_POINTOPOINT or IFF_BROADCAST, |IFF_MULTICAST */
 };
-#define NB_XSTATS RTE_DIM(xstat_names)
+#define NB_COUNTERS   RTE_DIM(xstat_names)
+#define NB_UNIT_EXTRA 2u /* tun_pid, if_flags */
+
+static unsigned int
+xstats_count(const struct bsdtun_unit *u)
+{
+	unsigned int per_queue = u->cfg.queues > 1 ? NB_COUNTERS + 1 : 0;
+
+	return NB_COUNTERS + NB_UNIT_EXTRA + u->cfg.queues * per_queue;
+}
 
 static int
-bsdtun_xstats_get_names(struct rte_eth_dev *dev __rte_unused,
+bsdtun_xstats_get_names(struct rte_eth_dev *dev,
                         struct rte_eth_xstat_name *names, unsigned int size)
 {
-	unsigned int i;
+	const struct bsdtun_unit *u = dev->data->dev_private;
+	unsigned int total = xstats_count(u), i, k = 0;
+	uint32_t q;
 
-	if (names == NULL || size < NB_XSTATS)
-		return NB_XSTATS;
-	for (i = 0; i < NB_XSTATS; i++)
-		strlcpy(names[i].name, xstat_names[i], sizeof(names[i].name));
-	return NB_XSTATS;
+	if (names == NULL || size < total)
+		return total;
+	for (i = 0; i < NB_COUNTERS; i++)
+		strlcpy(names[k++].name, xstat_names[i], sizeof(names[0].name));
+	strlcpy(names[k++].name, "tun_pid", sizeof(names[0].name));
+	strlcpy(names[k++].name, "if_flags", sizeof(names[0].name));
+	for (q = 0; k < total; q++) {
+		for (i = 0; i < NB_COUNTERS; i++)
+			snprintf(names[k++].name, sizeof(names[0].name),
+			         "q%u_%s", q, xstat_names[i]);
+		snprintf(names[k++].name, sizeof(names[0].name), "q%u_tun_pid",
+		         q);
+	}
+	return total;
 }
 
 static int
@@ -269,21 +404,28 @@ bsdtun_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
                   unsigned int n)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
-	const uint64_t *v = (const uint64_t *)&u->xs;
-	unsigned int i;
+	const uint64_t *unit = (const uint64_t *)&u->xs;
+	unsigned int total = xstats_count(u), i, k;
+	uint32_t q;
 
-	if (xs == NULL || n < NB_XSTATS)
-		return NB_XSTATS;
-	for (i = 0; i < NB_XSTATS - 2; i++) {
-		xs[i].id = i;
-		xs[i].value = v[i];
+	if (xs == NULL || n < total)
+		return total;
+	for (i = 0; i < NB_COUNTERS; i++) {
+		xs[i].value = unit[i];
+		for (q = 0; q < u->cfg.queues; q++)
+			xs[i].value += ((const uint64_t *)&u->q[q].xs)[i];
 	}
-	xs[i].id = i;
-	xs[i].value = (uint64_t)u->tun_pid;
-	i++;
-	xs[i].id = i;
-	xs[i].value = (uint64_t)(uint32_t)u->if_flags;
-	return NB_XSTATS;
+	k = NB_COUNTERS;
+	xs[k++].value = (uint64_t)u->q[0].tun_pid;
+	xs[k++].value = (uint64_t)(uint32_t)u->if_flags;
+	for (q = 0; k < total; q++) {
+		for (i = 0; i < NB_COUNTERS; i++)
+			xs[k++].value = ((const uint64_t *)&u->q[q].xs)[i];
+		xs[k++].value = (uint64_t)u->q[q].tun_pid;
+	}
+	for (k = 0; k < total; k++)
+		xs[k].id = k;
+	return total;
 }
 
 static int
@@ -373,6 +515,12 @@ static const struct eth_dev_ops bsdtun_ops = {
 	.dev_infos_get = bsdtun_dev_infos_get,
 	.rx_queue_setup = bsdtun_rx_queue_setup,
 	.tx_queue_setup = bsdtun_tx_queue_setup,
+	.rx_queue_start = bsdtun_rx_queue_start,
+	.rx_queue_stop = bsdtun_rx_queue_stop,
+	.tx_queue_start = bsdtun_tx_queue_start,
+	.tx_queue_stop = bsdtun_tx_queue_stop,
+	.rxq_info_get = bsdtun_rxq_info_get,
+	.txq_info_get = bsdtun_txq_info_get,
 	.rx_queue_release = bsdtun_queue_release,
 	.tx_queue_release = bsdtun_queue_release,
 	.link_update = bsdtun_link_update,
@@ -427,6 +575,9 @@ parse_arg(const char *key, const char *v, void *out)
 	} else if (k == DEVARG_qlen) {
 		if (parse_u32(v, BSDTUN_QLEN_MIN, BSDTUN_QLEN_MAX, 10,
 		              &c->qlen) < 0)
+			goto bad;
+	} else if (k == DEVARG_queues) {
+		if (parse_u32(v, 1, BSDTUN_QUEUES_MAX, 10, &c->queues) < 0)
 			goto bad;
 	} else if (k == DEVARG_mtu) {
 		if (parse_u32(v, BSDTUN_MIN_MTU, BSDTUN_MAX_MTU, 10, &c->mtu) <
@@ -502,6 +653,7 @@ parse_devargs(const char *name, const char *params, struct bsdtun_config *c)
 
 	memset(c, 0, sizeof(*c));
 	c->qlen = BSDTUN_QLEN_DEFAULT;
+	c->queues = 1;
 	c->mtu = BSDTUN_DEFAULT_MTU;
 	c->framing = BSDTUN_FRAMING_ETH;
 	c->owner = geteuid();
@@ -595,6 +747,7 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	struct rte_eth_dev *dev;
 	struct bsdtun_unit *u;
 	Dl_info dl;
+	uint32_t i;
 	int ret;
 
 	if (rte_eal_process_type() == RTE_PROC_SECONDARY)
@@ -621,10 +774,15 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	u->cfg = cfg;
 	u->if_flags = IFF_POINTOPOINT | IFF_MULTICAST;
 	u->if_type = 0x17; /* IFT_PPP */
-	rte_spinlock_init(&u->proc->tx_lock);
-	rte_spinlock_init(&u->proc->rx_lock);
-	u->rxq.unit = u;
-	u->txq.unit = u;
+	for (i = 0; i < BSDTUN_QUEUES_MAX; i++) {
+		struct bsdtun_queue *qp = &u->q[i];
+
+		rte_spinlock_init(&u->proc->q[i].tx_lock);
+		rte_spinlock_init(&u->proc->q[i].rx_lock);
+		qp->rxq.unit = qp->txq.unit = u;
+		qp->rxq.qp = qp->txq.qp = qp;
+		qp->rxq.qid = qp->txq.qid = (uint16_t)i;
+	}
 	if (!cfg.mac_set) {
 		/* Locally administered, stable per port: 02:62:74:75:6e:<port> */
 		static const uint8_t base[] = { 0x02, 0x62, 0x74, 0x75, 0x6e };
@@ -640,7 +798,8 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	bsdtun_port_link_init(u);
 	dev->data->promiscuous = 1;
 	dev->data->all_multicast = 1;
-	dev->data->dev_flags |= RTE_ETH_DEV_INTR_LSC;
+	dev->data->dev_flags |=
+	        RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
 	dev->dev_ops = &bsdtun_ops;
 	dev->rx_pkt_burst = bsdtun_rx_burst;
 	dev->tx_pkt_burst = bsdtun_tx_burst;
@@ -666,9 +825,9 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	}
 	rte_eth_dev_probing_finish(dev);
 	BSDTUN_LOG(INFO, u,
-	           "port %u: endpoint %s, qlen %u, mtu %u, framing %s, "
-	           "driver %s",
-	           u->port_id, cfg.sock_path, cfg.qlen, cfg.mtu,
+	           "port %u: endpoint %s, queue pairs %u, qlen %u, mtu %u, "
+	           "framing %s, driver %s",
+	           u->port_id, cfg.sock_path, cfg.queues, cfg.qlen, cfg.mtu,
 	           cfg.framing == BSDTUN_FRAMING_ETH ? "eth" : "ip",
 	           dladdr((void *)bsdtun_probe, &dl) && dl.dli_fname != NULL ?
 	                   dl.dli_fname :

@@ -52,10 +52,13 @@ enum bsdtun_framing {
 
 /*
  * Every drop reason is its own counter (xstats).  tx = DPDK app to client,
- * rx = client to DPDK app, as ethdev names them.
+ * rx = client to DPDK app, as ethdev names them.  Each queue pair counts
+ * its own (struct bsdtun_queue); what happens before a connection holds a
+ * pair (refusals, a bad HELLO) is the unit's.  An xstat is the unit's
+ * count plus every pair's.
  */
 #define BSDTUN_XSTATS(X)                                                      \
-	X(tx_no_client)      /* no client holds the unit (seed EHOSTDOWN) */  \
+	X(tx_no_client)      /* no client holds the pair (seed EHOSTDOWN) */  \
 	X(tx_af_unsupported) /* non-IPv4 while IFHEAD off (EAFNOSUPPORT) */   \
 	X(tx_bad_ethertype)  /* framing=eth: not IPv4/IPv6 */                 \
 	X(tx_bad_ip_version) /* framing=ip: version nibble not 4/6 */         \
@@ -106,32 +109,64 @@ struct bsdtun_session {
 	/* tx_burst calls ringing the bell after dropping the tx lock; the
 	 * control thread frees the session only once it is 0 again. */
 	int bell_users;
+	uint16_t qid; /* the queue pair it holds */
 };
 
 struct bsdtun_unit;
+struct bsdtun_queue;
 
+/* rx queue qid: written by the lcore that polls it (and setup/start/stop) */
 struct bsdtun_rxq {
 	struct bsdtun_unit *unit;
+	struct bsdtun_queue *qp;
 	struct rte_mempool *mp;
 	uint32_t seg_room; /* data bytes one mbuf of mp holds */
 	int scatter;       /* the app enabled RTE_ETH_RX_OFFLOAD_SCATTER */
+	int deferred;      /* rx_deferred_start: dev_start leaves it stopped */
+	int started;       /* rx_burst moves nothing while 0 */
 	uint16_t port_id;
+	uint16_t qid;
+	uint16_t nb_desc;
+	uint64_t offloads;
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t errors;
-};
+} __rte_cache_aligned;
 
+/* tx queue qid: written by the lcore that sends on it */
 struct bsdtun_txq {
 	struct bsdtun_unit *unit;
+	struct bsdtun_queue *qp;
+	int deferred;
+	int started; /* tx_burst takes nothing while 0 */
+	uint16_t qid;
+	uint16_t nb_desc;
+	uint64_t offloads;
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t errors;
-};
+} __rte_cache_aligned;
+
+/*
+ * One queue pair: rx queue qid, tx queue qid and what the open holding
+ * them set.  IFHEAD/LMODE and FIOASYNC belong to the open (the pair) and
+ * stay for the pair's next open, as the seed's softc keeps them; the MTU,
+ * TUNSIFMODE and the MAC are the unit's.
+ */
+struct bsdtun_queue {
+	struct bsdtun_rxq rxq;
+	struct bsdtun_txq txq;
+	uint32_t flags; /* BSDTUN_UNIT_F_*; datapath reads */
+	int async;      /* FIOASYNC, until close; datapath reads */
+	pid_t tun_pid;  /* TUNSIFPID / open; 0 while nobody holds it */
+	struct bsdtun_xstats xs;
+} __rte_cache_aligned;
 
 /* Devargs, parsed once at probe. */
 struct bsdtun_config {
 	char sock_path[108];
 	uint32_t qlen;
+	uint32_t queues; /* queue pairs: opens admitted at once */
 	uint32_t mtu;
 	enum bsdtun_framing framing;
 	struct rte_ether_addr mac;
@@ -150,11 +185,15 @@ struct bsdtun_config {
  * own heap, not the hugepage memory dev_private lives in, which secondary
  * processes map.  Who writes what: doc/architecture.md.
  */
-struct bsdtun_proc {
+struct bsdtun_qproc {
 	/* session: attach/detach takes both locks, each burst one of them */
 	rte_spinlock_t tx_lock;
 	rte_spinlock_t rx_lock;
 	struct bsdtun_session *sess;
+} __rte_cache_aligned;
+
+struct bsdtun_proc {
+	struct bsdtun_qproc q[BSDTUN_QUEUES_MAX]; /* per queue pair */
 
 	/* control thread (bsdtun_ctrl.c), under ctrl.lock */
 	int listen_fd;
@@ -196,28 +235,24 @@ struct bsdtun_unit {
 	struct rte_ether_addr peer_mac; /* source MAC of frames from client */
 
 	/* tun(4) state: persists across client sessions (control thread) */
-	uint32_t unit_flags; /* BSDTUN_UNIT_F_*; datapath reads */
-	int if_flags;        /* IFF_POINTOPOINT/BROADCAST|MULTICAST */
+	int if_flags; /* IFF_POINTOPOINT/BROADCAST|MULTICAST */
 	uint8_t if_type;
 	int baudrate;
 	uint16_t mtu;            /* survives a configure with mtu 0 */
 	rte_spinlock_t mtu_lock; /* bsdtun_port_mtu_set(): app and control */
 	int debug;
-	pid_t tun_pid; /* TUNSIFPID / open */
-	int async;     /* FIOASYNC, until close; datapath reads */
 
-	struct bsdtun_rxq rxq;
-	struct bsdtun_txq txq;
-	struct bsdtun_xstats xs;
+	struct bsdtun_xstats xs; /* the unit's: before a pair is held */
+	struct bsdtun_queue q[BSDTUN_QUEUES_MAX]; /* cfg.queues of them used */
 };
 
 #define BSDTUN_UNIT_LAYOUT                              \
 	((UINT64_C(0xb5d7) << 48) |                     \
 	 ((uint64_t)sizeof(struct bsdtun_unit) << 16) | \
-	 (uint64_t)offsetof(struct bsdtun_unit, xs))
+	 (uint64_t)offsetof(struct bsdtun_unit, q))
 
 /* bsdtun_rxtx.c */
-void bsdtun_bell_ring(struct bsdtun_unit *u, struct bsdtun_session *s,
+void bsdtun_bell_ring(struct bsdtun_queue *qp, struct bsdtun_session *s,
                       int async);
 uint16_t bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb);
 uint16_t bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb);
@@ -231,29 +266,34 @@ int bsdtun_path_check(const struct bsdtun_unit *u, const char *key,
 /* bsdtun_capture.c */
 int bsdtun_capture_check(struct bsdtun_unit *u);
 int bsdtun_capture_start(struct bsdtun_unit *u);
-void bsdtun_capture(struct bsdtun_unit *u, struct rte_mbuf **pkts, uint16_t n,
-                    int out);
+void bsdtun_capture(struct bsdtun_unit *u, uint16_t qid, struct rte_mbuf **pkts,
+                    uint16_t n, int out);
 void bsdtun_capture_close(struct bsdtun_unit *u);
 
 /* What telemetry shows of a unit (bsdtun_telemetry.c): one snapshot. */
+struct bsdtun_queue_info {
+	uint32_t flags; /* BSDTUN_UNIT_F_* of the pair */
+	int held;       /* a client holds the pair; the rest is its */
+	pid_t pid;      /* the holder (TUNSIFPID may have changed it) */
+	uid_t uid;      /* the opener */
+	int node;       /* opened through the device node */
+	int async;      /* FIOASYNC */
+	uint64_t region_bytes;
+	uint64_t to_client_queued; /* packets the client has not read */
+	uint64_t to_dpdk_queued;   /* packets the app has not received */
+};
+
 struct bsdtun_unit_info {
 	char name[RTE_DEV_NAME_MAX_LEN];
 	char sock_path[108];
 	char cdev_path[PATH_MAX];
 	uint32_t qlen;
+	uint32_t queues;
 	uint16_t mtu;
 	enum bsdtun_framing framing;
-	uint32_t unit_flags; /* BSDTUN_UNIT_F_* */
 	int if_flags;
 	int debug;
-	int held;  /* a client holds the unit; the rest is its */
-	pid_t pid; /* the holder (TUNSIFPID may have changed it) */
-	uid_t uid; /* the opener */
-	int node;  /* opened through the device node */
-	int async; /* FIOASYNC */
-	uint64_t region_bytes;
-	uint64_t to_client_queued; /* packets the client has not read */
-	uint64_t to_dpdk_queued;   /* packets the app has not received */
+	struct bsdtun_queue_info q[BSDTUN_QUEUES_MAX];
 };
 
 /* bsdtun_telemetry.c: the /bsdtun/ commands, once per process */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The ethdev state the control path reads and writes, and nothing else:
- * the link (up iff the port is started and a client holds the unit), the
+ * the link (up iff the port is started and a client holds a queue pair), the
  * LSC event, whether the port is started (TUNSIFMODE), and the MTU that
  * TUNSIFINFO and rte_eth_dev_set_mtu() share.  bsdtun_ctrl.c and
  * bsdtun_ethdev.c both call in here; neither calls the other back.
@@ -33,8 +33,11 @@ int
 bsdtun_port_link_update(struct bsdtun_unit *u)
 {
 	struct rte_eth_link link = link_down;
+	uint32_t i, held = 0;
 
-	link.link_status = u->dev->data->dev_started && u->proc->sess != NULL ?
+	for (i = 0; i < u->cfg.queues; i++)
+		held |= u->proc->q[i].sess != NULL;
+	link.link_status = u->dev->data->dev_started && held ?
 	                           RTE_ETH_LINK_UP :
 	                           RTE_ETH_LINK_DOWN;
 	return rte_eth_linkstatus_set(u->dev, &link) == 0;

@@ -67,7 +67,7 @@ static inline uint64_t *
 rx_drop_reason(struct bsdtun_rxq *q, uint32_t len, uint16_t fam, uint32_t frame,
                uint32_t max_frame)
 {
-	struct bsdtun_xstats *xs = &q->unit->xs;
+	struct bsdtun_xstats *xs = &q->qp->xs;
 
 	if (len == 0)
 		return &xs->rx_runt;
@@ -93,6 +93,8 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 {
 	struct bsdtun_rxq *q = queue;
 	struct bsdtun_unit *u = q->unit;
+	struct bsdtun_qproc *pq = &u->proc->q[q->qid];
+	struct bsdtun_xstats *xs = &q->qp->xs;
 	struct bsdtun_session *s;
 	struct rte_mbuf *mb[BSDTUN_BURST_MAX];
 	uint16_t n_alloc, used = 0, got = 0, examined;
@@ -101,20 +103,23 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	uint32_t l2 = eth ? RTE_ETHER_HDR_LEN : 0;
 	uint32_t max_frame;
 
-	if (!rte_spinlock_trylock(&u->proc->rx_lock))
+	/* a stopped queue leaves the client's packets on its ring */
+	if (unlikely(!q->started) || !rte_spinlock_trylock(&pq->rx_lock))
 		return 0;
-	s = u->proc->sess;
+	s = pq->sess;
 	if (s == NULL || __atomic_load_n(&s->broken, __ATOMIC_RELAXED) ||
 	    bsdtun_ring_cons_avail(&s->to_dpdk) == BSDTUN_RING_EMPTY) {
-		rte_spinlock_unlock(&u->proc->rx_lock);
+		rte_spinlock_unlock(&pq->rx_lock);
 		return 0;
 	}
 
 	n_alloc = nb < BSDTUN_BURST_MAX ? nb : BSDTUN_BURST_MAX;
 	if (rte_pktmbuf_alloc_bulk(q->mp, mb, n_alloc) != 0) {
-		u->dev->data->rx_mbuf_alloc_failed++;
-		u->xs.rx_nombuf++;
-		rte_spinlock_unlock(&u->proc->rx_lock);
+		/* queues on other lcores count here too */
+		__atomic_fetch_add(&u->dev->data->rx_mbuf_alloc_failed, 1,
+		                   __ATOMIC_RELAXED);
+		xs->rx_nombuf++;
+		rte_spinlock_unlock(&pq->rx_lock);
 		return 0;
 	}
 	for (examined = 0; examined < n_alloc; examined++) {
@@ -129,7 +134,7 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		p = bsdtun_ring_cons_peek(&s->to_dpdk, &len, &fam, &err);
 		if (p == NULL) {
 			if (err == BSDTUN_RING_CORRUPT) {
-				u->xs.rx_ring_corrupt++;
+				xs->rx_ring_corrupt++;
 				session_break(s);
 			}
 			break;
@@ -168,8 +173,9 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			/* Leave the record for the next burst. */
 			rte_pktmbuf_free(m);
 			mb[used] = NULL;
-			u->dev->data->rx_mbuf_alloc_failed++;
-			u->xs.rx_nombuf++;
+			__atomic_fetch_add(&u->dev->data->rx_mbuf_alloc_failed,
+			                   1, __ATOMIC_RELAXED);
+			xs->rx_nombuf++;
 			used++;
 			break;
 		}
@@ -182,9 +188,9 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		used++;
 	}
 	bsdtun_ring_cons_publish(&s->to_dpdk);
-	rte_spinlock_unlock(&u->proc->rx_lock);
+	rte_spinlock_unlock(&pq->rx_lock);
 	if (unlikely(u->proc->pcap != NULL) && got > 0)
-		bsdtun_capture(u, bufs, got, 0);
+		bsdtun_capture(u, q->qid, bufs, got, 0);
 	if (used < n_alloc)
 		rte_mempool_put_bulk(q->mp, (void **)&mb[used], n_alloc - used);
 	q->packets += got;
@@ -196,8 +202,8 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 
 /* Classify m: L3 offset and address family, or a drop counter. */
 static uint64_t *
-tx_classify(struct bsdtun_unit *u, struct rte_mbuf *m, uint32_t *l3,
-            int *family)
+tx_classify(const struct bsdtun_unit *u, struct bsdtun_xstats *xs,
+            struct rte_mbuf *m, uint32_t *l3, int *family)
 {
 	uint8_t first;
 
@@ -206,7 +212,7 @@ tx_classify(struct bsdtun_unit *u, struct rte_mbuf *m, uint32_t *l3,
 		const struct rte_ether_hdr *eh;
 
 		if (m->pkt_len <= sizeof(*eh))
-			return &u->xs.tx_runt;
+			return &xs->tx_runt;
 		eh = rte_pktmbuf_read(m, 0, sizeof(*eh), &ehb);
 		switch (rte_be_to_cpu_16(eh->ether_type)) {
 		case RTE_ETHER_TYPE_IPV4:
@@ -216,13 +222,13 @@ tx_classify(struct bsdtun_unit *u, struct rte_mbuf *m, uint32_t *l3,
 			*family = AF_INET6;
 			break;
 		default:
-			return &u->xs.tx_bad_ethertype;
+			return &xs->tx_bad_ethertype;
 		}
 		*l3 = sizeof(*eh);
 		return NULL;
 	}
 	if (m->pkt_len == 0)
-		return &u->xs.tx_runt;
+		return &xs->tx_runt;
 	first = *rte_pktmbuf_mtod(m, uint8_t *);
 	switch (first >> 4) {
 	case 4:
@@ -232,7 +238,7 @@ tx_classify(struct bsdtun_unit *u, struct rte_mbuf *m, uint32_t *l3,
 		*family = AF_INET6;
 		break;
 	default:
-		return &u->xs.tx_bad_ip_version;
+		return &xs->tx_bad_ip_version;
 	}
 	*l3 = 0;
 	return NULL;
@@ -300,13 +306,13 @@ bell_owner_is_us(const struct bsdtun_session *s)
  * message (control lock held, not the tx lock).
  */
 void
-bsdtun_bell_ring(struct bsdtun_unit *u, struct bsdtun_session *s, int async)
+bsdtun_bell_ring(struct bsdtun_queue *qp, struct bsdtun_session *s, int async)
 {
 	static const uint8_t bell = BSDTUN_BELL_BYTE;
 	int fl = fcntl(s->bell_client_fd, F_GETFL);
 
 	if ((fl < 0 || (fl & O_ASYNC)) && bell_owner_is_us(s)) {
-		__atomic_fetch_add(&u->xs.async_refused, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&qp->xs.async_refused, 1, __ATOMIC_RELAXED);
 		return;
 	}
 	if (send(s->bell_fd, &bell, 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
@@ -327,16 +333,16 @@ bsdtun_bell_ring(struct bsdtun_unit *u, struct bsdtun_session *s, int async)
 		(void)send(s->bell_fd, &bell, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
 	/* two threads ring (tx_burst, and the control thread for RING) */
-	__atomic_fetch_add(async ? &u->xs.async_bells : &u->xs.bells, 1,
+	__atomic_fetch_add(async ? &qp->xs.async_bells : &qp->xs.bells, 1,
 	                   __ATOMIC_RELAXED);
 }
 
 /* Delivered packets: capture, then free in bulk. */
 static void
-tx_free(struct bsdtun_unit *u, struct rte_mbuf **m, uint16_t n)
+tx_free(struct bsdtun_unit *u, uint16_t qid, struct rte_mbuf **m, uint16_t n)
 {
 	if (unlikely(u->proc->pcap != NULL) && n > 0)
-		bsdtun_capture(u, m, n, 1);
+		bsdtun_capture(u, qid, m, n, 1);
 	rte_pktmbuf_free_bulk(m, n);
 }
 
@@ -352,6 +358,9 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 {
 	struct bsdtun_txq *q = queue;
 	struct bsdtun_unit *u = q->unit;
+	struct bsdtun_queue *qp = q->qp;
+	struct bsdtun_qproc *pq = &u->proc->q[q->qid];
+	struct bsdtun_xstats *xs = &qp->xs;
 	struct bsdtun_session *s;
 	struct rte_mbuf *done[BSDTUN_BURST_MAX];
 	uint64_t bytes = 0, sent = 0, dropped = 0;
@@ -359,17 +368,17 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	uint16_t i, nd = 0;
 	int ring = 0, async = 0;
 
-	if (!rte_spinlock_trylock(&u->proc->tx_lock))
+	if (!rte_spinlock_trylock(&pq->tx_lock))
 		return 0; /* session changing hands: retry later */
-	s = u->proc->sess;
+	s = pq->sess;
 	if (s == NULL || __atomic_load_n(&s->broken, __ATOMIC_RELAXED)) {
-		rte_spinlock_unlock(&u->proc->tx_lock);
+		rte_spinlock_unlock(&pq->tx_lock);
 		rte_pktmbuf_free_bulk(bufs, nb);
-		u->xs.tx_no_client += nb;
+		xs->tx_no_client += nb;
 		q->errors += nb;
 		return nb;
 	}
-	flags = __atomic_load_n(&u->unit_flags, __ATOMIC_RELAXED);
+	flags = __atomic_load_n(&qp->flags, __ATOMIC_RELAXED);
 	for (i = 0; i < nb; i++) {
 		struct rte_mbuf *m = bufs[i];
 		uint8_t hdr[BSDTUN_MAX_FRAME_HDR];
@@ -381,13 +390,13 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 
 		if (i + 1 < nb)
 			rte_prefetch0(rte_pktmbuf_mtod(bufs[i + 1], void *));
-		drop = tx_classify(u, m, &l3, &family);
+		drop = tx_classify(u, xs, m, &l3, &family);
 		if (drop == NULL && family != AF_INET &&
 		    !(flags & BSDTUN_UNIT_F_IFHEAD))
-			drop = &u->xs.tx_af_unsupported;
+			drop = &xs->tx_af_unsupported;
 		plen = m->pkt_len - l3;
 		if (drop == NULL && plen > BSDTUN_MRU)
-			drop = &u->xs.tx_too_big;
+			drop = &xs->tx_too_big;
 		if (drop != NULL) {
 			(*drop)++;
 			dropped++;
@@ -399,17 +408,17 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		                               &corrupt);
 		if (dst == NULL) {
 			if (corrupt) {
-				u->xs.tx_ring_corrupt++;
+				xs->tx_ring_corrupt++;
 				session_break(s);
 				/* The rest is undeliverable: count and free,
 				 * under the counter later bursts use (the
 				 * session is gone), not only in oerrors. */
 				rte_pktmbuf_free_bulk(&bufs[i], nb - i);
-				u->xs.tx_no_client += nb - i;
+				xs->tx_no_client += nb - i;
 				dropped += nb - i;
 				i = nb;
 			} else {
-				u->xs.tx_ring_full++;
+				xs->tx_ring_full++;
 			}
 			break;
 		}
@@ -428,17 +437,17 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	q->errors += dropped;
 	bsdtun_ring_prod_publish(&s->to_client);
 	if (sent > 0) {
-		async = __atomic_load_n(&u->async, __ATOMIC_RELAXED);
+		async = __atomic_load_n(&qp->async, __ATOMIC_RELAXED);
 		ring = async || bsdtun_ring_prod_bell_due(&s->to_client);
 	}
 	if (ring)
 		__atomic_fetch_add(&s->bell_users, 1, __ATOMIC_RELAXED);
-	rte_spinlock_unlock(&u->proc->tx_lock);
+	rte_spinlock_unlock(&pq->tx_lock);
 	if (ring) {
-		bsdtun_bell_ring(u, s, async);
+		bsdtun_bell_ring(qp, s, async);
 		__atomic_fetch_sub(&s->bell_users, 1, __ATOMIC_RELEASE);
 	}
-	tx_free(u, done, nd);
+	tx_free(u, q->qid, done, nd);
 	return i;
 }
 
@@ -447,6 +456,9 @@ bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 {
 	uint16_t took = 0;
 
+	/* a stopped queue takes nothing: the app keeps its packets */
+	if (unlikely(!((struct bsdtun_txq *)queue)->started))
+		return 0;
 	while (took < nb) {
 		uint16_t n = RTE_MIN(nb - took, (uint16_t)BSDTUN_BURST_MAX);
 		uint16_t k = tx_chunk(queue, bufs + took, n);

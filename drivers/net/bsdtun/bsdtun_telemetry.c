@@ -4,7 +4,8 @@
  * which unit, in what mode, how full its rings are.
  *
  *	/bsdtun/list		the ports that are bsdtun units
- *	/bsdtun/info,PORT	one unit: configuration, holder, rings
+ *	/bsdtun/info,PORT	one unit: configuration, and per queue pair
+ *				its holder, modes and rings
  *
  * Each answer is a snapshot taken under the control thread's lock
  * (bsdtun_ctrl_unit_info), so a holder and its session are consistent.
@@ -34,12 +35,58 @@ tel_list(const char *cmd __rte_unused, const char *params __rte_unused,
 	return 0;
 }
 
+/* d[qI_name] = v: the pair's fields, named as its xstats are. */
+static void
+tel_qint(struct rte_tel_data *d, uint32_t qid, const char *name, int64_t v)
+{
+	char key[RTE_TEL_MAX_STRING_LEN];
+
+	snprintf(key, sizeof(key), "q%u_%s", qid, name);
+	rte_tel_data_add_dict_int(d, key, (int)v);
+}
+
+static void
+tel_quint(struct rte_tel_data *d, uint32_t qid, const char *name, uint64_t v)
+{
+	char key[RTE_TEL_MAX_STRING_LEN];
+
+	snprintf(key, sizeof(key), "q%u_%s", qid, name);
+	bsdtun_tel_add_uint(d, key, v);
+}
+
+/* One queue pair: its open's modes and, while held, its holder and rings. */
+static void
+tel_queue(struct rte_tel_data *d, uint32_t qid,
+          const struct bsdtun_queue_info *qi)
+{
+	char key[RTE_TEL_MAX_STRING_LEN];
+
+	tel_qint(d, qid, "ifhead", !!(qi->flags & BSDTUN_UNIT_F_IFHEAD));
+	tel_qint(d, qid, "lmode", !!(qi->flags & BSDTUN_UNIT_F_LMODE));
+	tel_qint(d, qid, "held", qi->held);
+	if (!qi->held)
+		return;
+	tel_qint(d, qid, "pid", qi->pid);
+	tel_quint(d, qid, "uid", qi->uid);
+	snprintf(key, sizeof(key), "q%u_face", qid);
+	rte_tel_data_add_dict_string(d, key, qi->node ? "node" : "library");
+	tel_qint(d, qid, "async", qi->async);
+	tel_quint(d, qid, "region_bytes", qi->region_bytes);
+	tel_quint(d, qid, "to_client_queued", qi->to_client_queued);
+	tel_quint(d, qid, "to_dpdk_queued", qi->to_dpdk_queued);
+}
+
+/*
+ * One flat dict (nested containers differ between releases): the unit's
+ * fields, then qI_<field> for each queue pair I.
+ */
 static int
 tel_info(const char *cmd __rte_unused, const char *params,
          struct rte_tel_data *d)
 {
 	struct bsdtun_unit_info inf;
 	unsigned long port;
+	uint32_t i, held = 0;
 	char *end;
 
 	if (params == NULL || *params < '0' || *params > '9')
@@ -60,22 +107,14 @@ tel_info(const char *cmd __rte_unused, const char *params,
 	bsdtun_tel_add_uint(d, "mtu", inf.mtu);
 	rte_tel_data_add_dict_string(
 	        d, "framing", inf.framing == BSDTUN_FRAMING_ETH ? "eth" : "ip");
-	rte_tel_data_add_dict_int(d, "ifhead",
-	                          !!(inf.unit_flags & BSDTUN_UNIT_F_IFHEAD));
-	rte_tel_data_add_dict_int(d, "lmode",
-	                          !!(inf.unit_flags & BSDTUN_UNIT_F_LMODE));
 	rte_tel_data_add_dict_int(d, "if_flags", inf.if_flags);
 	rte_tel_data_add_dict_int(d, "debug", inf.debug);
-	rte_tel_data_add_dict_int(d, "held", inf.held);
-	if (!inf.held)
-		return 0;
-	rte_tel_data_add_dict_int(d, "pid", (int)inf.pid);
-	bsdtun_tel_add_uint(d, "uid", inf.uid);
-	rte_tel_data_add_dict_string(d, "face", inf.node ? "node" : "library");
-	rte_tel_data_add_dict_int(d, "async", inf.async);
-	bsdtun_tel_add_uint(d, "region_bytes", inf.region_bytes);
-	bsdtun_tel_add_uint(d, "to_client_queued", inf.to_client_queued);
-	bsdtun_tel_add_uint(d, "to_dpdk_queued", inf.to_dpdk_queued);
+	bsdtun_tel_add_uint(d, "queues", inf.queues);
+	for (i = 0; i < inf.queues; i++)
+		held += inf.q[i].held != 0;
+	bsdtun_tel_add_uint(d, "held", held);
+	for (i = 0; i < inf.queues; i++)
+		tel_queue(d, i, &inf.q[i]);
 	return 0;
 }
 
