@@ -12,6 +12,10 @@
  *	          SRC-MAC is meaningless with framing=ip)
  *	mac XX:XX:XX:XX:XX:XX
  *	          rte_eth_dev_default_mac_addr_set on port 0; prints "mac RET"
+ *	queue rx|tx start|stop
+ *	          rte_eth_dev_{rx,tx}_queue_{start,stop}(0, 0); prints
+ *	          "queue RET STATE", STATE from rte_eth_{rx,tx}_queue_info_get
+ *	          (0 stopped, 1 started)
  *	burst-send N PATH
  *	          open the unit through the library on PATH, send N packets
  *	          (N <= 512) in one rte_eth_tx_burst() call, read them back
@@ -322,6 +326,27 @@ cmd_mac(const char *text)
 		printf("mac %d\n", rte_eth_dev_default_mac_addr_set(0, &a));
 }
 
+static void
+cmd_queue(const char *dir, const char *what)
+{
+	int rx = strcmp(dir, "rx") == 0, start = strcmp(what, "start") == 0;
+	struct rte_eth_rxq_info ri;
+	struct rte_eth_txq_info ti;
+	int ret, state = -1;
+
+	if (rx)
+		ret = start ? rte_eth_dev_rx_queue_start(0, 0) :
+		              rte_eth_dev_rx_queue_stop(0, 0);
+	else
+		ret = start ? rte_eth_dev_tx_queue_start(0, 0) :
+		              rte_eth_dev_tx_queue_stop(0, 0);
+	if (rx && rte_eth_rx_queue_info_get(0, 0, &ri) == 0)
+		state = ri.queue_state;
+	else if (!rx && rte_eth_tx_queue_info_get(0, 0, &ti) == 0)
+		state = ti.queue_state;
+	printf("queue %d %d\n", ret, state);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -381,6 +406,8 @@ main(int argc, char **argv)
 			cmd_probe(a2);
 		else if (sscanf(line, "mac %999s", a2) == 1)
 			cmd_mac(a2);
+		else if (sscanf(line, "queue %15s %999s", a1, a2) == 2)
+			cmd_queue(a1, a2);
 		else if (strcmp(line, "quit") == 0)
 			break;
 		else

@@ -31,10 +31,12 @@ Environment:
 import codecs
 import glob
 import hashlib
+import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -734,6 +736,30 @@ class TestPmd(Proc):
 
 
 # ---- session: temp dir, names, client programs -------------------------------
+
+class Telemetry:
+    """A client of one DPDK process's telemetry socket (v2), what
+    dpdk-telemetry.py uses."""
+
+    def __init__(self, prefix):
+        path = '/var/run/dpdk/%s/dpdk_telemetry.v2' % prefix
+        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.s.settimeout(10)
+        self.s.connect(path)
+        self.hello = json.loads(self.s.recv(65536))
+
+    def ask(self, cmd):
+        """The whole answer: {command: value}."""
+        self.s.send(cmd.encode())
+        return json.loads(self.s.recv(1 << 20))
+
+    def info(self, cmd):
+        """The value the command answered."""
+        return self.ask(cmd)[cmd.split(',')[0]]
+
+    def close(self):
+        self.s.close()
+
 
 class AppProbe:
     """tests/app_probe: a DPDK primary with one bsdtun port (port 0) that

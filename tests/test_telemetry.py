@@ -9,9 +9,7 @@ node by this script; testpmd's txonly fills port 0's ring to the client
 (qlen 64) while the client reads nothing (--no-flush-rx: 'start' leaves
 the client's 5 packets where they are).  Every field is compared exactly.
 """
-import json
 import os
-import socket
 
 import harness
 from harness import check, check_eq
@@ -19,30 +17,12 @@ from harness import check, check_eq
 LIB_CLIENT = os.path.join(harness.BUILD, 'tests', 'lib_client')
 
 
-class Telemetry:
-    """A client of one DPDK process's telemetry socket (v2)."""
-
-    def __init__(self, prefix):
-        path = '/var/run/dpdk/%s/dpdk_telemetry.v2' % prefix
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self.s.settimeout(10)
-        self.s.connect(path)
-        self.hello = json.loads(self.s.recv(65536))
-
-    def ask(self, cmd):
-        self.s.send(cmd.encode())
-        return json.loads(self.s.recv(1 << 20))
-
-    def close(self):
-        self.s.close()
-
-
 def main():
     with harness.Session() as s:
         node = s.path('tel1')
         with s.testpmd(['qlen=64', 'qlen=32,framing=ip,cdev=' + node],
                        ['--forward-mode=txonly', '--no-flush-rx']) as pmd:
-            tel = Telemetry(pmd.prefix)
+            tel = harness.Telemetry(pmd.prefix)
             check_eq(tel.hello.get('pid'), pmd.proc.pid,
                      'the telemetry socket is testpmd\'s')
             check_eq(tel.ask('/bsdtun/list'), {'/bsdtun/list': [0, 1]},
