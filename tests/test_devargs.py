@@ -26,6 +26,9 @@ BAD = [
     ('qlen', '0'),
     ('qlen', '65537'),
     ('qlen', 'abc'),
+    ('queues', '0'),
+    ('queues', '17'),
+    ('queues', '2x'),
     ('mtu', '71'),
     ('mtu', '16385'),
     ('framing', 'foo'),
@@ -114,7 +117,7 @@ def main():
         good_case(s, 'cdev=off,qlen=8,mtu=9000,framing=ip,'
                   'mac=02:11:22:33:44:55,owner=root,group=root,perm=0660',
                   '02:11:22:33:44:55', 9000, 0, 0, 0o660)
-        good_case(s, 'qlen=65536,mtu=72,framing=eth,mac=0A:00:00:00:00:01,'
+        good_case(s, 'qlen=65536,mtu=72,framing=eth,mac=0A:00:00:00:00:01,queues=16,'
                   'owner=65534,group=65534,perm=606',
                   '0a:00:00:00:00:01', 72, 65534, 65534, 0o606)
         cap = s.path('cap.pcapng')
