@@ -34,9 +34,11 @@ import hashlib
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -736,6 +738,47 @@ class TestPmd(Proc):
 
 
 # ---- session: temp dir, names, client programs -------------------------------
+
+# ---- packets on a device node ------------------------------------------------
+
+def ipv4_packet(src_last, seq, size=60):
+    """An IPv4 packet 10.9.0.SRC -> 10.9.1.1, seq in its payload."""
+    hdr = struct.pack('!BBHHHBBH4s4s', 0x45, 0, size, seq & 0xffff, 0, 64,
+                      17, 0, bytes([10, 9, 0, src_last]),
+                      bytes([10, 9, 1, 1]))
+    body = struct.pack('!II', src_last, seq)
+    return hdr + body + bytes((seq + i) & 0xff
+                              for i in range(size - len(hdr) - len(body)))
+
+
+def read_packets(fd, want, timeout=5.0):
+    """Read packets from a non-blocking device node fd until want came or
+    timeout seconds passed; returns the list."""
+    got = []
+    deadline = time.monotonic() + timeout
+    while len(got) < want and time.monotonic() < deadline:
+        r, _, _ = select.select([fd], [], [], 0.2)
+        if not r:
+            continue
+        try:
+            got.append(os.read(fd, 65536))
+        except BlockingIOError:
+            pass
+    return got
+
+
+def fd_quiet(fd, wait=0.3):
+    """Nothing to read on fd for wait seconds."""
+    r, _, _ = select.select([fd], [], [], wait)
+    if not r:
+        return True
+    try:
+        os.read(fd, 65536)
+    except BlockingIOError:
+        return True
+    return False
+
+
 
 class Telemetry:
     """A client of one DPDK process's telemetry socket (v2), what

@@ -48,13 +48,13 @@ def secondary_env():
     return env
 
 
-def multiprocess_pmd(s, units, **kw):
+def multiprocess_pmd(s, units, args=('--forward-mode=io',), **kw):
     """testpmd whose hugepage files stay, so secondaries can attach.  Its
     memory goes at a fixed address far from where shared libraries land:
     a secondary must map it at the same address, and the libraries of an
     (ASan-instrumented) primary and an uninstrumented secondary are laid
     out differently."""
-    pmd = s.testpmd(units, args=['--forward-mode=io'],
+    pmd = s.testpmd(units, args=list(args),
                     eal=['--base-virtaddr=0x200000000000'], **kw)
     pmd.argv.remove('--huge-unlink')
     return pmd
@@ -198,6 +198,71 @@ def proc_info(s):
                  'proc-info')
 
 
+def multiqueue(s):
+    """Two queue pairs on port 0 (queues=2, held through its device node
+    twice): the PMD's own capture and dpdk-dumpcap (a secondary, through
+    pdump's callbacks on every queue) record each packet with the queue it
+    crossed; proc-info reads the per-queue counters."""
+    cap = s.path('mq.pcapng')
+    dump = s.path('mq_dumpcap.pcapng')
+    nodes = [s.path('mqn0'), s.path('mqn1')]
+    units = ['queues=2,pcapng=%s,cdev=%s' % (cap, nodes[0]),
+             'queues=2,cdev=' + nodes[1]]
+    # (queue, direction, source, count): in = client to app
+    want = [(0, 1, 1, 7), (1, 1, 2, 3), (0, 2, 3, 4), (1, 2, 4, 9)]
+    total = sum(w[3] for w in want)
+    with multiprocess_pmd(s, units, ['--forward-mode=io', '--rxq=2',
+                                     '--txq=2']) as pmd:
+        a = [os.open(nodes[0], os.O_RDWR | os.O_NONBLOCK) for _ in (0, 1)]
+        b = [os.open(nodes[1], os.O_RDWR | os.O_NONBLOCK) for _ in (0, 1)]
+        pmd.cmd('start')
+        argv = ['dpdk-dumpcap', '--file-prefix=' + pmd.prefix, '-i', '0',
+                '-w', dump, '-c', str(total), '-q']
+        print('$ ' + ' '.join(argv), flush=True)
+        dc = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True,
+                              env=secondary_env())
+        time.sleep(2)
+        try:
+            for q, d, src, n in want:
+                for i in range(n):
+                    os.write((a if d == 1 else b)[q],
+                             harness.ipv4_packet(src, i))
+            got = [len(harness.read_packets(fd, n)) for fd, n in
+                   ((b[0], 7), (b[1], 3), (a[0], 4), (a[1], 9))]
+            check_eq(got, [7, 3, 4, 9], 'every packet reached its pair')
+        finally:
+            for fd in a + b:
+                os.close(fd)
+        try:
+            out, _ = dc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            dc.kill()
+            out, _ = dc.communicate()
+        print(out, flush=True)
+        check_eq(dc.returncode, 0, 'dpdk-dumpcap exit status')
+        p = subprocess.run(['dpdk-proc-info', '--file-prefix=' + pmd.prefix,
+                            '--', '--xstats'], capture_output=True,
+                           text=True, timeout=60, env=secondary_env())
+        print(p.stdout[-3000:] + p.stderr[-1000:], flush=True)
+        for name, v in (('rx_q0_packets', 7), ('rx_q1_packets', 3),
+                        ('tx_q0_packets', 4), ('tx_q1_packets', 9),
+                        ('q1_client_opens', 1), ('capture_packets', total)):
+            check(re.search(r'\b%s: %d\b' % (name, v), p.stdout),
+                  'proc-info --xstats (a secondary): %s %d' % (name, v))
+
+    def rows(path):
+        r = tshark(path, 'frame.interface_queue',
+                   'frame.packet_flags_direction', 'ip.src')
+        return sorted((int(x[0]), int(x[1], 0), int(x[2].split('.')[3]))
+                      for x in r if x[0])
+    expect = sorted((q, d, src) for q, d, src, n in want for _ in range(n))
+    check_eq(rows(cap), expect, 'pcapng=: each packet with its queue and '
+             'direction')
+    check_eq(rows(dump), expect, 'dpdk-dumpcap: each packet with its queue '
+             'and direction')
+
+
 def main():
     with harness.Session() as s:
         for framing in ('eth', 'ip'):
@@ -205,6 +270,7 @@ def main():
         dumpcap(s)
         pdump(s)
         proc_info(s)
+        multiqueue(s)
 
 
 harness.run_main(main)

@@ -26,7 +26,6 @@ import errno
 import fcntl
 import os
 import re
-import select
 import signal
 import struct
 import time
@@ -36,44 +35,6 @@ from harness import check, check_eq
 
 LIB_CLIENT = os.path.join(harness.BUILD, 'tests', 'lib_client')
 TUNSIFHEAD = 0x40047460  # _IOW('t', 96, int), the node's encoding
-
-
-def ipv4(src_last, seq, size=60):
-    """An IPv4 packet 10.9.0.SRC -> 10.9.1.1, seq in its payload."""
-    hdr = struct.pack('!BBHHHBBH4s4s', 0x45, 0, size, seq & 0xffff, 0, 64,
-                      17, 0, bytes([10, 9, 0, src_last]),
-                      bytes([10, 9, 1, 1]))
-    body = struct.pack('!II', src_last, seq)
-    return hdr + body + bytes((seq + i) & 0xff
-                              for i in range(size - len(hdr) - len(body)))
-
-
-def read_all(fd, want, timeout=5.0):
-    """Read packets from a non-blocking node fd until want came or nothing
-    more comes for a while; returns the list."""
-    got = []
-    deadline = time.monotonic() + timeout
-    while len(got) < want and time.monotonic() < deadline:
-        r, _, _ = select.select([fd], [], [], 0.2)
-        if not r:
-            continue
-        try:
-            got.append(os.read(fd, 65536))
-        except BlockingIOError:
-            pass
-    return got
-
-
-def quiet(fd, wait=0.3):
-    """Nothing to read on fd for wait seconds."""
-    r, _, _ = select.select([fd], [], [], wait)
-    if not r:
-        return True
-    try:
-        os.read(fd, 65536)
-    except BlockingIOError:
-        return True
-    return False
 
 
 def open_node(path):
@@ -122,20 +83,20 @@ def delivery(s, pmd, a, b):
     check_eq(fcntl.ioctl(b[1], TUNSIFHEAD, struct.pack('i', 1)),
              struct.pack('i', 1), 'TUNSIFHEAD on port 1 pair 1 only')
     pmd.cmd('start')
-    sent = {0: [ipv4(1, i) for i in range(7)],
-            1: [ipv4(2, i, 80) for i in range(3)]}
-    back = {0: [ipv4(3, i, 100) for i in range(4)],
-            1: [ipv4(4, i, 120) for i in range(9)]}
+    sent = {0: [harness.ipv4_packet(1, i) for i in range(7)],
+            1: [harness.ipv4_packet(2, i, 80) for i in range(3)]}
+    back = {0: [harness.ipv4_packet(3, i, 100) for i in range(4)],
+            1: [harness.ipv4_packet(4, i, 120) for i in range(9)]}
     ifh = struct.pack('!I', 2)  # AF_INET, network order
     for q in (0, 1):
         for p in sent[q]:
             os.write(a[q], p)
         for p in back[q]:
             os.write(b[q], ifh + p if q == 1 else p)
-    got_b0 = read_all(b[0], 7)
-    got_b1 = read_all(b[1], 3)
-    got_a0 = read_all(a[0], 4)
-    got_a1 = read_all(a[1], 9)
+    got_b0 = harness.read_packets(b[0], 7)
+    got_b1 = harness.read_packets(b[1], 3)
+    got_a0 = harness.read_packets(a[0], 4)
+    got_a1 = harness.read_packets(a[1], 9)
     check_eq(got_b0, sent[0], 'port 0 pair 0 -> port 1 pair 0: 7 packets, '
              'byte-exact, in order')
     check_eq(got_b1, [ifh + p for p in sent[1]],
@@ -143,7 +104,7 @@ def delivery(s, pmd, a, b):
              'header only that open asked for')
     check_eq(got_a0, back[0], 'port 1 pair 0 -> port 0 pair 0: 4 packets')
     check_eq(got_a1, back[1], 'port 1 pair 1 -> port 0 pair 1: 9 packets')
-    check(all(quiet(fd) for fd in a + b), 'nothing else arrived anywhere')
+    check(all(harness.fd_quiet(fd) for fd in a + b), 'nothing else arrived anywhere')
     fwd = pmd.fwd_stop()
     check_eq((fwd[0]['RX-packets'], fwd[1]['RX-packets']), (10, 13),
              'testpmd forwarded 10 and 13 packets')
@@ -184,21 +145,21 @@ def stop_start(s, pmd, a, b):
           'rxq_info_get: rx queue 1 stopped, its mempool and 512 RXDs')
     pmd.cmd('start')
     for i in range(5):
-        os.write(a[1], ipv4(5, i))
+        os.write(a[1], harness.ipv4_packet(5, i))
     check(harness.wait_for(
         lambda: pmd.tel('/bsdtun/info,0')['q1_to_dpdk_queued'] == 5),
         'rx queue 1 stopped: the 5 packets wait on pair 1\'s ring')
-    check(quiet(b[1], 0.5), 'nothing reached port 1 pair 1 meanwhile')
-    os.write(a[0], ipv4(6, 0))
-    check_eq(read_all(b[0], 1), [ipv4(6, 0)],
+    check(harness.fd_quiet(b[1], 0.5), 'nothing reached port 1 pair 1 meanwhile')
+    os.write(a[0], harness.ipv4_packet(6, 0))
+    check_eq(harness.read_packets(b[0], 1), [harness.ipv4_packet(6, 0)],
              'pair 0 still forwards while rx queue 1 is stopped')
     pmd.fwd_stop()
     pmd.cmd('port 0 rxq 1 start')
     check('Rx queue state: started' in pmd.cmd('show rxq info 0 1'),
           'rxq_info_get: rx queue 1 started again')
     pmd.cmd('start')
-    check_eq([p[4:] for p in read_all(b[1], 5)],
-             [ipv4(5, i) for i in range(5)],
+    check_eq([p[4:] for p in harness.read_packets(b[1], 5)],
+             [harness.ipv4_packet(5, i) for i in range(5)],
              'rx queue 1 started: the 5 packets arrive, in order')
     pmd.fwd_stop()
 
@@ -207,17 +168,17 @@ def stop_start(s, pmd, a, b):
           'txq_info_get: tx queue 1 stopped')
     pmd.cmd('start')  # testpmd leaves a stream with a stopped queue alone
     for i in range(3):
-        os.write(a[1], ipv4(7, i))
+        os.write(a[1], harness.ipv4_packet(7, i))
     check(harness.wait_for(
         lambda: pmd.tel('/bsdtun/info,0')['q1_to_dpdk_queued'] == 3),
         'tx queue 1 of port 1 stopped: the 3 packets wait on port 0\'s '
         'pair 1 ring')
-    check(quiet(b[1], 0.5), 'nothing reached port 1 pair 1 meanwhile')
+    check(harness.fd_quiet(b[1], 0.5), 'nothing reached port 1 pair 1 meanwhile')
     pmd.fwd_stop()
     pmd.cmd('port 1 txq 1 start')
     pmd.cmd('start')
-    check_eq([p[4:] for p in read_all(b[1], 3)],
-             [ipv4(7, i) for i in range(3)],
+    check_eq([p[4:] for p in harness.read_packets(b[1], 3)],
+             [harness.ipv4_packet(7, i) for i in range(3)],
              'tx queue 1 started: the 3 packets arrive, in order')
     pmd.fwd_stop()
     xs = pmd.xstats(1)
