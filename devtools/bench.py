@@ -35,6 +35,9 @@ less; Gbit/s = frames/s x frame bytes x 8):
   ports   1, 8 and 32 bsdtun ports in one testpmd (one forwarding core),
           one client process on all of them, 64 bytes each way: total
           rate, cost per packet, memory per port.
+  queues  one bsdtun unit with queues=1 or 2 (testpmd --rxq=N --txq=N),
+          one client process holding every pair, 64 bytes each way: the
+          aggregate rate, cost per packet and each pair's share.
   mem     1, 8 and 32 ports with a peer attached to each and no traffic,
           bsdtun (one testpmd, one tuntest on all ports) and memif (two
           testpmd, n interfaces each), 1024 packets each way per port:
@@ -267,13 +270,17 @@ def profile(run, opt, what, procs):
                   'perf ' + side)
 
 
-def case_thr_bsdtun(opt, direction, size, nports=1):
+def case_thr_bsdtun(opt, direction, size, nports=1, queues=1):
+    """nports units of queues queue pairs each; the client opens every
+    unit queues times (one open per pair)."""
     with session() as run:
         fwd = ['--forward-mode=txonly', '--txpkts=%d' % size] \
             if direction == 'to_client' else ['--forward-mode=rxonly']
+        if queues > 1:
+            fwd += ['--rxq=%d' % queues, '--txq=%d' % queues]
         pmd = testpmd(run, 'testpmd', DPDK_LCORES,
-                      ['qlen=%d' % QLEN] * nports, fwd)
-        socks = pmd.socks
+                      ['qlen=%d,queues=%d' % (QLEN, queues)] * nports, fwd)
+        socks = [sk for sk in pmd.socks for _ in range(queues)]
         rss0 = rss(pmd)
         pmd.cmd('start')
         res = {'dpdk_rss0': rss0}
@@ -322,6 +329,12 @@ def case_thr_bsdtun(opt, direction, size, nports=1):
             cl.signal(signal.SIGINT)
             r = client_result(cl, 5)
             res['client'] = r
+        if queues > 1:
+            # each pair's share of the packets, from the port's counters
+            xs = pmd.xstats(0)
+            key = 'tx_q%d_packets' if direction == 'to_client' \
+                else 'rx_q%d_packets'
+            res['per_queue'] = [xs[key % q] for q in range(queues)]
         return res
 
 
@@ -490,6 +503,11 @@ def make_cases():
         for n in (1, 8, 32):
             cases.append(('ports/%s/%d' % (d, n),
                           lambda o, d=d, n=n: case_thr_bsdtun(o, d, 64, n)))
+    for d in ('to_client', 'to_dpdk'):
+        for q in (1, 2):
+            cases.append(('queues/%s/%d' % (d, q),
+                          lambda o, d=d, q=q: case_thr_bsdtun(o, d, 64, 1,
+                                                              q)))
     for impl in ('bsdtun', 'memif'):
         for n in (1, 8, 32):
             cases.append(('mem/%s/%d' % (impl, n),
@@ -762,6 +780,52 @@ def report_ports(results):
     return out
 
 
+def report_queues(results):
+    """The queue pairs table (queues/...): one unit with 1 or 2 queue
+    pairs, one client open per pair."""
+    if not any(k.startswith('queues/') for k in results):
+        return []
+    row = '%-24s %6s %7s %7s %2s %s'
+
+    def rows(g):
+        lines = []
+        for d in ('to_client', 'to_dpdk'):
+            for q in (1, 2):
+                rs = runs_of(results, 'queues/%s/%d' % (d, q), g)
+                if not rs:
+                    continue
+                pps = med(rs)
+                share = ''
+                if q > 1:
+                    tot = [sum(r['per_queue']) for r in rs]
+                    share = ' / '.join(
+                        '%.0f%%' % (100 * median([r['per_queue'][i] / t
+                                                  for r, t in zip(rs, tot)
+                                                  if t]))
+                        for i in range(q))
+                lines.append(row % ('  ' + LABEL[d], q, fmt(pps / 1e6),
+                                    fmt(1e9 / pps, '%.1f'), len(rs),
+                                    share))
+        return lines
+
+    hdr = row % ('queue pairs, 64 B', 'pairs', 'Mpps', 'ns/pkt', 'n',
+                 'packets per pair')
+    out = [hdr, '-' * len(hdr)] + by_group(rows)
+    p = out.append
+    p('One unit, queues=1 or 2, testpmd --rxq=N --txq=N (txonly/rxonly, '
+      'one forwarding lcore')
+    p('on CPU %d polling every queue), one client process on CPU %d '
+      'holding every pair.' % (DPDK_CPU, CLIENT_CPU))
+    p('ns/pkt = 1e9 / aggregate rate.  With two CPUs this shows what a '
+      'second pair costs')
+    p('when the same two cores serve it, not how pairs scale over more '
+      'lcores and clients:')
+    p('that needs a core per lcore and per client thread, which this '
+      'machine does not have.')
+    p('')
+    return out
+
+
 def report_flood(results):
     """The flood table (flood/...): the neighbours' rate with and without
     a flooding client."""
@@ -870,7 +934,8 @@ def report(results, opt, mach):
     c2c_threshold = classify(results)
     return '\n'.join(report_head(opt, mach, c2c_threshold) +
                      report_thr(results) + report_rtt(results) +
-                     report_ports(results) + report_mem(results) +
+                     report_ports(results) + report_queues(results) +
+                     report_mem(results) +
                      report_flood(results) +
                      report_tail(results, opt))
 
@@ -889,7 +954,7 @@ def main():
     ap.add_argument('--only', default='',
                     help='regex: run only the cases whose name matches '
                     '(names: thr/IMPL/DIR/SIZE, rtt/busy|block, flood/off|on, '
-                    'ports/DIR/N)')
+                    'ports/DIR/N, queues/DIR/N, mem/IMPL/N)')
     ap.add_argument('--max-load', type=float, default=0.05,
                     help='foreign CPU load (fraction of the machine) above '
                     'which a run counts as disturbed (default 0.05)')
