@@ -260,8 +260,8 @@ queues(const char *ep)
 	for (i = 0; i < n; i++) {
 		t[i] = bsdtun_open(ep, O_NONBLOCK);
 		CHECK(t[i] != NULL && bsdtun_queue(t[i]) == i,
-		      "open %d of %d holds queue pair %d (got %d)", i + 1, n,
-		      i, t[i] != NULL ? bsdtun_queue(t[i]) : -1);
+		      "open %d of %d holds queue pair %d (got %d)", i + 1, n, i,
+		      t[i] != NULL ? bsdtun_queue(t[i]) : -1);
 		if (t[i] == NULL)
 			exit(1);
 	}

@@ -36,7 +36,7 @@
 #define BSDTUN_QLEN_MIN       1u
 #define BSDTUN_QLEN_MAX       65536u
 /* Queue pairs of one unit (devarg queues=): one open holds one. */
-#define BSDTUN_QUEUES_MAX 16u
+#define BSDTUN_QUEUES_MAX     16u
 /* Upper bound of one ring's data area; see doc/wire.md "Sizing". */
 #define BSDTUN_RING_BYTES_MAX (32u << 20)
 

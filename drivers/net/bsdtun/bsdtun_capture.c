@@ -203,7 +203,8 @@ bsdtun_capture_close(struct bsdtun_unit *u)
 			drop += u->q[i].xs.capture_errors;
 		}
 		bsdtun_pcapng_write_stats(u->proc->pcap, u->port_id,
-		                          u->proc->cap_start_ns, end, recv, drop);
+		                          u->proc->cap_start_ns, end, recv,
+		                          drop);
 		rte_pcapng_close(u->proc->pcap); /* closes the fd too */
 		u->proc->pcap = NULL;
 	}

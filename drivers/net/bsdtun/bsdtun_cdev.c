@@ -210,7 +210,9 @@ file_free(struct cdev_file *f)
 	if (f->ph != NULL)
 		fuse_pollhandle_destroy(f->ph);
 	if (f->have >= 0) /* taken for a poll, never read: purged */
-		f->cd->u->q[bsdtun_queue(f->t)].xs.to_client_purged++;
+		__atomic_fetch_add(
+		        &f->cd->u->q[bsdtun_queue(f->t)].xs.to_client_purged, 1,
+		        __ATOMIC_RELAXED); /* the control thread counts too */
 	bsdtun_close(f->t);
 	if (f->cd->files[f->slot] == f)
 		f->cd->files[f->slot] = NULL;
@@ -356,7 +358,8 @@ file_get(fuse_req_t req, struct fuse_file_info *fi)
 	struct bsdtun_cdev *cd = fuse_req_userdata(req);
 	struct cdev_file *f = FILE_OF(fi);
 
-	if (f == NULL || f->slot >= BSDTUN_QUEUES_MAX || f != cd->files[f->slot]) {
+	if (f == NULL || f->slot >= BSDTUN_QUEUES_MAX ||
+	    f != cd->files[f->slot]) {
 		fuse_reply_err(req, EBADF);
 		return NULL;
 	}

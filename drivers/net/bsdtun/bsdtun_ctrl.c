@@ -256,10 +256,14 @@ session_close(struct bsdtun_unit *u, uint16_t qid)
 	while (__atomic_load_n(&s->bell_users, __ATOMIC_ACQUIRE) != 0)
 		rte_pause();
 
-	qp->xs.to_client_purged += ring_backlog(
-	        s->to_client.pkts,
-	        __atomic_load_n(&s->to_client.ctl->tail_pkts, __ATOMIC_ACQUIRE),
-	        u->cfg.qlen);
+	/* atomic: the device node's thread counts one it took for a poll */
+	__atomic_fetch_add(
+	        &qp->xs.to_client_purged,
+	        ring_backlog(s->to_client.pkts,
+	                     __atomic_load_n(&s->to_client.ctl->tail_pkts,
+	                                     __ATOMIC_ACQUIRE),
+	                     u->cfg.qlen),
+	        __ATOMIC_RELAXED);
 	qp->xs.to_dpdk_purged += ring_backlog(
 	        __atomic_load_n(&s->to_dpdk.ctl->head_pkts, __ATOMIC_ACQUIRE),
 	        s->to_dpdk.pkts, u->cfg.qlen);
@@ -455,8 +459,8 @@ set_flag(struct bsdtun_queue *qp, uint32_t set, uint32_t clear)
  * TUNSIFMODE, debug) or the open's queue pair qp (modes, pid, async).
  */
 static int
-do_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s,
-         struct bsdtun_msg *m, pid_t pid)
+do_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, struct bsdtun_msg *m,
+         pid_t pid)
 {
 	struct bsdtun_queue *qp = &u->q[s->qid];
 	const struct bsdtun_ioctl_def *d =

@@ -63,11 +63,12 @@ bsdtun_dev_configure(struct rte_eth_dev *dev)
 
 	if (dev->data->nb_rx_queues > u->cfg.queues ||
 	    dev->data->nb_tx_queues > u->cfg.queues) {
-		BSDTUN_LOG(ERR, u,
-		           "%u rx and %u tx queues asked; the unit has %u queue "
-		           "pair%s (devarg queues=)",
-		           dev->data->nb_rx_queues, dev->data->nb_tx_queues,
-		           u->cfg.queues, u->cfg.queues == 1 ? "" : "s");
+		BSDTUN_LOG(
+		        ERR, u,
+		        "%u rx and %u tx queues asked; the unit has %u queue "
+		        "pair%s (devarg queues=)",
+		        dev->data->nb_rx_queues, dev->data->nb_tx_queues,
+		        u->cfg.queues, u->cfg.queues == 1 ? "" : "s");
 		return -EINVAL;
 	}
 	/*
@@ -89,8 +90,8 @@ rxq_state(struct rte_eth_dev *dev, uint16_t qid, int on)
 	struct bsdtun_unit *u = dev->data->dev_private;
 
 	__atomic_store_n(&u->q[qid].rxq.started, on, __ATOMIC_RELEASE);
-	dev->data->rx_queue_state[qid] = on ? RTE_ETH_QUEUE_STATE_STARTED :
-	                                      RTE_ETH_QUEUE_STATE_STOPPED;
+	dev->data->rx_queue_state[qid] =
+	        on ? RTE_ETH_QUEUE_STATE_STARTED : RTE_ETH_QUEUE_STATE_STOPPED;
 }
 
 static void
@@ -99,8 +100,8 @@ txq_state(struct rte_eth_dev *dev, uint16_t qid, int on)
 	struct bsdtun_unit *u = dev->data->dev_private;
 
 	__atomic_store_n(&u->q[qid].txq.started, on, __ATOMIC_RELEASE);
-	dev->data->tx_queue_state[qid] = on ? RTE_ETH_QUEUE_STATE_STARTED :
-	                                      RTE_ETH_QUEUE_STATE_STOPPED;
+	dev->data->tx_queue_state[qid] =
+	        on ? RTE_ETH_QUEUE_STATE_STARTED : RTE_ETH_QUEUE_STATE_STOPPED;
 }
 
 /* A stopped rx queue leaves what its client writes on the ring. */
@@ -223,7 +224,8 @@ bsdtun_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 	struct bsdtun_rxq *q = &u->q[qid].rxq;
-	uint64_t offloads = conf->offloads | dev->data->dev_conf.rxmode.offloads;
+	uint64_t offloads =
+	        conf->offloads | dev->data->dev_conf.rxmode.offloads;
 
 	if (rte_pktmbuf_data_room_size(mp) <=
 	    RTE_PKTMBUF_HEADROOM + RTE_ETHER_HDR_LEN) {
