@@ -12,9 +12,9 @@
  * ring to DPDK holds while nothing drains it, after raising the unit's MTU
  * to MTU (0: leave it), tests/test_ring_memory.py.  hold IFHEAD,N: hold the
  * unit with N packets written, until the driver has looked,
- * tests/test_telemetry.py.  queues N: a unit with N queue pairs admits N
- * opens, each on the lowest free pair, and refuses the next (EBUSY),
- * tests/test_multiqueue.py.  (The tun(4) behaviours
+ * tests/test_telemetry.py.  queues N[,FIRST]: N more opens are admitted,
+ * each on the lowest free pair (FIRST, default 0, and up), and the next is
+ * refused (EBUSY), tests/test_multiqueue.py.  (The tun(4) behaviours
  * themselves, on both faces, are tuntest conform's.)
  *
  * Every assertion prints "PASS step: what" or "FAIL step: what (...)"; the
@@ -242,33 +242,36 @@ hold(const char *ep)
 }
 
 /*
- * A unit with N queue pairs (ARG: N): opens 0..N-1 get pairs 0..N-1, the
- * next fails EBUSY; pair 0 closed and opened again is pair 0 again (the
- * lowest free); all held until the driver has looked.
+ * N opens of a unit whose free pairs are FIRST.. (ARG: N[,FIRST]): open i
+ * gets pair FIRST + i, the next fails EBUSY; with FIRST 0, pair 0 closed
+ * and opened again is pair 0 again (the lowest free); all held until the
+ * driver has looked.
  */
 static void
 queues(const char *ep)
 {
 	struct bsdtun *t[BSDTUN_QUEUES_MAX + 1];
-	int n = step_arg != NULL ? atoi(step_arg) : 0, i;
+	int n = 0, first = 0, i;
 	char what[32];
 
-	if (n < 1 || n > (int)BSDTUN_QUEUES_MAX) {
-		printf("FAIL %s: ARG is N, 1..%u\n", step, BSDTUN_QUEUES_MAX);
+	if (step_arg == NULL || sscanf(step_arg, "%d,%d", &n, &first) < 1 ||
+	    n < 1 || first < 0 || n + first > (int)BSDTUN_QUEUES_MAX) {
+		printf("FAIL %s: ARG is N[,FIRST], N + FIRST <= %u\n", step,
+		       BSDTUN_QUEUES_MAX);
 		exit(1);
 	}
 	for (i = 0; i < n; i++) {
 		t[i] = bsdtun_open(ep, O_NONBLOCK);
-		CHECK(t[i] != NULL && bsdtun_queue(t[i]) == i,
-		      "open %d of %d holds queue pair %d (got %d)", i + 1, n, i,
-		      t[i] != NULL ? bsdtun_queue(t[i]) : -1);
+		CHECK(t[i] != NULL && bsdtun_queue(t[i]) == first + i,
+		      "open %d of %d holds queue pair %d (got %d)", i + 1, n,
+		      first + i, t[i] != NULL ? bsdtun_queue(t[i]) : -1);
 		if (t[i] == NULL)
 			exit(1);
 	}
 	t[n] = bsdtun_open(ep, O_NONBLOCK);
 	CHECK_ERRNO(t[n] == NULL ? -1 : 0, EBUSY, "open %d of %d pairs", n + 1,
 	            n);
-	if (n > 1) {
+	if (n > 1 && first == 0) {
 		bsdtun_close(t[0]);
 		t[0] = bsdtun_open(ep, O_NONBLOCK);
 		CHECK(t[0] != NULL && bsdtun_queue(t[0]) == 0,
