@@ -197,6 +197,8 @@ def stop_start(s, pmd, a, b):
     xs = pmd.xstats(1)
     check_eq((xs['q1_tx_no_client'], xs['tx_q1_packets']), (0, 11),
              'port 1 pair 1: 3 + 5 + 3 sent, nothing dropped')
+    # the pair keeps IFHEAD for its next open: leave it as found
+    fcntl.ioctl(b[1], TUNSIFHEAD, struct.pack('i', 0))
 
 
 def queue_state_app(s):

@@ -177,21 +177,23 @@ tt_gen_probe(const struct tt_stream *s, uint8_t *frame)
 }
 
 /*
- * A probe, framed for this stream's mode, or bare: one queued to the
- * receiver before it set TUNSIFHEAD has no address family in front (the
- * mode applies to packets queued after it, as on BSD).
+ * A probe, framed for this stream's mode or for the other one: a probe
+ * queued to the receiver before its TUNSIFHEAD took effect is framed for
+ * the mode the unit had then (the mode applies to packets queued after
+ * it, as on BSD, and a unit keeps IFHEAD from its previous open).
  */
 bool
 tt_is_probe(struct tt_check *c, const uint8_t *frame, size_t len)
 {
-	struct tt_stream bare = c->s;
+	struct tt_stream other = c->s;
+	size_t n;
 
-	bare.ifhead = false;
-	return (len == (c->s.ifhead ? TT_AF_HLEN : 0) + TT_PROBE_LEN &&
-	        tt_gen_probe(&c->s, c->want) == len &&
-	        memcmp(c->want, frame, len) == 0) ||
-	       (len == TT_PROBE_LEN && tt_gen_probe(&bare, c->want) == len &&
-	        memcmp(c->want, frame, len) == 0);
+	n = tt_gen_probe(&c->s, c->want);
+	if (len == n && memcmp(c->want, frame, len) == 0)
+		return true;
+	other.ifhead = !c->s.ifhead;
+	n = tt_gen_probe(&other, c->want);
+	return len == n && memcmp(c->want, frame, len) == 0;
 }
 
 void
