@@ -20,6 +20,7 @@ holding pair i of port 0 talks to the client holding pair i of port 1.
   the survivor loses nothing; the dead pair drops and counts; a new open
   takes the freed pair;
 - telemetry: each pair's holder;
+- the link: up while any pair is held, down with the last;
 - the port offers N rx and N tx queues (more fail at testpmd's start).
 """
 import errno
@@ -253,6 +254,26 @@ def telemetry(s, pmd, a, b):
              '/bsdtun/info,1: both pairs, their holder and modes')
 
 
+def link_state(s):
+    """The link is up while any pair is held; closing one pair of two
+    keeps it up, closing the last takes it down."""
+    node = s.path('link')
+    with s.testpmd(['queues=2,cdev=' + node]) as pmd:
+        tel = harness.Telemetry(pmd.prefix)
+        check_eq(pmd.link(0), 'down', 'no pair held: link down')
+        fds = [open_node(node) for _ in (0, 1)]
+        check_eq(pmd.link(0), 'up', 'both pairs held: link up')
+        os.close(fds[0])
+        check(harness.wait_for(
+            lambda: tel.info('/bsdtun/info,0')['held'] == 1),
+            'pair 0 closed, pair 1 held')
+        check_eq(pmd.link(0), 'up', 'one pair of two held: link still up')
+        os.close(fds[1])
+        check(harness.wait_for(lambda: pmd.link(0) == 'down'),
+              'the last pair closed: link down')
+        tel.close()
+
+
 def kill_one(s, pmd):
     """Pair 0's client on port 1 is killed while pair 1 carries traffic
     both ways: pair 1 loses nothing.  Both pairs send at a fixed rate, well
@@ -318,6 +339,7 @@ def main():
     with harness.Session() as s:
         admission(s)
         queue_state_app(s)
+        link_state(s)
         nodes = [s.path('mq0'), s.path('mq1')]
         with s.testpmd(['queues=2,qlen=1024,cdev=' + nodes[0],
                         'queues=2,qlen=1024,cdev=' + nodes[1]],
