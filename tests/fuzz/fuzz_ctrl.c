@@ -91,11 +91,11 @@ bsdtun_path_check(const struct bsdtun_unit *u, const char *key,
 
 /* bsdtun_rxtx.c: the RING message rings the bell (no datapath here). */
 void
-bsdtun_bell_ring(struct bsdtun_unit *u, struct bsdtun_session *s, int async)
+bsdtun_bell_ring(struct bsdtun_queue *qp, struct bsdtun_session *s, int async)
 {
 	(void)s;
 	(void)async;
-	u->xs.bells++;
+	qp->xs.bells++;
 }
 
 /* bsdtun_port.c, on the fake port below (no ethdev here) */
@@ -163,11 +163,12 @@ setup_once(void)
 	unit->dev = &fake_dev;
 	fake_dev.data = &fake_data;
 	unit->cfg.qlen = 1; /* smallest region: 132 KiB */
+	unit->cfg.queues = 1; /* one connection: it holds pair 0 */
 	unit->cfg.perm = 0600;
 	unit->cfg.owner = getuid();
 	unit->cfg.group = getgid();
-	rte_spinlock_init(&unit->proc->tx_lock);
-	rte_spinlock_init(&unit->proc->rx_lock);
+	rte_spinlock_init(&unit->proc->q[0].tx_lock);
+	rte_spinlock_init(&unit->proc->q[0].rx_lock);
 	ctrl.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (ctrl.epfd < 0)
 		abort();
@@ -186,15 +187,16 @@ reset_unit(void)
 	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
 		unit->proc->pending[i] = -1;
 	unit->proc->listen_fd = -1;
-	unit->proc->sess = NULL;
-	unit->unit_flags = 0;
+	unit->proc->q[0].sess = NULL;
+	unit->q[0].flags = 0;
 	unit->if_flags = IFF_POINTOPOINT | IFF_MULTICAST;
 	unit->if_type = 0x17;
 	unit->baudrate = 0;
 	unit->debug = 0;
-	unit->tun_pid = 0;
-	unit->async = 0;
+	unit->q[0].tun_pid = 0;
+	unit->q[0].async = 0;
 	memset(&unit->xs, 0, sizeof(unit->xs));
+	memset(&unit->q[0].xs, 0, sizeof(unit->q[0].xs));
 	fake_data.mtu = 1500;
 	fake_data.dev_started = 1;
 }
@@ -279,8 +281,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* what ctrl_main() would dispatch */
 		if (unit->proc->pending[0] >= 0)
 			on_hello(unit, 0);
-		else if (unit->proc->sess != NULL)
-			on_session(unit, hdr & 0x8000 ? EPOLLRDHUP : EPOLLIN);
+		else if (unit->proc->q[0].sess != NULL)
+			on_session(unit, 0, hdr & 0x8000 ? EPOLLRDHUP : EPOLLIN);
 		/* only a whole message without descriptors gets an answer
 		 * other than ERROR (a truncated read must not pass) */
 		if (drain(sv[1]) > 0)
@@ -290,26 +292,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mtu_ok = fake_data.mtu >= BSDTUN_MIN_MTU &&
 		         fake_data.mtu <= BSDTUN_MAX_MTU;
 		CHECK(mtu_ok);
-		CHECK((unit->unit_flags &
+		CHECK((unit->q[0].flags &
 		       ~(BSDTUN_UNIT_F_IFHEAD | BSDTUN_UNIT_F_LMODE)) == 0);
-		CHECK((unit->unit_flags &
+		CHECK((unit->q[0].flags &
 		       (BSDTUN_UNIT_F_IFHEAD | BSDTUN_UNIT_F_LMODE)) !=
 		      (BSDTUN_UNIT_F_IFHEAD | BSDTUN_UNIT_F_LMODE));
-		if (unit->proc->pending[0] < 0 && unit->proc->sess == NULL)
+		if (unit->proc->pending[0] < 0 && unit->proc->q[0].sess == NULL)
 			break; /* refused or closed */
 	}
 	/* the client goes away */
-	if (unit->proc->sess != NULL) {
-		session_close(unit);
-		CHECK(unit->proc->sess == NULL && unit->tun_pid == 0 &&
-		      unit->async == 0);
+	if (unit->proc->q[0].sess != NULL) {
+		session_close(unit, 0);
+		CHECK(unit->proc->q[0].sess == NULL && unit->q[0].tun_pid == 0 &&
+		      unit->q[0].async == 0);
 	} else if (unit->proc->pending[0] >= 0) {
 		close(unit->proc->pending[0]);
 	}
 	drain(sv[1]);
 	close(sv[1]);
 	close(devnull);
-	CHECK(unit->xs.client_opens == unit->xs.client_closes);
+	CHECK(unit->q[0].xs.client_opens == unit->q[0].xs.client_closes);
 	CHECK(next_fd() == fd_base); /* no descriptor leaked */
 	return 0;
 }

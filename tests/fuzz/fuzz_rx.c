@@ -112,6 +112,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rte_mbuf *bufs[256];
 	struct bsdtun_session sess;
 	struct bsdtun_unit *u;
+	struct bsdtun_rxq *q;
 	struct rte_mempool *mp;
 	unsigned int flags, round;
 	uint32_t l2;
@@ -131,11 +132,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	u->dev = &dev;
 	u->cfg.framing = flags & 1 ? BSDTUN_FRAMING_IP : BSDTUN_FRAMING_ETH;
 	l2 = flags & 1 ? 0 : RTE_ETHER_HDR_LEN;
-	rte_spinlock_init(&u->proc->rx_lock);
-	u->rxq.unit = u;
-	u->rxq.mp = mp;
-	u->rxq.seg_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
-	u->rxq.scatter = (flags & 2) != 0;
+	u->cfg.queues = 1;
+	rte_spinlock_init(&u->proc->q[0].rx_lock);
+	q = &u->q[0].rxq;
+	q->unit = u;
+	q->qp = &u->q[0];
+	q->qid = 0;
+	q->started = 1;
+	q->mp = mp;
+	q->seg_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
+	q->scatter = (flags & 2) != 0;
 
 	memset(&sess, 0, sizeof(sess));
 	sess.ctl_fd = -1;
@@ -146,26 +152,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ring_ctl.head_pkts = take(&data, &size, 1);
 	n = size < RING_BYTES ? size : RING_BYTES;
 	memcpy(ring_data, data, n);
-	u->proc->sess = &sess;
+	u->proc->q[0].sess = &sess;
 
 	for (round = 0; round < 64; round++) {
 		uint16_t nb = nbs[round % RTE_DIM(nbs)];
 		uint16_t max = nb < BSDTUN_BURST_MAX ? nb : BSDTUN_BURST_MAX;
-		uint64_t before = drops(&u->xs);
+		uint64_t before = drops(&u->q[0].xs);
 		uint64_t pos = sess.to_dpdk.pos;
 		int was_broken = sess.broken;
 		uint16_t got, i;
 
-		got = bsdtun_rx_burst(&u->rxq, bufs, nb);
+		got = bsdtun_rx_burst(q, bufs, nb);
 		CHECK(got <= max);
-		CHECK(got + (drops(&u->xs) - before) <= max);
+		CHECK(got + (drops(&u->q[0].xs) - before) <= max);
 		CHECK(!was_broken || got == 0);
 		for (i = 0; i < got; i++) {
 			struct rte_mbuf *m = bufs[i], *seg;
 			uint32_t sum = 0;
 
 			CHECK(m->pkt_len <= dev_data.mtu + l2);
-			CHECK(u->rxq.scatter || m->nb_segs == 1);
+			CHECK(q->scatter || m->nb_segs == 1);
 			for (seg = m; seg != NULL; seg = seg->next)
 				sum += seg->data_len;
 			CHECK(sum == m->pkt_len);
