@@ -162,7 +162,7 @@ setup_once(void)
 	strcpy(unit->name, "net_bsdtun_fuzz");
 	unit->dev = &fake_dev;
 	fake_dev.data = &fake_data;
-	unit->cfg.qlen = 1; /* smallest region: 132 KiB */
+	unit->cfg.qlen = 1;   /* smallest region: 132 KiB */
 	unit->cfg.queues = 1; /* one connection: it holds pair 0 */
 	unit->cfg.perm = 0600;
 	unit->cfg.owner = getuid();
@@ -282,7 +282,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (unit->proc->pending[0] >= 0)
 			on_hello(unit, 0);
 		else if (unit->proc->q[0].sess != NULL)
-			on_session(unit, 0, hdr & 0x8000 ? EPOLLRDHUP : EPOLLIN);
+			on_session(unit, 0,
+			           hdr & 0x8000 ? EPOLLRDHUP : EPOLLIN);
 		/* only a whole message without descriptors gets an answer
 		 * other than ERROR (a truncated read must not pass) */
 		if (drain(sv[1]) > 0)
@@ -303,8 +304,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* the client goes away */
 	if (unit->proc->q[0].sess != NULL) {
 		session_close(unit, 0);
-		CHECK(unit->proc->q[0].sess == NULL && unit->q[0].tun_pid == 0 &&
-		      unit->q[0].async == 0);
+		CHECK(unit->proc->q[0].sess == NULL &&
+		      unit->q[0].tun_pid == 0 && unit->q[0].async == 0);
 	} else if (unit->proc->pending[0] >= 0) {
 		close(unit->proc->pending[0]);
 	}
