@@ -767,6 +767,16 @@ def read_packets(fd, want, timeout=5.0):
     return got
 
 
+def check_packets(got, want, what):
+    """Packets got == want, reported by count and first difference rather
+    than by their bytes."""
+    diff = next((i for i, (g, w) in enumerate(zip(got, want)) if g != w),
+                None if len(got) == len(want) else min(len(got), len(want)))
+    return check(got == want, '%s: %d packets (want %d)%s' % (
+        what, len(got), len(want),
+        '' if diff is None else ', first difference at packet %d' % diff))
+
+
 def fd_quiet(fd, wait=0.3):
     """Nothing to read on fd for wait seconds."""
     r, _, _ = select.select([fd], [], [], wait)

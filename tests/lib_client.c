@@ -14,7 +14,9 @@
  * unit with N packets written, until the driver has looked,
  * tests/test_telemetry.py.  queues N[,FIRST]: N more opens are admitted,
  * each on the lowest free pair (FIRST, default 0, and up), and the next is
- * refused (EBUSY), tests/test_multiqueue.py.  (The tun(4) behaviours
+ * refused (EBUSY), tests/test_multiqueue.py.  doorbells: a departed
+ * client's bell rings nothing; 5 doorbells without a packet,
+ * tests/test_rx_intr.py.  (The tun(4) behaviours
  * themselves, on both faces, are tuntest conform's.)
  *
  * Every assertion prints "PASS step: what" or "FAIL step: what (...)"; the
@@ -287,6 +289,42 @@ queues(const char *ep)
 			bsdtun_close(t[i]);
 }
 
+/*
+ * Rx interrupts: the client's end of the bell kept after close cannot ring
+ * the DPDK side (every send fails: the PMD closed its end); then 5
+ * doorbells with no packet, each a spurious wake-up at most.
+ */
+static void
+doorbells(const char *ep)
+{
+	static const uint8_t b = 0x62;
+	struct bsdtun *t = bsdtun_open(ep, O_NONBLOCK);
+	int kept, i, sent = 0;
+
+	CHECK(t != NULL, "open: %s", strerror(errno));
+	if (t == NULL)
+		exit(1);
+	kept = dup(bsdtun_fd(t));
+	CHECK(kept >= 0, "kept the bell: dup(bsdtun_fd)");
+	CHECK(bsdtun_close(t) == 0, "close");
+	for (i = 0; i < 100; i++)
+		sent += send(kept, &b, 1, MSG_DONTWAIT | MSG_NOSIGNAL) == 1;
+	CHECK(sent == 0, "100 doorbells on the kept bell: none sent (%d)",
+	      sent);
+	close(kept);
+	wait_driver("departed");
+	t = bsdtun_open(ep, O_NONBLOCK);
+	CHECK(t != NULL, "open again: %s", strerror(errno));
+	if (t == NULL)
+		exit(1);
+	for (i = 0, sent = 0; i < 5; i++)
+		sent += send(bsdtun_fd(t), &b, 1,
+		             MSG_DONTWAIT | MSG_NOSIGNAL) == 1;
+	CHECK(sent == 5, "5 doorbells without a packet sent (%d)", sent);
+	wait_driver("rang");
+	bsdtun_close(t);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(const char *ep);
@@ -297,6 +335,7 @@ static const struct {
 	{ "ring_room", ring_room },
 	{ "hold", hold },
 	{ "queues", queues },
+	{ "doorbells", doorbells },
 };
 
 int

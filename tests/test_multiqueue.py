@@ -38,16 +38,6 @@ LIB_CLIENT = os.path.join(harness.BUILD, 'tests', 'lib_client')
 TUNSIFHEAD = 0x40047460  # _IOW('t', 96, int), the node's encoding
 
 
-def check_pkts(got, want, what):
-    """Packets got == want, reported by count and first difference rather
-    than by their bytes."""
-    diff = next((i for i, (g, w) in enumerate(zip(got, want)) if g != w),
-                None if len(got) == len(want) else min(len(got), len(want)))
-    return check(got == want, '%s: %d packets (want %d)%s' % (
-        what, len(got), len(want),
-        '' if diff is None else ', first difference at packet %d' % diff))
-
-
 def open_node(path):
     return os.open(path, os.O_RDWR | os.O_NONBLOCK)
 
@@ -111,13 +101,13 @@ def delivery(s, pmd, a, b):
     got_b1 = harness.read_packets(b[1], 3)
     got_a0 = harness.read_packets(a[0], 4)
     got_a1 = harness.read_packets(a[1], 9)
-    check_pkts(got_b0, sent[0], 'port 0 pair 0 -> port 1 pair 0: 7 packets, '
+    harness.check_packets(got_b0, sent[0], 'port 0 pair 0 -> port 1 pair 0: 7 packets, '
              'byte-exact, in order')
-    check_pkts(got_b1, [ifh + p for p in sent[1]],
+    harness.check_packets(got_b1, [ifh + p for p in sent[1]],
              'port 0 pair 1 -> port 1 pair 1: 3 packets with the IFHEAD '
              'header only that open asked for')
-    check_pkts(got_a0, back[0], 'port 1 pair 0 -> port 0 pair 0: 4 packets')
-    check_pkts(got_a1, back[1], 'port 1 pair 1 -> port 0 pair 1: 9 packets')
+    harness.check_packets(got_a0, back[0], 'port 1 pair 0 -> port 0 pair 0: 4 packets')
+    harness.check_packets(got_a1, back[1], 'port 1 pair 1 -> port 0 pair 1: 9 packets')
     check(all(harness.fd_quiet(fd) for fd in a + b), 'nothing else arrived anywhere')
     fwd = pmd.fwd_stop()
     check_eq((fwd[0]['RX-packets'], fwd[1]['RX-packets']), (10, 13),
@@ -165,14 +155,14 @@ def stop_start(s, pmd, a, b):
         'rx queue 1 stopped: the 5 packets wait on pair 1\'s ring')
     check(harness.fd_quiet(b[1], 0.5), 'nothing reached port 1 pair 1 meanwhile')
     os.write(a[0], harness.ipv4_packet(6, 0))
-    check_pkts(harness.read_packets(b[0], 1), [harness.ipv4_packet(6, 0)],
+    harness.check_packets(harness.read_packets(b[0], 1), [harness.ipv4_packet(6, 0)],
              'pair 0 still forwards while rx queue 1 is stopped')
     pmd.fwd_stop()
     pmd.cmd('port 0 rxq 1 start')
     check('Rx queue state: started' in pmd.cmd('show rxq info 0 1'),
           'rxq_info_get: rx queue 1 started again')
     pmd.cmd('start')
-    check_pkts([p[4:] for p in harness.read_packets(b[1], 5)],
+    harness.check_packets([p[4:] for p in harness.read_packets(b[1], 5)],
              [harness.ipv4_packet(5, i) for i in range(5)],
              'rx queue 1 started: the 5 packets arrive, in order')
     pmd.fwd_stop()
@@ -191,7 +181,7 @@ def stop_start(s, pmd, a, b):
     pmd.fwd_stop()
     pmd.cmd('port 1 txq 1 start')
     pmd.cmd('start')
-    check_pkts([p[4:] for p in harness.read_packets(b[1], 3)],
+    harness.check_packets([p[4:] for p in harness.read_packets(b[1], 3)],
              [harness.ipv4_packet(7, i) for i in range(3)],
              'tx queue 1 started: the 3 packets arrive, in order')
     pmd.fwd_stop()

@@ -766,6 +766,26 @@ write_one(struct bsdtun *t, const struct iovec *iov, int iovcnt)
 	return (ssize_t)total;
 }
 
+/*
+ * Make the records written visible to the DPDK side.  If the app sleeps on
+ * rx interrupts (the PMD set the ring's intr) and armed the ring, ring its
+ * doorbell: one byte on our end of the bell, once per arming.  A polling
+ * app leaves intr 0: no fence, no system call.
+ */
+static void
+publish_to_dpdk(struct bsdtun *t)
+{
+	static const uint8_t kick = BSDTUN_BELL_BYTE;
+	uint64_t before = t->to_dpdk.published;
+
+	bsdtun_ring_prod_publish(&t->to_dpdk);
+	if (t->to_dpdk.published == before ||
+	    __atomic_load_n(&t->to_dpdk.ctl->intr, __ATOMIC_RELAXED) == 0)
+		return;
+	if (bsdtun_ring_prod_bell_due(&t->to_dpdk))
+		(void)send(t->bell_fd, &kick, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
 BSDTUN_API ssize_t
 bsdtun_writev(struct bsdtun *t, const struct iovec *iov, int iovcnt)
 {
@@ -776,7 +796,7 @@ bsdtun_writev(struct bsdtun *t, const struct iovec *iov, int iovcnt)
 		return -1;
 	}
 	n = write_one(t, iov, iovcnt);
-	bsdtun_ring_prod_publish(&t->to_dpdk);
+	publish_to_dpdk(t);
 	return n;
 }
 
@@ -809,7 +829,7 @@ bsdtun_write_burst(struct bsdtun *t, const struct bsdtun_pkt *pkts, int n)
 		if (write_one(t, &iov, 1) < 0)
 			break;
 	}
-	bsdtun_ring_prod_publish(&t->to_dpdk);
+	publish_to_dpdk(t);
 	if (i == 0 && n > 0 && errno != ENOBUFS)
 		return -1; /* the first packet is invalid */
 	return i;

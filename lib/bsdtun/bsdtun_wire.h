@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #define BSDTUN_WIRE_MAGIC   0x4e555442u /* "BTUN" little-endian */
-#define BSDTUN_WIRE_VERSION 1u
+#define BSDTUN_WIRE_VERSION 2u
 
 #define BSDTUN_CACHE_LINE 64u
 
@@ -80,7 +80,10 @@ struct bsdtun_ring_ctl {
 	uint64_t tail;      /* bytes consumed; release-stored last */
 	uint64_t tail_pkts; /* packets consumed */
 	uint32_t armed;     /* consumer sleeps: producer must ring bell */
-	uint8_t pad1[BSDTUN_CACHE_LINE - 20];
+	/* to_dpdk only, set by the PMD: the app may sleep (rx interrupts),
+	 * so after publishing the client looks at armed */
+	uint32_t intr;
+	uint8_t pad1[BSDTUN_CACHE_LINE - 24];
 };
 
 /*

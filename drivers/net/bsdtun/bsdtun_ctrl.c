@@ -252,6 +252,7 @@ session_close(struct bsdtun_unit *u, uint16_t qid)
 	if (s == NULL)
 		return;
 	session_publish(u, qid, NULL);
+	bsdtun_intr_detach(u, s); /* it can never wake the app again */
 	/* A tx_burst that took the session before may still ring its bell. */
 	while (__atomic_load_n(&s->bell_users, __ATOMIC_ACQUIRE) != 0)
 		rte_pause();
@@ -382,10 +383,12 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 		return;
 	}
 	s->local = local;
-	if (watch_add(fd, watch_key(u, W_SESSION, qid)) < 0) {
+	if (watch_add(fd, watch_key(u, W_SESSION, qid)) < 0 ||
+	    bsdtun_intr_attach(u, s) < 0) {
 		BSDTUN_LOG(ERR, u, "epoll: %s", strerror(errno));
 		send_error(fd, ENOMEM);
-		close(fd);
+		close_watched(&fd);
+		bsdtun_intr_detach(u, s);
 		session_destroy(s);
 		return;
 	}

@@ -79,7 +79,7 @@ bsdtun_dev_configure(struct rte_eth_dev *dev)
 	bsdtun_port_mtu_set(u, dev->data->dev_conf.rxmode.mtu == RTE_ETHER_MTU ?
 	                               u->mtu :
 	                               dev->data->mtu);
-	return 0;
+	return bsdtun_intr_configure(dev);
 }
 
 /* ---- queue state: a stopped queue moves nothing ------------------------ */
@@ -175,6 +175,7 @@ bsdtun_dev_close(struct rte_eth_dev *dev)
 		return 0;
 	bsdtun_cdev_detach(u); /* device node first: it is a client */
 	bsdtun_ctrl_detach(u);
+	bsdtun_intr_close(u);
 	bsdtun_capture_close(u);
 	BSDTUN_LOG(INFO, u, "closed");
 	/* mac_addrs points into dev_private: keep release_port off it. */
@@ -522,6 +523,8 @@ static const struct eth_dev_ops bsdtun_ops = {
 	.tx_queue_start = bsdtun_tx_queue_start,
 	.tx_queue_stop = bsdtun_tx_queue_stop,
 	.rxq_info_get = bsdtun_rxq_info_get,
+	.rx_queue_intr_enable = bsdtun_rx_intr_enable,
+	.rx_queue_intr_disable = bsdtun_rx_intr_disable,
 	.txq_info_get = bsdtun_txq_info_get,
 	.rx_queue_release = bsdtun_queue_release,
 	.tx_queue_release = bsdtun_queue_release,
@@ -807,7 +810,9 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	dev->tx_pkt_burst = bsdtun_tx_burst;
 
 	u->proc->cap_fd = -1;
-	ret = bsdtun_capture_check(u);
+	ret = bsdtun_intr_setup(u);
+	if (ret == 0)
+		ret = bsdtun_capture_check(u);
 	if (ret == 0)
 		ret = bsdtun_ctrl_attach(u);
 	if (ret == 0) {
@@ -819,6 +824,7 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 		bsdtun_telemetry_register();
 	if (ret < 0) {
 		bsdtun_capture_close(u);
+		bsdtun_intr_close(u);
 		dev->data->mac_addrs = NULL;
 		free(u->proc);
 		dev->process_private = NULL;

@@ -79,11 +79,13 @@ enum bsdtun_framing {
 	X(client_refused_busy)                                                \
 	X(client_refused_perm)                                                \
 	X(client_bad_message)                                                 \
-	X(bells)           /* doorbells rung to a sleeping client */          \
-	X(async_bells)     /* FIOASYNC: rung so the kernel sends SIGIO */     \
-	X(async_refused)   /* not rung: the owner is this process or group */ \
-	X(capture_packets) /* written to the pcapng file */                   \
-	X(capture_errors)  /* not captured: no memory or write error */
+	X(bells)         /* doorbells rung to a sleeping client */            \
+	X(async_bells)   /* FIOASYNC: rung so the kernel sends SIGIO */       \
+	X(async_refused) /* not rung: the owner is this process or group */   \
+	X(rx_intr_doorbells) /* client doorbells taken (rx interrupts) */     \
+	X(rx_intr_spurious)  /* of those, beyond one per arming */            \
+	X(capture_packets)   /* written to the pcapng file */                 \
+	X(capture_errors)    /* not captured: no memory or write error */
 
 struct bsdtun_xstats {
 #define BSDTUN_XSTAT_FIELD(n) uint64_t n;
@@ -190,6 +192,12 @@ struct bsdtun_qproc {
 	rte_spinlock_t tx_lock;
 	rte_spinlock_t rx_lock;
 	struct bsdtun_session *sess;
+	/* rx interrupts (bsdtun_intr.c) */
+	int intr_epfd;  /* the proxy the app waits on; lives with the port */
+	int intr_kick;  /* eventfd in intr_epfd: work found when arming */
+	int intr_on;    /* the app enabled the queue's interrupt */
+	int intr_armed; /* the session's ring is armed by us */
+	uint64_t intr_owed; /* doorbells due: armings the client consumed */
 } __rte_cache_aligned;
 
 struct bsdtun_proc {
@@ -241,6 +249,7 @@ struct bsdtun_unit {
 	uint16_t mtu;            /* survives a configure with mtu 0 */
 	rte_spinlock_t mtu_lock; /* bsdtun_port_mtu_set(): app and control */
 	int debug;
+	int rx_intr; /* the app configured intr_conf.rxq */
 
 	struct bsdtun_xstats xs; /* the unit's: before a pair is held */
 	struct bsdtun_queue q[BSDTUN_QUEUES_MAX]; /* cfg.queues of them used */
@@ -257,6 +266,15 @@ void bsdtun_bell_ring(struct bsdtun_queue *qp, struct bsdtun_session *s,
 uint16_t bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb);
 uint16_t bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb);
 uint16_t bsdtun_burst_none(void *queue, struct rte_mbuf **bufs, uint16_t nb);
+
+/* bsdtun_intr.c: rx interrupts */
+int bsdtun_intr_setup(struct bsdtun_unit *u);
+void bsdtun_intr_close(struct bsdtun_unit *u);
+int bsdtun_intr_configure(struct rte_eth_dev *dev);
+int bsdtun_intr_attach(struct bsdtun_unit *u, struct bsdtun_session *s);
+void bsdtun_intr_detach(struct bsdtun_unit *u, struct bsdtun_session *s);
+int bsdtun_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
+int bsdtun_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
 
 /* bsdtun_path.c: a devarg path nobody untrusted can redirect, or -errno
  * (one log line naming key, path and the reason) */

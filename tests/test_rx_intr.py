@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Rx interrupts (doc/pmd.md "Rx interrupts"), driven through app/intrfwd,
+an interrupt-driven forwarder (port 0 <-> port 1) that prints "sleep N"
+before it sleeps in rte_epoll_wait() and "wake N" after.
+
+- a packet written after the app went to sleep wakes it and is forwarded,
+  byte-exact;
+- the same after the client was killed (kill -9) and a new one opened: the
+  fd the app registered at start is the same;
+- a departed client's doorbell (its end of the bell kept after close)
+  wakes nothing;
+- doorbells without cause cost at most a wake-up each and are counted;
+- no packet is stranded: a client writing at random moments around the
+  app's arming (tuntest traffic at a low rate both ways) gets every packet
+  through, and the app slept between them;
+- a queue pair per client: queues=2, each pair's packet wakes the app.
+"""
+import os
+import re
+import signal
+import time
+
+import harness
+from harness import check, check_eq
+
+INTRFWD = os.path.join(harness.BUILD, 'app', 'intrfwd', 'intrfwd')
+LIB_CLIENT = os.path.join(harness.BUILD, 'tests', 'lib_client')
+
+
+class IntrFwd(harness.Proc):
+    """app/intrfwd on bsdtun units, each with a device node."""
+
+    def __init__(self, s, units, opts=()):
+        self.prefix = s.new_prefix()
+        self.s = s
+        self.socks, self.nodes = [], []
+        vdevs = []
+        for i, extra in enumerate(units):
+            sock = s.path('%s_u%d.sock' % (self.prefix, i))
+            node = s.path('%s_n%d' % (self.prefix, i))
+            self.socks.append(sock)
+            self.nodes.append(node)
+            vdevs.append('--vdev=net_bsdtun%d,sock=%s,cdev=%s%s' %
+                         (i, sock, node, ',' + extra if extra else ''))
+        argv = [INTRFWD, '-l', '1', '--no-pci', '--huge-unlink',
+                '--file-prefix=' + self.prefix, '-d', harness.PMD] + \
+            vdevs + ['--', '--idle', '200'] + list(opts)
+        super().__init__(argv, 'intrfwd', env=harness.sanitizer_env(),
+                         echo=True)
+        self.wait_output(r'^ready$', 0, 30)
+        s.procs.append(self)
+
+    def sleeps(self):
+        """The number of the latest sleep (0 before the first)."""
+        m = re.findall(r'^sleep (\d+)$', self.output, re.M)
+        return int(m[-1]) if m else 0
+
+    def asleep(self):
+        """Asleep now: its last line of the two is a sleep."""
+        m = re.findall(r'^(sleep|wake) (\d+)$', self.output, re.M)
+        return bool(m) and m[-1][0] == 'sleep'
+
+    def wait_asleep(self, after=0, timeout=10):
+        """Wait until it sleeps, in a sleep later than sleep `after` (the
+        one a packet woke it from: its output may lag behind)."""
+        return harness.wait_for(
+            lambda: self.asleep() and self.sleeps() > after, timeout, 0.01)
+
+    def quit(self):
+        """SIGINT: its summary and every port's xstats {port: {name: v}}."""
+        self.signal(signal.SIGINT)
+        rc = self.wait(30)
+        check_eq(rc, 0, 'intrfwd exits 0 on SIGINT')
+        xs = {}
+        for p, name, v in re.findall(r'^xstat (\d+) (\w+) (\d+)$',
+                                     self.output, re.M):
+            xs.setdefault(int(p), {})[name] = int(v)
+        self.s.release_prefix(self.prefix)
+        return xs
+
+
+def open_node(path):
+    return os.open(path, os.O_RDWR | os.O_NONBLOCK)
+
+
+def wake_and_forward(s):
+    app = IntrFwd(s, ['', ''])
+    a = open_node(app.nodes[0])
+    b = open_node(app.nodes[1])
+    check(app.wait_asleep(), 'the app went to sleep with both units held '
+          'and nothing to do')
+    n = app.sleeps()
+    pkt = harness.ipv4_packet(1, 0)
+    os.write(a, pkt)
+    got = harness.read_packets(b, 1)
+    harness.check_packets(got, [pkt], 'a packet written while the app sleeps wakes it '
+             'and is forwarded, byte-exact')
+    check(harness.wait_for(lambda: re.search(r'^wake %d$' % n, app.output,
+                                             re.M)),
+          'the app woke from sleep %d' % n)
+
+    # the client is killed; a new one opens: the app's fd is the same
+    tel = harness.Telemetry(app.prefix)
+
+    def held0():
+        return tel.info('/bsdtun/info,0')['held'] == 0
+    os.close(a)
+    check(harness.wait_for(held0), 'the first client closed port 0')
+    check(app.wait_asleep(n), 'asleep again')
+    pid = os.fork()
+    if pid == 0:
+        fd = open_node(app.nodes[0])
+        os.write(fd, harness.ipv4_packet(2, 0))
+        time.sleep(60)
+        os._exit(0)
+    n = app.sleeps()
+    harness.check_packets(harness.read_packets(b, 1), [harness.ipv4_packet(2, 0)],
+             'a second client\'s packet wakes the app')
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    check(harness.wait_for(held0), 'the killed client\'s unit is free')
+    tel.close()
+    check(app.wait_asleep(n), 'asleep again after the kill')
+    n = app.sleeps()
+    a = open_node(app.nodes[0])
+    os.write(a, harness.ipv4_packet(3, 0))
+    harness.check_packets(harness.read_packets(b, 1), [harness.ipv4_packet(3, 0)],
+             'after kill -9 and a new open: the new client\'s packet wakes '
+             'the app (the fd it registered at start)')
+    check(harness.wait_for(lambda: re.search(r'^wake %d$' % n, app.output,
+                                             re.M)),
+          'woke from sleep %d' % n)
+    # and the other way
+    check(app.wait_asleep(n), 'asleep again')
+    n = app.sleeps()
+    os.write(b, harness.ipv4_packet(4, 0))
+    harness.check_packets(harness.read_packets(a, 1), [harness.ipv4_packet(4, 0)],
+             'port 1\'s client wakes it too')
+    os.close(a)
+    os.close(b)
+    check(app.wait_asleep(n), 'asleep after port 1\'s packet')
+    return app
+
+
+def doorbells(s, app):
+    """A departed client's bell wakes nothing; spurious bells are
+    counted."""
+    check(app.wait_asleep(), 'asleep before the departed client')
+    n = app.sleeps()
+
+    def on_wait(what):
+        if what == 'departed':
+            time.sleep(0.5)
+            check(app.asleep() and app.sleeps() == n,
+                  'the departed client\'s 100 doorbells woke nothing '
+                  '(still sleep %d)' % n)
+        elif what == 'rang':
+            check(harness.wait_for(lambda: app.asleep() and
+                                   app.sleeps() > n),
+                  'the 5 doorbells without a packet: the app woke and '
+                  'slept again')
+            woke = app.sleeps() - n
+            check(1 <= woke <= 5, 'at most one wake-up per doorbell '
+                  '(%d)' % woke)
+    harness.run_client([LIB_CLIENT, app.socks[0], 'doorbells'],
+                       'lib_client doorbells', on_wait=on_wait)
+
+
+def no_stranded(s):
+    """Both ways at 2000 packets/s: the app sleeps between most packets,
+    every one of them crosses."""
+    app = IntrFwd(s, ['qlen=256', 'qlen=256'], ['--quiet'])
+    count = 4000
+    procs = [harness.tuntest('traffic', app.socks[p], '--stream', 1 + p,
+                             '--peer-stream', 2 - p, '--count', count,
+                             '--rate', 2000, '--quiet')
+             for p in (0, 1)]
+    for p, pr in enumerate(procs):
+        out = pr.communicate(timeout=120)[0]
+        print(out, flush=True)
+        check_eq(pr.returncode, 0, 'port %d: %d packets each way, in '
+                 'order, byte-exact, none lost' % (p, count))
+    xs = app.quit()
+    m = re.search(r'forwarded (\d+) dropped (\d+) sleeps (\d+)', app.output)
+    check(m and int(m.group(1)) >= 2 * count and m.group(2) == '0',
+          'intrfwd forwarded every packet, dropped none')
+    check(m and int(m.group(3)) >= count // 2,
+          'it slept between packets: %s sleeps for %d packets' %
+          (m.group(3) if m else '?', 2 * count))
+    for p in (0, 1):
+        check_eq(xs[p]['rx_intr_spurious'], 0,
+                 'port %d: no spurious doorbell from a plain client' % p)
+        check(xs[p]['rx_intr_doorbells'] > 0,
+              'port %d: the client rang %d times' %
+              (p, xs[p]['rx_intr_doorbells']))
+
+
+def two_pairs(s):
+    app = IntrFwd(s, ['queues=2', 'queues=2'], ['--queues', '2'])
+    a = [open_node(app.nodes[0]) for _ in (0, 1)]
+    b = [open_node(app.nodes[1]) for _ in (0, 1)]
+    n = 0
+    for q in (0, 1):
+        check(app.wait_asleep(n), 'asleep before pair %d\'s packet' % q)
+        n = app.sleeps()
+        os.write(a[q], harness.ipv4_packet(10 + q, 0))
+        harness.check_packets(harness.read_packets(b[q], 1),
+                 [harness.ipv4_packet(10 + q, 0)],
+                 'pair %d: its packet wakes the app and reaches pair %d of '
+                 'the other port' % (q, q))
+        check(harness.wait_for(lambda: re.search(
+            r'^wake %d$' % n, app.output, re.M)),
+            'pair %d: woke from sleep %d' % (q, n))
+    for fd in a + b:
+        os.close(fd)
+    app.quit()
+
+
+def main():
+    with harness.Session() as s:
+        app = wake_and_forward(s)
+        doorbells(s, app)
+        xs = app.quit()
+        check_eq((xs[0]['rx_intr_doorbells'], xs[0]['rx_intr_spurious']),
+                 (3 + 5, 5), 'port 0: 3 due doorbells (one per packet the '
+                 'app slept through) and the 5 without cause, counted')
+        no_stranded(s)
+        two_pairs(s)
+
+
+if __name__ == '__main__':
+    harness.run_main(main)
