@@ -189,7 +189,7 @@ def attack(pmd, name, exp, fd_base):
         check_eq(pmd.port_stats(0)['RX-packets'] - rx0, c['good'],
                  '%s: every well-formed record delivered' % name)
     if name.startswith('hello_version'):
-        check(re.search(r'client speaks wire version \d+, not 1',
+        check(re.search(r'client speaks wire version \d+, not 2',
                         pmd.output[mark:]) is not None,
               '%s: logged' % name)
     rc, _ = run_client([harness.TUNTEST, 'verify', pmd.sock(0), pmd.sock(1),
