@@ -35,6 +35,10 @@ less; Gbit/s = frames/s x frame bytes x 8):
   ports   1, 8 and 32 bsdtun ports in one testpmd (one forwarding core),
           one client process on all of them, 64 bytes each way: total
           rate, cost per packet, memory per port.
+  intr    rx interrupts: the DPDK side's CPU while two held ports are
+          idle, app/intrfwd (sleeps in rte_epoll_wait) against testpmd
+          (polls); and the round trip through intrfwd (port to itself),
+          client busy-polling or blocking, beside rtt/busy's.
   queues  one bsdtun unit with queues=1 or 2 (testpmd --rxq=N --txq=N),
           one client process holding every pair, 64 bytes each way: the
           aggregate rate, cost per packet and each pair's share.
@@ -435,6 +439,62 @@ def case_rtt(opt, block):
         return res
 
 
+def case_intr_idle(opt, app):
+    """CPU time of the DPDK side with two ports whose clients hold them and
+    send nothing: intrfwd (rx interrupts) or testpmd (polling)."""
+    with session() as run:
+        if app == 'intrfwd':
+            p = harness.IntrFwd(run, ['qlen=%d' % QLEN] * 2, ['--quiet'],
+                                lcores=str(DPDK_CPU),
+                                echo=log if VERBOSE else False)
+            nodes = p.nodes
+        else:
+            nodes = [run.path('idle%d' % i) for i in (0, 1)]
+            p = testpmd(run, 'testpmd', DPDK_LCORES,
+                        ['qlen=%d,cdev=%s' % (QLEN, n) for n in nodes],
+                        ['--forward-mode=io'])
+            p.cmd('start')
+        fds = [os.open(n, os.O_RDWR | os.O_NONBLOCK) for n in nodes]
+        try:
+            time.sleep(opt.warmup)
+            t0, c0 = time.monotonic(), p.cpu_ticks()
+            load = Load([p])
+            time.sleep(opt.duration)
+            load.stop()
+            cpu = (p.cpu_ticks() - c0) / os.sysconf('SC_CLK_TCK') / \
+                (time.monotonic() - t0)
+        finally:
+            for fd in fds:
+                os.close(fd)
+        return {'cpu': cpu, 'load': load.value}
+
+
+def case_intr_rtt(opt, block):
+    """Round trip through intrfwd (the port to itself): the app sleeps
+    between packets, so each one pays its wake-up."""
+    with session() as run:
+        app = harness.IntrFwd(run, ['qlen=%d' % QLEN], ['--quiet'],
+                              lcores=str(DPDK_CPU),
+                              echo=log if VERBOSE else False)
+        cl = client(run, 'rtt', app.socks, [
+            '--size', str(64 - ETH_HLEN), '--warmup', str(opt.warmup),
+            '--duration', str(opt.duration), '--timeout', '5'] +
+            (['--block'] if block else []))
+        time.sleep(opt.warmup)
+        load = Load([app, cl])
+        deadline = time.monotonic() + opt.duration + 30
+        while cl.running() and time.monotonic() < deadline:
+            load.stop()
+            time.sleep(0.2)
+        res = client_result(cl, 1)
+        res['load'] = load.value
+        app.signal(signal.SIGINT)
+        app.wait(10)
+        m = re.search(r'sleeps (\d+)', app.output)
+        res['sleeps'] = int(m.group(1)) if m else None
+        return res
+
+
 def case_flood(opt, flood):
     """Neighbours' rate (ports 0 and 1) beside a port whose client floods
     garbage (flood) or that has no client."""
@@ -515,6 +575,12 @@ def make_cases():
     for flood in (False, True):
         cases.append(('flood/%s' % ('on' if flood else 'off'),
                       lambda o, f=flood: case_flood(o, f)))
+    for app in ('intrfwd', 'testpmd'):
+        cases.append(('intr/idle/%s' % app,
+                      lambda o, a=app: case_intr_idle(o, a)))
+    for block in (False, True):
+        cases.append(('intr/rtt/%s' % ('block' if block else 'busy'),
+                      lambda o, b=block: case_intr_rtt(o, b)))
     return cases
 
 
@@ -826,6 +892,47 @@ def report_queues(results):
     return out
 
 
+def report_intr(results):
+    """The rx interrupt table (intr/...): idle CPU, wake-up round trip."""
+    if not any(k.startswith('intr/') for k in results):
+        return []
+    out = []
+    p = out.append
+
+    def rows(g):
+        lines = []
+        for app, txt in (('intrfwd', 'intrfwd, rx interrupts'),
+                         ('testpmd', 'testpmd io, polling')):
+            rs = runs_of(results, 'intr/idle/' + app, g)
+            if rs:
+                lines.append('  idle CPU, %-28s %6.1f%%   n %d' % (
+                    txt, 100 * median([r['cpu'] for r in rs]), len(rs)))
+        for name, txt in (('intr/rtt/busy', 'intrfwd, client polls'),
+                          ('intr/rtt/block', 'intrfwd, client blocks'),
+                          ('rtt/busy', 'testpmd polling, client polls')):
+            rs = runs_of(results, name, g)
+            if rs:
+                lines.append('  round trip, %-26s p50 %6s us  p99 %6s us'
+                             '   n %d' % (txt,
+                                          fmt(med(rs, 'p50_ns') / 1e3),
+                                          fmt(med(rs, 'p99_ns') / 1e3),
+                                          len(rs)))
+        return lines
+
+    hdr = 'rx interrupts (medians)'
+    out += [hdr, '-' * 72] + by_group(rows)
+    p('idle CPU: the DPDK process\'s CPU time over the measurement / '
+      'wall time (1.0 = one core),')
+    p('two ports held by clients that send nothing.  Round trip: one '
+      '64-byte packet in flight,')
+    p('client -> the port forwarded to itself -> client; through intrfwd '
+      'every packet wakes the')
+    p('sleeping app (its rte_epoll_wait), so the difference to polling is '
+      'the wake-up.')
+    p('')
+    return out
+
+
 def report_flood(results):
     """The flood table (flood/...): the neighbours' rate with and without
     a flooding client."""
@@ -935,6 +1042,7 @@ def report(results, opt, mach):
     return '\n'.join(report_head(opt, mach, c2c_threshold) +
                      report_thr(results) + report_rtt(results) +
                      report_ports(results) + report_queues(results) +
+                     report_intr(results) +
                      report_mem(results) +
                      report_flood(results) +
                      report_tail(results, opt))
@@ -954,7 +1062,8 @@ def main():
     ap.add_argument('--only', default='',
                     help='regex: run only the cases whose name matches '
                     '(names: thr/IMPL/DIR/SIZE, rtt/busy|block, flood/off|on, '
-                    'ports/DIR/N, queues/DIR/N, mem/IMPL/N)')
+                    'ports/DIR/N, queues/DIR/N, mem/IMPL/N, '
+                    'intr/idle/APP, intr/rtt/busy|block)')
     ap.add_argument('--max-load', type=float, default=0.05,
                     help='foreign CPU load (fraction of the machine) above '
                     'which a run counts as disturbed (default 0.05)')
@@ -1085,6 +1194,8 @@ def brief(r):
                                                   sum(r['memfd']['client']))
     if 'pps' in r:
         return '%.2f Mpps' % (r['pps'] / 1e6)
+    if 'cpu' in r:
+        return 'CPU %.1f%%' % (100 * r['cpu'])
     return 'p50 %.1f us p99 %.1f us' % (r['p50_ns'] / 1e3, r['p99_ns'] / 1e3)
 
 

@@ -910,6 +910,60 @@ class AppProbe:
         return rc
 
 
+class IntrFwd(Proc):
+    """app/intrfwd (an interrupt-driven forwarder, rx interrupts) on
+    bsdtun units, each with a device node; started, and ended with the
+    session.  lcores: its EAL -l."""
+    PROG = os.path.join(BUILD, 'app', 'intrfwd', 'intrfwd')
+
+    def __init__(self, s, units, opts=(), lcores='1', echo=True):
+        self.prefix = s.new_prefix()
+        self.s = s
+        self.socks, self.nodes = [], []
+        vdevs = []
+        for i, extra in enumerate(units):
+            sock = s.path('%s_u%d.sock' % (self.prefix, i))
+            node = s.path('%s_n%d' % (self.prefix, i))
+            self.socks.append(sock)
+            self.nodes.append(node)
+            vdevs.append('--vdev=net_bsdtun%d,sock=%s,cdev=%s%s' %
+                         (i, sock, node, ',' + extra if extra else ''))
+        argv = [self.PROG, '-l', lcores, '--no-pci', '--huge-unlink',
+                '--file-prefix=' + self.prefix, '-d', PMD] + \
+            vdevs + ['--', '--idle', '200'] + list(opts)
+        super().__init__(argv, 'intrfwd', env=sanitizer_env(), echo=echo)
+        self.wait_output(r'^ready$', 0, 30)
+        s.procs.append(self)
+
+    def sleeps(self):
+        """The number of the latest sleep (0 before the first)."""
+        m = re.findall(r'^sleep (\d+)$', self.output, re.M)
+        return int(m[-1]) if m else 0
+
+    def asleep(self):
+        """Asleep now: its last line of the two is a sleep."""
+        m = re.findall(r'^(sleep|wake) (\d+)$', self.output, re.M)
+        return bool(m) and m[-1][0] == 'sleep'
+
+    def wait_asleep(self, after=0, timeout=10):
+        """Wait until it sleeps, in a sleep later than sleep `after` (the
+        one a packet woke it from: its output may lag behind)."""
+        return wait_for(
+            lambda: self.asleep() and self.sleeps() > after, timeout, 0.01)
+
+    def quit(self):
+        """SIGINT: its summary and every port's xstats {port: {name: v}}."""
+        self.signal(signal.SIGINT)
+        rc = self.wait(30)
+        check_eq(rc, 0, 'intrfwd exits 0 on SIGINT')
+        xs = {}
+        for p, name, v in re.findall(r'^xstat (\d+) (\w+) (\d+)$',
+                                     self.output, re.M):
+            xs.setdefault(int(p), {})[name] = int(v)
+        self.s.release_prefix(self.prefix)
+        return xs
+
+
 class Session:
     """Owns a temp dir, the processes started through it and the EAL file
     prefixes it handed out.  At exit it ends the processes, the latest

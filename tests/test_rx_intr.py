@@ -24,60 +24,7 @@ import time
 import harness
 from harness import check, check_eq
 
-INTRFWD = os.path.join(harness.BUILD, 'app', 'intrfwd', 'intrfwd')
 LIB_CLIENT = os.path.join(harness.BUILD, 'tests', 'lib_client')
-
-
-class IntrFwd(harness.Proc):
-    """app/intrfwd on bsdtun units, each with a device node."""
-
-    def __init__(self, s, units, opts=()):
-        self.prefix = s.new_prefix()
-        self.s = s
-        self.socks, self.nodes = [], []
-        vdevs = []
-        for i, extra in enumerate(units):
-            sock = s.path('%s_u%d.sock' % (self.prefix, i))
-            node = s.path('%s_n%d' % (self.prefix, i))
-            self.socks.append(sock)
-            self.nodes.append(node)
-            vdevs.append('--vdev=net_bsdtun%d,sock=%s,cdev=%s%s' %
-                         (i, sock, node, ',' + extra if extra else ''))
-        argv = [INTRFWD, '-l', '1', '--no-pci', '--huge-unlink',
-                '--file-prefix=' + self.prefix, '-d', harness.PMD] + \
-            vdevs + ['--', '--idle', '200'] + list(opts)
-        super().__init__(argv, 'intrfwd', env=harness.sanitizer_env(),
-                         echo=True)
-        self.wait_output(r'^ready$', 0, 30)
-        s.procs.append(self)
-
-    def sleeps(self):
-        """The number of the latest sleep (0 before the first)."""
-        m = re.findall(r'^sleep (\d+)$', self.output, re.M)
-        return int(m[-1]) if m else 0
-
-    def asleep(self):
-        """Asleep now: its last line of the two is a sleep."""
-        m = re.findall(r'^(sleep|wake) (\d+)$', self.output, re.M)
-        return bool(m) and m[-1][0] == 'sleep'
-
-    def wait_asleep(self, after=0, timeout=10):
-        """Wait until it sleeps, in a sleep later than sleep `after` (the
-        one a packet woke it from: its output may lag behind)."""
-        return harness.wait_for(
-            lambda: self.asleep() and self.sleeps() > after, timeout, 0.01)
-
-    def quit(self):
-        """SIGINT: its summary and every port's xstats {port: {name: v}}."""
-        self.signal(signal.SIGINT)
-        rc = self.wait(30)
-        check_eq(rc, 0, 'intrfwd exits 0 on SIGINT')
-        xs = {}
-        for p, name, v in re.findall(r'^xstat (\d+) (\w+) (\d+)$',
-                                     self.output, re.M):
-            xs.setdefault(int(p), {})[name] = int(v)
-        self.s.release_prefix(self.prefix)
-        return xs
 
 
 def open_node(path):
@@ -85,7 +32,7 @@ def open_node(path):
 
 
 def wake_and_forward(s):
-    app = IntrFwd(s, ['', ''])
+    app = harness.IntrFwd(s, ['', ''])
     a = open_node(app.nodes[0])
     b = open_node(app.nodes[1])
     check(app.wait_asleep(), 'the app went to sleep with both units held '
@@ -170,7 +117,7 @@ def doorbells(s, app):
 def no_stranded(s):
     """Both ways at 2000 packets/s: the app sleeps between most packets,
     every one of them crosses."""
-    app = IntrFwd(s, ['qlen=256', 'qlen=256'], ['--quiet'])
+    app = harness.IntrFwd(s, ['qlen=256', 'qlen=256'], ['--quiet'])
     count = 4000
     procs = [harness.tuntest('traffic', app.socks[p], '--stream', 1 + p,
                              '--peer-stream', 2 - p, '--count', count,
@@ -197,7 +144,7 @@ def no_stranded(s):
 
 
 def two_pairs(s):
-    app = IntrFwd(s, ['queues=2', 'queues=2'], ['--queues', '2'])
+    app = harness.IntrFwd(s, ['queues=2', 'queues=2'], ['--queues', '2'])
     a = [open_node(app.nodes[0]) for _ in (0, 1)]
     b = [open_node(app.nodes[1]) for _ in (0, 1)]
     n = 0
