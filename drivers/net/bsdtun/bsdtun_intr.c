@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <rte_atomic.h>
 #include <rte_eal.h>
 #include <rte_interrupts.h>
 
@@ -228,7 +229,7 @@ bsdtun_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 		                        __ATOMIC_SEQ_CST) == 0 &&
 		    pq->intr_armed)
 			pq->intr_owed++;
-		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
 		work = bsdtun_ring_cons_avail(&s->to_dpdk) != BSDTUN_RING_EMPTY;
 		pq->intr_armed = 1;
 	}
