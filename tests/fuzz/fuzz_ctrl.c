@@ -98,6 +98,22 @@ bsdtun_bell_ring(struct bsdtun_queue *qp, struct bsdtun_session *s, int async)
 	qp->xs.bells++;
 }
 
+/* bsdtun_intr.c: no app waits on rx interrupts here */
+int
+bsdtun_intr_attach(struct bsdtun_unit *u, struct bsdtun_session *s)
+{
+	(void)u;
+	(void)s;
+	return 0;
+}
+
+void
+bsdtun_intr_detach(struct bsdtun_unit *u, struct bsdtun_session *s)
+{
+	(void)u;
+	(void)s;
+}
+
 /* bsdtun_port.c, on the fake port below (no ethdev here) */
 int
 bsdtun_port_link_update(struct bsdtun_unit *u)

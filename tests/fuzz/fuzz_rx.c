@@ -43,10 +43,11 @@
 int bsdtun_logtype;
 
 void
-bsdtun_capture(struct bsdtun_unit *u, struct rte_mbuf **pkts, uint16_t n,
-               int out)
+bsdtun_capture(struct bsdtun_unit *u, uint16_t qid, struct rte_mbuf **pkts,
+               uint16_t n, int out)
 {
 	(void)u;
+	(void)qid;
 	(void)pkts;
 	(void)n;
 	(void)out;

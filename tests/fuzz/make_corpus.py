@@ -9,6 +9,7 @@ import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAGIC = 0x4e555442
+VERSION = 2          # BSDTUN_WIRE_VERSION
 HELLO, WELCOME, ERROR, IOCTL, RING = 1, 2, 3, 4, 5
 (SIFINFO, GIFINFO, SDEBUG, GDEBUG, SLMODE, SIFHEAD, GIFHEAD, SIFMODE,
  SIFPID, SASYNC, SOWN, GOWN) = range(1, 13)
@@ -19,7 +20,7 @@ def msg(mtype, body=b'', magic=MAGIC):
     return m + b'\0' * (64 - len(m))
 
 
-def hello(version=1):
+def hello(version=VERSION):
     return msg(HELLO, struct.pack('<Ii', version, 4242))
 
 
@@ -45,7 +46,7 @@ def ctrl_seeds():
     yield 'hello', h
     yield 'hello_eof', dgram(hello(), eof=True)
     yield 'hello_fd', dgram(hello(), fd=True)
-    yield 'hello_v2', dgram(hello(2))
+    yield 'hello_next_version', dgram(hello(VERSION + 1))
     yield 'hello_long', dgram(hello() + b'\0' * 8)
     yield 'hello_short', dgram(hello()[:40])
     yield 'ioctl_first', dgram(ioctl(GIFHEAD))
@@ -95,8 +96,8 @@ def region_seeds():
     rb = 65536
     size = 4096 + 2 * rb
     # magic version region_size qlen ring_bytes to_client_ctl
-    # to_client_data to_dpdk_ctl to_dpdk_data state pad
-    hdr = struct.pack('<IIQIIQQQQII', MAGIC, 1, size, 1, rb, 256, 4096,
+    # to_client_data to_dpdk_ctl to_dpdk_data state queue
+    hdr = struct.pack('<IIQIIQQQQII', MAGIC, VERSION, size, 1, rb, 256, 4096,
                       512, 4096 + rb, 1, 0)
     sz = struct.pack('<I', size - 4096)
     ctl = bytearray(4096 - 256 + 64)
@@ -108,7 +109,8 @@ def region_seeds():
     yield 'valid', hdr + sz + bytes(ctl)
     yield 'valid_empty', hdr + sz
     yield 'bad_offsets', struct.pack(
-        '<IIQIIQQQQII', MAGIC, 1, size, 1, rb, (1 << 64) - 64, 4096, 512,
+        '<IIQIIQQQQII', MAGIC, VERSION, size, 1, rb, (1 << 64) - 64, 4096,
+        512,
         4096 + rb, 1, 0) + sz
 
 
