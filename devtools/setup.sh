@@ -36,7 +36,7 @@ packages=(
 	libfuse3-dev fuse3
 	tshark iproute2 iperf3 iputils-ping procps psmisc util-linux
 	clang-format cppcheck xz-utils python3-pyelftools libpcap-dev
-	binutils gdb
+	binutils gdb strace
 )
 
 install_missing() {

@@ -4,7 +4,7 @@
  * that does only what it is told, so that a test sees exactly what one
  * call does (tests/test_rx_contract.py, tests/test_app_contract.py).
  *
- *	app_probe EAL-ARGS -- [--mtu N] [--scatter] [--mbuf-size N]
+ *	app_probe EAL-ARGS -- [--mtu N] [--scatter] [--mbuf-size N] [--rx-intr]
  *
  * Commands on stdin, one per line; each answer ends with "end":
  *	burst N   one rte_eth_rx_burst(0, 0, pkts, N); prints "got K", then
@@ -12,6 +12,13 @@
  *	          SRC-MAC is meaningless with framing=ip)
  *	mac XX:XX:XX:XX:XX:XX
  *	          rte_eth_dev_default_mac_addr_set on port 0; prints "mac RET"
+ *	intr on|off
+ *	          (--rx-intr: intr_conf.rxq, rx queue 0 registered in this
+ *	          thread's epoll) rte_eth_dev_rx_intr_enable/disable(0, 0);
+ *	          prints "intr RET"
+ *	intr-wait MS
+ *	          rte_epoll_wait() on this thread's epoll for MS ms; prints
+ *	          "woke N" (N events; 0: timed out)
  *	queue rx|tx start|stop
  *	          rte_eth_dev_{rx,tx}_queue_{start,stop}(0, 0); prints
  *	          "queue RET STATE", STATE from rte_eth_{rx,tx}_queue_info_get
@@ -50,6 +57,7 @@
 #include <rte_dev.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
+#include <rte_interrupts.h>
 #include <rte_mbuf.h>
 
 #include "bsdtun.h"
@@ -113,6 +121,30 @@ port_start(uint16_t port)
 	ret = rte_eth_dev_start(port);
 	if (ret < 0)
 		die("start", ret);
+	if (conf.intr_conf.rxq && port == 0) {
+		ret = rte_eth_dev_rx_intr_ctl_q(0, 0, RTE_EPOLL_PER_THREAD,
+		                                RTE_INTR_EVENT_ADD, NULL);
+		if (ret < 0)
+			die("rx_intr_ctl_q", ret);
+	}
+}
+
+static void
+cmd_intr(const char *what)
+{
+	int on = strcmp(what, "on") == 0;
+
+	printf("intr %d\n", on ? rte_eth_dev_rx_intr_enable(0, 0) :
+	                         rte_eth_dev_rx_intr_disable(0, 0));
+}
+
+static void
+cmd_intr_wait(unsigned int ms)
+{
+	struct rte_epoll_event ev[4];
+
+	printf("woke %d\n",
+	       rte_epoll_wait(RTE_EPOLL_PER_THREAD, ev, RTE_DIM(ev), (int)ms));
 }
 
 static void
@@ -354,6 +386,7 @@ main(int argc, char **argv)
 		{ "mtu", required_argument, NULL, 'm' },
 		{ "scatter", no_argument, NULL, 's' },
 		{ "mbuf-size", required_argument, NULL, 'b' },
+		{ "rx-intr", no_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int mbuf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
@@ -373,8 +406,11 @@ main(int argc, char **argv)
 			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 		else if (c == 'b')
 			mbuf_size = (unsigned int)strtoul(optarg, NULL, 10);
+		else if (c == 'i')
+			conf.intr_conf.rxq = 1;
 		else
-			die("usage: app_probe EAL-ARGS -- [--mtu N] [--scatter] [--mbuf-size N]",
+			die("usage: app_probe EAL-ARGS -- [--mtu N] [--scatter] "
+			    "[--mbuf-size N] [--rx-intr]",
 			    EINVAL);
 	}
 	if (rte_eth_dev_count_avail() < 1)
@@ -408,6 +444,10 @@ main(int argc, char **argv)
 			cmd_mac(a2);
 		else if (sscanf(line, "queue %15s %999s", a1, a2) == 2)
 			cmd_queue(a1, a2);
+		else if (sscanf(line, "intr-wait %u", &n) == 1)
+			cmd_intr_wait(n);
+		else if (sscanf(line, "intr %15s", a1) == 1)
+			cmd_intr(a1);
 		else if (strcmp(line, "quit") == 0)
 			break;
 		else

@@ -13,12 +13,15 @@ before it sleeps in rte_epoll_wait() and "wake N" after.
 - doorbells without cause cost at most a wake-up each and are counted;
 - no packet is stranded: a client writing at random moments around the
   app's arming (tuntest traffic at a low rate both ways) gets every packet
-  through, and the app slept between them;
+  through, and the app slept between them; and deterministically, a packet
+  published before the app armed wakes it at the arming (app_probe);
+- a polling app costs its clients no system call per packet (strace);
 - a queue pair per client: queues=2, each pair's packet wakes the app.
 """
 import os
 import re
 import signal
+import subprocess
 import time
 
 import harness
@@ -143,6 +146,64 @@ def no_stranded(s):
               (p, xs[p]['rx_intr_doorbells']))
 
 
+def armed_after_write(s):
+    """The race arming closes: a packet the client published while the
+    queue was not armed (so it did not ring) wakes the app at once when it
+    arms (tests/app_probe: one call at a time)."""
+    ap = harness.AppProbe(s, 'qlen=64', ['--rx-intr'])
+    try:
+        out, _ = ap.command('intr on')
+        check_eq(out, ['intr 0'], 'rx_intr_enable on an unheld queue')
+        out, _ = ap.command('intr-wait 200')
+        check_eq(out, ['woke 0'], 'nothing queued: the wait times out')
+        out, _ = ap.command('intr off')
+        check_eq(out, ['intr 0'], 'rx_intr_disable')
+
+        def on_wait(what):
+            out, _ = ap.command('intr on')
+            check_eq(out, ['intr 0'], 'armed after the client wrote')
+            out, _ = ap.command('intr-wait 5000')
+            check_eq(out, ['woke 1'], 'the packet published before the '
+                     'arming wakes the app at once')
+            out, _ = ap.command('intr off')
+            got, _, xs = ap.burst(32)
+            check_eq((got, xs['rx_intr_doorbells'],
+                      xs['rx_intr_spurious']), (1, 0, 0),
+                     'the packet is there; the client never rang (nobody '
+                     'had armed)')
+            out, _ = ap.command('intr on')
+            out, _ = ap.command('intr-wait 200')
+            check_eq(out, ['woke 0'], 'taken: the next wait sleeps')
+            ap.command('intr off')
+        harness.run_client([LIB_CLIENT, ap.sock, 'hold', '0,1'],
+                           'lib_client hold 0,1', on_wait=on_wait)
+    finally:
+        ap.close()
+
+
+def polling_costs_nothing(s):
+    """A client of a port whose app polls makes no system call per packet:
+    tuntest send of 10 and of 2000 packets makes the same sendto calls
+    (strace)."""
+    calls = []
+    with s.testpmd(['qlen=4096'], ['--forward-mode=rxonly']) as pmd:
+        pmd.cmd('start')
+        for count in (10, 2000):
+            log = s.path('strace_%d' % count)
+            argv = ['strace', '-f', '-qq', '-e', 'trace=sendto,sendmsg',
+                    '-o', log, harness.TUNTEST, 'send', pmd.sock(0),
+                    '--stream', '1', '--count', str(count), '--quiet']
+            rc = subprocess.run(argv, capture_output=True, timeout=60)
+            check_eq(rc.returncode, 0, 'tuntest send --count %d' % count)
+            with open(log) as f:
+                calls.append(sum(1 for ln in f if 'send' in ln))
+        st = pmd.port_stats(0)
+        check_eq(st['RX-packets'], 2010, 'testpmd received every packet')
+    check(calls[0] == calls[1],
+          'send system calls for 10 and for 2000 packets: %d and %d (no '
+          'doorbell per packet while the app polls)' % tuple(calls))
+
+
 def two_pairs(s):
     app = harness.IntrFwd(s, ['queues=2', 'queues=2'], ['--queues', '2'])
     a = [open_node(app.nodes[0]) for _ in (0, 1)]
@@ -173,6 +234,8 @@ def main():
                  (3 + 5, 5), 'port 0: 3 due doorbells (one per packet the '
                  'app slept through) and the 5 without cause, counted')
         no_stranded(s)
+        armed_after_write(s)
+        polling_costs_nothing(s)
         two_pairs(s)
 
 
