@@ -419,24 +419,30 @@ def case_mem(opt, impl, n):
         return res
 
 
+def rtt_client(run, opt, app, block):
+    """tuntest bench rtt on app's port (forwarded to itself) to its end:
+    its result, with the foreign load over the measurement."""
+    cl = client(run, 'rtt', app.socks, [
+        '--size', str(64 - ETH_HLEN), '--warmup', str(opt.warmup),
+        '--duration', str(opt.duration), '--timeout', '5'] +
+        (['--block'] if block else []))
+    time.sleep(opt.warmup)
+    load = Load([app, cl])
+    deadline = time.monotonic() + opt.duration + 30
+    while cl.running() and time.monotonic() < deadline:
+        load.stop()
+        time.sleep(0.2)
+    res = client_result(cl, 1)
+    res['load'] = load.value
+    return res
+
+
 def case_rtt(opt, block):
     with session() as run:
         pmd = testpmd(run, 'testpmd', DPDK_LCORES, ['qlen=%d' % QLEN],
                       ['--forward-mode=io', '--port-topology=loop'])
         pmd.cmd('start')
-        cl = client(run, 'rtt', pmd.socks, [
-            '--size', str(64 - ETH_HLEN), '--warmup', str(opt.warmup),
-            '--duration', str(opt.duration), '--timeout', '5'] +
-            (['--block'] if block else []))
-        time.sleep(opt.warmup)
-        load = Load([pmd, cl])
-        deadline = time.monotonic() + opt.duration + 30
-        while cl.running() and time.monotonic() < deadline:
-            load.stop()
-            time.sleep(0.2)
-        res = client_result(cl, 1)
-        res['load'] = load.value
-        return res
+        return rtt_client(run, opt, pmd, block)
 
 
 def case_intr_idle(opt, app):
@@ -478,18 +484,7 @@ def case_intr_rtt(opt, block):
                               ['--quiet', '--idle', '1'],
                               lcores=str(DPDK_CPU),
                               echo=log if VERBOSE else False)
-        cl = client(run, 'rtt', app.socks, [
-            '--size', str(64 - ETH_HLEN), '--warmup', str(opt.warmup),
-            '--duration', str(opt.duration), '--timeout', '5'] +
-            (['--block'] if block else []))
-        time.sleep(opt.warmup)
-        load = Load([app, cl])
-        deadline = time.monotonic() + opt.duration + 30
-        while cl.running() and time.monotonic() < deadline:
-            load.stop()
-            time.sleep(0.2)
-        res = client_result(cl, 1)
-        res['load'] = load.value
+        res = rtt_client(run, opt, app, block)
         app.signal(signal.SIGINT)
         app.wait(10)
         m = re.search(r'sleeps (\d+)', app.output)

@@ -67,6 +67,27 @@ def packets(path):
     return [(int(r[0], 0), r[1] or r[2], r[3]) for r in rows if r[0]]
 
 
+def dumpcap_start(pmd, path, count):
+    """dpdk-dumpcap on port 0 of pmd, count packets into path."""
+    argv = ['dpdk-dumpcap', '--file-prefix=' + pmd.prefix, '-i', '0',
+            '-w', path, '-c', str(count), '-q']
+    print('$ ' + ' '.join(argv), flush=True)
+    return subprocess.Popen(argv, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True,
+                            env=secondary_env())
+
+
+def dumpcap_end(dc):
+    """Wait for dumpcap (30 s, then kill); one assertion: exit 0."""
+    try:
+        out, _ = dc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        dc.kill()
+        out, _ = dc.communicate()
+    print(out, flush=True)
+    check_eq(dc.returncode, 0, 'dpdk-dumpcap exit status')
+
+
 def pcapng_devarg(s, framing):
     cap = s.path('cap_%s.pcapng' % framing)
     units = ['framing=%s,pcapng=%s' % (framing, cap), 'framing=%s' % framing]
@@ -111,21 +132,10 @@ def dumpcap(s):
     units = ['pcapng=%s' % cap, '']
     with multiprocess_pmd(s, units) as pmd:
         pmd.cmd('start')
-        argv = ['dpdk-dumpcap', '--file-prefix=' + pmd.prefix, '-i', '0',
-                '-w', dump, '-c', str(2 * N), '-q']
-        print('$ ' + ' '.join(argv), flush=True)
-        dc = subprocess.Popen(argv, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True,
-                              env=secondary_env())
+        dc = dumpcap_start(pmd, dump, 2 * N)
         time.sleep(2)
         check_eq(verify(pmd), 0, 'dumpcap: traffic while capturing')
-        try:
-            out, _ = dc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            dc.kill()
-            out, _ = dc.communicate()
-        print(out, flush=True)
-        check_eq(dc.returncode, 0, 'dpdk-dumpcap exit status')
+        dumpcap_end(dc)
         check_eq(verify(pmd), 0, 'testpmd keeps forwarding after dumpcap')
         xs = pmd.xstats(0)
         check_eq(xs['client_opens'], 2, 'the unit survived the secondary')
@@ -216,12 +226,7 @@ def multiqueue(s):
         a = [os.open(nodes[0], os.O_RDWR | os.O_NONBLOCK) for _ in (0, 1)]
         b = [os.open(nodes[1], os.O_RDWR | os.O_NONBLOCK) for _ in (0, 1)]
         pmd.cmd('start')
-        argv = ['dpdk-dumpcap', '--file-prefix=' + pmd.prefix, '-i', '0',
-                '-w', dump, '-c', str(total), '-q']
-        print('$ ' + ' '.join(argv), flush=True)
-        dc = subprocess.Popen(argv, stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True,
-                              env=secondary_env())
+        dc = dumpcap_start(pmd, dump, total)
         time.sleep(2)
         try:
             for q, d, src, n in want:
@@ -234,13 +239,7 @@ def multiqueue(s):
         finally:
             for fd in a + b:
                 os.close(fd)
-        try:
-            out, _ = dc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            dc.kill()
-            out, _ = dc.communicate()
-        print(out, flush=True)
-        check_eq(dc.returncode, 0, 'dpdk-dumpcap exit status')
+        dumpcap_end(dc)
         p = subprocess.run(['dpdk-proc-info', '--file-prefix=' + pmd.prefix,
                             '--', '--xstats'], capture_output=True,
                            text=True, timeout=60, env=secondary_env())
