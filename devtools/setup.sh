@@ -15,12 +15,15 @@
 #    five headers from Debian's source package of the *installed* version,
 #    unpacked into build-deps/dpdk-sdk/ with VERSION and SOURCE files
 #    saying what they are; anything else stops here with one line saying
-#    which of the three to provide;
+#    which of the three to provide; from the same source package, DPDK's
+#    l3fwd-power example (build-deps/dpdk-examples/, tests/test_l3fwd_power.py
+#    builds and runs it);
 #  - reserves hugepages and mounts hugetlbfs.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 sdk="$top/build-deps/dpdk-sdk"
+examples="$top/build-deps/dpdk-examples"
 nr_hugepages=${BSDTUN_HUGEPAGES:-1024}
 
 log() { printf 'setup: %s\n' "$*"; }
@@ -78,7 +81,8 @@ elif [ -f "$(pkg-config --variable=includedir libdpdk)/ethdev_driver.h" ]; then
 elif [ -n "$deb_pkg" ]; then
 	version=$(dpkg-query -W -f='${Version}' "$deb_pkg")
 	sdk_from="Debian's source package dpdk=$version"
-	if [ "$(cat "$sdk/VERSION" 2>/dev/null)" != "$version" ]; then
+	if [ "$(cat "$sdk/VERSION" 2>/dev/null)" != "$version" ] ||
+	   [ "$(cat "$examples/VERSION" 2>/dev/null)" != "$version" ]; then
 		log "fetching driver-SDK headers of dpdk $version"
 		src=/etc/apt/sources.list.d/bsdtun-deb-src.sources
 		if ! grep -rqs '^Types:.*deb-src' /etc/apt/sources.list.d/ &&
@@ -93,7 +97,8 @@ elif [ -n "$deb_pkg" ]; then
 		(cd "$work" && apt-get source -q --download-only "dpdk=$version")
 		orig=$(ls "$work"/dpdk_*.orig.tar.* | head -n1)
 		top_dir=$(tar -tf "$orig" | awk -F/ 'NR == 1 { print $1 }')
-		tar -xf "$orig" -C "$work" "${sdk_headers[@]/#/$top_dir/}"
+		tar -xf "$orig" -C "$work" "${sdk_headers[@]/#/$top_dir/}" \
+			"$top_dir/examples/l3fwd-power"
 		rm -rf "$sdk"
 		mkdir -p "$sdk"
 		for h in "${sdk_headers[@]}"; do
@@ -102,6 +107,10 @@ elif [ -n "$deb_pkg" ]; then
 		echo "Debian source package dpdk=$version ($(basename "$orig"))" \
 			> "$sdk/SOURCE"
 		echo "$version" > "$sdk/VERSION"
+		rm -rf "$examples"
+		mkdir -p "$examples"
+		cp -r "$work/$top_dir/examples/l3fwd-power" "$examples/"
+		echo "$version" > "$examples/VERSION"
 	fi
 else
 	echo "setup: DPDK $dpdk_version ($dpdk_pc) has no driver-SDK headers and is not a Debian package: rebuild it with -Denable_driver_sdk=true, or set BSDTUN_DPDK_SDK to a DPDK $dpdk_version source tree" >&2
