@@ -253,6 +253,10 @@ def unprivileged_path(prog):
         dst = os.path.join(top, os.path.relpath(src, BUILD))
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         if os.path.islink(src):
+            # a link left by an older build may name another version
+            if os.path.lexists(dst) and \
+                    os.readlink(dst) != os.readlink(src):
+                os.unlink(dst)
             if not os.path.lexists(dst):
                 os.symlink(os.readlink(src), dst)
         else:
