@@ -1019,7 +1019,23 @@ class Session:
         for pfx in list(self.prefixes):
             self.release_prefix(pfx)
         if self.dir is not None:
+            self.unmount_dead_nodes()
             shutil.rmtree(self.dir, ignore_errors=True)
+
+    def unmount_dead_nodes(self):
+        """A DPDK process killed (a test that failed, a timeout) leaves
+        its device nodes mounted with nobody serving them: detach those
+        under the temp dir, so nothing is left behind."""
+        try:
+            with open('/proc/mounts') as f:
+                mounts = [ln.split()[1] for ln in f
+                          if ln.split()[2].startswith('fuse')]
+        except OSError:
+            return
+        for m in mounts:
+            m = codecs.decode(m, 'unicode_escape')
+            if m.startswith(self.dir + '/'):
+                subprocess.run(['umount', '-l', m], capture_output=True)
 
     def path(self, name):
         return os.path.join(self.dir, name)
