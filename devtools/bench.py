@@ -460,7 +460,7 @@ def case_intr_idle(opt, app):
                         ['qlen=%d,cdev=%s' % (QLEN, n) for n in nodes],
                         ['--forward-mode=io'])
             p.cmd('start')
-        fds = [os.open(n, os.O_RDWR | os.O_NONBLOCK) for n in nodes]
+        fds = [harness.open_node(n) for n in nodes]
         try:
             time.sleep(opt.warmup)
             t0, c0 = time.monotonic(), p.cpu_ticks()

@@ -745,14 +745,23 @@ class TestPmd(Proc):
 
 # ---- packets on a device node ------------------------------------------------
 
-def ipv4_packet(src_last, seq, size=60):
-    """An IPv4 packet 10.9.0.SRC -> 10.9.1.1, seq in its payload."""
+def ipv4_packet(src_last, seq, size=60, dst=(10, 9, 1, 1)):
+    """An IPv4/UDP packet 10.9.0.SRC -> dst, seq in its payload, with a
+    valid header checksum (a router, DPDK's l3fwd-power, checks it)."""
     hdr = struct.pack('!BBHHHBBH4s4s', 0x45, 0, size, seq & 0xffff, 0, 64,
-                      17, 0, bytes([10, 9, 0, src_last]),
-                      bytes([10, 9, 1, 1]))
+                      17, 0, bytes([10, 9, 0, src_last]), bytes(dst))
+    c = sum(struct.unpack('!10H', hdr))
+    c = (c >> 16) + (c & 0xffff)
+    c += c >> 16
+    hdr = hdr[:10] + struct.pack('!H', ~c & 0xffff) + hdr[12:]
     body = struct.pack('!II', src_last, seq)
     return hdr + body + bytes((seq + i) & 0xff
                               for i in range(size - len(hdr) - len(body)))
+
+
+def open_node(path):
+    """A device node opened as a non-blocking tun client would."""
+    return os.open(path, os.O_RDWR | os.O_NONBLOCK)
 
 
 def read_packets(fd, want, timeout=5.0):

@@ -297,7 +297,7 @@ queues(const char *ep)
 static void
 doorbells(const char *ep)
 {
-	static const uint8_t b = 0x62;
+	static const uint8_t b = BSDTUN_BELL_BYTE;
 	struct bsdtun *t = bsdtun_open(ep, O_NONBLOCK);
 	int kept, i, sent = 0;
 

@@ -223,8 +223,8 @@ def multiqueue(s):
     total = sum(w[3] for w in want)
     with multiprocess_pmd(s, units, ['--forward-mode=io', '--rxq=2',
                                      '--txq=2']) as pmd:
-        a = [os.open(nodes[0], os.O_RDWR | os.O_NONBLOCK) for _ in (0, 1)]
-        b = [os.open(nodes[1], os.O_RDWR | os.O_NONBLOCK) for _ in (0, 1)]
+        a = [harness.open_node(nodes[0]) for _ in (0, 1)]
+        b = [harness.open_node(nodes[1]) for _ in (0, 1)]
         pmd.cmd('start')
         dc = dumpcap_start(pmd, dump, total)
         time.sleep(2)

@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import signal
-import struct
 import subprocess
 import time
 
@@ -63,18 +62,6 @@ def build():
     return os.path.join(out, 'build', 'l3fwd-power-shared')
 
 
-def ipv4(dst, ident):
-    """An IPv4/UDP packet 10.0.0.1 -> dst with a valid header checksum."""
-    hdr = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 60, ident, 0, 64, 17, 0,
-                      bytes([10, 0, 0, 1]), bytes(dst))
-    words = struct.unpack('!10H', hdr)
-    c = sum(words)
-    c = (c >> 16) + (c & 0xffff)
-    c += c >> 16
-    hdr = hdr[:10] + struct.pack('!H', ~c & 0xffff) + hdr[12:]
-    return hdr + bytes(range(40))
-
-
 def routed(p):
     """What l3fwd-power makes of p, but for the header checksum: TTL - 1.
     (Its RFC 1812 check zeroes the checksum field and the forwarding path
@@ -106,7 +93,7 @@ def main():
         check(harness.wait_for(lambda: all(os.path.exists(sk)
                                            for sk in socks), 30),
               'l3fwd-power probed both units')
-        fds = [os.open(n, os.O_RDWR | os.O_NONBLOCK) for n in nodes]
+        fds = [harness.open_node(n) for n in nodes]
         try:
             app.wait_output(r'entering main interrupt loop', 0, 60)
             for i, (src, dst, to) in enumerate(((0, (2, 1, 1, 1), 1),
@@ -115,7 +102,7 @@ def main():
                 woke = r'waked up from rx interrupt on port %d' % src
                 before = len(re.findall(woke, app.output))
                 time.sleep(0.3)  # quiet: it waits on the interrupts
-                pkt = ipv4(dst, i)
+                pkt = harness.ipv4_packet(1, i, dst=dst)
                 os.write(fds[src], pkt)
                 got = [no_cksum(g) for g in
                        harness.read_packets(fds[to], 1)]

@@ -38,10 +38,6 @@ LIB_CLIENT = os.path.join(harness.BUILD, 'tests', 'lib_client')
 TUNSIFHEAD = 0x40047460  # _IOW('t', 96, int), the node's encoding
 
 
-def open_node(path):
-    return os.open(path, os.O_RDWR | os.O_NONBLOCK)
-
-
 def admission(s):
     """N opens on each face and across them; the N+1th EBUSY."""
     node = s.path('adm')
@@ -53,10 +49,10 @@ def admission(s):
                   xs['q0_client_opens'], xs['q1_client_opens'],
                   xs['q2_client_opens']), (4, 1, 2, 1, 1),
                  'opens counted per pair (pair 0 twice), 1 refused')
-        fds = [open_node(node) for _ in range(3)]
+        fds = [harness.open_node(node) for _ in range(3)]
         try:
             try:
-                os.close(open_node(node))
+                os.close(harness.open_node(node))
                 check(False, 'node: open 4 of 3 pairs fails EBUSY')
             except OSError as e:
                 check_eq(e.errno, errno.EBUSY,
@@ -251,7 +247,7 @@ def link_state(s):
     with s.testpmd(['queues=2,cdev=' + node]) as pmd:
         tel = harness.Telemetry(pmd.prefix)
         check_eq(pmd.link(0), 'down', 'no pair held: link down')
-        fds = [open_node(node) for _ in (0, 1)]
+        fds = [harness.open_node(node) for _ in (0, 1)]
         check_eq(pmd.link(0), 'up', 'both pairs held: link up')
         os.close(fds[0])
         check(harness.wait_for(
@@ -336,8 +332,8 @@ def main():
                        ['--rxq=2', '--txq=2', '--forward-mode=io',
                         '--no-flush-rx']) as pmd:
             pmd.tel = harness.Telemetry(pmd.prefix).info
-            a = [open_node(nodes[0]) for _ in range(2)]
-            b = [open_node(nodes[1]) for _ in range(2)]
+            a = [harness.open_node(nodes[0]) for _ in range(2)]
+            b = [harness.open_node(nodes[1]) for _ in range(2)]
             try:
                 delivery(s, pmd, a, b)
                 telemetry(s, pmd, a, b)

@@ -30,14 +30,10 @@ from harness import check, check_eq
 LIB_CLIENT = os.path.join(harness.BUILD, 'tests', 'lib_client')
 
 
-def open_node(path):
-    return os.open(path, os.O_RDWR | os.O_NONBLOCK)
-
-
 def wake_and_forward(s):
     app = harness.IntrFwd(s, ['', ''])
-    a = open_node(app.nodes[0])
-    b = open_node(app.nodes[1])
+    a = harness.open_node(app.nodes[0])
+    b = harness.open_node(app.nodes[1])
     check(app.wait_asleep(), 'the app went to sleep with both units held '
           'and nothing to do')
     n = app.sleeps()
@@ -60,7 +56,7 @@ def wake_and_forward(s):
     check(app.wait_asleep(n), 'asleep again')
     pid = os.fork()
     if pid == 0:
-        fd = open_node(app.nodes[0])
+        fd = harness.open_node(app.nodes[0])
         os.write(fd, harness.ipv4_packet(2, 0))
         time.sleep(60)
         os._exit(0)
@@ -73,7 +69,7 @@ def wake_and_forward(s):
     tel.close()
     check(app.wait_asleep(n), 'asleep again after the kill')
     n = app.sleeps()
-    a = open_node(app.nodes[0])
+    a = harness.open_node(app.nodes[0])
     os.write(a, harness.ipv4_packet(3, 0))
     harness.check_packets(harness.read_packets(b, 1), [harness.ipv4_packet(3, 0)],
              'after kill -9 and a new open: the new client\'s packet wakes '
@@ -211,8 +207,8 @@ def polling_costs_nothing(s):
 
 def two_pairs(s):
     app = harness.IntrFwd(s, ['queues=2', 'queues=2'], ['--queues', '2'])
-    a = [open_node(app.nodes[0]) for _ in (0, 1)]
-    b = [open_node(app.nodes[1]) for _ in (0, 1)]
+    a = [harness.open_node(app.nodes[0]) for _ in (0, 1)]
+    b = [harness.open_node(app.nodes[1]) for _ in (0, 1)]
     n = 0
     for q in (0, 1):
         check(app.wait_asleep(n), 'asleep before pair %d\'s packet' % q)

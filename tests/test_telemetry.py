@@ -60,7 +60,7 @@ def main():
                     'q0_to_client_queued': 64, 'q0_to_dpdk_queued': 5},
                     '/bsdtun/info,0 held through the library')
 
-                fd = os.open(node, os.O_RDWR | os.O_NONBLOCK)
+                fd = harness.open_node(node)
                 try:
                     info = tel.ask('/bsdtun/info,1')['/bsdtun/info']
                     check_eq(info, dict(idle, **{
