@@ -9,6 +9,8 @@
  * across close and reopen, as on a BSD tun softc.
  */
 #include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/if_tun.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -26,6 +28,7 @@
 #include <unistd.h>
 
 #include "bsdtun.h"
+#include "bsdtun_client.h"
 #include "bsdtun_ioctl.h"
 #include "bsdtun_local.h"
 #include "bsdtun_ring.h"
@@ -38,22 +41,6 @@ _Static_assert(TUNMRU == BSDTUN_MRU, "TUNMRU");
 _Static_assert(TUNMTU == BSDTUN_DEFAULT_MTU, "TUNMTU");
 _Static_assert(TUN_IF_MINMTU == BSDTUN_MIN_MTU, "TUN_IF_MINMTU");
 
-struct bsdtun {
-	int ctl_fd;          /* control socket */
-	int bell_fd;         /* client end of the bell pair; bsdtun_fd() */
-	int nonblock;        /* O_NONBLOCK / FIONBIO */
-	int polled;          /* bsdtun_fd() was asked: keep it level-true */
-	int gone;            /* the bell hung up: the DPDK process died */
-	pid_t server_pid;    /* the DPDK process (SO_PEERCRED at open) */
-	pid_t caller_pid;    /* for the PMD's device node: its caller, or 0 */
-	uint32_t unit_flags; /* BSDTUN_UNIT_F_*, as the PMD last said */
-	uint32_t queue;      /* the unit's queue pair this open holds */
-	uint8_t *map;
-	size_t map_size;
-	volatile struct bsdtun_region_hdr *hdr;
-	struct bsdtun_ring to_client; /* we consume */
-	struct bsdtun_ring to_dpdk;   /* we produce */
-};
 
 /* ---- control channel --------------------------------------------------- */
 
@@ -425,6 +412,12 @@ bsdtun_close(struct bsdtun *t)
 	return 0;
 }
 
+int
+bsdtun_is_linux(const struct bsdtun *t)
+{
+	return t->lx.on;
+}
+
 BSDTUN_API int
 bsdtun_queue(const struct bsdtun *t)
 {
@@ -579,12 +572,29 @@ bsdtun_readv(struct bsdtun *t, const struct iovec *iov, int iovcnt)
 		size_t n;
 		int err;
 
+		if (t->lx.detached) {
+			errno = EBADFD; /* Linux: a detached queue's file */
+			return -1;
+		}
 		p = bsdtun_ring_cons_peek(&t->to_client, &len, &fam, &err);
 		if (p != NULL) {
-			n = copy_out(iov, iovcnt, p, len);
+			int strip = t->lx.on ? bsdtun_linux_read_check(
+			                               t, len, total) :
+			                       0;
+
+			n = strip < 0 ? 0 : copy_out(iov, iovcnt, p, len);
+			if (strip > 0) {
+				/* tun_pi first: say the packet was cut */
+				struct tun_pi pi;
+
+				memcpy(&pi, p, sizeof(pi));
+				pi.flags |= (uint16_t)strip;
+				(void)copy_out(iov, iovcnt, (uint8_t *)&pi,
+				               sizeof(pi));
+			}
 			bsdtun_ring_cons_release(&t->to_client, len);
 			bsdtun_ring_cons_publish(&t->to_client);
-			return (ssize_t)n;
+			return strip < 0 ? -1 : (ssize_t)n;
 		}
 		if (err == BSDTUN_RING_CORRUPT) {
 			errno = EIO;
@@ -695,11 +705,11 @@ family_from_wire(uint32_t af)
 	}
 }
 
-/* Copy bytes [skip, skip+len) of the iov gather list to dst. */
-static void
-copy_in(uint8_t *dst, const struct iovec *iov, int iovcnt, size_t skip,
-        size_t len)
+void
+bsdtun_iov_gather(void *to, const struct iovec *iov, int iovcnt, size_t skip,
+                  size_t len)
 {
+	uint8_t *dst = to;
 	int i;
 
 	for (i = 0; i < iovcnt && len > 0; i++) {
@@ -731,8 +741,13 @@ write_one(struct bsdtun *t, const struct iovec *iov, int iovcnt)
 
 	if (iov_check(iov, iovcnt, &total) < 0)
 		return -1;
-	if (total == 0)
+	if (t->lx.on) {
+		if (bsdtun_linux_write_hdr(t, iov, iovcnt, total, &hdr,
+		                           &family) < 0)
+			return -1;
+	} else if (total == 0) {
 		return 0;
+	}
 	if (total > TUNMRU) {
 		errno = EIO;
 		return -1;
@@ -741,14 +756,23 @@ write_one(struct bsdtun *t, const struct iovec *iov, int iovcnt)
 		errno = ENXIO;
 		return -1;
 	}
-	if (t->unit_flags & BSDTUN_UNIT_F_IFHEAD) {
+	if (t->lx.on) {
+		/* bsdtun_linux_write_hdr() said */
+	} else if (t->unit_flags & BSDTUN_UNIT_F_TAP) {
+		/* tap(4): a whole Ethernet frame, no header of ours */
+		if (total < ETH_HLEN) {
+			errno = EINVAL;
+			return -1;
+		}
+		family = 0;
+	} else if (t->unit_flags & BSDTUN_UNIT_F_IFHEAD) {
 		uint32_t af;
 
 		if (total < sizeof(af)) {
 			errno = EINVAL;
 			return -1;
 		}
-		copy_in((uint8_t *)&af, iov, iovcnt, 0, sizeof(af));
+		bsdtun_iov_gather((uint8_t *)&af, iov, iovcnt, 0, sizeof(af));
 		family = family_from_wire(ntohl(af));
 		if (family < 0) {
 			errno = EAFNOSUPPORT;
@@ -761,7 +785,7 @@ write_one(struct bsdtun *t, const struct iovec *iov, int iovcnt)
 		errno = corrupt ? EIO : dpdk_gone(t) ? ENXIO : ENOBUFS;
 		return -1;
 	}
-	copy_in(dst, iov, iovcnt, hdr, total - hdr);
+	bsdtun_iov_gather(dst, iov, iovcnt, hdr, total - hdr);
 	bsdtun_ring_prod_commit(&t->to_dpdk, total - hdr, (uint16_t)family);
 	return (ssize_t)total;
 }
@@ -838,8 +862,8 @@ bsdtun_write_burst(struct bsdtun *t, const struct bsdtun_pkt *pkts, int n)
 /* ---- ioctl ------------------------------------------------------------- */
 
 /* Forward one ioctl to the PMD: arg_in/arg_out may be NULL. */
-static int
-ioctl_remote(struct bsdtun *t, uint32_t cmd, const void *in, size_t in_len,
+int
+bsdtun_ioctl_remote(struct bsdtun *t, uint32_t cmd, const void *in, size_t in_len,
              void *out, size_t out_len)
 {
 	struct bsdtun_msg req, rep;
@@ -889,7 +913,7 @@ set_async(struct bsdtun *t, int on)
 	if (fl < 0 ||
 	    fcntl(t->bell_fd, F_SETFL, on ? fl | O_ASYNC : fl & ~O_ASYNC) < 0)
 		return -1;
-	if (ioctl_remote(t, BSDTUN_IOC_SASYNC, &on, sizeof(on), NULL, 0) < 0) {
+	if (bsdtun_ioctl_remote(t, BSDTUN_IOC_SASYNC, &on, sizeof(on), NULL, 0) < 0) {
 		(void)fcntl(t->bell_fd, F_SETFL, fl);
 		return -1;
 	}
@@ -953,6 +977,28 @@ get_owner(const struct bsdtun *t)
 	return o.type == F_OWNER_PGRP ? -o.pid : o.pid;
 }
 
+/*
+ * tap(4) on a tap unit: TAPGIFNAME, the unit's name into ifr_name;
+ * SIOCGIFADDR, the port's MAC into the argument's first 6 bytes (as
+ * FreeBSD's tap does).  Only those bytes are written: BSD's struct ifreq
+ * is smaller than Linux's.
+ */
+static int
+tap_ioctl(struct bsdtun *t, const struct bsdtun_ioctl_def *d, void *arg)
+{
+	char out[BSDTUN_IFNAMSIZ];
+
+	if (!(t->unit_flags & BSDTUN_UNIT_F_TAP)) {
+		errno = ENOTTY;
+		return -1;
+	}
+	memset(out, 0, sizeof(out));
+	if (bsdtun_ioctl_remote(t, d->wire, NULL, 0, out, d->wire_size) < 0)
+		return -1;
+	memcpy(arg, out, d->wire_size);
+	return 0;
+}
+
 /* The ioctls the library answers itself (local in the table). */
 static int
 ioctl_local(struct bsdtun *t, const struct bsdtun_ioctl_def *d, void *arg)
@@ -984,12 +1030,27 @@ ioctl_local(struct bsdtun *t, const struct bsdtun_ioctl_def *d, void *arg)
 	case TIOCGPGRP:
 		v = -get_owner(t);
 		break;
+	case TAPGIFNAME:
+	case TAP_SIOCGIFADDR:
+		return tap_ioctl(t, d, arg);
 	default:
 		errno = ENOTTY;
 		return -1;
 	}
 	memcpy(arg, &v, sizeof(v)); /* the getters */
 	return 0;
+}
+
+/* An open whose requests are Linux tun's (bsdtun_linux.c). */
+static int
+is_linux_request(const struct bsdtun *t, const struct bsdtun_ioctl_def *d,
+                 unsigned long request)
+{
+	if (t->lx.on) /* but the VFS's own, which no tun driver sees */
+		return d == NULL || (d->req != FIONBIO && d->req != FIOASYNC);
+	if (d != NULL)
+		return d->api == BSDTUN_API_LINUX;
+	return _IOC_TYPE(request) == 'T'; /* <linux/if_tun.h>'s group */
 }
 
 BSDTUN_API int
@@ -1008,17 +1069,27 @@ bsdtun_ioctl(struct bsdtun *t, unsigned long request, ...)
 	va_end(ap);
 
 	d = bsdtun_ioctl_find(request, BSDTUN_FACE_LIB);
+	if (d != NULL && !d->by_value && d->dir != BSDTUN_ARG_NONE &&
+	    arg == NULL) {
+		errno = EFAULT;
+		return -1;
+	}
+	if (is_linux_request(t, d, request))
+		return bsdtun_linux_ioctl(t, d, request, arg);
 	if (d == NULL) {
 		errno = ENOTTY;
 		return -1;
 	}
-	if (d->dir != BSDTUN_ARG_NONE && arg == NULL) {
-		errno = EFAULT;
+	/* tap(4) has no IFHEAD, LMODE or TUNSIFMODE: frames are Ethernet */
+	if ((t->unit_flags & BSDTUN_UNIT_F_TAP) &&
+	    (d->wire == BSDTUN_IOC_SIFHEAD || d->wire == BSDTUN_IOC_GIFHEAD ||
+	     d->wire == BSDTUN_IOC_SLMODE || d->wire == BSDTUN_IOC_SIFMODE)) {
+		errno = ENOTTY;
 		return -1;
 	}
 	if (d->local)
 		return ioctl_local(t, d, arg);
-	return ioctl_remote(t, d->wire, d->dir == BSDTUN_ARG_IN ? arg : NULL,
+	return bsdtun_ioctl_remote(t, d->wire, d->dir == BSDTUN_ARG_IN ? arg : NULL,
 	                    d->dir == BSDTUN_ARG_IN ? d->size : 0,
 	                    d->dir == BSDTUN_ARG_OUT ? arg : NULL,
 	                    d->dir == BSDTUN_ARG_OUT ? d->size : 0);

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -62,6 +63,23 @@ struct tuninfo {
 #define BSD_FIOGETOWN  0x4004667bul
 #define BSD_TIOCSPGRP  0x80047476ul
 #define BSD_TIOCGPGRP  0x40047477ul
+
+/*
+ * tap(4) on a tap unit (devarg mode=tap), FreeBSD's <net/if_tap.h>:
+ * TAPSIFINFO/TAPGIFINFO/TAPSDEBUG/TAPGDEBUG are the TUN* requests above;
+ * TAPGIFNAME puts the unit's name in ifr_name; SIOCGIFADDR on the open
+ * unit writes the port's MAC address to the start of ifr_addr's bytes.
+ */
+#define TAPGIFNAME      _IOR('t', 93, struct ifreq)
+#define TAP_SIOCGIFADDR SIOCGIFADDR
+#define BSD_TAPGIFNAME  0x4020745dul
+#define BSD_SIOCGIFADDR 0xc0206921ul
+
+/*
+ * Linux tun: bsdtun_ioctl() also answers <linux/if_tun.h>'s requests
+ * (TUNSETIFF first, then TUNGETIFF, TUNSETQUEUE, ...), as a Linux tun
+ * file would; see doc/behaviour.md "Linux".
+ */
 
 /* BSD address-family values a write may carry for IPv6 (IFHEAD mode). */
 #define BSD_AF_INET6_NETBSD  24

@@ -14,8 +14,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <net/if.h>
 #include <sys/ioctl.h>
 #include <termios.h>
+
+#include <linux/if_tun.h>
 
 #include "bsdtun.h"
 #include "bsdtun_wire.h"
@@ -24,6 +27,13 @@ enum bsdtun_arg_dir {
 	BSDTUN_ARG_NONE, /* no argument */
 	BSDTUN_ARG_IN,   /* the caller's argument is read */
 	BSDTUN_ARG_OUT,  /* the answer is written to the caller's argument */
+	BSDTUN_ARG_INOUT, /* both */
+};
+
+/* Which API a request belongs to (bsdtun.c: which personality answers). */
+enum bsdtun_api {
+	BSDTUN_API_BSD,   /* BSD tun(4)/tap(4): group 't', FIO*, TIOC* */
+	BSDTUN_API_LINUX, /* Linux tun (group 'T'): bsdtun_linux.c */
 };
 
 #define BSDTUN_FACE_LIB  0x1 /* bsdtun_ioctl() */
@@ -39,11 +49,21 @@ struct bsdtun_ioctl_def {
 	uint8_t by_value;      /* argument passed by value, not by pointer */
 	uint16_t size;         /* the argument's real size */
 	uint8_t faces;         /* BSDTUN_FACE_* */
+	uint8_t api;           /* enum bsdtun_api */
+	/* the argument is larger than the number encodes (struct ifreq on
+	 * a Linux _IOW(.., int) number): the device node reads and writes
+	 * it in the caller's memory (doc/cdev.md) */
+	uint8_t caller_mem;
+	uint8_t wire_dir;   /* the wire argument's direction and size */
+	uint16_t wire_size; /* (the PMD's side of the request) */
 };
 
 /* The number's own idea of the argument size (0: not _IOC-encoded). */
-#define BSDTUN_IOC_ENCODED_SIZE(req) \
-	(((req) >> _IOC_TYPESHIFT & _IOC_TYPEMASK) == 't' ? _IOC_SIZE(req) : 0)
+#define BSDTUN_IOC_ENCODED_SIZE(req)                            \
+	(((req) >> _IOC_TYPESHIFT & _IOC_TYPEMASK) == 't' ||     \
+	                 ((req) >> _IOC_TYPESHIFT & _IOC_TYPEMASK) == 'T' ? \
+	         _IOC_SIZE(req) :                                \
+	         0)
 
 #define BSDTUN_LN (BSDTUN_FACE_LIB | BSDTUN_FACE_NODE)
 #define BSDTUN_L  BSDTUN_FACE_LIB
@@ -85,9 +105,82 @@ struct bsdtun_ioctl_def {
 	  .dir = BSDTUN_ARG_##d,                                        \
 	  .by_value = 0,                                                \
 	  .size = BSDTUN_ARG_##d == BSDTUN_ARG_NONE ? 0 : sizeof(type), \
-	  .faces = (f) },
-static const struct bsdtun_ioctl_def bsdtun_ioctl_table[] = { BSDTUN_IOCTLS(
-	BSDTUN_IOCTL_DEF) };
+	  .faces = (f),                                                 \
+	  .api = BSDTUN_API_BSD,                                        \
+	  .wire_dir = BSDTUN_ARG_##d,                                   \
+	  .wire_size = BSDTUN_ARG_##d == BSDTUN_ARG_NONE ? 0 : sizeof(type) },
+
+/*
+ * tap(4) on a tap unit (FreeBSD's if_tap.h; TAPSIFINFO, TAPGIFINFO,
+ * TAPSDEBUG and TAPGDEBUG are TUN*'s numbers and rows): the interface
+ * name, and SIOCGIFADDR, which on a tap file is the MAC address.
+ * name, request, BSD request, wire code, wire argument, user argument.
+ */
+#define BSDTUN_TAP_IOCTLS(T)                                                \
+	T(TAPGIFNAME, BSD_TAPGIFNAME, BSDTUN_IOC_GIFNAME,                    \
+	  char[BSDTUN_IFNAMSIZ], struct ifreq)                               \
+	T(TAP_SIOCGIFADDR, BSD_SIOCGIFADDR, BSDTUN_IOC_GMAC, uint8_t[6],    \
+	  struct ifreq)
+
+#define BSDTUN_TAP_IOCTL_DEF(n, b, w, wtype, type) \
+	{ .name = #n,                              \
+	  .req = (unsigned long)(n),               \
+	  .bsd_req = (b),                          \
+	  .wire = (w),                             \
+	  .local = 1,                              \
+	  .dir = BSDTUN_ARG_OUT,                   \
+	  .size = sizeof(type),                    \
+	  .faces = BSDTUN_L,                       \
+	  .api = BSDTUN_API_BSD,                   \
+	  .wire_dir = BSDTUN_ARG_OUT,              \
+	  .wire_size = sizeof(wtype) },
+
+/*
+ * Linux tun (<linux/if_tun.h>), answered once an open issued TUNSETIFF
+ * (bsdtun_linux.c).  name, wire code (0: the library answers), wire
+ * direction and argument, the caller's direction and argument, by value,
+ * faces.  The device node takes what FUSE lets through: an int by
+ * pointer as is, a struct ifreq through the caller's memory; by-value
+ * ones fail EFAULT in the kernel before the node is asked (doc/cdev.md).
+ */
+#define BSDTUN_LINUX_IOCTLS(Y)                                               \
+	Y(TUNSETIFF, BSDTUN_IOC_LSETIFF, INOUT, struct bsdtun_lsetiff, INOUT, \
+	  struct ifreq, 0, BSDTUN_LN)                                        \
+	Y(TUNGETIFF, BSDTUN_IOC_GIFNAME, OUT, char[BSDTUN_IFNAMSIZ], OUT,    \
+	  struct ifreq, 0, BSDTUN_LN)                                        \
+	Y(TUNSETQUEUE, BSDTUN_IOC_LSQUEUE, IN, int, IN, struct ifreq, 0,     \
+	  BSDTUN_LN)                                                         \
+	Y(TUNGETFEATURES, 0, NONE, char, OUT, unsigned int, 0, BSDTUN_LN)    \
+	Y(TUNSETPERSIST, BSDTUN_IOC_LSPERSIST, IN, int, IN, int, 1, BSDTUN_LN) \
+	Y(TUNSETOWNER, BSDTUN_IOC_LSOWNER, IN, int, IN, int, 1, BSDTUN_LN)    \
+	Y(TUNSETGROUP, BSDTUN_IOC_LSGROUP, IN, int, IN, int, 1, BSDTUN_LN)    \
+	Y(TUNSETDEBUG, BSDTUN_IOC_SDEBUG, IN, int, IN, int, 1, BSDTUN_LN)     \
+	Y(TUNSETNOCSUM, 0, NONE, char, IN, int, 1, BSDTUN_LN)                 \
+	Y(TUNSETOFFLOAD, 0, NONE, char, IN, int, 1, BSDTUN_LN)                \
+	Y(TUNSETLINK, 0, NONE, char, IN, int, 1, BSDTUN_LN)                   \
+	Y(TUNGETSNDBUF, 0, NONE, char, OUT, int, 0, BSDTUN_LN)               \
+	Y(TUNSETSNDBUF, 0, NONE, char, IN, int, 0, BSDTUN_LN)                \
+	Y(TUNSETCARRIER, BSDTUN_IOC_LSCARRIER, IN, int, IN, int, 0, BSDTUN_LN)
+
+#define BSDTUN_LINUX_IOCTL_DEF(n, w, wd, wtype, d, type, byval, f)          \
+	{ .name = #n,                                                       \
+	  .req = (unsigned long)(n),                                        \
+	  .bsd_req = 0,                                                     \
+	  .wire = (w),                                                      \
+	  .local = 1,                                                       \
+	  .dir = BSDTUN_ARG_##d,                                            \
+	  .by_value = (byval),                                              \
+	  .size = sizeof(type),                                             \
+	  .faces = (f),                                                     \
+	  .api = BSDTUN_API_LINUX,                                          \
+	  .caller_mem = sizeof(type) > sizeof(int),                         \
+	  .wire_dir = BSDTUN_ARG_##wd,                                      \
+	  .wire_size = BSDTUN_ARG_##wd == BSDTUN_ARG_NONE ? 0 : sizeof(wtype) },
+
+static const struct bsdtun_ioctl_def bsdtun_ioctl_table[] = {
+	BSDTUN_IOCTLS(BSDTUN_IOCTL_DEF) BSDTUN_TAP_IOCTLS(BSDTUN_TAP_IOCTL_DEF)
+	        BSDTUN_LINUX_IOCTLS(BSDTUN_LINUX_IOCTL_DEF)
+};
 
 #define BSDTUN_NB_IOCTLS \
 	(sizeof(bsdtun_ioctl_table) / sizeof(bsdtun_ioctl_table[0]))
@@ -102,8 +195,8 @@ bsdtun_ioctl_find(unsigned long req, unsigned int face)
 		const struct bsdtun_ioctl_def *d = &bsdtun_ioctl_table[i];
 
 		if ((d->faces & face) &&
-		    (d->req == req ||
-		     (face == BSDTUN_FACE_LIB && d->bsd_req == req)))
+		    (d->req == req || (face == BSDTUN_FACE_LIB &&
+		                       d->bsd_req != 0 && d->bsd_req == req)))
 			return d;
 	}
 	return NULL;

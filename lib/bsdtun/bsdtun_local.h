@@ -24,4 +24,7 @@ struct bsdtun *bsdtun_open_local(int ctl_fd, int flags);
  */
 void bsdtun_set_caller(struct bsdtun *t, pid_t pid);
 
+/* The open took the Linux personality (TUNSETIFF): Linux's errnos. */
+int bsdtun_is_linux(const struct bsdtun *t);
+
 #endif /* BSDTUN_LOCAL_H */

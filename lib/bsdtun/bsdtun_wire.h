@@ -48,7 +48,8 @@
  */
 struct bsdtun_rec {
 	uint32_t len; /* payload bytes following this header */
-	/* to_dpdk: host AF_INET/AF_INET6 of the payload; to_client: 0 */
+	/* to_dpdk: host AF_INET/AF_INET6 of the payload (tap units: 0,
+	 * the payload is an Ethernet frame); to_client: 0 */
 	uint16_t family;
 	uint16_t flags; /* BSDTUN_REC_F_* */
 };
@@ -153,8 +154,37 @@ struct bsdtun_msg {
 };
 
 /* Unit flags reported in WELCOME and in ioctl replies. */
-#define BSDTUN_UNIT_F_IFHEAD 0x0001u
-#define BSDTUN_UNIT_F_LMODE  0x0002u
+#define BSDTUN_UNIT_F_IFHEAD   0x0001u
+#define BSDTUN_UNIT_F_LMODE    0x0002u
+/* this open speaks Linux tun (it issued TUNSETIFF); until its close */
+#define BSDTUN_UNIT_F_LINUX    0x0004u
+/* ... and every packet to it starts with struct tun_pi (no IFF_NO_PI) */
+#define BSDTUN_UNIT_F_LINUX_PI 0x0008u
+/* ... and TUNSETQUEUE detached its queue pair */
+#define BSDTUN_UNIT_F_DETACHED 0x0010u
+/* the unit's: a tap unit (devarg mode=tap): records are Ethernet frames */
+#define BSDTUN_UNIT_F_TAP      0x0100u
+/* the unit's: TUNSETPERSIST on */
+#define BSDTUN_UNIT_F_PERSIST  0x0200u
+
+/* Every Linux-personality flag of a pair: the open's, cleared at close. */
+#define BSDTUN_UNIT_F_LINUX_ALL \
+	(BSDTUN_UNIT_F_LINUX | BSDTUN_UNIT_F_LINUX_PI | BSDTUN_UNIT_F_DETACHED)
+
+/* The Linux IFF_* values of <linux/if_tun.h> LSETIFF carries. */
+#define BSDTUN_LINUX_IFF_TUN         0x0001u
+#define BSDTUN_LINUX_IFF_TAP         0x0002u
+#define BSDTUN_LINUX_IFF_NO_PI       0x1000u
+#define BSDTUN_LINUX_IFF_MULTI_QUEUE 0x0100u
+
+/* Interface names (Linux IFNAMSIZ, BSD IFNAMSIZ): 15 bytes and a NUL. */
+#define BSDTUN_IFNAMSIZ 16u
+
+/* BSDTUN_IOC_LSETIFF's argument: in the flags, out the unit's name. */
+struct bsdtun_lsetiff {
+	uint32_t flags;               /* in: Linux IFF_* of the request */
+	char name[BSDTUN_IFNAMSIZ];   /* out: the unit's interface name */
+};
 
 /*
  * Canonical ioctl codes on the wire (independent of the encoding the client
@@ -173,6 +203,14 @@ enum bsdtun_ioc {
 	BSDTUN_IOC_SASYNC,       /* int in: FIOASYNC (ring per burst) */
 	BSDTUN_IOC_SOWN_RETIRED, /* was FIOSETOWN: ENOTTY (client-side now) */
 	BSDTUN_IOC_GOWN_RETIRED, /* was FIOGETOWN: ENOTTY */
+	BSDTUN_IOC_LSETIFF,      /* struct bsdtun_lsetiff: Linux TUNSETIFF */
+	BSDTUN_IOC_LSQUEUE,      /* int in: TUNSETQUEUE, 1 attach 0 detach */
+	BSDTUN_IOC_LSPERSIST,    /* int in: TUNSETPERSIST */
+	BSDTUN_IOC_LSOWNER,      /* int in: TUNSETOWNER, uid or -1 */
+	BSDTUN_IOC_LSGROUP,      /* int in: TUNSETGROUP, gid or -1 */
+	BSDTUN_IOC_LSCARRIER,    /* int in: TUNSETCARRIER, the DPDK link */
+	BSDTUN_IOC_GIFNAME,      /* char[16] out: the unit's interface name */
+	BSDTUN_IOC_GMAC,         /* uint8_t[6] out: tap: the port's MAC */
 };
 
 /*

@@ -27,6 +27,7 @@
 #include <pthread.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -34,6 +35,8 @@
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -495,10 +498,83 @@ cdev_poll(fuse_req_t req, fuse_ino_t ino __rte_unused,
 	fuse_reply_poll(req, revents);
 }
 
-/* tunioctl: the TUN* requests of bsdtun.h (Linux encoding). */
+/* The thread group of a thread id (FUSE names the calling thread). */
+static pid_t
+caller_tgid(pid_t tid, uid_t fsuid)
+{
+	char path[64], line[128];
+	pid_t tgid = -1;
+	unsigned int r, e, sv, fs;
+	int uid_ok = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "re");
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "Tgid:", 5) == 0)
+			tgid = (pid_t)atoi(line + 5);
+		else if (sscanf(line, "Uid: %u %u %u %u", &r, &e, &sv, &fs) ==
+		         4)
+			uid_ok = fs == fsuid;
+	}
+	fclose(f);
+	return uid_ok ? tgid : -1;
+}
+
+/*
+ * The argument of a request FUSE cannot carry (struct ifreq behind a
+ * Linux _IOW(.., int) number: the kernel hands over 4 bytes): read or
+ * write it in the caller's memory, at the address it passed.  Needs
+ * ptrace-level permission over the caller (doc/cdev.md): a DPDK process
+ * running as root has it; one running as a user has it over that user's
+ * processes only (and not under Yama ptrace_scope >= 1).  The caller is
+ * blocked in this very ioctl; the pidfd proves it was the same process
+ * before and after the access (a pid cannot be reused while it lives),
+ * and its file-system uid must be the one FUSE named.  0 or an errno.
+ */
+static int
+caller_mem(fuse_req_t req, void *arg, void *buf, size_t len, int write)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct iovec local = { .iov_base = buf, .iov_len = len };
+	struct iovec remote = { .iov_base = arg, .iov_len = len };
+	pid_t tgid = caller_tgid(ctx->pid, ctx->uid);
+	int pidfd, err = 0;
+	ssize_t n;
+
+	if (tgid <= 0)
+		return ESRCH;
+	pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
+	if (pidfd < 0)
+		return errno;
+	if (caller_tgid(ctx->pid, ctx->uid) != tgid) {
+		close(pidfd); /* not the caller we looked at */
+		return ESRCH;
+	}
+	n = write ? process_vm_writev(tgid, &local, 1, &remote, 1, 0) :
+	            process_vm_readv(tgid, &local, 1, &remote, 1, 0);
+	if (n < 0)
+		err = errno == ESRCH ? ESRCH : errno == EFAULT ? EFAULT : EPERM;
+	else if ((size_t)n != len)
+		err = EFAULT;
+	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
+		err = ESRCH; /* it died meanwhile: nobody to answer */
+	close(pidfd);
+	return err;
+}
+
+/*
+ * tunioctl: the requests of the ioctl table (bsdtun.h, and Linux's
+ * <linux/if_tun.h>), the argument as FUSE's restricted ioctls pass it:
+ * exactly the size the number encodes.  What is not in the table goes to
+ * the library too, which answers as the open's personality does (ENOTTY
+ * for BSD, EINVAL or EBADFD for Linux).
+ */
 static void
 cdev_ioctl(fuse_req_t req, fuse_ino_t ino __rte_unused, unsigned int cmd,
-           void *arg __rte_unused, struct fuse_file_info *fi,
+           void *arg, struct fuse_file_info *fi,
            unsigned int flags __rte_unused, const void *in_buf, size_t in_bufsz,
            size_t out_bufsz)
 {
@@ -508,23 +584,79 @@ cdev_ioctl(fuse_req_t req, fuse_ino_t ino __rte_unused, unsigned int cmd,
 	union {
 		int i;
 		struct tuninfo ti;
+		struct ifreq ifr;
 	} v;
 	size_t in = 0, out = 0;
+	int err;
 
 	if (f == NULL)
 		return;
 	u = f->cd->u;
+	/* made for the caller (TUNSIFPID records its pid) */
+	bsdtun_set_caller(f->t, fuse_req_ctx(req)->pid);
 	d = bsdtun_ioctl_find(cmd, BSDTUN_FACE_NODE);
 	if (d == NULL) {
-		BSDTUN_DEBUG(u, "device node: unknown ioctl 0x%x", cmd);
-		fuse_reply_err(req, ENOTTY);
+		BSDTUN_DEBUG(u, "device node: ioctl 0x%x not in the table", cmd);
+		if (bsdtun_ioctl_find(cmd, BSDTUN_FACE_LIB) != NULL)
+			/* the library's own (FIOSETOWN...): not a node's */
+			err = bsdtun_is_linux(f->t) ? EINVAL : ENOTTY;
+		else
+			err = bsdtun_ioctl(f->t, (unsigned long)cmd, NULL) < 0 ?
+			              errno :
+			              ENOTTY;
+		fuse_reply_err(req, err);
 		return;
 	}
-	in = d->dir == BSDTUN_ARG_IN ? d->size : 0;
-	out = d->dir == BSDTUN_ARG_OUT ? d->size : 0;
+	memset(&v, 0, sizeof(v));
+	if (d->caller_mem) {
+		/* struct ifreq: from and to the caller's own memory */
+		if (d->dir != BSDTUN_ARG_OUT) {
+			err = caller_mem(req, arg, &v.ifr, sizeof(v.ifr), 0);
+			if (err != 0) {
+				BSDTUN_LOG(ERR, u,
+				           "device node: %s: cannot read the "
+				           "caller's struct ifreq (pid %d): %s",
+				           d->name, (int)fuse_req_ctx(req)->pid,
+				           strerror(err));
+				fuse_reply_err(req, err);
+				return;
+			}
+		}
+		if (bsdtun_ioctl(f->t, (unsigned long)cmd, &v.ifr) < 0) {
+			fuse_reply_err(req, errno);
+			return;
+		}
+		err = d->dir == BSDTUN_ARG_IN ?
+		              0 :
+		              caller_mem(req, arg, &v.ifr, sizeof(v.ifr), 1);
+		if (err != 0)
+			BSDTUN_LOG(ERR, u,
+			           "device node: %s: cannot write the caller's "
+			           "struct ifreq: %s",
+			           d->name, strerror(err));
+		if (err != 0)
+			fuse_reply_err(req, err);
+		else
+			fuse_reply_ioctl(req, 0, NULL, 0);
+		return;
+	}
+	if (d->by_value) {
+		/* the kernel let the value through as an address: it is the
+		 * value (it usually fails EFAULT first, doc/cdev.md) */
+		if (bsdtun_ioctl(f->t, (unsigned long)cmd,
+		                 (void *)(uintptr_t)arg) < 0)
+			fuse_reply_err(req, errno);
+		else
+			fuse_reply_ioctl(req, 0, NULL, 0);
+		return;
+	}
+	in = d->dir == BSDTUN_ARG_IN || d->dir == BSDTUN_ARG_INOUT ? d->size :
+	                                                             0;
+	out = d->dir == BSDTUN_ARG_OUT || d->dir == BSDTUN_ARG_INOUT ? d->size :
+	                                                               0;
 	/* FUSE copies the size the number encodes: it must be the real one */
-	if (d->by_value || (d->dir != BSDTUN_ARG_NONE &&
-	                    BSDTUN_IOC_ENCODED_SIZE(d->req) != d->size)) {
+	if (d->dir != BSDTUN_ARG_NONE &&
+	    BSDTUN_IOC_ENCODED_SIZE(d->req) != d->size) {
 		BSDTUN_LOG(ERR, u, "device node: %s cannot pass FUSE", d->name);
 		fuse_reply_err(req, ENOTTY);
 		return;
@@ -534,11 +666,8 @@ cdev_ioctl(fuse_req_t req, fuse_ino_t ino __rte_unused, unsigned int cmd,
 		fuse_reply_err(req, EINVAL);
 		return;
 	}
-	memset(&v, 0, sizeof(v));
 	if (in > 0)
 		memcpy(&v, in_buf, in);
-	/* made for the caller (TUNSIFPID records its pid) */
-	bsdtun_set_caller(f->t, fuse_req_ctx(req)->pid);
 	if (bsdtun_ioctl(f->t, (unsigned long)cmd, &v) < 0) {
 		fuse_reply_err(req, errno);
 		return;

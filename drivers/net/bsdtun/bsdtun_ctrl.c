@@ -171,6 +171,7 @@ session_create(struct bsdtun_unit *u, uint16_t qid, int fd,
 	s->bell_client_fd = pair[1];
 	s->pid = cr->pid;
 	s->uid = cr->uid;
+	s->gid = cr->gid;
 	s->qid = qid;
 	return s;
 fail:
@@ -198,6 +199,17 @@ session_destroy(struct bsdtun_session *s)
 	free(s);
 }
 
+static void set_flag(struct bsdtun_queue *qp, uint32_t set, uint32_t clear);
+
+/* The flags a client is told: its pair's, and the unit's (mode, persist). */
+static uint32_t
+reply_flags(const struct bsdtun_unit *u, uint16_t qid)
+{
+	return u->q[qid].flags |
+	       (u->cfg.mode == BSDTUN_MODE_TAP ? BSDTUN_UNIT_F_TAP : 0) |
+	       (u->persist ? BSDTUN_UNIT_F_PERSIST : 0);
+}
+
 /* WELCOME, with the region's memfd and the client's end of the bell. */
 static int
 session_welcome(struct bsdtun_unit *u, struct bsdtun_session *s)
@@ -209,7 +221,7 @@ session_welcome(struct bsdtun_unit *u, struct bsdtun_session *s)
 	m.type = BSDTUN_MSG_WELCOME;
 	m.magic = BSDTUN_WIRE_MAGIC;
 	m.u.welcome.version = BSDTUN_WIRE_VERSION;
-	m.u.welcome.flags = u->q[s->qid].flags;
+	m.u.welcome.flags = reply_flags(u, s->qid);
 	m.u.welcome.region_size = s->map_size;
 	if (bsdtun_msg_send(s->ctl_fd, &m, fds, 2, MSG_DONTWAIT) != sizeof(m))
 		return -errno;
@@ -273,6 +285,7 @@ session_close(struct bsdtun_unit *u, uint16_t qid)
 	qp->xs.client_closes++;
 	qp->tun_pid = 0;
 	__atomic_store_n(&qp->async, 0, __ATOMIC_RELAXED); /* the open's */
+	set_flag(qp, 0, BSDTUN_UNIT_F_LINUX_ALL); /* so is its personality */
 	if (bsdtun_port_link_update(u))
 		u->proc->lsc_pending = 1;
 	BSDTUN_LOG(INFO, u, "client pid %d closed queue pair %u", (int)s->pid,
@@ -456,6 +469,107 @@ set_flag(struct bsdtun_queue *qp, uint32_t set, uint32_t clear)
 	__atomic_store_n(&qp->flags, f, __ATOMIC_RELEASE);
 }
 
+/* The unit's interface name: its vdev name, cut to what IFNAMSIZ holds. */
+static void
+unit_ifname(const struct bsdtun_unit *u, char name[BSDTUN_IFNAMSIZ])
+{
+	memset(name, 0, BSDTUN_IFNAMSIZ);
+	memcpy(name, u->name, RTE_MIN(strlen(u->name), BSDTUN_IFNAMSIZ - 1));
+}
+
+/*
+ * May this open attach as a Linux tun file?  TUNSETOWNER/TUNSETGROUP
+ * narrow who may (Linux's tun_not_capable), on top of the unit's
+ * admission, which the open passed already; root always may.
+ */
+static int
+linux_may_attach(const struct bsdtun_unit *u, const struct bsdtun_session *s)
+{
+	if (s->uid == 0)
+		return 1;
+	if (u->lx_owner >= 0 && (uid_t)u->lx_owner != s->uid)
+		return 0;
+	if (u->lx_group >= 0 && (gid_t)u->lx_group != s->gid)
+		return 0;
+	return 1;
+}
+
+/*
+ * The Linux tun requests (the library checked what it can alone, the
+ * rest is checked here: a client is not trusted to have).  arg is the
+ * argument of LSETIFF (in and out) and the out buffer of GIFNAME and GMAC;
+ * v the int of the others.  Returns 0 or a positive errno.
+ */
+static int
+linux_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, uint32_t cmd,
+            void *arg, int v)
+{
+	struct bsdtun_lsetiff *iff = arg;
+	struct bsdtun_queue *qp = &u->q[s->qid];
+	uint32_t want, mq;
+
+	switch (cmd) {
+	case BSDTUN_IOC_LSETIFF:
+		want = iff->flags & (BSDTUN_LINUX_IFF_TUN | BSDTUN_LINUX_IFF_TAP);
+		mq = iff->flags & BSDTUN_LINUX_IFF_MULTI_QUEUE;
+		if (qp->flags & BSDTUN_UNIT_F_LINUX)
+			return EEXIST;
+		/* the unit's type, and multi-queue iff it has pairs */
+		if (want != (u->cfg.mode == BSDTUN_MODE_TAP ?
+		                     BSDTUN_LINUX_IFF_TAP :
+		                     BSDTUN_LINUX_IFF_TUN) ||
+		    !mq != (u->cfg.queues == 1))
+			return EINVAL;
+		if (!linux_may_attach(u, s))
+			return EPERM;
+		set_flag(qp,
+		         BSDTUN_UNIT_F_LINUX |
+		                 (iff->flags & BSDTUN_LINUX_IFF_NO_PI ?
+		                          0 :
+		                          BSDTUN_UNIT_F_LINUX_PI),
+		         0);
+		unit_ifname(u, iff->name);
+		BSDTUN_LOG(INFO, u, "queue pair %u: Linux %s file%s", s->qid,
+		           want == BSDTUN_LINUX_IFF_TAP ? "tap" : "tun",
+		           iff->flags & BSDTUN_LINUX_IFF_NO_PI ? ", no tun_pi" :
+		                                                  "");
+		return 0;
+	case BSDTUN_IOC_GIFNAME:
+		unit_ifname(u, arg);
+		return 0;
+	case BSDTUN_IOC_GMAC:
+		memcpy(arg, &u->cfg.mac, RTE_ETHER_ADDR_LEN);
+		return 0;
+	}
+	if (!(qp->flags & BSDTUN_UNIT_F_LINUX))
+		return EBADFD; /* the Linux ones below need TUNSETIFF first */
+	switch (cmd) {
+	case BSDTUN_IOC_LSQUEUE:
+		if (u->cfg.queues == 1)
+			return EINVAL;
+		set_flag(qp, v ? 0 : BSDTUN_UNIT_F_DETACHED,
+		         v ? BSDTUN_UNIT_F_DETACHED : 0);
+		break;
+	case BSDTUN_IOC_LSPERSIST:
+		u->persist = v != 0;
+		break;
+	case BSDTUN_IOC_LSOWNER:
+	case BSDTUN_IOC_LSGROUP:
+		if (v < 0)
+			return EINVAL;
+		*(cmd == BSDTUN_IOC_LSOWNER ? &u->lx_owner : &u->lx_group) = v;
+		break;
+	case BSDTUN_IOC_LSCARRIER:
+		u->carrier_off = v == 0;
+		if (bsdtun_port_link_update(u))
+			u->proc->lsc_pending = 1;
+		break;
+	default:
+		return ENOTTY;
+	}
+	return 0;
+}
+
 /*
  * tunioctl: the ioctl table (bsdtun_ioctl.h) says which codes exist and
  * what their argument is; the handlers below change the unit (MTU,
@@ -471,16 +585,19 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, struct bsdtun_msg *m,
 	union {
 		int i;
 		struct tuninfo ti;
+		struct bsdtun_lsetiff iff;
+		char name[BSDTUN_IFNAMSIZ];
+		uint8_t mac[RTE_ETHER_ADDR_LEN];
 	} a;
 	int v;
 
 	if (d == NULL)
 		return ENOTTY;
 	memset(&a, 0, sizeof(a));
-	if (d->dir == BSDTUN_ARG_IN) {
-		if (m->u.ioctl.arg_len != d->size)
+	if (d->wire_dir == BSDTUN_ARG_IN || d->wire_dir == BSDTUN_ARG_INOUT) {
+		if (m->u.ioctl.arg_len != d->wire_size)
 			return EINVAL;
-		memcpy(&a, m->u.ioctl.arg, d->size);
+		memcpy(&a, m->u.ioctl.arg, d->wire_size);
 	}
 	v = a.i;
 	switch (m->u.ioctl.cmd) {
@@ -542,11 +659,14 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, struct bsdtun_msg *m,
 		__atomic_store_n(&qp->async, v != 0, __ATOMIC_RELEASE);
 		break;
 	default:
-		return ENOTTY;
+		v = linux_ioctl(u, s, m->u.ioctl.cmd, &a, v);
+		if (v != 0)
+			return v;
+		break;
 	}
-	if (d->dir == BSDTUN_ARG_OUT) {
-		memcpy(m->u.ioctl.arg, &a, d->size);
-		m->u.ioctl.arg_len = d->size;
+	if (d->wire_dir == BSDTUN_ARG_OUT || d->wire_dir == BSDTUN_ARG_INOUT) {
+		memcpy(m->u.ioctl.arg, &a, d->wire_size);
+		m->u.ioctl.arg_len = d->wire_size;
 	}
 	return 0;
 }
@@ -592,7 +712,7 @@ on_session(struct bsdtun_unit *u, uint16_t qid, uint32_t events)
 	m.u.ioctl.result = do_ioctl(u, s, &m, sender);
 	BSDTUN_DEBUG(u, "ioctl %u from pid %d: %s", m.u.ioctl.cmd, (int)sender,
 	             m.u.ioctl.result ? strerror(m.u.ioctl.result) : "done");
-	m.u.ioctl.unit_flags = u->q[qid].flags;
+	m.u.ioctl.unit_flags = reply_flags(u, qid);
 	if (send(s->ctl_fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) !=
 	    sizeof(m))
 		session_close(u, qid);

@@ -39,6 +39,7 @@ RTE_LOG_REGISTER_DEFAULT(bsdtun_logtype, NOTICE);
 	X(queues, "<1..16>")          \
 	X(mtu, "<72..16384>")         \
 	X(framing, "eth|ip")          \
+	X(mode, "tun|tap")            \
 	X(mac, "<xx:xx:xx:xx:xx:xx>") \
 	X(pcapng, "<file>")           \
 	X(owner, "<uid|name>")        \
@@ -595,6 +596,13 @@ parse_arg(const char *key, const char *v, void *out)
 			c->framing = BSDTUN_FRAMING_IP;
 		else
 			goto bad;
+	} else if (k == DEVARG_mode) {
+		if (strcmp(v, "tun") == 0)
+			c->mode = BSDTUN_MODE_TUN;
+		else if (strcmp(v, "tap") == 0)
+			c->mode = BSDTUN_MODE_TAP;
+		else
+			goto bad;
 	} else if (k == DEVARG_mac) {
 		if (rte_ether_unformat_addr(v, &c->mac) < 0 ||
 		    !rte_is_valid_assigned_ether_addr(&c->mac))
@@ -679,6 +687,12 @@ parse_devargs(const char *name, const char *params, struct bsdtun_config *c)
 		rte_kvargs_free(kv);
 		if (ret < 0)
 			return -EINVAL;
+	}
+	if (c->mode == BSDTUN_MODE_TAP && c->framing == BSDTUN_FRAMING_IP) {
+		BSDTUN_LOG_NAMED(ERR, name,
+		                 "mode=tap with framing=ip: a tap unit's port "
+		                 "carries the client's Ethernet frames as they are");
+		return -EINVAL;
 	}
 	if (c->sock_path[0] == '\0') {
 		/*
@@ -834,9 +848,10 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	rte_eth_dev_probing_finish(dev);
 	BSDTUN_LOG(INFO, u,
 	           "port %u: endpoint %s, queue pairs %u, qlen %u, mtu %u, "
-	           "framing %s, driver %s",
+	           "framing %s, mode %s, driver %s",
 	           u->port_id, cfg.sock_path, cfg.queues, cfg.qlen, cfg.mtu,
 	           cfg.framing == BSDTUN_FRAMING_ETH ? "eth" : "ip",
+	           cfg.mode == BSDTUN_MODE_TAP ? "tap" : "tun",
 	           dladdr((void *)bsdtun_probe, &dl) && dl.dli_fname != NULL ?
 	                   dl.dli_fname :
 	                   "?");

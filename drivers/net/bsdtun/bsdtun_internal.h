@@ -50,6 +50,12 @@ enum bsdtun_framing {
 	BSDTUN_FRAMING_IP,
 };
 
+/* devarg mode=: what a client reads and writes */
+enum bsdtun_mode {
+	BSDTUN_MODE_TUN, /* IP packets (tun(4)) */
+	BSDTUN_MODE_TAP, /* whole Ethernet frames (tap(4), Linux IFF_TAP) */
+};
+
 /*
  * Every drop reason is its own counter (xstats).  tx = DPDK app to client,
  * rx = client to DPDK app, as ethdev names them.  Each queue pair counts
@@ -62,12 +68,13 @@ enum bsdtun_framing {
 	X(tx_af_unsupported) /* non-IPv4 while IFHEAD off (EAFNOSUPPORT) */   \
 	X(tx_bad_ethertype)  /* framing=eth: not IPv4/IPv6 */                 \
 	X(tx_bad_ip_version) /* framing=ip: version nibble not 4/6 */         \
-	X(tx_runt)           /* no L3 bytes at all */                         \
+	X(tx_detached)       /* TUNSETQUEUE detached the holder's queue */    \
+	X(tx_runt)           /* no L3 bytes at all (tap: no whole header) */  \
 	X(tx_too_big)        /* larger than TUNMRU */                         \
 	X(tx_ring_corrupt)   /* client broke the ring; session closed */      \
 	X(tx_ring_full)      /* backpressure events (not drops) */            \
 	X(rx_bad_family)     /* record family not IPv4/IPv6 */                \
-	X(rx_runt)           /* empty record */                               \
+	X(rx_runt)           /* empty record (tap: shorter than Ethernet) */  \
 	X(rx_too_big)        /* frame above the port's MTU + L2 header */     \
 	X(rx_no_scatter)     /* needs a chain; the app did not ask scatter */ \
 	X(rx_ring_corrupt)   /* client broke the ring; session closed */      \
@@ -106,6 +113,7 @@ struct bsdtun_session {
 	struct bsdtun_ring to_dpdk;   /* PMD consumes (rx_burst) */
 	pid_t pid;
 	uid_t uid;  /* the opener's, as admission saw it */
+	gid_t gid;
 	int local;  /* the device node's connection: its ioctl pid is true */
 	int broken; /* datapath saw a corrupt ring */
 	/* tx_burst calls ringing the bell after dropping the tx lock; the
@@ -171,6 +179,7 @@ struct bsdtun_config {
 	uint32_t queues; /* queue pairs: opens admitted at once */
 	uint32_t mtu;
 	enum bsdtun_framing framing;
+	enum bsdtun_mode mode;
 	struct rte_ether_addr mac;
 	int mac_set;
 	uid_t owner;
@@ -250,6 +259,11 @@ struct bsdtun_unit {
 	rte_spinlock_t mtu_lock; /* bsdtun_port_mtu_set(): app and control */
 	int debug;
 	int rx_intr; /* the app configured intr_conf.rxq */
+	/* Linux tun state of the unit (control thread) */
+	int persist;      /* TUNSETPERSIST */
+	int64_t lx_owner; /* TUNSETOWNER, -1 none: who may TUNSETIFF */
+	int64_t lx_group; /* TUNSETGROUP, -1 none */
+	int carrier_off;  /* TUNSETCARRIER 0: the link is down */
 
 	struct bsdtun_xstats xs; /* the unit's: before a pair is held */
 	struct bsdtun_queue q[BSDTUN_QUEUES_MAX]; /* cfg.queues of them used */

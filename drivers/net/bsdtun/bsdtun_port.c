@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The ethdev state the control path reads and writes, and nothing else:
- * the link (up iff the port is started and a client holds a queue pair), the
+ * the link (up iff the port is started, a client holds a queue pair and no
+ * client turned the carrier off: TUNSETCARRIER), the
  * LSC event, whether the port is started (TUNSIFMODE), and the MTU that
  * TUNSIFINFO and rte_eth_dev_set_mtu() share.  bsdtun_ctrl.c and
  * bsdtun_ethdev.c both call in here; neither calls the other back.
@@ -37,7 +38,8 @@ bsdtun_port_link_update(struct bsdtun_unit *u)
 
 	for (i = 0; i < u->cfg.queues; i++)
 		held |= u->proc->q[i].sess != NULL;
-	link.link_status = u->dev->data->dev_started && held ?
+	link.link_status = u->dev->data->dev_started && held &&
+	                                   !u->carrier_off ?
 	                           RTE_ETH_LINK_UP :
 	                           RTE_ETH_LINK_DOWN;
 	return rte_eth_linkstatus_set(u->dev, &link) == 0;

@@ -69,10 +69,15 @@ rx_drop_reason(struct bsdtun_rxq *q, uint32_t len, uint16_t fam, uint32_t frame,
 {
 	struct bsdtun_xstats *xs = &q->qp->xs;
 
-	if (len == 0)
+	if (q->unit->cfg.mode == BSDTUN_MODE_TAP) {
+		/* a whole Ethernet frame, any ethertype; fam unused */
+		if (len < RTE_ETHER_HDR_LEN)
+			return &xs->rx_runt;
+	} else if (len == 0) {
 		return &xs->rx_runt;
-	if (fam != AF_INET && fam != AF_INET6)
+	} else if (fam != AF_INET && fam != AF_INET6) {
 		return &xs->rx_bad_family;
+	}
 	if (frame > max_frame)
 		return &xs->rx_too_big;
 	if (!q->scatter && frame > q->seg_room)
@@ -99,8 +104,10 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	struct rte_mbuf *mb[BSDTUN_BURST_MAX];
 	uint16_t n_alloc, used = 0, got = 0, examined;
 	uint64_t bytes = 0;
-	int eth = u->cfg.framing == BSDTUN_FRAMING_ETH;
-	uint32_t l2 = eth ? RTE_ETHER_HDR_LEN : 0;
+	int tap = u->cfg.mode == BSDTUN_MODE_TAP;
+	/* tun units on an Ethernet port: the PMD adds the header */
+	int eth = !tap && u->cfg.framing == BSDTUN_FRAMING_ETH;
+	uint32_t l2 = eth || tap ? RTE_ETHER_HDR_LEN : 0;
 	uint32_t max_frame;
 
 	/* a stopped queue leaves the client's packets on its ring */
@@ -127,7 +134,7 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		struct rte_mbuf *m;
 		uint32_t len;
 		uint16_t fam;
-		uint32_t ptype;
+		uint32_t ptype = 0;
 		uint64_t *drop;
 		int err;
 
@@ -147,7 +154,8 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		max_frame =
 		        __atomic_load_n(&u->dev->data->mtu, __ATOMIC_ACQUIRE) +
 		        l2;
-		drop = rx_drop_reason(q, len, fam, len + l2, max_frame);
+		drop = rx_drop_reason(q, len, fam, tap ? len : len + l2,
+		                      max_frame);
 		if (drop != NULL) {
 			(*drop)++;
 			q->errors++;
@@ -180,8 +188,15 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			break;
 		}
 		bsdtun_ring_cons_release(&s->to_dpdk, len);
-		ptype = fam == AF_INET ? RTE_PTYPE_L3_IPV4 : RTE_PTYPE_L3_IPV6;
-		m->packet_type = eth ? (ptype | RTE_PTYPE_L2_ETHER) : ptype;
+		if (tap)
+			m->packet_type = RTE_PTYPE_L2_ETHER;
+		else if (fam == AF_INET)
+			ptype = RTE_PTYPE_L3_IPV4;
+		else
+			ptype = RTE_PTYPE_L3_IPV6;
+		if (!tap)
+			m->packet_type =
+			        eth ? (ptype | RTE_PTYPE_L2_ETHER) : ptype;
 		m->port = q->port_id;
 		bytes += m->pkt_len;
 		bufs[got++] = m;
@@ -207,6 +222,14 @@ tx_classify(const struct bsdtun_unit *u, struct bsdtun_xstats *xs,
 {
 	uint8_t first;
 
+	if (u->cfg.mode == BSDTUN_MODE_TAP) {
+		/* the whole frame goes to the client, whatever it carries */
+		if (m->pkt_len < RTE_ETHER_HDR_LEN)
+			return &xs->tx_runt;
+		*l3 = 0;
+		*family = 0;
+		return NULL;
+	}
 	if (u->cfg.framing == BSDTUN_FRAMING_ETH) {
 		struct rte_ether_hdr ehb;
 		const struct rte_ether_hdr *eh;
@@ -244,11 +267,35 @@ tx_classify(const struct bsdtun_unit *u, struct bsdtun_xstats *xs,
 	return NULL;
 }
 
-/* Framing header the seed prepends at queue time; returns its length. */
+/*
+ * Framing header prepended at queue time; returns its length.  A Linux
+ * tun file's: struct tun_pi (flags 0, the ethertype), unless IFF_NO_PI.
+ * The seed's: IFHEAD's family, LMODE's sockaddr.  tap(4): none.
+ */
 static uint32_t
-tx_frame_hdr(uint32_t flags, int family, struct rte_mbuf *m, uint32_t l3,
-             uint8_t *hdr)
+tx_frame_hdr(const struct bsdtun_unit *u, uint32_t flags, int family,
+             struct rte_mbuf *m, uint32_t l3, uint8_t *hdr)
 {
+	if (flags & BSDTUN_UNIT_F_LINUX) {
+		uint16_t pi[2] = { 0, 0 };
+		struct rte_ether_hdr ehb;
+		const struct rte_ether_hdr *eh;
+
+		if (!(flags & BSDTUN_UNIT_F_LINUX_PI))
+			return 0;
+		if (u->cfg.mode == BSDTUN_MODE_TAP) {
+			eh = rte_pktmbuf_read(m, 0, sizeof(*eh), &ehb);
+			pi[1] = eh->ether_type; /* tx_classify: it is there */
+		} else {
+			pi[1] = rte_cpu_to_be_16(family == AF_INET ?
+			                                 RTE_ETHER_TYPE_IPV4 :
+			                                 RTE_ETHER_TYPE_IPV6);
+		}
+		memcpy(hdr, pi, sizeof(pi));
+		return sizeof(pi);
+	}
+	if (u->cfg.mode == BSDTUN_MODE_TAP)
+		return 0;
 	if (flags & BSDTUN_UNIT_F_IFHEAD) {
 		uint32_t af = htonl((uint32_t)family);
 
@@ -391,9 +438,12 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		if (i + 1 < nb)
 			rte_prefetch0(rte_pktmbuf_mtod(bufs[i + 1], void *));
 		drop = tx_classify(u, xs, m, &l3, &family);
-		if (drop == NULL && family != AF_INET &&
-		    !(flags & BSDTUN_UNIT_F_IFHEAD))
+		/* the seed's tun without IFHEAD carries IPv4 only */
+		if (drop == NULL && family == AF_INET6 &&
+		    !(flags & (BSDTUN_UNIT_F_IFHEAD | BSDTUN_UNIT_F_LINUX)))
 			drop = &xs->tx_af_unsupported;
+		if (drop == NULL && (flags & BSDTUN_UNIT_F_DETACHED))
+			drop = &xs->tx_detached; /* Linux: no queue to take it */
 		plen = m->pkt_len - l3;
 		if (drop == NULL && plen > BSDTUN_MRU)
 			drop = &xs->tx_too_big;
@@ -403,7 +453,7 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		hlen = tx_frame_hdr(flags, family, m, l3, hdr);
+		hlen = tx_frame_hdr(u, flags, family, m, l3, hdr);
 		dst = bsdtun_ring_prod_reserve(&s->to_client, hlen + plen,
 		                               &corrupt);
 		if (dst == NULL) {

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The library's own view of an open unit, shared by its files: bsdtun.c
+ * (open, the rings, BSD tun(4)) and bsdtun_linux.c (the Linux tun
+ * personality an open takes with TUNSETIFF).  Not installed.
+ */
+#ifndef BSDTUN_CLIENT_H
+#define BSDTUN_CLIENT_H
+
+#include <net/if.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "bsdtun_ioctl.h"
+#include "bsdtun_ring.h"
+#include "bsdtun_wire.h"
+
+/* What TUNSETIFF made of an open: a Linux tun file, until its close. */
+struct bsdtun_linux {
+	int on;                      /* TUNSETIFF succeeded */
+	uint32_t flags;              /* IFF_TUN|IFF_TAP, NO_PI, ONE/MULTI_QUEUE */
+	int detached;                /* TUNSETQUEUE IFF_DETACH_QUEUE */
+	int sndbuf;                  /* TUNSETSNDBUF (INT_MAX: Linux's) */
+	char name[BSDTUN_IFNAMSIZ];  /* the name TUNGETIFF reports */
+};
+
+struct bsdtun {
+	int ctl_fd;          /* control socket */
+	int bell_fd;         /* client end of the bell pair; bsdtun_fd() */
+	int nonblock;        /* O_NONBLOCK / FIONBIO */
+	int polled;          /* bsdtun_fd() was asked: keep it level-true */
+	int gone;            /* the bell hung up: the DPDK process died */
+	pid_t server_pid;    /* the DPDK process (SO_PEERCRED at open) */
+	pid_t caller_pid;    /* for the PMD's device node: its caller, or 0 */
+	uint32_t unit_flags; /* BSDTUN_UNIT_F_*, as the PMD last said */
+	uint32_t queue;      /* the unit's queue pair this open holds */
+	uint8_t *map;
+	size_t map_size;
+	volatile struct bsdtun_region_hdr *hdr;
+	struct bsdtun_ring to_client; /* we consume */
+	struct bsdtun_ring to_dpdk;   /* we produce */
+	struct bsdtun_linux lx;       /* the Linux personality */
+};
+
+/* Forward one ioctl to the PMD (bsdtun.c): in/out may be NULL. */
+int bsdtun_ioctl_remote(struct bsdtun *t, uint32_t cmd, const void *in,
+                        size_t in_len, void *out, size_t out_len);
+
+/* Copy bytes [skip, skip + len) of an iov gather list to dst (bsdtun.c). */
+void bsdtun_iov_gather(void *dst, const struct iovec *iov, int iovcnt,
+                       size_t skip, size_t len);
+
+/* bsdtun_linux.c: the requests of an open in the Linux personality, or
+ * of <linux/if_tun.h> before it (d NULL: not in the table). */
+int bsdtun_linux_ioctl(struct bsdtun *t, const struct bsdtun_ioctl_def *d,
+                       unsigned long req, void *arg);
+/*
+ * A Linux-personality write of total bytes: the header to skip (tun_pi)
+ * and the record's family; 0, or -1 with errno as Linux's tun would.
+ */
+int bsdtun_linux_write_hdr(const struct bsdtun *t, const struct iovec *iov,
+                           int iovcnt, size_t total, size_t *hdr,
+                           int *family);
+/*
+ * A Linux-personality read: a record of len bytes (tun_pi first unless
+ * IFF_NO_PI) into a buffer of room bytes; the tun_pi flags word to
+ * store (TUN_PKT_STRIP when it is cut), or -1 with errno (EINVAL: no room
+ * for tun_pi; the packet is dropped, as Linux does).
+ */
+int bsdtun_linux_read_check(const struct bsdtun *t, size_t len, size_t room);
+
+#endif /* BSDTUN_CLIENT_H */
