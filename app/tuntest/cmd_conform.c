@@ -15,6 +15,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
+#include <linux/if_ether.h>
+#include <linux/if_tun.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -1067,6 +1070,286 @@ close_purges(struct ctx *c)
 	result(quiet(&c->b), "the queue was purged at close");
 }
 
+
+/* ---- Linux tun (doc/behaviour.md "Linux tun and tap") ------------------ */
+
+/*
+ * The Linux rows take both opens into the Linux personality: a fresh open
+ * each, TUNSETIFF, and a fresh BSD open again at the end (the personality
+ * is the open's).  They run after the BSD rows.
+ */
+static int
+set_iff(struct tt_face *f, const char *name, unsigned int flags,
+        struct ifreq *out)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_flags = (short)flags;
+	if (tt_face_ioctl(f, TUNSETIFF, &ifr) < 0)
+		return -1;
+	if (out != NULL)
+		*out = ifr;
+	return 0;
+}
+
+static void
+reopen(struct ctx *c, struct tt_face *f)
+{
+	tt_face_close(f);
+	/* a device node's release reaches the DPDK side after close(2) */
+	sleep_ms(QUIET_MS / 2);
+	open_nb(f, f == &c->a ? c->pa : c->pb);
+}
+
+/* Both opens fresh, then Linux tun files: a with IFF_NO_PI, b with tun_pi. */
+static bool
+linux_pair(struct ctx *c)
+{
+	reopen(c, &c->a);
+	reopen(c, &c->b);
+	return set_iff(&c->a, "", IFF_TUN | IFF_NO_PI, NULL) == 0 &&
+	       set_iff(&c->b, "", IFF_TUN, NULL) == 0;
+}
+
+static void
+bsd_pair(struct ctx *c)
+{
+	reopen(c, &c->a);
+	reopen(c, &c->b);
+	ioc_int(&c->a, TUNSIFHEAD, 0);
+	drain(&c->b);
+}
+
+/* 31: TUNSETIFF, and what an open answers before it. */
+static void
+linux_setiff(struct ctx *c)
+{
+	struct ifreq ifr;
+	unsigned int feat = 0;
+
+	reopen(c, &c->b);
+	memset(&ifr, 0, sizeof(ifr));
+	EXPECT_ERR(tt_face_ioctl(&c->b, TUNGETIFF, &ifr), EBADFD,
+	           "TUNGETIFF before TUNSETIFF");
+	EXPECT_EQ(tt_face_ioctl(&c->b, TUNGETFEATURES, &feat), 0,
+	          "TUNGETFEATURES before TUNSETIFF");
+	EXPECT_EQ(feat,
+	          IFF_TUN | IFF_TAP | IFF_NO_PI | IFF_ONE_QUEUE |
+	                  IFF_MULTI_QUEUE,
+	          "TUNGETFEATURES: tun, tap, no_pi, one_queue, multi_queue");
+	EXPECT_ERR(set_iff(&c->b, "", IFF_TAP, NULL), EINVAL,
+	           "TUNSETIFF IFF_TAP on a tun unit");
+	EXPECT_ERR(set_iff(&c->b, "", IFF_TUN | IFF_VNET_HDR, NULL), EINVAL,
+	           "TUNSETIFF IFF_VNET_HDR");
+	EXPECT_ERR(set_iff(&c->b, "", IFF_TUN | IFF_MULTI_QUEUE, NULL), EINVAL,
+	           "TUNSETIFF IFF_MULTI_QUEUE on a single-queue unit");
+	EXPECT_ERR(set_iff(&c->b, "", IFF_NO_PI, NULL), EINVAL,
+	           "TUNSETIFF without a type");
+	EXPECT_ERR(set_iff(&c->b, "a/b", IFF_TUN, NULL), EINVAL,
+	           "TUNSETIFF name \"a/b\"");
+	EXPECT_EQ(set_iff(&c->b, "tun%d", IFF_TUN | 0x0400, &ifr), 0,
+	          "TUNSETIFF \"tun%%d\" IFF_TUN (and a flag Linux ignores)");
+	result(ifr.ifr_name[0] != '\0' && strchr(ifr.ifr_name, '%') == NULL,
+	       "the pattern is answered with the unit's name \"%s\"",
+	       ifr.ifr_name);
+	EXPECT_ERR(set_iff(&c->b, "", IFF_TUN, NULL), EEXIST,
+	           "a second TUNSETIFF");
+	memset(&ifr, 0, sizeof(ifr));
+	EXPECT_EQ(tt_face_ioctl(&c->b, TUNGETIFF, &ifr), 0, "TUNGETIFF");
+	EXPECT_EQ((unsigned short)ifr.ifr_flags, IFF_TUN,
+	          "TUNGETIFF flags: IFF_TUN");
+	reopen(c, &c->b);
+	EXPECT_EQ(set_iff(&c->b, "tun0", IFF_TUN | IFF_NO_PI | IFF_ONE_QUEUE,
+	                  &ifr),
+	          0, "TUNSETIFF \"tun0\" IFF_TUN|IFF_NO_PI|IFF_ONE_QUEUE");
+	result(strcmp(ifr.ifr_name, "tun0") == 0, "the name is kept: \"%s\"",
+	       ifr.ifr_name);
+	memset(&ifr, 0, sizeof(ifr));
+	tt_face_ioctl(&c->b, TUNGETIFF, &ifr);
+	result(strcmp(ifr.ifr_name, "tun0") == 0 &&
+	               (unsigned short)ifr.ifr_flags ==
+	                       (IFF_TUN | IFF_NO_PI | IFF_ONE_QUEUE),
+	       "TUNGETIFF: \"tun0\", IFF_TUN|IFF_NO_PI|IFF_ONE_QUEUE "
+	       "(got \"%s\" 0x%x)",
+	       ifr.ifr_name, (unsigned short)ifr.ifr_flags);
+	bsd_pair(c);
+}
+
+/* 32: packets: struct tun_pi unless IFF_NO_PI, IPv6 without IFHEAD. */
+static void
+linux_framing(struct ctx *c)
+{
+	struct tun_pi pi;
+	uint8_t v6[120];
+
+	if (!linux_pair(c)) {
+		result(false, "TUNSETIFF on both");
+		return;
+	}
+	tt_pkt_ipv4(c->pkt, 100, 32, 32);
+	EXPECT_EQ(tt_face_write(&c->a, c->pkt, 100), 100,
+	          "IFF_NO_PI: write a bare IPv4 packet");
+	EXPECT_EQ(recv_one(&c->b, c->buf, sizeof(c->buf)), 104,
+	          "tun_pi + packet read");
+	memcpy(&pi, c->buf, sizeof(pi));
+	result(pi.flags == 0 && pi.proto == htons(ETH_P_IP) &&
+	               !memcmp(c->buf + 4, c->pkt, 100),
+	       "tun_pi flags 0, proto ETH_P_IP, then the packet");
+	tt_pkt_ipv6(v6, 120, 32);
+	EXPECT_EQ(tt_face_write(&c->a, v6, 120), 120,
+	          "IFF_NO_PI: an IPv6 packet (its version nibble)");
+	EXPECT_EQ(recv_one(&c->b, c->buf, sizeof(c->buf)), 124,
+	          "IPv6 reaches a Linux file without IFHEAD");
+	memcpy(&pi, c->buf, sizeof(pi));
+	result(pi.proto == htons(ETH_P_IPV6) && !memcmp(c->buf + 4, v6, 120),
+	       "tun_pi proto ETH_P_IPV6, then the packet");
+	pi.flags = 0;
+	pi.proto = htons(ETH_P_IP);
+	memcpy(c->buf, &pi, sizeof(pi));
+	memcpy(c->buf + 4, c->pkt, 100);
+	EXPECT_EQ(tt_face_write(&c->b, c->buf, 104), 104,
+	          "tun_pi: write tun_pi + IPv4");
+	expect_pkt(&c->a, c->pkt, 100, "IFF_NO_PI: read the bare packet");
+	bsd_pair(c);
+}
+
+/* 33: Linux's write errors. */
+static void
+linux_write_errors(struct ctx *c)
+{
+	uint8_t junk[40];
+
+	if (!linux_pair(c)) {
+		result(false, "TUNSETIFF on both");
+		return;
+	}
+	memset(junk, 0x55, sizeof(junk));
+	EXPECT_ERR(tt_face_write(&c->a, junk, sizeof(junk)), EINVAL,
+	           "IFF_NO_PI: a write whose version nibble is 5");
+	if (node)
+		exempt("an empty write on a FUSE file never reaches the "
+		       "node: 0");
+	else
+		EXPECT_ERR(tt_face_write(&c->a, junk, 0), EINVAL,
+		           "IFF_NO_PI: an empty write");
+	EXPECT_ERR(tt_face_write(&c->b, junk, 3), EINVAL,
+	           "tun_pi: a write shorter than tun_pi");
+	result(quiet(&c->b) && quiet(&c->a), "none of them sent anything");
+	bsd_pair(c);
+}
+
+/* 34: a read shorter than the packet: TUN_PKT_STRIP; shorter than tun_pi. */
+static void
+linux_short_read(struct ctx *c)
+{
+	struct tun_pi pi;
+
+	if (!linux_pair(c)) {
+		result(false, "TUNSETIFF on both");
+		return;
+	}
+	tt_pkt_ipv4(c->pkt, 100, 34, 34);
+	tt_face_write(&c->a, c->pkt, 100);
+	memset(c->buf, 0, 64);
+	EXPECT_EQ(recv_one(&c->b, c->buf, 24), 24,
+	          "a 24-byte read of a 104-byte record");
+	memcpy(&pi, c->buf, sizeof(pi));
+	result(pi.flags == TUN_PKT_STRIP && pi.proto == htons(ETH_P_IP) &&
+	               !memcmp(c->buf + 4, c->pkt, 20),
+	       "tun_pi flags TUN_PKT_STRIP, then the first 20 bytes");
+	tt_face_write(&c->a, c->pkt, 100);
+	wait_readable(&c->b, ARRIVE_MS);
+	EXPECT_ERR(tt_face_read(&c->b, c->buf, 3), EINVAL,
+	           "a read with no room for tun_pi");
+	result(quiet(&c->b), "that packet is gone, as on Linux");
+	tt_face_write(&c->a, c->pkt, 100);
+	EXPECT_EQ(recv_one(&c->b, c->buf, 100), 100,
+	          "a 100-byte read of a 104-byte record: the bytes copied");
+	bsd_pair(c);
+}
+
+/* 35: the other requests, and what a BSD request gets. */
+static void
+linux_ioctls(struct ctx *c)
+{
+	struct ifreq ifr;
+	int v = 0;
+
+	if (!linux_pair(c)) {
+		result(false, "TUNSETIFF on both");
+		return;
+	}
+	EXPECT_ERR(ioc_int(&c->b, TUNSIFHEAD, 1), EINVAL,
+	           "BSD TUNSIFHEAD on a Linux file");
+	EXPECT_ERR(tt_face_ioctl(&c->b, _IOW('T', 250, int), &v), EINVAL,
+	           "unknown _IOW('T', 250, int)");
+	EXPECT_ERR(ioc_int(&c->b, _IOW('x', 1, int), 1), EINVAL,
+	           "unknown _IOW('x', 1, int)");
+	EXPECT_EQ(get_int(&c->b, TUNGETSNDBUF), INT_MAX,
+	          "TUNGETSNDBUF: INT_MAX");
+	EXPECT_EQ(ioc_int(&c->b, TUNSETSNDBUF, 65536), 0, "TUNSETSNDBUF 65536");
+	EXPECT_EQ(get_int(&c->b, TUNGETSNDBUF), 65536, "TUNGETSNDBUF again");
+	EXPECT_ERR(ioc_int(&c->b, TUNSETSNDBUF, 0), EINVAL, "TUNSETSNDBUF 0");
+	EXPECT_EQ(ioc_int(&c->b, TUNSETCARRIER, 1), 0, "TUNSETCARRIER 1");
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_DETACH_QUEUE;
+	EXPECT_ERR(tt_face_ioctl(&c->b, TUNSETQUEUE, &ifr), EINVAL,
+	           "TUNSETQUEUE IFF_DETACH_QUEUE on a single-queue unit");
+	ifr.ifr_flags = IFF_ATTACH_QUEUE;
+	EXPECT_ERR(tt_face_ioctl(&c->b, TUNSETQUEUE, &ifr), EINVAL,
+	           "TUNSETQUEUE IFF_ATTACH_QUEUE while attached");
+	if (node) {
+		/* by value: the kernel reads an int at that "address" */
+		EXPECT_ERR(tt_face_ioctl(&c->b, TUNSETPERSIST, (void *)1),
+		           EFAULT, "TUNSETPERSIST 1 (by value: FUSE cannot)");
+		EXPECT_ERR(tt_face_ioctl(&c->b, TUNSETNOCSUM, (void *)1),
+		           EFAULT, "TUNSETNOCSUM 1 (by value: FUSE cannot)");
+	} else {
+		EXPECT_EQ(tt_face_ioctl(&c->b, TUNSETPERSIST, (void *)1), 0,
+		          "TUNSETPERSIST 1");
+		memset(&ifr, 0, sizeof(ifr));
+		tt_face_ioctl(&c->b, TUNGETIFF, &ifr);
+		EXPECT_EQ((unsigned short)ifr.ifr_flags, IFF_TUN | IFF_PERSIST,
+		          "TUNGETIFF: IFF_TUN|IFF_PERSIST");
+		EXPECT_EQ(tt_face_ioctl(&c->b, TUNSETPERSIST, (void *)0), 0,
+		          "TUNSETPERSIST 0");
+		EXPECT_EQ(tt_face_ioctl(&c->b, TUNSETNOCSUM, (void *)1), 0,
+		          "TUNSETNOCSUM 1");
+		EXPECT_EQ(tt_face_ioctl(&c->b, TUNSETOFFLOAD, (void *)0), 0,
+		          "TUNSETOFFLOAD 0");
+		EXPECT_ERR(tt_face_ioctl(&c->b, TUNSETOFFLOAD,
+		                         (void *)TUN_F_CSUM),
+		           EINVAL, "TUNSETOFFLOAD TUN_F_CSUM");
+		EXPECT_ERR(tt_face_ioctl(&c->b, TUNSETLINK, (void *)1), EINVAL,
+		           "TUNSETLINK");
+		EXPECT_ERR(tt_face_ioctl(&c->b, TUNSETOWNER, (void *)-1L),
+		           EINVAL, "TUNSETOWNER -1");
+	}
+	bsd_pair(c);
+}
+
+/* 36: the personality is the open's: the next open is BSD tun(4). */
+static void
+linux_close_reverts(struct ctx *c)
+{
+	struct ifreq ifr;
+
+	if (!linux_pair(c)) {
+		result(false, "TUNSETIFF on both");
+		return;
+	}
+	bsd_pair(c);
+	memset(&ifr, 0, sizeof(ifr));
+	EXPECT_ERR(tt_face_ioctl(&c->b, TUNGETIFF, &ifr), EBADFD,
+	           "TUNGETIFF on the next open");
+	EXPECT_EQ(get_int(&c->b, TUNGIFHEAD), 0, "TUNGIFHEAD answers: 0");
+	tt_pkt_ipv4(c->pkt, 60, 36, 36);
+	tt_face_write(&c->a, c->pkt, 60);
+	expect_pkt(&c->b, c->pkt, 60, "a bare packet again, no tun_pi");
+}
+
 /* In the order they run: state_at_creation needs a fresh unit. */
 static const struct behaviour {
 	int row; /* its number in doc/behaviour.md */
@@ -1096,6 +1379,12 @@ static const struct behaviour {
 	{ 21, "sifpid", sifpid },
 	{ 22, "unknown_ioctl", unknown_ioctl },
 	{ 23, "close_purges", close_purges },
+	{ 31, "linux_setiff", linux_setiff },
+	{ 32, "linux_framing", linux_framing },
+	{ 33, "linux_write_errors", linux_write_errors },
+	{ 34, "linux_short_read", linux_short_read },
+	{ 35, "linux_ioctls", linux_ioctls },
+	{ 36, "linux_close_reverts", linux_close_reverts },
 };
 
 #define NBEHAVIOURS (sizeof(behaviours) / sizeof(behaviours[0]))

@@ -413,6 +413,21 @@ bsdtun_close(struct bsdtun *t)
 }
 
 int
+bsdtun_read_cut(const struct bsdtun *t, uint8_t *rec, size_t len, size_t room)
+{
+	int strip = t->lx.on ? bsdtun_linux_read_check(t, len, room) : 0;
+
+	if (strip > 0) {
+		struct tun_pi pi;
+
+		memcpy(&pi, rec, sizeof(pi));
+		pi.flags |= (uint16_t)strip;
+		memcpy(rec, &pi, sizeof(pi));
+	}
+	return strip < 0 ? -1 : 0;
+}
+
+int
 bsdtun_is_linux(const struct bsdtun *t)
 {
 	return t->lx.on;

@@ -7,6 +7,8 @@
 #ifndef BSDTUN_LOCAL_H
 #define BSDTUN_LOCAL_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct bsdtun;
@@ -23,6 +25,15 @@ struct bsdtun *bsdtun_open_local(int ctl_fd, int flags);
  * believes it on a local connection only, for TUNSIFPID.
  */
 void bsdtun_set_caller(struct bsdtun *t, pid_t pid);
+
+/*
+ * A packet of len bytes, read whole into rec, is handed to a read(2) of
+ * room bytes: what the open's personality makes of the cut.  A Linux tun
+ * file with tun_pi: TUN_PKT_STRIP set in rec when room < len; -1 and
+ * errno EINVAL when room has no space for tun_pi (the packet is dropped).
+ */
+int bsdtun_read_cut(const struct bsdtun *t, uint8_t *rec, size_t len,
+                    size_t room);
 
 /* The open took the Linux personality (TUNSETIFF): Linux's errnos. */
 int bsdtun_is_linux(const struct bsdtun *t);

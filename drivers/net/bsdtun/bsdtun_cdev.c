@@ -150,8 +150,12 @@ take(struct cdev_file *f)
 static void
 reply_packet(struct cdev_file *f, fuse_req_t req, size_t size)
 {
-	fuse_reply_buf(req, (const char *)f->buf,
-	               RTE_MIN(size, (size_t)f->have));
+	/* a read(2) of size bytes: a Linux tun file's cut (tun_pi) */
+	if (bsdtun_read_cut(f->t, f->buf, (size_t)f->have, size) < 0)
+		fuse_reply_err(req, errno);
+	else
+		fuse_reply_buf(req, (const char *)f->buf,
+		               RTE_MIN(size, (size_t)f->have));
 	f->have = -1;
 }
 
