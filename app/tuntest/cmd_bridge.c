@@ -3,12 +3,19 @@
  * tuntest bridge ENDPOINT TUN_NAME: join a unit to a Linux kernel tun
  * device, so that the kernel's IP stack is the unit's client.
  *
- * The unit is put in IFHEAD mode (IPv6 reaches a client only then, as on
+ * A tun unit is put in IFHEAD mode (IPv6 reaches a client only then, as on
  * BSD).  The kernel device is opened with IFF_NO_PI (bare IP packets, the
  * family taken from the version nibble) or, with --pi, with struct tun_pi
  * (the family mapped from its ethertype).  Both headers are 4 bytes, so a
  * packet is read once into a buffer with room for one and the header is
  * rewritten in place before it is written to the other side.
+ *
+ * A tap unit (devarg mode=tap) is joined to a kernel tap device (IFF_TAP,
+ * IFF_NO_PI): both carry whole Ethernet frames, which cross as they are,
+ * any ethertype (ARP too), no header added or taken away.  The library
+ * face tells a tap unit by TAPGIFNAME; the device node does not answer
+ * TAPGIFNAME, so there --tap says it (and a unit that answers TUNGIFHEAD,
+ * which tap(4) has not, is refused as a tun unit).
  *
  * Nothing is dropped for want of room: a packet the ring to DPDK refuses
  * (ENOBUFS) stays pending, the kernel is not read until it went through,
@@ -44,6 +51,8 @@
 #define BR_BURST_MAX  256
 #define BR_HDR        4     /* IFHEAD family, or struct tun_pi */
 #define BR_KERNEL_MAX 65535 /* largest IP packet a tun gives */
+/* A tap device's frames are larger by their Ethernet header, but the
+ * device's MTU is the unit's (at most TUNMRU): BR_BUF has room. */
 #define BR_BUF        (BR_HDR + BR_KERNEL_MAX)
 #define BR_RETRY_NS   20000   /* ENOBUFS: retry after 20 us, */
 #define BR_RETRY_MAX  1000000 /* doubling up to 1 ms while nothing goes */
@@ -52,20 +61,22 @@
 struct br_opts {
 	const char *endpoint, *ifname, *netns;
 	unsigned int burst;
-	bool pi, quiet, keep_mtu;
+	bool pi, tap, quiet, keep_mtu;
 };
 
 /* Packets read from one side, waiting to be written to the other. */
 struct br_dir {
 	struct bsdtun_pkt pkt[BR_BURST_MAX];
 	int n, next;                    /* pending: pkt[next .. n-1] */
-	uint64_t pkts, bytes;           /* delivered; bytes of IP packets */
+	uint64_t pkts, bytes;           /* delivered; bytes of IP packets
+	                                 * (tap: of Ethernet frames) */
 	uint64_t last_pkts, last_bytes; /* at the previous rate line */
 	uint64_t waits;                 /* times the far side was full */
 };
 
 struct br_drops {
-	uint64_t not_ip;       /* from the kernel: no IPv4/IPv6 packet */
+	uint64_t not_ip;       /* from the kernel: no IPv4/IPv6 packet
+	                        * (tap: shorter than an Ethernet header) */
 	uint64_t family;       /* from the unit: unknown family or runt */
 	uint64_t too_big;      /* from the kernel: over TUNMRU with header */
 	uint64_t unit_error;   /* refused by the unit (bsdtun_write) */
@@ -78,6 +89,10 @@ struct bridge {
 	struct tt_face unit;
 	int kfd;
 	char ifname[IFNAMSIZ];
+	bool tap;    /* a tap unit and a kernel tap: Ethernet frames */
+	size_t uhdr; /* header of a unit record: IFHEAD's 4 bytes, tap 0 */
+	size_t koff; /* where the kernel's bytes start in a buffer: 4 for
+	               * IFF_NO_PI (room for IFHEAD), else 0 */
 	struct br_dir to_unit, to_kernel;
 	struct br_drops drop;
 	int last_kerr;     /* errno of the last kernel write refused */
@@ -102,17 +117,23 @@ static const char bridge_desc[] =
         "  ip -n NS addr add 10.77.0.1/24 dev bt0\n"
         "  ip -n NS addr add fd77::1/64 dev bt0 nodad\n"
         "  ip -n NS link set bt0 up\n\n"
-        "The unit is put in IFHEAD mode so that IPv6 crosses too; the "
-        "kernel device's\nMTU is set to the unit's.  Packets are forwarded "
-        "both ways; none is dropped\nfor want of room (a full ring to DPDK "
-        "holds the kernel side back).  A line\non stderr every second, "
-        "unless --quiet.  SIGINT/SIGTERM ends it; then one\nline of "
-        "counters on stdout:\n"
+        "A tun unit is put in IFHEAD mode so that IPv6 crosses too.  A tap "
+        "unit (devarg\nmode=tap) is joined to a kernel tap device "
+        "(IFF_TAP) instead: Ethernet frames\ncross as they are, both ways, "
+        "any ethertype (ARP too).  The library face\ntells a tap unit by "
+        "TAPGIFNAME; on the device node say --tap.  The kernel\ndevice's "
+        "MTU is set to the unit's (for a tap, the frames' payload, as on "
+        "the\nDPDK port).  Packets are forwarded both ways; none is "
+        "dropped for want of\nroom (a full ring to DPDK holds the kernel "
+        "side back).  A line on stderr\nevery second, unless --quiet.  "
+        "SIGINT/SIGTERM ends it; then one line of\ncounters on stdout:\n"
         "  tuntest bridge: to_unit_packets N to_unit_bytes N "
         "to_kernel_packets N\n  to_kernel_bytes N unit_full_waits N "
         "kernel_full_waits N drop_not_ip N\n  drop_family N drop_too_big N "
         "drop_unit_error N drop_kernel_error N\n  drop_at_exit N   (all on "
-        "one line; bytes are IP packets').\n"
+        "one line; bytes are IP packets', a tap's\n  Ethernet frames'; "
+        "on a tap, drop_not_ip and drop_family count frames\n  shorter "
+        "than an Ethernet header).\n"
         "ENDPOINT may be the unit's device node (plain system calls) as "
         "well as its\ncontrol socket (libbsdtun burst calls).\n"
         "Exit status: 0 ended by a signal, 1 the unit or the device went "
@@ -122,7 +143,10 @@ static const char bridge_options[] =
         "  --netns NS     create the device in network namespace NS (a name "
         "under\n                 /run/netns, or a path)\n"
         "  --pi           open the device with packet information (struct "
-        "tun_pi)\n                 instead of IFF_NO_PI\n"
+        "tun_pi)\n                 instead of IFF_NO_PI (tun units only)\n"
+        "  --tap          the unit is a tap unit: join it to a kernel tap "
+        "device\n                 (needed on the device node; the library "
+        "face tells by\n                 itself)\n"
         "  --keep-mtu     leave the device's MTU alone\n"
         "  --burst K      packets per burst, 1..256 (default 32)\n"
         "  --quiet        no rate line on stderr\n";
@@ -134,6 +158,7 @@ bridge_parse(const struct tt_cmd *cmd, int argc, char **argv, struct br_opts *o)
 	static const struct option lo[] = {
 		{ "netns", required_argument, NULL, 'n' },
 		{ "pi", no_argument, NULL, 'p' },
+		{ "tap", no_argument, NULL, 't' },
 		{ "keep-mtu", no_argument, NULL, 'k' },
 		{ "burst", required_argument, NULL, 'b' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -158,6 +183,9 @@ bridge_parse(const struct tt_cmd *cmd, int argc, char **argv, struct br_opts *o)
 			break;
 		case 'p':
 			o->pi = true;
+			break;
+		case 't':
+			o->tap = true;
 			break;
 		case 'k':
 			o->keep_mtu = true;
@@ -230,6 +258,57 @@ enter_netns(const char *ns)
 	return r;
 }
 
+/*
+ * Tell a tap unit from a tun unit, and put a tun unit in IFHEAD mode.
+ * TAPGIFNAME answers on a tap unit only (library face).  The device node
+ * does not take it: there --tap says so, and is believed when the unit
+ * refuses TUNGIFHEAD as tap(4) does.  0, or -1 after a message.
+ */
+static int
+unit_setup(struct bridge *b)
+{
+	struct ifreq ifr;
+	int one = 1, zero = 0, head;
+
+	memset(&ifr, 0, sizeof(ifr));
+	b->tap = tt_face_ioctl(&b->unit, TAPGIFNAME, &ifr) == 0;
+	if (!b->tap && b->o.tap) {
+		if (tt_face_ioctl(&b->unit, TUNGIFHEAD, &head) == 0 ||
+		    errno != ENOTTY) {
+			fprintf(stderr,
+			        "tuntest bridge: %s: --tap: not a tap unit "
+			        "(it answers TUNGIFHEAD)\n",
+			        b->o.endpoint);
+			return -1;
+		}
+		b->tap = true;
+	}
+	if (b->tap) {
+		if (b->o.pi) {
+			fprintf(stderr,
+			        "tuntest bridge: %s: --pi: a tap unit's frames "
+			        "carry no packet information\n",
+			        b->o.endpoint);
+			return -1;
+		}
+		b->uhdr = 0;
+		b->koff = 0;
+		return 0;
+	}
+	b->uhdr = BR_HDR;
+	b->koff = b->o.pi ? 0 : BR_HDR;
+	if (tt_face_ioctl(&b->unit, TUNSLMODE, &zero) < 0 ||
+	    tt_face_ioctl(&b->unit, TUNSIFHEAD, &one) < 0) {
+		fprintf(stderr, "tuntest bridge: %s: TUNSIFHEAD: %s%s\n",
+		        b->o.endpoint, strerror(errno),
+		        errno == ENOTTY && b->unit.node ?
+		                " (a tap unit? --tap)" :
+		                "");
+		return -1;
+	}
+	return 0;
+}
+
 /* Create or attach to the kernel tun device; its fd, or -1. */
 static int
 kernel_open(struct bridge *b)
@@ -244,7 +323,8 @@ kernel_open(struct bridge *b)
 		return -1;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = IFF_TUN | (b->o.pi ? 0 : IFF_NO_PI);
+	ifr.ifr_flags =
+	        (b->tap ? IFF_TAP : IFF_TUN) | (b->o.pi ? 0 : IFF_NO_PI);
 	memcpy(ifr.ifr_name, b->o.ifname, strlen(b->o.ifname));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		fprintf(stderr, "tuntest bridge: TUNSETIFF %s: %s\n",
@@ -257,7 +337,8 @@ kernel_open(struct bridge *b)
 	return fd;
 }
 
-/* The device's MTU becomes the unit's: the two ends of one link. */
+/* The device's MTU becomes the unit's: the two ends of one link.  On a
+ * tap both count the Ethernet payload, the frame being 14 bytes more. */
 static void
 kernel_set_mtu(struct bridge *b)
 {
@@ -344,8 +425,7 @@ kernel_read(struct bridge *b)
 
 	while (n < (int)b->o.burst) {
 		uint8_t *frame = d->pkt[n].buf;
-		size_t hdr = b->o.pi ? 0 : BR_HDR;
-		ssize_t r = read(b->kfd, frame + hdr, BR_BUF - hdr);
+		ssize_t r = read(b->kfd, frame + b->koff, BR_BUF - b->koff);
 		uint32_t af;
 
 		if (r < 0) {
@@ -355,7 +435,16 @@ kernel_read(struct bridge *b)
 			        b->ifname, strerror(errno));
 			return -1;
 		}
-		r += (ssize_t)hdr;
+		r += (ssize_t)b->koff;
+		if (b->tap) { /* the frame as it is */
+			if (r < ETH_HLEN)
+				b->drop.not_ip++;
+			else if (r > TUNMRU)
+				b->drop.too_big++;
+			else
+				d->pkt[n++].len = (size_t)r;
+			continue;
+		}
 		af = family_of(b, frame, (size_t)r);
 		if (af == 0) {
 			b->drop.not_ip++;
@@ -432,7 +521,7 @@ unit_write(struct bridge *b)
 			continue;
 		}
 		for (i = 0; i < k; i++)
-			d->bytes += p[i].len - BR_HDR;
+			d->bytes += p[i].len - b->uhdr;
 		d->pkts += (uint64_t)k;
 		d->next += k;
 	}
@@ -442,6 +531,37 @@ unit_write(struct bridge *b)
 }
 
 /* ---- unit -> kernel ----------------------------------------------------- */
+
+/*
+ * A record from the unit, made ready for the kernel: a tun unit's IFHEAD
+ * family becomes struct tun_pi in place (written from it, or skipped with
+ * IFF_NO_PI); a tap unit's frame goes as it is.  false: drop it (an
+ * unknown family, or a runt).
+ */
+static bool
+to_kernel_header(const struct bridge *b, struct bsdtun_pkt *p)
+{
+	struct tun_pi pi = { 0, 0 };
+	uint32_t af;
+
+	if (b->tap)
+		return p->len >= ETH_HLEN;
+	if (p->len <= BR_HDR)
+		return false;
+	memcpy(&af, p->buf, sizeof(af));
+	switch (ntohl(af)) {
+	case AF_INET:
+		pi.proto = htons(ETH_P_IP);
+		break;
+	case AF_INET6:
+		pi.proto = htons(ETH_P_IPV6);
+		break;
+	default:
+		return false;
+	}
+	memcpy(p->buf, &pi, sizeof(pi));
+	return true;
+}
 
 /*
  * Read up to a burst from the unit.  -1: the unit is gone.  hup: the fd
@@ -484,29 +604,14 @@ unit_read(struct bridge *b, bool hup)
 			n = 0;
 		}
 	}
-	/* Keep the IP packets, with the header rewritten for the kernel. */
+	/* Keep what may cross, with the header rewritten for the kernel. */
 	for (i = j = 0; i < n; i++) {
 		struct bsdtun_pkt *p = &d->pkt[i];
-		struct tun_pi pi = { 0, 0 };
-		uint32_t af;
 
-		if (p->len <= BR_HDR) {
+		if (!to_kernel_header(b, p)) {
 			b->drop.family++;
 			continue;
 		}
-		memcpy(&af, p->buf, sizeof(af));
-		switch (ntohl(af)) {
-		case AF_INET:
-			pi.proto = htons(ETH_P_IP);
-			break;
-		case AF_INET6:
-			pi.proto = htons(ETH_P_IPV6);
-			break;
-		default:
-			b->drop.family++;
-			continue;
-		}
-		memcpy(p->buf, &pi, sizeof(pi));
 		if (i != j) { /* swap buffers to close the gap */
 			struct bsdtun_pkt t = d->pkt[j];
 
@@ -529,9 +634,8 @@ kernel_write(struct bridge *b)
 
 	while (d->next < d->n) {
 		struct bsdtun_pkt *p = &d->pkt[d->next];
-		size_t hdr = b->o.pi ? 0 : BR_HDR;
-		ssize_t r =
-		        write(b->kfd, (uint8_t *)p->buf + hdr, p->len - hdr);
+		ssize_t r = write(b->kfd, (uint8_t *)p->buf + b->koff,
+		                  p->len - b->koff);
 
 		if (r < 0) {
 			int e = errno;
@@ -559,7 +663,7 @@ kernel_write(struct bridge *b)
 			b->drop.kernel_error++;
 		} else {
 			d->pkts++;
-			d->bytes += p->len - BR_HDR;
+			d->bytes += p->len - b->uhdr;
 		}
 		d->next++;
 	}
@@ -681,7 +785,7 @@ bridge_run(const struct tt_cmd *cmd, int argc, char **argv)
 	struct bridge *b;
 	struct sigaction sa;
 	sigset_t block, unblocked;
-	int one = 1, zero = 0, r;
+	int r;
 
 	b = calloc(1, sizeof(*b));
 	if (b == NULL) {
@@ -715,12 +819,8 @@ bridge_run(const struct tt_cmd *cmd, int argc, char **argv)
 		b->unit.fd = -1;
 		goto out;
 	}
-	if (tt_face_ioctl(&b->unit, TUNSLMODE, &zero) < 0 ||
-	    tt_face_ioctl(&b->unit, TUNSIFHEAD, &one) < 0) {
-		fprintf(stderr, "tuntest bridge: %s: TUNSIFHEAD: %s\n",
-		        b->o.endpoint, strerror(errno));
+	if (unit_setup(b) < 0)
 		goto out;
-	}
 	if (b->o.netns != NULL && enter_netns(b->o.netns) < 0)
 		goto out;
 	b->kfd = kernel_open(b);
@@ -731,7 +831,9 @@ bridge_run(const struct tt_cmd *cmd, int argc, char **argv)
 	fprintf(stderr, "tuntest bridge: %s <-> %s%s%s (%s), ready\n",
 	        b->o.endpoint, b->ifname, b->o.netns ? " in netns " : "",
 	        b->o.netns ? b->o.netns : "",
-	        b->o.pi ? "packet info" : "IFF_NO_PI");
+	        b->tap  ? "tap, Ethernet frames" :
+	        b->o.pi ? "packet info" :
+	                  "IFF_NO_PI");
 
 	/* From here SIGINT/SIGTERM come only inside ppoll(): none is lost
 	 * between the loop's test of stop and its sleep. */
