@@ -16,8 +16,9 @@
 
 /* Add a subcommand here and its file to meson.build. */
 static const struct tt_cmd *const cmds[] = {
-	&tt_cmd_send,    &tt_cmd_recv,  &tt_cmd_traffic, &tt_cmd_verify,
-	&tt_cmd_conform, &tt_cmd_ioctl, &tt_cmd_bench,   &tt_cmd_bridge,
+	&tt_cmd_send,   &tt_cmd_recv,    &tt_cmd_traffic,
+	&tt_cmd_verify, &tt_cmd_conform, &tt_cmd_ioctl,
+	&tt_cmd_bench,  &tt_cmd_bridge,  &tt_cmd_run,
 };
 
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))

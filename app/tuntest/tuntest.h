@@ -71,6 +71,7 @@ extern const struct tt_cmd tt_cmd_conform;
 extern const struct tt_cmd tt_cmd_ioctl;
 extern const struct tt_cmd tt_cmd_bench;
 extern const struct tt_cmd tt_cmd_bridge;
+extern const struct tt_cmd tt_cmd_run;
 
 void tt_help(const struct tt_cmd *cmd, FILE *f);
 
