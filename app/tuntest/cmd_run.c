@@ -331,7 +331,8 @@ kernel_dev_create(const struct run_opts *o)
 	}
 	memset(&ifr, 0, sizeof(ifr));
 	/* EXCL: an existing NAME of any kind answers EBUSY */
-	ifr.ifr_flags = (o->tap ? IFF_TAP : IFF_TUN) | IFF_NO_PI | IFF_TUN_EXCL;
+	ifr.ifr_flags = (short)((o->tap ? IFF_TAP : IFF_TUN) | IFF_NO_PI |
+	                        IFF_TUN_EXCL);
 	memcpy(ifr.ifr_name, o->ifname, strlen(o->ifname));
 	if (ioctl(fd, TUNSETIFF, &ifr) == 0)
 		return fd;
