@@ -1034,7 +1034,7 @@ ioctl_bad(void)
 	struct sess s;
 	struct bsdtun_msg m;
 	uint8_t arg[BSDTUN_IOCTL_ARG_MAX], before[8];
-	static const uint32_t unknown[] = { 0, 13, 100, 0x7fffffff,
+	static const uint32_t unknown[] = { 0, BSDTUN_IOC_GMAC + 1, 100, 0x7fffffff,
 		                            0xffffffff };
 	struct {
 		int baud;

@@ -41,6 +41,7 @@ BAD = [
     ('cdev', 'relative/node'),
     ('pcapng', '/nonexistent-bsdtun-dir/x.pcapng'),   # cannot be created
     ('pcapng', ''),
+    ('mode', 'tup'),
     ('foo', 'bar'),             # unknown key
 ]
 

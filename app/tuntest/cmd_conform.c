@@ -1149,6 +1149,8 @@ linux_setiff(struct ctx *c)
 	           "TUNSETIFF without a type");
 	EXPECT_ERR(set_iff(&c->b, "a/b", IFF_TUN, NULL), EINVAL,
 	           "TUNSETIFF name \"a/b\"");
+	EXPECT_ERR(set_iff(&c->b, "", IFF_TUN | IFF_TUN_EXCL, NULL), EBUSY,
+	           "TUNSETIFF IFF_TUN_EXCL: the unit exists");
 	EXPECT_EQ(set_iff(&c->b, "tun%d", IFF_TUN | 0x0400, &ifr), 0,
 	          "TUNSETIFF \"tun%%d\" IFF_TUN (and a flag Linux ignores)");
 	result(ifr.ifr_name[0] != '\0' && strchr(ifr.ifr_name, '%') == NULL,

@@ -114,15 +114,16 @@ struct bsdtun_ioctl_def {
  * tap(4) on a tap unit (FreeBSD's if_tap.h; TAPSIFINFO, TAPGIFINFO,
  * TAPSDEBUG and TAPGDEBUG are TUN*'s numbers and rows): the interface
  * name, and SIOCGIFADDR, which on a tap file is the MAC address.
- * name, request, BSD request, wire code, wire argument, user argument.
+ * name, request, BSD request, wire code, wire argument, user argument,
+ * faces (SIOCGIFADDR is not _IOC-encoded: FUSE cannot pass it).
  */
 #define BSDTUN_TAP_IOCTLS(T)                                                \
 	T(TAPGIFNAME, BSD_TAPGIFNAME, BSDTUN_IOC_GIFNAME,                    \
-	  char[BSDTUN_IFNAMSIZ], struct ifreq)                               \
+	  char[BSDTUN_IFNAMSIZ], struct ifreq, BSDTUN_LN)                    \
 	T(TAP_SIOCGIFADDR, BSD_SIOCGIFADDR, BSDTUN_IOC_GMAC, uint8_t[6],    \
-	  struct ifreq)
+	  struct ifreq, BSDTUN_L)
 
-#define BSDTUN_TAP_IOCTL_DEF(n, b, w, wtype, type) \
+#define BSDTUN_TAP_IOCTL_DEF(n, b, w, wtype, type, f) \
 	{ .name = #n,                              \
 	  .req = (unsigned long)(n),               \
 	  .bsd_req = (b),                          \
@@ -130,7 +131,7 @@ struct bsdtun_ioctl_def {
 	  .local = 1,                              \
 	  .dir = BSDTUN_ARG_OUT,                   \
 	  .size = sizeof(type),                    \
-	  .faces = BSDTUN_L,                       \
+	  .faces = (f),                            \
 	  .api = BSDTUN_API_BSD,                   \
 	  .wire_dir = BSDTUN_ARG_OUT,              \
 	  .wire_size = sizeof(wtype) },

@@ -793,6 +793,8 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	u->cfg = cfg;
 	u->if_flags = IFF_POINTOPOINT | IFF_MULTICAST;
 	u->if_type = 0x17; /* IFT_PPP */
+	u->lx_owner = -1; /* no TUNSETOWNER/TUNSETGROUP yet */
+	u->lx_group = -1;
 	for (i = 0; i < BSDTUN_QUEUES_MAX; i++) {
 		struct bsdtun_queue *qp = &u->q[i];
 

@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""The Linux tun personality (doc/behaviour.md "Linux tun and tap"), where
+it meets the DPDK side: the rows tuntest conform cannot see from a client.
+
+- multi-queue units (queues=2): a single-queue TUNSETIFF EINVAL, then
+  IFF_MULTI_QUEUE on every pair; per-pair delivery; TUNSETQUEUE detaches a
+  pair (its file reads and writes EBADFD, what DPDK sends to it is dropped
+  and counted, qI_tx_detached) and attaches it again;
+- TUNSETCARRIER is the DPDK link: off takes it down, on brings it back;
+- TUNSETOWNER (library face, by value): only that user (or root) may
+  TUNSETIFF afterwards, on either face; another admitted user EPERM;
+- a caller that is not root: TUNSETIFF through the device node works, the
+  node reads and writes its struct ifreq (the DPDK process is root);
+- the personality is the open's: what a Linux open set is gone at close.
+
+The device node is driven with plain system calls (os.open, fcntl.ioctl),
+the library face through libbsdtun with ctypes.
+"""
+import ctypes
+import errno
+import fcntl
+import os
+import struct
+import subprocess
+import sys
+
+import harness
+from harness import check, check_eq
+
+TUNSETIFF = 0x400454ca
+TUNGETIFF = 0x800454d2
+TUNSETQUEUE = 0x400454d9
+TUNSETCARRIER = 0x400454e2
+TUNSETOWNER = 0x400454cc
+IFF_TUN, IFF_NO_PI, IFF_MULTI_QUEUE = 0x0001, 0x1000, 0x0100
+IFF_ATTACH_QUEUE, IFF_DETACH_QUEUE = 0x0200, 0x0400
+NOBODY = 65534
+
+
+def ifreq(name=b'', flags=0):
+    return struct.pack('16sH22x', name, flags)
+
+
+def err_of(fn):
+    """The errno fn() fails with, or 0."""
+    try:
+        fn()
+        return 0
+    except OSError as e:
+        return e.errno
+
+
+def linux_open(node, flags):
+    fd = harness.open_node(node)
+    r = fcntl.ioctl(fd, TUNSETIFF, ifreq(b'', flags))
+    return fd, r[:16].rstrip(b'\0').decode()
+
+
+def multi_queue(s):
+    n0, n1 = s.path('mq0'), s.path('mq1')
+    with s.testpmd(['queues=2,cdev=' + n0, 'queues=2,cdev=' + n1],
+                   args=['--forward-mode=io', '--rxq=2', '--txq=2',
+                         '--no-flush-rx']) as pmd:
+        pmd.cmd('start')
+        fd = harness.open_node(n0)
+        check_eq(err_of(lambda: fcntl.ioctl(
+            fd, TUNSETIFF, ifreq(b'', IFF_TUN | IFF_NO_PI))), errno.EINVAL,
+            'single-queue TUNSETIFF on a 2-pair unit: EINVAL')
+        os.close(fd)
+        mq = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE
+        a = [linux_open(n0, mq)[0] for _ in range(2)]
+        b = [linux_open(n1, mq)[0] for _ in range(2)]
+        try:
+            for i in range(2):
+                p = harness.ipv4_packet(i + 1, 10 + i, 80)
+                os.write(a[i], p)
+                harness.check_packets(harness.read_packets(b[i], 1), [p],
+                                      'IFF_MULTI_QUEUE: pair %d to pair %d'
+                                      % (i, i))
+            fcntl.ioctl(b[1], TUNSETQUEUE, ifreq(b'', IFF_DETACH_QUEUE))
+            check(True, 'TUNSETQUEUE IFF_DETACH_QUEUE on pair 1')
+            check_eq((err_of(lambda: os.read(b[1], 2000)),
+                      err_of(lambda: os.write(b[1], p)),
+                      err_of(lambda: fcntl.ioctl(b[1], TUNGETIFF,
+                                                 ifreq()))),
+                     (errno.EBADFD,) * 3,
+                     'detached: read, write, TUNGETIFF fail EBADFD')
+            check_eq((err_of(lambda: fcntl.ioctl(
+                b[1], TUNSETQUEUE, ifreq(b'', IFF_DETACH_QUEUE))),
+                err_of(lambda: fcntl.ioctl(b[1], TUNSETIFF,
+                                           ifreq(b'', mq)))),
+                (errno.EINVAL, errno.EINVAL),
+                'detached: detach again, TUNSETIFF: EINVAL')
+            for k in range(3):
+                os.write(a[1], harness.ipv4_packet(2, 20 + k, 80))
+            pmd.wait_xstat(1, 'q1_tx_detached', 3)
+            check_eq(pmd.xstats(1)['q1_tx_detached'], 3,
+                     'what DPDK sends to the detached pair: 3 dropped, '
+                     'counted q1_tx_detached')
+            fcntl.ioctl(b[1], TUNSETQUEUE, ifreq(b'', IFF_ATTACH_QUEUE))
+            check(harness.fd_quiet(b[1]), 'attached again: none of the '
+                  'dropped packets waits')
+            p = harness.ipv4_packet(2, 30, 80)
+            os.write(a[1], p)
+            harness.check_packets(harness.read_packets(b[1], 1), [p],
+                                  'IFF_ATTACH_QUEUE: pair 1 delivers again')
+            check_eq(err_of(lambda: fcntl.ioctl(
+                b[1], TUNSETQUEUE, ifreq(b'', IFF_ATTACH_QUEUE))),
+                errno.EINVAL, 'attach while attached: EINVAL')
+        finally:
+            for fd in a + b:
+                os.close(fd)
+
+
+def carrier(s):
+    n0, n1 = s.path('c0'), s.path('c1')
+    with s.testpmd(['cdev=' + n0, 'cdev=' + n1],
+                   args=['--forward-mode=io']) as pmd:
+        pmd.cmd('start')
+        fd, _ = linux_open(n1, IFF_TUN)
+        harness.wait_for(lambda: pmd.link(1) == 'up')
+        check_eq(pmd.link(1), 'up', 'held: the link is up')
+        fcntl.ioctl(fd, TUNSETCARRIER, struct.pack('i', 0))
+        check(harness.wait_for(lambda: pmd.link(1) == 'down'),
+              'TUNSETCARRIER 0: the DPDK link goes down')
+        fcntl.ioctl(fd, TUNSETCARRIER, struct.pack('i', 1))
+        check(harness.wait_for(lambda: pmd.link(1) == 'up'),
+              'TUNSETCARRIER 1: the link comes back up')
+        os.close(fd)
+
+
+def lib():
+    path = os.path.join(harness.BUILD, 'lib', 'bsdtun', 'libbsdtun.so')
+    lb = ctypes.CDLL(path, use_errno=True)
+    lb.bsdtun_open.restype = ctypes.c_void_p
+    lb.bsdtun_open.argtypes = [ctypes.c_char_p, ctypes.c_int]
+    lb.bsdtun_ioctl.argtypes = [ctypes.c_void_p, ctypes.c_ulong,
+                                ctypes.c_void_p]
+    lb.bsdtun_close.argtypes = [ctypes.c_void_p]
+    return lb
+
+
+def node_setiff_as(uid, node):
+    """TUNSETIFF on node as uid: (errno or 0, the name it got)."""
+    code = ('import fcntl, os, struct, sys\n'
+            'fd = os.open(sys.argv[1], os.O_RDWR)\n'
+            'try:\n'
+            '    r = fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH22x", '
+            'b"", 0x1001))\n'
+            '    print("OK", r[:16].rstrip(b"\\0").decode())\n'
+            'except OSError as e:\n'
+            '    print("ERR", e.errno)\n')
+    # the system's interpreter: another user may run it
+    out = subprocess.run(['/usr/bin/python3', '-c', code, node],
+                         preexec_fn=harness.as_user(uid),
+                         capture_output=True, text=True, timeout=30).stdout
+    word = out.split()
+    return (0, word[1]) if word[:1] == ['OK'] else (int(word[1]), '')
+
+
+def owner(s):
+    n0 = s.path('own0')
+    os.chmod(s.dir, 0o755)
+    with s.testpmd(['cdev=' + n0 + ',perm=0666'],
+                   args=['--forward-mode=io']) as pmd:
+        got, name = node_setiff_as(NOBODY, n0)
+        check_eq((got, name), (0, 'net_bsdtun0'),
+                 'a caller that is not root: TUNSETIFF through the node '
+                 '(its struct ifreq read and written)')
+        harness.wait_for(lambda: pmd.link(0) == 'down')
+        lb = lib()
+        t = lb.bsdtun_open(pmd.sock(0).encode(), 0)
+        check(t is not None, 'library: open')
+        buf = ctypes.create_string_buffer(ifreq(b'', IFF_TUN), 40)
+        check_eq(lb.bsdtun_ioctl(t, TUNSETIFF, buf), 0, 'library: TUNSETIFF')
+        check_eq(lb.bsdtun_ioctl(t, TUNSETOWNER, 4242), 0,
+                 'library: TUNSETOWNER 4242 (by value)')
+        lb.bsdtun_close(t)
+        got, _ = node_setiff_as(NOBODY, n0)
+        check_eq(got, errno.EPERM,
+                 'owner 4242: user %d admitted, but TUNSETIFF EPERM' % NOBODY)
+        fd, _ = linux_open(n0, IFF_TUN)
+        check(True, 'owner 4242: root may TUNSETIFF')
+        os.close(fd)
+
+
+def main():
+    with harness.Session() as s:
+        multi_queue(s)
+        carrier(s)
+        owner(s)
+
+
+harness.run_main(main)

@@ -1,0 +1,170 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""tap units (devarg mode=tap; doc/pmd.md "tap units", doc/behaviour.md).
+
+- mode=tap with framing=ip fails the probe, one log line naming both;
+- two tap units forwarded by testpmd (io): whole Ethernet frames cross as
+  they are, ARP and IPv6 included, byte-exact both ways, and the port
+  counts them; a frame shorter than an Ethernet header: the write fails
+  EINVAL;
+- the BSD side: TAPGIFNAME gives the unit's name (device node and library),
+  SIOCGIFADDR the port's MAC (library), TUNSIFHEAD ENOTTY; TAPGIFNAME on a
+  tun unit ENOTTY;
+- the Linux side: TUNSETIFF IFF_TUN on a tap unit EINVAL; IFF_TAP with
+  tun_pi: a read's proto is the frame's ethertype; IFF_NO_PI: the bare
+  frame.
+"""
+import ctypes
+import errno
+import fcntl
+import os
+import re
+import struct
+
+import harness
+from harness import check, check_eq
+
+TUNSETIFF = 0x400454ca
+TAPGIFNAME = 0x8028745d   # _IOR('t', 93, struct ifreq), Linux encoding
+TUNSIFHEAD = 0x40047460
+SIOCGIFADDR = 0x8915
+IFF_TUN, IFF_TAP, IFF_NO_PI = 0x0001, 0x0002, 0x1000
+
+
+def frame(dst, src, ethertype, payload):
+    return dst + src + struct.pack('!H', ethertype) + payload
+
+
+ARP = frame(b'\xff' * 6, b'\x02\x00\x00\x00\x00\x0a', 0x0806,
+            bytes.fromhex('0001080006040001') + b'\x02\x00\x00\x00\x00\x0a' +
+            bytes([10, 0, 0, 1]) + b'\0' * 6 + bytes([10, 0, 0, 2]))
+V6 = frame(b'\x33\x33\x00\x00\x00\x01', b'\x02\x00\x00\x00\x00\x0b', 0x86dd,
+           bytes(range(60)))
+VLAN = frame(b'\x02\x00\x00\x00\x00\x0c', b'\x02\x00\x00\x00\x00\x0d',
+             0x8100, b'\x00\x05\x08\x00' + bytes(range(50)))
+
+
+def err_of(fn):
+    try:
+        fn()
+        return 0
+    except OSError as e:
+        return e.errno
+
+
+def probe_refused(s):
+    pmd = s.testpmd(['mode=tap,framing=ip'], stdin_text='quit\n', echo=False)
+    pmd.start()
+    pmd.wait_exit(30)
+    pmd.stop()
+    out = pmd.output
+    check('mode=tap with framing=ip' in out,
+          'mode=tap,framing=ip: the log line names both')
+    check('failed to initialize net_bsdtun0 device' in out,
+          'mode=tap,framing=ip: the probe fails')
+
+
+def port_mac(pmd, port):
+    out = pmd.cmd('show port info %d' % port)
+    return bytes.fromhex(re.search(r'MAC address: ([0-9A-Fa-f:]+)',
+                                   out).group(1).replace(':', ''))
+
+
+def frames_both_ways(s):
+    n0, n1, n2 = s.path('tap0'), s.path('tap1'), s.path('tun2')
+    with s.testpmd(['mode=tap,cdev=' + n0, 'mode=tap,cdev=' + n1,
+                    'cdev=' + n2], args=['--forward-mode=io']) as pmd:
+        pmd.cmd('start')
+        a, b = harness.open_node(n0), harness.open_node(n1)
+        try:
+            r = fcntl.ioctl(a, TAPGIFNAME, b'\0' * 40)
+            check_eq(r[:16].rstrip(b'\0'), b'net_bsdtun0',
+                     'node: TAPGIFNAME gives the unit name')
+            check_eq(err_of(lambda: fcntl.ioctl(a, TUNSIFHEAD,
+                                                struct.pack('i', 1))),
+                     errno.ENOTTY, 'tap unit: TUNSIFHEAD ENOTTY')
+            sent = [ARP, V6, VLAN]
+            for f in sent:
+                check_eq(os.write(a, f), len(f),
+                         'write a %d-byte frame' % len(f))
+            harness.check_packets(harness.read_packets(b, 3), sent,
+                                  'ARP, IPv6 and VLAN frames cross as '
+                                  'they are')
+            os.write(b, V6)
+            harness.check_packets(harness.read_packets(a, 1), [V6],
+                                  'and back')
+            check_eq(err_of(lambda: os.write(a, ARP[:13])), errno.EINVAL,
+                     'a 13-byte write (no whole Ethernet header): EINVAL')
+            check(harness.fd_quiet(b), 'nothing of it arrives')
+            st = pmd.port_stats(0)
+            check_eq((st['RX-packets'], st['TX-packets']), (3, 1),
+                     'port 0 counted 3 frames in, 1 out')
+            xs = pmd.xstats(1)
+            check_eq((xs['tx_bad_ethertype'], xs['rx_runt']), (0, 0),
+                     'no frame dropped for its ethertype')
+            mac = port_mac(pmd, 0)
+            os.close(a)
+            a = None
+            lb = ctypes.CDLL(os.path.join(harness.BUILD, 'lib', 'bsdtun',
+                                          'libbsdtun.so'), use_errno=True)
+            lb.bsdtun_open.restype = ctypes.c_void_p
+            lb.bsdtun_open.argtypes = [ctypes.c_char_p, ctypes.c_int]
+            lb.bsdtun_ioctl.argtypes = [ctypes.c_void_p, ctypes.c_ulong,
+                                        ctypes.c_void_p]
+            lb.bsdtun_close.argtypes = [ctypes.c_void_p]
+            harness.wait_for(lambda: pmd.link(0) == 'down')
+            t = lb.bsdtun_open(pmd.sock(0).encode(), 0)
+            check(t is not None, 'library: open the tap unit')
+            buf = ctypes.create_string_buffer(40)
+            check_eq(lb.bsdtun_ioctl(t, SIOCGIFADDR, buf), 0,
+                     'library: SIOCGIFADDR')
+            check_eq(buf.raw[:6], mac, 'SIOCGIFADDR: the port\'s MAC %s'
+                     % mac.hex(':'))
+            lb.bsdtun_close(t)
+            c = harness.open_node(n2)
+            check_eq(err_of(lambda: fcntl.ioctl(c, TAPGIFNAME, b'\0' * 40)),
+                     errno.ENOTTY, 'tun unit: TAPGIFNAME ENOTTY')
+            os.close(c)
+        finally:
+            for fd in (a, b):
+                if fd is not None:
+                    os.close(fd)
+        linux_tap(pmd, n0, n1)
+
+
+def linux_tap(pmd, n0, n1):
+    a, b = harness.open_node(n0), harness.open_node(n1)
+    try:
+        check_eq(err_of(lambda: fcntl.ioctl(
+            b, TUNSETIFF, struct.pack('16sH22x', b'', IFF_TUN))),
+            errno.EINVAL, 'TUNSETIFF IFF_TUN on a tap unit: EINVAL')
+        r = fcntl.ioctl(b, TUNSETIFF, struct.pack('16sH22x', b'tap%d',
+                                                   IFF_TAP))
+        check_eq(r[:16].rstrip(b'\0'), b'net_bsdtun1',
+                 'TUNSETIFF IFF_TAP: the unit name')
+        fcntl.ioctl(a, TUNSETIFF, struct.pack('16sH22x', b'', IFF_TAP |
+                                              IFF_NO_PI))
+        os.write(a, ARP)
+        harness.check_packets(harness.read_packets(b, 1),
+                              [b'\0\0\x08\x06' + ARP],
+                              'IFF_TAP: tun_pi with the ARP ethertype, '
+                              'then the frame')
+        os.write(b, b'\0\0\x12\x34' + V6)
+        harness.check_packets(harness.read_packets(a, 1), [V6],
+                              'IFF_NO_PI: the bare frame (the frame\'s own '
+                              'ethertype counts, not tun_pi\'s)')
+        check_eq(err_of(lambda: os.write(b, b'\0\0\x08\x00' + ARP[:10])),
+                 errno.EINVAL, 'IFF_TAP: a frame shorter than Ethernet: '
+                 'EINVAL')
+    finally:
+        os.close(a)
+        os.close(b)
+
+
+def main():
+    with harness.Session() as s:
+        probe_refused(s)
+        frames_both_ways(s)
+
+
+harness.run_main(main)
