@@ -1026,6 +1026,58 @@ check_ioctl(int fd, uint32_t cmd, const void *arg, uint32_t len, int want,
 	      what, cmd, len, want, r);
 }
 
+/*
+ * The Linux tun codes as a client that skips the library's checks sends
+ * them: what needs TUNSETIFF first, a type or multi-queue request the unit
+ * cannot take, a wrong size, a negative owner: an error reply each.
+ */
+static void
+linux_bad(struct sess *s, const uint8_t *arg)
+{
+	struct bsdtun_lsetiff iff;
+	struct bsdtun_msg m;
+	int v = 1;
+
+	check_ioctl(s->ctl, BSDTUN_IOC_LSQUEUE, &v, 4, EBADFD,
+	            "LSQUEUE before LSETIFF");
+	check_ioctl(s->ctl, BSDTUN_IOC_LSOWNER, &v, 4, EBADFD,
+	            "LSOWNER before LSETIFF");
+	check_ioctl(s->ctl, BSDTUN_IOC_LSCARRIER, &v, 4, EBADFD,
+	            "LSCARRIER before LSETIFF");
+	check_ioctl(s->ctl, BSDTUN_IOC_LSETIFF, arg, 4, EINVAL,
+	            "LSETIFF of 4 bytes");
+	memset(&iff, 0, sizeof(iff));
+	iff.flags = 0xffffffffu; /* tun, tap and everything */
+	check_ioctl(s->ctl, BSDTUN_IOC_LSETIFF, &iff, sizeof(iff), EINVAL,
+	            "LSETIFF every flag");
+	iff.flags = BSDTUN_LINUX_IFF_TAP;
+	check_ioctl(s->ctl, BSDTUN_IOC_LSETIFF, &iff, sizeof(iff), EINVAL,
+	            "LSETIFF tap on a tun unit");
+	iff.flags = BSDTUN_LINUX_IFF_TUN | BSDTUN_LINUX_IFF_MULTI_QUEUE;
+	check_ioctl(s->ctl, BSDTUN_IOC_LSETIFF, &iff, sizeof(iff), EINVAL,
+	            "LSETIFF multi-queue on a single-queue unit");
+	iff.flags = BSDTUN_LINUX_IFF_TUN | BSDTUN_LINUX_IFF_NO_PI;
+	memset(iff.name, 'x', sizeof(iff.name)); /* the PMD overwrites it */
+	m = mk_ioctl(BSDTUN_IOC_LSETIFF, &iff, sizeof(iff));
+	CHECK(ioctl_call(s->ctl, &m) == 0 &&
+	              m.u.ioctl.arg_len == sizeof(iff) &&
+	              memchr(m.u.ioctl.arg + 4, 0, BSDTUN_IFNAMSIZ) != NULL &&
+	              (m.u.ioctl.unit_flags & BSDTUN_UNIT_F_LINUX),
+	      "LSETIFF tun: a NUL-terminated name back, the pair Linux");
+	check_ioctl(s->ctl, BSDTUN_IOC_LSETIFF, &iff, sizeof(iff), EEXIST,
+	            "LSETIFF again");
+	v = -5;
+	check_ioctl(s->ctl, BSDTUN_IOC_LSOWNER, &v, 4, EINVAL, "LSOWNER -5");
+	check_ioctl(s->ctl, BSDTUN_IOC_LSGROUP, &v, 4, EINVAL, "LSGROUP -5");
+	v = 0;
+	check_ioctl(s->ctl, BSDTUN_IOC_LSQUEUE, &v, 4, EINVAL,
+	            "LSQUEUE detach on a single-queue unit");
+	check_ioctl(s->ctl, BSDTUN_IOC_LSPERSIST, arg, 2, EINVAL,
+	            "LSPERSIST of 2 bytes");
+	check_ioctl(s->ctl, BSDTUN_IOC_GMAC, arg, 32, 0,
+	            "GMAC ignores what the request carried");
+}
+
 /* Unknown commands and wrong argument sizes: an error reply each, the
  * session and the unit's state untouched. */
 static void
@@ -1090,6 +1142,7 @@ ioctl_bad(void)
 	if (v == 0)
 		memcpy(&v, m.u.ioctl.arg, sizeof(v));
 	CHECK(v == 0, "TUNGDEBUG still 0 (got %d)", v);
+	linux_bad(&s, arg);
 	expect_alive(&s, "ioctl_bad");
 }
 

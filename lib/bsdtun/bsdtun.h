@@ -12,7 +12,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -68,7 +67,9 @@ struct tuninfo {
  * tap(4) on a tap unit (devarg mode=tap), FreeBSD's <net/if_tap.h>:
  * TAPSIFINFO/TAPGIFINFO/TAPSDEBUG/TAPGDEBUG are the TUN* requests above;
  * TAPGIFNAME puts the unit's name in ifr_name; SIOCGIFADDR on the open
- * unit writes the port's MAC address to the start of ifr_addr's bytes.
+ * unit writes the port's MAC address to the first 6 bytes of its argument.
+ * struct ifreq comes from <net/if.h> or <linux/if.h>, whichever the program
+ * includes (not both: they clash).
  */
 #define TAPGIFNAME      _IOR('t', 93, struct ifreq)
 #define TAP_SIOCGIFADDR SIOCGIFADDR
