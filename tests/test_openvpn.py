@@ -14,9 +14,11 @@ namespaces, through testpmd:
          | UDP over a veth pair, 192.168.79.1 <-> 192.168.79.2
     nsB: openvpn #2, a kernel tun/tap 10.79.0.2 fd79::2
 
-Twice: tun units with `--dev-type tun`, then tap units (mode=tap) with
+Three times: tun units with `--dev-type tun`; tap units (mode=tap) with
 `--dev-type tap` and kernel taps, where ARP resolves across the whole
-path.  Exact counts: 5 of 5 pings each way; iperf3's received bytes as
+path; and tun units again with openvpn #1 opening /dev/net/tun, no
+--dev-node, run by `tuntest run`, which puts the node there in a private
+mount namespace.  Exact counts: 5 of 5 pings each way; iperf3's received bytes as
 both ends report them; testpmd's port counters moved by at least as much;
 no drop counter of the PMD moved while the traffic ran; openvpn #1's
 TUN/TAP byte counts equal the unit's port counters.
@@ -27,6 +29,7 @@ import os
 import re
 import shutil
 import signal
+import stat
 import subprocess
 
 import harness
@@ -124,10 +127,10 @@ def settled_stats(pmd, good, timeout=5):
     return last
 
 
-def openvpn(s, ns, key, direction, me, peer, dev, dev_type, extra):
-    """Start one openvpn, peer-to-peer static key over UDP, in namespace
-    ns: the Proc."""
-    argv = ['ip', 'netns', 'exec', ns, 'openvpn', '--verb', '3',
+def openvpn(s, wrap, key, direction, me, peer, dev, dev_type, extra):
+    """Start one openvpn, peer-to-peer static key over UDP, its command
+    line behind wrap (ip netns exec NS, or tuntest run): the Proc."""
+    argv = list(wrap) + ['openvpn', '--verb', '3',
             '--disable-dco', '--dev', dev, '--dev-type', dev_type,
             '--secret', key, str(direction), '--cipher', 'AES-256-CBC',
             '--proto', 'udp', '--local', me, '--lport', str(PORT),
@@ -247,9 +250,11 @@ def link_mac(ns, dev):
     return m.group(1) if m else None
 
 
-def round_(s, key, tap):
+def round_(s, key, tap, runner=False):
+    """runner: openvpn #1 opens /dev/net/tun, not --dev-node: tuntest run
+    puts the node there for it."""
     kind = 'tap' if tap else 'tun'
-    tag = kind
+    tag = kind + (', tuntest run' if runner else '')
     node = s.path('%s_node1' % kind)
     unit = 'qlen=512' + (',mode=tap' if tap else '')
     kdev = 'ov%s0' % kind       # nsA's kernel device (the bridge's)
@@ -281,18 +286,36 @@ def round_(s, key, tap):
                      '%s: ip %s' % (tag, ' '.join(cmd)))
 
         # openvpn #1 on unit 1's node, no interface; #2 the kernel's.
-        ov1 = openvpn(s, nsx.c, key, 0, UNDER[0], UNDER[1], odev, kind,
-                      ['--dev-node', node])
-        ov2 = openvpn(s, nsx.b, key, 1, UNDER[1], UNDER[0], odev, kind,
+        if runner:
+            ov1 = openvpn(s, [harness.TUNTEST, 'run', '--netns', nsx.c,
+                              node, '--'],
+                          key, 0, UNDER[0], UNDER[1], odev, kind, [])
+        else:
+            ov1 = openvpn(s, ['ip', 'netns', 'exec', nsx.c], key, 0,
+                          UNDER[0], UNDER[1], odev, kind,
+                          ['--dev-node', node])
+        ov2 = openvpn(s, ['ip', 'netns', 'exec', nsx.b], key, 1, UNDER[1],
+                      UNDER[0], odev, kind,
                       ['--ifconfig', ADDR4[1],
                        '255.255.255.0' if tap else ADDR4[0],
                        '--ifconfig-ipv6', ADDR6[1] + '/64', ADDR6[0]])
-        ok = initialised(ov1, '%s: openvpn #1 (--dev-node, nsC)' % tag)
+        ok = initialised(ov1, '%s: openvpn #1 (%s, nsC)' %
+                         (tag, '/dev/net/tun' if runner else '--dev-node'))
         ok = initialised(ov2, '%s: openvpn #2 (kernel %s, nsB)' %
                          (tag, kind)) and ok
         check(re.search(r'^.* TUN/TAP device %s opened$' % odev,
                         ov1.output, re.M),
               '%s: openvpn #1 opened the node as %s' % (tag, odev))
+        # ... and no kernel device of that name exists behind it.
+        check(run(['ip', '-n', nsx.c, 'link', 'show', odev]).returncode
+              != 0, '%s: no kernel %s in nsC (openvpn #1 holds the unit)'
+              % (tag, odev))
+        if runner:
+            st = os.stat('/dev/net/tun')
+            check(stat.S_ISCHR(st.st_mode) and
+                  (os.major(st.st_rdev), os.minor(st.st_rdev)) == (10, 200),
+                  '%s: /dev/net/tun outside the runner is still the '
+                  'kernel\'s (10:200)' % tag)
         if not ok:
             return
         pmd_x0 = all_xstats(pmd)
@@ -399,6 +422,7 @@ def main():
                  'openvpn --genkey secret')
         round_(s, key, tap=False)
         round_(s, key, tap=True)
+        round_(s, key, tap=False, runner=True)
 
 
 harness.run_main(main)
