@@ -9,7 +9,9 @@ node by this script; testpmd's txonly fills port 0's ring to the client
 (qlen 64) while the client reads nothing (--no-flush-rx: 'start' leaves
 the client's 5 packets where they are).  Every field is compared exactly.
 """
+import fcntl
 import os
+import struct
 
 import harness
 from harness import check, check_eq
@@ -30,7 +32,8 @@ def main():
             idle = tel.ask('/bsdtun/info,1')['/bsdtun/info']
             check_eq(idle, {'port': 1, 'name': 'net_bsdtun1',
                             'sock': pmd.sock(1), 'cdev': node, 'qlen': 32,
-                            'mtu': 1500, 'framing': 'ip', 'if_flags': 0x1010,
+                            'mtu': 1500, 'framing': 'ip', 'mode': 'tun',
+                            'if_flags': 0x1010,
                             'debug': 0, 'queues': 1, 'held': 0,
                             'q0_ifhead': 0, 'q0_lmode': 0, 'q0_held': 0},
                      '/bsdtun/info,1 with nobody holding it')
@@ -52,10 +55,10 @@ def main():
                 check_eq(held, {
                     'port': 0, 'name': 'net_bsdtun0', 'sock': pmd.sock(0),
                     'cdev': '', 'qlen': 64, 'mtu': 1500, 'framing': 'eth',
-                    'if_flags': 0x1010, 'debug': 0, 'queues': 1, 'held': 1,
+                    'mode': 'tun', 'if_flags': 0x1010, 'debug': 0, 'queues': 1, 'held': 1,
                     'q0_ifhead': 1, 'q0_lmode': 0, 'q0_held': 1,
                     'q0_pid': pid, 'q0_uid': 0, 'q0_face': 'library',
-                    'q0_async': 0,
+                    'q0_async': 0, 'q0_linux': 0,
                     'q0_region_bytes': harness.region_bytes(64),
                     'q0_to_client_queued': 64, 'q0_to_dpdk_queued': 5},
                     '/bsdtun/info,0 held through the library')
@@ -66,9 +69,15 @@ def main():
                     check_eq(info, dict(idle, **{
                         'held': 1, 'q0_held': 1, 'q0_pid': os.getpid(),
                         'q0_uid': 0, 'q0_face': 'node', 'q0_async': 0,
+                        'q0_linux': 0,
                         'q0_region_bytes': harness.region_bytes(32),
                         'q0_to_client_queued': 0, 'q0_to_dpdk_queued': 0}),
                         '/bsdtun/info,1 held through the device node')
+                    fcntl.ioctl(fd, 0x400454ca,  # TUNSETIFF, IFF_TUN
+                                struct.pack('16sH22x', b'', 1))
+                    info = tel.ask('/bsdtun/info,1')['/bsdtun/info']
+                    check_eq(info.get('q0_linux'), 1,
+                             'q0_linux: 1 once the open issued TUNSETIFF')
                 finally:
                     os.close(fd)
             harness.run_client([LIB_CLIENT, pmd.sock(0), 'hold', '1,5'],

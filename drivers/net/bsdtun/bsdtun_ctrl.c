@@ -1127,6 +1127,7 @@ bsdtun_ctrl_unit_info(uint16_t port, struct bsdtun_unit_info *inf)
 	inf->queues = u->cfg.queues;
 	inf->mtu = bsdtun_port_mtu(u);
 	inf->framing = u->cfg.framing;
+	inf->mode = u->cfg.mode;
 	inf->if_flags = u->if_flags;
 	inf->debug = u->debug;
 	for (i = 0; i < u->cfg.queues; i++) {

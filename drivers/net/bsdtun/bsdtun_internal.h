@@ -323,6 +323,7 @@ struct bsdtun_unit_info {
 	uint32_t queues;
 	uint16_t mtu;
 	enum bsdtun_framing framing;
+	enum bsdtun_mode mode;
 	int if_flags;
 	int debug;
 	struct bsdtun_queue_info q[BSDTUN_QUEUES_MAX];

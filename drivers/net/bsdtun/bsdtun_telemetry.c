@@ -71,6 +71,11 @@ tel_queue(struct rte_tel_data *d, uint32_t qid,
 	snprintf(key, sizeof(key), "q%u_face", qid);
 	rte_tel_data_add_dict_string(d, key, qi->node ? "node" : "library");
 	tel_qint(d, qid, "async", qi->async);
+	/* 0: BSD tun(4); 1: a Linux tun file (TUNSETIFF); 2: detached */
+	tel_qint(d, qid, "linux",
+	         !(qi->flags & BSDTUN_UNIT_F_LINUX)     ? 0 :
+	         (qi->flags & BSDTUN_UNIT_F_DETACHED) ? 2 :
+	                                                1);
 	tel_quint(d, qid, "region_bytes", qi->region_bytes);
 	tel_quint(d, qid, "to_client_queued", qi->to_client_queued);
 	tel_quint(d, qid, "to_dpdk_queued", qi->to_dpdk_queued);
@@ -107,6 +112,8 @@ tel_info(const char *cmd __rte_unused, const char *params,
 	bsdtun_tel_add_uint(d, "mtu", inf.mtu);
 	rte_tel_data_add_dict_string(
 	        d, "framing", inf.framing == BSDTUN_FRAMING_ETH ? "eth" : "ip");
+	rte_tel_data_add_dict_string(
+	        d, "mode", inf.mode == BSDTUN_MODE_TAP ? "tap" : "tun");
 	rte_tel_data_add_dict_int(d, "if_flags", inf.if_flags);
 	rte_tel_data_add_dict_int(d, "debug", inf.debug);
 	bsdtun_tel_add_uint(d, "queues", inf.queues);
