@@ -560,7 +560,7 @@ linux_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, uint32_t cmd,
 		*(cmd == BSDTUN_IOC_LSOWNER ? &u->lx_owner : &u->lx_group) = v;
 		break;
 	case BSDTUN_IOC_LSCARRIER:
-		u->carrier_off = v == 0;
+		__atomic_store_n(&u->carrier_off, v == 0, __ATOMIC_RELAXED);
 		if (bsdtun_port_link_update(u))
 			u->proc->lsc_pending = 1;
 		break;

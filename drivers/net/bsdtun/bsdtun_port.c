@@ -39,7 +39,8 @@ bsdtun_port_link_update(struct bsdtun_unit *u)
 	for (i = 0; i < u->cfg.queues; i++)
 		held |= u->proc->q[i].sess != NULL;
 	link.link_status = u->dev->data->dev_started && held &&
-	                                   !u->carrier_off ?
+	                                   !__atomic_load_n(&u->carrier_off,
+	                                                    __ATOMIC_RELAXED) ?
 	                           RTE_ETH_LINK_UP :
 	                           RTE_ETH_LINK_DOWN;
 	return rte_eth_linkstatus_set(u->dev, &link) == 0;
