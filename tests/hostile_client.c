@@ -1059,8 +1059,7 @@ linux_bad(struct sess *s, const uint8_t *arg)
 	iff.flags = BSDTUN_LINUX_IFF_TUN | BSDTUN_LINUX_IFF_NO_PI;
 	memset(iff.name, 'x', sizeof(iff.name)); /* the PMD overwrites it */
 	m = mk_ioctl(BSDTUN_IOC_LSETIFF, &iff, sizeof(iff));
-	CHECK(ioctl_call(s->ctl, &m) == 0 &&
-	              m.u.ioctl.arg_len == sizeof(iff) &&
+	CHECK(ioctl_call(s->ctl, &m) == 0 && m.u.ioctl.arg_len == sizeof(iff) &&
 	              memchr(m.u.ioctl.arg + 4, 0, BSDTUN_IFNAMSIZ) != NULL &&
 	              (m.u.ioctl.unit_flags & BSDTUN_UNIT_F_LINUX),
 	      "LSETIFF tun: a NUL-terminated name back, the pair Linux");
@@ -1086,8 +1085,8 @@ ioctl_bad(void)
 	struct sess s;
 	struct bsdtun_msg m;
 	uint8_t arg[BSDTUN_IOCTL_ARG_MAX], before[8];
-	static const uint32_t unknown[] = { 0, BSDTUN_IOC_GMAC + 1, 100, 0x7fffffff,
-		                            0xffffffff };
+	static const uint32_t unknown[] = { 0, BSDTUN_IOC_GMAC + 1, 100,
+		                            0x7fffffff, 0xffffffff };
 	struct {
 		int baud;
 		short mtu;

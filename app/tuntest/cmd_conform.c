@@ -1070,7 +1070,6 @@ close_purges(struct ctx *c)
 	result(quiet(&c->b), "the queue was purged at close");
 }
 
-
 /* ---- Linux tun (doc/behaviour.md "Linux tun and tap") ------------------ */
 
 /*
@@ -1321,9 +1320,9 @@ linux_ioctls(struct ctx *c)
 		          "TUNSETNOCSUM 1");
 		EXPECT_EQ(tt_face_ioctl(&c->b, TUNSETOFFLOAD, (void *)0), 0,
 		          "TUNSETOFFLOAD 0");
-		EXPECT_ERR(tt_face_ioctl(&c->b, TUNSETOFFLOAD,
-		                         (void *)TUN_F_CSUM),
-		           EINVAL, "TUNSETOFFLOAD TUN_F_CSUM");
+		EXPECT_ERR(
+		        tt_face_ioctl(&c->b, TUNSETOFFLOAD, (void *)TUN_F_CSUM),
+		        EINVAL, "TUNSETOFFLOAD TUN_F_CSUM");
 		EXPECT_ERR(tt_face_ioctl(&c->b, TUNSETLINK, (void *)1), EINVAL,
 		           "TUNSETLINK");
 		EXPECT_ERR(tt_face_ioctl(&c->b, TUNSETOWNER, (void *)-1L),

@@ -41,7 +41,6 @@ _Static_assert(TUNMRU == BSDTUN_MRU, "TUNMRU");
 _Static_assert(TUNMTU == BSDTUN_DEFAULT_MTU, "TUNMTU");
 _Static_assert(TUN_IF_MINMTU == BSDTUN_MIN_MTU, "TUN_IF_MINMTU");
 
-
 /* ---- control channel --------------------------------------------------- */
 
 static int
@@ -593,8 +592,8 @@ bsdtun_readv(struct bsdtun *t, const struct iovec *iov, int iovcnt)
 		}
 		p = bsdtun_ring_cons_peek(&t->to_client, &len, &fam, &err);
 		if (p != NULL) {
-			int strip = t->lx.on ? bsdtun_linux_read_check(
-			                               t, len, total) :
+			int strip = t->lx.on ? bsdtun_linux_read_check(t, len,
+			                                               total) :
 			                       0;
 
 			n = strip < 0 ? 0 : copy_out(iov, iovcnt, p, len);
@@ -878,8 +877,8 @@ bsdtun_write_burst(struct bsdtun *t, const struct bsdtun_pkt *pkts, int n)
 
 /* Forward one ioctl to the PMD: arg_in/arg_out may be NULL. */
 int
-bsdtun_ioctl_remote(struct bsdtun *t, uint32_t cmd, const void *in, size_t in_len,
-             void *out, size_t out_len)
+bsdtun_ioctl_remote(struct bsdtun *t, uint32_t cmd, const void *in,
+                    size_t in_len, void *out, size_t out_len)
 {
 	struct bsdtun_msg req, rep;
 	int err;
@@ -928,7 +927,8 @@ set_async(struct bsdtun *t, int on)
 	if (fl < 0 ||
 	    fcntl(t->bell_fd, F_SETFL, on ? fl | O_ASYNC : fl & ~O_ASYNC) < 0)
 		return -1;
-	if (bsdtun_ioctl_remote(t, BSDTUN_IOC_SASYNC, &on, sizeof(on), NULL, 0) < 0) {
+	if (bsdtun_ioctl_remote(t, BSDTUN_IOC_SASYNC, &on, sizeof(on), NULL,
+	                        0) < 0) {
 		(void)fcntl(t->bell_fd, F_SETFL, fl);
 		return -1;
 	}
@@ -1104,8 +1104,9 @@ bsdtun_ioctl(struct bsdtun *t, unsigned long request, ...)
 	}
 	if (d->local)
 		return ioctl_local(t, d, arg);
-	return bsdtun_ioctl_remote(t, d->wire, d->dir == BSDTUN_ARG_IN ? arg : NULL,
-	                    d->dir == BSDTUN_ARG_IN ? d->size : 0,
-	                    d->dir == BSDTUN_ARG_OUT ? arg : NULL,
-	                    d->dir == BSDTUN_ARG_OUT ? d->size : 0);
+	return bsdtun_ioctl_remote(t, d->wire,
+	                           d->dir == BSDTUN_ARG_IN ? arg : NULL,
+	                           d->dir == BSDTUN_ARG_IN ? d->size : 0,
+	                           d->dir == BSDTUN_ARG_OUT ? arg : NULL,
+	                           d->dir == BSDTUN_ARG_OUT ? d->size : 0);
 }

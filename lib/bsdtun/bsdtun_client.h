@@ -19,11 +19,11 @@
 
 /* What TUNSETIFF made of an open: a Linux tun file, until its close. */
 struct bsdtun_linux {
-	int on;                      /* TUNSETIFF succeeded */
-	uint32_t flags;              /* IFF_TUN|IFF_TAP, NO_PI, ONE/MULTI_QUEUE */
-	int detached;                /* TUNSETQUEUE IFF_DETACH_QUEUE */
-	int sndbuf;                  /* TUNSETSNDBUF (INT_MAX: Linux's) */
-	char name[BSDTUN_IFNAMSIZ];  /* the name TUNGETIFF reports */
+	int on;         /* TUNSETIFF succeeded */
+	uint32_t flags; /* IFF_TUN|IFF_TAP, NO_PI, ONE/MULTI_QUEUE */
+	int detached;   /* TUNSETQUEUE IFF_DETACH_QUEUE */
+	int sndbuf;     /* TUNSETSNDBUF (INT_MAX: Linux's) */
+	char name[BSDTUN_IFNAMSIZ]; /* the name TUNGETIFF reports */
 };
 
 struct bsdtun {
@@ -61,8 +61,7 @@ int bsdtun_linux_ioctl(struct bsdtun *t, const struct bsdtun_ioctl_def *d,
  * and the record's family; 0, or -1 with errno as Linux's tun would.
  */
 int bsdtun_linux_write_hdr(const struct bsdtun *t, const struct iovec *iov,
-                           int iovcnt, size_t total, size_t *hdr,
-                           int *family);
+                           int iovcnt, size_t total, size_t *hdr, int *family);
 /*
  * A Linux-personality read: a record of len bytes (tun_pi first unless
  * IFF_NO_PI) into a buffer of room bytes; the tun_pi flags word to

@@ -24,9 +24,9 @@
 #include "bsdtun_wire.h"
 
 enum bsdtun_arg_dir {
-	BSDTUN_ARG_NONE, /* no argument */
-	BSDTUN_ARG_IN,   /* the caller's argument is read */
-	BSDTUN_ARG_OUT,  /* the answer is written to the caller's argument */
+	BSDTUN_ARG_NONE,  /* no argument */
+	BSDTUN_ARG_IN,    /* the caller's argument is read */
+	BSDTUN_ARG_OUT,   /* the answer is written to the caller's argument */
 	BSDTUN_ARG_INOUT, /* both */
 };
 
@@ -59,10 +59,10 @@ struct bsdtun_ioctl_def {
 };
 
 /* The number's own idea of the argument size (0: not _IOC-encoded). */
-#define BSDTUN_IOC_ENCODED_SIZE(req)                            \
-	(((req) >> _IOC_TYPESHIFT & _IOC_TYPEMASK) == 't' ||     \
+#define BSDTUN_IOC_ENCODED_SIZE(req)                                        \
+	(((req) >> _IOC_TYPESHIFT & _IOC_TYPEMASK) == 't' ||                \
 	                 ((req) >> _IOC_TYPESHIFT & _IOC_TYPEMASK) == 'T' ? \
-	         _IOC_SIZE(req) :                                \
+	         _IOC_SIZE(req) :                                           \
 	         0)
 
 #define BSDTUN_LN (BSDTUN_FACE_LIB | BSDTUN_FACE_NODE)
@@ -117,23 +117,23 @@ struct bsdtun_ioctl_def {
  * name, request, BSD request, wire code, wire argument, user argument,
  * faces (SIOCGIFADDR is not _IOC-encoded: FUSE cannot pass it).
  */
-#define BSDTUN_TAP_IOCTLS(T)                                                \
-	T(TAPGIFNAME, BSD_TAPGIFNAME, BSDTUN_IOC_GIFNAME,                    \
-	  char[BSDTUN_IFNAMSIZ], struct ifreq, BSDTUN_LN)                    \
-	T(TAP_SIOCGIFADDR, BSD_SIOCGIFADDR, BSDTUN_IOC_GMAC, uint8_t[6],    \
+#define BSDTUN_TAP_IOCTLS(T)                                             \
+	T(TAPGIFNAME, BSD_TAPGIFNAME, BSDTUN_IOC_GIFNAME,                \
+	  char[BSDTUN_IFNAMSIZ], struct ifreq, BSDTUN_LN)                \
+	T(TAP_SIOCGIFADDR, BSD_SIOCGIFADDR, BSDTUN_IOC_GMAC, uint8_t[6], \
 	  struct ifreq, BSDTUN_L)
 
 #define BSDTUN_TAP_IOCTL_DEF(n, b, w, wtype, type, f) \
-	{ .name = #n,                              \
-	  .req = (unsigned long)(n),               \
-	  .bsd_req = (b),                          \
-	  .wire = (w),                             \
-	  .local = 1,                              \
-	  .dir = BSDTUN_ARG_OUT,                   \
-	  .size = sizeof(type),                    \
-	  .faces = (f),                            \
-	  .api = BSDTUN_API_BSD,                   \
-	  .wire_dir = BSDTUN_ARG_OUT,              \
+	{ .name = #n,                                 \
+	  .req = (unsigned long)(n),                  \
+	  .bsd_req = (b),                             \
+	  .wire = (w),                                \
+	  .local = 1,                                 \
+	  .dir = BSDTUN_ARG_OUT,                      \
+	  .size = sizeof(type),                       \
+	  .faces = (f),                               \
+	  .api = BSDTUN_API_BSD,                      \
+	  .wire_dir = BSDTUN_ARG_OUT,                 \
 	  .wire_size = sizeof(wtype) },
 
 /*
@@ -144,39 +144,40 @@ struct bsdtun_ioctl_def {
  * pointer as is, a struct ifreq through the caller's memory; by-value
  * ones fail EFAULT in the kernel before the node is asked (doc/cdev.md).
  */
-#define BSDTUN_LINUX_IOCTLS(Y)                                               \
-	Y(TUNSETIFF, BSDTUN_IOC_LSETIFF, INOUT, struct bsdtun_lsetiff, INOUT, \
-	  struct ifreq, 0, BSDTUN_LN)                                        \
-	Y(TUNGETIFF, BSDTUN_IOC_GIFNAME, OUT, char[BSDTUN_IFNAMSIZ], OUT,    \
-	  struct ifreq, 0, BSDTUN_LN)                                        \
-	Y(TUNSETQUEUE, BSDTUN_IOC_LSQUEUE, IN, int, IN, struct ifreq, 0,     \
-	  BSDTUN_LN)                                                         \
-	Y(TUNGETFEATURES, 0, NONE, char, OUT, unsigned int, 0, BSDTUN_LN)    \
+#define BSDTUN_LINUX_IOCTLS(Y)                                                 \
+	Y(TUNSETIFF, BSDTUN_IOC_LSETIFF, INOUT, struct bsdtun_lsetiff, INOUT,  \
+	  struct ifreq, 0, BSDTUN_LN)                                          \
+	Y(TUNGETIFF, BSDTUN_IOC_GIFNAME, OUT, char[BSDTUN_IFNAMSIZ], OUT,      \
+	  struct ifreq, 0, BSDTUN_LN)                                          \
+	Y(TUNSETQUEUE, BSDTUN_IOC_LSQUEUE, IN, int, IN, struct ifreq, 0,       \
+	  BSDTUN_LN)                                                           \
+	Y(TUNGETFEATURES, 0, NONE, char, OUT, unsigned int, 0, BSDTUN_LN)      \
 	Y(TUNSETPERSIST, BSDTUN_IOC_LSPERSIST, IN, int, IN, int, 1, BSDTUN_LN) \
-	Y(TUNSETOWNER, BSDTUN_IOC_LSOWNER, IN, int, IN, int, 1, BSDTUN_LN)    \
-	Y(TUNSETGROUP, BSDTUN_IOC_LSGROUP, IN, int, IN, int, 1, BSDTUN_LN)    \
-	Y(TUNSETDEBUG, BSDTUN_IOC_SDEBUG, IN, int, IN, int, 1, BSDTUN_LN)     \
-	Y(TUNSETNOCSUM, 0, NONE, char, IN, int, 1, BSDTUN_LN)                 \
-	Y(TUNSETOFFLOAD, 0, NONE, char, IN, int, 1, BSDTUN_LN)                \
-	Y(TUNSETLINK, 0, NONE, char, IN, int, 1, BSDTUN_LN)                   \
-	Y(TUNGETSNDBUF, 0, NONE, char, OUT, int, 0, BSDTUN_LN)               \
-	Y(TUNSETSNDBUF, 0, NONE, char, IN, int, 0, BSDTUN_LN)                \
+	Y(TUNSETOWNER, BSDTUN_IOC_LSOWNER, IN, int, IN, int, 1, BSDTUN_LN)     \
+	Y(TUNSETGROUP, BSDTUN_IOC_LSGROUP, IN, int, IN, int, 1, BSDTUN_LN)     \
+	Y(TUNSETDEBUG, BSDTUN_IOC_SDEBUG, IN, int, IN, int, 1, BSDTUN_LN)      \
+	Y(TUNSETNOCSUM, 0, NONE, char, IN, int, 1, BSDTUN_LN)                  \
+	Y(TUNSETOFFLOAD, 0, NONE, char, IN, int, 1, BSDTUN_LN)                 \
+	Y(TUNSETLINK, 0, NONE, char, IN, int, 1, BSDTUN_LN)                    \
+	Y(TUNGETSNDBUF, 0, NONE, char, OUT, int, 0, BSDTUN_LN)                 \
+	Y(TUNSETSNDBUF, 0, NONE, char, IN, int, 0, BSDTUN_LN)                  \
 	Y(TUNSETCARRIER, BSDTUN_IOC_LSCARRIER, IN, int, IN, int, 0, BSDTUN_LN)
 
-#define BSDTUN_LINUX_IOCTL_DEF(n, w, wd, wtype, d, type, byval, f)          \
-	{ .name = #n,                                                       \
-	  .req = (unsigned long)(n),                                        \
-	  .bsd_req = 0,                                                     \
-	  .wire = (w),                                                      \
-	  .local = 1,                                                       \
-	  .dir = BSDTUN_ARG_##d,                                            \
-	  .by_value = (byval),                                              \
-	  .size = sizeof(type),                                             \
-	  .faces = (f),                                                     \
-	  .api = BSDTUN_API_LINUX,                                          \
-	  .caller_mem = sizeof(type) > sizeof(int),                         \
-	  .wire_dir = BSDTUN_ARG_##wd,                                      \
-	  .wire_size = BSDTUN_ARG_##wd == BSDTUN_ARG_NONE ? 0 : sizeof(wtype) },
+#define BSDTUN_LINUX_IOCTL_DEF(n, w, wd, wtype, d, type, byval, f) \
+	{ .name = #n,                                              \
+	  .req = (unsigned long)(n),                               \
+	  .bsd_req = 0,                                            \
+	  .wire = (w),                                             \
+	  .local = 1,                                              \
+	  .dir = BSDTUN_ARG_##d,                                   \
+	  .by_value = (byval),                                     \
+	  .size = sizeof(type),                                    \
+	  .faces = (f),                                            \
+	  .api = BSDTUN_API_LINUX,                                 \
+	  .caller_mem = sizeof(type) > sizeof(int),                \
+	  .wire_dir = BSDTUN_ARG_##wd,                             \
+	  .wire_size =                                             \
+		  BSDTUN_ARG_##wd == BSDTUN_ARG_NONE ? 0 : sizeof(wtype) },
 
 static const struct bsdtun_ioctl_def bsdtun_ioctl_table[] = {
 	BSDTUN_IOCTLS(BSDTUN_IOCTL_DEF) BSDTUN_TAP_IOCTLS(BSDTUN_TAP_IOCTL_DEF)

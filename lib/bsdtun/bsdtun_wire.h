@@ -182,8 +182,8 @@ struct bsdtun_msg {
 
 /* BSDTUN_IOC_LSETIFF's argument: in the flags, out the unit's name. */
 struct bsdtun_lsetiff {
-	uint32_t flags;               /* in: Linux IFF_* of the request */
-	char name[BSDTUN_IFNAMSIZ];   /* out: the unit's interface name */
+	uint32_t flags;             /* in: Linux IFF_* of the request */
+	char name[BSDTUN_IFNAMSIZ]; /* out: the unit's interface name */
 };
 
 /*

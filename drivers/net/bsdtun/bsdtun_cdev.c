@@ -582,6 +582,7 @@ cdev_ioctl(fuse_req_t req, fuse_ino_t ino __rte_unused, unsigned int cmd,
            unsigned int flags __rte_unused, const void *in_buf, size_t in_bufsz,
            size_t out_bufsz)
 {
+	static void *const no_arg;
 	struct cdev_file *f = file_get(req, fi);
 	const struct bsdtun_ioctl_def *d;
 	struct bsdtun_unit *u;
@@ -600,12 +601,14 @@ cdev_ioctl(fuse_req_t req, fuse_ino_t ino __rte_unused, unsigned int cmd,
 	bsdtun_set_caller(f->t, fuse_req_ctx(req)->pid);
 	d = bsdtun_ioctl_find(cmd, BSDTUN_FACE_NODE);
 	if (d == NULL) {
-		BSDTUN_DEBUG(u, "device node: ioctl 0x%x not in the table", cmd);
+		BSDTUN_DEBUG(u, "device node: ioctl 0x%x not in the table",
+		             cmd);
 		if (bsdtun_ioctl_find(cmd, BSDTUN_FACE_LIB) != NULL)
 			/* the library's own (FIOSETOWN...): not a node's */
 			err = bsdtun_is_linux(f->t) ? EINVAL : ENOTTY;
-		else
-			err = bsdtun_ioctl(f->t, (unsigned long)cmd, NULL) < 0 ?
+		else /* the errno of the open's personality, no argument */
+			err = bsdtun_ioctl(f->t, (unsigned long)cmd, no_arg) <
+			                      0 ?
 			              errno :
 			              ENOTTY;
 		fuse_reply_err(req, err);

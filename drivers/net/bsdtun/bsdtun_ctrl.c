@@ -510,7 +510,8 @@ linux_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, uint32_t cmd,
 
 	switch (cmd) {
 	case BSDTUN_IOC_LSETIFF:
-		want = iff->flags & (BSDTUN_LINUX_IFF_TUN | BSDTUN_LINUX_IFF_TAP);
+		want = iff->flags &
+		       (BSDTUN_LINUX_IFF_TUN | BSDTUN_LINUX_IFF_TAP);
 		mq = iff->flags & BSDTUN_LINUX_IFF_MULTI_QUEUE;
 		if (qp->flags & BSDTUN_UNIT_F_LINUX)
 			return EEXIST;
@@ -532,7 +533,7 @@ linux_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, uint32_t cmd,
 		BSDTUN_LOG(INFO, u, "queue pair %u: Linux %s file%s", s->qid,
 		           want == BSDTUN_LINUX_IFF_TAP ? "tap" : "tun",
 		           iff->flags & BSDTUN_LINUX_IFF_NO_PI ? ", no tun_pi" :
-		                                                  "");
+		                                                 "");
 		return 0;
 	case BSDTUN_IOC_GIFNAME:
 		unit_ifname(u, arg);

@@ -689,9 +689,10 @@ parse_devargs(const char *name, const char *params, struct bsdtun_config *c)
 			return -EINVAL;
 	}
 	if (c->mode == BSDTUN_MODE_TAP && c->framing == BSDTUN_FRAMING_IP) {
-		BSDTUN_LOG_NAMED(ERR, name,
-		                 "mode=tap with framing=ip: a tap unit's port "
-		                 "carries the client's Ethernet frames as they are");
+		BSDTUN_LOG_NAMED(
+		        ERR, name,
+		        "mode=tap with framing=ip: a tap unit's port "
+		        "carries the client's Ethernet frames as they are");
 		return -EINVAL;
 	}
 	if (c->sock_path[0] == '\0') {
@@ -793,7 +794,7 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	u->cfg = cfg;
 	u->if_flags = IFF_POINTOPOINT | IFF_MULTICAST;
 	u->if_type = 0x17; /* IFT_PPP */
-	u->lx_owner = -1; /* no TUNSETOWNER/TUNSETGROUP yet */
+	u->lx_owner = -1;  /* no TUNSETOWNER/TUNSETGROUP yet */
 	u->lx_group = -1;
 	for (i = 0; i < BSDTUN_QUEUES_MAX; i++) {
 		struct bsdtun_queue *qp = &u->q[i];

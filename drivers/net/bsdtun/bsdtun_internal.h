@@ -112,7 +112,7 @@ struct bsdtun_session {
 	struct bsdtun_ring to_client; /* PMD produces (tx_burst) */
 	struct bsdtun_ring to_dpdk;   /* PMD consumes (rx_burst) */
 	pid_t pid;
-	uid_t uid;  /* the opener's, as admission saw it */
+	uid_t uid; /* the opener's, as admission saw it */
 	gid_t gid;
 	int local;  /* the device node's connection: its ioctl pid is true */
 	int broken; /* datapath saw a corrupt ring */

@@ -73,7 +73,7 @@ tel_queue(struct rte_tel_data *d, uint32_t qid,
 	tel_qint(d, qid, "async", qi->async);
 	/* 0: BSD tun(4); 1: a Linux tun file (TUNSETIFF); 2: detached */
 	tel_qint(d, qid, "linux",
-	         !(qi->flags & BSDTUN_UNIT_F_LINUX)     ? 0 :
+	         !(qi->flags & BSDTUN_UNIT_F_LINUX)   ? 0 :
 	         (qi->flags & BSDTUN_UNIT_F_DETACHED) ? 2 :
 	                                                1);
 	tel_quint(d, qid, "region_bytes", qi->region_bytes);
