@@ -4,7 +4,9 @@
  * handed (lib/bsdtun/bsdtun.c, compiled in whole so that its static
  * functions are reachable): region_check() over a fuzzed header and
  * region size, then, when the header is accepted, the library's read,
- * write and FIONREAD paths over rings whose contents are fuzzed too.
+ * write and FIONREAD paths over rings whose contents are fuzzed too, as
+ * BSD tun(4) and, for a header whose queue is odd, as a Linux tun file
+ * with tun_pi (short reads too: TUN_PKT_STRIP).
  *
  * The region is a heap block of exactly the region size: ASan reports any
  * offset region_check() lets through that points outside it.
@@ -14,6 +16,7 @@
  * (the control blocks and the start of the data areas).
  */
 #include "../../lib/bsdtun/bsdtun.c"
+#include "../../lib/bsdtun/bsdtun_linux.c"
 
 #define CHECK(c)                          \
 	do {                              \
@@ -74,6 +77,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	                 (struct bsdtun_ring_ctl *)(map + h.to_dpdk_ctl),
 	                 map + h.to_dpdk_data, h.ring_bytes, h.qlen);
 	t.hdr->state = BSDTUN_STATE_OPEN;
+	if (h.queue & 1) { /* what TUNSETIFF leaves (IFF_TUN, tun_pi) */
+		t.lx.on = 1;
+		t.lx.flags = IFF_TUN;
+	}
 	{
 		static uint8_t buf[BSDTUN_MRU + 64];
 		struct bsdtun_pkt pk[4];
@@ -85,6 +92,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		(void)bsdtun_ioctl(&t, FIONREAD, &v);
 		(void)bsdtun_read(&t, buf, sizeof(buf));
+		(void)bsdtun_read(&t, buf, 24);
 		(void)bsdtun_read_burst(&t, pk, 4);
 		memset(buf, 0x45, 1500);
 		(void)bsdtun_write(&t, buf, 1500);
