@@ -16,7 +16,10 @@
  * each on the lowest free pair (FIRST, default 0, and up), and the next is
  * refused (EBUSY), tests/test_multiqueue.py.  doorbells: a departed
  * client's bell rings nothing; 5 doorbells without a packet,
- * tests/test_rx_intr.py.  (The tun(4) behaviours
+ * tests/test_rx_intr.py.  linux_owner UID: a Linux tun open (TUNSETIFF)
+ * sets TUNSETOWNER UID by value, tests/test_linux.py.  tap_mac MAC: a tap
+ * unit's SIOCGIFADDR gives the port's MAC, TAPGIFNAME its name,
+ * tests/test_tap.py.  (The tun(4) behaviours
  * themselves, on both faces, are tuntest conform's.)
  *
  * Every assertion prints "PASS step: what" or "FAIL step: what (...)"; the
@@ -24,12 +27,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <linux/if_tun.h>
 
 #include "bsdtun.h"
 #include "bsdtun_wire.h"
@@ -325,10 +331,59 @@ doorbells(const char *ep)
 	bsdtun_close(t);
 }
 
+/* ---- Linux tun and tap ------------------------------------------------ */
+
+static void
+linux_owner(const char *ep)
+{
+	struct bsdtun *t = bsdtun_open(ep, O_NONBLOCK);
+	struct ifreq ifr;
+	long uid = step_arg != NULL ? atol(step_arg) : 0;
+
+	CHECK(t != NULL, "open: %s", strerror(errno));
+	if (t == NULL)
+		exit(1);
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TUN;
+	CHECK(bsdtun_ioctl(t, TUNSETIFF, &ifr) == 0, "TUNSETIFF: %s",
+	      strerror(errno));
+	CHECK(bsdtun_ioctl(t, TUNSETOWNER, (void *)uid) == 0,
+	      "TUNSETOWNER %ld by value: %s", uid, strerror(errno));
+	bsdtun_close(t);
+}
+
+static void
+tap_mac(const char *ep)
+{
+	struct bsdtun *t = bsdtun_open(ep, O_NONBLOCK);
+	uint8_t arg[sizeof(struct ifreq)];
+	struct ifreq ifr;
+	char mac[32];
+
+	CHECK(t != NULL, "open: %s", strerror(errno));
+	if (t == NULL)
+		exit(1);
+	memset(arg, 0xee, sizeof(arg));
+	CHECK(bsdtun_ioctl(t, TAP_SIOCGIFADDR, arg) == 0, "SIOCGIFADDR: %s",
+	      strerror(errno));
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", arg[0],
+	         arg[1], arg[2], arg[3], arg[4], arg[5]);
+	CHECK(step_arg != NULL && strcmp(mac, step_arg) == 0,
+	      "SIOCGIFADDR: the port's MAC %s (got %s)", step_arg, mac);
+	CHECK(arg[6] == 0xee, "SIOCGIFADDR wrote 6 bytes only");
+	memset(&ifr, 0, sizeof(ifr));
+	CHECK(bsdtun_ioctl(t, BSD_TAPGIFNAME, &ifr) == 0 &&
+	              strncmp(ifr.ifr_name, "net_bsdtun", 10) == 0,
+	      "TAPGIFNAME (BSD's number): %s", ifr.ifr_name);
+	bsdtun_close(t);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(const char *ep);
 } steps[] = {
+	{ "linux_owner", linux_owner },
+	{ "tap_mac", tap_mac },
 	{ "sigio_owner_rules", sigio_owner_rules },
 	{ "trust_peer", trust_peer },
 	{ "trust_region", trust_region },

@@ -15,9 +15,8 @@ it meets the DPDK side: the rows tuntest conform cannot see from a client.
 - the personality is the open's: what a Linux open set is gone at close.
 
 The device node is driven with plain system calls (os.open, fcntl.ioctl),
-the library face through libbsdtun with ctypes.
+the library face by tests/lib_client.
 """
-import ctypes
 import errno
 import fcntl
 import os
@@ -36,6 +35,7 @@ TUNSETOWNER = 0x400454cc
 IFF_TUN, IFF_NO_PI, IFF_MULTI_QUEUE = 0x0001, 0x1000, 0x0100
 IFF_ATTACH_QUEUE, IFF_DETACH_QUEUE = 0x0200, 0x0400
 NOBODY = 65534
+LIB_CLIENT = os.path.join(harness.BUILD, 'tests', 'lib_client')
 
 
 def ifreq(name=b'', flags=0):
@@ -130,17 +130,6 @@ def carrier(s):
         os.close(fd)
 
 
-def lib():
-    path = os.path.join(harness.BUILD, 'lib', 'bsdtun', 'libbsdtun.so')
-    lb = ctypes.CDLL(path, use_errno=True)
-    lb.bsdtun_open.restype = ctypes.c_void_p
-    lb.bsdtun_open.argtypes = [ctypes.c_char_p, ctypes.c_int]
-    lb.bsdtun_ioctl.argtypes = [ctypes.c_void_p, ctypes.c_ulong,
-                                ctypes.c_void_p]
-    lb.bsdtun_close.argtypes = [ctypes.c_void_p]
-    return lb
-
-
 def node_setiff_as(uid, node):
     """TUNSETIFF on node as uid: (errno or 0, the name it got)."""
     code = ('import fcntl, os, struct, sys\n'
@@ -169,14 +158,8 @@ def owner(s):
                  'a caller that is not root: TUNSETIFF through the node '
                  '(its struct ifreq read and written)')
         harness.wait_for(lambda: pmd.link(0) == 'down')
-        lb = lib()
-        t = lb.bsdtun_open(pmd.sock(0).encode(), 0)
-        check(t is not None, 'library: open')
-        buf = ctypes.create_string_buffer(ifreq(b'', IFF_TUN), 40)
-        check_eq(lb.bsdtun_ioctl(t, TUNSETIFF, buf), 0, 'library: TUNSETIFF')
-        check_eq(lb.bsdtun_ioctl(t, TUNSETOWNER, 4242), 0,
-                 'library: TUNSETOWNER 4242 (by value)')
-        lb.bsdtun_close(t)
+        harness.run_client([LIB_CLIENT, pmd.sock(0), 'linux_owner',
+                            '4242'], 'library: TUNSETOWNER 4242 by value')
         got, _ = node_setiff_as(NOBODY, n0)
         check_eq(got, errno.EPERM,
                  'owner 4242: user %d admitted, but TUNSETIFF EPERM' % NOBODY)

@@ -14,7 +14,6 @@
   tun_pi: a read's proto is the frame's ethertype; IFF_NO_PI: the bare
   frame.
 """
-import ctypes
 import errno
 import fcntl
 import os
@@ -29,6 +28,7 @@ TAPGIFNAME = 0x8028745d   # _IOR('t', 93, struct ifreq), Linux encoding
 TUNSIFHEAD = 0x40047460
 SIOCGIFADDR = 0x8915
 IFF_TUN, IFF_TAP, IFF_NO_PI = 0x0001, 0x0002, 0x1000
+LIB_CLIENT = os.path.join(harness.BUILD, 'tests', 'lib_client')
 
 
 def frame(dst, src, ethertype, payload):
@@ -105,22 +105,10 @@ def frames_both_ways(s):
             mac = port_mac(pmd, 0)
             os.close(a)
             a = None
-            lb = ctypes.CDLL(os.path.join(harness.BUILD, 'lib', 'bsdtun',
-                                          'libbsdtun.so'), use_errno=True)
-            lb.bsdtun_open.restype = ctypes.c_void_p
-            lb.bsdtun_open.argtypes = [ctypes.c_char_p, ctypes.c_int]
-            lb.bsdtun_ioctl.argtypes = [ctypes.c_void_p, ctypes.c_ulong,
-                                        ctypes.c_void_p]
-            lb.bsdtun_close.argtypes = [ctypes.c_void_p]
             harness.wait_for(lambda: pmd.link(0) == 'down')
-            t = lb.bsdtun_open(pmd.sock(0).encode(), 0)
-            check(t is not None, 'library: open the tap unit')
-            buf = ctypes.create_string_buffer(40)
-            check_eq(lb.bsdtun_ioctl(t, SIOCGIFADDR, buf), 0,
-                     'library: SIOCGIFADDR')
-            check_eq(buf.raw[:6], mac, 'SIOCGIFADDR: the port\'s MAC %s'
-                     % mac.hex(':'))
-            lb.bsdtun_close(t)
+            harness.run_client([LIB_CLIENT, pmd.sock(0), 'tap_mac',
+                                mac.hex(':')], 'library: SIOCGIFADDR, '
+                               'TAPGIFNAME')
             c = harness.open_node(n2)
             check_eq(err_of(lambda: fcntl.ioctl(c, TAPGIFNAME, b'\0' * 40)),
                      errno.ENOTTY, 'tun unit: TAPGIFNAME ENOTTY')
