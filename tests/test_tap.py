@@ -12,13 +12,18 @@
   tun unit ENOTTY;
 - the Linux side: TUNSETIFF IFF_TUN on a tap unit EINVAL; IFF_TAP with
   tun_pi: a read's proto is the frame's ethertype; IFF_NO_PI: the bare
-  frame.
+  frame;
+- tuntest bridge on a tap unit's device node tells it by TAPGIFNAME and
+  joins a kernel tap: the kernel's ARP request arrives whole at the other
+  unit's client.
 """
 import errno
 import fcntl
 import os
 import re
+import signal
 import struct
+import subprocess
 
 import harness
 from harness import check, check_eq
@@ -149,10 +154,64 @@ def linux_tap(pmd, n0, n1):
         os.close(b)
 
 
+def bridge_node(s):
+    """tuntest bridge on a tap unit's device node, told a tap unit by
+    TAPGIFNAME alone: the kernel tap's ARP request reaches the other unit's
+    client as the kernel sent it."""
+    n0, n1 = s.path('btap0'), s.path('btap1')
+    ns = 'bsdtun-tap-%d' % os.getpid()
+    subprocess.run(['ip', 'netns', 'add', ns], check=True)
+    try:
+        with s.testpmd(['mode=tap,cdev=' + n0, 'mode=tap,cdev=' + n1],
+                       args=['--forward-mode=io']) as pmd:
+            pmd.cmd('start')
+            b = harness.open_node(n1)
+            br = harness.Proc([harness.TUNTEST, 'bridge', '--quiet',
+                               '--netns', ns, n0, 'bt0'], 'bridge')
+            try:
+                check(harness.wait_for(lambda: subprocess.run(
+                    ['ip', '-n', ns, 'link', 'show', 'bt0'],
+                    capture_output=True).returncode == 0),
+                    'bridge: kernel device bt0 made')
+                kind = subprocess.run(['ip', '-n', ns, '-d', 'link', 'show',
+                                       'bt0'], capture_output=True,
+                                      text=True).stdout
+                check('tun type tap' in kind,
+                      'bridge on the node, no --tap: a kernel tap')
+                mac = bytes.fromhex(re.search(r'link/ether ([0-9a-f:]+)',
+                                              kind).group(1).replace(':', ''))
+                for cmd in (['addr', 'add', '10.80.0.1/24', 'dev', 'bt0'],
+                            ['link', 'set', 'bt0', 'up']):
+                    subprocess.run(['ip', '-n', ns] + cmd, check=True)
+                subprocess.run(['ip', 'netns', 'exec', ns, 'ping', '-c', '1',
+                                '-W', '1', '10.80.0.2'], capture_output=True)
+                want = frame(b'\xff' * 6, mac, 0x0806,
+                             bytes.fromhex('0001080006040001') + mac +
+                             bytes([10, 80, 0, 1]) + b'\0' * 6 +
+                             bytes([10, 80, 0, 2]))
+                got = []
+                for _ in range(20):  # frames of the link's start come too
+                    got += harness.read_packets(b, 1, timeout=0.5)
+                    if want in [f[:len(want)] for f in got]:
+                        break
+                arp = [f for f in got if f[12:14] == b'\x08\x06']
+                check(want in [f[:len(want)] for f in arp],
+                      'the kernel tap\'s ARP request for 10.80.0.2 '
+                      'arrives whole on the other unit (%d ARP of %d '
+                      'frames)' % (len(arp), len(got)))
+            finally:
+                br.signal(signal.SIGTERM)
+                check_eq(br.wait(10), 0, 'bridge: exit 0 at SIGTERM')
+                os.close(b)
+    finally:
+        subprocess.run(['ip', 'netns', 'del', ns])
+
+
 def main():
     with harness.Session() as s:
         probe_refused(s)
         frames_both_ways(s)
+        bridge_node(s)
 
 
 harness.run_main(main)

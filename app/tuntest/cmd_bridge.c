@@ -12,10 +12,9 @@
  *
  * A tap unit (devarg mode=tap) is joined to a kernel tap device (IFF_TAP,
  * IFF_NO_PI): both carry whole Ethernet frames, which cross as they are,
- * any ethertype (ARP too), no header added or taken away.  The library
- * face tells a tap unit by TAPGIFNAME; the device node does not answer
- * TAPGIFNAME, so there --tap says it (and a unit that answers TUNGIFHEAD,
- * which tap(4) has not, is refused as a tun unit).
+ * any ethertype (ARP too), no header added or taken away.  A tap unit
+ * answers TAPGIFNAME, on either face; --tap insists on one (a unit that
+ * answers TUNGIFHEAD, which tap(4) has not, is refused as a tun unit).
  *
  * Nothing is dropped for want of room: a packet the ring to DPDK refuses
  * (ENOBUFS) stays pending, the kernel is not read until it went through,
@@ -120,8 +119,8 @@ static const char bridge_desc[] =
         "A tun unit is put in IFHEAD mode so that IPv6 crosses too.  A tap "
         "unit (devarg\nmode=tap) is joined to a kernel tap device "
         "(IFF_TAP) instead: Ethernet frames\ncross as they are, both ways, "
-        "any ethertype (ARP too).  The library face\ntells a tap unit by "
-        "TAPGIFNAME; on the device node say --tap.  The kernel\ndevice's "
+        "any ethertype (ARP too).  A tap unit is told by\nits answer to "
+        "TAPGIFNAME, on either face (--tap insists on one).  The\nkernel device's "
         "MTU is set to the unit's (for a tap, the frames' payload, as on "
         "the\nDPDK port).  Packets are forwarded both ways; none is "
         "dropped for want of\nroom (a full ring to DPDK holds the kernel "
@@ -144,9 +143,9 @@ static const char bridge_options[] =
         "under\n                 /run/netns, or a path)\n"
         "  --pi           open the device with packet information (struct "
         "tun_pi)\n                 instead of IFF_NO_PI (tun units only)\n"
-        "  --tap          the unit is a tap unit: join it to a kernel tap "
-        "device\n                 (needed on the device node; the library "
-        "face tells by\n                 itself)\n"
+        "  --tap          the unit must be a tap unit (one is told by "
+        "TAPGIFNAME\n                 anyway): join it to a kernel tap "
+        "device\n"
         "  --keep-mtu     leave the device's MTU alone\n"
         "  --burst K      packets per burst, 1..256 (default 32)\n"
         "  --quiet        no rate line on stderr\n";
@@ -260,9 +259,9 @@ enter_netns(const char *ns)
 
 /*
  * Tell a tap unit from a tun unit, and put a tun unit in IFHEAD mode.
- * TAPGIFNAME answers on a tap unit only (library face).  The device node
- * does not take it: there --tap says so, and is believed when the unit
- * refuses TUNGIFHEAD as tap(4) does.  0, or -1 after a message.
+ * TAPGIFNAME answers on a tap unit only, on either face.  --tap insists:
+ * without that answer it is believed when the unit refuses TUNGIFHEAD as
+ * tap(4) does.  0, or -1 after a message.
  */
 static int
 unit_setup(struct bridge *b)
