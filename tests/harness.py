@@ -790,6 +790,32 @@ def check_packets(got, want, what):
         '' if diff is None else ', first difference at packet %d' % diff))
 
 
+def run_cmd(argv, timeout=30, echo=True):
+    """subprocess.run(argv), its output captured (text); with echo the
+    command line, its exit status and its output are printed."""
+    p = subprocess.run(argv, capture_output=True, text=True,
+                       timeout=timeout)
+    if echo:
+        print('$ %s -> %d' % (' '.join(argv), p.returncode), flush=True)
+        for line in (p.stdout + p.stderr).splitlines():
+            print('  | ' + line, flush=True)
+    return p
+
+
+def ns_exec(ns, argv, **kw):
+    """run_cmd() of argv in network namespace ns."""
+    return run_cmd(['ip', 'netns', 'exec', ns] + argv, **kw)
+
+
+def errno_of(fn):
+    """The errno fn() fails with (OSError), or 0 when it succeeds."""
+    try:
+        fn()
+        return 0
+    except OSError as e:
+        return e.errno
+
+
 def fd_quiet(fd, wait=0.3):
     """Nothing to read on fd for wait seconds."""
     r, _, _ = select.select([fd], [], [], wait)

@@ -24,25 +24,12 @@ import signal
 import subprocess
 
 import harness
-from harness import check, check_eq
+from harness import check, check_eq, ns_exec
+from harness import run_cmd as run
 
 ADDR4 = ('10.77.0.1', '10.77.0.2')
 ADDR6 = ('fd77::1', 'fd77::2')
 _ns_count = itertools.count(1)
-
-
-def run(argv, timeout=30, echo=True):
-    p = subprocess.run(argv, capture_output=True, text=True,
-                       timeout=timeout)
-    if echo:
-        print('$ %s -> %d' % (' '.join(argv), p.returncode), flush=True)
-        for line in (p.stdout + p.stderr).splitlines():
-            print('  | ' + line, flush=True)
-    return p
-
-
-def ns_exec(ns, argv, **kw):
-    return run(['ip', 'netns', 'exec', ns] + argv, **kw)
 
 
 class Bridges:

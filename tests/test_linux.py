@@ -25,7 +25,7 @@ import subprocess
 import sys
 
 import harness
-from harness import check, check_eq
+from harness import check, check_eq, errno_of
 
 TUNSETIFF = 0x400454ca
 TUNGETIFF = 0x800454d2
@@ -42,15 +42,6 @@ def ifreq(name=b'', flags=0):
     return struct.pack('16sH22x', name, flags)
 
 
-def err_of(fn):
-    """The errno fn() fails with, or 0."""
-    try:
-        fn()
-        return 0
-    except OSError as e:
-        return e.errno
-
-
 def linux_open(node, flags):
     fd = harness.open_node(node)
     r = fcntl.ioctl(fd, TUNSETIFF, ifreq(b'', flags))
@@ -64,7 +55,7 @@ def multi_queue(s):
                          '--no-flush-rx']) as pmd:
         pmd.cmd('start')
         fd = harness.open_node(n0)
-        check_eq(err_of(lambda: fcntl.ioctl(
+        check_eq(errno_of(lambda: fcntl.ioctl(
             fd, TUNSETIFF, ifreq(b'', IFF_TUN | IFF_NO_PI))), errno.EINVAL,
             'single-queue TUNSETIFF on a 2-pair unit: EINVAL')
         os.close(fd)
@@ -80,15 +71,15 @@ def multi_queue(s):
                                       % (i, i))
             fcntl.ioctl(b[1], TUNSETQUEUE, ifreq(b'', IFF_DETACH_QUEUE))
             check(True, 'TUNSETQUEUE IFF_DETACH_QUEUE on pair 1')
-            check_eq((err_of(lambda: os.read(b[1], 2000)),
-                      err_of(lambda: os.write(b[1], p)),
-                      err_of(lambda: fcntl.ioctl(b[1], TUNGETIFF,
+            check_eq((errno_of(lambda: os.read(b[1], 2000)),
+                      errno_of(lambda: os.write(b[1], p)),
+                      errno_of(lambda: fcntl.ioctl(b[1], TUNGETIFF,
                                                  ifreq()))),
                      (errno.EBADFD,) * 3,
                      'detached: read, write, TUNGETIFF fail EBADFD')
-            check_eq((err_of(lambda: fcntl.ioctl(
+            check_eq((errno_of(lambda: fcntl.ioctl(
                 b[1], TUNSETQUEUE, ifreq(b'', IFF_DETACH_QUEUE))),
-                err_of(lambda: fcntl.ioctl(b[1], TUNSETIFF,
+                errno_of(lambda: fcntl.ioctl(b[1], TUNSETIFF,
                                            ifreq(b'', mq)))),
                 (errno.EINVAL, errno.EINVAL),
                 'detached: detach again, TUNSETIFF: EINVAL')
@@ -105,7 +96,7 @@ def multi_queue(s):
             os.write(a[1], p)
             harness.check_packets(harness.read_packets(b[1], 1), [p],
                                   'IFF_ATTACH_QUEUE: pair 1 delivers again')
-            check_eq(err_of(lambda: fcntl.ioctl(
+            check_eq(errno_of(lambda: fcntl.ioctl(
                 b[1], TUNSETQUEUE, ifreq(b'', IFF_ATTACH_QUEUE))),
                 errno.EINVAL, 'attach while attached: EINVAL')
         finally:

@@ -33,7 +33,8 @@ import stat
 import subprocess
 
 import harness
-from harness import check, check_eq
+from harness import check, check_eq, ns_exec
+from harness import run_cmd as run
 
 ADDR4 = ('10.79.0.1', '10.79.0.2')
 ADDR6 = ('fd79::1', 'fd79::2')
@@ -49,20 +50,6 @@ DROPS = ('tx_no_client', 'tx_af_unsupported', 'tx_bad_ethertype',
          'client_refused_busy', 'client_refused_perm',
          'client_bad_message')
 _ns_count = itertools.count(1)
-
-
-def run(argv, timeout=30, echo=True):
-    p = subprocess.run(argv, capture_output=True, text=True,
-                       timeout=timeout)
-    if echo:
-        print('$ %s -> %d' % (' '.join(argv), p.returncode), flush=True)
-        for line in (p.stdout + p.stderr).splitlines():
-            print('  | ' + line, flush=True)
-    return p
-
-
-def ns_exec(ns, argv, **kw):
-    return run(['ip', 'netns', 'exec', ns] + argv, **kw)
 
 
 class Namespaces:

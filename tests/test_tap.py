@@ -26,7 +26,7 @@ import struct
 import subprocess
 
 import harness
-from harness import check, check_eq
+from harness import check, check_eq, errno_of
 
 TUNSETIFF = 0x400454ca
 TAPGIFNAME = 0x8028745d   # _IOR('t', 93, struct ifreq), Linux encoding
@@ -47,14 +47,6 @@ V6 = frame(b'\x33\x33\x00\x00\x00\x01', b'\x02\x00\x00\x00\x00\x0b', 0x86dd,
            bytes(range(60)))
 VLAN = frame(b'\x02\x00\x00\x00\x00\x0c', b'\x02\x00\x00\x00\x00\x0d',
              0x8100, b'\x00\x05\x08\x00' + bytes(range(50)))
-
-
-def err_of(fn):
-    try:
-        fn()
-        return 0
-    except OSError as e:
-        return e.errno
 
 
 def probe_refused(s):
@@ -85,7 +77,7 @@ def frames_both_ways(s):
             r = fcntl.ioctl(a, TAPGIFNAME, b'\0' * 40)
             check_eq(r[:16].rstrip(b'\0'), b'net_bsdtun0',
                      'node: TAPGIFNAME gives the unit name')
-            check_eq(err_of(lambda: fcntl.ioctl(a, TUNSIFHEAD,
+            check_eq(errno_of(lambda: fcntl.ioctl(a, TUNSIFHEAD,
                                                 struct.pack('i', 1))),
                      errno.ENOTTY, 'tap unit: TUNSIFHEAD ENOTTY')
             sent = [ARP, V6, VLAN]
@@ -98,7 +90,7 @@ def frames_both_ways(s):
             os.write(b, V6)
             harness.check_packets(harness.read_packets(a, 1), [V6],
                                   'and back')
-            check_eq(err_of(lambda: os.write(a, ARP[:13])), errno.EINVAL,
+            check_eq(errno_of(lambda: os.write(a, ARP[:13])), errno.EINVAL,
                      'a 13-byte write (no whole Ethernet header): EINVAL')
             check(harness.fd_quiet(b), 'nothing of it arrives')
             st = pmd.port_stats(0)
@@ -115,7 +107,7 @@ def frames_both_ways(s):
                                 mac.hex(':')], 'library: SIOCGIFADDR, '
                                'TAPGIFNAME')
             c = harness.open_node(n2)
-            check_eq(err_of(lambda: fcntl.ioctl(c, TAPGIFNAME, b'\0' * 40)),
+            check_eq(errno_of(lambda: fcntl.ioctl(c, TAPGIFNAME, b'\0' * 40)),
                      errno.ENOTTY, 'tun unit: TAPGIFNAME ENOTTY')
             os.close(c)
         finally:
@@ -128,7 +120,7 @@ def frames_both_ways(s):
 def linux_tap(pmd, n0, n1):
     a, b = harness.open_node(n0), harness.open_node(n1)
     try:
-        check_eq(err_of(lambda: fcntl.ioctl(
+        check_eq(errno_of(lambda: fcntl.ioctl(
             b, TUNSETIFF, struct.pack('16sH22x', b'', IFF_TUN))),
             errno.EINVAL, 'TUNSETIFF IFF_TUN on a tap unit: EINVAL')
         r = fcntl.ioctl(b, TUNSETIFF, struct.pack('16sH22x', b'tap%d',
@@ -146,7 +138,7 @@ def linux_tap(pmd, n0, n1):
         harness.check_packets(harness.read_packets(a, 1), [V6],
                               'IFF_NO_PI: the bare frame (the frame\'s own '
                               'ethertype counts, not tun_pi\'s)')
-        check_eq(err_of(lambda: os.write(b, b'\0\0\x08\x00' + ARP[:10])),
+        check_eq(errno_of(lambda: os.write(b, b'\0\0\x08\x00' + ARP[:10])),
                  errno.EINVAL, 'IFF_TAP: a frame shorter than Ethernet: '
                  'EINVAL')
     finally:
