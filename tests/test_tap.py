@@ -12,7 +12,7 @@
   tun unit ENOTTY;
 - the Linux side: TUNSETIFF IFF_TUN on a tap unit EINVAL; IFF_TAP with
   tun_pi: a read's proto is the frame's ethertype; IFF_NO_PI: the bare
-  frame;
+  frame; SIOCGIFHWADDR on the file: the port's MAC;
 - tuntest bridge on a tap unit's device node tells it by TAPGIFNAME and
   joins a kernel tap: the kernel's ARP request arrives whole at the other
   unit's client.
@@ -32,6 +32,7 @@ TUNSETIFF = 0x400454ca
 TAPGIFNAME = 0x8028745d   # _IOR('t', 93, struct ifreq), Linux encoding
 TUNSIFHEAD = 0x40047460
 SIOCGIFADDR = 0x8915
+SIOCGIFHWADDR = 0x8927
 IFF_TUN, IFF_TAP, IFF_NO_PI = 0x0001, 0x0002, 0x1000
 LIB_CLIENT = os.path.join(harness.BUILD, 'tests', 'lib_client')
 
@@ -129,6 +130,12 @@ def linux_tap(pmd, n0, n1):
                  'TUNSETIFF IFF_TAP: the unit name')
         fcntl.ioctl(a, TUNSETIFF, struct.pack('16sH22x', b'', IFF_TAP |
                                               IFF_NO_PI))
+        r = fcntl.ioctl(a, SIOCGIFHWADDR, struct.pack('16sH14s8x', b'mine',
+                                                      77, b''))
+        check_eq((r[:4], struct.unpack('H', r[16:18])[0], r[18:24]),
+                 (b'mine', 1, port_mac(pmd, 0)),
+                 'node: SIOCGIFHWADDR on a Linux tap file: the name kept, '
+                 'ARPHRD_ETHER, the port\'s MAC')
         os.write(a, ARP)
         harness.check_packets(harness.read_packets(b, 1),
                               [b'\0\0\x08\x06' + ARP],

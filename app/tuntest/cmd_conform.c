@@ -19,6 +19,7 @@
 #include <linux/if_ether.h>
 #include <linux/if_tun.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
@@ -1294,6 +1295,17 @@ linux_ioctls(struct ctx *c)
 	EXPECT_EQ(get_int(&c->b, TUNGETSNDBUF), 65536, "TUNGETSNDBUF again");
 	EXPECT_ERR(ioc_int(&c->b, TUNSETSNDBUF, 0), EINVAL, "TUNSETSNDBUF 0");
 	EXPECT_EQ(ioc_int(&c->b, TUNSETCARRIER, 1), 0, "TUNSETCARRIER 1");
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "keep");
+	ifr.ifr_hwaddr.sa_family = 77;
+	EXPECT_EQ(tt_face_ioctl(&c->b, SIOCGIFHWADDR, &ifr), 0,
+	          "SIOCGIFHWADDR on the file");
+	result(ifr.ifr_hwaddr.sa_family == ARPHRD_NONE &&
+	               strcmp(ifr.ifr_name, "keep") == 0,
+	       "a tun unit: ARPHRD_NONE, the caller's name kept (got %u)",
+	       ifr.ifr_hwaddr.sa_family);
+	EXPECT_ERR(tt_face_ioctl(&c->b, SIOCSIFHWADDR, &ifr), EPERM,
+	           "SIOCSIFHWADDR: the port's address is the application's");
 	memset(&ifr, 0, sizeof(ifr));
 	ifr.ifr_flags = IFF_DETACH_QUEUE;
 	EXPECT_ERR(tt_face_ioctl(&c->b, TUNSETQUEUE, &ifr), EINVAL,

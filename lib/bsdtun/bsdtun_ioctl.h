@@ -161,7 +161,10 @@ struct bsdtun_ioctl_def {
 	Y(TUNSETLINK, 0, NONE, char, IN, int, 1, BSDTUN_LN)                    \
 	Y(TUNGETSNDBUF, 0, NONE, char, OUT, int, 0, BSDTUN_LN)                 \
 	Y(TUNSETSNDBUF, 0, NONE, char, IN, int, 0, BSDTUN_LN)                  \
-	Y(TUNSETCARRIER, BSDTUN_IOC_LSCARRIER, IN, int, IN, int, 0, BSDTUN_LN)
+	Y(TUNSETCARRIER, BSDTUN_IOC_LSCARRIER, IN, int, IN, int, 0, BSDTUN_LN) \
+	Y(SIOCGIFHWADDR, BSDTUN_IOC_GMAC, OUT, uint8_t[6], INOUT,              \
+	  struct ifreq, 0, BSDTUN_LN)                                          \
+	Y(SIOCSIFHWADDR, 0, NONE, char, IN, struct ifreq, 0, BSDTUN_LN)
 
 #define BSDTUN_LINUX_IOCTL_DEF(n, w, wd, wtype, d, type, byval, f) \
 	{ .name = #n,                                              \

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/if_ether.h>
+#include <net/if_arp.h>
 #include <linux/if_tun.h>
 #include <stdint.h>
 #include <string.h>
@@ -119,6 +120,29 @@ set_queue(struct bsdtun *t, const struct ifreq *ifr)
 	return 0;
 }
 
+/*
+ * SIOCGIFHWADDR on the file, as Linux's tun answers it: the interface's
+ * link-layer address, here the DPDK port's: a tap unit's MAC (ARPHRD_ETHER),
+ * none for a tun unit (ARPHRD_NONE).  The rest of ifr is the caller's.
+ */
+static int
+get_hwaddr(struct bsdtun *t, struct ifreq *ifr)
+{
+	uint8_t mac[6];
+
+	if (bsdtun_ioctl_remote(t, BSDTUN_IOC_GMAC, NULL, 0, mac, sizeof(mac)) <
+	    0)
+		return -1;
+	memset(&ifr->ifr_hwaddr, 0, sizeof(ifr->ifr_hwaddr));
+	if (t->unit_flags & BSDTUN_UNIT_F_TAP) {
+		ifr->ifr_hwaddr.sa_family = ARPHRD_ETHER;
+		memcpy(ifr->ifr_hwaddr.sa_data, mac, sizeof(mac));
+	} else {
+		ifr->ifr_hwaddr.sa_family = ARPHRD_NONE;
+	}
+	return 0;
+}
+
 /* TUNGETIFF: the name and the flags this open set, IFF_PERSIST the unit's. */
 static int
 get_iff(struct bsdtun *t, struct ifreq *ifr)
@@ -169,6 +193,10 @@ bsdtun_linux_ioctl(struct bsdtun *t, const struct bsdtun_ioctl_def *d,
 	switch (d->req) {
 	case TUNGETIFF:
 		return get_iff(t, arg);
+	case SIOCGIFHWADDR:
+		return get_hwaddr(t, arg);
+	case SIOCSIFHWADDR: /* the port's address is the application's */
+		return fail(EPERM);
 	case TUNSETOWNER:
 	case TUNSETGROUP:
 		if (v == -1) /* Linux: not a valid id */

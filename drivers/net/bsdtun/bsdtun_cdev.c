@@ -616,18 +616,18 @@ cdev_ioctl(fuse_req_t req, fuse_ino_t ino __rte_unused, unsigned int cmd,
 	}
 	memset(&v, 0, sizeof(v));
 	if (d->caller_mem) {
-		/* struct ifreq: from and to the caller's own memory */
-		if (d->dir != BSDTUN_ARG_OUT) {
-			err = caller_mem(req, arg, &v.ifr, sizeof(v.ifr), 0);
-			if (err != 0) {
-				BSDTUN_LOG(ERR, u,
-				           "device node: %s: cannot read the "
-				           "caller's struct ifreq (pid %d): %s",
-				           d->name, (int)fuse_req_ctx(req)->pid,
-				           strerror(err));
-				fuse_reply_err(req, err);
-				return;
-			}
+		/* struct ifreq: from and to the caller's own memory; read
+		 * for the getters too, which keep the caller's other bytes
+		 * (SIOCGIFHWADDR its name) as Linux does */
+		err = caller_mem(req, arg, &v.ifr, sizeof(v.ifr), 0);
+		if (err != 0) {
+			BSDTUN_LOG(
+			        ERR, u,
+			        "device node: %s: cannot read the caller's struct ifreq (pid %d): %s",
+			        d->name, (int)fuse_req_ctx(req)->pid,
+			        strerror(err));
+			fuse_reply_err(req, err);
+			return;
 		}
 		if (bsdtun_ioctl(f->t, (unsigned long)cmd, &v.ifr) < 0) {
 			fuse_reply_err(req, errno);
@@ -637,10 +637,11 @@ cdev_ioctl(fuse_req_t req, fuse_ino_t ino __rte_unused, unsigned int cmd,
 		              0 :
 		              caller_mem(req, arg, &v.ifr, sizeof(v.ifr), 1);
 		if (err != 0)
-			BSDTUN_LOG(ERR, u,
-			           "device node: %s: cannot write the caller's "
-			           "struct ifreq: %s",
-			           d->name, strerror(err));
+			BSDTUN_LOG(
+			        ERR, u,
+			        "device node: %s: cannot write the caller's struct ifreq (pid %d): %s",
+			        d->name, (int)fuse_req_ctx(req)->pid,
+			        strerror(err));
 		if (err != 0)
 			fuse_reply_err(req, err);
 		else

@@ -64,12 +64,12 @@ rx_fill(struct rte_mempool *mp, struct rte_mbuf *m, const uint8_t *src,
 
 /* The counter of the reason to drop a record, or NULL to deliver it. */
 static inline uint64_t *
-rx_drop_reason(struct bsdtun_rxq *q, uint32_t len, uint16_t fam, uint32_t frame,
-               uint32_t max_frame)
+rx_drop_reason(struct bsdtun_rxq *q, int tap, uint32_t len, uint16_t fam,
+               uint32_t frame, uint32_t max_frame)
 {
 	struct bsdtun_xstats *xs = &q->qp->xs;
 
-	if (q->unit->cfg.mode == BSDTUN_MODE_TAP) {
+	if (tap) {
 		/* a whole Ethernet frame, any ethertype; fam unused */
 		if (len < RTE_ETHER_HDR_LEN)
 			return &xs->rx_runt;
@@ -134,7 +134,7 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		struct rte_mbuf *m;
 		uint32_t len;
 		uint16_t fam;
-		uint32_t ptype = 0;
+		uint32_t ptype;
 		uint64_t *drop;
 		int err;
 
@@ -154,7 +154,7 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		max_frame =
 		        __atomic_load_n(&u->dev->data->mtu, __ATOMIC_ACQUIRE) +
 		        l2;
-		drop = rx_drop_reason(q, len, fam, tap ? len : len + l2,
+		drop = rx_drop_reason(q, tap, len, fam, tap ? len : len + l2,
 		                      max_frame);
 		if (drop != NULL) {
 			(*drop)++;
@@ -188,15 +188,14 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			break;
 		}
 		bsdtun_ring_cons_release(&s->to_dpdk, len);
-		if (tap)
+		if (tap) {
 			m->packet_type = RTE_PTYPE_L2_ETHER;
-		else if (fam == AF_INET)
-			ptype = RTE_PTYPE_L3_IPV4;
-		else
-			ptype = RTE_PTYPE_L3_IPV6;
-		if (!tap)
+		} else {
+			ptype = fam == AF_INET ? RTE_PTYPE_L3_IPV4 :
+			                         RTE_PTYPE_L3_IPV6;
 			m->packet_type =
 			        eth ? (ptype | RTE_PTYPE_L2_ETHER) : ptype;
+		}
 		m->port = q->port_id;
 		bytes += m->pkt_len;
 		bufs[got++] = m;
