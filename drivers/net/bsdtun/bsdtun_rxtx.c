@@ -216,12 +216,12 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 
 /* Classify m: L3 offset and address family, or a drop counter. */
 static uint64_t *
-tx_classify(const struct bsdtun_unit *u, struct bsdtun_xstats *xs,
+tx_classify(const struct bsdtun_unit *u, int tap, struct bsdtun_xstats *xs,
             struct rte_mbuf *m, uint32_t *l3, int *family)
 {
 	uint8_t first;
 
-	if (u->cfg.mode == BSDTUN_MODE_TAP) {
+	if (tap) {
 		/* the whole frame goes to the client, whatever it carries */
 		if (m->pkt_len < RTE_ETHER_HDR_LEN)
 			return &xs->tx_runt;
@@ -267,41 +267,45 @@ tx_classify(const struct bsdtun_unit *u, struct bsdtun_xstats *xs,
 }
 
 /*
- * Framing header prepended at queue time; returns its length.  A Linux
- * tun file's: struct tun_pi (flags 0, the ethertype), unless IFF_NO_PI.
- * The seed's: IFHEAD's family, LMODE's sockaddr.  tap(4): none.
+ * The framing header of the open holding the pair, decided once per burst
+ * from its flags (they change only between bursts, at an ioctl).
  */
-static uint32_t
-tx_frame_hdr(const struct bsdtun_unit *u, uint32_t flags, int family,
-             struct rte_mbuf *m, uint32_t l3, uint8_t *hdr)
-{
-	if (flags & BSDTUN_UNIT_F_LINUX) {
-		uint16_t pi[2] = { 0, 0 };
-		struct rte_ether_hdr ehb;
-		const struct rte_ether_hdr *eh;
+enum tx_hdr {
+	TX_HDR_NONE,   /* the seed's neither, tap(4), Linux IFF_NO_PI */
+	TX_HDR_IFHEAD, /* the address family, 4 bytes, network order */
+	TX_HDR_LMODE,  /* struct sockaddr_in of the IPv4 destination */
+	TX_HDR_PI,     /* Linux struct tun_pi: flags 0, the ethertype */
+};
 
-		if (!(flags & BSDTUN_UNIT_F_LINUX_PI))
-			return 0;
-		if (u->cfg.mode == BSDTUN_MODE_TAP) {
-			eh = rte_pktmbuf_read(m, 0, sizeof(*eh), &ehb);
-			pi[1] = eh->ether_type; /* tx_classify: it is there */
-		} else {
-			pi[1] = rte_cpu_to_be_16(family == AF_INET ?
-			                                 RTE_ETHER_TYPE_IPV4 :
-			                                 RTE_ETHER_TYPE_IPV6);
-		}
-		memcpy(hdr, pi, sizeof(pi));
-		return sizeof(pi);
-	}
-	if (u->cfg.mode == BSDTUN_MODE_TAP)
+static enum tx_hdr
+tx_hdr_kind(uint32_t flags, int tap)
+{
+	if (flags & BSDTUN_UNIT_F_LINUX)
+		return flags & BSDTUN_UNIT_F_LINUX_PI ? TX_HDR_PI : TX_HDR_NONE;
+	if (tap)
+		return TX_HDR_NONE;
+	if (flags & BSDTUN_UNIT_F_IFHEAD)
+		return TX_HDR_IFHEAD;
+	if (flags & BSDTUN_UNIT_F_LMODE)
+		return TX_HDR_LMODE;
+	return TX_HDR_NONE;
+}
+
+/* Framing header prepended at queue time (seed); returns its length. */
+static uint32_t
+tx_frame_hdr(enum tx_hdr kind, int tap, int family, struct rte_mbuf *m,
+             uint32_t l3, uint8_t *hdr)
+{
+	switch (kind) {
+	case TX_HDR_NONE:
 		return 0;
-	if (flags & BSDTUN_UNIT_F_IFHEAD) {
+	case TX_HDR_IFHEAD: {
 		uint32_t af = htonl((uint32_t)family);
 
 		memcpy(hdr, &af, sizeof(af));
 		return sizeof(af);
 	}
-	if (flags & BSDTUN_UNIT_F_LMODE) {
+	case TX_HDR_LMODE: {
 		struct sockaddr_in sin;
 		struct rte_ipv4_hdr ipb;
 		const struct rte_ipv4_hdr *ip = NULL;
@@ -314,6 +318,23 @@ tx_frame_hdr(const struct bsdtun_unit *u, uint32_t flags, int family,
 			sin.sin_addr.s_addr = ip->dst_addr;
 		memcpy(hdr, &sin, sizeof(sin));
 		return sizeof(sin);
+	}
+	case TX_HDR_PI: {
+		uint16_t pi[2] = { 0, 0 };
+		struct rte_ether_hdr ehb;
+		const struct rte_ether_hdr *eh;
+
+		if (tap) {
+			eh = rte_pktmbuf_read(m, 0, sizeof(*eh), &ehb);
+			pi[1] = eh->ether_type; /* tx_classify: it is there */
+		} else {
+			pi[1] = rte_cpu_to_be_16(family == AF_INET ?
+			                                 RTE_ETHER_TYPE_IPV4 :
+			                                 RTE_ETHER_TYPE_IPV6);
+		}
+		memcpy(hdr, pi, sizeof(pi));
+		return sizeof(pi);
+	}
 	}
 	return 0;
 }
@@ -412,7 +433,9 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	uint64_t bytes = 0, sent = 0, dropped = 0;
 	uint32_t flags;
 	uint16_t i, nd = 0;
-	int ring = 0, async = 0;
+	int ring = 0, async = 0, v6;
+	int tap = u->cfg.mode == BSDTUN_MODE_TAP;
+	enum tx_hdr kind;
 
 	if (!rte_spinlock_trylock(&pq->tx_lock))
 		return 0; /* session changing hands: retry later */
@@ -425,6 +448,17 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		return nb;
 	}
 	flags = __atomic_load_n(&qp->flags, __ATOMIC_RELAXED);
+	if (unlikely(flags & BSDTUN_UNIT_F_DETACHED)) {
+		/* Linux TUNSETQUEUE detached it: no queue to take them */
+		rte_spinlock_unlock(&pq->tx_lock);
+		rte_pktmbuf_free_bulk(bufs, nb);
+		xs->tx_detached += nb;
+		q->errors += nb;
+		return nb;
+	}
+	kind = tx_hdr_kind(flags, tap);
+	/* the seed's tun without IFHEAD carries IPv4 only */
+	v6 = tap || (flags & (BSDTUN_UNIT_F_IFHEAD | BSDTUN_UNIT_F_LINUX));
 	for (i = 0; i < nb; i++) {
 		struct rte_mbuf *m = bufs[i];
 		uint8_t hdr[BSDTUN_MAX_FRAME_HDR];
@@ -436,13 +470,9 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 
 		if (i + 1 < nb)
 			rte_prefetch0(rte_pktmbuf_mtod(bufs[i + 1], void *));
-		drop = tx_classify(u, xs, m, &l3, &family);
-		/* the seed's tun without IFHEAD carries IPv4 only */
-		if (drop == NULL && family == AF_INET6 &&
-		    !(flags & (BSDTUN_UNIT_F_IFHEAD | BSDTUN_UNIT_F_LINUX)))
+		drop = tx_classify(u, tap, xs, m, &l3, &family);
+		if (drop == NULL && family == AF_INET6 && !v6)
 			drop = &xs->tx_af_unsupported;
-		if (drop == NULL && (flags & BSDTUN_UNIT_F_DETACHED))
-			drop = &xs->tx_detached; /* Linux: no queue to take it */
 		plen = m->pkt_len - l3;
 		if (drop == NULL && plen > BSDTUN_MRU)
 			drop = &xs->tx_too_big;
@@ -452,7 +482,7 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		hlen = tx_frame_hdr(u, flags, family, m, l3, hdr);
+		hlen = tx_frame_hdr(kind, tap, family, m, l3, hdr);
 		dst = bsdtun_ring_prod_reserve(&s->to_client, hlen + plen,
 		                               &corrupt);
 		if (dst == NULL) {
