@@ -7,6 +7,8 @@ it meets the DPDK side: the rows tuntest conform cannot see from a client.
   IFF_MULTI_QUEUE on every pair; per-pair delivery; TUNSETQUEUE detaches a
   pair (its file reads and writes EBADFD, what DPDK sends to it is dropped
   and counted, qI_tx_detached) and attaches it again;
+- a write whose tun_pi names a protocol the unit cannot carry succeeds, as
+  on Linux, and the DPDK side drops and counts it (rx_bad_family);
 - TUNSETCARRIER is the DPDK link: off takes it down, on brings it back;
 - TUNSETOWNER (library face, by value): only that user (or root) may
   TUNSETIFF afterwards, on either face; another admitted user EPERM;
@@ -110,6 +112,11 @@ def carrier(s):
                    args=['--forward-mode=io']) as pmd:
         pmd.cmd('start')
         fd, _ = linux_open(n1, IFF_TUN)
+        p = harness.ipv4_packet(3, 40, 60)
+        check_eq(os.write(fd, b'\0\0\x12\x34' + p), 64,
+                 'tun_pi proto 0x1234: the write succeeds, as on Linux')
+        check_eq(pmd.wait_xstat(1, 'rx_bad_family', 1)['rx_bad_family'], 1,
+                 'and the DPDK side drops and counts it: rx_bad_family')
         harness.wait_for(lambda: pmd.link(1) == 'up')
         check_eq(pmd.link(1), 'up', 'held: the link is up')
         fcntl.ioctl(fd, TUNSETCARRIER, struct.pack('i', 0))

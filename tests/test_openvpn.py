@@ -18,8 +18,8 @@ Three times: tun units with `--dev-type tun`; tap units (mode=tap) with
 `--dev-type tap` and kernel taps, where ARP resolves across the whole
 path; and tun units again with openvpn #1 opening /dev/net/tun, no
 --dev-node, run by `tuntest run`, which puts the node there in a private
-mount namespace.  Exact counts: 5 of 5 pings each way; iperf3's received bytes as
-both ends report them; testpmd's port counters moved by at least as much;
+mount namespace.  Exact counts: 5 of 5 pings each way; iperf3's received
+bytes as both ends report them; testpmd's port counters moved by at least as much;
 no drop counter of the PMD moved while the traffic ran; openvpn #1's
 TUN/TAP byte counts equal the unit's port counters.
 """
