@@ -27,17 +27,11 @@ tuntest="$build/app/tuntest/tuntest"
 ns1="bsdtun-demo1-$$"
 ns2="bsdtun-demo2-$$"
 pids=()
+netns=("$ns1" "$ns2")
 # At exit (devtools/lib.sh), before testpmd quits: the bridges, iperf3 and
 # the namespaces go.
 on_exit() {
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	ip netns del "$ns1" 2>/dev/null
-	ip netns del "$ns2" 2>/dev/null
+	demo_cleanup
 }
 
 testpmd_setup demo

@@ -38,18 +38,11 @@ nsa="bsdtun-ovpn-a-$$"
 nsb="bsdtun-ovpn-b-$$"
 nsc="bsdtun-ovpn-c-$$"
 pids=()
+netns=("$nsa" "$nsb" "$nsc")
 # At exit (devtools/lib.sh), before testpmd quits: openvpn, the bridge,
 # iperf3 and the namespaces (the veth pair with them) go.
 on_exit() {
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	for p in "${pids[@]}"; do
-		wait "$p" 2>/dev/null
-	done
-	ip netns del "$nsa" 2>/dev/null
-	ip netns del "$nsb" 2>/dev/null
-	ip netns del "$nsc" 2>/dev/null
+	demo_cleanup
 }
 
 # Wait until FILE has a line matching PATTERN (up to 30 s).

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Start-up and clean-up of one dpdk-testpmd with two net_bsdtun ports, for
-# the scripts that source this file (run.sh, soak.sh, demo-bridge.sh).  It
+# the scripts that source this file (run.sh, soak.sh, the demos).  It
 # goes to the top of the checkout ($top) and sets $build (BSDTUN_BUILD,
 # default build) and $framing (BSDTUN_FRAMING, default eth).
 #
@@ -18,6 +18,9 @@
 #                        Returns once the prompt is there (non-zero, with
 #                        the log on stderr, when it is not within 10 s)
 #   testpmd_stop         quit testpmd (killed when still there after 10 s)
+#   demo_cleanup         kill and reap the processes in ${pids[@]}, then
+#                        delete the network namespaces in ${netns[@]}
+#                        (the demos' on_exit)
 #   tuntest_totals FILE...
 #                        "SENT RECEIVED LOST BAD" summed over the result
 #                        lines of tuntest traffic in FILEs (BAD: reordered
@@ -44,6 +47,20 @@ testpmd_cleanup() {
 	wait 2> /dev/null
 	rm -rf "$work" "/var/run/dpdk/$tp_prefix" \
 		"${XDG_RUNTIME_DIR:-/tmp}/dpdk/$tp_prefix"
+}
+
+# shellcheck disable=SC2154 # the demo sets pids and netns
+demo_cleanup() {
+	local p ns
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	for ns in "${netns[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
 }
 
 testpmd_start() {
