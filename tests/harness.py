@@ -714,6 +714,27 @@ class TestPmd(Proc):
         wait_for(reached, timeout, 0.05)
         return last
 
+    def ports_stats(self, ports=(0, 1)):
+        """port_stats() of each port: {port: stats}."""
+        return {p: self.port_stats(p) for p in ports}
+
+    def ports_xstats(self, ports=(0, 1)):
+        """xstats() of each port: {port: xstats}."""
+        return {p: self.xstats(p) for p in ports}
+
+    def settled_stats(self, good, timeout=3, ports=(0, 1)):
+        """ports_stats() once good(stats) holds, or the last ones after
+        timeout: a PMD counts a burst after handing it over, and its lcore
+        may be descheduled in between on a busy machine."""
+        last = {}
+
+        def ok():
+            last.clear()
+            last.update(self.ports_stats(ports))
+            return good(last)
+        wait_for(ok, timeout, 0.1)
+        return last
+
     def link(self, port):
         """'up' or 'down': the link status of 'show port info N'."""
         out = self.cmd('show port info %d' % port)
@@ -788,6 +809,13 @@ def check_packets(got, want, what):
     return check(got == want, '%s: %d packets (want %d)%s' % (
         what, len(got), len(want),
         '' if diff is None else ', first difference at packet %d' % diff))
+
+
+def stats_delta(before, after):
+    """{port: {counter: after - before}} of two ports_stats() or
+    ports_xstats() snapshots."""
+    return {p: {k: after[p][k] - before[p].get(k, 0) for k in after[p]}
+            for p in after}
 
 
 def run_cmd(argv, timeout=30, echo=True):

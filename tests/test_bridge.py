@@ -97,41 +97,18 @@ def counters(out):
     return {w[i]: int(w[i + 1]) for i in range(0, len(w) - 1, 2)}
 
 
-def stats_delta(before, after):
-    return {p: {k: after[p][k] - before[p][k] for k in after[p]}
-            for p in after}
-
-
-def all_stats(pmd):
-    return {p: pmd.port_stats(p) for p in (0, 1)}
-
-
-def settled_stats(pmd, good, timeout=3):
-    """Port stats once good(stats) holds, or the last ones after timeout:
-    a PMD counts a burst after handing it over, and its lcore may be
-    descheduled in between on a busy machine."""
-    last = {}
-
-    def ok():
-        last.clear()
-        last.update(all_stats(pmd))
-        return good(last)
-    harness.wait_for(ok, timeout, 0.1)
-    return last
-
-
 def ping(b, pmd, v6):
     src, dst = (ADDR6 if v6 else ADDR4)
     what = 'IPv6' if v6 else 'IPv4'
-    before = all_stats(pmd)
+    before = pmd.ports_stats()
     p = ns_exec(b.ns[0], ['ping'] + (['-6'] if v6 else []) +
                 ['-c', '5', '-i', '0.2', '-W', '2', dst], timeout=20)
 
     def moved(st):
-        d = stats_delta(before, st)
+        d = harness.stats_delta(before, st)
         return all(d[q][k] >= 5 for q in (0, 1)
                    for k in ('RX-packets', 'TX-packets'))
-    d = stats_delta(before, settled_stats(pmd, moved))
+    d = harness.stats_delta(before, pmd.settled_stats(moved))
     check(p.returncode == 0 and
           ' 5 received, 0% packet loss' in p.stdout,
           '%s: ping %s %s -> %s: 5 sent, 5 received, 0%% loss' %
@@ -153,7 +130,7 @@ def iperf(b, pmd, secs=3):
                                     echo=False).stdout, 10, 0.1)
     check(listening, '%s: iperf3 server listening in %s' %
           (b.tag, b.ns[1]))
-    before = all_stats(pmd)
+    before = pmd.ports_stats()
     p = ns_exec(b.ns[0], ['iperf3', '-c', ADDR4[1], '-t', str(secs),
                           '-J'], timeout=secs + 20, echo=False)
     print('$ ip netns exec %s iperf3 -c %s -t %d -J -> %d' %
@@ -166,9 +143,9 @@ def iperf(b, pmd, secs=3):
         print(p.stdout[-2000:] + p.stderr[-2000:], flush=True)
         check(False, '%s: iperf3 TCP run gave a result' % b.tag)
         return
-    d = stats_delta(before, settled_stats(pmd, lambda st: min(
-        stats_delta(before, st)[0]['RX-bytes'],
-        stats_delta(before, st)[1]['TX-bytes']) >= recv['bytes']))
+    d = harness.stats_delta(before, pmd.settled_stats(lambda st: min(
+        harness.stats_delta(before, st)[0]['RX-bytes'],
+        harness.stats_delta(before, st)[1]['TX-bytes']) >= recv['bytes']))
     print('iperf3 TCP %s -> %s through testpmd (%s): %.0f Mbit/s sent, '
           '%.0f Mbit/s received, %d bytes, %d retransmits' %
           (ADDR4[0], ADDR4[1], b.tag, sent['bits_per_second'] / 1e6,
@@ -246,7 +223,7 @@ def round_(s, framing, pi):
             return all(c and c['to_unit_packets'] == st[i]['RX-packets'] and
                        c['to_kernel_packets'] + c['drop_kernel_error'] ==
                        st[i]['TX-packets'] for i, c in enumerate(res))
-        st = settled_stats(pmd, balanced)
+        st = pmd.settled_stats(balanced)
         for i, c in enumerate(res):
             if not c:
                 continue

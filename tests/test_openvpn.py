@@ -19,8 +19,8 @@ Three times: tun units with `--dev-type tun`; tap units (mode=tap) with
 path; and tun units again with openvpn #1 opening /dev/net/tun, no
 --dev-node, run by `tuntest run`, which puts the node there in a private
 mount namespace.  Exact counts: 5 of 5 pings each way; iperf3's received
-bytes as both ends report them; testpmd's port counters moved by at least as much;
-no drop counter of the PMD moved while the traffic ran; openvpn #1's
+bytes as both ends report them; testpmd's port counters moved by at least
+as much; no drop counter of the PMD moved while the traffic ran; openvpn #1's
 TUN/TAP byte counts equal the unit's port counters.
 """
 import itertools
@@ -88,32 +88,6 @@ class Namespaces:
         return False
 
 
-def all_stats(pmd):
-    return {p: pmd.port_stats(p) for p in (0, 1)}
-
-
-def all_xstats(pmd):
-    return {p: pmd.xstats(p) for p in (0, 1)}
-
-
-def delta(before, after):
-    return {p: {k: after[p][k] - before[p].get(k, 0) for k in after[p]}
-            for p in after}
-
-
-def settled_stats(pmd, good, timeout=5):
-    """Port stats once good(stats) holds, or the last ones after timeout
-    (a PMD counts a burst after handing it over)."""
-    last = {}
-
-    def ok():
-        last.clear()
-        last.update(all_stats(pmd))
-        return good(last)
-    harness.wait_for(ok, timeout, 0.1)
-    return last
-
-
 def openvpn(s, wrap, key, direction, me, peer, dev, dev_type, extra):
     """Start one openvpn, peer-to-peer static key over UDP, its command
     line behind wrap (ip netns exec NS, or tuntest run): the Proc."""
@@ -138,15 +112,15 @@ def initialised(p, what):
 def ping(tag, pmd, src_ns, v6):
     dst = ADDR6[1] if v6 else ADDR4[1]
     what = 'IPv6' if v6 else 'IPv4'
-    before = all_stats(pmd)
+    before = pmd.ports_stats()
     p = ns_exec(src_ns, ['ping'] + (['-6'] if v6 else []) +
                 ['-c', '5', '-i', '0.2', '-W', '2', dst], timeout=30)
 
     def moved(st):
-        d = delta(before, st)
+        d = harness.stats_delta(before, st)
         return all(d[q][k] >= 5 for q in (0, 1)
                    for k in ('RX-packets', 'TX-packets'))
-    d = delta(before, settled_stats(pmd, moved))
+    d = harness.stats_delta(before, pmd.settled_stats(moved, timeout=5))
     check(p.returncode == 0 and
           re.search(r'^5 packets transmitted, 5 received, 0% packet loss',
                     p.stdout, re.M),
@@ -167,7 +141,7 @@ def iperf(s, tag, pmd, nsx, secs=3):
         lambda: ':5201 ' in ns_exec(nsx.b, ['ss', '-ltn'],
                                     echo=False).stdout, 10, 0.1)
     check(listening, '%s: iperf3 server listening in nsB' % tag)
-    before = all_stats(pmd)
+    before = pmd.ports_stats()
     p = ns_exec(nsx.a, ['iperf3', '-c', ADDR4[1], '-t', str(secs), '-J'],
                 timeout=secs + 60, echo=False)
     print('$ ip netns exec %s iperf3 -c %s -t %d -J -> %d' %
@@ -200,9 +174,10 @@ def iperf(s, tag, pmd, nsx, secs=3):
           (tag, sent['bytes'], recv['bytes']))
     # The TCP payload crossed port 0 (in) and port 1 (out) in packets of
     # its own, plus headers: at least as many bytes.
-    d = delta(before, settled_stats(pmd, lambda st: min(
-        delta(before, st)[0]['RX-bytes'],
-        delta(before, st)[1]['TX-bytes']) >= recv['bytes']))
+    d = harness.stats_delta(before, pmd.settled_stats(lambda st: min(
+        harness.stats_delta(before, st)[0]['RX-bytes'],
+        harness.stats_delta(before, st)[1]['TX-bytes']) >= recv['bytes'],
+        timeout=5))
     check(d[0]['RX-bytes'] >= recv['bytes'] and
           d[1]['TX-bytes'] >= recv['bytes'],
           '%s: iperf3: port 0 rx +%d and port 1 tx +%d bytes, at least '
@@ -305,8 +280,8 @@ def round_(s, key, tap, runner=False):
                   'kernel\'s (10:200)' % tag)
         if not ok:
             return
-        pmd_x0 = all_xstats(pmd)
-        stats0 = all_stats(pmd)
+        pmd_x0 = pmd.ports_xstats()
+        stats0 = pmd.ports_stats()
 
         ping(tag, pmd, nsx.a, v6=False)
         if tap:
@@ -332,14 +307,14 @@ def round_(s, key, tap, runner=False):
         iperf(s, tag, pmd, nsx)
 
         # No drop counter moved while the traffic ran.
-        dx = delta(pmd_x0, all_xstats(pmd))
+        dx = harness.stats_delta(pmd_x0, pmd.ports_xstats())
         for q in (0, 1):
             moved = {k: dx[q][k] for k in DROPS if dx[q].get(k)}
             check(not moved, '%s: port %d: no drop counter moved during '
                   'the traffic%s' % (tag, q, ' (%r)' % moved if moved
                                      else ''))
-        st = all_stats(pmd)
-        d = delta(stats0, st)
+        st = pmd.ports_stats()
+        d = harness.stats_delta(stats0, st)
         for q in (0, 1):
             check_eq((d[q]['RX-errors'], d[q]['TX-errors'],
                       d[q]['RX-missed'], d[q]['RX-nombuf']), (0, 0, 0, 0),
@@ -360,22 +335,18 @@ def round_(s, key, tap, runner=False):
             balanced.last = c
             return ok
         balanced.last = {}
-        st = settled_stats(pmd, balanced)
+        st = pmd.settled_stats(balanced, timeout=5)
         c = balanced.last
-        check(c and c.get('TUN/TAP read bytes', -1) ==
-              st[1]['TX-bytes'] - (0 if tap else ETH_HLEN) *
-              st[1]['TX-packets'],
-              '%s: openvpn #1 TUN/TAP read bytes %s = port 1 TX-bytes %d '
-              '(%d packets%s)' % (tag, c.get('TUN/TAP read bytes'),
-                                  st[1]['TX-bytes'], st[1]['TX-packets'],
-                                  '' if tap else ', less 14 bytes each'))
-        check(c and c.get('TUN/TAP write bytes', -1) ==
-              st[1]['RX-bytes'] - (0 if tap else ETH_HLEN) *
-              st[1]['RX-packets'],
-              '%s: openvpn #1 TUN/TAP write bytes %s = port 1 RX-bytes %d '
-              '(%d packets%s)' % (tag, c.get('TUN/TAP write bytes'),
-                                  st[1]['RX-bytes'], st[1]['RX-packets'],
-                                  '' if tap else ', less 14 bytes each'))
+        # what openvpn read from the unit the port sent, and back
+        for ovpn, port in (('read', 'TX'), ('write', 'RX')):
+            key = 'TUN/TAP %s bytes' % ovpn
+            check(c and c.get(key, -1) ==
+                  st[1][port + '-bytes'] - (0 if tap else ETH_HLEN) *
+                  st[1][port + '-packets'],
+                  '%s: openvpn #1 %s %s = port 1 %s-bytes %d (%d packets%s)'
+                  % (tag, key, c.get(key), port, st[1][port + '-bytes'],
+                     st[1][port + '-packets'],
+                     '' if tap else ', less 14 bytes each'))
 
         # The bridge's counters against port 0's.
         br.signal(signal.SIGTERM)
@@ -384,7 +355,7 @@ def round_(s, key, tap, runner=False):
                       re.M)
         w = m.group(1).split() if m else []
         bc = {w[i]: int(w[i + 1]) for i in range(0, len(w) - 1, 2)}
-        st = all_stats(pmd)
+        st = pmd.ports_stats()
         check(bc.get('to_unit_packets') == st[0]['RX-packets'],
               '%s: bridge to_unit_packets %s = port 0 RX-packets %d' %
               (tag, bc.get('to_unit_packets'), st[0]['RX-packets']))
