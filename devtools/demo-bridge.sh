@@ -70,13 +70,7 @@ echo "demo: $ns1 (bt0 10.77.0.1 fd77::1) <-> testpmd io, framing=$framing" \
 # 3. Traffic.
 ip netns exec "$ns1" ping -c 5 -i 0.2 -W 2 10.77.0.2
 ip netns exec "$ns1" ping -6 -c 5 -i 0.2 -W 2 fd77::2
-ip netns exec "$ns2" iperf3 -s -1 -B 10.77.0.2 > "$work/iperf3-s.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do
-	ip netns exec "$ns2" ss -ltn 2>/dev/null | grep -q ':5201 ' && break
-	sleep 0.1
-done
-ip netns exec "$ns1" iperf3 -c 10.77.0.2 -t "$secs" -f m
+demo_iperf3 "$ns2" 10.77.0.2 "$ns1" "$secs"
 
 # 4. What testpmd and the bridges saw.
 printf 'show port stats all\nshow port xstats all\n' >&3

@@ -133,13 +133,7 @@ if [ "$kind" = tap ]; then
 		"$(ip -n "$nsb" -br link show tap0 | awk '{print $3}'))"
 	ip -n "$nsa" neigh show dev ov0
 fi
-ip netns exec "$nsb" iperf3 -s -1 -B 10.79.0.2 > "$work/iperf3-s.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 50); do
-	ip netns exec "$nsb" ss -ltn 2>/dev/null | grep -q ':5201 ' && break
-	sleep 0.1
-done
-ip netns exec "$nsa" iperf3 -c 10.79.0.2 -t "$secs" -f m
+demo_iperf3 "$nsb" 10.79.0.2 "$nsa" "$secs"
 
 # 6. What testpmd saw; its non-zero counters other than traffic (a
 # drop counter here: packets of nsA's device coming up before openvpn #1

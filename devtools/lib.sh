@@ -21,6 +21,10 @@
 #   demo_cleanup         kill and reap the processes in ${pids[@]}, then
 #                        delete the network namespaces in ${netns[@]}
 #                        (the demos' on_exit)
+#   demo_iperf3 SERVER_NS ADDR CLIENT_NS SECS
+#                        iperf3 -s -1 on ADDR in SERVER_NS (its pid in
+#                        pids, its output in $work/iperf3-s.log), then
+#                        iperf3 -c ADDR for SECS seconds from CLIENT_NS
 #   tuntest_totals FILE...
 #                        "SENT RECEIVED LOST BAD" summed over the result
 #                        lines of tuntest traffic in FILEs (BAD: reordered
@@ -61,6 +65,16 @@ demo_cleanup() {
 	for ns in "${netns[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
+}
+
+demo_iperf3() {
+	ip netns exec "$1" iperf3 -s -1 -B "$2" > "$work/iperf3-s.log" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 50); do
+		ip netns exec "$1" ss -ltn 2>/dev/null | grep -q ':5201 ' && break
+		sleep 0.1
+	done
+	ip netns exec "$3" iperf3 -c "$2" -t "$4" -f m
 }
 
 testpmd_start() {
