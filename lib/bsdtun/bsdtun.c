@@ -416,13 +416,8 @@ bsdtun_read_cut(const struct bsdtun *t, uint8_t *rec, size_t len, size_t room)
 {
 	int strip = t->lx.on ? bsdtun_linux_read_check(t, len, room) : 0;
 
-	if (strip > 0) {
-		struct tun_pi pi;
-
-		memcpy(&pi, rec, sizeof(pi));
-		pi.flags |= (uint16_t)strip;
-		memcpy(rec, &pi, sizeof(pi));
-	}
+	if (strip > 0)
+		bsdtun_linux_mark_cut(rec);
 	return strip < 0 ? -1 : 0;
 }
 
@@ -598,13 +593,13 @@ bsdtun_readv(struct bsdtun *t, const struct iovec *iov, int iovcnt)
 
 			n = strip < 0 ? 0 : copy_out(iov, iovcnt, p, len);
 			if (strip > 0) {
-				/* tun_pi first: say the packet was cut */
-				struct tun_pi pi;
+				/* tun_pi first: say the packet was cut (on a
+				 * copy: the ring is the PMD's to write) */
+				uint8_t pi[sizeof(struct tun_pi)];
 
-				memcpy(&pi, p, sizeof(pi));
-				pi.flags |= (uint16_t)strip;
-				(void)copy_out(iov, iovcnt, (uint8_t *)&pi,
-				               sizeof(pi));
+				memcpy(pi, p, sizeof(pi));
+				bsdtun_linux_mark_cut(pi);
+				(void)copy_out(iov, iovcnt, pi, sizeof(pi));
 			}
 			bsdtun_ring_cons_release(&t->to_client, len);
 			bsdtun_ring_cons_publish(&t->to_client);
@@ -1090,7 +1085,7 @@ bsdtun_ioctl(struct bsdtun *t, unsigned long request, ...)
 		return -1;
 	}
 	if (is_linux_request(t, d, request))
-		return bsdtun_linux_ioctl(t, d, request, arg);
+		return bsdtun_linux_ioctl(t, d, arg);
 	if (d == NULL) {
 		errno = ENOTTY;
 		return -1;

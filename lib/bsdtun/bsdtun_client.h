@@ -55,7 +55,7 @@ void bsdtun_iov_gather(void *dst, const struct iovec *iov, int iovcnt,
 /* bsdtun_linux.c: the requests of an open in the Linux personality, or
  * of <linux/if_tun.h> before it (d NULL: not in the table). */
 int bsdtun_linux_ioctl(struct bsdtun *t, const struct bsdtun_ioctl_def *d,
-                       unsigned long req, void *arg);
+                       void *arg);
 /*
  * A Linux-personality write of total bytes: the header to skip (tun_pi)
  * and the record's family; 0, or -1 with errno as Linux's tun would.
@@ -69,5 +69,7 @@ int bsdtun_linux_write_hdr(const struct bsdtun *t, const struct iovec *iov,
  * for tun_pi; the packet is dropped, as Linux does).
  */
 int bsdtun_linux_read_check(const struct bsdtun *t, size_t len, size_t room);
+/* Set TUN_PKT_STRIP in the struct tun_pi at pi (a cut packet's header). */
+void bsdtun_linux_mark_cut(uint8_t *pi);
 
 #endif /* BSDTUN_CLIENT_H */

@@ -164,11 +164,10 @@ get_iff(struct bsdtun *t, struct ifreq *ifr)
 
 int
 bsdtun_linux_ioctl(struct bsdtun *t, const struct bsdtun_ioctl_def *d,
-                   unsigned long req, void *arg)
+                   void *arg)
 {
 	int v = 0;
 
-	(void)req;
 	if (d != NULL && d->api != BSDTUN_API_LINUX)
 		d = NULL; /* a BSD request: unknown to a Linux tun file */
 	/* the requests of an unattached file (before TUNSETIFF, detached) */
@@ -278,4 +277,14 @@ bsdtun_linux_read_check(const struct bsdtun *t, size_t len, size_t room)
 	if (room < sizeof(struct tun_pi))
 		return fail(EINVAL);
 	return room < len ? TUN_PKT_STRIP : 0;
+}
+
+void
+bsdtun_linux_mark_cut(uint8_t *pi)
+{
+	struct tun_pi h;
+
+	memcpy(&h, pi, sizeof(h));
+	h.flags |= TUN_PKT_STRIP;
+	memcpy(pi, &h, sizeof(h));
 }
