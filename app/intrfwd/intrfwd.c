@@ -10,9 +10,11 @@
  * With two ports it forwards port 0 <-> port 1, rx queue i to tx queue i;
  * with one port, the port to itself.  One lcore (the main one) does all.
  * Unless --quiet, it prints "sleep N" before its N-th sleep and "wake N"
- * after it; the tests wait for these.  SIGINT/SIGTERM end it: it prints
- * "intrfwd: forwarded N dropped N sleeps N" and "xstat PORT NAME VALUE"
- * for every xstat of every port, then exits 0.
+ * after it; the tests wait for these.  It prints "ready" once its signal
+ * handlers are in place.  SIGINT/SIGTERM end it, whenever they come (an
+ * eventfd in the sleep's epoll set wakes it, whichever thread took the
+ * signal): it prints "intrfwd: forwarded N dropped N sleeps N" and
+ * "xstat PORT NAME VALUE" for every xstat of every port, then exits 0.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -21,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -34,13 +38,26 @@
 #define TX_TRIES   1000 /* then the rest of a burst is dropped */
 
 static volatile sig_atomic_t quit;
+static int quit_fd = -1; /* readable once quit is set */
 static uint16_t nb_ports, nb_queues = 1;
 
+/*
+ * A signal may come between the loop's test of quit and the sleep, or be
+ * taken by one of EAL's threads: the eventfd, in the sleeping thread's
+ * epoll set, stays readable, so the sleep ends at once either way.
+ */
 static void
 on_signal(int sig)
 {
+	uint64_t one = 1;
+	int err = errno;
+
 	(void)sig;
 	quit = 1;
+	if (write(quit_fd, &one, sizeof(one)) < 0) {
+		/* the counter is already non-zero: readable anyway */
+	}
+	errno = err;
 }
 
 static void
@@ -48,6 +65,31 @@ die(const char *what, int err)
 {
 	fprintf(stderr, "intrfwd: %s: %s\n", what, strerror(err));
 	exit(1);
+}
+
+/* SIGINT and SIGTERM end the loop; the sleep waits on quit_fd too. */
+static void
+quit_setup(void)
+{
+	static struct rte_epoll_event quit_ev;
+	struct sigaction sa;
+	int ret;
+
+	quit_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (quit_fd < 0)
+		die("eventfd", errno);
+	quit_ev.epdata.event = EPOLLIN;
+	ret = rte_epoll_ctl(RTE_EPOLL_PER_THREAD, EPOLL_CTL_ADD, quit_fd,
+	                    &quit_ev);
+	if (ret < 0)
+		die("rte_epoll_ctl", ret == -1 ? errno : -ret);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART; /* never epoll_wait: EINTR, and quit_fd */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) < 0 ||
+	    sigaction(SIGTERM, &sa, NULL) < 0)
+		die("sigaction", errno);
 }
 
 static void
@@ -168,8 +210,7 @@ main(int argc, char **argv)
 		die("mempool", rte_errno);
 	for (p = 0; p < nb_ports; p++)
 		port_start(p, mp);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	quit_setup();
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("ready\n");
 

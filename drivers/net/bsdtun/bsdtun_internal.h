@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <rte_dev.h>
 #include <rte_ethdev.h>
@@ -34,12 +35,38 @@ extern int bsdtun_logtype;
 	BSDTUN_LOG_NAMED(level, (u) != NULL ? (u)->name : "net_bsdtun", fmt, \
 	                 ##__VA_ARGS__)
 
-/* Per-unit debug log (TUNSDEBUG): printed at NOTICE when the unit's level is on. */
-#define BSDTUN_DEBUG(u, fmt, ...)                                            \
-	do {                                                                 \
-		if ((u)->debug)                                              \
-			BSDTUN_LOG(NOTICE, u, "debug: " fmt, ##__VA_ARGS__); \
+/*
+ * A line a client can make the PMD print (its opens, requests, mistakes):
+ * at most BSDTUN_LOG_BURST of them per unit in BSDTUN_LOG_INTERVAL_NS,
+ * then one "N messages suppressed" line per interval while more come
+ * (bsdtun_log_admit, bsdtun_log_flush).  Any thread, any process.
+ */
+#define BSDTUN_CLIENT_LOG(level, u, fmt, ...)                          \
+	do {                                                           \
+		if (bsdtun_log_admit((u), RTE_LOG_##level))            \
+			BSDTUN_LOG(level, u, fmt, ##__VA_ARGS__);      \
 	} while (0)
+
+/* Per-unit debug log (TUNSDEBUG): printed at NOTICE when the unit's level
+ * is on; a client's, so limited as BSDTUN_CLIENT_LOG. */
+#define BSDTUN_DEBUG(u, fmt, ...)                                           \
+	do {                                                                \
+		if ((u)->debug)                                             \
+			BSDTUN_CLIENT_LOG(NOTICE, u, "debug: " fmt,         \
+			                  ##__VA_ARGS__);                   \
+	} while (0)
+
+#define BSDTUN_LOG_BURST       20u
+#define BSDTUN_LOG_INTERVAL_NS (5 * UINT64_C(1000000000))
+
+/* The client-triggered lines of one unit (in dev_private: every process
+ * of the unit logs against the same budget). */
+struct bsdtun_loglimit {
+	rte_spinlock_t lock; /* a few loads and stores, never a call */
+	uint64_t start;      /* CLOCK_MONOTONIC ns the interval began */
+	uint32_t printed;    /* lines printed in it */
+	uint32_t suppressed; /* lines left out, not reported yet */
+};
 
 #define BSDTUN_MAX_MTU     BSDTUN_MRU
 #define BSDTUN_MAX_PENDING 8 /* connections waiting for HELLO */
@@ -264,10 +291,85 @@ struct bsdtun_unit {
 	int64_t lx_owner; /* TUNSETOWNER, -1 none: who may TUNSETIFF */
 	int64_t lx_group; /* TUNSETGROUP, -1 none */
 	int carrier_off;  /* TUNSETCARRIER 0: the link is down */
+	struct bsdtun_loglimit log; /* BSDTUN_CLIENT_LOG */
 
 	struct bsdtun_xstats xs; /* the unit's: before a pair is held */
 	struct bsdtun_queue q[BSDTUN_QUEUES_MAX]; /* cfg.queues of them used */
 };
+
+static inline uint64_t
+bsdtun_log_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * One line (print 1) or none (0: bsdtun_log_flush) against the limiter:
+ * returns whether the line may be printed; *report: the count of lines
+ * left out to report first, when the interval is over (a new one begins).
+ */
+static inline int
+bsdtun_log_roll(struct bsdtun_loglimit *l, int print, uint32_t *report)
+{
+	uint64_t now = bsdtun_log_now();
+	int ok = 0;
+
+	*report = 0;
+	rte_spinlock_lock(&l->lock);
+	if (now - l->start >= BSDTUN_LOG_INTERVAL_NS) {
+		*report = l->suppressed;
+		l->start = now;
+		l->printed = 0;
+		l->suppressed = 0;
+	}
+	if (!print)
+		ok = 0;
+	else if (l->printed < BSDTUN_LOG_BURST)
+		ok = ++l->printed != 0;
+	else if (l->suppressed < UINT32_MAX)
+		l->suppressed++;
+	rte_spinlock_unlock(&l->lock);
+	return ok;
+}
+
+static inline void
+bsdtun_log_report(const struct bsdtun_unit *u, uint32_t n)
+{
+	if (n != 0)
+		BSDTUN_LOG(NOTICE, u, "%u messages suppressed", n);
+}
+
+/* May a client-triggered line of this level be printed now? */
+static inline int
+bsdtun_log_admit(struct bsdtun_unit *u, uint32_t level)
+{
+	uint32_t n;
+	int ok;
+
+	if (!rte_log_can_log(bsdtun_logtype, level))
+		return 0; /* not printed anyway: costs no budget */
+	ok = bsdtun_log_roll(&u->log, 1, &n);
+	bsdtun_log_report(u, n);
+	return ok;
+}
+
+/*
+ * Report what was left out once its interval is over, even when no new
+ * line comes (the control thread, on a timer).  Returns 1 while lines
+ * are left out and not reported yet.
+ */
+static inline int
+bsdtun_log_flush(struct bsdtun_unit *u)
+{
+	uint32_t n;
+
+	bsdtun_log_roll(&u->log, 0, &n);
+	bsdtun_log_report(u, n);
+	return __atomic_load_n(&u->log.suppressed, __ATOMIC_RELAXED) != 0;
+}
 
 #define BSDTUN_UNIT_LAYOUT                              \
 	((UINT64_C(0xb5d7) << 48) |                     \
