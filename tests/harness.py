@@ -189,7 +189,13 @@ def region_bytes(qlen, mtu=1500):
     return 4096 + 2 * ring_bytes(qlen, mtu)
 
 
-def wait_for(pred, timeout=5.0, step=0.02):
+# How long a wait for something that must happen may take: a deadline only
+# a broken run reaches (a loaded machine deschedules any process for
+# seconds), never the time it usually takes.
+PATIENCE = 60.0
+
+
+def wait_for(pred, timeout=PATIENCE, step=0.02):
     """Poll pred() until it is true or timeout; returns its last value."""
     deadline = time.monotonic() + timeout
     while True:
@@ -403,7 +409,7 @@ class Proc:
                                       self.stacks() if stacks else ''))
                 self._cond.wait(left)
 
-    def wait_output(self, pattern, start=0, timeout=10):
+    def wait_output(self, pattern, start=0, timeout=PATIENCE):
         """Wait until pattern matches output[start:]; return the match."""
         rx = re.compile(pattern, re.M)
         return self._wait(lambda buf: rx.search(buf, start), repr(pattern),
@@ -486,7 +492,7 @@ def tuntest(*args):
                             stderr=subprocess.STDOUT, text=True)
 
 
-def run_stepped(argv, on_wait=None, timeout=30, uid=None):
+def run_stepped(argv, on_wait=None, timeout=120, uid=None):
     """Run a client program to its end, printing its lines.  A line
     'WAIT x' calls on_wait(x), then the client is told 'go'.  A client
     still running after timeout seconds is killed.  Returns (exit status,
@@ -520,7 +526,7 @@ def run_stepped(argv, on_wait=None, timeout=30, uid=None):
     return p.proc.returncode, lines, timed_out
 
 
-def run_client(argv, what, on_wait=None, timeout=30, uid=None,
+def run_client(argv, what, on_wait=None, timeout=120, uid=None,
                need_pass=True):
     """run_stepped(), and one assertion called what: exit 0, no line
     starting FAIL (and one starting PASS, with need_pass).  Returns (exit
@@ -581,7 +587,7 @@ class TestPmd(Proc):
 
     # -- process ------------------------------------------------------------
 
-    def start(self, timeout=30):
+    def start(self, timeout=PATIENCE):
         """Start it; wait for the first prompt (or hand it stdin_text)."""
         Proc.start(self)
         if self.stdin_text is not None:
@@ -591,7 +597,7 @@ class TestPmd(Proc):
         self.wait_prompt(0, timeout)
         return self
 
-    def wait_prompt(self, start=0, timeout=10):
+    def wait_prompt(self, start=0, timeout=PATIENCE):
         """Wait for the next prompt after output[start:]; return the
         output before it, without the event lines (see PROMPT_LOOSE)."""
         def before_prompt(buf):
@@ -600,7 +606,7 @@ class TestPmd(Proc):
             return text[:m.start()] if m else None
         return self._wait(before_prompt, 'its prompt', timeout)
 
-    def cmd(self, text, expect=None, timeout=30):
+    def cmd(self, text, expect=None, timeout=PATIENCE):
         """Send one command line; wait for the next prompt (and expect, a
         regex, if given).  Returns the command's output."""
         mark = self.mark()
@@ -615,7 +621,7 @@ class TestPmd(Proc):
             out = self.output[mark:max(mark + len(out), m.end())]
         return out
 
-    def wait_exit(self, timeout=30):
+    def wait_exit(self, timeout=PATIENCE):
         """Wait for exit; kill it on timeout.  Returns the exit status
         (None when it had to be killed)."""
         rc = self.wait(timeout)
@@ -625,7 +631,7 @@ class TestPmd(Proc):
             self._reader.join(5)
         return rc
 
-    def stop(self, timeout=20):
+    def stop(self, timeout=PATIENCE):
         """Quit cleanly; kill on timeout.  Returns the exit status (None
         when it had to be killed)."""
         if self.proc is None:
@@ -704,7 +710,7 @@ class TestPmd(Proc):
         cache = re.search(r'total_cache_count=(\d+)', out)
         return size - common - (int(cache.group(1)) if cache else 0)
 
-    def wait_xstat(self, port, name, value, timeout=5):
+    def wait_xstat(self, port, name, value, timeout=PATIENCE):
         """Wait until xstat name reaches value (>=); return the xstats."""
         last = {}
 
@@ -722,7 +728,7 @@ class TestPmd(Proc):
         """xstats() of each port: {port: xstats}."""
         return {p: self.xstats(p) for p in ports}
 
-    def settled_stats(self, good, timeout=3, ports=(0, 1)):
+    def settled_stats(self, good, timeout=PATIENCE, ports=(0, 1)):
         """ports_stats() once good(stats) holds, or the last ones after
         timeout: a PMD counts a burst after handing it over, and its lcore
         may be descheduled in between on a busy machine."""
@@ -753,7 +759,7 @@ class TestPmd(Proc):
     def fwd_stop(self):
         """'stop' forwarding; returns {port: {RX-packets: .., ...}} of the
         forward statistics it prints."""
-        out = self.cmd('stop', timeout=15)
+        out = self.cmd('stop')
         res = {}
         for m in re.finditer(r'Forward statistics for port (\d+)\s+-+\n'
                              r'(.*?)\n\s*-{20,}', out, re.S):
@@ -785,7 +791,7 @@ def open_node(path):
     return os.open(path, os.O_RDWR | os.O_NONBLOCK)
 
 
-def read_packets(fd, want, timeout=5.0):
+def read_packets(fd, want, timeout=PATIENCE):
     """Read packets from a non-blocking device node fd until want came or
     timeout seconds passed; returns the list."""
     got = []
@@ -799,6 +805,36 @@ def read_packets(fd, want, timeout=5.0):
         except BlockingIOError:
             pass
     return got
+
+
+def conform_on_wait(pmd, what):
+    """The on_wait for `tuntest conform --pause A B` (run_client) against
+    testpmd pmd forwarding port 0 <-> 1: 'stop' and 'start' forwarding;
+    'closed': port 1 saw B's client close; 'dropped N': port 1 dropped N
+    more packets for want of a client (tx_no_client) since 'closed'."""
+    base = {}
+
+    def closed():
+        xs = pmd.xstats(1)
+        base['drops'] = xs['tx_no_client']
+        return xs['client_closes'] == xs['client_opens']
+
+    def on_wait(step):
+        w = step.split()
+        if step == 'stop':
+            pmd.fwd_stop()
+        elif step == 'start':
+            pmd.cmd('start')
+        elif step == 'closed':
+            check(wait_for(closed), '%s: port 1 saw the close' % what)
+        elif len(w) == 2 and w[0] == 'dropped' and w[1].isdigit():
+            n = base.get('drops', 0) + int(w[1])
+            check(wait_for(lambda: pmd.xstats(1)['tx_no_client'] >= n),
+                  '%s: port 1 dropped %s for want of a client' %
+                  (what, w[1]))
+        else:
+            check(False, '%s: unexpected WAIT %s' % (what, step))
+    return on_wait
 
 
 def check_packets(got, want, what):
@@ -946,19 +982,20 @@ class AppProbe:
         send = subprocess.Popen(argv, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
         pkts, delta = [], {}
-        for _ in range(1000):
+        deadline = time.monotonic() + PATIENCE
+        while time.monotonic() < deadline:
             _, p, xs = self.burst(32)
             pkts += p
             delta = {k: xs.get(k, 0) - before.get(k, 0) for k in keys}
             if pkts or any(delta.values()):
                 break
             time.sleep(0.005)
-        send.communicate(timeout=30)
+        send.communicate(timeout=PATIENCE)
         check_eq(send.returncode, 0, 'tuntest send: one packet of %d bytes'
                  % size)
         return pkts, delta
 
-    def close(self, timeout=30):
+    def close(self, timeout=PATIENCE):
         """quit; returns the exit status (None: it hung and was killed)."""
         try:
             self.proc.stdin.write('quit\n')
@@ -999,8 +1036,9 @@ class IntrFwd(Proc):
                 '--file-prefix=' + self.prefix, '-d', PMD] + \
             vdevs + ['--', '--idle', '200'] + list(opts)
         super().__init__(argv, 'intrfwd', env=sanitizer_env(), echo=echo)
-        self.wait_output(r'^ready$', 0, 30)
         s.procs.append(self)
+        # its SIGINT handler is in place from "ready" on
+        self.wait_output(r'^ready$', 0, PATIENCE)
 
     def sleeps(self):
         """The number of the latest sleep (0 before the first)."""
@@ -1012,7 +1050,7 @@ class IntrFwd(Proc):
         m = re.findall(r'^(sleep|wake) (\d+)$', self.output, re.M)
         return bool(m) and m[-1][0] == 'sleep'
 
-    def wait_asleep(self, after=0, timeout=10):
+    def wait_asleep(self, after=0, timeout=PATIENCE):
         """Wait until it sleeps, in a sleep later than sleep `after` (the
         one a packet woke it from: its output may lag behind)."""
         return wait_for(
@@ -1021,8 +1059,9 @@ class IntrFwd(Proc):
     def quit(self):
         """SIGINT: its summary and every port's xstats {port: {name: v}}."""
         self.signal(signal.SIGINT)
-        rc = self.wait(30)
+        rc = self.wait(PATIENCE)
         check_eq(rc, 0, 'intrfwd exits 0 on SIGINT')
+        self._reader.join(PATIENCE)     # its last lines: the xstats
         xs = {}
         for p, name, v in re.findall(r'^xstat (\d+) (\w+) (\d+)$',
                                      self.output, re.M):

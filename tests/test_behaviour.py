@@ -155,19 +155,9 @@ def one(s, name, face):
         if 'qlen=' in devargs:
             argv += ['--count', devargs.split('qlen=')[1].split(',')[0]]
 
-        def on_wait(step):
-            if step == 'stop':
-                pmd.fwd_stop()
-            elif step == 'start':
-                pmd.cmd('start')
-            elif step == 'closed':  # B's client closed: the PMD sees it
-                check(harness.wait_for(
-                    lambda: pmd.xstats(1)['client_closes'] >= 1),
-                    '%s: port 1 saw the close' % what)
-            else:
-                check(False, '%s: unexpected WAIT %s' % (what, step))
         rc, lines = harness.run_client(argv + ends, 'tuntest conform ' + what,
-                                       on_wait=on_wait, timeout=120)
+                                       on_wait=harness.conform_on_wait(
+                                           pmd, what), timeout=300)
         check(any(ln.startswith('PASS row') and (' %s:' % name) in ln
                   for ln in lines), '%s: checks ran' % what)
         # Both clients have closed: wait until the PMD saw it (a FUSE
@@ -175,7 +165,7 @@ def one(s, name, face):
         for port in (0, 1):
             check(harness.wait_for(
                 lambda p=port: pmd.xstats(p)['client_closes'] ==
-                pmd.xstats(p)['client_opens'], timeout=5),
+                pmd.xstats(p)['client_opens']),
                 '%s: port %d saw every close' % (what, port))
         check_counters(pmd, counters, what)
 
