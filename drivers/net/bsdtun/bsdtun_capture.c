@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,26 +40,80 @@ wall_ns(void)
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/*
+ * The capture file, through the checked directory: created 0600 (what
+ * crosses the unit is for the DPDK process's user only); an existing one
+ * is reused (truncated, made 0600) only when it is a regular file of this
+ * user, else refused and left untouched.  Returns the descriptor or -errno.
+ */
+static int
+capture_open(struct bsdtun_unit *u, const struct bsdtun_path *at)
+{
+	const char *path = u->cfg.pcapng;
+	struct stat st;
+	int fd, err;
+
+	fd = openat(at->dirfd, at->leaf,
+	            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	if (errno != EEXIST)
+		goto fail;
+	/* not even opened unless it looks right; then checked again */
+	fd = -1;
+	if (fstatat(at->dirfd, at->leaf, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		goto fail;
+	if (S_ISREG(st.st_mode) && st.st_uid == geteuid()) {
+		fd = openat(at->dirfd, at->leaf,
+		            O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+		                    O_CLOEXEC);
+		if (fd < 0 && errno != ELOOP && errno != ENXIO &&
+		    errno != EISDIR)
+			goto fail;
+		if (fd >= 0 && fstat(fd, &st) < 0)
+			goto fail_fd;
+	}
+	if (fd < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		BSDTUN_LOG(
+		        ERR, u,
+		        "pcapng=%s refused: it exists and is not a regular file of uid %u (type %07o, owner uid %u)",
+		        path, (unsigned int)geteuid(),
+		        (unsigned int)(st.st_mode & S_IFMT),
+		        (unsigned int)st.st_uid);
+		if (fd >= 0)
+			close(fd);
+		return -EEXIST;
+	}
+	if (ftruncate(fd, 0) < 0 || fchmod(fd, 0600) < 0 ||
+	    fcntl(fd, F_SETFL, 0) < 0)
+		goto fail_fd;
+	return fd;
+fail_fd:
+	err = errno;
+	close(fd);
+	errno = err;
+fail:
+	err = errno;
+	BSDTUN_LOG(ERR, u, "devarg pcapng=%s: %s", path, strerror(err));
+	return -err;
+}
+
 int
 bsdtun_capture_check(struct bsdtun_unit *u)
 {
+	struct bsdtun_path at;
 	int ret;
 
 	if (u->cfg.pcapng[0] == '\0')
 		return 0;
-	ret = bsdtun_path_check(u, "pcapng", u->cfg.pcapng, 0);
+	ret = bsdtun_path_check(u, "pcapng", u->cfg.pcapng, 0, &at);
 	if (ret < 0)
 		return ret;
-	u->proc->cap_fd = open(
-	        u->cfg.pcapng,
-	        O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
-	if (u->proc->cap_fd < 0) {
-		int err = errno;
-
-		BSDTUN_LOG(ERR, u, "devarg pcapng=%s: %s", u->cfg.pcapng,
-		           strerror(err));
-		return -err;
-	}
+	ret = capture_open(u, &at);
+	bsdtun_path_close(&at);
+	if (ret < 0)
+		return ret;
+	u->proc->cap_fd = ret;
 	return 0;
 }
 

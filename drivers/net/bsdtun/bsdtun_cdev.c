@@ -86,6 +86,11 @@ struct bsdtun_cdev {
 	struct bsdtun_unit *u;
 	char path[PATH_MAX];
 	int remove_file; /* unlink PATH after the unmount */
+	struct bsdtun_path at; /* PATH's checked directory and name */
+	dev_t node_dev;        /* the file at PATH the node mounts on */
+	ino_t node_ino;
+	int mnt_fd;  /* the mount, when mounted as root; else -1 */
+	int mounted; /* fusermount3 mounted PATH */
 	struct fuse_session *se;
 	struct fuse_buf fbuf; /* receive buffer, reused */
 	bsdtun_thread_t thread;
@@ -766,9 +771,23 @@ cdev_main(void *arg)
 
 /* ---- mount point ---------------------------------------------------------- */
 
-/* umount2(MNT_DETACH) as root, else fusermount3 -uz (as libfuse does). */
+/*
+ * PATH is reached through the directory bsdtun_path_check() checked and
+ * kept (cd->at): by name once, at the check; by descriptor after.  As root
+ * (CAP_SYS_ADMIN) the node is mounted with the new mount API onto a
+ * descriptor of the very file prepare_path() checked or created, and
+ * unmounted through the mount's own descriptor: no name is resolved again.
+ * A process without CAP_SYS_ADMIN cannot mount; fusermount3 (setuid) does
+ * it by name, as for every unprivileged FUSE file system.  That stays safe
+ * enough: fusermount3 opens the mount point itself with the caller's
+ * credentials (O_WRONLY for a file) and mounts only where the caller may
+ * write, and unmounts only mounts the caller made: a re-pointed link gives
+ * that process nothing it could not do anyway.
+ */
+
+/* fusermount3 -u -z -q -- PATH: a non-root process's own mount, by name. */
 static int
-lazy_unmount(const char *path)
+fusermount_unmount(const char *path)
 {
 	char *argv[] = {
 		(char *)"fusermount3", (char *)"-u", (char *)"-z", (char *)"-q",
@@ -777,10 +796,6 @@ lazy_unmount(const char *path)
 	pid_t pid;
 	int st;
 
-	if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
-		return 0;
-	if (errno != EPERM)
-		return -errno;
 	if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ) != 0)
 		return -EPERM;
 	while (waitpid(pid, &st, 0) < 0)
@@ -789,48 +804,60 @@ lazy_unmount(const char *path)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EPERM;
 }
 
-/* Is path the root of a mount (its own device, unlike its directory)? */
+/* Detach a stale mount at PATH: as root through the checked directory. */
 static int
-is_mount_root(const char *path)
+lazy_unmount(struct bsdtun_cdev *cd)
 {
-	char dir[PATH_MAX], *slash;
-	struct stat a, b;
+	char proc[PATH_MAX];
 
-	strlcpy(dir, path, sizeof(dir));
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	return stat(path, &a) == 0 && stat(dir, &b) == 0 &&
-	       a.st_dev != b.st_dev;
+	if (bsdtun_path_proc(&cd->at, NULL, proc, sizeof(proc)) == 0 &&
+	    umount2(proc, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
+		return 0;
+	if (errno != EPERM)
+		return -errno;
+	return fusermount_unmount(cd->path);
+}
+
+/* Is PATH the root of a mount (its own device, unlike its directory)? */
+static int
+is_mount_root(const struct bsdtun_cdev *cd, const struct stat *st)
+{
+	struct stat d;
+
+	return fstat(cd->at.dirfd, &d) == 0 && st->st_dev != d.st_dev;
 }
 
 /*
  * Make PATH a regular file FUSE can mount on.  A mount left by a killed
  * process (its server is gone: ENOTCONN) is detached; a mount a live
- * process serves is refused, as sock= is.
+ * process serves is refused, as sock= is.  On success cd->at holds the
+ * checked directory and cd->node the file's identity.
  */
 static int
 prepare_path(struct bsdtun_cdev *cd)
 {
 	struct bsdtun_unit *u = cd->u;
 	const char *path = cd->path;
+	struct bsdtun_path *at = &cd->at;
 	struct stat st;
 	int i, fd, ret;
 
 	/* a directory nobody else can change; PATH itself not a link */
-	ret = bsdtun_path_check(u, "cdev", path, 1);
+	ret = bsdtun_path_check(u, "cdev", path, 1, at);
 	if (ret < 0)
 		return ret;
-	for (i = 0; i < 8 && stat(path, &st) < 0 && errno == ENOTCONN; i++) {
-		ret = lazy_unmount(path);
+	for (i = 0;
+	     i < 8 &&
+	     fstatat(at->dirfd, at->leaf, &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+	     errno == ENOTCONN;
+	     i++) {
+		ret = lazy_unmount(cd);
 		if (ret < 0) {
 			BSDTUN_LOG(ERR, u,
 			           "cdev=%s: cannot unmount the stale "
 			           "mount of a dead process: %s",
 			           path, strerror(-ret));
-			return ret;
+			goto fail;
 		}
 		BSDTUN_LOG(NOTICE, u,
 		           "cdev=%s: detached the stale mount of a "
@@ -838,39 +865,89 @@ prepare_path(struct bsdtun_cdev *cd)
 		           path);
 		cd->remove_file = 1; /* our own leftover */
 	}
-	if (stat(path, &st) == 0) {
-		if (is_mount_root(path)) {
+	if (fstatat(at->dirfd, at->leaf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (is_mount_root(cd, &st)) {
 			BSDTUN_LOG(ERR, u,
 			           "cdev=%s is mounted (in use by a live "
 			           "unit?)",
 			           path);
-			return -EADDRINUSE;
+			ret = -EADDRINUSE;
+			goto fail;
 		}
 		if (!S_ISREG(st.st_mode)) {
 			BSDTUN_LOG(ERR, u,
 			           "cdev=%s exists and is not a regular "
 			           "file",
 			           path);
-			return -EEXIST;
+			ret = -EEXIST;
+			goto fail;
 		}
-		return 0;
-	}
-	if (errno != ENOENT) {
+	} else if (errno != ENOENT) {
 		ret = -errno;
 		BSDTUN_LOG(ERR, u, "cdev=%s: %s", path, strerror(-ret));
-		return ret;
+		goto fail;
+	} else {
+		fd = openat(at->dirfd, at->leaf,
+		            O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC |
+		                    O_NOFOLLOW,
+		            0600);
+		if (fd < 0 || fstat(fd, &st) < 0) {
+			ret = -errno;
+			BSDTUN_LOG(ERR, u, "cdev=%s: cannot create: %s", path,
+			           strerror(-ret));
+			if (fd >= 0)
+				close(fd);
+			goto fail;
+		}
+		close(fd);
+		cd->remove_file = 1;
 	}
-	fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
-	          0600);
-	if (fd < 0) {
-		ret = -errno;
-		BSDTUN_LOG(ERR, u, "cdev=%s: cannot create: %s", path,
-		           strerror(-ret));
-		return ret;
-	}
-	close(fd);
-	cd->remove_file = 1;
+	cd->node_dev = st.st_dev;
+	cd->node_ino = st.st_ino;
 	return 0;
+fail:
+	bsdtun_path_close(at);
+	return ret;
+}
+
+/* Unlink PATH if we created it and its name still names that file. */
+static void
+remove_node(struct bsdtun_cdev *cd)
+{
+	struct stat st;
+
+	if (cd->remove_file && cd->at.dirfd >= 0 &&
+	    fstatat(cd->at.dirfd, cd->at.leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_dev == cd->node_dev &&
+	    st.st_ino == cd->node_ino)
+		unlinkat(cd->at.dirfd, cd->at.leaf, 0);
+	bsdtun_path_close(&cd->at);
+}
+
+/*
+ * Unmount the node: through the mount's own descriptor (mounted as root),
+ * else fusermount3 -uz PATH.  Neither needs the session's /dev/fuse
+ * descriptor, which may be closed already.
+ */
+static void
+unmount_node(struct bsdtun_cdev *cd)
+{
+	char proc[32];
+	int ret = 0;
+
+	if (cd->mnt_fd >= 0) {
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", cd->mnt_fd);
+		if (umount2(proc, MNT_DETACH) < 0)
+			ret = -errno;
+		close(cd->mnt_fd);
+		cd->mnt_fd = -1;
+	} else if (cd->mounted) {
+		ret = fusermount_unmount(cd->path);
+	}
+	cd->mounted = 0;
+	if (ret < 0)
+		BSDTUN_LOG(ERR, cd->u, "cdev=%s: cannot unmount: %s", cd->path,
+		           strerror(-ret));
 }
 
 /* libfuse's own messages go to the DPDK log. */
@@ -885,10 +962,16 @@ static void
 cdevs_at_exit(void)
 {
 	struct bsdtun_cdev *cd;
+	char proc[32];
 
 	pthread_mutex_lock(&cdevs_lock);
 	LIST_FOREACH(cd, &cdevs, all)
-	(void)umount2(cd->path, MNT_DETACH | UMOUNT_NOFOLLOW);
+	{
+		if (cd->mnt_fd < 0)
+			continue;
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", cd->mnt_fd);
+		(void)umount2(proc, MNT_DETACH);
+	}
 	pthread_mutex_unlock(&cdevs_lock);
 }
 
@@ -899,14 +982,162 @@ cdevs_init(void)
 	atexit(cdevs_at_exit);
 }
 
+/* One fsconfig(2) string; 0 or -errno. */
+static int
+fs_set(int fs, const char *key, const char *fmt, ...)
+{
+	char val[RTE_DEV_NAME_MAX_LEN + 16];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	return fsconfig(fs, FSCONFIG_SET_STRING, key, val, 0) < 0 ? -errno : 0;
+}
+
+/*
+ * Mount the node as root: fsopen("fuse") with a /dev/fuse descriptor of
+ * ours, fsmount, and move_mount onto an O_PATH descriptor of the file
+ * prepare_path() checked (the same inode, or nothing).  Returns the
+ * /dev/fuse descriptor (the mount's descriptor in cd->mnt_fd), -EPERM
+ * without CAP_SYS_ADMIN, or another -errno with a log line.
+ */
+static int
+mount_new_api(struct bsdtun_cdev *cd, int allow_other)
+{
+	struct bsdtun_unit *u = cd->u;
+	int fs, fuse_fd = -1, mnt = -1, node = -1, ret;
+	const char *step = "fsopen";
+	struct stat st;
+
+	fs = fsopen("fuse", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return errno == EPERM ? -EPERM : -errno;
+	step = "/dev/fuse";
+	fuse_fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	if (fuse_fd < 0)
+		goto fail_errno;
+	step = "fsconfig";
+	/* rootmode: S_IFREG (octal), FUSE mounts on a file */
+	ret = fs_set(fs, "fd", "%d", fuse_fd);
+	if (ret == 0)
+		ret = fs_set(fs, "rootmode", "%o", (unsigned int)S_IFREG);
+	if (ret == 0)
+		ret = fs_set(fs, "user_id", "%u", (unsigned int)geteuid());
+	if (ret == 0)
+		ret = fs_set(fs, "group_id", "%u", (unsigned int)getegid());
+	if (ret == 0)
+		ret = fs_set(fs, "source", "%s", u->name); /* fsname= */
+	if (ret == 0)
+		ret = fs_set(fs, "subtype", "bsdtun");
+	if (ret == 0 && allow_other &&
+	    fsconfig(fs, FSCONFIG_SET_FLAG, "allow_other", NULL, 0) < 0)
+		ret = -errno;
+	if (ret == 0 && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+		ret = -errno;
+	if (ret < 0)
+		goto fail;
+	step = "fsmount";
+	mnt = fsmount(fs, FSMOUNT_CLOEXEC,
+	              MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+	if (mnt < 0)
+		goto fail_errno;
+	step = "the node";
+	node = openat(cd->at.dirfd, cd->at.leaf,
+	              O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (node < 0 || fstat(node, &st) < 0)
+		goto fail_errno;
+	if (!S_ISREG(st.st_mode) || st.st_dev != cd->node_dev ||
+	    st.st_ino != cd->node_ino) {
+		ret = -ESTALE; /* nobody else writes the directory; still */
+		goto fail;
+	}
+	step = "move_mount";
+	if (move_mount(mnt, "", node, "",
+	               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		goto fail_errno;
+	close(node);
+	close(fs);
+	cd->mnt_fd = mnt;
+	return fuse_fd;
+fail_errno:
+	ret = -errno;
+fail:
+	BSDTUN_LOG(ERR, u, "cdev=%s: cannot mount the FUSE node: %s: %s",
+	           cd->path, step, strerror(-ret));
+	if (node >= 0)
+		close(node);
+	if (mnt >= 0)
+		close(mnt);
+	if (fuse_fd >= 0)
+		close(fuse_fd);
+	close(fs);
+	return ret == -EPERM ? -EACCES : ret;
+}
+
+/*
+ * Mount the node without CAP_SYS_ADMIN: fusermount3 -o OPTS -- PATH, as
+ * libfuse does, which hands back the /dev/fuse descriptor over a socket
+ * (_FUSE_COMMFD).  Returns it or -errno.
+ */
+static int
+mount_fusermount(struct bsdtun_cdev *cd, const char *opts)
+{
+	char *argv[] = { (char *)"fusermount3", (char *)"-o", (char *)opts,
+		         (char *)"--",          cd->path,     NULL };
+	char env_fd[32], cbuf[CMSG_SPACE(sizeof(int))], byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr mh = { .msg_iov = &iov,
+		             .msg_iovlen = 1,
+		             .msg_control = cbuf,
+		             .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	char **env = NULL;
+	int sv[2], fd = -EPERM, n, st;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+		return -errno;
+	(void)fcntl(sv[0], F_SETFD, FD_CLOEXEC);
+	snprintf(env_fd, sizeof(env_fd), "_FUSE_COMMFD=%d", sv[1]);
+	for (n = 0; environ[n] != NULL; n++)
+		;
+	env = calloc(n + 2, sizeof(*env));
+	if (env == NULL) {
+		close(sv[0]);
+		close(sv[1]);
+		return -ENOMEM;
+	}
+	env[0] = env_fd;
+	memcpy(env + 1, environ, n * sizeof(*env));
+	if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, env) != 0)
+		pid = -1;
+	free(env);
+	close(sv[1]);
+	if (pid > 0) {
+		while ((n = recvmsg(sv[0], &mh, MSG_CMSG_CLOEXEC)) < 0 &&
+		       errno == EINTR)
+			;
+		cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+		if (cm != NULL && cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_RIGHTS &&
+		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+	}
+	close(sv[0]);
+	return fd;
+}
+
 static int
 mount_node(struct bsdtun_cdev *cd)
 {
 	struct bsdtun_unit *u = cd->u;
-	char opts[RTE_DEV_NAME_MAX_LEN + 64];
-	char *argv[] = { (char *)"bsdtun", (char *)"-o", opts, NULL };
-	struct fuse_args args = FUSE_ARGS_INIT(3, argv);
-	int allow_other;
+	char opts[RTE_DEV_NAME_MAX_LEN + 64], dev_fd[32];
+	char *argv[] = { (char *)"bsdtun", NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
+	int allow_other, fuse_fd;
 
 	/*
 	 * Admission is ours (open checks owner/group/perm against the
@@ -917,8 +1148,6 @@ mount_node(struct bsdtun_cdev *cd)
 	 */
 	allow_other = geteuid() == 0 || (u->cfg.perm & 0077) != 0 ||
 	              u->cfg.owner != geteuid();
-	snprintf(opts, sizeof(opts), "%sfsname=%s,subtype=bsdtun",
-	         allow_other ? "allow_other," : "", u->name);
 	cd->se = fuse_session_new(&args, &cdev_ops, sizeof(cdev_ops), cd);
 	fuse_opt_free_args(&args);
 	if (cd->se == NULL) {
@@ -926,15 +1155,38 @@ mount_node(struct bsdtun_cdev *cd)
 		           cd->path);
 		return -ENOMEM;
 	}
-	if (fuse_session_mount(cd->se, cd->path) != 0) {
-		BSDTUN_LOG(ERR, u,
-		           "cdev=%s: cannot mount the FUSE node "
-		           "(/dev/fuse missing? not root and no "
-		           "user_allow_other in /etc/fuse.conf?)",
-		           cd->path);
+	fuse_fd = mount_new_api(cd, allow_other);
+	if (fuse_fd == -EPERM) {
+		/* no CAP_SYS_ADMIN: fusermount3 */
+		snprintf(opts, sizeof(opts),
+		         "%snosuid,nodev,fsname=%s,subtype=bsdtun",
+		         allow_other ? "allow_other," : "", u->name);
+		fuse_fd = mount_fusermount(cd, opts);
+		if (fuse_fd < 0)
+			BSDTUN_LOG(
+			        ERR, u,
+			        "cdev=%s: cannot mount the FUSE node (/dev/fuse missing? not root and no user_allow_other in /etc/fuse.conf?)",
+			        cd->path);
+	}
+	if (fuse_fd < 0) {
 		fuse_session_destroy(cd->se);
 		cd->se = NULL;
-		return -EPERM;
+		return fuse_fd;
+	}
+	cd->mounted = 1;
+	/*
+	 * libfuse serves a mount made elsewhere when given "/dev/fd/N"
+	 * (3.14): it takes the descriptor and never unmounts by itself.
+	 */
+	snprintf(dev_fd, sizeof(dev_fd), "/dev/fd/%d", fuse_fd);
+	if (fuse_session_mount(cd->se, dev_fd) != 0) {
+		BSDTUN_LOG(ERR, u, "cdev=%s: libfuse refused %s", cd->path,
+		           dev_fd);
+		close(fuse_fd);
+		unmount_node(cd);
+		fuse_session_destroy(cd->se);
+		cd->se = NULL;
+		return -EIO;
 	}
 	return 0;
 }
@@ -956,6 +1208,8 @@ bsdtun_cdev_attach(struct bsdtun_unit *u)
 		return -ENOMEM;
 	cd->u = u;
 	cd->wake_fd = -1;
+	cd->mnt_fd = -1;
+	cd->at.dirfd = -1;
 	cd->mtime = time(NULL);
 	strlcpy(cd->path, u->cfg.cdev_path, sizeof(cd->path));
 	ret = prepare_path(cd);
@@ -986,13 +1240,12 @@ bsdtun_cdev_attach(struct bsdtun_unit *u)
 
 fail_mounted:
 	BSDTUN_LOG(ERR, u, "cdev=%s: %s", cd->path, strerror(-ret));
-	fuse_session_unmount(cd->se);
+	unmount_node(cd);
 	fuse_session_destroy(cd->se);
 	if (cd->wake_fd >= 0)
 		close(cd->wake_fd);
 fail:
-	if (cd->remove_file)
-		unlink(cd->path);
+	remove_node(cd);
 	free(cd);
 	return ret;
 }
@@ -1017,12 +1270,11 @@ bsdtun_cdev_detach(struct bsdtun_unit *u)
 	pthread_mutex_lock(&cdevs_lock);
 	LIST_REMOVE(cd, all);
 	pthread_mutex_unlock(&cdevs_lock);
-	fuse_session_unmount(cd->se);
+	unmount_node(cd);
 	fuse_session_destroy(cd->se);
 	free(cd->fbuf.mem);
 	close(cd->wake_fd);
-	if (cd->remove_file)
-		unlink(cd->path);
+	remove_node(cd);
 	BSDTUN_LOG(INFO, u, "device node %s removed", cd->path);
 	free(cd);
 }

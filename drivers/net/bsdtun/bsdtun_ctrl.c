@@ -882,75 +882,110 @@ ctrl_stop(int in_ctrl_thread)
 
 /*
  * Bind the unit's control socket; replaces a stale one left by a crash.
- * The directory is one nobody else can change (bsdtun_path.c).  The socket
- * is bound under a temporary name, given its owner and mode, and only then
- * renamed to the path: it is never reachable with another mode.  An entry
- * at the path that is not a socket is refused, never replaced.
+ * The directory is one nobody else can change (bsdtun_path.c), reached
+ * after the check only through its descriptor (u->proc->sock_at, kept
+ * until the socket is removed).  The socket is bound under a temporary
+ * name, given its owner and mode, and only then renamed to the path: it is
+ * never reachable with another mode.  An entry at the path that is not a
+ * socket is refused, never replaced.
  */
 static int
 listen_socket(struct bsdtun_unit *u)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct bsdtun_path *at = &u->proc->sock_at;
 	const char *path = u->cfg.sock_path;
-	char tmp[sizeof(sa.sun_path)];
-	const char *slash = strrchr(path, '/');
+	char tmp[32];
 	struct stat st;
-	int fd, probe, ret;
+	int fd, probe, ret, tfd;
 
-	ret = bsdtun_path_check(u, "sock", path, 1);
+	ret = bsdtun_path_check(u, "sock", path, 1, at);
 	if (ret < 0)
 		return ret;
-	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+	/* a socket already there: connect to that inode, not to a name */
+	fd = openat(at->dirfd, at->leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))) {
 		BSDTUN_LOG(ERR, u,
 		           "sock=%s refused: it exists and is not a socket",
 		           path);
-		return -EEXIST;
-	}
-	strcpy(sa.sun_path, path);
-	probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (probe >= 0 &&
-	    connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
-		close(probe);
-		BSDTUN_LOG(ERR, u, "sock=%s is in use by a live unit", path);
-		return -EADDRINUSE;
-	}
-	if (probe >= 0)
-		close(probe);
-
-	/* DIR/.NAME.PID: a name of ours, in a directory only we can write */
-	if (snprintf(tmp, sizeof(tmp), "%.*s/.%s.%d", (int)(slash - path), path,
-	             slash + 1, (int)getpid()) >= (int)sizeof(tmp)) {
-		BSDTUN_LOG(ERR, u, "sock=%s: path too long", path);
-		return -ENAMETOOLONG;
-	}
-	unlink(tmp); /* ours, left by a crash of this pid's predecessor */
-	strcpy(sa.sun_path, tmp);
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    chown(tmp, u->cfg.owner, u->cfg.group) < 0 ||
-	    chmod(tmp, u->cfg.perm) < 0 || listen(fd, 16) < 0 ||
-	    rename(tmp, path) < 0) {
-		ret = -errno;
-		BSDTUN_LOG(ERR, u, "sock=%s: %s", path, strerror(-ret));
-		unlink(tmp);
 		close(fd);
-		return ret;
+		ret = -EEXIST;
+		goto fail_path;
 	}
-	u->proc->sock_ino = lstat(path, &st) == 0 ? st.st_ino : 0;
+	if (fd >= 0) {
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d",
+		         fd);
+		probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+		ret = probe >= 0 &&
+		      connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+		if (probe >= 0)
+			close(probe);
+		close(fd);
+		if (ret) {
+			BSDTUN_LOG(ERR, u, "sock=%s is in use by a live unit",
+			           path);
+			ret = -EADDRINUSE;
+			goto fail_path;
+		}
+	}
+
+	/* .bsdtun.PID.PORT: a name of ours, in a directory only we write */
+	snprintf(tmp, sizeof(tmp), ".bsdtun.%d.%u", (int)getpid(),
+	         (unsigned int)u->port_id);
+	unlinkat(at->dirfd, tmp, 0); /* left by a crash of an earlier pid */
+	if (bsdtun_path_proc(at, tmp, sa.sun_path, sizeof(sa.sun_path)) < 0) {
+		ret = -ENAMETOOLONG;
+		goto fail_path;
+	}
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0) {
+		ret = -errno;
+		goto fail_path;
+	}
+	tfd = -1;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		goto fail_bound;
+	/* owner and mode of that inode, not of whatever a name leads to */
+	tfd = openat(at->dirfd, tmp, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (tfd < 0 || fstat(tfd, &st) < 0)
+		goto fail_bound;
+	if (!S_ISSOCK(st.st_mode)) {
+		errno = EIO;
+		goto fail_bound;
+	}
+	if (fchownat(tfd, "", u->cfg.owner, u->cfg.group, AT_EMPTY_PATH) < 0 ||
+	    bsdtun_path_chmod(tfd, u->cfg.perm) < 0 || listen(fd, 16) < 0 ||
+	    renameat(at->dirfd, tmp, at->dirfd, at->leaf) < 0)
+		goto fail_bound;
+	close(tfd);
+	u->proc->sock_ino = st.st_ino;
 	return fd;
+fail_bound:
+	ret = -errno;
+	BSDTUN_LOG(ERR, u, "sock=%s: %s", path, strerror(-ret));
+	if (tfd >= 0)
+		close(tfd);
+	unlinkat(at->dirfd, tmp, 0);
+	close(fd);
+fail_path:
+	bsdtun_path_close(at);
+	return ret;
 }
 
-/* Remove the control socket if the path still names ours. */
+/*
+ * Remove the control socket if its name in the checked directory still
+ * names ours; forget the directory.
+ */
 static void
-unlink_socket(const struct bsdtun_unit *u)
+unlink_socket(struct bsdtun_unit *u)
 {
+	struct bsdtun_path *at = &u->proc->sock_at;
 	struct stat st;
 
-	if (lstat(u->cfg.sock_path, &st) == 0 && S_ISSOCK(st.st_mode) &&
-	    st.st_ino == u->proc->sock_ino)
-		unlink(u->cfg.sock_path);
+	if (fstatat(at->dirfd, at->leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISSOCK(st.st_mode) && st.st_ino == u->proc->sock_ino)
+		unlinkat(at->dirfd, at->leaf, 0);
+	bsdtun_path_close(at);
 }
 
 int

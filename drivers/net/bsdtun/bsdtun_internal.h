@@ -217,6 +217,12 @@ struct bsdtun_config {
 	char cdev_path[PATH_MAX]; /* device node (cdev=), "" = off */
 };
 
+/* A checked devarg path (bsdtun_path.c): its directory and name there. */
+struct bsdtun_path {
+	int dirfd; /* O_PATH; -1 = none */
+	char leaf[NAME_MAX + 1];
+};
+
 /*
  * What only the primary process holds: the session, descriptors, the
  * capture handle, the device node.  dev->process_private: the primary's
@@ -242,6 +248,7 @@ struct bsdtun_proc {
 	/* control thread (bsdtun_ctrl.c), under ctrl.lock */
 	int listen_fd;
 	ino_t sock_ino; /* the control socket we bound (removed at close) */
+	struct bsdtun_path sock_at; /* its checked directory and name */
 	int pending[BSDTUN_MAX_PENDING];
 	/* a pending connection the PMD made for its device node: who for */
 	int pending_local[BSDTUN_MAX_PENDING];
@@ -393,9 +400,19 @@ int bsdtun_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
 int bsdtun_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
 
 /* bsdtun_path.c: a devarg path nobody untrusted can redirect, or -errno
- * (one log line naming key, path and the reason) */
+ * (one log line naming key, path and the reason).  On success *at holds
+ * the checked directory (O_PATH, the caller closes it with
+ * bsdtun_path_close) and the file's name in it: use only those after. */
 int bsdtun_path_check(const struct bsdtun_unit *u, const char *key,
-                      const char *path, int mkdir_dir);
+                      const char *path, int mkdir_dir, struct bsdtun_path *at);
+/* "/proc/self/fd/DIRFD/NAME" (name NULL: the leaf) for calls that take
+ * only a path; -ENAMETOOLONG when it does not fit len */
+int bsdtun_path_proc(const struct bsdtun_path *at, const char *name, char *buf,
+                     size_t len);
+void bsdtun_path_close(struct bsdtun_path *at);
+/* chmod(2) of the inode an O_PATH descriptor holds (fchmod refuses those);
+ * 0 or -1 with errno */
+int bsdtun_path_chmod(int fd, mode_t mode);
 
 /* bsdtun_capture.c */
 int bsdtun_capture_check(struct bsdtun_unit *u);
