@@ -710,6 +710,18 @@ class TestPmd(Proc):
         cache = re.search(r'total_cache_count=(\d+)', out)
         return size - common - (int(cache.group(1)) if cache else 0)
 
+    def wait_mbufs(self, want, pool='mb_pool_0'):
+        """mbufs_in_use() once it is want (the last value after PATIENCE):
+        after 'stop', an lcore may still be handing its last burst
+        back."""
+        last = []
+
+        def back():
+            last[:] = [self.mbufs_in_use(pool)]
+            return last[0] == want
+        wait_for(back, PATIENCE, 0.05)
+        return last[0]
+
     def wait_xstat(self, port, name, value, timeout=PATIENCE):
         """Wait until xstat name reaches value (>=); return the xstats."""
         last = {}

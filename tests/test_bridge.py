@@ -127,7 +127,7 @@ def iperf(b, pmd, secs=3):
                    '-B', ADDR4[1]], 'iperf3_server')
     listening = harness.wait_for(
         lambda: ':5201 ' in ns_exec(b.ns[1], ['ss', '-ltn'],
-                                    echo=False).stdout, 10, 0.1)
+                                    echo=False).stdout, step=0.1)
     check(listening, '%s: iperf3 server listening in %s' %
           (b.tag, b.ns[1]))
     before = pmd.ports_stats()
@@ -185,7 +185,7 @@ def round_(s, framing, pi):
             dev = 'bt%d' % i
             up = harness.wait_for(lambda: run(
                 ['ip', '-n', ns, 'link', 'show', dev],
-                echo=False).returncode == 0 or br[i].poll() is not None, 10)
+                echo=False).returncode == 0 or br[i].poll() is not None)
             check(up and br[i].poll() is None,
                   '%s: bridge %d created %s in %s' % (tag, i, dev, ns))
             for cmd in (['link', 'set', 'lo', 'up'],

@@ -22,7 +22,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -184,8 +183,7 @@ def rows(s):
         client('purge', node, 3, on_wait=on_purge)
 
         pmd.cmd('stop')
-        time.sleep(0.2)
-        check_eq(pmd.mbufs_in_use(), 0, 'mbufs in use back to 0')
+        check_eq(pmd.wait_mbufs(0), 0, 'mbufs in use back to 0')
 
         # The unit goes away (port closed) under a blocked reader.
         def on_gone(what):
@@ -228,8 +226,7 @@ def traffic(s):
             for k in ('tx_ring_full', 'tx_no_client', 'rx_bad_family',
                       'rx_runt', 'rx_nombuf'):
                 check_eq(xs.get(k), 0, 'port %d xstats %s' % (p, k))
-        time.sleep(0.2)
-        check_eq(pmd.mbufs_in_use(), 0, 'mbufs in use back to 0')
+        check_eq(pmd.wait_mbufs(0), 0, 'mbufs in use back to 0')
 
 
 def crash(s):

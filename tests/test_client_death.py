@@ -4,7 +4,6 @@
 (LSC event), the unit closes, a new client opens it and traffic resumes;
 the mempool's in-use count returns to its baseline."""
 import signal
-import time
 
 import harness
 from harness import check, check_eq, tuntest
@@ -25,7 +24,7 @@ def main():
                               '--quiet', '--timeout', 60)
                 moving = harness.wait_for(
                     lambda: pmd.port_stats(1)['TX-packets'] > tx0 + 20000,
-                    20, 0.05)
+                    step=0.05)
                 check(moving, 'round %d: traffic flows' % rnd)
                 for proc in (snd, rcv):
                     if proc.poll() is not None:
@@ -55,8 +54,7 @@ def main():
                 pmd.verify('round %d: a new client pair verifies 20000 '
                            'packets each way' % rnd)
             pmd.cmd('stop')
-            time.sleep(0.2)
-            check_eq(pmd.mbufs_in_use(), base,
+            check_eq(pmd.wait_mbufs(base), base,
                      'mbufs in use back to the baseline')
 
 

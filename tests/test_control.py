@@ -138,7 +138,7 @@ def debug_and_pid(s):
                  'row 21: xstat tun_pid is the holder\'s pid')
         holder.kill()
         holder.wait()
-        xs = harness.wait_for(lambda: pmd.xstats(0)['tun_pid'] == 0, 5)
+        xs = harness.wait_for(lambda: pmd.xstats(0)['tun_pid'] == 0)
         check(xs, 'row 21: tun_pid back to 0 after close')
 
 

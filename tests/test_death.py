@@ -73,12 +73,12 @@ def main():
                     if pmd.link(p) != 'down':
                         what.append('port %d link up' % p)
                 n = harness.wait_for(
-                    lambda: pmd.mbufs_in_use() == mbuf_base, 2, 0.05)
+                    lambda: pmd.mbufs_in_use() == mbuf_base, step=0.05)
                 if not n:
                     what.append('mbufs in use %d, baseline %d' %
                                 (pmd.mbufs_in_use(), mbuf_base))
-                n = harness.wait_for(lambda: fd_count(pid) == fd_base, 2,
-                                     0.01)
+                n = harness.wait_for(lambda: fd_count(pid) == fd_base,
+                                     step=0.01)
                 if not n:
                     what.append('descriptors %d, baseline %d' %
                                 (fd_count(pid), fd_base))
@@ -104,10 +104,13 @@ def main():
                 for k in ('rx_ring_corrupt', 'tx_ring_corrupt',
                           'client_bad_message', 'rx_nombuf'):
                     check_eq(x1[p][k] - x0[p][k], 0, 'port %d %s' % (p, k))
-            # an LSC event at every open and every close
-            time.sleep(0.1)
-            events = [len(re.findall(r'Port %d: link state change event' %
-                                     p, pmd.output[mark:])) for p in (0, 1)]
+            # an LSC event at every open and every close (testpmd prints
+            # them from its interrupt thread, maybe still now)
+            def lsc_events():
+                return [len(re.findall(r'Port %d: link state change event' %
+                                       p, pmd.output[mark:])) for p in (0, 1)]
+            harness.wait_for(lambda: lsc_events() == [2 * ROUNDS, 2 * mixed])
+            events = lsc_events()
             check_eq(events, [2 * ROUNDS, 2 * mixed],
                      'LSC events on ports 0 and 1')
             rss = rss_kb(pid)
@@ -117,8 +120,7 @@ def main():
             pmd.verify('then a new client pair verifies 20000 packets '
                        'each way')
             pmd.cmd('stop')
-            time.sleep(0.2)
-            check_eq(pmd.mbufs_in_use(), mbuf_base,
+            check_eq(pmd.wait_mbufs(mbuf_base), mbuf_base,
                      'mbufs in use back to the baseline at the end')
             check_eq(fd_count(pid), fd_base,
                      'testpmd descriptors back to the baseline at the end')

@@ -118,8 +118,7 @@ def stop_start(s):
                 'stop/start: port %d closed once (at the end), nothing '
                 'purged' % p)
         pmd.cmd('stop', timeout=15)
-        time.sleep(0.2)
-        check_eq(pmd.mbufs_in_use(), 0, 'stop/start: mbufs in use')
+        check_eq(pmd.wait_mbufs(0), 0, 'stop/start: mbufs in use')
 
 
 def close_attach(s):
@@ -157,8 +156,7 @@ def close_attach(s):
             check_eq(fd_count(pid), fd_base,
                      '%s, attach: testpmd descriptors' % how)
         pmd.cmd('stop', timeout=15)
-        time.sleep(0.2)
-        check_eq(pmd.mbufs_in_use(), 0, 'close/attach: mbufs in use')
+        check_eq(pmd.wait_mbufs(0), 0, 'close/attach: mbufs in use')
 
 
 def nombuf(s):
@@ -197,8 +195,7 @@ def nombuf(s):
                  'nombuf: port 0 RX-packets, RX-errors, rx_ring_corrupt, '
                  'to_dpdk_purged')
         pmd.cmd('stop', timeout=15)
-        time.sleep(0.2)
-        check_eq(pmd.mbufs_in_use(), 0, 'nombuf: mbufs in use')
+        check_eq(pmd.wait_mbufs(0), 0, 'nombuf: mbufs in use')
 
 
 def dpdk_dies(s):

@@ -120,7 +120,7 @@ def ping(tag, pmd, src_ns, v6):
         d = harness.stats_delta(before, st)
         return all(d[q][k] >= 5 for q in (0, 1)
                    for k in ('RX-packets', 'TX-packets'))
-    d = harness.stats_delta(before, pmd.settled_stats(moved, timeout=5))
+    d = harness.stats_delta(before, pmd.settled_stats(moved))
     check(p.returncode == 0 and
           re.search(r'^5 packets transmitted, 5 received, 0% packet loss',
                     p.stdout, re.M),
@@ -139,7 +139,7 @@ def iperf(s, tag, pmd, nsx, secs=3):
                    '-B', ADDR4[1]], 'iperf3-server', echo=True)
     listening = harness.wait_for(
         lambda: ':5201 ' in ns_exec(nsx.b, ['ss', '-ltn'],
-                                    echo=False).stdout, 10, 0.1)
+                                    echo=False).stdout, step=0.1)
     check(listening, '%s: iperf3 server listening in nsB' % tag)
     before = pmd.ports_stats()
     p = ns_exec(nsx.a, ['iperf3', '-c', ADDR4[1], '-t', str(secs), '-J'],
@@ -176,8 +176,7 @@ def iperf(s, tag, pmd, nsx, secs=3):
     # its own, plus headers: at least as many bytes.
     d = harness.stats_delta(before, pmd.settled_stats(lambda st: min(
         harness.stats_delta(before, st)[0]['RX-bytes'],
-        harness.stats_delta(before, st)[1]['TX-bytes']) >= recv['bytes'],
-        timeout=5))
+        harness.stats_delta(before, st)[1]['TX-bytes']) >= recv['bytes']))
     check(d[0]['RX-bytes'] >= recv['bytes'] and
           d[1]['TX-bytes'] >= recv['bytes'],
           '%s: iperf3: port 0 rx +%d and port 1 tx +%d bytes, at least '
@@ -335,7 +334,7 @@ def round_(s, key, tap, runner=False):
             balanced.last = c
             return ok
         balanced.last = {}
-        st = pmd.settled_stats(balanced, timeout=5)
+        st = pmd.settled_stats(balanced)
         c = balanced.last
         # what openvpn read from the unit the port sent, and back
         for ovpn, port in (('read', 'TX'), ('write', 'RX')):

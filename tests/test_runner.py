@@ -274,9 +274,9 @@ def signals(s, node0, ns, prog):
     check(link_exists(ns, 'tun9'), 'tun9 exists in NS while it runs')
     os.kill(p.pid, signal.SIGKILL)
     p.wait(30)
-    check(harness.wait_for(lambda: not link_exists(ns, 'tun9'), 10),
+    check(harness.wait_for(lambda: not link_exists(ns, 'tun9')),
           'tuntest run killed: tun9 gone from NS')
-    check(harness.wait_for(lambda: gone(pid), 10),
+    check(harness.wait_for(lambda: gone(pid)),
           'tuntest run killed: the program ended (SIGTERM from its '
           'parent\'s death)')
     host_clean('after kill -9')

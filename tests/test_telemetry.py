@@ -47,8 +47,7 @@ def main():
                 pmd.cmd('start')
                 check(harness.wait_for(
                     lambda: tel.ask('/bsdtun/info,0')['/bsdtun/info']
-                    .get('q0_to_client_queued') == 64,
-                    timeout=10),
+                    .get('q0_to_client_queued') == 64),
                     'txonly filled the client\'s ring')
                 pmd.fwd_stop()
                 held = tel.ask('/bsdtun/info,0')['/bsdtun/info']
