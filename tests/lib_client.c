@@ -17,7 +17,10 @@
  * refused (EBUSY), tests/test_multiqueue.py.  doorbells: a departed
  * client's bell rings nothing; 5 doorbells without a packet,
  * tests/test_rx_intr.py.  linux_owner UID: a Linux tun open (TUNSETIFF)
- * sets TUNSETOWNER UID by value, tests/test_linux.py.  tap_mac MAC: a tap
+ * sets TUNSETOWNER UID by value, tests/test_linux.py.  linux_full
+ * FIT,ENDPOINT2: a Linux tun file's writes with the ring full succeed
+ * (dropped), and the queued ones arrive once the app forwards,
+ * tests/test_linux.py.  tap_mac MAC: a tap
  * unit's SIOCGIFADDR gives the port's MAC, TAPGIFNAME its name,
  * tests/test_tap.py.  (The tun(4) behaviours
  * themselves, on both faces, are tuntest conform's.)
@@ -29,10 +32,12 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/if_tun.h>
@@ -352,6 +357,102 @@ linux_owner(const char *ep)
 	bsdtun_close(t);
 }
 
+/* Wait up to 10 s for a packet on t; its length, or -1. */
+static ssize_t
+read_wait(struct bsdtun *t, uint8_t *buf, size_t len)
+{
+	struct pollfd p = { .fd = bsdtun_fd(t), .events = POLLIN };
+	struct timespec end, now;
+	ssize_t n;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += 10;
+	for (;;) {
+		n = bsdtun_read(t, buf, len);
+		if (n >= 0 || errno != EWOULDBLOCK)
+			return n;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec ||
+		    (now.tv_sec == end.tv_sec && now.tv_nsec >= end.tv_nsec))
+			return -1;
+		(void)poll(&p, 1, 100);
+	}
+}
+
+/* Read the want packets of seq first.. (as linux_full wrote them) on t. */
+static void
+expect_seq(struct bsdtun *t, uint32_t first, uint32_t want, const char *what)
+{
+	uint8_t buf[256], exp[64];
+	uint32_t i, got = 0;
+
+	for (i = 0; i < want; i++) {
+		ssize_t n = read_wait(t, buf, sizeof(buf));
+
+		tt_pkt_ipv4(exp, sizeof(exp), 2, first + i);
+		if (n != (ssize_t)sizeof(exp) || memcmp(buf, exp, sizeof(exp)))
+			break;
+		got++;
+	}
+	CHECK(got == want, "%s: packets %u..%u arrive, in order (%u did)", what,
+	      first, first + want - 1, got);
+}
+
+/*
+ * A Linux tun file (IFF_TUN|IFF_NO_PI) on ENDPOINT, the app not polling
+ * (ARG: FIT,ENDPOINT2): 100 writes of 64 bytes all return 64, the FIT that
+ * the ring holds queued, the others dropped (the driver checks
+ * rx_client_full); then, forwarding (the driver started it), those FIT
+ * reach the unit at ENDPOINT2, and 10 more after them.
+ */
+static void
+linux_full(const char *ep)
+{
+	struct bsdtun *t = bsdtun_open(ep, O_NONBLOCK), *r = NULL;
+	const char *ep2 = step_arg != NULL ? strchr(step_arg, ',') : NULL;
+	uint32_t i, ok = 0, fit = step_arg != NULL ? atoi(step_arg) : 0;
+	uint8_t pkt[64];
+	struct ifreq ifr;
+	int err = 0;
+
+	if (ep2 == NULL || fit == 0 || fit > 100) {
+		printf("FAIL %s: ARG is FIT,ENDPOINT2\n", step);
+		exit(1);
+	}
+	r = bsdtun_open(ep2 + 1, O_NONBLOCK);
+	CHECK(t != NULL && r != NULL, "open both units: %s", strerror(errno));
+	if (t == NULL || r == NULL)
+		exit(1);
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = IFF_TUN | IFF_NO_PI;
+	CHECK(bsdtun_ioctl(t, TUNSETIFF, &ifr) == 0, "TUNSETIFF: %s",
+	      strerror(errno));
+	for (i = 0; i < 100; i++) {
+		ssize_t n;
+
+		tt_pkt_ipv4(pkt, sizeof(pkt), 2, i);
+		n = bsdtun_write(t, pkt, sizeof(pkt));
+		if (n == (ssize_t)sizeof(pkt))
+			ok++;
+		else if (err == 0)
+			err = n < 0 ? errno : -1;
+	}
+	CHECK(ok == 100,
+	      "100 writes, the ring full after %u: all return 64 "
+	      "(%u did; first error %s)",
+	      fit, ok, err ? strerror(err) : "-");
+	wait_driver("full");
+	expect_seq(r, 0, fit, "forwarding again");
+	for (i = 100; i < 110; i++) {
+		tt_pkt_ipv4(pkt, sizeof(pkt), 2, i);
+		CHECK(bsdtun_write(t, pkt, sizeof(pkt)) == sizeof(pkt),
+		      "write %u", i);
+	}
+	expect_seq(r, 100, 10, "and after them");
+	bsdtun_close(t);
+	bsdtun_close(r);
+}
+
 static void
 tap_mac(const char *ep)
 {
@@ -383,6 +484,7 @@ static const struct {
 	void (*fn)(const char *ep);
 } steps[] = {
 	{ "linux_owner", linux_owner },
+	{ "linux_full", linux_full },
 	{ "tap_mac", tap_mac },
 	{ "sigio_owner_rules", sigio_owner_rules },
 	{ "trust_peer", trust_peer },

@@ -7,6 +7,10 @@ it meets the DPDK side: the rows tuntest conform cannot see from a client.
   IFF_MULTI_QUEUE on every pair; per-pair delivery; TUNSETQUEUE detaches a
   pair (its file reads and writes EBADFD, what DPDK sends to it is dropped
   and counted, qI_tx_detached) and attaches it again;
+- a write with the ring to DPDK full (the app not polling) returns its
+  length, as on Linux: the packet is dropped and counted on the DPDK side
+  (rx_client_full, the client's report), on both faces; once the app
+  polls again the queued ones arrive; a BSD open still fails ENOBUFS;
 - a write whose tun_pi names a protocol the unit cannot carry succeeds, as
   on Linux, and the DPDK side drops and counts it (rx_bad_family);
 - TUNSETCARRIER is the DPDK link: off takes it down, on brings it back;
@@ -19,6 +23,7 @@ it meets the DPDK side: the rows tuntest conform cannot see from a client.
 The device node is driven with plain system calls (os.open, fcntl.ioctl),
 the library face by tests/lib_client.
 """
+import collections
 import errno
 import fcntl
 import os
@@ -128,6 +133,76 @@ def carrier(s):
         os.close(fd)
 
 
+def write_result(fd, p):
+    """os.write(fd, p): its length, or -errno."""
+    try:
+        return os.write(fd, p)
+    except OSError as e:
+        return -e.errno
+
+
+def full_ring(s):
+    """Port 0's client a Linux tun file, testpmd not forwarding (its
+    ports started, nobody polls): each write returns its length; qlen of
+    them wait on the ring, the rest are dropped, as a Linux stack drops
+    what it cannot take, and the DPDK side counts them (rx_client_full,
+    the client's report). Forwarding again, the queued ones reach port 1,
+    in order, and traffic flows. Both faces; a BSD open still ENOBUFS."""
+    n0, n1 = s.path('full0'), s.path('full1')
+    qlen = 50
+    with s.testpmd(['cdev=%s,qlen=%d' % (n0, qlen), 'cdev=' + n1],
+                   args=['--forward-mode=io', '--no-flush-rx']) as pmd:
+        # the device node
+        fd, _ = linux_open(n0, IFF_TUN | IFF_NO_PI)
+        rfd, _ = linux_open(n1, IFF_TUN | IFF_NO_PI)
+        pkts = [harness.ipv4_packet(4, i, 64) for i in range(110)]
+        got = collections.Counter(write_result(fd, p) for p in pkts[:100])
+        check_eq(dict(got), {64: 100}, 'node: 100 writes to a Linux tun '
+                 'file, nobody polling: every one returns 64')
+        check_eq(pmd.xstats(0).get('rx_client_full'), 100 - qlen,
+                 'node: the %d beyond the ring (qlen %d) dropped, counted '
+                 'rx_client_full' % (100 - qlen, qlen))
+        pmd.cmd('start')
+        harness.check_packets(harness.read_packets(rfd, qlen), pkts[:qlen],
+                              'node: forwarding, the %d queued arrive' % qlen)
+        for p in pkts[100:]:
+            os.write(fd, p)
+        harness.check_packets(harness.read_packets(rfd, 10), pkts[100:],
+                              'node: and traffic flows')
+        pmd.fwd_stop()
+        os.close(fd)
+        # a BSD open: the ring full is ENOBUFS, nothing dropped
+        fd = harness.open_node(n0)
+        n = 0
+        while n <= qlen and errno_of(lambda: os.write(fd, pkts[n])) == 0:
+            n += 1
+        check_eq((n, errno_of(lambda: os.write(fd, pkts[n]))),
+                 (qlen, errno.ENOBUFS),
+                 'node, a BSD tun open: %d fit, then ENOBUFS' % qlen)
+        check_eq(pmd.xstats(0).get('rx_client_full'), 100 - qlen,
+                 'a BSD open drops nothing: rx_client_full unchanged')
+        os.close(fd)
+        os.close(rfd)
+        # the library face, once the node's files have closed the units
+        # (the BSD open's packets purged)
+        check(harness.wait_for(lambda: pmd.link(0) == pmd.link(1) == 'down'),
+              'the node files closed')
+        pmd.cmd('clear port xstats all')
+
+        def on_wait(what):
+            check_eq(pmd.xstats(0).get('rx_client_full'), 100 - qlen,
+                     'library: the %d beyond the ring dropped, counted '
+                     'rx_client_full' % (100 - qlen))
+            pmd.cmd('start')
+        harness.run_client([LIB_CLIENT, pmd.sock(0), 'linux_full',
+                            '%d,%s' % (qlen, pmd.sock(1))],
+                           'library: Linux tun writes, the ring full',
+                           on_wait=on_wait)
+        check_eq(pmd.xstats(0).get('rx_client_full'), 100 - qlen,
+                 'library: no more drops while forwarding')
+        pmd.fwd_stop()
+
+
 def node_setiff_as(uid, node):
     """TUNSETIFF on node as uid: (errno or 0, the name it got)."""
     code = ('import fcntl, os, struct, sys\n'
@@ -168,6 +243,7 @@ def owner(s):
 
 def main():
     with harness.Session() as s:
+        full_ring(s)
         multi_queue(s)
         carrier(s)
         owner(s)

@@ -738,10 +738,13 @@ bsdtun_iov_gather(void *to, const struct iovec *iov, int iovcnt, size_t skip,
 
 /*
  * Validate one write and queue it (not yet published).  Returns the
- * length written, 0 for an empty write, or -1 with errno.
+ * length written, 0 for an empty write, or -1 with errno.  The ring full:
+ * ENOBUFS, but a Linux tun file's write(2) (drop_full) drops the packet,
+ * counts it and returns the length, as Linux's tun_get_user() does with a
+ * packet its stack cannot take.
  */
 static ssize_t
-write_one(struct bsdtun *t, const struct iovec *iov, int iovcnt)
+write_one(struct bsdtun *t, const struct iovec *iov, int iovcnt, int drop_full)
 {
 	size_t total, hdr = 0;
 	int family = AF_INET;
@@ -791,7 +794,16 @@ write_one(struct bsdtun *t, const struct iovec *iov, int iovcnt)
 	}
 	dst = bsdtun_ring_prod_reserve(&t->to_dpdk, total - hdr, &corrupt);
 	if (dst == NULL) {
-		errno = corrupt ? EIO : dpdk_gone(t) ? ENXIO : ENOBUFS;
+		if (corrupt) {
+			errno = EIO;
+		} else if (dpdk_gone(t)) {
+			errno = ENXIO;
+		} else if (drop_full && t->lx.on) {
+			bsdtun_linux_drop_full(t);
+			return (ssize_t)total;
+		} else {
+			errno = ENOBUFS;
+		}
 		return -1;
 	}
 	bsdtun_iov_gather(dst, iov, iovcnt, hdr, total - hdr);
@@ -828,7 +840,7 @@ bsdtun_writev(struct bsdtun *t, const struct iovec *iov, int iovcnt)
 		errno = EBADF;
 		return -1;
 	}
-	n = write_one(t, iov, iovcnt);
+	n = write_one(t, iov, iovcnt, 1);
 	publish_to_dpdk(t);
 	return n;
 }
@@ -859,7 +871,8 @@ bsdtun_write_burst(struct bsdtun *t, const struct bsdtun_pkt *pkts, int n)
 			.iov_len = pkts[i].len,
 		};
 
-		if (write_one(t, &iov, 1) < 0)
+		/* the caller learns what did not fit: no drops here */
+		if (write_one(t, &iov, 1, 0) < 0)
 			break;
 	}
 	publish_to_dpdk(t);

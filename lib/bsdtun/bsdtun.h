@@ -110,7 +110,9 @@ int bsdtun_ioctl(struct bsdtun *t, unsigned long request, ...);
  * A descriptor for poll/select/epoll: readable iff a packet is queued to
  * the client (level-triggered), or when the unit is gone (POLLHUP; read
  * then fails ENXIO).  Always writable, as the seed's tunpoll: a write never
- * blocks, it queues the packet or fails ENOBUFS.  See doc/client.md.
+ * blocks, it queues the packet or fails ENOBUFS (a Linux tun file, after
+ * TUNSETIFF: drops the packet, counted, and returns its length, as Linux's
+ * tun does).  See doc/client.md.
  */
 int bsdtun_fd(struct bsdtun *t); /* not const: it arms the bell */
 /*
@@ -132,7 +134,8 @@ int bsdtun_queue(const struct bsdtun *t);
  * bsdtun_write_burst: writes packets in order until the ring to DPDK is
  * full; returns the number written (0 if none fits, errno ENOBUFS), or -1
  * when the first packet is invalid (errno as bsdtun_write()).  A later
- * invalid packet stops the burst before it.
+ * invalid packet stops the burst before it.  A Linux tun file's too: the
+ * caller learns what did not fit, nothing is dropped.
  */
 struct bsdtun_pkt {
 	void *buf;

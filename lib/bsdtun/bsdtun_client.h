@@ -24,6 +24,8 @@ struct bsdtun_linux {
 	int detached;   /* TUNSETQUEUE IFF_DETACH_QUEUE */
 	int sndbuf;     /* TUNSETSNDBUF (INT_MAX: Linux's) */
 	char name[BSDTUN_IFNAMSIZ]; /* the name TUNGETIFF reports */
+	/* writes dropped, the ring to DPDK full; published in the region */
+	uint64_t full_drops;
 };
 
 struct bsdtun {
@@ -62,6 +64,12 @@ int bsdtun_linux_ioctl(struct bsdtun *t, const struct bsdtun_ioctl_def *d,
  */
 int bsdtun_linux_write_hdr(const struct bsdtun *t, const struct iovec *iov,
                            int iovcnt, size_t total, size_t *hdr, int *family);
+/*
+ * A Linux-personality write found the ring to DPDK full: the packet is
+ * dropped, as Linux's stack drops what it cannot take, and counted where
+ * the PMD reports it (struct bsdtun_region_hdr, to_dpdk_full_drops).
+ */
+void bsdtun_linux_drop_full(struct bsdtun *t);
 /*
  * A Linux-personality read: a record of len bytes (tun_pi first unless
  * IFF_NO_PI) into a buffer of room bytes; the tun_pi flags word to

@@ -7,6 +7,9 @@
  * packets framed with struct tun_pi unless IFF_NO_PI.  The PMD prepends
  * tun_pi to what it queues for such an open (BSDTUN_UNIT_F_LINUX_PI); a
  * write's tun_pi, or its IP version nibble, gives the record's family.
+ * A write that finds the ring to DPDK full is dropped and counted (the PMD
+ * reports the count) and returns its length, as tun_get_user() does with
+ * a packet its stack cannot take: Linux programs take ENOBUFS as fatal.
  * Before TUNSETIFF the Linux requests answer as on an unattached Linux
  * tun file: EBADFD, but TUNGETFEATURES and TUNSETQUEUE.
  */
@@ -267,6 +270,15 @@ bsdtun_linux_write_hdr(const struct bsdtun *t, const struct iovec *iov,
 	default: /* an empty write too */
 		return fail(EINVAL);
 	}
+}
+
+void
+bsdtun_linux_drop_full(struct bsdtun *t)
+{
+	/* our own count, published: never read back from the region */
+	t->lx.full_drops++;
+	__atomic_store_n(&t->hdr->to_dpdk_full_drops, t->lx.full_drops,
+	                 __ATOMIC_RELAXED);
 }
 
 int

@@ -11,6 +11,7 @@
 #ifndef BSDTUN_WIRE_H
 #define BSDTUN_WIRE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -90,7 +91,8 @@ struct bsdtun_ring_ctl {
 /*
  * Region: one memfd per client session, created by the PMD, sealed against
  * shrinking and growing, mapped by both.  The header page is written by the
- * PMD before the region is handed over; afterwards only `state` changes.
+ * PMD before the region is handed over; afterwards only `state` changes,
+ * and the client's counters on the header's second cache line.
  */
 struct bsdtun_region_hdr {
 	uint32_t magic;          /* BSDTUN_WIRE_MAGIC */
@@ -104,7 +106,16 @@ struct bsdtun_region_hdr {
 	uint64_t to_dpdk_data;
 	uint32_t state; /* BSDTUN_STATE_* (PMD writes) */
 	uint32_t queue; /* queue pair of the unit this session holds */
+	/*
+	 * Written by the client only (offset 64, a cache line of its own);
+	 * the PMD reads it as the client's claim, never trusting it.
+	 * Packets a Linux tun file's write dropped, the to_dpdk ring full.
+	 */
+	uint64_t to_dpdk_full_drops;
 };
+_Static_assert(offsetof(struct bsdtun_region_hdr, to_dpdk_full_drops) ==
+                       BSDTUN_CACHE_LINE,
+               "the client's counters: the header's second cache line");
 #define BSDTUN_STATE_OPEN   1u /* session live */
 #define BSDTUN_STATE_CLOSED 2u /* PMD closed the session */
 

@@ -414,6 +414,7 @@ bsdtun_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 
 	if (xs == NULL || n < total)
 		return total;
+	bsdtun_rx_client_drops(u);
 	for (i = 0; i < NB_COUNTERS; i++) {
 		xs[i].value = unit[i];
 		for (q = 0; q < u->cfg.queues; q++)

@@ -106,6 +106,7 @@ enum bsdtun_mode {
 	X(rx_no_scatter)     /* needs a chain; the app did not ask scatter */ \
 	X(rx_ring_corrupt)   /* client broke the ring; session closed */      \
 	X(rx_nombuf)         /* mempool empty; record left on the ring */     \
+	X(rx_client_full)    /* Linux write dropped, ring full (client's) */  \
 	X(to_client_purged)  /* queued to the client, purged at close */      \
 	X(to_dpdk_purged)    /* written by the client, unread at close */     \
 	X(client_opens)                                                       \
@@ -147,6 +148,9 @@ struct bsdtun_session {
 	 * control thread frees the session only once it is 0 again. */
 	int bell_users;
 	uint16_t qid; /* the queue pair it holds */
+	/* the client's to_dpdk_full_drops counted in rx_client_full so far
+	 * (rx lock) */
+	uint64_t full_drops_seen;
 };
 
 struct bsdtun_unit;
@@ -389,6 +393,8 @@ void bsdtun_bell_ring(struct bsdtun_queue *qp, struct bsdtun_session *s,
 uint16_t bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb);
 uint16_t bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb);
 uint16_t bsdtun_burst_none(void *queue, struct rte_mbuf **bufs, uint16_t nb);
+/* Count what the clients of u say they dropped (rx_client_full), now. */
+void bsdtun_rx_client_drops(struct bsdtun_unit *u);
 
 /* bsdtun_intr.c: rx interrupts */
 int bsdtun_intr_setup(struct bsdtun_unit *u);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <rte_byteorder.h>
+#include <rte_eal.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_mbuf.h>
@@ -86,6 +87,47 @@ rx_drop_reason(struct bsdtun_rxq *q, int tap, uint32_t len, uint16_t fam,
 }
 
 /*
+ * What the client says its Linux tun writes dropped, the ring full
+ * (doc/wire.md, to_dpdk_full_drops): one load of its claim, counted in
+ * rx_client_full as it moves.  Untrusted and reported as is: the pair's
+ * counter is its earlier sessions' claims plus this one's, modulo 2^64
+ * (a claim that goes back takes the counter back).  Rx lock held.
+ */
+static inline void
+rx_client_claim(struct bsdtun_xstats *xs, struct bsdtun_session *s)
+{
+	uint64_t c =
+	        __atomic_load_n(&s->hdr->to_dpdk_full_drops, __ATOMIC_RELAXED);
+
+	if (unlikely(c != s->full_drops_seen)) {
+		xs->rx_client_full += c - s->full_drops_seen;
+		s->full_drops_seen = c;
+	}
+}
+
+/*
+ * For xstats: an app that does not poll still sees what its clients
+ * dropped.  The sessions are the primary's; a secondary sees the counts
+ * as its primary's last rx_burst or xstats call left them.
+ */
+void
+bsdtun_rx_client_drops(struct bsdtun_unit *u)
+{
+	uint32_t q;
+
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY || u->proc == NULL)
+		return;
+	for (q = 0; q < u->cfg.queues; q++) {
+		struct bsdtun_qproc *pq = &u->proc->q[q];
+
+		rte_spinlock_lock(&pq->rx_lock);
+		if (pq->sess != NULL)
+			rx_client_claim(&u->q[q].xs, pq->sess);
+		rte_spinlock_unlock(&pq->rx_lock);
+	}
+}
+
+/*
  * Drain up to nb (at most BSDTUN_BURST_MAX) records.  Every record
  * examined counts against that budget, the dropped ones too, so a client
  * that fills its ring with garbage costs one call at most nb records' work.
@@ -114,6 +156,8 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	if (unlikely(!q->started) || !rte_spinlock_trylock(&pq->rx_lock))
 		return 0;
 	s = pq->sess;
+	if (s != NULL)
+		rx_client_claim(xs, s);
 	if (s == NULL || __atomic_load_n(&s->broken, __ATOMIC_RELAXED) ||
 	    bsdtun_ring_cons_avail(&s->to_dpdk) == BSDTUN_RING_EMPTY) {
 		rte_spinlock_unlock(&pq->rx_lock);
