@@ -200,6 +200,7 @@ session_destroy(struct bsdtun_session *s)
 }
 
 static void set_flag(struct bsdtun_queue *qp, uint32_t set, uint32_t clear);
+static void undo_settings(struct bsdtun_unit *u, uid_t uid);
 
 /* The flags a client is told: its pair's, and the unit's (mode, persist). */
 static uint32_t
@@ -286,6 +287,7 @@ session_close(struct bsdtun_unit *u, uint16_t qid)
 	qp->tun_pid = 0;
 	__atomic_store_n(&qp->async, 0, __ATOMIC_RELAXED); /* the open's */
 	set_flag(qp, 0, BSDTUN_UNIT_F_LINUX_ALL); /* so is its personality */
+	undo_settings(u, s->uid); /* the unit's, if this was its user's last */
 	if (bsdtun_port_link_update(u))
 		u->proc->lsc_pending = 1;
 	BSDTUN_LOG(INFO, u, "client pid %d closed queue pair %u", (int)s->pid,
@@ -478,6 +480,110 @@ unit_ifname(const struct bsdtun_unit *u, char name[BSDTUN_IFNAMSIZ])
 }
 
 /*
+ * May the open s change the unit-wide setting bit (BSDTUN_UNDO_*)?  The
+ * unit is the DPDK application's (devargs owner, group, perm), not its
+ * first client's: root's change stands; another user's is put back when
+ * its last open of the unit closes (undo_settings), so the value from
+ * before is kept at its first change.  While another user (root too)
+ * holds a pair of the unit, the setting is that user's as well: EPERM.
+ * Returns 0 or EPERM; the caller then makes the change.
+ */
+static int
+unit_setting(struct bsdtun_unit *u, const struct bsdtun_session *s,
+             uint32_t bit)
+{
+	struct bsdtun_undo *ud = &u->proc->undo;
+	uint32_t i;
+
+	if (s->uid == 0) {
+		ud->what &= ~bit;
+		return 0;
+	}
+	for (i = 0; i < u->cfg.queues; i++) {
+		const struct bsdtun_session *o = u->proc->q[i].sess;
+
+		if (o != NULL && o->uid != s->uid)
+			return EPERM;
+	}
+	if (ud->what != 0 && ud->uid != s->uid)
+		return EPERM; /* not reached: put back at that user's close */
+	if (ud->what & bit)
+		return 0; /* the value from before is kept already */
+	ud->what |= bit;
+	ud->uid = s->uid;
+	switch (bit) {
+	case BSDTUN_UNDO_DEBUG:
+		ud->debug = u->debug;
+		break;
+	case BSDTUN_UNDO_PERSIST:
+		ud->persist = u->persist;
+		break;
+	case BSDTUN_UNDO_OWNER:
+		ud->lx_owner = u->lx_owner;
+		break;
+	case BSDTUN_UNDO_GROUP:
+		ud->lx_group = u->lx_group;
+		break;
+	case BSDTUN_UNDO_CARRIER:
+		ud->carrier_off =
+		        __atomic_load_n(&u->carrier_off, __ATOMIC_RELAXED);
+		break;
+	case BSDTUN_UNDO_INFO:
+		ud->mtu = bsdtun_port_mtu(u);
+		ud->if_type = u->if_type;
+		ud->baudrate = u->baudrate;
+		break;
+	}
+	return 0;
+}
+
+/*
+ * An open of uid closed: if it was that user's last open of the unit, put
+ * back what it changed (unit_setting).  The MTU only if it is still the
+ * user's (the app or root may have set another since).  The caller
+ * updates the link (TUNSETCARRIER).
+ */
+static void
+undo_settings(struct bsdtun_unit *u, uid_t uid)
+{
+	struct bsdtun_undo *ud = &u->proc->undo;
+	uint32_t i;
+
+	if (ud->what == 0 || ud->uid != uid)
+		return;
+	for (i = 0; i < u->cfg.queues; i++)
+		if (u->proc->q[i].sess != NULL &&
+		    u->proc->q[i].sess->uid == uid)
+			return;
+	if (ud->what & BSDTUN_UNDO_DEBUG)
+		u->debug = ud->debug;
+	if (ud->what & BSDTUN_UNDO_PERSIST)
+		u->persist = ud->persist;
+	if (ud->what & BSDTUN_UNDO_OWNER)
+		u->lx_owner = ud->lx_owner;
+	if (ud->what & BSDTUN_UNDO_GROUP)
+		u->lx_group = ud->lx_group;
+	if (ud->what & BSDTUN_UNDO_CARRIER)
+		__atomic_store_n(&u->carrier_off, ud->carrier_off,
+		                 __ATOMIC_RELAXED);
+	if (ud->what & BSDTUN_UNDO_INFO) {
+		bsdtun_port_mtu_restore(u, ud->mtu_set, ud->mtu);
+		u->if_type = ud->if_type;
+		u->baudrate = ud->baudrate;
+	}
+	BSDTUN_CLIENT_LOG(NOTICE, u,
+	                  "uid %u closed its last open: put back%s%s%s%s%s%s",
+	                  (unsigned int)uid,
+	                  ud->what & BSDTUN_UNDO_DEBUG ? " debug level" : "",
+	                  ud->what & BSDTUN_UNDO_PERSIST ? " persist" : "",
+	                  ud->what & BSDTUN_UNDO_OWNER ? " owner" : "",
+	                  ud->what & BSDTUN_UNDO_GROUP ? " group" : "",
+	                  ud->what & BSDTUN_UNDO_CARRIER ? " carrier" : "",
+	                  ud->what & BSDTUN_UNDO_INFO ? " MTU" : "");
+	ud->what = 0;
+}
+
+/*
  * May this open attach as a Linux tun file?  TUNSETOWNER/TUNSETGROUP
  * narrow who may (Linux's tun_not_capable), on top of the unit's
  * admission, which the open passed already; root always may.
@@ -552,15 +658,23 @@ linux_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, uint32_t cmd,
 		         v ? BSDTUN_UNIT_F_DETACHED : 0);
 		break;
 	case BSDTUN_IOC_LSPERSIST:
+		if (unit_setting(u, s, BSDTUN_UNDO_PERSIST) != 0)
+			return EPERM;
 		u->persist = v != 0;
 		break;
 	case BSDTUN_IOC_LSOWNER:
 	case BSDTUN_IOC_LSGROUP:
 		if (v < 0)
 			return EINVAL;
+		if (unit_setting(u, s,
+		                 cmd == BSDTUN_IOC_LSOWNER ? BSDTUN_UNDO_OWNER :
+		                                             BSDTUN_UNDO_GROUP))
+			return EPERM;
 		*(cmd == BSDTUN_IOC_LSOWNER ? &u->lx_owner : &u->lx_group) = v;
 		break;
 	case BSDTUN_IOC_LSCARRIER:
+		if (unit_setting(u, s, BSDTUN_UNDO_CARRIER) != 0)
+			return EPERM;
 		__atomic_store_n(&u->carrier_off, v == 0, __ATOMIC_RELAXED);
 		if (bsdtun_port_link_update(u))
 			u->proc->lsc_pending = 1;
@@ -606,7 +720,13 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, struct bsdtun_msg *m,
 		if (a.ti.mtu < (short)BSDTUN_MIN_MTU ||
 		    (uint32_t)a.ti.mtu > BSDTUN_MAX_MTU)
 			return EINVAL;
+		/* one pair: the unit's MTU persists, as tun(4)'s; several:
+		 * the other pairs' too, a setting of the unit's */
+		if (u->cfg.queues > 1 &&
+		    unit_setting(u, s, BSDTUN_UNDO_INFO) != 0)
+			return EPERM;
 		bsdtun_port_mtu_set(u, (uint16_t)a.ti.mtu);
+		u->proc->undo.mtu_set = (uint16_t)a.ti.mtu;
 		u->if_type = a.ti.type;
 		u->baudrate = a.ti.baudrate;
 		BSDTUN_DEBUG(u, "TUNSIFINFO mtu %d type %u baudrate %d",
@@ -618,8 +738,10 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, struct bsdtun_msg *m,
 		a.ti.baudrate = u->baudrate;
 		break;
 	case BSDTUN_IOC_SDEBUG:
+		if (unit_setting(u, s, BSDTUN_UNDO_DEBUG) != 0)
+			return EPERM;
 		u->debug = v;
-		BSDTUN_LOG(NOTICE, u, "debug level %d", v);
+		BSDTUN_CLIENT_LOG(NOTICE, u, "debug level %d", v);
 		break;
 	case BSDTUN_IOC_GDEBUG:
 		a.i = u->debug;

@@ -246,8 +246,38 @@ struct bsdtun_qproc {
 	uint64_t intr_owed; /* doorbells due: armings the client consumed */
 } __rte_cache_aligned;
 
+/*
+ * The unit-wide settings a user that is not root changed (bsdtun_ctrl.c,
+ * under ctrl.lock): the values from before, put back when its last open
+ * of the unit closes.  Root's changes stand (and end the undo of that
+ * setting).  doc/behaviour.md, "What a client sets ends with it".
+ */
+enum {
+	BSDTUN_UNDO_DEBUG = 1 << 0,   /* TUNSDEBUG */
+	BSDTUN_UNDO_PERSIST = 1 << 1, /* TUNSETPERSIST */
+	BSDTUN_UNDO_OWNER = 1 << 2,   /* TUNSETOWNER */
+	BSDTUN_UNDO_GROUP = 1 << 3,   /* TUNSETGROUP */
+	BSDTUN_UNDO_CARRIER = 1 << 4, /* TUNSETCARRIER */
+	BSDTUN_UNDO_INFO = 1 << 5,    /* TUNSIFINFO on a unit of several pairs */
+};
+
+struct bsdtun_undo {
+	uint32_t what; /* BSDTUN_UNDO_* to put back; 0 = none */
+	uid_t uid;     /* whose changes they are */
+	int debug;
+	int persist;
+	int64_t lx_owner;
+	int64_t lx_group;
+	int carrier_off;
+	uint16_t mtu;     /* before */
+	uint16_t mtu_set; /* the user's: put back only while still in force */
+	uint8_t if_type;
+	int baudrate;
+};
+
 struct bsdtun_proc {
 	struct bsdtun_qproc q[BSDTUN_QUEUES_MAX]; /* per queue pair */
+	struct bsdtun_undo undo; /* control thread, under ctrl.lock */
 
 	/* control thread (bsdtun_ctrl.c), under ctrl.lock */
 	int listen_fd;
@@ -491,6 +521,9 @@ int bsdtun_port_link_update(struct bsdtun_unit *u);
 void bsdtun_port_lsc_notify(struct bsdtun_unit *u);
 int bsdtun_port_started(const struct bsdtun_unit *u);
 void bsdtun_port_mtu_set(struct bsdtun_unit *u, uint16_t mtu);
+/* bsdtun_port_mtu_set(u, mtu) only if the MTU is still expect; 1 if set */
+int bsdtun_port_mtu_restore(struct bsdtun_unit *u, uint16_t expect,
+                            uint16_t mtu);
 uint16_t bsdtun_port_mtu(const struct bsdtun_unit *u);
 
 #endif /* BSDTUN_INTERNAL_H */

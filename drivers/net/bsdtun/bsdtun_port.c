@@ -79,3 +79,22 @@ bsdtun_port_mtu(const struct bsdtun_unit *u)
 {
 	return __atomic_load_n(&u->dev->data->mtu, __ATOMIC_ACQUIRE);
 }
+
+/*
+ * Put back the MTU a client's change replaced, unless someone (the app,
+ * root) set another since: compared and set under mtu_lock.
+ */
+int
+bsdtun_port_mtu_restore(struct bsdtun_unit *u, uint16_t expect, uint16_t mtu)
+{
+	int done = 0;
+
+	rte_spinlock_lock(&u->mtu_lock);
+	if (u->mtu == expect) {
+		u->mtu = mtu;
+		__atomic_store_n(&u->dev->data->mtu, mtu, __ATOMIC_RELEASE);
+		done = 1;
+	}
+	rte_spinlock_unlock(&u->mtu_lock);
+	return done;
+}

@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""What a client sets on its unit ends with it (doc/behaviour.md, "What a
+client sets ends with it"; doc/robustness.md, row 16):
+
+- owner_carrier: uid 65534 TUNSETIFF, TUNSETOWNER 4242, TUNSETCARRIER 0,
+  close; then uid 1000 TUNSETIFF works and the DPDK link is up while it
+  holds the unit.  Root's TUNSETOWNER stands;
+- debug: uid 65534's TUNSDEBUG ends at its close (the level root set is
+  back);
+- mtu_shared: on a queues=2 unit, a user may not change the MTU while
+  another user holds the other pair (EPERM); alone, its MTU goes back at
+  its close.
+
+Clients run as other users (unit_state_client, through libbsdtun).
+"""
+import os
+import re
+
+import harness
+from harness import check, check_eq
+
+NOBODY = harness.NOBODY
+OTHER = 1000  # another user; no account needed
+CLIENT = harness.unprivileged_path(
+    os.path.join(harness.BUILD, 'tests', 'unit_state_client'))
+
+
+def client(pmd, ops, what, uid=NOBODY, on_wait=None, port=0):
+    """unit_state_client on port's unit as uid: one assertion, what."""
+    return harness.run_client([CLIENT, pmd.sock(port), ops], what,
+                              on_wait=on_wait, uid=uid)
+
+
+def mtu(pmd, port=0):
+    out = pmd.cmd('show port info %d' % port)
+    return int(re.search(r'MTU: (\d+)', out).group(1))
+
+
+def owner_carrier(s):
+    with s.testpmd(['perm=0666'], args=['--forward-mode=io']) as pmd:
+        def down(_):
+            check(harness.wait_for(lambda: pmd.link(0) == 'down'),
+                  'uid %d set TUNSETCARRIER 0: the link is down' % NOBODY)
+        client(pmd, 'setiff,owner=4242,carrier=0,wait',
+               'uid %d: TUNSETIFF, TUNSETOWNER 4242, TUNSETCARRIER 0'
+               % NOBODY, on_wait=down)
+
+        def up(_):
+            check(harness.wait_for(lambda: pmd.link(0) == 'up'),
+                  'the next open holds the unit: the link is up (the '
+                  'carrier turned off was put back at the close)')
+        client(pmd, 'setiff,wait',
+               'uid %d: TUNSETIFF works (the owner uid %d set ended '
+               'with its open)' % (OTHER, NOBODY), uid=OTHER, on_wait=up)
+        # root's settings are the admin's: they stand
+        client(pmd, 'setiff,owner=4242', 'root: TUNSETOWNER 4242', uid=0)
+        client(pmd, 'setiff:EPERM',
+               'root\'s owner 4242 stands: uid %d TUNSETIFF EPERM'
+               % NOBODY)
+        client(pmd, 'setiff,owner=%d' % NOBODY,
+               'root: TUNSETOWNER %d' % NOBODY, uid=0)
+        client(pmd, 'setiff,carrier=0,wait',
+               'uid %d (the owner now) may TUNSETCARRIER 0' % NOBODY,
+               on_wait=down)
+        client(pmd, 'setiff,wait', 'root\'s open after it: the carrier '
+               'is back', uid=0, on_wait=up)
+
+
+def debug(s):
+    with s.testpmd(['perm=0666'], args=['--forward-mode=io']) as pmd:
+        client(pmd, 'debug=2', 'root: TUNSDEBUG 2 (stands)', uid=0)
+        client(pmd, 'gdebug=2,debug=1,gdebug=1',
+               'uid %d: TUNSDEBUG 1' % NOBODY)
+        client(pmd, 'gdebug=2', 'uid %d\'s debug level ended at its close: '
+               'root\'s 2 is back' % NOBODY, uid=OTHER)
+        client(pmd, 'debug=0', 'root: TUNSDEBUG 0', uid=0)
+
+
+def mtu_shared(s):
+    with s.testpmd(['queues=2,perm=0666'],
+                   args=['--forward-mode=io', '--rxq=2', '--txq=2']) as pmd:
+        held = s.spawn([CLIENT, pmd.sock(0), 'wait,gmtu=1500'], uid=OTHER,
+                       stdin=True, echo=True)
+        held.wait_output(r'WAIT held')
+        client(pmd, 'mtu=72:EPERM,gmtu=1500',
+               'queues=2, uid %d holds a pair: uid %d TUNSIFINFO EPERM'
+               % (OTHER, NOBODY))
+        check_eq(mtu(pmd), 1500, 'the port\'s MTU is still 1500')
+        held.proc.stdin.write(b'go\n')
+        held.proc.stdin.flush()
+        check_eq(held.wait(30), 0, 'uid %d\'s pair: MTU 1500 throughout'
+                 % OTHER)
+
+        def lowered(_):
+            check_eq(mtu(pmd), 1000, 'alone on the unit, uid %d set MTU '
+                     '1000: the port\'s MTU' % NOBODY)
+        client(pmd, 'mtu=1000,wait', 'uid %d alone: TUNSIFINFO MTU 1000'
+               % NOBODY, on_wait=lowered)
+        check(harness.wait_for(lambda: mtu(pmd) == 1500),
+              'at its close the MTU is 1500 again')
+        client(pmd, 'mtu=1400', 'root: TUNSIFINFO MTU 1400', uid=0)
+        check_eq(mtu(pmd), 1400, 'root\'s MTU stands')
+
+
+def main():
+    with harness.Session() as s:
+        os.chmod(s.dir, 0o755)  # other users reach the sockets
+        owner_carrier(s)
+        debug(s)
+        mtu_shared(s)
+
+
+harness.run_main(main)
