@@ -10,7 +10,12 @@ client sets ends with it"; doc/robustness.md, row 16):
   back);
 - mtu_shared: on a queues=2 unit, a user may not change the MTU while
   another user holds the other pair (EPERM); alone, its MTU goes back at
-  its close.
+  its close;
+- log_limit: uid 65534 sets TUNSDEBUG 1 and sends requests for 3 s (one
+  debug line each): testpmd's log has at most 2 x 20 of the unit's lines
+  and "N messages suppressed" lines whose counts add up, with the lines
+  printed, to every line the client caused; its debug level ends at close
+  (doc/robustness.md, row 18).
 
 Clients run as other users (unit_state_client, through libbsdtun).
 """
@@ -103,12 +108,53 @@ def mtu_shared(s):
         check_eq(mtu(pmd), 1400, 'root\'s MTU stands')
 
 
+SUPPRESSED = re.compile(r'net_bsdtun0: (\d+) messages suppressed')
+
+
+def log_limit(s):
+    with s.testpmd(['perm=0666'], args=['--forward-mode=io'],
+                   eal=['--log-level=pmd.net.bsdtun,6']) as pmd:
+        mark = pmd.mark()
+        _, lines = client(pmd, 'debug=1,flood=3',
+                          'uid %d: TUNSDEBUG 1, then requests for 3 s'
+                          % NOBODY)
+        sent = int([ln for ln in lines if ln.startswith('COUNT ')][0][6:])
+        # "debug level 1", that request's debug line, one per request of
+        # the flood, the debug level put back at close
+        caused = sent + 3
+
+        def tally():
+            unit = [ln for ln in pmd.output[mark:].splitlines()
+                    if 'net_bsdtun0: ' in ln]
+            sup = [int(m.group(1)) for m in map(SUPPRESSED.search, unit)
+                   if m]
+            return len(unit) - len(sup), sup
+        harness.wait_for(lambda: sum(tally()[1]) + tally()[0] == caused,
+                         timeout=20, step=0.2)
+        printed, sup = tally()
+        print('%d requests: %d lines printed, suppressed %r'
+              % (sent, printed, sup), flush=True)
+        check(sent > 1000, 'the client made %d debug lines (> 1000)' % sent)
+        check(printed <= 2 * 20, 'at most 2 x 20 of them printed (%d)'
+              % printed)
+        check(1 <= len(sup) <= 2, 'one "N messages suppressed" line per '
+              '5 s interval (%d)' % len(sup))
+        check_eq(printed + sum(sup), caused, 'printed and suppressed add '
+                 'up to every line the client caused')
+        mark = pmd.mark()
+        client(pmd, 'gdebug=0,gdebug=0', 'the debug level of uid %d ended '
+               'with its open' % NOBODY, uid=OTHER)
+        check('debug: ' not in pmd.output[mark:],
+              'no debug lines after its close')
+
+
 def main():
     with harness.Session() as s:
         os.chmod(s.dir, 0o755)  # other users reach the sockets
         owner_carrier(s)
         debug(s)
         mtu_shared(s)
+        log_limit(s)
 
 
 harness.run_main(main)

@@ -175,7 +175,8 @@ session_create(struct bsdtun_unit *u, uint16_t qid, int fd,
 	s->qid = qid;
 	return s;
 fail:
-	BSDTUN_LOG(ERR, u, "cannot set up a session: %s", strerror(errno));
+	BSDTUN_CLIENT_LOG(ERR, u, "cannot set up a session: %s",
+	                  strerror(errno));
 	if (pair[0] >= 0) {
 		close(pair[0]);
 		close(pair[1]);
@@ -290,8 +291,8 @@ session_close(struct bsdtun_unit *u, uint16_t qid)
 	undo_settings(u, s->uid); /* the unit's, if this was its user's last */
 	if (bsdtun_port_link_update(u))
 		u->proc->lsc_pending = 1;
-	BSDTUN_LOG(INFO, u, "client pid %d closed queue pair %u", (int)s->pid,
-	           qid);
+	BSDTUN_CLIENT_LOG(INFO, u, "client pid %d closed queue pair %u",
+	                  (int)s->pid, qid);
 	/*
 	 * Give the data areas' pages back: a client that keeps the memfd (or
 	 * its mapping) after close would otherwise keep up to two rings of
@@ -302,8 +303,9 @@ session_close(struct bsdtun_unit *u, uint16_t qid)
 	 */
 	if (fallocate(s->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 	              REGION_HDR_BYTES, s->map_size - REGION_HDR_BYTES) < 0)
-		BSDTUN_LOG(ERR, u, "cannot release the region's pages: %s",
-		           strerror(errno));
+		BSDTUN_CLIENT_LOG(ERR, u,
+		                  "cannot release the region's pages: %s",
+		                  strerror(errno));
 	close(s->memfd);
 	close(s->bell_client_fd);
 	close(s->bell_fd); /* the client's bsdtun_fd() sees POLLHUP */
@@ -359,8 +361,9 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 		return;
 	}
 	if (m.u.hello.version != BSDTUN_WIRE_VERSION) {
-		BSDTUN_LOG(ERR, u, "client speaks wire version %u, not %u",
-		           m.u.hello.version, BSDTUN_WIRE_VERSION);
+		BSDTUN_CLIENT_LOG(ERR, u,
+		                  "client speaks wire version %u, not %u",
+		                  m.u.hello.version, BSDTUN_WIRE_VERSION);
 		send_error(fd, EPROTONOSUPPORT);
 		close(fd);
 		return;
@@ -400,7 +403,7 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	s->local = local;
 	if (watch_add(fd, watch_key(u, W_SESSION, qid)) < 0 ||
 	    bsdtun_intr_attach(u, s) < 0) {
-		BSDTUN_LOG(ERR, u, "epoll: %s", strerror(errno));
+		BSDTUN_CLIENT_LOG(ERR, u, "epoll: %s", strerror(errno));
 		send_error(fd, ENOMEM);
 		close_watched(&fd);
 		bsdtun_intr_detach(u, s);
@@ -418,14 +421,15 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	if (bsdtun_port_link_update(u))
 		u->proc->lsc_pending = 1;
 	if (session_welcome(u, s) < 0) {
-		BSDTUN_LOG(ERR, u, "pid %d left before its open completed: %s",
-		           (int)cr.pid, strerror(errno));
+		BSDTUN_CLIENT_LOG(ERR, u,
+		                  "pid %d left before its open completed: %s",
+		                  (int)cr.pid, strerror(errno));
 		session_close(u, qid);
 		return;
 	}
 	BSDTUN_DEBUG(u, "open by pid %d", (int)cr.pid);
-	BSDTUN_LOG(INFO, u, "client pid %d uid %d opened queue pair %u",
-	           (int)cr.pid, (int)cr.uid, qid);
+	BSDTUN_CLIENT_LOG(INFO, u, "client pid %d uid %d opened queue pair %u",
+	                  (int)cr.pid, (int)cr.uid, qid);
 }
 
 static void
@@ -636,10 +640,11 @@ linux_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, uint32_t cmd,
 		                          BSDTUN_UNIT_F_LINUX_PI),
 		         0);
 		unit_ifname(u, iff->name);
-		BSDTUN_LOG(INFO, u, "queue pair %u: Linux %s file%s", s->qid,
-		           want == BSDTUN_LINUX_IFF_TAP ? "tap" : "tun",
-		           iff->flags & BSDTUN_LINUX_IFF_NO_PI ? ", no tun_pi" :
-		                                                 "");
+		BSDTUN_CLIENT_LOG(
+		        INFO, u, "queue pair %u: Linux %s file%s", s->qid,
+		        want == BSDTUN_LINUX_IFF_TAP ? "tap" : "tun",
+		        iff->flags & BSDTUN_LINUX_IFF_NO_PI ? ", no tun_pi" :
+		                                              "");
 		return 0;
 	case BSDTUN_IOC_GIFNAME:
 		unit_ifname(u, arg);
@@ -775,8 +780,9 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, struct bsdtun_msg *m,
 		/* the kernel's word, not the message's; on the device node's
 		 * own connection the node passes its caller's pid */
 		qp->tun_pid = s->local ? m->u.ioctl.pid : pid;
-		BSDTUN_LOG(INFO, u, "TUNSIFPID: queue pair %u held by pid %d",
-		           s->qid, (int)qp->tun_pid);
+		BSDTUN_CLIENT_LOG(INFO, u,
+		                  "TUNSIFPID: queue pair %u held by pid %d",
+		                  s->qid, (int)qp->tun_pid);
 		break;
 	case BSDTUN_IOC_SASYNC:
 		__atomic_store_n(&qp->async, v != 0, __ATOMIC_RELEASE);
@@ -826,8 +832,9 @@ on_session(struct bsdtun_unit *u, uint16_t qid, uint32_t events)
 	if (n != sizeof(m) || m.magic != BSDTUN_WIRE_MAGIC ||
 	    m.type != BSDTUN_MSG_IOCTL ||
 	    m.u.ioctl.arg_len > BSDTUN_IOCTL_ARG_MAX) {
-		BSDTUN_LOG(ERR, u, "bad control message from pid %d: closing",
-		           (int)s->pid);
+		BSDTUN_CLIENT_LOG(ERR, u,
+		                  "bad control message from pid %d: closing",
+		                  (int)s->pid);
 		u->q[qid].xs.client_bad_message++;
 		session_close(u, qid);
 		return;
@@ -882,11 +889,28 @@ deliver_lsc(void)
 	}
 }
 
+/*
+ * Report the client lines each unit left out once their interval is over
+ * (BSDTUN_CLIENT_LOG), under ctrl.lock.  Returns 1 while some unit still
+ * has a count to report: the control thread then wakes to do it.
+ */
+static int
+log_flush_all(void)
+{
+	uint32_t i;
+	int more = 0;
+
+	for (i = 0; i < CTRL_MAX_UNITS; i++)
+		if (ctrl.units[i] != NULL)
+			more |= bsdtun_log_flush(ctrl.units[i]);
+	return more;
+}
+
 static uint32_t
 ctrl_main(void *arg __rte_unused)
 {
 	struct epoll_event ev[16];
-	int epfd, wakefd, lsc;
+	int epfd, wakefd, lsc, flush = 0;
 
 	ctrl_is_me = 1;
 	pthread_mutex_lock(&ctrl.lock);
@@ -894,7 +918,8 @@ ctrl_main(void *arg __rte_unused)
 	wakefd = ctrl.wakefd;
 	pthread_mutex_unlock(&ctrl.lock);
 	for (;;) {
-		int n = epoll_wait(epfd, ev, RTE_DIM(ev), -1);
+		/* a count left to report: look again within a second */
+		int n = epoll_wait(epfd, ev, RTE_DIM(ev), flush ? 1000 : -1);
 		int i;
 
 		if (n < 0 && errno != EINTR)
@@ -929,6 +954,7 @@ ctrl_main(void *arg __rte_unused)
 			pthread_mutex_unlock(&ctrl.lock);
 			break;
 		}
+		flush = log_flush_all();
 		pthread_mutex_unlock(&ctrl.lock);
 		if (lsc)
 			deliver_lsc();
