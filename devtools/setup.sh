@@ -39,7 +39,7 @@ packages=(
 	libfuse3-dev fuse3
 	tshark iproute2 iperf3 iputils-ping procps psmisc util-linux
 	clang-format cppcheck xz-utils python3-pyelftools libpcap-dev
-	binutils gdb strace openvpn
+	binutils gdb strace openvpn socat
 )
 
 install_missing() {

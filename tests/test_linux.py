@@ -11,6 +11,9 @@ it meets the DPDK side: the rows tuntest conform cannot see from a client.
   length, as on Linux: the packet is dropped and counted on the DPDK side
   (rx_client_full, the client's report), on both faces; once the app
   polls again the queued ones arrive; a BSD open still fails ENOBUFS;
+- socat, unmodified (tuntest run), through a burst of 200 packets while
+  nothing polls: it keeps running, 150 drops counted, and afterwards
+  packets cross it both ways;
 - a write whose tun_pi names a protocol the unit cannot carry succeeds, as
   on Linux, and the DPDK side drops and counts it (rx_bad_family);
 - TUNSETCARRIER is the DPDK link: off takes it down, on brings it back;
@@ -27,6 +30,9 @@ import collections
 import errno
 import fcntl
 import os
+import shutil
+import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -203,6 +209,86 @@ def full_ring(s):
         pmd.fwd_stop()
 
 
+def send_all(sk, to, pkts):
+    """Each of pkts a datagram on sk to to; how many went."""
+    for i, q in enumerate(pkts):
+        try:
+            sk.sendto(q, to)
+        except OSError as e:  # the receiver gone, its socket with it
+            print('sendto: %s' % e, flush=True)
+            return i
+    return len(pkts)
+
+
+def socat_burst(s):
+    """socat, unmodified, on unit 0's node (tuntest run): its TUN address
+    (TUNSETIFF IFF_TUN|IFF_NO_PI) and a Unix datagram socket, one packet
+    per datagram. 200 datagrams while testpmd does not forward: socat
+    writes them all and keeps running (on Linux ENOBUFS would end it:
+    "write(...): No buffer space available"), the 150 beyond the ring are
+    counted rx_client_full; forwarding again, the 50 queued reach unit 1,
+    and packets cross socat both ways."""
+    if not check(shutil.which('socat') is not None,
+                 'socat installed (devtools/setup.sh)'):
+        return
+    qlen, burst = 50, 200
+    n0, n1 = s.path('so0'), s.path('so1')
+    ns = 'bsdtun-lx-%d' % os.getpid()
+    check_eq(harness.run_cmd(['ip', 'netns', 'add', ns]).returncode, 0,
+             'ip netns add ' + ns)
+    try:
+        with s.testpmd(['cdev=%s,qlen=%d' % (n0, qlen), 'cdev=' + n1],
+                       args=['--forward-mode=io', '--no-flush-rx']) as pmd:
+            rfd, _ = linux_open(n1, IFF_TUN | IFF_NO_PI)
+            us, them = s.path('us.sock'), s.path('socat.sock')
+            sk = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            sk.bind(us)
+            sk.settimeout(10)
+            p = s.spawn([harness.TUNTEST, 'run', '--netns', ns, '--ifname',
+                         'tun8', n0, '--', 'socat', '-d', '-d',
+                         'UNIX-SENDTO:%s,bind=%s' % (us, them),
+                         'TUN,tun-name=tun8,iff-no-pi'], 'socat', echo=True)
+            check(harness.wait_for(lambda: pmd.link(0) == 'up' and
+                                   os.path.exists(them), 15),
+                  'socat holds unit 0 and listens')
+            pkts = [harness.ipv4_packet(5, i, 64) for i in range(burst + 5)]
+            check_eq(send_all(sk, them, pkts[:burst]), burst,
+                     'socat took the %d datagrams' % burst)
+            drops = burst - qlen
+            got = pmd.wait_xstat(0, 'rx_client_full', drops, 15)
+            check_eq(got.get('rx_client_full'), drops,
+                     'socat wrote %d packets, nobody polling: %d dropped, '
+                     'counted rx_client_full' % (burst, drops))
+            errs = [ln for ln in p.output.splitlines() if ' E ' in ln]
+            check(p.running() and not errs,
+                  'socat keeps running, no error (%s)' % '; '.join(errs))
+            pmd.cmd('start')
+            harness.check_packets(harness.read_packets(rfd, qlen),
+                                  pkts[:qlen], 'forwarding: the %d queued '
+                                  'arrive at unit 1' % qlen)
+            back = [harness.ipv4_packet(6, i, 80) for i in range(5)]
+            got = []
+            for q in back:
+                os.write(rfd, q)
+                try:
+                    got.append(sk.recv(65536))
+                except socket.timeout:
+                    break
+            harness.check_packets(got, back, 'unit 1 to socat, through '
+                                  'testpmd: 5 packets')
+            send_all(sk, them, pkts[burst:])
+            harness.check_packets(harness.read_packets(rfd, 5),
+                                  pkts[burst:], 'socat to unit 1: 5 more')
+            check(p.running(), 'socat still running')
+            p.signal(signal.SIGTERM)
+            p.wait(15)
+            pmd.fwd_stop()
+            os.close(rfd)
+            sk.close()
+    finally:
+        harness.run_cmd(['ip', 'netns', 'del', ns])
+
+
 def node_setiff_as(uid, node):
     """TUNSETIFF on node as uid: (errno or 0, the name it got)."""
     code = ('import fcntl, os, struct, sys\n'
@@ -244,6 +330,7 @@ def owner(s):
 def main():
     with harness.Session() as s:
         full_ring(s)
+        socat_burst(s)
         multi_queue(s)
         carrier(s)
         owner(s)
