@@ -15,7 +15,13 @@ client sets ends with it"; doc/robustness.md, row 16):
   debug line each): testpmd's log has at most 2 x 20 of the unit's lines
   and "N messages suppressed" lines whose counts add up, with the lines
   printed, to every line the client caused; its debug level ends at close
-  (doc/robustness.md, row 18).
+  (doc/robustness.md, row 18);
+- open_off_thread: testpmd locks its memory (mlockall), so mapping an
+  open's region faults in all of it (64 MiB at qlen=65536).  While such a
+  unit is opened and closed in a loop, another unit's requests are
+  answered, and the control thread, which answers every unit, faults in
+  none of those regions: the region thread does (per-thread minor fault
+  counts, /proc/PID/task/TID/stat) (doc/robustness.md, row 19).
 
 Clients run as other users (unit_state_client, through libbsdtun).
 """
@@ -148,6 +154,49 @@ def log_limit(s):
               'no debug lines after its close')
 
 
+def thread_faults(pid):
+    """{thread name: minor faults} of pid's threads."""
+    res = {}
+    for tid in os.listdir('/proc/%d/task' % pid):
+        try:
+            with open('/proc/%d/task/%s/stat' % (pid, tid)) as f:
+                st = f.read()
+        except OSError:
+            continue
+        name = st[st.index('(') + 1:st.rindex(')')]
+        res[name] = res.get(name, 0) + int(st[st.rindex(')') + 2:].split()[7])
+    return res
+
+
+def open_off_thread(s):
+    with s.testpmd(['qlen=65536,perm=0666', 'perm=0666'],
+                   args=['--forward-mode=io']) as pmd:
+        with open('/proc/%d/status' % pmd.pid) as f:
+            locked = [int(ln.split()[1]) for ln in f
+                      if ln.startswith('VmLck:')][0]
+        check(locked > 0, 'testpmd locks its memory (VmLck %d kB)' % locked)
+        pages = harness.region_bytes(65536) // 4096
+        before = thread_faults(pmd.pid)
+        loop = s.spawn([CLIENT, pmd.sock(0), 'reopen=3'], uid=NOBODY,
+                       echo=True)
+        client(pmd, 'rtt=3', 'meanwhile another unit answers every '
+               'request', port=1, uid=OTHER)
+        check_eq(loop.wait(60), 0, 'unit 0 opened and closed for 3 s')
+        opens = int(re.search(r'COUNT (\d+)', loop.output).group(1))
+        after = thread_faults(pmd.pid)
+        delta = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+        print('%d opens of %d pages each; minor faults by thread: %r'
+              % (opens, pages, delta), flush=True)
+        check(opens >= 2, '%d opens' % opens)
+        check(delta.get('bsdtun-ctrl', 0) < pages // 8,
+              'the control thread faulted in none of the regions (%d '
+              'faults, one region is %d pages)'
+              % (delta.get('bsdtun-ctrl', 0), pages))
+        check(delta.get('bsdtun-region', 0) >= opens * pages // 2,
+              'the region thread did (%d faults for %d opens)'
+              % (delta.get('bsdtun-region', 0), opens))
+
+
 def main():
     with harness.Session() as s:
         os.chmod(s.dir, 0o755)  # other users reach the sockets
@@ -155,6 +204,7 @@ def main():
         debug(s)
         mtu_shared(s)
         log_limit(s)
+        open_off_thread(s)
 
 
 harness.run_main(main)

@@ -16,6 +16,10 @@
  *	gdebug=N, gmtu=N      TUNGDEBUG, TUNGIFINFO: the value must be N
  *	wait                  hold the open until the driver says go
  *	flood=S               TUNGDEBUG for S seconds; prints "COUNT n"
+ *	rtt=S                 TUNGDEBUG for S seconds, one at a time; prints
+ *	                      "RTT n median_us p99_us max_us"
+ * or, instead of one open, reopen=S: open and close the unit for S
+ * seconds; prints "COUNT n" (the opens).
  * A setter succeeds, or with the suffix :EPERM (:EINVAL, :EBUSY) fails
  * with that errno.  Each prints "PASS op: ..." or "FAIL op: ..."; the
  * exit status is 1 when any failed.
@@ -77,6 +81,67 @@ expect(int r, int want, const char *op)
 		      strerrorname_np(want), r, strerrorname_np(e));
 }
 
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* TUNGDEBUG round trips for secs seconds: their median, p99 and max. */
+static void
+rtt(struct bsdtun *t, long secs)
+{
+	size_t n = 0, cap = 1 << 16;
+	double *d = malloc(cap * sizeof(*d));
+	double end = now_s() + (double)secs, t0;
+	int v, bad = 0;
+
+	while (d != NULL && (t0 = now_s()) < end) {
+		if (bsdtun_ioctl(t, TUNGDEBUG, &v) != 0)
+			bad++;
+		if (n == cap) {
+			double *g = realloc(d, 2 * cap * sizeof(*d));
+
+			if (g == NULL)
+				break;
+			d = g;
+			cap *= 2;
+		}
+		d[n++] = (now_s() - t0) * 1e6;
+	}
+	CHECK(d != NULL && n > 0 && bad == 0, "%zu TUNGDEBUG, %d failed", n,
+	      bad);
+	if (d == NULL || n == 0)
+		return;
+	qsort(d, n, sizeof(*d), cmp_double);
+	printf("RTT %zu %.1f %.1f %.1f\n", n, d[n / 2], d[n * 99 / 100],
+	       d[n - 1]);
+	free(d);
+}
+
+/* Open and close ep for secs seconds. */
+static void
+reopen(const char *ep, long secs)
+{
+	double end = now_s() + (double)secs;
+	long count = 0, bad = 0;
+	struct bsdtun *t;
+
+	step = "reopen";
+	while (now_s() < end) {
+		t = bsdtun_open(ep, O_NONBLOCK);
+		if (t == NULL)
+			bad++;
+		else
+			bsdtun_close(t);
+		count++;
+	}
+	printf("COUNT %ld\n", count);
+	CHECK(bad == 0, "%ld opens, %ld failed", count, bad);
+}
+
 static void
 run_op(struct bsdtun *t, char *op)
 {
@@ -133,6 +198,8 @@ run_op(struct bsdtun *t, char *op)
 	} else if (!strcmp(op, "wait")) {
 		wait_driver("held");
 		CHECK(1, "the driver said go");
+	} else if (!strcmp(op, "rtt")) {
+		rtt(t, n);
 	} else if (!strcmp(op, "flood")) {
 		double end = now_s() + (double)n;
 		long count = 0, bad = 0;
@@ -160,6 +227,10 @@ main(int argc, char **argv)
 	if (argc != 3) {
 		fprintf(stderr, "usage: %s ENDPOINT OP[,OP...]\n", argv[0]);
 		return 2;
+	}
+	if (!strncmp(argv[2], "reopen=", 7)) {
+		reopen(argv[1], atol(argv[2] + 7));
+		return failures ? 1 : 0;
 	}
 	step = "open";
 	t = bsdtun_open(argv[1], O_NONBLOCK);

@@ -42,6 +42,24 @@
  */
 enum watch_kind { W_WAKE, W_LISTEN, W_PENDING, W_SESSION };
 
+/*
+ * An admitted open whose region the region thread builds (region_main):
+ * what it needs of the unit, copied, so that it never touches the unit
+ * without ctrl.lock.  The pair is the unit's building[] one meanwhile.
+ */
+struct open_job {
+	struct open_job *next;
+	uint32_t slot; /* the unit: slot and generation, as watch keys */
+	uint16_t gen;
+	uint16_t qid;
+	int fd; /* the client's connection */
+	int local;
+	struct ucred cr;
+	uint32_t qlen;
+	uint32_t ring_bytes;
+	char name[RTE_DEV_NAME_MAX_LEN]; /* the memfd's */
+};
+
 static struct {
 	pthread_mutex_t lock; /* registry and every unit's state */
 	bsdtun_thread_t thread;
@@ -51,7 +69,34 @@ static struct {
 	uint32_t nunits;
 	struct bsdtun_unit *units[CTRL_MAX_UNITS];
 	uint16_t gen[CTRL_MAX_UNITS];
-} ctrl = { .lock = PTHREAD_MUTEX_INITIALIZER, .epfd = -1, .wakefd = -1 };
+	/* the region thread and its queue of opens (under lock) */
+	bsdtun_thread_t region_thread;
+	pthread_cond_t region_cond;
+	int region_running;
+	struct open_job *jobs;
+	struct open_job **jobs_tail;
+} ctrl = { .lock = PTHREAD_MUTEX_INITIALIZER,
+	   .epfd = -1,
+	   .wakefd = -1,
+	   .region_cond = PTHREAD_COND_INITIALIZER };
+
+/* This thread holds ctrl.lock (ctrl_lock/ctrl_unlock): the region is
+ * never built under it. */
+static __thread int ctrl_lock_mine;
+
+static void
+ctrl_lock(void)
+{
+	pthread_mutex_lock(&ctrl.lock);
+	ctrl_lock_mine = 1;
+}
+
+static void
+ctrl_unlock(void)
+{
+	ctrl_lock_mine = 0;
+	pthread_mutex_unlock(&ctrl.lock);
+}
 
 static uint64_t
 watch_key(const struct bsdtun_unit *u, enum watch_kind k, uint32_t idx)
@@ -110,24 +155,28 @@ admitted(const struct bsdtun_unit *u, const struct ucred *cr)
 }
 
 /*
- * Build a session's region (memfd, rings) and bell pair.  Nothing is sent:
- * the caller publishes the session to the datapath first, then
+ * Build a session's region (memfd, rings) and bell pair for job, on the
+ * region thread with no lock held: with the app's memory locked
+ * (mlockall) the mapping faults in and locks the whole region, up to
+ * 64 MiB, which must cost no other unit anything.  Nothing is sent: the
+ * caller publishes the session to the datapath first, then
  * session_welcome() tells the client (open is complete when it returns).
+ * NULL with errno on failure.
  */
 static struct bsdtun_session *
-session_create(struct bsdtun_unit *u, uint16_t qid, int fd,
-               const struct ucred *cr)
+session_build(const struct open_job *j)
 {
-	uint32_t rb = bsdtun_ring_bytes_for(u->cfg.qlen, bsdtun_port_mtu(u));
+	uint32_t rb = j->ring_bytes;
 	size_t size = REGION_HDR_BYTES + 2 * (size_t)rb;
 	struct bsdtun_session *s;
 	struct bsdtun_region_hdr *h;
-	int pair[2] = { -1, -1 };
+	int pair[2] = { -1, -1 }, err;
 
+	RTE_VERIFY(!ctrl_lock_mine);
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;
-	s->memfd = memfd_create(u->name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	s->memfd = memfd_create(j->name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (s->memfd < 0)
 		goto fail;
 	if (ftruncate(s->memfd, size) < 0 ||
@@ -149,34 +198,34 @@ session_create(struct bsdtun_unit *u, uint16_t qid, int fd,
 	h->magic = BSDTUN_WIRE_MAGIC;
 	h->version = BSDTUN_WIRE_VERSION;
 	h->region_size = size;
-	h->qlen = u->cfg.qlen;
+	h->qlen = j->qlen;
 	h->ring_bytes = rb;
 	h->to_client_ctl = REGION_TO_CLIENT_CTL;
 	h->to_dpdk_ctl = REGION_TO_DPDK_CTL;
 	h->to_client_data = REGION_HDR_BYTES;
 	h->to_dpdk_data = REGION_HDR_BYTES + rb;
 	h->state = BSDTUN_STATE_OPEN;
-	h->queue = qid;
+	h->queue = j->qid;
 	s->hdr = h;
 	bsdtun_ring_init(
 	        &s->to_client,
 	        (struct bsdtun_ring_ctl *)(s->map + REGION_TO_CLIENT_CTL),
-	        s->map + REGION_HDR_BYTES, rb, u->cfg.qlen);
+	        s->map + REGION_HDR_BYTES, rb, j->qlen);
 	bsdtun_ring_init(
 	        &s->to_dpdk,
 	        (struct bsdtun_ring_ctl *)(s->map + REGION_TO_DPDK_CTL),
-	        s->map + REGION_HDR_BYTES + rb, rb, u->cfg.qlen);
-	s->ctl_fd = fd;
+	        s->map + REGION_HDR_BYTES + rb, rb, j->qlen);
+	s->ctl_fd = j->fd;
 	s->bell_fd = pair[0];
 	s->bell_client_fd = pair[1];
-	s->pid = cr->pid;
-	s->uid = cr->uid;
-	s->gid = cr->gid;
-	s->qid = qid;
+	s->pid = j->cr.pid;
+	s->uid = j->cr.uid;
+	s->gid = j->cr.gid;
+	s->qid = j->qid;
+	s->local = j->local;
 	return s;
 fail:
-	BSDTUN_CLIENT_LOG(ERR, u, "cannot set up a session: %s",
-	                  strerror(errno));
+	err = errno;
 	if (pair[0] >= 0) {
 		close(pair[0]);
 		close(pair[1]);
@@ -186,6 +235,7 @@ fail:
 	if (s->memfd >= 0)
 		close(s->memfd);
 	free(s);
+	errno = err;
 	return NULL;
 }
 
@@ -341,7 +391,7 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	struct bsdtun_msg m;
 	struct ucred cr;
 	socklen_t crl = sizeof(cr);
-	struct bsdtun_session *s;
+	struct open_job *j;
 	pid_t sender;
 	ssize_t n;
 	int local;
@@ -384,7 +434,7 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	}
 	/* the lowest free queue pair (queues=1: the unit) */
 	for (qid = 0; qid < u->cfg.queues; qid++)
-		if (u->proc->q[qid].sess == NULL)
+		if (u->proc->q[qid].sess == NULL && !u->proc->q[qid].building)
 			break;
 	if (qid == u->cfg.queues) {
 		/* the device node's thread counts here too */
@@ -394,13 +444,59 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 		close(fd);
 		return;
 	}
-	s = session_create(u, qid, fd, &cr);
-	if (s == NULL) {
+	/* the region is built on the region thread, with no lock held */
+	j = calloc(1, sizeof(*j));
+	if (j == NULL) {
 		send_error(fd, ENOMEM);
 		close(fd);
 		return;
 	}
-	s->local = local;
+	j->slot = u->proc->slot;
+	j->gen = ctrl.gen[u->proc->slot];
+	j->qid = qid;
+	j->fd = fd;
+	j->local = local;
+	j->cr = cr;
+	j->qlen = u->cfg.qlen;
+	j->ring_bytes = bsdtun_ring_bytes_for(u->cfg.qlen, bsdtun_port_mtu(u));
+	snprintf(j->name, sizeof(j->name), "%s", u->name);
+	u->proc->q[qid].building = 1;
+	*ctrl.jobs_tail = j;
+	ctrl.jobs_tail = &j->next;
+	pthread_cond_signal(&ctrl.region_cond);
+}
+
+/*
+ * The region thread built job j's session s (NULL: it could not, errno
+ * err): under ctrl.lock again, publish it and tell the client, unless the
+ * unit went away meanwhile.  Returns 1 when the unit's link changed (an
+ * LSC event for the control thread to deliver).
+ */
+static int
+open_finish(struct open_job *j, struct bsdtun_session *s, int err)
+{
+	struct bsdtun_unit *u = NULL;
+	uint16_t qid = j->qid;
+	int fd = j->fd;
+
+	if (ctrl.running && ctrl.gen[j->slot] == j->gen)
+		u = ctrl.units[j->slot];
+	if (u == NULL) {
+		/* closed while its region was built: nothing of it is left */
+		if (s != NULL)
+			session_destroy(s);
+		send_error(fd, ENXIO);
+		close(fd);
+		return 0;
+	}
+	u->proc->q[qid].building = 0;
+	if (s == NULL) {
+		BSDTUN_CLIENT_LOG(ERR, u, "cannot set up a session: %s",
+		                  strerror(err));
+		send_error(fd, ENOMEM);
+		close(fd);
+		return 0;
+	}
 	if (watch_add(fd, watch_key(u, W_SESSION, qid)) < 0 ||
 	    bsdtun_intr_attach(u, s) < 0) {
 		BSDTUN_CLIENT_LOG(ERR, u, "epoll: %s", strerror(errno));
@@ -408,7 +504,7 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 		close_watched(&fd);
 		bsdtun_intr_detach(u, s);
 		session_destroy(s);
-		return;
+		return 0;
 	}
 	/*
 	 * Publish to the datapath before the client hears of it: open is
@@ -416,20 +512,67 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	 * must find the session (SPEC section 4).
 	 */
 	session_publish(u, qid, s);
-	u->q[qid].tun_pid = cr.pid;
+	u->q[qid].tun_pid = j->cr.pid;
 	u->q[qid].xs.client_opens++;
 	if (bsdtun_port_link_update(u))
 		u->proc->lsc_pending = 1;
 	if (session_welcome(u, s) < 0) {
 		BSDTUN_CLIENT_LOG(ERR, u,
 		                  "pid %d left before its open completed: %s",
-		                  (int)cr.pid, strerror(errno));
+		                  (int)j->cr.pid, strerror(errno));
 		session_close(u, qid);
-		return;
+		return u->proc->lsc_pending;
 	}
-	BSDTUN_DEBUG(u, "open by pid %d", (int)cr.pid);
+	BSDTUN_DEBUG(u, "open by pid %d", (int)j->cr.pid);
 	BSDTUN_CLIENT_LOG(INFO, u, "client pid %d uid %d opened queue pair %u",
-	                  (int)cr.pid, (int)cr.uid, qid);
+	                  (int)j->cr.pid, (int)j->cr.uid, qid);
+	return u->proc->lsc_pending;
+}
+
+/*
+ * The region thread: builds each queued open's region with no lock held,
+ * then finishes the open under ctrl.lock.  The control thread goes on
+ * serving every unit meanwhile.  At stop the opens still queued are
+ * refused.
+ */
+static uint32_t
+region_main(void *arg __rte_unused)
+{
+	static const uint64_t one = 1;
+	struct bsdtun_session *s;
+	struct open_job *j;
+	int err, lsc;
+
+	ctrl_lock();
+	for (;;) {
+		while (ctrl.jobs == NULL && ctrl.region_running) {
+			ctrl_lock_mine = 0;
+			pthread_cond_wait(&ctrl.region_cond, &ctrl.lock);
+			ctrl_lock_mine = 1;
+		}
+		if (ctrl.jobs == NULL)
+			break;
+		j = ctrl.jobs;
+		ctrl.jobs = j->next;
+		if (ctrl.jobs == NULL)
+			ctrl.jobs_tail = &ctrl.jobs;
+		if (ctrl.region_running) {
+			ctrl_unlock();
+			s = session_build(j);
+			err = errno;
+			ctrl_lock();
+		} else {
+			s = NULL; /* stopping: refused by open_finish */
+			err = ENXIO;
+		}
+		lsc = open_finish(j, s, err);
+		if (lsc && ctrl.wakefd >= 0)
+			/* the control thread delivers it, with no lock held */
+			(void)write(ctrl.wakefd, &one, sizeof(one));
+		free(j);
+	}
+	ctrl_unlock();
+	return 0;
 }
 
 static void
@@ -869,21 +1012,21 @@ deliver_lsc(void)
 	} ev[CTRL_MAX_UNITS];
 	uint32_t n = 0, i;
 
-	pthread_mutex_lock(&ctrl.lock);
+	ctrl_lock();
 	for (i = 0; i < CTRL_MAX_UNITS; i++)
 		if (ctrl.units[i] != NULL && ctrl.units[i]->proc->lsc_pending) {
 			ctrl.units[i]->proc->lsc_pending = 0;
 			ev[n].slot = i;
 			ev[n++].gen = ctrl.gen[i];
 		}
-	pthread_mutex_unlock(&ctrl.lock);
+	ctrl_unlock();
 	for (i = 0; i < n; i++) {
 		struct bsdtun_unit *u = NULL;
 
-		pthread_mutex_lock(&ctrl.lock);
+		ctrl_lock();
 		if (ctrl.gen[ev[i].slot] == ev[i].gen)
 			u = ctrl.units[ev[i].slot];
-		pthread_mutex_unlock(&ctrl.lock);
+		ctrl_unlock();
 		if (u != NULL)
 			bsdtun_port_lsc_notify(u);
 	}
@@ -913,10 +1056,10 @@ ctrl_main(void *arg __rte_unused)
 	int epfd, wakefd, lsc, flush = 0;
 
 	ctrl_is_me = 1;
-	pthread_mutex_lock(&ctrl.lock);
+	ctrl_lock();
 	epfd = ctrl.epfd;
 	wakefd = ctrl.wakefd;
-	pthread_mutex_unlock(&ctrl.lock);
+	ctrl_unlock();
 	for (;;) {
 		/* a count left to report: look again within a second */
 		int n = epoll_wait(epfd, ev, RTE_DIM(ev), flush ? 1000 : -1);
@@ -924,7 +1067,7 @@ ctrl_main(void *arg __rte_unused)
 
 		if (n < 0 && errno != EINTR)
 			break;
-		pthread_mutex_lock(&ctrl.lock);
+		ctrl_lock();
 		lsc = 0;
 		for (i = 0; i < n && ctrl.running; i++) {
 			uint64_t key = ev[i].data.u64;
@@ -933,8 +1076,15 @@ ctrl_main(void *arg __rte_unused)
 			uint32_t idx = (key >> 4) & 0xfff;
 			struct bsdtun_unit *u;
 
-			if (k == W_WAKE)
+			if (k == W_WAKE) {
+				uint64_t v;
+
+				/* the region thread finished an open: its
+				 * LSC event, if any, is ours to deliver */
+				(void)read(wakefd, &v, sizeof(v));
+				lsc = 1;
 				continue;
+			}
 			if (slot >= CTRL_MAX_UNITS ||
 			    ctrl.gen[slot] != (uint16_t)(key >> 48))
 				continue; /* stale: unit gone */
@@ -951,11 +1101,11 @@ ctrl_main(void *arg __rte_unused)
 			lsc |= u->proc->lsc_pending;
 		}
 		if (!ctrl.running) {
-			pthread_mutex_unlock(&ctrl.lock);
+			ctrl_unlock();
 			break;
 		}
 		flush = log_flush_all();
-		pthread_mutex_unlock(&ctrl.lock);
+		ctrl_unlock();
 		if (lsc)
 			deliver_lsc();
 		if (ctrl_self_stop)
@@ -970,6 +1120,21 @@ ctrl_main(void *arg __rte_unused)
 	return 0;
 }
 
+/*
+ * Stop the region thread (called with ctrl.lock held, which it drops and
+ * takes again): the opens still queued are refused.  It never waits for
+ * another thread, so any thread but itself may join it.
+ */
+static void
+region_stop(void)
+{
+	ctrl.region_running = 0;
+	pthread_cond_broadcast(&ctrl.region_cond);
+	ctrl_unlock();
+	bsdtun_thread_join(ctrl.region_thread);
+	ctrl_lock();
+}
+
 static int
 ctrl_start(void)
 {
@@ -982,10 +1147,20 @@ ctrl_start(void)
 	    epoll_ctl(ctrl.epfd, EPOLL_CTL_ADD, ctrl.wakefd, &ev) < 0)
 		goto fail;
 	ctrl.running = 1;
+	ctrl.region_running = 1;
+	ctrl.jobs = NULL;
+	ctrl.jobs_tail = &ctrl.jobs;
+	ret = bsdtun_thread_create(&ctrl.region_thread, "bsdtun-region",
+	                           region_main, NULL);
+	if (ret != 0) {
+		errno = -ret;
+		goto fail;
+	}
 	ret = bsdtun_thread_create(&ctrl.thread, "bsdtun-ctrl", ctrl_main,
 	                           NULL);
 	if (ret != 0) {
 		errno = -ret;
+		region_stop();
 		goto fail;
 	}
 	return 0;
@@ -1012,12 +1187,13 @@ ctrl_stop(int in_ctrl_thread)
 	uint64_t one = 1;
 	int epfd, wakefd;
 
-	pthread_mutex_lock(&ctrl.lock);
+	ctrl_lock();
 	ctrl.running = 0;
+	region_stop();
 	epfd = ctrl.epfd;
 	wakefd = ctrl.wakefd;
 	ctrl.epfd = ctrl.wakefd = -1;
-	pthread_mutex_unlock(&ctrl.lock);
+	ctrl_unlock();
 	if (in_ctrl_thread) {
 		ctrl_self_stop = 1;
 		return;
@@ -1149,7 +1325,7 @@ bsdtun_ctrl_attach(struct bsdtun_unit *u)
 	if (fd < 0)
 		return fd;
 
-	pthread_mutex_lock(&ctrl.lock);
+	ctrl_lock();
 	for (slot = 0; slot < CTRL_MAX_UNITS; slot++)
 		if (ctrl.units[slot] == NULL)
 			break;
@@ -1172,14 +1348,14 @@ bsdtun_ctrl_attach(struct bsdtun_unit *u)
 	u->proc->listen_fd = fd;
 	if (watch_add(fd, watch_key(u, W_LISTEN, 0)) < 0) {
 		ret = -errno;
-		pthread_mutex_unlock(&ctrl.lock);
+		ctrl_unlock();
 		bsdtun_ctrl_detach(u);
 		return ret;
 	}
-	pthread_mutex_unlock(&ctrl.lock);
+	ctrl_unlock();
 	return 0;
 fail:
-	pthread_mutex_unlock(&ctrl.lock);
+	ctrl_unlock();
 	close(fd);
 	unlink_socket(u);
 	return ret;
@@ -1191,9 +1367,9 @@ bsdtun_ctrl_detach(struct bsdtun_unit *u)
 	int last;
 	uint32_t i;
 
-	pthread_mutex_lock(&ctrl.lock);
+	ctrl_lock();
 	if (ctrl.units[u->proc->slot] != u) {
-		pthread_mutex_unlock(&ctrl.lock);
+		ctrl_unlock();
 		return;
 	}
 	for (i = 0; i < u->cfg.queues; i++)
@@ -1205,7 +1381,7 @@ bsdtun_ctrl_detach(struct bsdtun_unit *u)
 	ctrl.units[u->proc->slot] = NULL;
 	ctrl.gen[u->proc->slot]++;
 	last = --ctrl.nunits == 0;
-	pthread_mutex_unlock(&ctrl.lock);
+	ctrl_unlock();
 	if (last)
 		ctrl_stop(ctrl_is_me);
 }
@@ -1234,7 +1410,7 @@ bsdtun_ctrl_connect_local(struct bsdtun_unit *u, const struct ucred *cr)
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	pthread_mutex_lock(&ctrl.lock);
+	ctrl_lock();
 	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
 		if (u->proc->pending[i] < 0)
 			break;
@@ -1253,7 +1429,7 @@ bsdtun_ctrl_connect_local(struct bsdtun_unit *u, const struct ucred *cr)
 		__atomic_fetch_add(&u->xs.client_refused_busy, 1,
 		                   __ATOMIC_RELAXED);
 	}
-	pthread_mutex_unlock(&ctrl.lock);
+	ctrl_unlock();
 	if (ret < 0) {
 		close(sv[0]);
 		close(sv[1]);
@@ -1269,7 +1445,7 @@ bsdtun_ctrl_ports(uint16_t *ports, int max)
 	uint32_t i;
 	int n = 0;
 
-	pthread_mutex_lock(&ctrl.lock);
+	ctrl_lock();
 	for (i = 0; i < CTRL_MAX_UNITS; i++) {
 		if (ctrl.units[i] == NULL)
 			continue;
@@ -1277,7 +1453,7 @@ bsdtun_ctrl_ports(uint16_t *ports, int max)
 			ports[n] = ctrl.units[i]->port_id;
 		n++;
 	}
-	pthread_mutex_unlock(&ctrl.lock);
+	ctrl_unlock();
 	return n;
 }
 
@@ -1294,12 +1470,12 @@ bsdtun_ctrl_unit_info(uint16_t port, struct bsdtun_unit_info *inf)
 	uint32_t i;
 
 	memset(inf, 0, sizeof(*inf));
-	pthread_mutex_lock(&ctrl.lock);
+	ctrl_lock();
 	for (i = 0; i < CTRL_MAX_UNITS && u == NULL; i++)
 		if (ctrl.units[i] != NULL && ctrl.units[i]->port_id == port)
 			u = ctrl.units[i];
 	if (u == NULL) {
-		pthread_mutex_unlock(&ctrl.lock);
+		ctrl_unlock();
 		return -ENODEV;
 	}
 	snprintf(inf->name, sizeof(inf->name), "%s", u->name);
@@ -1339,6 +1515,6 @@ bsdtun_ctrl_unit_info(uint16_t port, struct bsdtun_unit_info *inf)
 		        __atomic_load_n(&s->to_dpdk.pkts, __ATOMIC_RELAXED),
 		        u->cfg.qlen);
 	}
-	pthread_mutex_unlock(&ctrl.lock);
+	ctrl_unlock();
 	return 0;
 }

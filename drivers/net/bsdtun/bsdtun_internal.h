@@ -238,6 +238,7 @@ struct bsdtun_qproc {
 	rte_spinlock_t tx_lock;
 	rte_spinlock_t rx_lock;
 	struct bsdtun_session *sess;
+	int building; /* an open's region is being built for it (ctrl.lock) */
 	/* rx interrupts (bsdtun_intr.c) */
 	int intr_epfd;  /* the proxy the app waits on; lives with the port */
 	int intr_kick;  /* eventfd in intr_epfd: work found when arming */
