@@ -25,6 +25,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -47,6 +48,7 @@
 #include <rte_common.h>
 #include <rte_lcore.h>
 #include <rte_string_fns.h>
+#include <rte_tailq.h>
 
 #include "bsdtun.h"
 #include "bsdtun_ioctl.h"
@@ -65,6 +67,38 @@ struct cdev_read {
 };
 
 /*
+ * A request whose argument lies in the caller's memory (struct ifreq):
+ * the copy runs on a thread of its own (job_worker), never on the thread
+ * that serves the node, because touching the caller's memory can fault
+ * into FUSE -- into this very node (the caller mapped it) or into a mount
+ * the caller serves and never answers.  The worst a caller gets is its
+ * own request hanging.  Two references: the worker's and the node's; the
+ * last one frees.  Everything else of the job is the node thread's.
+ */
+struct cdev_job {
+	TAILQ_ENTRY(cdev_job) next;
+	struct cdev_file *f; /* NULL once the file is gone */
+	fuse_req_t req;      /* NULL once answered */
+	const struct bsdtun_ioctl_def *d;
+	unsigned int cmd;
+	void *arg;     /* the caller's address */
+	pid_t pid;     /* the caller (FUSE's thread id) */
+	uid_t uid;     /* its file-system uid */
+	int to_caller; /* 0: read the ifreq, 1: write it */
+	int notify_fd; /* the worker's own eventfd */
+	int refs;      /* atomic */
+	int done;      /* atomic: the worker finished, err is valid */
+	int err;       /* 0 or the copy's errno */
+	struct ifreq ifr;
+};
+TAILQ_HEAD(cdev_jobs, cdev_job);
+
+/* Copies in flight per unit, and per caller uid among them. */
+#define CDEV_JOBS_MAX     16
+#define CDEV_JOBS_PER_UID 4
+#define CDEV_JOB_STACK    (64 * 1024)
+
+/*
  * An open file: one per queue pair at most (queues=1: a second open fails
  * EBUSY, as tunopen).
  */
@@ -77,6 +111,7 @@ struct cdev_file {
 	TAILQ_HEAD(, cdev_read) reads;   /* blocked reads, oldest first */
 	struct fuse_pollhandle *ph;      /* latest poller to wake, or NULL */
 	int poll_armed;                  /* a poller waits for readable */
+	struct cdev_job *job;            /* its caller-memory copy, or NULL */
 	ssize_t have;                    /* bytes of the packet in buf, or -1 */
 	uint8_t buf[BSDTUN_REC_MAX_LEN]; /* the next packet, taken */
 };
@@ -85,7 +120,7 @@ struct cdev_file {
 struct bsdtun_cdev {
 	struct bsdtun_unit *u;
 	char path[PATH_MAX];
-	int remove_file; /* unlink PATH after the unmount */
+	int remove_file;       /* unlink PATH after the unmount */
 	struct bsdtun_path at; /* PATH's checked directory and name */
 	dev_t node_dev;        /* the file at PATH the node mounts on */
 	ino_t node_ino;
@@ -94,7 +129,10 @@ struct bsdtun_cdev {
 	struct fuse_session *se;
 	struct fuse_buf fbuf; /* receive buffer, reused */
 	bsdtun_thread_t thread;
-	int wake_fd; /* eventfd: the thread must stop */
+	int wake_fd;           /* eventfd: the thread must stop */
+	int jobs_fd;           /* eventfd: a job's worker finished */
+	struct cdev_jobs jobs; /* every job whose worker runs or ran */
+	unsigned int njobs;
 	struct cdev_file *files[BSDTUN_QUEUES_MAX]; /* open files, or NULL */
 	time_t mtime;
 	LIST_ENTRY(bsdtun_cdev) all;
@@ -209,6 +247,19 @@ read_interrupted(fuse_req_t req, void *data)
 	free(r);
 }
 
+/* Answer a job's request, once: 0 (nothing copied out here) or err. */
+static void
+job_reply(struct cdev_job *job, int err)
+{
+	if (job->req == NULL)
+		return;
+	if (err != 0)
+		fuse_reply_err(job->req, err);
+	else
+		fuse_reply_ioctl(job->req, 0, NULL, 0);
+	job->req = NULL;
+}
+
 static void
 file_free(struct cdev_file *f)
 {
@@ -221,6 +272,11 @@ file_free(struct cdev_file *f)
 	}
 	if (f->ph != NULL)
 		fuse_pollhandle_destroy(f->ph);
+	if (f->job != NULL) { /* its worker goes on; nobody to answer */
+		job_reply(f->job, ENXIO);
+		f->job->f = NULL;
+		f->job = NULL;
+	}
 	if (f->have >= 0) /* taken for a poll, never read: purged */
 		__atomic_fetch_add(
 		        &f->cd->u->q[bsdtun_queue(f->t)].xs.to_client_purged, 1,
@@ -359,9 +415,10 @@ cdev_open(fuse_req_t req, fuse_ino_t ino __rte_unused,
 		file_free(f);
 		return;
 	}
-	BSDTUN_LOG(INFO, u,
-	           "device node %s opened by pid %d uid %d: queue pair %d",
-	           cd->path, (int)cr.pid, (int)cr.uid, bsdtun_queue(f->t));
+	BSDTUN_CLIENT_LOG(
+	        INFO, u,
+	        "device node %s opened by pid %d uid %d: queue pair %d",
+	        cd->path, (int)cr.pid, (int)cr.uid, bsdtun_queue(f->t));
 }
 
 static struct cdev_file *
@@ -389,7 +446,7 @@ cdev_release(fuse_req_t req, fuse_ino_t ino __rte_unused,
 		return;
 	u = f->cd->u;
 	file_free(f);
-	BSDTUN_LOG(INFO, u, "device node closed");
+	BSDTUN_CLIENT_LOG(INFO, u, "device node closed");
 	fuse_reply_err(req, 0);
 }
 
@@ -417,6 +474,19 @@ cdev_read(fuse_req_t req, fuse_ino_t ino __rte_unused, size_t size,
 
 	if (f == NULL)
 		return;
+	/*
+	 * A read without a lock owner is the page cache's: someone mapped
+	 * the node and touched the mapping (a read(2) on a direct-I/O file
+	 * always names its owner, FUSE_READ_LOCKOWNER).  The node has no
+	 * pages; answered at once, for the kernel holds the page locked
+	 * until the answer, and every open(2) of the node waits for that
+	 * lock (it drops the node's page cache): a fault kept waiting for
+	 * a packet would hold every other user's open.
+	 */
+	if (fi->lock_owner == 0) {
+		fuse_reply_err(req, EIO);
+		return;
+	}
 	/* Older blocked reads take the queued packets first. */
 	serve_reads(f);
 	if (TAILQ_EMPTY(&f->reads)) {
@@ -543,35 +613,321 @@ caller_tgid(pid_t tid, uid_t fsuid)
  * before and after the access (a pid cannot be reused while it lives),
  * and its file-system uid must be the one FUSE named.  0 or an errno.
  */
+/* What the copying child reports. */
+struct copy_result {
+	int err;
+	uint8_t data[sizeof(struct ifreq)];
+};
+
+/*
+ * The copy itself, in a child process of its own.  A fault in the
+ * caller's memory may wait on a FUSE server the caller runs; once that
+ * server has read the request, the faulting task cannot even be killed
+ * until it answers.  In a thread of the DPDK process that would keep the
+ * whole process from exiting; in a child, only the child waits, and the
+ * DPDK process goes on and exits whatever the caller does.  The child is
+ * a plain clone (no SIGCHLD to the application, no atfork handlers): it
+ * closes every descriptor but its pipe, so a stuck child holds nothing of
+ * the unit's, makes one system call and exits.  0 or an errno.
+ */
 static int
-caller_mem(fuse_req_t req, void *arg, void *buf, size_t len, int write)
+copy_in_child(pid_t tgid, struct iovec *local, struct iovec *remote,
+              int to_caller)
 {
-	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct copy_result res;
+	int p[2], st;
+	pid_t pid;
+	ssize_t n;
+
+	if (local->iov_len > sizeof(res.data))
+		return EINVAL;
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return errno;
+	/* fork without SIGCHLD: exit signal 0 */
+	pid = (pid_t)syscall(SYS_clone, 0UL, NULL, NULL, NULL, 0UL);
+	if (pid == 0) {
+		if (p[1] != 3 && dup2(p[1], 3) < 0)
+			_exit(1);
+		(void)syscall(SYS_close_range, 4U, ~0U, 0U);
+		(void)syscall(SYS_close_range, 0U, 2U, 0U);
+		n = to_caller ?
+		            process_vm_writev(tgid, local, 1, remote, 1, 0) :
+		            process_vm_readv(tgid, local, 1, remote, 1, 0);
+		if (n < 0)
+			res.err = errno == ESRCH  ? ESRCH :
+			          errno == EFAULT ? EFAULT :
+			                            EPERM;
+		else
+			res.err = (size_t)n == local->iov_len ? 0 : EFAULT;
+		memcpy(res.data, local->iov_base, local->iov_len);
+		(void)!write(3, &res, sizeof(res));
+		_exit(0);
+	}
+	close(p[1]);
+	if (pid < 0) {
+		close(p[0]);
+		return errno;
+	}
+	/* the result, or EOF if the child died without one */
+	do
+		n = read(p[0], &res, sizeof(res));
+	while (n < 0 && errno == EINTR);
+	close(p[0]);
+	while (waitpid(pid, &st, __WCLONE) < 0 && errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(res))
+		return EFAULT;
+	if (res.err == 0 && !to_caller)
+		memcpy(local->iov_base, res.data, local->iov_len);
+	return res.err;
+}
+
+static int
+caller_mem(pid_t tid, uid_t uid, void *arg, void *buf, size_t len,
+           int to_caller)
+{
 	struct iovec local = { .iov_base = buf, .iov_len = len };
 	struct iovec remote = { .iov_base = arg, .iov_len = len };
-	pid_t tgid = caller_tgid(ctx->pid, ctx->uid);
-	int pidfd, err = 0;
-	ssize_t n;
+	pid_t tgid = caller_tgid(tid, uid);
+	int pidfd, err;
 
 	if (tgid <= 0)
 		return ESRCH;
 	pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
 	if (pidfd < 0)
 		return errno;
-	if (caller_tgid(ctx->pid, ctx->uid) != tgid) {
+	if (caller_tgid(tid, uid) != tgid) {
 		close(pidfd); /* not the caller we looked at */
 		return ESRCH;
 	}
-	n = write ? process_vm_writev(tgid, &local, 1, &remote, 1, 0) :
-	            process_vm_readv(tgid, &local, 1, &remote, 1, 0);
-	if (n < 0)
-		err = errno == ESRCH ? ESRCH : errno == EFAULT ? EFAULT : EPERM;
-	else if ((size_t)n != len)
-		err = EFAULT;
+	err = copy_in_child(tgid, &local, &remote, to_caller);
 	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
 		err = ESRCH; /* it died meanwhile: nobody to answer */
 	close(pidfd);
 	return err;
+}
+
+/* ---- caller-memory copies, off the serving thread --------------------- */
+
+static void
+job_put(struct cdev_job *job)
+{
+	if (__atomic_sub_fetch(&job->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		free(job);
+}
+
+/*
+ * The worker: one copy, then tell the node.  It touches nothing but the
+ * job and its own eventfd, so it may finish after the node is gone (the
+ * fault it waited in may be answered only when the node's FUSE
+ * connection is aborted, or never, if the caller serves the mount).
+ */
+static void *
+job_worker(void *arg)
+{
+	struct cdev_job *job = arg;
+	uint64_t one = 1;
+
+	job->err = caller_mem(job->pid, job->uid, job->arg, &job->ifr,
+	                      sizeof(job->ifr), job->to_caller);
+	__atomic_store_n(&job->done, 1, __ATOMIC_RELEASE);
+	/* fails only when the node is gone: nobody waits for it then */
+	(void)!write(job->notify_fd, &one, sizeof(one));
+	close(job->notify_fd);
+	job_put(job);
+	return NULL;
+}
+
+/* The number of jobs of uid in flight. */
+static unsigned int
+jobs_of(const struct bsdtun_cdev *cd, uid_t uid)
+{
+	const struct cdev_job *job;
+	unsigned int n = 0;
+
+	TAILQ_FOREACH(job, &cd->jobs, next)
+	n += job->uid == uid;
+	return n;
+}
+
+/*
+ * Start the worker of a job whose fields are set.  The thread is detached
+ * with a small stack and every signal blocked; nothing ever joins it.
+ * 0 or an errno (the job is then the caller's to free).
+ */
+static int
+job_start(struct bsdtun_cdev *cd, struct cdev_job *job)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	sigset_t all, old;
+	int ret;
+
+	if (cd->njobs >= CDEV_JOBS_MAX ||
+	    jobs_of(cd, job->uid) >= CDEV_JOBS_PER_UID)
+		return EAGAIN;
+	job->notify_fd = fcntl(cd->jobs_fd, F_DUPFD_CLOEXEC, 0);
+	if (job->notify_fd < 0)
+		return errno;
+	job->refs = 2;
+	job->done = 0;
+	if (pthread_attr_init(&attr) != 0) {
+		close(job->notify_fd);
+		return ENOMEM;
+	}
+	pthread_attr_setstacksize(&attr, CDEV_JOB_STACK);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	/* a plain thread: it may outlive the port, which no EAL thread
+	 * may, and it must be detached with its own stack size */
+	ret = pthread_create(&th, &attr, job_worker, job);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
+	if (ret != 0) {
+		close(job->notify_fd);
+		return ret;
+	}
+	TAILQ_INSERT_TAIL(&cd->jobs, job, next);
+	cd->njobs++;
+	if (job->f != NULL)
+		job->f->job = job;
+	return 0;
+}
+
+/* A signal hit the caller while its memory was being read: EINTR. */
+static void
+job_interrupted(fuse_req_t req, void *data)
+{
+	struct cdev_job *job = data;
+
+	if (job->req == req) {
+		job->req = NULL;
+		fuse_reply_err(req, EINTR);
+	}
+}
+
+/*
+ * A worker finished (node thread): go on with the request -- the ioctl
+ * itself after the read, the answer after the write-back.
+ */
+static void
+job_finish(struct bsdtun_cdev *cd, struct cdev_job *job)
+{
+	struct cdev_file *f = job->f;
+	struct bsdtun_unit *u = cd->u;
+	struct cdev_job *back;
+	int err;
+
+	if (f != NULL && f->job == job)
+		f->job = NULL;
+	if (job->req == NULL || f == NULL) { /* interrupted, or closed */
+		job_reply(job, ENXIO);
+		return;
+	}
+	if (job->err != 0) {
+		BSDTUN_CLIENT_LOG(
+		        ERR, u,
+		        "device node: %s: cannot %s the caller's struct ifreq (pid %d): %s",
+		        job->d->name, job->to_caller ? "write" : "read",
+		        (int)job->pid, strerror(job->err));
+		job_reply(job, job->err);
+		return;
+	}
+	if (job->to_caller) {
+		job_reply(job, 0);
+		return;
+	}
+	/* made for the caller (TUNSIFPID records its pid) */
+	bsdtun_set_caller(f->t, job->pid);
+	if (bsdtun_ioctl(f->t, (unsigned long)job->cmd, &job->ifr) < 0) {
+		job_reply(job, errno);
+		return;
+	}
+	if (job->d->dir == BSDTUN_ARG_IN) {
+		job_reply(job, 0);
+		return;
+	}
+	/* the getters and TUNSETIFF answer in the caller's memory */
+	back = malloc(sizeof(*back));
+	if (back == NULL) {
+		job_reply(job, ENOMEM);
+		return;
+	}
+	*back = *job;
+	back->to_caller = 1;
+	job->req = NULL; /* now back's to answer */
+	err = job_start(cd, back);
+	if (err != 0) {
+		job->req = back->req;
+		free(back);
+		job_reply(job, err);
+		return;
+	}
+	fuse_req_interrupt_func(back->req, job_interrupted, back);
+}
+
+/* jobs_fd is readable: finish every job whose worker is done. */
+static void
+jobs_done(struct bsdtun_cdev *cd)
+{
+	struct cdev_job *job, *tmp;
+	uint64_t n;
+
+	if (read(cd->jobs_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		BSDTUN_LOG(ERR, cd->u, "device node: jobs: %s",
+		           strerror(errno));
+	RTE_TAILQ_FOREACH_SAFE(job, &cd->jobs, next, tmp)
+	{
+		if (!__atomic_load_n(&job->done, __ATOMIC_ACQUIRE))
+			continue;
+		TAILQ_REMOVE(&cd->jobs, job, next);
+		cd->njobs--;
+		job_finish(cd, job);
+		job_put(job);
+	}
+}
+
+/*
+ * A request with a struct ifreq in the caller's memory: read it there on
+ * a worker, then job_finish() goes on.  One per file at a time.
+ */
+static void
+ioctl_caller_mem(struct cdev_file *f, fuse_req_t req, unsigned int cmd,
+                 void *arg, const struct bsdtun_ioctl_def *d)
+{
+	const struct fuse_ctx *ctx = fuse_req_ctx(req);
+	struct cdev_job *job;
+	int err;
+
+	if (f->job != NULL) { /* another thread's request on this file */
+		fuse_reply_err(req, EBUSY);
+		return;
+	}
+	job = calloc(1, sizeof(*job));
+	if (job == NULL) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	job->f = f;
+	job->req = req;
+	job->d = d;
+	job->cmd = cmd;
+	job->arg = arg;
+	job->pid = ctx->pid;
+	job->uid = ctx->uid;
+	err = job_start(f->cd, job);
+	if (err != 0) {
+		BSDTUN_CLIENT_LOG(
+		        ERR, f->cd->u,
+		        "device node: %s: no worker for the caller's memory (pid %d): %s",
+		        d->name, (int)job->pid, strerror(err));
+		free(job);
+		fuse_reply_err(req, err);
+		return;
+	}
+	/* may call job_interrupted() at once if a signal came already */
+	fuse_req_interrupt_func(req, job_interrupted, job);
 }
 
 /*
@@ -619,40 +975,14 @@ cdev_ioctl(fuse_req_t req, fuse_ino_t ino __rte_unused, unsigned int cmd,
 		fuse_reply_err(req, err);
 		return;
 	}
-	memset(&v, 0, sizeof(v));
 	if (d->caller_mem) {
 		/* struct ifreq: from and to the caller's own memory; read
 		 * for the getters too, which keep the caller's other bytes
 		 * (SIOCGIFHWADDR its name) as Linux does */
-		err = caller_mem(req, arg, &v.ifr, sizeof(v.ifr), 0);
-		if (err != 0) {
-			BSDTUN_LOG(
-			        ERR, u,
-			        "device node: %s: cannot read the caller's struct ifreq (pid %d): %s",
-			        d->name, (int)fuse_req_ctx(req)->pid,
-			        strerror(err));
-			fuse_reply_err(req, err);
-			return;
-		}
-		if (bsdtun_ioctl(f->t, (unsigned long)cmd, &v.ifr) < 0) {
-			fuse_reply_err(req, errno);
-			return;
-		}
-		err = d->dir == BSDTUN_ARG_IN ?
-		              0 :
-		              caller_mem(req, arg, &v.ifr, sizeof(v.ifr), 1);
-		if (err != 0)
-			BSDTUN_LOG(
-			        ERR, u,
-			        "device node: %s: cannot write the caller's struct ifreq (pid %d): %s",
-			        d->name, (int)fuse_req_ctx(req)->pid,
-			        strerror(err));
-		if (err != 0)
-			fuse_reply_err(req, err);
-		else
-			fuse_reply_ioctl(req, 0, NULL, 0);
+		ioctl_caller_mem(f, req, cmd, arg, d);
 		return;
 	}
+	memset(&v, 0, sizeof(v));
 	if (d->by_value) {
 		/* the kernel let the value through as an address: it is the
 		 * value (it usually fails EFAULT first, doc/cdev.md) */
@@ -716,11 +1046,13 @@ cdev_main(void *arg)
 	for (;;) {
 		/* files[i] is the file whose bell is p[2 + i] */
 		struct cdev_file *files[BSDTUN_QUEUES_MAX];
-		struct pollfd p[2 + BSDTUN_QUEUES_MAX];
+		struct pollfd p[3 + BSDTUN_QUEUES_MAX];
 		int n = 0, i_fuse = -1, nb = 0, i;
 		uint32_t k;
 
 		p[n].fd = cd->wake_fd;
+		p[n++].events = POLLIN;
+		p[n].fd = cd->jobs_fd;
 		p[n++].events = POLLIN;
 		/* A bell only while someone waits: it is level-triggered. */
 		for (k = 0; k < BSDTUN_QUEUES_MAX; k++) {
@@ -747,10 +1079,12 @@ cdev_main(void *arg)
 		}
 		if (p[0].revents != 0)
 			break; /* bsdtun_cdev_detach() */
+		if (p[1].revents != 0)
+			jobs_done(cd);
 		/* before the FUSE requests: a release may free the file */
 		for (i = 0; i < nb; i++)
-			if (p[1 + i].revents != 0)
-				on_bell(files[i], p[1 + i].revents);
+			if (p[2 + i].revents != 0)
+				on_bell(files[i], p[2 + i].revents);
 		if (i_fuse >= 0 && p[i_fuse].revents != 0) {
 			int r = fuse_session_receive_buf(cd->se, &cd->fbuf);
 
@@ -1210,6 +1544,8 @@ bsdtun_cdev_attach(struct bsdtun_unit *u)
 	cd->wake_fd = -1;
 	cd->mnt_fd = -1;
 	cd->at.dirfd = -1;
+	cd->jobs_fd = -1;
+	TAILQ_INIT(&cd->jobs);
 	cd->mtime = time(NULL);
 	strlcpy(cd->path, u->cfg.cdev_path, sizeof(cd->path));
 	ret = prepare_path(cd);
@@ -1219,7 +1555,8 @@ bsdtun_cdev_attach(struct bsdtun_unit *u)
 	if (ret < 0)
 		goto fail;
 	cd->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (cd->wake_fd < 0) {
+	cd->jobs_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (cd->wake_fd < 0 || cd->jobs_fd < 0) {
 		ret = -errno;
 		goto fail_mounted;
 	}
@@ -1244,6 +1581,8 @@ fail_mounted:
 	fuse_session_destroy(cd->se);
 	if (cd->wake_fd >= 0)
 		close(cd->wake_fd);
+	if (cd->jobs_fd >= 0)
+		close(cd->jobs_fd);
 fail:
 	remove_node(cd);
 	free(cd);
@@ -1254,6 +1593,7 @@ void
 bsdtun_cdev_detach(struct bsdtun_unit *u)
 {
 	struct bsdtun_cdev *cd = u->proc->cdev;
+	struct cdev_job *job;
 	uint64_t one = 1;
 	uint32_t i;
 
@@ -1262,7 +1602,22 @@ bsdtun_cdev_detach(struct bsdtun_unit *u)
 	u->proc->cdev = NULL;
 	if (write(cd->wake_fd, &one, sizeof(one)) != sizeof(one))
 		BSDTUN_LOG(ERR, u, "device node: cannot wake its thread");
+	/* the thread waits on nobody: it is back at once */
 	bsdtun_thread_join(cd->thread);
+	/*
+	 * Requests whose worker still copies fail ENXIO; the workers go on
+	 * alone.  One waiting in a fault on this node is freed when the
+	 * connection goes below (the session's /dev/fuse descriptor closed
+	 * aborts it); one waiting on a mount the caller serves is the
+	 * caller's to free.
+	 */
+	while ((job = TAILQ_FIRST(&cd->jobs)) != NULL) {
+		TAILQ_REMOVE(&cd->jobs, job, next);
+		job_reply(job, ENXIO);
+		if (job->f != NULL)
+			job->f->job = NULL;
+		job_put(job);
+	}
 	/* Blocked readers fail ENXIO; later calls on the file ENOTCONN. */
 	for (i = 0; i < BSDTUN_QUEUES_MAX; i++)
 		if (cd->files[i] != NULL)
@@ -1274,6 +1629,7 @@ bsdtun_cdev_detach(struct bsdtun_unit *u)
 	fuse_session_destroy(cd->se);
 	free(cd->fbuf.mem);
 	close(cd->wake_fd);
+	close(cd->jobs_fd);
 	remove_node(cd);
 	BSDTUN_LOG(INFO, u, "device node %s removed", cd->path);
 	free(cd);
