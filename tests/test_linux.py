@@ -207,6 +207,21 @@ def full_ring(s):
         check_eq(pmd.xstats(0).get('rx_client_full'), 100 - qlen,
                  'library: no more drops while forwarding')
         pmd.fwd_stop()
+        # drops the client reported and closed before anybody asked
+        # (no burst, no xstats call between): counted at its close
+        check(harness.wait_for(lambda: pmd.link(0) == 'down'),
+              'the library client closed')
+        pmd.cmd('clear port xstats all')
+        fd, _ = linux_open(n0, IFF_TUN | IFF_NO_PI)
+        got = collections.Counter(write_result(fd, p) for p in pkts[:100])
+        os.close(fd)
+        check(harness.wait_for(lambda: pmd.link(0) == 'down'),
+              'node: closed right after its writes')
+        check_eq((dict(got), pmd.xstats(0).get('rx_client_full'),
+                  pmd.xstats(0).get('to_dpdk_purged')),
+                 ({64: 100}, 100 - qlen, qlen),
+                 'node: closed after 100 writes, none asked: %d dropped '
+                 'counted at its close, %d purged' % (100 - qlen, qlen))
 
 
 def send_all(sk, to, pkts):

@@ -316,6 +316,11 @@ session_close(struct bsdtun_unit *u, uint16_t qid)
 	if (s == NULL)
 		return;
 	session_publish(u, qid, NULL);
+	/* what its Linux writes dropped since the last burst or xstats;
+	 * under the lock, as bsdtun_rx_client_drops() counts too */
+	rte_spinlock_lock(&u->proc->q[qid].rx_lock);
+	bsdtun_rx_client_claim(&qp->xs, s);
+	rte_spinlock_unlock(&u->proc->q[qid].rx_lock);
 	bsdtun_intr_detach(u, s); /* it can never wake the app again */
 	/* A tx_burst that took the session before may still ring its bell. */
 	while (__atomic_load_n(&s->bell_users, __ATOMIC_ACQUIRE) != 0)

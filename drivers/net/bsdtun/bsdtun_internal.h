@@ -424,6 +424,9 @@ void bsdtun_bell_ring(struct bsdtun_queue *qp, struct bsdtun_session *s,
 uint16_t bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb);
 uint16_t bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb);
 uint16_t bsdtun_burst_none(void *queue, struct rte_mbuf **bufs, uint16_t nb);
+/* Count what session s's client says it dropped since it was last asked
+ * (rx_client_full); the caller holds the pair's rx_lock or has withdrawn s. */
+void bsdtun_rx_client_claim(struct bsdtun_xstats *xs, struct bsdtun_session *s);
 /* Count what the clients of u say they dropped (rx_client_full), now. */
 void bsdtun_rx_client_drops(struct bsdtun_unit *u);
 

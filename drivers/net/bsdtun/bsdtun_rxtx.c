@@ -93,8 +93,8 @@ rx_drop_reason(struct bsdtun_rxq *q, int tap, uint32_t len, uint16_t fam,
  * counter is its earlier sessions' claims plus this one's, modulo 2^64
  * (a claim that goes back takes the counter back).  Rx lock held.
  */
-static inline void
-rx_client_claim(struct bsdtun_xstats *xs, struct bsdtun_session *s)
+void
+bsdtun_rx_client_claim(struct bsdtun_xstats *xs, struct bsdtun_session *s)
 {
 	uint64_t c =
 	        __atomic_load_n(&s->hdr->to_dpdk_full_drops, __ATOMIC_RELAXED);
@@ -122,7 +122,7 @@ bsdtun_rx_client_drops(struct bsdtun_unit *u)
 
 		rte_spinlock_lock(&pq->rx_lock);
 		if (pq->sess != NULL)
-			rx_client_claim(&u->q[q].xs, pq->sess);
+			bsdtun_rx_client_claim(&u->q[q].xs, pq->sess);
 		rte_spinlock_unlock(&pq->rx_lock);
 	}
 }
@@ -157,7 +157,7 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		return 0;
 	s = pq->sess;
 	if (s != NULL)
-		rx_client_claim(xs, s);
+		bsdtun_rx_client_claim(xs, s);
 	if (s == NULL || __atomic_load_n(&s->broken, __ATOMIC_RELAXED) ||
 	    bsdtun_ring_cons_avail(&s->to_dpdk) == BSDTUN_RING_EMPTY) {
 		rte_spinlock_unlock(&pq->rx_lock);
