@@ -20,6 +20,7 @@ bash devtools/build.sh --asan || { echo "0 passed, 1 failed"; exit 1; }
 
 passed=0
 failed=0
+skipped=0
 for b in build build-asan; do
 	opts=()
 	[ "$b" = build-asan ] && opts=(-Dsanitize=true -Db_lundef=false)
@@ -47,8 +48,12 @@ tarballs=${BSDTUN_DPDK_TARBALLS:-$top/../shared/dpdk}
 if [ "${BSDTUN_MATRIX:-1}" = 0 ]; then
 	echo "test: DPDK matrix left out (BSDTUN_MATRIX=0)"
 elif ! ls "$tarballs"/dpdk-*.tar.xz >/dev/null 2>&1; then
-	echo "test: DPDK matrix not run: no DPDK release tarballs in $tarballs (set BSDTUN_DPDK_TARBALLS)"
-	failed=$((failed + 1))
+	echo "test: DPDK matrix not run: it needs the release tarballs dpdk-23.11.tar.xz, dpdk-24.11.tar.xz and dpdk-25.11.tar.xz (https://fast.dpdk.org/rel/dpdk-VERSION.tar.xz, checked against https://fast.dpdk.org/rel/sha256sums.txt) in $tarballs, or BSDTUN_DPDK_TARBALLS=DIR"
+	if [ "${CI:-}" = true ]; then
+		failed=$((failed + 1)) # CI has them: their absence is a fault
+	else
+		skipped=$((skipped + 1))
+	fi
 else
 	BSDTUN_NOSETUP=1 bash devtools/dpdk-matrix.sh | tee "$top/build/dpdk-matrix.log"
 	summary=$(tail -n 1 "$top/build/dpdk-matrix.log")
@@ -75,5 +80,9 @@ if [ -x devtools/check.sh ]; then
 	fi
 fi
 
-echo "$passed passed, $failed failed"
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
 [ "$failed" -eq 0 ]
