@@ -1606,10 +1606,9 @@ bsdtun_cdev_detach(struct bsdtun_unit *u)
 	bsdtun_thread_join(cd->thread);
 	/*
 	 * Requests whose worker still copies fail ENXIO; the workers go on
-	 * alone.  One waiting in a fault on this node is freed when the
-	 * connection goes below (the session's /dev/fuse descriptor closed
-	 * aborts it); one waiting on a mount the caller serves is the
-	 * caller's to free.
+	 * alone, each waiting for its child.  A child waiting in a fault on
+	 * a mount the caller serves holds nothing of ours and waits for
+	 * that caller only; its worker dies with the process.
 	 */
 	while ((job = TAILQ_FIRST(&cd->jobs)) != NULL) {
 		TAILQ_REMOVE(&cd->jobs, job, next);
