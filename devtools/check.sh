@@ -5,7 +5,13 @@
 #  - clang-format (.clang-format) on every C file: no diff allowed;
 #  - cppcheck (warning, portability, performance) on every C file;
 #  - DPDK's forbidden patterns (devtools/checkpatches.sh of DPDK 22.11),
-#    where they apply to this tree.
+#    where they apply to this tree;
+#  - the driver (drivers/net/bsdtun/) held to the newest DPDK release's own
+#    rules: the devtools of the newest tarball in ../shared/dpdk
+#    (BSDTUN_DPDK_TARBALLS), check_forbidden_additions() and
+#    check_aligned_attributes() of its checkpatches.sh run on a patch that
+#    adds every driver file.  Without a tarball this is skipped, said in one
+#    line.
 # Prints one line per finding and "check: N problems"; exit 1 on any.
 set -uo pipefail
 
@@ -56,6 +62,61 @@ forbid "drivers" '\bRTE_LOG_REGISTER\b' 'RTE_LOG_REGISTER, prefer _DEFAULT'
 forbid "app lib" 'include.*_driver\.h|include.*_pmd\.h' \
 	'driver headers outside the driver'
 forbid "drivers lib app tests doc" 'http://.*dpdk\.org' 'http link to dpdk.org'
+
+# The newest DPDK release's checkpatches.sh rules on the driver.  The two
+# functions are taken from the release's script as they are and run on a
+# patch adding every file the driver tracks (its working-tree contents).
+dpdk_rules() {
+	local tarballs=${BSDTUN_DPDK_TARBALLS:-$top/../shared/dpdk} newest tmp
+	local dev patch f out fn
+	newest=$(ls "$tarballs"/dpdk-*.tar.xz 2>/dev/null | sort -V | tail -n1)
+	if [ -z "$newest" ]; then
+		echo "check: no DPDK tarball in $tarballs: the newest release's checkpatches.sh rules are skipped (the 22.11 subset above ran)"
+		return 0
+	fi
+	tmp=$(mktemp -d) || {
+		fail "mktemp failed"
+		return 0
+	}
+	# shellcheck disable=SC2064
+	trap "rm -rf '$tmp'" RETURN
+	if ! tar -xJf "$newest" -C "$tmp" --wildcards \
+		'*/devtools/checkpatches.sh' \
+		'*/devtools/check-forbidden-tokens.awk' 2>"$tmp/tar.err"; then
+		fail "$(basename "$newest"): no devtools/checkpatches.sh: $(cat "$tmp/tar.err")"
+		return 0
+	fi
+	dev=$(dirname "$(ls "$tmp"/*/devtools/checkpatches.sh)")
+	patch=$tmp/driver.patch
+	while read -r f; do
+		git -c core.quotePath=false diff --no-index --no-color \
+			--no-ext-diff --src-prefix=a/ --dst-prefix=b/ \
+			/dev/null "$f" >>"$patch"
+	done < <(git ls-files drivers/net/bsdtun)
+	# The functions, with the script's own directory made the unpacked
+	# one; gawk, as DPDK's CI has it (mawk knows no \< \>).
+	for fn in check_forbidden_additions check_aligned_attributes; do
+		sed -n "/^$fn() {/,/^}/p" "$dev/checkpatches.sh" |
+			sed 's|$(dirname $(readlink -f $0))|"$dpdk_dev"|g' \
+			>>"$tmp/rules.sh"
+		grep -q "^$fn() {" "$tmp/rules.sh" ||
+			fail "$(basename "$newest"): checkpatches.sh has no $fn()"
+	done
+	if ! command -v gawk >/dev/null; then
+		fail "gawk is not installed (apt-get install gawk): DPDK's rules need it"
+		return 0
+	fi
+	out=$(cd "$tmp" && dpdk_dev=$dev bash -c '
+		awk() { gawk "$@"; }
+		. ./rules.sh
+		res=0
+		check_forbidden_additions "$1" || res=1
+		check_aligned_attributes "$1" || res=1
+		exit $res' _ "$patch" 2>&1) ||
+		fail "$(basename "$newest" .tar.xz) checkpatches.sh rules on drivers/net/bsdtun:"$'\n'"$out"
+	echo "check: checkpatch.pl (the Linux kernel's, which DPDK's checkpatches.sh also runs) is not available here: skipped"
+}
+dpdk_rules
 
 echo "check: $problems problems"
 [ "$problems" -eq 0 ]

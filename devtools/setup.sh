@@ -38,7 +38,7 @@ packages=(
 	meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 	libfuse3-dev fuse3
 	tshark iproute2 iperf3 iputils-ping procps psmisc util-linux
-	clang-format cppcheck xz-utils python3-pyelftools libpcap-dev
+	clang-format cppcheck gawk xz-utils python3-pyelftools libpcap-dev
 	binutils gdb strace openvpn socat
 )
 
