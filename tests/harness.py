@@ -165,6 +165,43 @@ def memfd_maps(pid, name=None):
     return sizes
 
 
+def regions(pid, name):
+    """The shared regions of unit name that process pid maps (its memfds,
+    doc/wire.md section 2), read from their header pages: for each open
+    session, {'qlen', 'queue', 'to_client', 'to_dpdk'}, the last two the
+    records queued on that ring (published, not yet consumed)."""
+    starts = []
+    try:
+        with open('/proc/%d/maps' % pid) as f:
+            for line in f:
+                w = line.split()
+                if '/memfd:%s ' % name in line and int(w[2], 16) == 0:
+                    starts.append(int(w[0].split('-')[0], 16))
+    except OSError:
+        return []
+    out = []
+    try:
+        with open('/proc/%d/mem' % pid, 'rb') as mem:
+            for a in starts:
+                mem.seek(a)
+                page = mem.read(4096)
+                (magic, _, _, qlen, _, tc_ctl, _, td_ctl, _, state,
+                 queue) = struct.unpack_from('=IIQIIQQQQII', page)
+                if state != 1 or max(tc_ctl, td_ctl) > 4096 - 128:
+                    continue
+
+                def queued(ctl):
+                    head = struct.unpack_from('=Q', page, ctl + 8)[0]
+                    tail = struct.unpack_from('=Q', page, ctl + 72)[0]
+                    return (head - tail) % (1 << 64)
+                out.append({'qlen': qlen, 'queue': queue,
+                            'to_client': queued(tc_ctl),
+                            'to_dpdk': queued(td_ctl)})
+    except OSError:
+        pass
+    return out
+
+
 REC_MAX = 16408  # bsdtun_rec_size(TUNMRU + 16), doc/wire.md
 
 
@@ -203,6 +240,27 @@ def wait_for(pred, timeout=PATIENCE, step=0.02):
         if v or time.monotonic() >= deadline:
             return v
         time.sleep(step)
+
+
+# x86_64 system call numbers a blocked process can be found waiting in
+SYS_READ, SYS_POLL, SYS_PPOLL = 0, 7, 271
+SYS_EPOLL_WAIT, SYS_EPOLL_PWAIT, SYS_EPOLL_PWAIT2 = 232, 281, 441
+
+
+def in_syscall(pid, nrs, tid=None):
+    """Is thread tid (default: the main thread) of pid in one of the
+    system calls nrs, and not running (/proc/PID/task/TID/syscall)?"""
+    try:
+        with open('/proc/%d/task/%d/syscall' % (pid, tid or pid)) as f:
+            return int(f.read().split()[0]) in nrs
+    except (OSError, IndexError, ValueError):
+        return False
+
+
+def wait_blocked(pid, nrs, tid=None, timeout=PATIENCE):
+    """Wait until thread tid of pid sleeps in one of the system calls nrs
+    (see in_syscall); returns whether it did."""
+    return wait_for(lambda: in_syscall(pid, nrs, tid), timeout, 0.005)
 
 
 def sanitizer_env(env=None):
