@@ -7,8 +7,8 @@ plugin directory (devtools/build.sh installs it there)."""
 import os
 import re
 import signal
+import struct
 import subprocess
-import time
 
 import harness
 from harness import check, check_eq
@@ -67,25 +67,47 @@ def packets(path):
     return [(int(r[0], 0), r[1] or r[2], r[3]) for r in rows if r[0]]
 
 
-def dumpcap_start(pmd, path, count):
-    """dpdk-dumpcap on port 0 of pmd, count packets into path."""
+def dumpcap_start(s, pmd, path, count):
+    """dpdk-dumpcap on port 0 of pmd, count packets into path; returns
+    once it captures.  Its "Packets captured: " (stderr, not with -q)
+    comes after rte_pdump_enable(), which returns once the primary
+    installed its callbacks ("Capturing on" comes before)."""
     argv = ['dpdk-dumpcap', '--file-prefix=' + pmd.prefix, '-i', '0',
-            '-w', path, '-c', str(count), '-q']
-    print('$ ' + ' '.join(argv), flush=True)
-    return subprocess.Popen(argv, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True,
-                            env=secondary_env())
+            '-w', path, '-c', str(count)]
+    dc = s.spawn(argv, env=secondary_env(), echo=True)
+    dc.wait_output(r'Packets captured: ')
+    return dc
 
 
 def dumpcap_end(dc):
-    """Wait for dumpcap (30 s, then kill); one assertion: exit 0."""
+    """Wait for dumpcap to end on its count (then kill); one assertion:
+    exit 0."""
+    rc = dc.wait(harness.PATIENCE)
+    dc.kill()
+    print(dc.output, flush=True)
+    check_eq(rc, 0, 'dpdk-dumpcap exit status')
+
+
+def pcap_count(path):
+    """Whole records in a pcap file (one being written: its last record
+    may not be whole yet)."""
     try:
-        out, _ = dc.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        dc.kill()
-        out, _ = dc.communicate()
-    print(out, flush=True)
-    check_eq(dc.returncode, 0, 'dpdk-dumpcap exit status')
+        with open(path, 'rb') as f:
+            data = f.read()
+    except OSError:
+        return 0
+    if len(data) < 24:
+        return 0
+    end = '<' if data[:4] in (b'\xd4\xc3\xb2\xa1', b'\x4d\x3c\xb2\xa1') \
+        else '>'
+    n, off = 0, 24
+    while off + 16 <= len(data):
+        caplen = struct.unpack_from(end + 'I', data, off + 8)[0]
+        if off + 16 + caplen > len(data):
+            break
+        n += 1
+        off += 16 + caplen
+    return n
 
 
 def pcapng_devarg(s, framing):
@@ -132,8 +154,7 @@ def dumpcap(s):
     units = ['pcapng=%s' % cap, '']
     with multiprocess_pmd(s, units) as pmd:
         pmd.cmd('start')
-        dc = dumpcap_start(pmd, dump, 2 * N)
-        time.sleep(2)
+        dc = dumpcap_start(s, pmd, dump, 2 * N)
         check_eq(verify(pmd), 0, 'dumpcap: traffic while capturing')
         dumpcap_end(dc)
         check_eq(verify(pmd), 0, 'testpmd keeps forwarding after dumpcap')
@@ -160,16 +181,23 @@ def pdump(s):
         pd = subprocess.Popen(argv, stdout=open(log, 'w'),
                               stderr=subprocess.STDOUT, text=True,
                               start_new_session=True, env=secondary_env())
-        # Ready once its two pcap ports are up (it enables capture next).
+        # Capturing once it says so: it prints its tuples after
+        # rte_pdump_enable(), which returns once the primary installed
+        # its callbacks.
         ready = harness.wait_for(
-            lambda: open(log).read().count(' MAC: ') >= 2, 30, 0.1)
-        check(ready, 'dpdk-pdump started')
-        time.sleep(1)
+            lambda: 'capture for (1) tuples' in open(log).read() or
+            pd.poll() is not None, harness.PATIENCE, 0.05)
+        check(ready and pd.poll() is None, 'dpdk-pdump started')
         check_eq(verify(pmd), 0, 'pdump: traffic while capturing')
-        time.sleep(1)
+        # what went through the callbacks is on its rings: wait until it
+        # wrote all of it (its pcap port flushes each burst)
+        check(harness.wait_for(lambda: (pcap_count(rx), pcap_count(tx)) ==
+                               (N, N), harness.PATIENCE, 0.05),
+              'pdump: every packet written (%d, %d)' %
+              (pcap_count(rx), pcap_count(tx)))
         os.killpg(pd.pid, signal.SIGINT)
         try:
-            pd.wait(timeout=30)
+            pd.wait(timeout=harness.PATIENCE)
         except subprocess.TimeoutExpired:
             os.killpg(pd.pid, signal.SIGKILL)
             pd.wait()
@@ -226,8 +254,7 @@ def multiqueue(s):
         a = [harness.open_node(nodes[0]) for _ in (0, 1)]
         b = [harness.open_node(nodes[1]) for _ in (0, 1)]
         pmd.cmd('start')
-        dc = dumpcap_start(pmd, dump, total)
-        time.sleep(2)
+        dc = dumpcap_start(s, pmd, dump, total)
         try:
             for q, d, src, n in want:
                 for i in range(n):
