@@ -29,7 +29,6 @@ import os
 import re
 import signal
 import struct
-import time
 
 import harness
 from harness import check, check_eq
@@ -278,7 +277,7 @@ def kill_one(s, pmd):
           for port in (0, 1)]
     check(harness.wait_for(lambda: all(
         pmd.tel('/bsdtun/info,%d' % port).get('q0_pid') == p0[port].pid
-        for port in (0, 1)), 10), 'pair 0 held on both ports by its client')
+        for port in (0, 1))), 'pair 0 held on both ports by its client')
     p1 = [harness.tuntest('traffic', pmd.sock(port), '--stream', 3 + port,
                           '--peer-stream', 4 - port, '--count', count,
                           '--rate', 20000, '--quiet')
@@ -287,7 +286,11 @@ def kill_one(s, pmd):
         pmd.tel('/bsdtun/info,%d' % port).get('q1_pid') == p1[port].pid
         for port in (0, 1))), 'pair 1 held on both ports by its client')
     before = pmd.xstats(1)
-    time.sleep(0.3)
+    # both pairs of port 1 carry traffic at the kill
+    check(harness.wait_for(lambda: all(
+        pmd.xstats(1)['tx_q%d_packets' % q] >=
+        before['tx_q%d_packets' % q] + 1000 for q in (0, 1)), step=0.05),
+        'both pairs of port 1 carry traffic')
     p0[1].send_signal(signal.SIGKILL)
     p0[1].wait()
     check(harness.wait_for(

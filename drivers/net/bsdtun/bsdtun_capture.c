@@ -113,7 +113,7 @@ bsdtun_capture_check(struct bsdtun_unit *u)
 	bsdtun_path_close(&at);
 	if (ret < 0)
 		return ret;
-	u->proc->cap_fd = ret;
+	bsdtun_proc(u)->cap_fd = ret;
 	return 0;
 }
 
@@ -134,13 +134,13 @@ bsdtun_capture_start(struct bsdtun_unit *u)
 	char os[160];
 	struct utsname un;
 
-	if (u->proc->cap_fd < 0 || u->proc->pcap != NULL)
+	if (bsdtun_proc(u)->cap_fd < 0 || bsdtun_proc(u)->pcap != NULL)
 		return 0;
 	snprintf(pool, sizeof(pool), "bsdtun_cap_%u", u->port_id);
-	u->proc->cap_mp = rte_pktmbuf_pool_create(
-	        pool, CAPTURE_POOL_SIZE, 0, 0,
-	        rte_pcapng_mbuf_size(CAPTURE_SNAPLEN), rte_socket_id());
-	if (u->proc->cap_mp == NULL) {
+	bsdtun_proc(u)->cap_mp = rte_pktmbuf_pool_create(
+		pool, CAPTURE_POOL_SIZE, 0, 0,
+		rte_pcapng_mbuf_size(CAPTURE_SNAPLEN), rte_socket_id());
+	if (bsdtun_proc(u)->cap_mp == NULL) {
 		BSDTUN_LOG(ERR, u, "pcapng: no memory for capture copies: %s",
 		           rte_strerror(rte_errno));
 		return -ENOMEM;
@@ -149,26 +149,26 @@ bsdtun_capture_start(struct bsdtun_unit *u)
 		snprintf(os, sizeof(os), "%s %s", un.sysname, un.release);
 	else
 		strcpy(os, "Linux");
-	u->proc->pcap = rte_pcapng_fdopen(u->proc->cap_fd, os, NULL,
-	                                  rte_version(), u->name);
-	if (u->proc->pcap == NULL) {
+	bsdtun_proc(u)->pcap = rte_pcapng_fdopen(bsdtun_proc(u)->cap_fd, os,
+						 NULL, rte_version(), u->name);
+	if (bsdtun_proc(u)->pcap == NULL) {
 		BSDTUN_LOG(ERR, u, "pcapng=%s: %s", u->cfg.pcapng,
 		           rte_strerror(rte_errno));
-		rte_mempool_free(u->proc->cap_mp);
-		u->proc->cap_mp = NULL;
+		rte_mempool_free(bsdtun_proc(u)->cap_mp);
+		bsdtun_proc(u)->cap_mp = NULL;
 		return -rte_errno;
 	}
-	u->proc->cap_fd = -1; /* owned by the pcapng handle now */
-	u->proc->cap_start_ns = wall_ns();
-	if (bsdtun_pcapng_add_port(u->proc->pcap, u->port_id,
-	                           capture_linktype(u), u->name) < 0) {
+	bsdtun_proc(u)->cap_fd = -1; /* owned by the pcapng handle now */
+	bsdtun_proc(u)->cap_start_ns = wall_ns();
+	if (bsdtun_pcapng_add_port(bsdtun_proc(u)->pcap, u->port_id,
+				   capture_linktype(u), u->name) < 0) {
 		BSDTUN_LOG(ERR, u,
 		           "pcapng=%s: cannot write the interface block",
 		           u->cfg.pcapng);
-		rte_pcapng_close(u->proc->pcap); /* closes the fd too */
-		u->proc->pcap = NULL;
-		rte_mempool_free(u->proc->cap_mp);
-		u->proc->cap_mp = NULL;
+		rte_pcapng_close(bsdtun_proc(u)->pcap); /* closes the fd too */
+		bsdtun_proc(u)->pcap = NULL;
+		rte_mempool_free(bsdtun_proc(u)->cap_mp);
+		bsdtun_proc(u)->cap_mp = NULL;
 		return -EIO;
 	}
 	return 0;
@@ -179,7 +179,7 @@ static struct rte_mbuf *
 with_pseudo_eth(struct bsdtun_unit *u, struct rte_mbuf *m, int out)
 {
 	struct rte_mbuf *c =
-	        rte_pktmbuf_copy(m, u->proc->cap_mp, 0, UINT32_MAX);
+		rte_pktmbuf_copy(m, bsdtun_proc(u)->cap_mp, 0, UINT32_MAX);
 	struct rte_ether_hdr *eh;
 	uint8_t v;
 
@@ -209,7 +209,7 @@ bsdtun_capture(struct bsdtun_unit *u, uint16_t qid, struct rte_mbuf **pkts,
 	        out ? RTE_PCAPNG_DIRECTION_OUT : RTE_PCAPNG_DIRECTION_IN;
 	uint16_t i, k = 0;
 
-	if (u->proc->pcap == NULL)
+	if (bsdtun_proc(u)->pcap == NULL)
 		return;
 	for (i = 0; i < n && k < RTE_DIM(cp); i++) {
 		struct rte_mbuf *src = pkts[i], *tmp = NULL;
@@ -220,9 +220,9 @@ bsdtun_capture(struct bsdtun_unit *u, uint16_t qid, struct rte_mbuf **pkts,
 			src = tmp;
 		}
 		cp[k] = src == NULL ? NULL :
-		                      bsdtun_pcapng_copy(u->port_id, qid, src,
-		                                         u->proc->cap_mp,
-		                                         CAPTURE_SNAPLEN, dir);
+				      bsdtun_pcapng_copy(u->port_id, qid, src,
+							 bsdtun_proc(u)->cap_mp,
+							 CAPTURE_SNAPLEN, dir);
 		rte_pktmbuf_free(tmp);
 		if (cp[k] == NULL)
 			__atomic_fetch_add(&xs->capture_errors, 1,
@@ -232,7 +232,7 @@ bsdtun_capture(struct bsdtun_unit *u, uint16_t qid, struct rte_mbuf **pkts,
 	}
 	if (k == 0)
 		return;
-	if (rte_pcapng_write_packets(u->proc->pcap, cp, k) < 0) {
+	if (rte_pcapng_write_packets(bsdtun_proc(u)->pcap, cp, k) < 0) {
 		if (__atomic_fetch_add(&xs->capture_errors, 1,
 		                       __ATOMIC_RELAXED) == 0)
 			BSDTUN_LOG(ERR, u,
@@ -249,7 +249,7 @@ bsdtun_capture(struct bsdtun_unit *u, uint16_t qid, struct rte_mbuf **pkts,
 void
 bsdtun_capture_close(struct bsdtun_unit *u)
 {
-	if (u->proc->pcap != NULL) {
+	if (bsdtun_proc(u)->pcap != NULL) {
 		uint64_t end = wall_ns(), recv = 0, drop = 0;
 		uint32_t i;
 
@@ -257,16 +257,16 @@ bsdtun_capture_close(struct bsdtun_unit *u)
 			recv += u->q[i].rxq.packets + u->q[i].txq.packets;
 			drop += u->q[i].xs.capture_errors;
 		}
-		bsdtun_pcapng_write_stats(u->proc->pcap, u->port_id,
-		                          u->proc->cap_start_ns, end, recv,
-		                          drop);
-		rte_pcapng_close(u->proc->pcap); /* closes the fd too */
-		u->proc->pcap = NULL;
+		bsdtun_pcapng_write_stats(bsdtun_proc(u)->pcap, u->port_id,
+					  bsdtun_proc(u)->cap_start_ns, end,
+					  recv, drop);
+		rte_pcapng_close(bsdtun_proc(u)->pcap); /* closes the fd too */
+		bsdtun_proc(u)->pcap = NULL;
 	}
-	if (u->proc->cap_fd >= 0) {
-		close(u->proc->cap_fd);
-		u->proc->cap_fd = -1;
+	if (bsdtun_proc(u)->cap_fd >= 0) {
+		close(bsdtun_proc(u)->cap_fd);
+		bsdtun_proc(u)->cap_fd = -1;
 	}
-	rte_mempool_free(u->proc->cap_mp);
-	u->proc->cap_mp = NULL;
+	rte_mempool_free(bsdtun_proc(u)->cap_mp);
+	bsdtun_proc(u)->cap_mp = NULL;
 }

@@ -1571,7 +1571,7 @@ bsdtun_cdev_attach(struct bsdtun_unit *u)
 		pthread_mutex_unlock(&cdevs_lock);
 		goto fail_mounted;
 	}
-	u->proc->cdev = cd;
+	bsdtun_proc(u)->cdev = cd;
 	BSDTUN_LOG(INFO, u, "device node %s", cd->path);
 	return 0;
 
@@ -1592,14 +1592,14 @@ fail:
 void
 bsdtun_cdev_detach(struct bsdtun_unit *u)
 {
-	struct bsdtun_cdev *cd = u->proc->cdev;
+	struct bsdtun_cdev *cd = bsdtun_proc(u)->cdev;
 	struct cdev_job *job;
 	uint64_t one = 1;
 	uint32_t i;
 
 	if (cd == NULL)
 		return;
-	u->proc->cdev = NULL;
+	bsdtun_proc(u)->cdev = NULL;
 	if (write(cd->wake_fd, &one, sizeof(one)) != sizeof(one))
 		BSDTUN_LOG(ERR, u, "device node: cannot wake its thread");
 	/* the thread waits on nobody: it is back at once */

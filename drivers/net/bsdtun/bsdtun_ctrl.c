@@ -101,8 +101,9 @@ ctrl_unlock(void)
 static uint64_t
 watch_key(const struct bsdtun_unit *u, enum watch_kind k, uint32_t idx)
 {
-	return ((uint64_t)ctrl.gen[u->proc->slot] << 48) |
-	       ((uint64_t)u->proc->slot << 16) | ((uint64_t)idx << 4) | k;
+	return ((uint64_t)ctrl.gen[bsdtun_proc(u)->slot] << 48) |
+	       ((uint64_t)bsdtun_proc(u)->slot << 16) | ((uint64_t)idx << 4) |
+	       k;
 }
 
 static int
@@ -293,7 +294,7 @@ ring_backlog(uint64_t produced, uint64_t consumed, uint32_t qlen)
 static void
 session_publish(struct bsdtun_unit *u, uint16_t qid, struct bsdtun_session *s)
 {
-	struct bsdtun_qproc *pq = &u->proc->q[qid];
+	struct bsdtun_qproc *pq = &bsdtun_proc(u)->q[qid];
 
 	rte_spinlock_lock(&pq->tx_lock);
 	rte_spinlock_lock(&pq->rx_lock);
@@ -310,7 +311,7 @@ session_publish(struct bsdtun_unit *u, uint16_t qid, struct bsdtun_session *s)
 static void
 session_close(struct bsdtun_unit *u, uint16_t qid)
 {
-	struct bsdtun_session *s = u->proc->q[qid].sess;
+	struct bsdtun_session *s = bsdtun_proc(u)->q[qid].sess;
 	struct bsdtun_queue *qp = &u->q[qid];
 
 	if (s == NULL)
@@ -318,9 +319,9 @@ session_close(struct bsdtun_unit *u, uint16_t qid)
 	session_publish(u, qid, NULL);
 	/* what its Linux writes dropped since the last burst or xstats;
 	 * under the lock, as bsdtun_rx_client_drops() counts too */
-	rte_spinlock_lock(&u->proc->q[qid].rx_lock);
+	rte_spinlock_lock(&bsdtun_proc(u)->q[qid].rx_lock);
 	bsdtun_rx_client_claim(&qp->xs, s);
-	rte_spinlock_unlock(&u->proc->q[qid].rx_lock);
+	rte_spinlock_unlock(&bsdtun_proc(u)->q[qid].rx_lock);
 	bsdtun_intr_detach(u, s); /* it can never wake the app again */
 	/* A tx_burst that took the session before may still ring its bell. */
 	while (__atomic_load_n(&s->bell_users, __ATOMIC_ACQUIRE) != 0)
@@ -345,7 +346,7 @@ session_close(struct bsdtun_unit *u, uint16_t qid)
 	set_flag(qp, 0, BSDTUN_UNIT_F_LINUX_ALL); /* so is its personality */
 	undo_settings(u, s->uid); /* the unit's, if this was its user's last */
 	if (bsdtun_port_link_update(u))
-		u->proc->lsc_pending = 1;
+		bsdtun_proc(u)->lsc_pending = 1;
 	BSDTUN_CLIENT_LOG(INFO, u, "client pid %d closed queue pair %u",
 	                  (int)s->pid, qid);
 	/*
@@ -392,7 +393,7 @@ ctl_recv(int fd, struct bsdtun_msg *m, pid_t *pid)
 static void
 on_hello(struct bsdtun_unit *u, uint32_t idx)
 {
-	int fd = u->proc->pending[idx];
+	int fd = bsdtun_proc(u)->pending[idx];
 	struct bsdtun_msg m;
 	struct ucred cr;
 	socklen_t crl = sizeof(cr);
@@ -406,7 +407,7 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	epoll_ctl(ctrl.epfd, EPOLL_CTL_DEL, fd, NULL);
-	u->proc->pending[idx] = -1;
+	bsdtun_proc(u)->pending[idx] = -1;
 	if (n != sizeof(m) || m.magic != BSDTUN_WIRE_MAGIC ||
 	    m.type != BSDTUN_MSG_HELLO) {
 		if (n != 0)
@@ -425,10 +426,10 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	}
 	/* Who asks: the peer, or for the device node's own connection the
 	 * node's caller, as the node recorded it (one rule for both). */
-	local = u->proc->pending_local[idx];
-	u->proc->pending_local[idx] = 0;
+	local = bsdtun_proc(u)->pending_local[idx];
+	bsdtun_proc(u)->pending_local[idx] = 0;
 	if (local)
-		cr = u->proc->pending_cred[idx];
+		cr = bsdtun_proc(u)->pending_cred[idx];
 	else if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &crl) < 0)
 		cr.uid = (uid_t)-1; /* nobody: refused below */
 	if (!admitted(u, &cr)) {
@@ -439,7 +440,8 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	}
 	/* the lowest free queue pair (queues=1: the unit) */
 	for (qid = 0; qid < u->cfg.queues; qid++)
-		if (u->proc->q[qid].sess == NULL && !u->proc->q[qid].building)
+		if (bsdtun_proc(u)->q[qid].sess == NULL &&
+		    !bsdtun_proc(u)->q[qid].building)
 			break;
 	if (qid == u->cfg.queues) {
 		/* the device node's thread counts here too */
@@ -456,8 +458,8 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 		close(fd);
 		return;
 	}
-	j->slot = u->proc->slot;
-	j->gen = ctrl.gen[u->proc->slot];
+	j->slot = bsdtun_proc(u)->slot;
+	j->gen = ctrl.gen[bsdtun_proc(u)->slot];
 	j->qid = qid;
 	j->fd = fd;
 	j->local = local;
@@ -465,7 +467,7 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	j->qlen = u->cfg.qlen;
 	j->ring_bytes = bsdtun_ring_bytes_for(u->cfg.qlen, bsdtun_port_mtu(u));
 	snprintf(j->name, sizeof(j->name), "%s", u->name);
-	u->proc->q[qid].building = 1;
+	bsdtun_proc(u)->q[qid].building = 1;
 	*ctrl.jobs_tail = j;
 	ctrl.jobs_tail = &j->next;
 	pthread_cond_signal(&ctrl.region_cond);
@@ -494,7 +496,7 @@ open_finish(struct open_job *j, struct bsdtun_session *s, int err)
 		close(fd);
 		return 0;
 	}
-	u->proc->q[qid].building = 0;
+	bsdtun_proc(u)->q[qid].building = 0;
 	if (s == NULL) {
 		BSDTUN_CLIENT_LOG(ERR, u, "cannot set up a session: %s",
 		                  strerror(err));
@@ -520,18 +522,18 @@ open_finish(struct open_job *j, struct bsdtun_session *s, int err)
 	u->q[qid].tun_pid = j->cr.pid;
 	u->q[qid].xs.client_opens++;
 	if (bsdtun_port_link_update(u))
-		u->proc->lsc_pending = 1;
+		bsdtun_proc(u)->lsc_pending = 1;
 	if (session_welcome(u, s) < 0) {
 		BSDTUN_CLIENT_LOG(ERR, u,
 		                  "pid %d left before its open completed: %s",
 		                  (int)j->cr.pid, strerror(errno));
 		session_close(u, qid);
-		return u->proc->lsc_pending;
+		return bsdtun_proc(u)->lsc_pending;
 	}
 	BSDTUN_DEBUG(u, "open by pid %d", (int)j->cr.pid);
 	BSDTUN_CLIENT_LOG(INFO, u, "client pid %d uid %d opened queue pair %u",
 	                  (int)j->cr.pid, (int)j->cr.uid, qid);
-	return u->proc->lsc_pending;
+	return bsdtun_proc(u)->lsc_pending;
 }
 
 /*
@@ -588,7 +590,7 @@ on_listen(struct bsdtun_unit *u)
 
 	static const int one = 1;
 
-	fd = accept4(u->proc->listen_fd, NULL, NULL,
+	fd = accept4(bsdtun_proc(u)->listen_fd, NULL, NULL,
 	             SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
@@ -598,7 +600,7 @@ on_listen(struct bsdtun_unit *u)
 		return;
 	}
 	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
-		if (u->proc->pending[i] < 0)
+		if (bsdtun_proc(u)->pending[i] < 0)
 			break;
 	if (i == BSDTUN_MAX_PENDING ||
 	    watch_add(fd, watch_key(u, W_PENDING, i)) < 0) {
@@ -609,8 +611,8 @@ on_listen(struct bsdtun_unit *u)
 		close(fd);
 		return;
 	}
-	u->proc->pending[i] = fd;
-	u->proc->pending_local[i] = 0;
+	bsdtun_proc(u)->pending[i] = fd;
+	bsdtun_proc(u)->pending_local[i] = 0;
 }
 
 /* ---- ioctls (tunioctl) ------------------------------------------------- */
@@ -644,7 +646,7 @@ static int
 unit_setting(struct bsdtun_unit *u, const struct bsdtun_session *s,
              uint32_t bit)
 {
-	struct bsdtun_undo *ud = &u->proc->undo;
+	struct bsdtun_undo *ud = &bsdtun_proc(u)->undo;
 	uint32_t i;
 
 	if (s->uid == 0) {
@@ -652,7 +654,7 @@ unit_setting(struct bsdtun_unit *u, const struct bsdtun_session *s,
 		return 0;
 	}
 	for (i = 0; i < u->cfg.queues; i++) {
-		const struct bsdtun_session *o = u->proc->q[i].sess;
+		const struct bsdtun_session *o = bsdtun_proc(u)->q[i].sess;
 
 		if (o != NULL && o->uid != s->uid)
 			return EPERM;
@@ -698,14 +700,14 @@ unit_setting(struct bsdtun_unit *u, const struct bsdtun_session *s,
 static void
 undo_settings(struct bsdtun_unit *u, uid_t uid)
 {
-	struct bsdtun_undo *ud = &u->proc->undo;
+	struct bsdtun_undo *ud = &bsdtun_proc(u)->undo;
 	uint32_t i;
 
 	if (ud->what == 0 || ud->uid != uid)
 		return;
 	for (i = 0; i < u->cfg.queues; i++)
-		if (u->proc->q[i].sess != NULL &&
-		    u->proc->q[i].sess->uid == uid)
+		if (bsdtun_proc(u)->q[i].sess != NULL &&
+		    bsdtun_proc(u)->q[i].sess->uid == uid)
 			return;
 	if (ud->what & BSDTUN_UNDO_DEBUG)
 		u->debug = ud->debug;
@@ -830,7 +832,7 @@ linux_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, uint32_t cmd,
 			return EPERM;
 		__atomic_store_n(&u->carrier_off, v == 0, __ATOMIC_RELAXED);
 		if (bsdtun_port_link_update(u))
-			u->proc->lsc_pending = 1;
+			bsdtun_proc(u)->lsc_pending = 1;
 		break;
 	default:
 		return ENOTTY;
@@ -879,7 +881,7 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, struct bsdtun_msg *m,
 		    unit_setting(u, s, BSDTUN_UNDO_INFO) != 0)
 			return EPERM;
 		bsdtun_port_mtu_set(u, (uint16_t)a.ti.mtu);
-		u->proc->undo.mtu_set = (uint16_t)a.ti.mtu;
+		bsdtun_proc(u)->undo.mtu_set = (uint16_t)a.ti.mtu;
 		u->if_type = a.ti.type;
 		u->baudrate = a.ti.baudrate;
 		BSDTUN_DEBUG(u, "TUNSIFINFO mtu %d type %u baudrate %d",
@@ -951,7 +953,7 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, struct bsdtun_msg *m,
 static void
 on_session(struct bsdtun_unit *u, uint16_t qid, uint32_t events)
 {
-	struct bsdtun_session *s = u->proc->q[qid].sess;
+	struct bsdtun_session *s = bsdtun_proc(u)->q[qid].sess;
 	struct bsdtun_msg m;
 	pid_t sender;
 	ssize_t n;
@@ -1019,8 +1021,9 @@ deliver_lsc(void)
 
 	ctrl_lock();
 	for (i = 0; i < CTRL_MAX_UNITS; i++)
-		if (ctrl.units[i] != NULL && ctrl.units[i]->proc->lsc_pending) {
-			ctrl.units[i]->proc->lsc_pending = 0;
+		if (ctrl.units[i] != NULL &&
+		    bsdtun_proc(ctrl.units[i])->lsc_pending) {
+			bsdtun_proc(ctrl.units[i])->lsc_pending = 0;
 			ev[n].slot = i;
 			ev[n++].gen = ctrl.gen[i];
 		}
@@ -1099,11 +1102,11 @@ ctrl_main(void *arg __rte_unused)
 			if (k == W_LISTEN)
 				on_listen(u);
 			else if (k == W_PENDING && idx < BSDTUN_MAX_PENDING &&
-			         u->proc->pending[idx] >= 0)
+			         bsdtun_proc(u)->pending[idx] >= 0)
 				on_hello(u, idx);
 			else if (k == W_SESSION && idx < u->cfg.queues)
 				on_session(u, (uint16_t)idx, ev[i].events);
-			lsc |= u->proc->lsc_pending;
+			lsc |= bsdtun_proc(u)->lsc_pending;
 		}
 		if (!ctrl.running) {
 			ctrl_unlock();
@@ -1212,7 +1215,7 @@ ctrl_stop(int in_ctrl_thread)
 /*
  * Bind the unit's control socket; replaces a stale one left by a crash.
  * The directory is one nobody else can change (bsdtun_path.c), reached
- * after the check only through its descriptor (u->proc->sock_at, kept
+ * after the check only through its descriptor (bsdtun_proc(u)->sock_at, kept
  * until the socket is removed).  The socket is bound under a temporary
  * name, given its owner and mode, and only then renamed to the path: it is
  * never reachable with another mode.  An entry at the path that is not a
@@ -1222,7 +1225,7 @@ static int
 listen_socket(struct bsdtun_unit *u)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct bsdtun_path *at = &u->proc->sock_at;
+	struct bsdtun_path *at = &bsdtun_proc(u)->sock_at;
 	const char *path = u->cfg.sock_path;
 	char tmp[32];
 	struct stat st;
@@ -1287,7 +1290,7 @@ listen_socket(struct bsdtun_unit *u)
 	    renameat(at->dirfd, tmp, at->dirfd, at->leaf) < 0)
 		goto fail_bound;
 	close(tfd);
-	u->proc->sock_ino = st.st_ino;
+	bsdtun_proc(u)->sock_ino = st.st_ino;
 	return fd;
 fail_bound:
 	ret = -errno;
@@ -1308,11 +1311,11 @@ fail_path:
 static void
 unlink_socket(struct bsdtun_unit *u)
 {
-	struct bsdtun_path *at = &u->proc->sock_at;
+	struct bsdtun_path *at = &bsdtun_proc(u)->sock_at;
 	struct stat st;
 
 	if (fstatat(at->dirfd, at->leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    S_ISSOCK(st.st_mode) && st.st_ino == u->proc->sock_ino)
+	    S_ISSOCK(st.st_mode) && st.st_ino == bsdtun_proc(u)->sock_ino)
 		unlinkat(at->dirfd, at->leaf, 0);
 	bsdtun_path_close(at);
 }
@@ -1324,8 +1327,8 @@ bsdtun_ctrl_attach(struct bsdtun_unit *u)
 	int ret, fd;
 
 	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
-		u->proc->pending[i] = -1;
-	u->proc->listen_fd = -1;
+		bsdtun_proc(u)->pending[i] = -1;
+	bsdtun_proc(u)->listen_fd = -1;
 	fd = listen_socket(u);
 	if (fd < 0)
 		return fd;
@@ -1346,11 +1349,11 @@ bsdtun_ctrl_attach(struct bsdtun_unit *u)
 			goto fail;
 		}
 	}
-	u->proc->slot = slot;
+	bsdtun_proc(u)->slot = slot;
 	ctrl.gen[slot]++;
 	ctrl.units[slot] = u;
 	ctrl.nunits++;
-	u->proc->listen_fd = fd;
+	bsdtun_proc(u)->listen_fd = fd;
 	if (watch_add(fd, watch_key(u, W_LISTEN, 0)) < 0) {
 		ret = -errno;
 		ctrl_unlock();
@@ -1373,18 +1376,18 @@ bsdtun_ctrl_detach(struct bsdtun_unit *u)
 	uint32_t i;
 
 	ctrl_lock();
-	if (ctrl.units[u->proc->slot] != u) {
+	if (ctrl.units[bsdtun_proc(u)->slot] != u) {
 		ctrl_unlock();
 		return;
 	}
 	for (i = 0; i < u->cfg.queues; i++)
 		session_close(u, (uint16_t)i);
 	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
-		close_watched(&u->proc->pending[i]);
-	close_watched(&u->proc->listen_fd);
+		close_watched(&bsdtun_proc(u)->pending[i]);
+	close_watched(&bsdtun_proc(u)->listen_fd);
 	unlink_socket(u);
-	ctrl.units[u->proc->slot] = NULL;
-	ctrl.gen[u->proc->slot]++;
+	ctrl.units[bsdtun_proc(u)->slot] = NULL;
+	ctrl.gen[bsdtun_proc(u)->slot]++;
 	last = --ctrl.nunits == 0;
 	ctrl_unlock();
 	if (last)
@@ -1417,14 +1420,14 @@ bsdtun_ctrl_connect_local(struct bsdtun_unit *u, const struct ucred *cr)
 		return -errno;
 	ctrl_lock();
 	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
-		if (u->proc->pending[i] < 0)
+		if (bsdtun_proc(u)->pending[i] < 0)
 			break;
 	if (i < BSDTUN_MAX_PENDING) {
 		fcntl(sv[0], F_SETFL, O_NONBLOCK);
 		if (watch_add(sv[0], watch_key(u, W_PENDING, i)) == 0) {
-			u->proc->pending[i] = sv[0];
-			u->proc->pending_local[i] = 1;
-			u->proc->pending_cred[i] = *cr;
+			bsdtun_proc(u)->pending[i] = sv[0];
+			bsdtun_proc(u)->pending_local[i] = 1;
+			bsdtun_proc(u)->pending_cred[i] = *cr;
 			ret = sv[1];
 		} else {
 			ret = -errno;
@@ -1496,7 +1499,7 @@ bsdtun_ctrl_unit_info(uint16_t port, struct bsdtun_unit_info *inf)
 	inf->if_flags = u->if_flags;
 	inf->debug = u->debug;
 	for (i = 0; i < u->cfg.queues; i++) {
-		const struct bsdtun_session *s = u->proc->q[i].sess;
+		const struct bsdtun_session *s = bsdtun_proc(u)->q[i].sess;
 		const struct bsdtun_queue *qp = &u->q[i];
 		struct bsdtun_queue_info *qi = &inf->q[i];
 

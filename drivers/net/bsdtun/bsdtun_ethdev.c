@@ -171,8 +171,9 @@ static int
 bsdtun_dev_close(struct rte_eth_dev *dev)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
+	struct bsdtun_proc *proc = dev->process_private;
 
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY || u->proc == NULL)
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY || proc == NULL)
 		return 0;
 	bsdtun_cdev_detach(u); /* device node first: it is a client */
 	bsdtun_ctrl_detach(u);
@@ -182,9 +183,8 @@ bsdtun_dev_close(struct rte_eth_dev *dev)
 	/* mac_addrs points into dev_private: keep release_port off it. */
 	dev->data->mac_addrs = NULL;
 	/* ethdev only forgets process_private; it is ours to free */
-	free(u->proc);
-	u->proc = NULL;
 	dev->process_private = NULL;
+	free(proc);
 	return 0;
 }
 
@@ -300,9 +300,14 @@ bsdtun_queue_release(struct rte_eth_dev *dev __rte_unused,
 static int
 bsdtun_link_update(struct rte_eth_dev *dev, int wait __rte_unused)
 {
-	/* A secondary reads the link the primary keeps in shared data. */
-	if (rte_eal_process_type() == RTE_PROC_PRIMARY)
-		(void)bsdtun_port_link_update(dev->data->dev_private);
+	(void)bsdtun_port_link_update(dev->data->dev_private);
+	return 0;
+}
+
+/* A secondary: the link is what the primary keeps in dev->data. */
+static int
+bsdtun_link_read(struct rte_eth_dev *dev __rte_unused, int wait __rte_unused)
+{
 	return 0;
 }
 
@@ -403,9 +408,10 @@ bsdtun_xstats_get_names(struct rte_eth_dev *dev,
 	return total;
 }
 
+/* The counters as dev_private holds them (any process). */
 static int
-bsdtun_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
-                  unsigned int n)
+bsdtun_xstats_read(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
+		   unsigned int n)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 	const uint64_t *unit = (const uint64_t *)&u->xs;
@@ -414,7 +420,6 @@ bsdtun_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 
 	if (xs == NULL || n < total)
 		return total;
-	bsdtun_rx_client_drops(u);
 	for (i = 0; i < NB_COUNTERS; i++) {
 		xs[i].value = unit[i];
 		for (q = 0; q < u->cfg.queues; q++)
@@ -431,6 +436,18 @@ bsdtun_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 	for (k = 0; k < total; k++)
 		xs[k].id = k;
 	return total;
+}
+
+/* The primary: what the clients say they dropped is counted first. */
+static int
+bsdtun_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
+		  unsigned int n)
+{
+	struct bsdtun_unit *u = dev->data->dev_private;
+
+	if (xs != NULL && n >= xstats_count(u))
+		bsdtun_rx_client_drops(u);
+	return bsdtun_xstats_read(dev, xs, n);
 }
 
 static int
@@ -543,6 +560,38 @@ static const struct eth_dev_ops bsdtun_ops = {
 	.promiscuous_disable = bsdtun_accept_noop,
 	.allmulticast_enable = bsdtun_accept_noop,
 	.allmulticast_disable = bsdtun_accept_noop,
+};
+
+/* A secondary's close: ethdev then forgets this process's view only. */
+static int
+bsdtun_dev_close_secondary(struct rte_eth_dev *dev __rte_unused)
+{
+	return 0;
+}
+
+/*
+ * A secondary process's ops (dpdk-proc-info, dpdk-pdump, dpdk-dumpcap...):
+ * only what reads (or resets) dev_private and dev->data, which every
+ * process maps.  The rest needs the primary's sessions, descriptors and
+ * threads, or would change its port under it: absent, so ethdev answers
+ * -ENOTSUP and nothing is touched.  Promiscuous and allmulticast on are
+ * what a capture tool asks; every packet is for us already.  doc/pmd.md,
+ * "Secondary processes".
+ */
+static const struct eth_dev_ops bsdtun_ops_secondary = {
+	.dev_close = bsdtun_dev_close_secondary,
+	.dev_infos_get = bsdtun_dev_infos_get,
+	.rxq_info_get = bsdtun_rxq_info_get,
+	.txq_info_get = bsdtun_txq_info_get,
+	.link_update = bsdtun_link_read,
+	.stats_get = BSDTUN_STATS_OP(bsdtun_stats_get),
+	.stats_reset = bsdtun_stats_reset,
+	.xstats_get = bsdtun_xstats_read,
+	.xstats_get_names = bsdtun_xstats_get_names,
+	.xstats_reset = bsdtun_xstats_reset,
+	.dev_supported_ptypes_get = BSDTUN_PTYPES_OP(bsdtun_ptypes_get),
+	.promiscuous_enable = bsdtun_accept_noop,
+	.allmulticast_enable = bsdtun_accept_noop,
 };
 
 /* ---- devargs ----------------------------------------------------------- */
@@ -749,10 +798,11 @@ bsdtun_probe_secondary(struct rte_vdev_device *vdev, const char *name)
 	}
 	/*
 	 * Process-private state (sessions, rings, capture) exists in the
-	 * primary only; a secondary gets the ops that read shared data and
-	 * bursts that move nothing.
+	 * primary only: a secondary gets the ops that read shared data
+	 * (process_private stays NULL) and bursts that move and count
+	 * nothing, as it cannot reach the primary's sessions.
 	 */
-	dev->dev_ops = &bsdtun_ops;
+	dev->dev_ops = &bsdtun_ops_secondary;
 	dev->device = &vdev->device;
 	dev->rx_pkt_burst = bsdtun_burst_none;
 	dev->tx_pkt_burst = bsdtun_burst_none;
@@ -767,6 +817,7 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	struct bsdtun_config cfg;
 	struct rte_eth_dev *dev;
 	struct bsdtun_unit *u;
+	struct bsdtun_proc *proc;
 	Dl_info dl;
 	uint32_t i;
 	int ret;
@@ -782,17 +833,18 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	if (dev == NULL)
 		return -ENOMEM;
 	u = dev->data->dev_private;
-	u->proc = calloc(1, sizeof(*u->proc));
-	if (u->proc == NULL) {
+	proc = calloc(1, sizeof(*proc));
+	if (proc == NULL) {
 		rte_eth_dev_release_port(dev);
 		return -ENOMEM;
 	}
-	dev->process_private = u->proc;
+	/* bsdtun_proc(u) from here on; dev_private holds no pointer of ours */
+	dev->process_private = proc;
 	u->layout = BSDTUN_UNIT_LAYOUT;
 	strlcpy(u->name, name, sizeof(u->name));
-	u->dev = dev;
 	u->port_id = dev->data->port_id;
 	u->cfg = cfg;
+	u->cfg.unit = u->name; /* not parse_devargs()' name */
 	u->if_flags = IFF_POINTOPOINT | IFF_MULTICAST;
 	u->if_type = 0x17; /* IFT_PPP */
 	u->lx_owner = -1;  /* no TUNSETOWNER/TUNSETGROUP yet */
@@ -800,8 +852,8 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	for (i = 0; i < BSDTUN_QUEUES_MAX; i++) {
 		struct bsdtun_queue *qp = &u->q[i];
 
-		rte_spinlock_init(&u->proc->q[i].tx_lock);
-		rte_spinlock_init(&u->proc->q[i].rx_lock);
+		rte_spinlock_init(&proc->q[i].tx_lock);
+		rte_spinlock_init(&proc->q[i].rx_lock);
 		qp->rxq.unit = qp->txq.unit = u;
 		qp->rxq.qp = qp->txq.qp = qp;
 		qp->rxq.qid = qp->txq.qid = (uint16_t)i;
@@ -827,7 +879,7 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	dev->rx_pkt_burst = bsdtun_rx_burst;
 	dev->tx_pkt_burst = bsdtun_tx_burst;
 
-	u->proc->cap_fd = -1;
+	proc->cap_fd = -1;
 	ret = bsdtun_intr_setup(u);
 	if (ret == 0)
 		ret = bsdtun_capture_check(u);
@@ -844,8 +896,8 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 		bsdtun_capture_close(u);
 		bsdtun_intr_close(u);
 		dev->data->mac_addrs = NULL;
-		free(u->proc);
 		dev->process_private = NULL;
+		free(proc);
 		rte_eth_dev_release_port(dev);
 		return ret;
 	}

@@ -314,9 +314,12 @@ struct bsdtun_unit {
 	 */
 	uint64_t layout;
 	char name[RTE_DEV_NAME_MAX_LEN];
+	/*
+	 * The port, in whichever process looks: its rte_eth_dev and the
+	 * primary's bsdtun_proc are bsdtun_dev(u) and bsdtun_proc(u), never
+	 * pointers kept here, which every process maps.
+	 */
 	uint16_t port_id;
-	struct rte_eth_dev *dev;  /* the primary's; only it dereferences */
-	struct bsdtun_proc *proc; /* the primary's process_private, likewise */
 	struct bsdtun_config cfg;
 	struct rte_ether_addr peer_mac; /* source MAC of frames from client */
 
@@ -338,6 +341,24 @@ struct bsdtun_unit {
 	struct bsdtun_xstats xs; /* the unit's: before a pair is held */
 	struct bsdtun_queue q[BSDTUN_QUEUES_MAX]; /* cfg.queues of them used */
 };
+
+/* The unit's port in this process (rte_eth_devices is per process). */
+static inline struct rte_eth_dev *
+bsdtun_dev(const struct bsdtun_unit *u)
+{
+	return &rte_eth_devices[u->port_id];
+}
+
+/*
+ * The primary's process-private state (sessions, descriptors, capture,
+ * device node): this process's process_private of the port, which only
+ * the primary sets; NULL in a secondary process and after close.
+ */
+static inline struct bsdtun_proc *
+bsdtun_proc(const struct bsdtun_unit *u)
+{
+	return rte_eth_devices[u->port_id].process_private;
+}
 
 static inline uint64_t
 bsdtun_log_now(void)

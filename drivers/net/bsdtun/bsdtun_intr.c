@@ -74,12 +74,13 @@ bsdtun_intr_setup(struct bsdtun_unit *u)
 	uint32_t i;
 
 	for (i = 0; i < BSDTUN_QUEUES_MAX; i++)
-		u->proc->q[i].intr_epfd = u->proc->q[i].intr_kick = -1;
+		bsdtun_proc(u)->q[i].intr_epfd =
+			bsdtun_proc(u)->q[i].intr_kick = -1;
 	h = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
 	if (h == NULL || rte_intr_type_set(h, RTE_INTR_HANDLE_VDEV) != 0)
 		goto fail;
 	for (i = 0; i < u->cfg.queues; i++) {
-		struct bsdtun_qproc *pq = &u->proc->q[i];
+		struct bsdtun_qproc *pq = &bsdtun_proc(u)->q[i];
 		struct epoll_event ev = { .events = EPOLLIN };
 
 		pq->intr_epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -94,7 +95,7 @@ bsdtun_intr_setup(struct bsdtun_unit *u)
 	if (rte_intr_efd_counter_size_set(h, 0) != 0 ||
 	    rte_intr_nb_efd_set(h, 0) != 0)
 		goto fail;
-	u->dev->intr_handle = h;
+	bsdtun_dev(u)->intr_handle = h;
 	return 0;
 fail:
 	BSDTUN_LOG(ERR, u, "cannot set up rx interrupts: %s", strerror(errno));
@@ -108,13 +109,13 @@ bsdtun_intr_close(struct bsdtun_unit *u)
 {
 	uint32_t i;
 
-	if (u->dev->intr_handle != NULL) {
-		rte_intr_vec_list_free(u->dev->intr_handle);
-		rte_intr_instance_free(u->dev->intr_handle);
-		u->dev->intr_handle = NULL;
+	if (bsdtun_dev(u)->intr_handle != NULL) {
+		rte_intr_vec_list_free(bsdtun_dev(u)->intr_handle);
+		rte_intr_instance_free(bsdtun_dev(u)->intr_handle);
+		bsdtun_dev(u)->intr_handle = NULL;
 	}
 	for (i = 0; i < BSDTUN_QUEUES_MAX; i++) {
-		struct bsdtun_qproc *pq = &u->proc->q[i];
+		struct bsdtun_qproc *pq = &bsdtun_proc(u)->q[i];
 
 		if (pq->intr_kick >= 0)
 			close(pq->intr_kick);
@@ -131,7 +132,7 @@ sessions_intr_flag(struct bsdtun_unit *u, uint32_t on)
 	uint32_t i;
 
 	for (i = 0; i < u->cfg.queues; i++) {
-		struct bsdtun_qproc *pq = &u->proc->q[i];
+		struct bsdtun_qproc *pq = &bsdtun_proc(u)->q[i];
 
 		rte_spinlock_lock(&pq->rx_lock);
 		if (pq->sess != NULL)
@@ -181,7 +182,7 @@ bsdtun_intr_configure(struct rte_eth_dev *dev)
 int
 bsdtun_intr_attach(struct bsdtun_unit *u, struct bsdtun_session *s)
 {
-	struct bsdtun_qproc *pq = &u->proc->q[s->qid];
+	struct bsdtun_qproc *pq = &bsdtun_proc(u)->q[s->qid];
 	struct epoll_event ev = { .events = EPOLLIN };
 
 	if (epoll_ctl(pq->intr_epfd, EPOLL_CTL_ADD, s->bell_fd, &ev) < 0)
@@ -199,8 +200,8 @@ bsdtun_intr_attach(struct bsdtun_unit *u, struct bsdtun_session *s)
 void
 bsdtun_intr_detach(struct bsdtun_unit *u, struct bsdtun_session *s)
 {
-	epoll_ctl(u->proc->q[s->qid].intr_epfd, EPOLL_CTL_DEL, s->bell_fd,
-	          NULL);
+	epoll_ctl(bsdtun_proc(u)->q[s->qid].intr_epfd, EPOLL_CTL_DEL,
+		  s->bell_fd, NULL);
 }
 
 /* rx_queue_intr_enable: the app is about to sleep on queue qid. */
@@ -215,7 +216,7 @@ bsdtun_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return -ENOTSUP; /* the sessions are the primary's */
-	pq = &u->proc->q[qid];
+	pq = &bsdtun_proc(u)->q[qid];
 	rte_spinlock_lock(&pq->rx_lock);
 	s = pq->sess;
 	(void)drain(pq->intr_kick, 0);
@@ -250,7 +251,7 @@ bsdtun_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return -ENOTSUP;
-	pq = &u->proc->q[qid];
+	pq = &bsdtun_proc(u)->q[qid];
 	rte_spinlock_lock(&pq->rx_lock);
 	s = pq->sess;
 	pq->intr_on = 0;

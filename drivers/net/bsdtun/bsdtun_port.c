@@ -22,7 +22,7 @@ static const struct rte_eth_link link_down = {
 void
 bsdtun_port_link_init(struct bsdtun_unit *u)
 {
-	u->dev->data->dev_link = link_down;
+	bsdtun_dev(u)->data->dev_link = link_down;
 }
 
 /*
@@ -37,25 +37,26 @@ bsdtun_port_link_update(struct bsdtun_unit *u)
 	uint32_t i, held = 0;
 
 	for (i = 0; i < u->cfg.queues; i++)
-		held |= u->proc->q[i].sess != NULL;
-	link.link_status = u->dev->data->dev_started && held &&
-	                                   !__atomic_load_n(&u->carrier_off,
-	                                                    __ATOMIC_RELAXED) ?
-	                           RTE_ETH_LINK_UP :
-	                           RTE_ETH_LINK_DOWN;
-	return rte_eth_linkstatus_set(u->dev, &link) == 0;
+		held |= bsdtun_proc(u)->q[i].sess != NULL;
+	link.link_status = bsdtun_dev(u)->data->dev_started && held &&
+					   !__atomic_load_n(&u->carrier_off,
+							    __ATOMIC_RELAXED) ?
+				   RTE_ETH_LINK_UP :
+				   RTE_ETH_LINK_DOWN;
+	return rte_eth_linkstatus_set(bsdtun_dev(u), &link) == 0;
 }
 
 void
 bsdtun_port_lsc_notify(struct bsdtun_unit *u)
 {
-	rte_eth_dev_callback_process(u->dev, RTE_ETH_EVENT_INTR_LSC, NULL);
+	rte_eth_dev_callback_process(bsdtun_dev(u), RTE_ETH_EVENT_INTR_LSC,
+				     NULL);
 }
 
 int
 bsdtun_port_started(const struct bsdtun_unit *u)
 {
-	return u->dev->data->dev_started;
+	return bsdtun_dev(u)->data->dev_started;
 }
 
 /*
@@ -70,14 +71,14 @@ bsdtun_port_mtu_set(struct bsdtun_unit *u, uint16_t mtu)
 {
 	rte_spinlock_lock(&u->mtu_lock);
 	u->mtu = mtu;
-	__atomic_store_n(&u->dev->data->mtu, mtu, __ATOMIC_RELEASE);
+	__atomic_store_n(&bsdtun_dev(u)->data->mtu, mtu, __ATOMIC_RELEASE);
 	rte_spinlock_unlock(&u->mtu_lock);
 }
 
 uint16_t
 bsdtun_port_mtu(const struct bsdtun_unit *u)
 {
-	return __atomic_load_n(&u->dev->data->mtu, __ATOMIC_ACQUIRE);
+	return __atomic_load_n(&bsdtun_dev(u)->data->mtu, __ATOMIC_ACQUIRE);
 }
 
 /*
@@ -92,7 +93,8 @@ bsdtun_port_mtu_restore(struct bsdtun_unit *u, uint16_t expect, uint16_t mtu)
 	rte_spinlock_lock(&u->mtu_lock);
 	if (u->mtu == expect) {
 		u->mtu = mtu;
-		__atomic_store_n(&u->dev->data->mtu, mtu, __ATOMIC_RELEASE);
+		__atomic_store_n(&bsdtun_dev(u)->data->mtu, mtu,
+				 __ATOMIC_RELEASE);
 		done = 1;
 	}
 	rte_spinlock_unlock(&u->mtu_lock);

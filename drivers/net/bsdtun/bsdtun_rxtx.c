@@ -115,10 +115,11 @@ bsdtun_rx_client_drops(struct bsdtun_unit *u)
 {
 	uint32_t q;
 
-	if (rte_eal_process_type() != RTE_PROC_PRIMARY || u->proc == NULL)
+	if (rte_eal_process_type() != RTE_PROC_PRIMARY ||
+	    bsdtun_proc(u) == NULL)
 		return;
 	for (q = 0; q < u->cfg.queues; q++) {
-		struct bsdtun_qproc *pq = &u->proc->q[q];
+		struct bsdtun_qproc *pq = &bsdtun_proc(u)->q[q];
 
 		rte_spinlock_lock(&pq->rx_lock);
 		if (pq->sess != NULL)
@@ -140,7 +141,7 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 {
 	struct bsdtun_rxq *q = queue;
 	struct bsdtun_unit *u = q->unit;
-	struct bsdtun_qproc *pq = &u->proc->q[q->qid];
+	struct bsdtun_qproc *pq = &bsdtun_proc(u)->q[q->qid];
 	struct bsdtun_xstats *xs = &q->qp->xs;
 	struct bsdtun_session *s;
 	struct rte_mbuf *mb[BSDTUN_BURST_MAX];
@@ -167,8 +168,8 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	n_alloc = nb < BSDTUN_BURST_MAX ? nb : BSDTUN_BURST_MAX;
 	if (rte_pktmbuf_alloc_bulk(q->mp, mb, n_alloc) != 0) {
 		/* queues on other lcores count here too */
-		__atomic_fetch_add(&u->dev->data->rx_mbuf_alloc_failed, 1,
-		                   __ATOMIC_RELAXED);
+		__atomic_fetch_add(&bsdtun_dev(u)->data->rx_mbuf_alloc_failed,
+		                   1, __ATOMIC_RELAXED);
 		xs->rx_nombuf++;
 		rte_spinlock_unlock(&pq->rx_lock);
 		return 0;
@@ -195,9 +196,9 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		 * returned before it wrote gets its packet judged by the new
 		 * MTU (the control thread stores it before it replies).
 		 */
-		max_frame =
-		        __atomic_load_n(&u->dev->data->mtu, __ATOMIC_ACQUIRE) +
-		        l2;
+		max_frame = __atomic_load_n(&bsdtun_dev(u)->data->mtu,
+		                            __ATOMIC_ACQUIRE) +
+		            l2;
 		drop = rx_drop_reason(q, tap, len, fam, tap ? len : len + l2,
 		                      max_frame);
 		if (drop != NULL) {
@@ -212,7 +213,7 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			struct rte_ether_hdr *eh =
 			        rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 
-			rte_ether_addr_copy(&u->dev->data->mac_addrs[0],
+			rte_ether_addr_copy(&bsdtun_dev(u)->data->mac_addrs[0],
 			                    &eh->dst_addr);
 			rte_ether_addr_copy(&u->peer_mac, &eh->src_addr);
 			eh->ether_type = rte_cpu_to_be_16(
@@ -225,8 +226,9 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			/* Leave the record for the next burst. */
 			rte_pktmbuf_free(m);
 			mb[used] = NULL;
-			__atomic_fetch_add(&u->dev->data->rx_mbuf_alloc_failed,
-			                   1, __ATOMIC_RELAXED);
+			__atomic_fetch_add(
+			        &bsdtun_dev(u)->data->rx_mbuf_alloc_failed, 1,
+			        __ATOMIC_RELAXED);
 			xs->rx_nombuf++;
 			used++;
 			break;
@@ -247,7 +249,7 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	}
 	bsdtun_ring_cons_publish(&s->to_dpdk);
 	rte_spinlock_unlock(&pq->rx_lock);
-	if (unlikely(u->proc->pcap != NULL) && got > 0)
+	if (unlikely(bsdtun_proc(u)->pcap != NULL) && got > 0)
 		bsdtun_capture(u, q->qid, bufs, got, 0);
 	if (used < n_alloc)
 		rte_mempool_put_bulk(q->mp, (void **)&mb[used], n_alloc - used);
@@ -452,7 +454,7 @@ bsdtun_bell_ring(struct bsdtun_queue *qp, struct bsdtun_session *s, int async)
 static void
 tx_free(struct bsdtun_unit *u, uint16_t qid, struct rte_mbuf **m, uint16_t n)
 {
-	if (unlikely(u->proc->pcap != NULL) && n > 0)
+	if (unlikely(bsdtun_proc(u)->pcap != NULL) && n > 0)
 		bsdtun_capture(u, qid, m, n, 1);
 	rte_pktmbuf_free_bulk(m, n);
 }
@@ -470,7 +472,7 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	struct bsdtun_txq *q = queue;
 	struct bsdtun_unit *u = q->unit;
 	struct bsdtun_queue *qp = q->qp;
-	struct bsdtun_qproc *pq = &u->proc->q[q->qid];
+	struct bsdtun_qproc *pq = &bsdtun_proc(u)->q[q->qid];
 	struct bsdtun_xstats *xs = &qp->xs;
 	struct bsdtun_session *s;
 	struct rte_mbuf *done[BSDTUN_BURST_MAX];
