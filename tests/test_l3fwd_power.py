@@ -18,12 +18,13 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 
 import harness
 from harness import check, check_eq
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EPOLL = (harness.SYS_EPOLL_WAIT, harness.SYS_EPOLL_PWAIT,
+         harness.SYS_EPOLL_PWAIT2)
 
 
 def example_source():
@@ -91,21 +92,30 @@ def main():
                            echo=True)
         s.procs.append(app)
         check(harness.wait_for(lambda: all(os.path.exists(sk)
-                                           for sk in socks), 30),
+                                           for sk in socks)),
               'l3fwd-power probed both units')
         fds = [harness.open_node(n) for n in nodes]
         try:
-            app.wait_output(r'entering main interrupt loop', 0, 60)
+            app.wait_output(r'entering main interrupt loop')
             # l3fwd-power waits on the interrupts in 10 ms slices and polls
             # once between them: a packet that lands in that gap is polled,
-            # not woken for.  So each port gets 4 packets, each after a
-            # quiet spell; every one must be routed, and at least one of
-            # each port's must have woken it from that port's interrupt.
+            # not woken for.  So each port gets packets, each written once
+            # its (only) lcore, the main thread, sleeps in epoll_wait; every
+            # one must be routed, and at least one of each port's must
+            # have woken it from that port's interrupt: 4 packets, more
+            # (up to 40) while none is seen to have.
             for src, dst, to in ((0, (2, 1, 1, 1), 1), (1, (1, 1, 1, 1), 0)):
                 woke = r'waked up from rx interrupt on port %d' % src
                 before = len(re.findall(woke, app.output))
-                for i in range(4):
-                    time.sleep(0.3)  # quiet: it waits on the interrupts
+
+                def wakes():
+                    return len(re.findall(woke, app.output)) - before
+                sent = 0
+                for i in range(40):
+                    if i >= 4 and wakes() > 0:
+                        break
+                    sent += 1
+                    harness.wait_blocked(app.pid, EPOLL)
                     pkt = harness.ipv4_packet(1, i, dst=dst)
                     os.write(fds[src], pkt)
                     got = [no_cksum(g) for g in
@@ -115,18 +125,16 @@ def main():
                                           'to port %d (TTL 63)' %
                                           (i, src, '.'.join(map(str, dst)),
                                            to))
-                harness.wait_for(lambda: len(re.findall(
-                    woke, app.output)) - before >= 4, 2)
-                n = len(re.findall(woke, app.output)) - before
-                check(n >= 1, 'l3fwd-power woke from port %d\'s rx '
-                      'interrupt for %d of its 4 packets' % (src, n))
+                # its log line comes before the packet it woke for
+                check(harness.wait_for(lambda: wakes() >= 1),
+                      'l3fwd-power woke from port %d\'s rx interrupt for '
+                      '%d of its %d packets' % (src, wakes(), sent))
         finally:
             for fd in fds:
                 os.close(fd)
         app.signal(signal.SIGINT)
-        rc = app.wait(30)
+        rc = app.wait(harness.PATIENCE)
         check_eq(rc, 0, 'l3fwd-power exits 0 on SIGINT')
-        time.sleep(0.2)
         s.release_prefix(pfx)
 
 
