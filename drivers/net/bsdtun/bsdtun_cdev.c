@@ -278,9 +278,9 @@ file_free(struct cdev_file *f)
 		f->job = NULL;
 	}
 	if (f->have >= 0) /* taken for a poll, never read: purged */
-		__atomic_fetch_add(
+		rte_atomic_fetch_add_explicit(
 		        &f->cd->u->q[bsdtun_queue(f->t)].xs.to_client_purged, 1,
-		        __ATOMIC_RELAXED); /* the control thread counts too */
+		        rte_memory_order_relaxed); /* the control thread counts too */
 	bsdtun_close(f->t);
 	if (f->cd->files[f->slot] == f)
 		f->cd->files[f->slot] = NULL;
@@ -374,8 +374,8 @@ cdev_open(fuse_req_t req, fuse_ino_t ino __rte_unused,
 		if (cd->files[slot] == NULL)
 			break;
 	if (slot == u->cfg.queues) { /* every queue pair is open already */
-		__atomic_fetch_add(&u->xs.client_refused_busy, 1,
-		                   __ATOMIC_RELAXED);
+		rte_atomic_fetch_add_explicit(&u->xs.client_refused_busy, 1,
+		                              rte_memory_order_relaxed);
 		fuse_reply_err(req, EBUSY);
 		return;
 	}
@@ -712,7 +712,8 @@ caller_mem(pid_t tid, uid_t uid, void *arg, void *buf, size_t len,
 static void
 job_put(struct cdev_job *job)
 {
-	if (__atomic_sub_fetch(&job->refs, 1, __ATOMIC_ACQ_REL) == 0)
+	if (rte_atomic_fetch_sub_explicit(&job->refs, 1,
+	                                  rte_memory_order_acq_rel) == 1)
 		free(job);
 }
 
@@ -730,7 +731,7 @@ job_worker(void *arg)
 
 	job->err = caller_mem(job->pid, job->uid, job->arg, &job->ifr,
 	                      sizeof(job->ifr), job->to_caller);
-	__atomic_store_n(&job->done, 1, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&job->done, 1, rte_memory_order_release);
 	/* fails only when the node is gone: nobody waits for it then */
 	(void)!write(job->notify_fd, &one, sizeof(one));
 	close(job->notify_fd);
@@ -879,7 +880,8 @@ jobs_done(struct bsdtun_cdev *cd)
 		           strerror(errno));
 	RTE_TAILQ_FOREACH_SAFE(job, &cd->jobs, next, tmp)
 	{
-		if (!__atomic_load_n(&job->done, __ATOMIC_ACQUIRE))
+		if (!rte_atomic_load_explicit(&job->done,
+		                              rte_memory_order_acquire))
 			continue;
 		TAILQ_REMOVE(&cd->jobs, job, next);
 		cd->njobs--;
@@ -1093,10 +1095,10 @@ cdev_main(void *arg)
 			if (fuse_session_exited(cd->se) ||
 			    (r <= 0 && r != -EINTR && r != -EAGAIN)) {
 				fuse_live = 0;
-				BSDTUN_LOG(WARNING, cd->u,
-				           "device node %s: "
-				           "unmounted from outside",
-				           cd->path);
+				BSDTUN_LOG(
+				        WARNING, cd->u,
+				        "device node %s: unmounted from outside",
+				        cd->path);
 			}
 		}
 	}
@@ -1187,31 +1189,30 @@ prepare_path(struct bsdtun_cdev *cd)
 	     i++) {
 		ret = lazy_unmount(cd);
 		if (ret < 0) {
-			BSDTUN_LOG(ERR, u,
-			           "cdev=%s: cannot unmount the stale "
-			           "mount of a dead process: %s",
-			           path, strerror(-ret));
+			BSDTUN_LOG(
+			        ERR, u,
+			        "cdev=%s: cannot unmount the stale mount of a dead process: %s",
+			        path, strerror(-ret));
 			goto fail;
 		}
-		BSDTUN_LOG(NOTICE, u,
-		           "cdev=%s: detached the stale mount of a "
-		           "dead process",
-		           path);
+		BSDTUN_LOG(
+		        NOTICE, u,
+		        "cdev=%s: detached the stale mount of a dead process",
+		        path);
 		cd->remove_file = 1; /* our own leftover */
 	}
 	if (fstatat(at->dirfd, at->leaf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (is_mount_root(cd, &st)) {
-			BSDTUN_LOG(ERR, u,
-			           "cdev=%s is mounted (in use by a live "
-			           "unit?)",
-			           path);
+			BSDTUN_LOG(
+			        ERR, u,
+			        "cdev=%s is mounted (in use by a live unit?)",
+			        path);
 			ret = -EADDRINUSE;
 			goto fail;
 		}
 		if (!S_ISREG(st.st_mode)) {
 			BSDTUN_LOG(ERR, u,
-			           "cdev=%s exists and is not a regular "
-			           "file",
+			           "cdev=%s exists and is not a regular file",
 			           path);
 			ret = -EEXIST;
 			goto fail;

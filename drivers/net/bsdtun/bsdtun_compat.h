@@ -15,6 +15,11 @@
  *  supported ptypes op         24.03       terminated array      array + element count
  *  per-queue counters          25.11       in rte_eth_stats       struct eth_queue_stats
  *  telemetry unsigned values   23.11       add_dict_u64          add_dict_uint
+ *  atomics                     23.11       GCC builtins          RTE_ATOMIC, rte_atomic_*_explicit
+ *  log lines                   24.03       RTE_LOG, "\n"         RTE_LOG_LINE_PREFIX
+ *
+ * The driver writes the current DPDK API for atomics and log lines itself;
+ * fallback/bsdtun_fallback.h defines it for the releases that lack it.
  */
 #ifndef BSDTUN_COMPAT_H
 #define BSDTUN_COMPAT_H
@@ -33,6 +38,11 @@
 #include <ethdev_driver.h>
 
 #define BSDTUN_DPDK_AT_LEAST(y, m) (RTE_VERSION >= RTE_VERSION_NUM(y, m, 0, 0))
+
+#if BSDTUN_DPDK_AT_LEAST(23, 11)
+#include <rte_stdatomic.h>
+#endif
+#include "fallback/bsdtun_fallback.h"
 
 /* ---- control threads ------------------------------------------------------ */
 

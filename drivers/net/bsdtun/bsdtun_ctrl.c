@@ -324,25 +324,30 @@ session_close(struct bsdtun_unit *u, uint16_t qid)
 	rte_spinlock_unlock(&bsdtun_proc(u)->q[qid].rx_lock);
 	bsdtun_intr_detach(u, s); /* it can never wake the app again */
 	/* A tx_burst that took the session before may still ring its bell. */
-	while (__atomic_load_n(&s->bell_users, __ATOMIC_ACQUIRE) != 0)
+	while (rte_atomic_load_explicit(&s->bell_users,
+	                                rte_memory_order_acquire) != 0)
 		rte_pause();
 
 	/* atomic: the device node's thread counts one it took for a poll */
-	__atomic_fetch_add(
+	rte_atomic_fetch_add_explicit(
 	        &qp->xs.to_client_purged,
-	        ring_backlog(s->to_client.pkts,
-	                     __atomic_load_n(&s->to_client.ctl->tail_pkts,
-	                                     __ATOMIC_ACQUIRE),
-	                     u->cfg.qlen),
-	        __ATOMIC_RELAXED);
+	        ring_backlog(
+	                s->to_client.pkts,
+	                rte_atomic_load_explicit(&s->to_client.ctl->tail_pkts,
+	                                         rte_memory_order_acquire),
+	                u->cfg.qlen),
+	        rte_memory_order_relaxed);
 	qp->xs.to_dpdk_purged += ring_backlog(
-	        __atomic_load_n(&s->to_dpdk.ctl->head_pkts, __ATOMIC_ACQUIRE),
+	        rte_atomic_load_explicit(&s->to_dpdk.ctl->head_pkts,
+	                                 rte_memory_order_acquire),
 	        s->to_dpdk.pkts, u->cfg.qlen);
-	__atomic_store_n(&s->hdr->state, BSDTUN_STATE_CLOSED, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&s->hdr->state, BSDTUN_STATE_CLOSED,
+	                          rte_memory_order_release);
 	/* The unit's state first: the client's close returns at our EOF. */
 	qp->xs.client_closes++;
 	qp->tun_pid = 0;
-	__atomic_store_n(&qp->async, 0, __ATOMIC_RELAXED); /* the open's */
+	rte_atomic_store_explicit(&qp->async, 0,
+	                          rte_memory_order_relaxed); /* the open's */
 	set_flag(qp, 0, BSDTUN_UNIT_F_LINUX_ALL); /* so is its personality */
 	undo_settings(u, s->uid); /* the unit's, if this was its user's last */
 	if (bsdtun_port_link_update(u))
@@ -445,8 +450,8 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 			break;
 	if (qid == u->cfg.queues) {
 		/* the device node's thread counts here too */
-		__atomic_fetch_add(&u->xs.client_refused_busy, 1,
-		                   __ATOMIC_RELAXED);
+		rte_atomic_fetch_add_explicit(&u->xs.client_refused_busy, 1,
+		                              rte_memory_order_relaxed);
 		send_error(fd, EBUSY);
 		close(fd);
 		return;
@@ -605,8 +610,8 @@ on_listen(struct bsdtun_unit *u)
 	if (i == BSDTUN_MAX_PENDING ||
 	    watch_add(fd, watch_key(u, W_PENDING, i)) < 0) {
 		/* the device node's thread counts here too */
-		__atomic_fetch_add(&u->xs.client_refused_busy, 1,
-		                   __ATOMIC_RELAXED);
+		rte_atomic_fetch_add_explicit(&u->xs.client_refused_busy, 1,
+		                              rte_memory_order_relaxed);
 		send_error(fd, EBUSY);
 		close(fd);
 		return;
@@ -622,7 +627,7 @@ set_flag(struct bsdtun_queue *qp, uint32_t set, uint32_t clear)
 {
 	uint32_t f = (qp->flags | set) & ~clear;
 
-	__atomic_store_n(&qp->flags, f, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&qp->flags, f, rte_memory_order_release);
 }
 
 /* The unit's interface name: its vdev name, cut to what IFNAMSIZ holds. */
@@ -679,8 +684,8 @@ unit_setting(struct bsdtun_unit *u, const struct bsdtun_session *s,
 		ud->lx_group = u->lx_group;
 		break;
 	case BSDTUN_UNDO_CARRIER:
-		ud->carrier_off =
-		        __atomic_load_n(&u->carrier_off, __ATOMIC_RELAXED);
+		ud->carrier_off = rte_atomic_load_explicit(
+		        &u->carrier_off, rte_memory_order_relaxed);
 		break;
 	case BSDTUN_UNDO_INFO:
 		ud->mtu = bsdtun_port_mtu(u);
@@ -718,8 +723,8 @@ undo_settings(struct bsdtun_unit *u, uid_t uid)
 	if (ud->what & BSDTUN_UNDO_GROUP)
 		u->lx_group = ud->lx_group;
 	if (ud->what & BSDTUN_UNDO_CARRIER)
-		__atomic_store_n(&u->carrier_off, ud->carrier_off,
-		                 __ATOMIC_RELAXED);
+		rte_atomic_store_explicit(&u->carrier_off, ud->carrier_off,
+		                          rte_memory_order_relaxed);
 	if (ud->what & BSDTUN_UNDO_INFO) {
 		bsdtun_port_mtu_restore(u, ud->mtu_set, ud->mtu);
 		u->if_type = ud->if_type;
@@ -830,7 +835,8 @@ linux_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, uint32_t cmd,
 	case BSDTUN_IOC_LSCARRIER:
 		if (unit_setting(u, s, BSDTUN_UNDO_CARRIER) != 0)
 			return EPERM;
-		__atomic_store_n(&u->carrier_off, v == 0, __ATOMIC_RELAXED);
+		rte_atomic_store_explicit(&u->carrier_off, v == 0,
+		                          rte_memory_order_relaxed);
 		if (bsdtun_port_link_update(u))
 			bsdtun_proc(u)->lsc_pending = 1;
 		break;
@@ -935,7 +941,8 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, struct bsdtun_msg *m,
 		                  s->qid, (int)qp->tun_pid);
 		break;
 	case BSDTUN_IOC_SASYNC:
-		__atomic_store_n(&qp->async, v != 0, __ATOMIC_RELEASE);
+		rte_atomic_store_explicit(&qp->async, v != 0,
+		                          rte_memory_order_release);
 		break;
 	default:
 		v = linux_ioctl(u, s, m->u.ioctl.cmd, &a, v);
@@ -964,7 +971,8 @@ on_session(struct bsdtun_unit *u, uint16_t qid, uint32_t events)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR) &&
 	    !(events & (EPOLLHUP | EPOLLERR | EPOLLRDHUP)))
 		return;
-	if (n <= 0 || __atomic_load_n(&s->broken, __ATOMIC_RELAXED)) {
+	if (n <= 0 ||
+	    rte_atomic_load_explicit(&s->broken, rte_memory_order_relaxed)) {
 		session_close(u, qid);
 		return;
 	}
@@ -1434,8 +1442,8 @@ bsdtun_ctrl_connect_local(struct bsdtun_unit *u, const struct ucred *cr)
 		}
 	} else {
 		/* the device node's thread counts here too */
-		__atomic_fetch_add(&u->xs.client_refused_busy, 1,
-		                   __ATOMIC_RELAXED);
+		rte_atomic_fetch_add_explicit(&u->xs.client_refused_busy, 1,
+		                              rte_memory_order_relaxed);
 	}
 	ctrl_unlock();
 	if (ret < 0) {
@@ -1503,24 +1511,28 @@ bsdtun_ctrl_unit_info(uint16_t port, struct bsdtun_unit_info *inf)
 		const struct bsdtun_queue *qp = &u->q[i];
 		struct bsdtun_queue_info *qi = &inf->q[i];
 
-		qi->flags = __atomic_load_n(&qp->flags, __ATOMIC_RELAXED);
+		qi->flags = rte_atomic_load_explicit(&qp->flags,
+		                                     rte_memory_order_relaxed);
 		if (s == NULL)
 			continue;
 		qi->held = 1;
 		qi->pid = qp->tun_pid;
 		qi->uid = s->uid;
 		qi->node = s->local;
-		qi->async = __atomic_load_n(&qp->async, __ATOMIC_RELAXED);
+		qi->async = rte_atomic_load_explicit(&qp->async,
+		                                     rte_memory_order_relaxed);
 		qi->region_bytes = s->map_size;
 		qi->to_client_queued = ring_backlog(
-		        __atomic_load_n(&s->to_client.pkts, __ATOMIC_RELAXED),
-		        __atomic_load_n(&s->to_client.ctl->tail_pkts,
-		                        __ATOMIC_ACQUIRE),
+		        rte_atomic_load_explicit(&s->to_client.pkts,
+		                                 rte_memory_order_relaxed),
+		        rte_atomic_load_explicit(&s->to_client.ctl->tail_pkts,
+		                                 rte_memory_order_acquire),
 		        u->cfg.qlen);
 		qi->to_dpdk_queued = ring_backlog(
-		        __atomic_load_n(&s->to_dpdk.ctl->head_pkts,
-		                        __ATOMIC_ACQUIRE),
-		        __atomic_load_n(&s->to_dpdk.pkts, __ATOMIC_RELAXED),
+		        rte_atomic_load_explicit(&s->to_dpdk.ctl->head_pkts,
+		                                 rte_memory_order_acquire),
+		        rte_atomic_load_explicit(&s->to_dpdk.pkts,
+		                                 rte_memory_order_relaxed),
 		        u->cfg.qlen);
 	}
 	ctrl_unlock();

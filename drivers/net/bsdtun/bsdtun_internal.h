@@ -22,15 +22,21 @@
 #include <rte_mempool.h>
 #include <rte_spinlock.h>
 
+#include "bsdtun_compat.h"
 #include "bsdtun_ring.h"
 #include "bsdtun_wire.h"
 
 extern int bsdtun_logtype;
+#define RTE_LOGTYPE_NET_BSDTUN bsdtun_logtype
 
-/* One line naming the unit (its vdev name), on the driver's own logtype. */
-#define BSDTUN_LOG_NAMED(level, name, fmt, ...)                         \
-	rte_log(RTE_LOG_##level, bsdtun_logtype, "%s(): %s: " fmt "\n", \
-	        __func__, (name), ##__VA_ARGS__)
+/*
+ * One line naming the unit (its vdev name), on the driver's own logtype;
+ * fmt has no newline.
+ */
+#define BSDTUN_LOG_NAMED(level, name, ...)                              \
+	RTE_LOG_LINE_PREFIX(level, NET_BSDTUN,                          \
+	                    "%s(): %s: ", __func__ RTE_LOG_COMMA(name), \
+	                    __VA_ARGS__)
 #define BSDTUN_LOG(level, u, fmt, ...)                                       \
 	BSDTUN_LOG_NAMED(level, (u) != NULL ? (u)->name : "net_bsdtun", fmt, \
 	                 ##__VA_ARGS__)
@@ -41,19 +47,19 @@ extern int bsdtun_logtype;
  * then one "N messages suppressed" line per interval while more come
  * (bsdtun_log_admit, bsdtun_log_flush).  Any thread, any process.
  */
-#define BSDTUN_CLIENT_LOG(level, u, fmt, ...)                          \
-	do {                                                           \
-		if (bsdtun_log_admit((u), RTE_LOG_##level))            \
-			BSDTUN_LOG(level, u, fmt, ##__VA_ARGS__);      \
+#define BSDTUN_CLIENT_LOG(level, u, fmt, ...)                     \
+	do {                                                      \
+		if (bsdtun_log_admit((u), RTE_LOG_##level))       \
+			BSDTUN_LOG(level, u, fmt, ##__VA_ARGS__); \
 	} while (0)
 
 /* Per-unit debug log (TUNSDEBUG): printed at NOTICE when the unit's level
  * is on; a client's, so limited as BSDTUN_CLIENT_LOG. */
-#define BSDTUN_DEBUG(u, fmt, ...)                                           \
-	do {                                                                \
-		if ((u)->debug)                                             \
-			BSDTUN_CLIENT_LOG(NOTICE, u, "debug: " fmt,         \
-			                  ##__VA_ARGS__);                   \
+#define BSDTUN_DEBUG(u, fmt, ...)                                   \
+	do {                                                        \
+		if ((u)->debug)                                     \
+			BSDTUN_CLIENT_LOG(NOTICE, u, "debug: " fmt, \
+			                  ##__VA_ARGS__);           \
 	} while (0)
 
 #define BSDTUN_LOG_BURST       20u
@@ -157,7 +163,7 @@ struct bsdtun_unit;
 struct bsdtun_queue;
 
 /* rx queue qid: written by the lcore that polls it (and setup/start/stop) */
-struct bsdtun_rxq {
+struct __rte_cache_aligned bsdtun_rxq {
 	struct bsdtun_unit *unit;
 	struct bsdtun_queue *qp;
 	struct rte_mempool *mp;
@@ -172,10 +178,10 @@ struct bsdtun_rxq {
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t errors;
-} __rte_cache_aligned;
+};
 
 /* tx queue qid: written by the lcore that sends on it */
-struct bsdtun_txq {
+struct __rte_cache_aligned bsdtun_txq {
 	struct bsdtun_unit *unit;
 	struct bsdtun_queue *qp;
 	int deferred;
@@ -186,7 +192,7 @@ struct bsdtun_txq {
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t errors;
-} __rte_cache_aligned;
+};
 
 /*
  * One queue pair: rx queue qid, tx queue qid and what the open holding
@@ -194,14 +200,14 @@ struct bsdtun_txq {
  * stay for the pair's next open, as the seed's softc keeps them; the MTU,
  * TUNSIFMODE and the MAC are the unit's.
  */
-struct bsdtun_queue {
+struct __rte_cache_aligned bsdtun_queue {
 	struct bsdtun_rxq rxq;
 	struct bsdtun_txq txq;
 	uint32_t flags; /* BSDTUN_UNIT_F_*; datapath reads */
 	int async;      /* FIOASYNC, until close; datapath reads */
 	pid_t tun_pid;  /* TUNSIFPID / open; 0 while nobody holds it */
 	struct bsdtun_xstats xs;
-} __rte_cache_aligned;
+};
 
 /* Devargs, parsed once at probe. */
 struct bsdtun_config {
@@ -233,7 +239,7 @@ struct bsdtun_path {
  * own heap, not the hugepage memory dev_private lives in, which secondary
  * processes map.  Who writes what: doc/architecture.md.
  */
-struct bsdtun_qproc {
+struct __rte_cache_aligned bsdtun_qproc {
 	/* session: attach/detach takes both locks, each burst one of them */
 	rte_spinlock_t tx_lock;
 	rte_spinlock_t rx_lock;
@@ -245,7 +251,7 @@ struct bsdtun_qproc {
 	int intr_on;    /* the app enabled the queue's interrupt */
 	int intr_armed; /* the session's ring is armed by us */
 	uint64_t intr_owed; /* doorbells due: armings the client consumed */
-} __rte_cache_aligned;
+};
 
 /*
  * The unit-wide settings a user that is not root changed (bsdtun_ctrl.c,
@@ -259,7 +265,7 @@ enum {
 	BSDTUN_UNDO_OWNER = 1 << 2,   /* TUNSETOWNER */
 	BSDTUN_UNDO_GROUP = 1 << 3,   /* TUNSETGROUP */
 	BSDTUN_UNDO_CARRIER = 1 << 4, /* TUNSETCARRIER */
-	BSDTUN_UNDO_INFO = 1 << 5,    /* TUNSIFINFO on a unit of several pairs */
+	BSDTUN_UNDO_INFO = 1 << 5, /* TUNSIFINFO on a unit of several pairs */
 };
 
 struct bsdtun_undo {
@@ -431,7 +437,8 @@ bsdtun_log_flush(struct bsdtun_unit *u)
 
 	bsdtun_log_roll(&u->log, 0, &n);
 	bsdtun_log_report(u, n);
-	return __atomic_load_n(&u->log.suppressed, __ATOMIC_RELAXED) != 0;
+	return rte_atomic_load_explicit(&u->log.suppressed,
+	                                rte_memory_order_relaxed) != 0;
 }
 
 #define BSDTUN_UNIT_LAYOUT                              \

@@ -81,9 +81,7 @@ untrusted_link(const struct stat *dir, uid_t link_uid, char *why, size_t len)
 	    link_uid == dir->st_uid)
 		return NULL;
 	set_why(why, len,
-	        "owned by uid %u, in a sticky directory others can write "
-	        "(only a link of uid %u or of the directory's owner uid %u is "
-	        "followed there)",
+	        "owned by uid %u, in a sticky directory others can write (only a link of uid %u or of the directory's owner uid %u is followed there)",
 	        (unsigned int)link_uid, (unsigned int)geteuid(),
 	        (unsigned int)dir->st_uid);
 	return why;
@@ -258,10 +256,10 @@ bsdtun_path_check(const struct bsdtun_unit *u, const char *key,
 	strcpy(at->leaf, slash + 1);
 	if (fstatat(dfd, at->leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISLNK(st.st_mode)) {
-		BSDTUN_LOG(ERR, u,
-		           "%s=%s refused: it is a symbolic link (give the "
-		           "path it should lead to)",
-		           key, path);
+		BSDTUN_LOG(
+		        ERR, u,
+		        "%s=%s refused: it is a symbolic link (give the path it should lead to)",
+		        key, path);
 		close(dfd);
 		return -ELOOP;
 	}

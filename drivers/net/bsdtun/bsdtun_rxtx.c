@@ -28,7 +28,8 @@ static void
 session_break(struct bsdtun_session *s)
 {
 	/* rx and tx lcores may both find it broken: one shuts it down */
-	if (__atomic_exchange_n(&s->broken, 1, __ATOMIC_RELAXED) == 0)
+	if (rte_atomic_exchange_explicit(&s->broken, 1,
+	                                 rte_memory_order_relaxed) == 0)
 		shutdown(s->ctl_fd, SHUT_RDWR);
 }
 
@@ -96,8 +97,8 @@ rx_drop_reason(struct bsdtun_rxq *q, int tap, uint32_t len, uint16_t fam,
 void
 bsdtun_rx_client_claim(struct bsdtun_xstats *xs, struct bsdtun_session *s)
 {
-	uint64_t c =
-	        __atomic_load_n(&s->hdr->to_dpdk_full_drops, __ATOMIC_RELAXED);
+	uint64_t c = rte_atomic_load_explicit(&s->hdr->to_dpdk_full_drops,
+	                                      rte_memory_order_relaxed);
 
 	if (unlikely(c != s->full_drops_seen)) {
 		xs->rx_client_full += c - s->full_drops_seen;
@@ -159,7 +160,8 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	s = pq->sess;
 	if (s != NULL)
 		bsdtun_rx_client_claim(xs, s);
-	if (s == NULL || __atomic_load_n(&s->broken, __ATOMIC_RELAXED) ||
+	if (s == NULL ||
+	    rte_atomic_load_explicit(&s->broken, rte_memory_order_relaxed) ||
 	    bsdtun_ring_cons_avail(&s->to_dpdk) == BSDTUN_RING_EMPTY) {
 		rte_spinlock_unlock(&pq->rx_lock);
 		return 0;
@@ -168,8 +170,9 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	n_alloc = nb < BSDTUN_BURST_MAX ? nb : BSDTUN_BURST_MAX;
 	if (rte_pktmbuf_alloc_bulk(q->mp, mb, n_alloc) != 0) {
 		/* queues on other lcores count here too */
-		__atomic_fetch_add(&bsdtun_dev(u)->data->rx_mbuf_alloc_failed,
-		                   1, __ATOMIC_RELAXED);
+		rte_atomic_fetch_add_explicit(
+		        &bsdtun_dev(u)->data->rx_mbuf_alloc_failed, 1,
+		        rte_memory_order_relaxed);
 		xs->rx_nombuf++;
 		rte_spinlock_unlock(&pq->rx_lock);
 		return 0;
@@ -196,8 +199,8 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		 * returned before it wrote gets its packet judged by the new
 		 * MTU (the control thread stores it before it replies).
 		 */
-		max_frame = __atomic_load_n(&bsdtun_dev(u)->data->mtu,
-		                            __ATOMIC_ACQUIRE) +
+		max_frame = rte_atomic_load_explicit(&bsdtun_dev(u)->data->mtu,
+		                                     rte_memory_order_acquire) +
 		            l2;
 		drop = rx_drop_reason(q, tap, len, fam, tap ? len : len + l2,
 		                      max_frame);
@@ -226,9 +229,9 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			/* Leave the record for the next burst. */
 			rte_pktmbuf_free(m);
 			mb[used] = NULL;
-			__atomic_fetch_add(
+			rte_atomic_fetch_add_explicit(
 			        &bsdtun_dev(u)->data->rx_mbuf_alloc_failed, 1,
-			        __ATOMIC_RELAXED);
+			        rte_memory_order_relaxed);
 			xs->rx_nombuf++;
 			used++;
 			break;
@@ -425,7 +428,8 @@ bsdtun_bell_ring(struct bsdtun_queue *qp, struct bsdtun_session *s, int async)
 	int fl = fcntl(s->bell_client_fd, F_GETFL);
 
 	if ((fl < 0 || (fl & O_ASYNC)) && bell_owner_is_us(s)) {
-		__atomic_fetch_add(&qp->xs.async_refused, 1, __ATOMIC_RELAXED);
+		rte_atomic_fetch_add_explicit(&qp->xs.async_refused, 1,
+		                              rte_memory_order_relaxed);
 		return;
 	}
 	if (send(s->bell_fd, &bell, 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
@@ -446,8 +450,9 @@ bsdtun_bell_ring(struct bsdtun_queue *qp, struct bsdtun_session *s, int async)
 		(void)send(s->bell_fd, &bell, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
 	/* two threads ring (tx_burst, and the control thread for RING) */
-	__atomic_fetch_add(async ? &qp->xs.async_bells : &qp->xs.bells, 1,
-	                   __ATOMIC_RELAXED);
+	rte_atomic_fetch_add_explicit(async ? &qp->xs.async_bells :
+	                                      &qp->xs.bells,
+	                              1, rte_memory_order_relaxed);
 }
 
 /* Delivered packets: capture, then free in bulk. */
@@ -486,14 +491,15 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	if (!rte_spinlock_trylock(&pq->tx_lock))
 		return 0; /* session changing hands: retry later */
 	s = pq->sess;
-	if (s == NULL || __atomic_load_n(&s->broken, __ATOMIC_RELAXED)) {
+	if (s == NULL ||
+	    rte_atomic_load_explicit(&s->broken, rte_memory_order_relaxed)) {
 		rte_spinlock_unlock(&pq->tx_lock);
 		rte_pktmbuf_free_bulk(bufs, nb);
 		xs->tx_no_client += nb;
 		q->errors += nb;
 		return nb;
 	}
-	flags = __atomic_load_n(&qp->flags, __ATOMIC_RELAXED);
+	flags = rte_atomic_load_explicit(&qp->flags, rte_memory_order_relaxed);
 	if (unlikely(flags & BSDTUN_UNIT_F_DETACHED)) {
 		/* Linux TUNSETQUEUE detached it: no queue to take them */
 		rte_spinlock_unlock(&pq->tx_lock);
@@ -562,15 +568,18 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	q->errors += dropped;
 	bsdtun_ring_prod_publish(&s->to_client);
 	if (sent > 0) {
-		async = __atomic_load_n(&qp->async, __ATOMIC_RELAXED);
+		async = rte_atomic_load_explicit(&qp->async,
+		                                 rte_memory_order_relaxed);
 		ring = async || bsdtun_ring_prod_bell_due(&s->to_client);
 	}
 	if (ring)
-		__atomic_fetch_add(&s->bell_users, 1, __ATOMIC_RELAXED);
+		rte_atomic_fetch_add_explicit(&s->bell_users, 1,
+		                              rte_memory_order_relaxed);
 	rte_spinlock_unlock(&pq->tx_lock);
 	if (ring) {
 		bsdtun_bell_ring(qp, s, async);
-		__atomic_fetch_sub(&s->bell_users, 1, __ATOMIC_RELEASE);
+		rte_atomic_fetch_sub_explicit(&s->bell_users, 1,
+		                              rte_memory_order_release);
 	}
 	tx_free(u, q->qid, done, nd);
 	return i;

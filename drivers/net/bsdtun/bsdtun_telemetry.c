@@ -132,8 +132,7 @@ tel_register(void)
 	                           "Returns the ports that are bsdtun units.");
 	rte_telemetry_register_cmd(
 	        "/bsdtun/info", tel_info,
-	        "Returns a bsdtun unit's configuration, holder and ring "
-	        "occupancy. Parameters: int port_id");
+	        "Returns a bsdtun unit's configuration, holder and ring occupancy. Parameters: int port_id");
 }
 
 /*
