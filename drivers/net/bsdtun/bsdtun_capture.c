@@ -138,8 +138,8 @@ bsdtun_capture_start(struct bsdtun_unit *u)
 		return 0;
 	snprintf(pool, sizeof(pool), "bsdtun_cap_%u", u->port_id);
 	bsdtun_proc(u)->cap_mp = rte_pktmbuf_pool_create(
-		pool, CAPTURE_POOL_SIZE, 0, 0,
-		rte_pcapng_mbuf_size(CAPTURE_SNAPLEN), rte_socket_id());
+	        pool, CAPTURE_POOL_SIZE, 0, 0,
+	        rte_pcapng_mbuf_size(CAPTURE_SNAPLEN), rte_socket_id());
 	if (bsdtun_proc(u)->cap_mp == NULL) {
 		BSDTUN_LOG(ERR, u, "pcapng: no memory for capture copies: %s",
 		           rte_strerror(rte_errno));
@@ -150,7 +150,7 @@ bsdtun_capture_start(struct bsdtun_unit *u)
 	else
 		strcpy(os, "Linux");
 	bsdtun_proc(u)->pcap = rte_pcapng_fdopen(bsdtun_proc(u)->cap_fd, os,
-						 NULL, rte_version(), u->name);
+	                                         NULL, rte_version(), u->name);
 	if (bsdtun_proc(u)->pcap == NULL) {
 		BSDTUN_LOG(ERR, u, "pcapng=%s: %s", u->cfg.pcapng,
 		           rte_strerror(rte_errno));
@@ -161,7 +161,7 @@ bsdtun_capture_start(struct bsdtun_unit *u)
 	bsdtun_proc(u)->cap_fd = -1; /* owned by the pcapng handle now */
 	bsdtun_proc(u)->cap_start_ns = wall_ns();
 	if (bsdtun_pcapng_add_port(bsdtun_proc(u)->pcap, u->port_id,
-				   capture_linktype(u), u->name) < 0) {
+	                           capture_linktype(u), u->name) < 0) {
 		BSDTUN_LOG(ERR, u,
 		           "pcapng=%s: cannot write the interface block",
 		           u->cfg.pcapng);
@@ -179,7 +179,7 @@ static struct rte_mbuf *
 with_pseudo_eth(struct bsdtun_unit *u, struct rte_mbuf *m, int out)
 {
 	struct rte_mbuf *c =
-		rte_pktmbuf_copy(m, bsdtun_proc(u)->cap_mp, 0, UINT32_MAX);
+	        rte_pktmbuf_copy(m, bsdtun_proc(u)->cap_mp, 0, UINT32_MAX);
 	struct rte_ether_hdr *eh;
 	uint8_t v;
 
@@ -220,28 +220,30 @@ bsdtun_capture(struct bsdtun_unit *u, uint16_t qid, struct rte_mbuf **pkts,
 			src = tmp;
 		}
 		cp[k] = src == NULL ? NULL :
-				      bsdtun_pcapng_copy(u->port_id, qid, src,
-							 bsdtun_proc(u)->cap_mp,
-							 CAPTURE_SNAPLEN, dir);
+		                      bsdtun_pcapng_copy(u->port_id, qid, src,
+		                                         bsdtun_proc(u)->cap_mp,
+		                                         CAPTURE_SNAPLEN, dir);
 		rte_pktmbuf_free(tmp);
 		if (cp[k] == NULL)
-			__atomic_fetch_add(&xs->capture_errors, 1,
-			                   __ATOMIC_RELAXED);
+			rte_atomic_fetch_add_explicit(&xs->capture_errors, 1,
+			                              rte_memory_order_relaxed);
 		else
 			k++;
 	}
 	if (k == 0)
 		return;
 	if (rte_pcapng_write_packets(bsdtun_proc(u)->pcap, cp, k) < 0) {
-		if (__atomic_fetch_add(&xs->capture_errors, 1,
-		                       __ATOMIC_RELAXED) == 0)
-			BSDTUN_LOG(ERR, u,
-			           "pcapng=%s: write failed: %s "
-			           "(counted in xstat capture_errors)",
-			           u->cfg.pcapng, rte_strerror(rte_errno));
+		if (rte_atomic_fetch_add_explicit(&xs->capture_errors, 1,
+		                                  rte_memory_order_relaxed) ==
+		    0)
+			BSDTUN_LOG(
+			        ERR, u,
+			        "pcapng=%s: write failed: %s (counted in xstat capture_errors)",
+			        u->cfg.pcapng, rte_strerror(rte_errno));
 	} else {
 		/* rx and tx may capture on two lcores at once */
-		__atomic_fetch_add(&xs->capture_packets, k, __ATOMIC_RELAXED);
+		rte_atomic_fetch_add_explicit(&xs->capture_packets, k,
+		                              rte_memory_order_relaxed);
 	}
 	rte_pktmbuf_free_bulk(cp, k);
 }
@@ -258,8 +260,8 @@ bsdtun_capture_close(struct bsdtun_unit *u)
 			drop += u->q[i].xs.capture_errors;
 		}
 		bsdtun_pcapng_write_stats(bsdtun_proc(u)->pcap, u->port_id,
-					  bsdtun_proc(u)->cap_start_ns, end,
-					  recv, drop);
+		                          bsdtun_proc(u)->cap_start_ns, end,
+		                          recv, drop);
 		rte_pcapng_close(bsdtun_proc(u)->pcap); /* closes the fd too */
 		bsdtun_proc(u)->pcap = NULL;
 	}

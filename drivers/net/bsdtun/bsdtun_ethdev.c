@@ -66,8 +66,7 @@ bsdtun_dev_configure(struct rte_eth_dev *dev)
 	    dev->data->nb_tx_queues > u->cfg.queues) {
 		BSDTUN_LOG(
 		        ERR, u,
-		        "%u rx and %u tx queues asked; the unit has %u queue "
-		        "pair%s (devarg queues=)",
+		        "%u rx and %u tx queues asked; the unit has %u queue pair%s (devarg queues=)",
 		        dev->data->nb_rx_queues, dev->data->nb_tx_queues,
 		        u->cfg.queues, u->cfg.queues == 1 ? "" : "s");
 		return -EINVAL;
@@ -90,7 +89,8 @@ rxq_state(struct rte_eth_dev *dev, uint16_t qid, int on)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 
-	__atomic_store_n(&u->q[qid].rxq.started, on, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&u->q[qid].rxq.started, on,
+	                          rte_memory_order_release);
 	dev->data->rx_queue_state[qid] =
 	        on ? RTE_ETH_QUEUE_STATE_STARTED : RTE_ETH_QUEUE_STATE_STOPPED;
 }
@@ -100,7 +100,8 @@ txq_state(struct rte_eth_dev *dev, uint16_t qid, int on)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 
-	__atomic_store_n(&u->q[qid].txq.started, on, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&u->q[qid].txq.started, on,
+	                          rte_memory_order_release);
 	dev->data->tx_queue_state[qid] =
 	        on ? RTE_ETH_QUEUE_STATE_STARTED : RTE_ETH_QUEUE_STATE_STOPPED;
 }
@@ -411,7 +412,7 @@ bsdtun_xstats_get_names(struct rte_eth_dev *dev,
 /* The counters as dev_private holds them (any process). */
 static int
 bsdtun_xstats_read(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
-		   unsigned int n)
+                   unsigned int n)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 	const uint64_t *unit = (const uint64_t *)&u->xs;
@@ -441,7 +442,7 @@ bsdtun_xstats_read(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 /* The primary: what the clients say they dropped is counted first. */
 static int
 bsdtun_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
-		  unsigned int n)
+                  unsigned int n)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 
@@ -741,8 +742,7 @@ parse_devargs(const char *name, const char *params, struct bsdtun_config *c)
 	if (c->mode == BSDTUN_MODE_TAP && c->framing == BSDTUN_FRAMING_IP) {
 		BSDTUN_LOG_NAMED(
 		        ERR, name,
-		        "mode=tap with framing=ip: a tap unit's port "
-		        "carries the client's Ethernet frames as they are");
+		        "mode=tap with framing=ip: a tap unit's port carries the client's Ethernet frames as they are");
 		return -EINVAL;
 	}
 	if (c->sock_path[0] == '\0') {
@@ -756,9 +756,7 @@ parse_devargs(const char *name, const char *params, struct bsdtun_config *c)
 		if (dir == NULL || dir[0] != '/') {
 			BSDTUN_LOG_NAMED(
 			        ERR, name,
-			        "no default for sock=: not root and no "
-			        "XDG_RUNTIME_DIR; give sock=PATH in a "
-			        "directory of your own");
+			        "no default for sock=: not root and no XDG_RUNTIME_DIR; give sock=PATH in a directory of your own");
 			return -EINVAL;
 		}
 		if (snprintf(c->sock_path, sizeof(c->sock_path), "%s%s/%s.sock",
@@ -787,8 +785,7 @@ bsdtun_probe_secondary(struct rte_vdev_device *vdev, const char *name)
 	    BSDTUN_UNIT_LAYOUT) {
 		BSDTUN_LOG_NAMED(
 		        ERR, name,
-		        "the primary process runs another build of "
-		        "net_bsdtun (unit layout %#" PRIx64
+		        "the primary process runs another build of net_bsdtun (unit layout %#" PRIx64
 		        ", this one %#" PRIx64
 		        "): load the same librte_net_bsdtun.so in both",
 		        ((struct bsdtun_unit *)dev->data->dev_private)->layout,
@@ -902,15 +899,15 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 		return ret;
 	}
 	rte_eth_dev_probing_finish(dev);
-	BSDTUN_LOG(INFO, u,
-	           "port %u: endpoint %s, queue pairs %u, qlen %u, mtu %u, "
-	           "framing %s, mode %s, driver %s",
-	           u->port_id, cfg.sock_path, cfg.queues, cfg.qlen, cfg.mtu,
-	           cfg.framing == BSDTUN_FRAMING_ETH ? "eth" : "ip",
-	           cfg.mode == BSDTUN_MODE_TAP ? "tap" : "tun",
-	           dladdr((void *)bsdtun_probe, &dl) && dl.dli_fname != NULL ?
-	                   dl.dli_fname :
-	                   "?");
+	BSDTUN_LOG(
+	        INFO, u,
+	        "port %u: endpoint %s, queue pairs %u, qlen %u, mtu %u, framing %s, mode %s, driver %s",
+	        u->port_id, cfg.sock_path, cfg.queues, cfg.qlen, cfg.mtu,
+	        cfg.framing == BSDTUN_FRAMING_ETH ? "eth" : "ip",
+	        cfg.mode == BSDTUN_MODE_TAP ? "tap" : "tun",
+	        dladdr((void *)bsdtun_probe, &dl) && dl.dli_fname != NULL ?
+	                dl.dli_fname :
+	                "?");
 	return 0;
 }
 

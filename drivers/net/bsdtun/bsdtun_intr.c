@@ -75,7 +75,7 @@ bsdtun_intr_setup(struct bsdtun_unit *u)
 
 	for (i = 0; i < BSDTUN_QUEUES_MAX; i++)
 		bsdtun_proc(u)->q[i].intr_epfd =
-			bsdtun_proc(u)->q[i].intr_kick = -1;
+		        bsdtun_proc(u)->q[i].intr_kick = -1;
 	h = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
 	if (h == NULL || rte_intr_type_set(h, RTE_INTR_HANDLE_VDEV) != 0)
 		goto fail;
@@ -136,8 +136,8 @@ sessions_intr_flag(struct bsdtun_unit *u, uint32_t on)
 
 		rte_spinlock_lock(&pq->rx_lock);
 		if (pq->sess != NULL)
-			__atomic_store_n(&pq->sess->to_dpdk.ctl->intr, on,
-			                 __ATOMIC_RELEASE);
+			rte_atomic_store_explicit(&pq->sess->to_dpdk.ctl->intr,
+			                          on, rte_memory_order_release);
 		rte_spinlock_unlock(&pq->rx_lock);
 	}
 }
@@ -157,7 +157,7 @@ bsdtun_intr_configure(struct rte_eth_dev *dev)
 
 	rte_intr_vec_list_free(h);
 	rte_intr_nb_efd_set(h, 0);
-	__atomic_store_n(&u->rx_intr, on, __ATOMIC_RELEASE);
+	rte_atomic_store_explicit(&u->rx_intr, on, rte_memory_order_release);
 	sessions_intr_flag(u, on);
 	if (!on || nb == 0)
 		return 0;
@@ -187,7 +187,8 @@ bsdtun_intr_attach(struct bsdtun_unit *u, struct bsdtun_session *s)
 
 	if (epoll_ctl(pq->intr_epfd, EPOLL_CTL_ADD, s->bell_fd, &ev) < 0)
 		return -errno;
-	s->to_dpdk.ctl->intr = __atomic_load_n(&u->rx_intr, __ATOMIC_ACQUIRE);
+	s->to_dpdk.ctl->intr =
+	        rte_atomic_load_explicit(&u->rx_intr, rte_memory_order_acquire);
 	rte_spinlock_lock(&pq->rx_lock);
 	pq->intr_owed = 0; /* a new client owes nothing */
 	pq->intr_armed = pq->intr_on;
@@ -201,7 +202,7 @@ void
 bsdtun_intr_detach(struct bsdtun_unit *u, struct bsdtun_session *s)
 {
 	epoll_ctl(bsdtun_proc(u)->q[s->qid].intr_epfd, EPOLL_CTL_DEL,
-		  s->bell_fd, NULL);
+	          s->bell_fd, NULL);
 }
 
 /* rx_queue_intr_enable: the app is about to sleep on queue qid. */
@@ -223,14 +224,16 @@ bsdtun_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 	if (s != NULL)
 		count_doorbells(pq, &u->q[qid].xs, drain(s->bell_fd, 1));
 	pq->intr_on = 1;
-	if (s != NULL && !__atomic_load_n(&s->broken, __ATOMIC_RELAXED)) {
+	if (s != NULL &&
+	    !rte_atomic_load_explicit(&s->broken, rte_memory_order_relaxed)) {
 		/* armed (a previous arming the client took: its doorbell is
 		 * due), then the ring once more after a full fence */
-		if (__atomic_exchange_n(&s->to_dpdk.ctl->armed, 1,
-		                        __ATOMIC_SEQ_CST) == 0 &&
+		if (rte_atomic_exchange_explicit(&s->to_dpdk.ctl->armed, 1,
+		                                 rte_memory_order_seq_cst) ==
+		            0 &&
 		    pq->intr_armed)
 			pq->intr_owed++;
-		rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+		rte_atomic_thread_fence(rte_memory_order_seq_cst);
 		work = bsdtun_ring_cons_avail(&s->to_dpdk) != BSDTUN_RING_EMPTY;
 		pq->intr_armed = 1;
 	}
@@ -258,8 +261,9 @@ bsdtun_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
 	if (s != NULL) {
 		/* polling again: the client need not ring.  If it took the
 		 * arming first, its doorbell is due (now or later). */
-		if (__atomic_exchange_n(&s->to_dpdk.ctl->armed, 0,
-		                        __ATOMIC_ACQ_REL) == 0 &&
+		if (rte_atomic_exchange_explicit(&s->to_dpdk.ctl->armed, 0,
+		                                 rte_memory_order_acq_rel) ==
+		            0 &&
 		    pq->intr_armed)
 			pq->intr_owed++;
 		count_doorbells(pq, &u->q[qid].xs, drain(s->bell_fd, 1));
