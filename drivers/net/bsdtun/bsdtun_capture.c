@@ -54,7 +54,7 @@ capture_open(struct bsdtun_unit *u, const struct bsdtun_path *at)
 	int fd, err;
 
 	fd = openat(at->dirfd, at->leaf,
-	            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		return fd;
 	if (errno != EEXIST)
@@ -65,8 +65,8 @@ capture_open(struct bsdtun_unit *u, const struct bsdtun_path *at)
 		goto fail;
 	if (S_ISREG(st.st_mode) && st.st_uid == geteuid()) {
 		fd = openat(at->dirfd, at->leaf,
-		            O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
-		                    O_CLOEXEC);
+			    O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+				    O_CLOEXEC);
 		if (fd < 0 && errno != ELOOP && errno != ENXIO &&
 		    errno != EISDIR)
 			goto fail;
@@ -75,11 +75,11 @@ capture_open(struct bsdtun_unit *u, const struct bsdtun_path *at)
 	}
 	if (fd < 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
 		BSDTUN_LOG(
-		        ERR, u,
-		        "pcapng=%s refused: it exists and is not a regular file of uid %u (type %07o, owner uid %u)",
-		        path, (unsigned int)geteuid(),
-		        (unsigned int)(st.st_mode & S_IFMT),
-		        (unsigned int)st.st_uid);
+			ERR, u,
+			"pcapng=%s refused: it exists and is not a regular file of uid %u (type %07o, owner uid %u)",
+			path, (unsigned int)geteuid(),
+			(unsigned int)(st.st_mode & S_IFMT),
+			(unsigned int)st.st_uid);
 		if (fd >= 0)
 			close(fd);
 		return -EEXIST;
@@ -122,9 +122,9 @@ static uint16_t
 capture_linktype(const struct bsdtun_unit *u)
 {
 	return BSDTUN_PCAPNG_HAS_LINKTYPE &&
-	                       u->cfg.framing == BSDTUN_FRAMING_IP ?
-	               BSDTUN_LINKTYPE_RAW :
-	               BSDTUN_LINKTYPE_ETHERNET;
+			       u->cfg.framing == BSDTUN_FRAMING_IP ?
+		       BSDTUN_LINKTYPE_RAW :
+		       BSDTUN_LINKTYPE_ETHERNET;
 }
 
 int
@@ -138,11 +138,11 @@ bsdtun_capture_start(struct bsdtun_unit *u)
 		return 0;
 	snprintf(pool, sizeof(pool), "bsdtun_cap_%u", u->port_id);
 	bsdtun_proc(u)->cap_mp = rte_pktmbuf_pool_create(
-	        pool, CAPTURE_POOL_SIZE, 0, 0,
-	        rte_pcapng_mbuf_size(CAPTURE_SNAPLEN), rte_socket_id());
+		pool, CAPTURE_POOL_SIZE, 0, 0,
+		rte_pcapng_mbuf_size(CAPTURE_SNAPLEN), rte_socket_id());
 	if (bsdtun_proc(u)->cap_mp == NULL) {
 		BSDTUN_LOG(ERR, u, "pcapng: no memory for capture copies: %s",
-		           rte_strerror(rte_errno));
+			   rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
 	if (uname(&un) == 0)
@@ -150,10 +150,10 @@ bsdtun_capture_start(struct bsdtun_unit *u)
 	else
 		strcpy(os, "Linux");
 	bsdtun_proc(u)->pcap = rte_pcapng_fdopen(bsdtun_proc(u)->cap_fd, os,
-	                                         NULL, rte_version(), u->name);
+						 NULL, rte_version(), u->name);
 	if (bsdtun_proc(u)->pcap == NULL) {
 		BSDTUN_LOG(ERR, u, "pcapng=%s: %s", u->cfg.pcapng,
-		           rte_strerror(rte_errno));
+			   rte_strerror(rte_errno));
 		rte_mempool_free(bsdtun_proc(u)->cap_mp);
 		bsdtun_proc(u)->cap_mp = NULL;
 		return -rte_errno;
@@ -161,10 +161,10 @@ bsdtun_capture_start(struct bsdtun_unit *u)
 	bsdtun_proc(u)->cap_fd = -1; /* owned by the pcapng handle now */
 	bsdtun_proc(u)->cap_start_ns = wall_ns();
 	if (bsdtun_pcapng_add_port(bsdtun_proc(u)->pcap, u->port_id,
-	                           capture_linktype(u), u->name) < 0) {
+				   capture_linktype(u), u->name) < 0) {
 		BSDTUN_LOG(ERR, u,
-		           "pcapng=%s: cannot write the interface block",
-		           u->cfg.pcapng);
+			   "pcapng=%s: cannot write the interface block",
+			   u->cfg.pcapng);
 		rte_pcapng_close(bsdtun_proc(u)->pcap); /* closes the fd too */
 		bsdtun_proc(u)->pcap = NULL;
 		rte_mempool_free(bsdtun_proc(u)->cap_mp);
@@ -179,7 +179,7 @@ static struct rte_mbuf *
 with_pseudo_eth(struct bsdtun_unit *u, struct rte_mbuf *m, int out)
 {
 	struct rte_mbuf *c =
-	        rte_pktmbuf_copy(m, bsdtun_proc(u)->cap_mp, 0, UINT32_MAX);
+		rte_pktmbuf_copy(m, bsdtun_proc(u)->cap_mp, 0, UINT32_MAX);
 	struct rte_ether_hdr *eh;
 	uint8_t v;
 
@@ -195,18 +195,18 @@ with_pseudo_eth(struct bsdtun_unit *u, struct rte_mbuf *m, int out)
 	rte_ether_addr_copy(out ? &u->cfg.mac : &u->peer_mac, &eh->src_addr);
 	rte_ether_addr_copy(out ? &u->peer_mac : &u->cfg.mac, &eh->dst_addr);
 	eh->ether_type = rte_cpu_to_be_16(v == 6 ? RTE_ETHER_TYPE_IPV6 :
-	                                           RTE_ETHER_TYPE_IPV4);
+						   RTE_ETHER_TYPE_IPV4);
 	return c;
 }
 
 void
 bsdtun_capture(struct bsdtun_unit *u, uint16_t qid, struct rte_mbuf **pkts,
-               uint16_t n, int out)
+	       uint16_t n, int out)
 {
 	struct bsdtun_xstats *xs = &u->q[qid].xs;
 	struct rte_mbuf *cp[BSDTUN_BURST_MAX];
 	enum rte_pcapng_direction dir =
-	        out ? RTE_PCAPNG_DIRECTION_OUT : RTE_PCAPNG_DIRECTION_IN;
+		out ? RTE_PCAPNG_DIRECTION_OUT : RTE_PCAPNG_DIRECTION_IN;
 	uint16_t i, k = 0;
 
 	if (bsdtun_proc(u)->pcap == NULL)
@@ -220,13 +220,13 @@ bsdtun_capture(struct bsdtun_unit *u, uint16_t qid, struct rte_mbuf **pkts,
 			src = tmp;
 		}
 		cp[k] = src == NULL ? NULL :
-		                      bsdtun_pcapng_copy(u->port_id, qid, src,
-		                                         bsdtun_proc(u)->cap_mp,
-		                                         CAPTURE_SNAPLEN, dir);
+				      bsdtun_pcapng_copy(u->port_id, qid, src,
+							 bsdtun_proc(u)->cap_mp,
+							 CAPTURE_SNAPLEN, dir);
 		rte_pktmbuf_free(tmp);
 		if (cp[k] == NULL)
 			rte_atomic_fetch_add_explicit(&xs->capture_errors, 1,
-			                              rte_memory_order_relaxed);
+						      rte_memory_order_relaxed);
 		else
 			k++;
 	}
@@ -234,16 +234,16 @@ bsdtun_capture(struct bsdtun_unit *u, uint16_t qid, struct rte_mbuf **pkts,
 		return;
 	if (rte_pcapng_write_packets(bsdtun_proc(u)->pcap, cp, k) < 0) {
 		if (rte_atomic_fetch_add_explicit(&xs->capture_errors, 1,
-		                                  rte_memory_order_relaxed) ==
+						  rte_memory_order_relaxed) ==
 		    0)
 			BSDTUN_LOG(
-			        ERR, u,
-			        "pcapng=%s: write failed: %s (counted in xstat capture_errors)",
-			        u->cfg.pcapng, rte_strerror(rte_errno));
+				ERR, u,
+				"pcapng=%s: write failed: %s (counted in xstat capture_errors)",
+				u->cfg.pcapng, rte_strerror(rte_errno));
 	} else {
 		/* rx and tx may capture on two lcores at once */
 		rte_atomic_fetch_add_explicit(&xs->capture_packets, k,
-		                              rte_memory_order_relaxed);
+					      rte_memory_order_relaxed);
 	}
 	rte_pktmbuf_free_bulk(cp, k);
 }
@@ -260,8 +260,8 @@ bsdtun_capture_close(struct bsdtun_unit *u)
 			drop += u->q[i].xs.capture_errors;
 		}
 		bsdtun_pcapng_write_stats(bsdtun_proc(u)->pcap, u->port_id,
-		                          bsdtun_proc(u)->cap_start_ns, end,
-		                          recv, drop);
+					  bsdtun_proc(u)->cap_start_ns, end,
+					  recv, drop);
 		rte_pcapng_close(bsdtun_proc(u)->pcap); /* closes the fd too */
 		bsdtun_proc(u)->pcap = NULL;
 	}

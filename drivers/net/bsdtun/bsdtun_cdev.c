@@ -198,7 +198,7 @@ reply_packet(struct cdev_file *f, fuse_req_t req, size_t size)
 		fuse_reply_err(req, errno);
 	else
 		fuse_reply_buf(req, (const char *)f->buf,
-		               RTE_MIN(size, (size_t)f->have));
+			       RTE_MIN(size, (size_t)f->have));
 	f->have = -1;
 }
 
@@ -279,8 +279,8 @@ file_free(struct cdev_file *f)
 	}
 	if (f->have >= 0) /* taken for a poll, never read: purged */
 		rte_atomic_fetch_add_explicit(
-		        &f->cd->u->q[bsdtun_queue(f->t)].xs.to_client_purged, 1,
-		        rte_memory_order_relaxed); /* the control thread counts too */
+			&f->cd->u->q[bsdtun_queue(f->t)].xs.to_client_purged, 1,
+			rte_memory_order_relaxed); /* the control thread counts too */
 	bsdtun_close(f->t);
 	if (f->cd->files[f->slot] == f)
 		f->cd->files[f->slot] = NULL;
@@ -294,8 +294,8 @@ cdev_init(void *userdata __rte_unused, struct fuse_conn_info *conn)
 {
 	/* Plain read/write copies; nothing cached. */
 	conn->want &= ~(FUSE_CAP_SPLICE_READ | FUSE_CAP_SPLICE_WRITE |
-	                FUSE_CAP_SPLICE_MOVE | FUSE_CAP_WRITEBACK_CACHE |
-	                FUSE_CAP_ASYNC_READ);
+			FUSE_CAP_SPLICE_MOVE | FUSE_CAP_WRITEBACK_CACHE |
+			FUSE_CAP_ASYNC_READ);
 }
 
 static void
@@ -313,7 +313,7 @@ node_attr(const struct bsdtun_cdev *cd, struct stat *st)
 
 static void
 cdev_getattr(fuse_req_t req, fuse_ino_t ino __rte_unused,
-             struct fuse_file_info *fi __rte_unused)
+	     struct fuse_file_info *fi __rte_unused)
 {
 	struct stat st;
 
@@ -324,14 +324,14 @@ cdev_getattr(fuse_req_t req, fuse_ino_t ino __rte_unused,
 /* chmod/chown/truncate (open with O_TRUNC): accepted, nothing changes. */
 static void
 cdev_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr __rte_unused,
-             int to_set __rte_unused, struct fuse_file_info *fi)
+	     int to_set __rte_unused, struct fuse_file_info *fi)
 {
 	cdev_getattr(req, ino, fi);
 }
 
 static void
 cdev_lookup(fuse_req_t req, fuse_ino_t parent __rte_unused,
-            const char *name __rte_unused)
+	    const char *name __rte_unused)
 {
 	fuse_reply_err(req, ENOTDIR);
 }
@@ -358,7 +358,7 @@ cdev_access(fuse_req_t req, fuse_ino_t ino __rte_unused, int mask)
 
 static void
 cdev_open(fuse_req_t req, fuse_ino_t ino __rte_unused,
-          struct fuse_file_info *fi __rte_unused)
+	  struct fuse_file_info *fi __rte_unused)
 {
 	struct bsdtun_cdev *cd = fuse_req_userdata(req);
 	struct bsdtun_unit *u = cd->u;
@@ -375,7 +375,7 @@ cdev_open(fuse_req_t req, fuse_ino_t ino __rte_unused,
 			break;
 	if (slot == u->cfg.queues) { /* every queue pair is open already */
 		rte_atomic_fetch_add_explicit(&u->xs.client_refused_busy, 1,
-		                              rte_memory_order_relaxed);
+					      rte_memory_order_relaxed);
 		fuse_reply_err(req, EBUSY);
 		return;
 	}
@@ -409,16 +409,16 @@ cdev_open(fuse_req_t req, fuse_ino_t ino __rte_unused,
 	/* every read/write reaches us as one request, read and write can run
 	 * at once, no position, as on a character device */
 	oo.open_flags = CDEV_FOPEN_DIRECT_IO | CDEV_FOPEN_NONSEEKABLE |
-	                CDEV_FOPEN_STREAM;
+			CDEV_FOPEN_STREAM;
 	if (fuse_reply_buf(req, (const char *)&oo, sizeof(oo)) != 0) {
 		/* The opener is gone (interrupted): no release will come. */
 		file_free(f);
 		return;
 	}
 	BSDTUN_CLIENT_LOG(
-	        INFO, u,
-	        "device node %s opened by pid %d uid %d: queue pair %d",
-	        cd->path, (int)cr.pid, (int)cr.uid, bsdtun_queue(f->t));
+		INFO, u,
+		"device node %s opened by pid %d uid %d: queue pair %d",
+		cd->path, (int)cr.pid, (int)cr.uid, bsdtun_queue(f->t));
 }
 
 static struct cdev_file *
@@ -437,7 +437,7 @@ file_get(fuse_req_t req, struct fuse_file_info *fi)
 
 static void
 cdev_release(fuse_req_t req, fuse_ino_t ino __rte_unused,
-             struct fuse_file_info *fi)
+	     struct fuse_file_info *fi)
 {
 	struct cdev_file *f = file_get(req, fi);
 	struct bsdtun_unit *u;
@@ -452,14 +452,14 @@ cdev_release(fuse_req_t req, fuse_ino_t ino __rte_unused,
 
 static void
 cdev_flush(fuse_req_t req, fuse_ino_t ino __rte_unused,
-           struct fuse_file_info *fi __rte_unused)
+	   struct fuse_file_info *fi __rte_unused)
 {
 	fuse_reply_err(req, 0);
 }
 
 static void
 cdev_fsync(fuse_req_t req, fuse_ino_t ino __rte_unused,
-           int datasync __rte_unused, struct fuse_file_info *fi __rte_unused)
+	   int datasync __rte_unused, struct fuse_file_info *fi __rte_unused)
 {
 	fuse_reply_err(req, 0);
 }
@@ -467,7 +467,7 @@ cdev_fsync(fuse_req_t req, fuse_ino_t ino __rte_unused,
 /* tunread: one packet per read; an empty queue blocks or fails EAGAIN. */
 static void
 cdev_read(fuse_req_t req, fuse_ino_t ino __rte_unused, size_t size,
-          off_t off __rte_unused, struct fuse_file_info *fi)
+	  off_t off __rte_unused, struct fuse_file_info *fi)
 {
 	struct cdev_file *f = file_get(req, fi);
 	struct cdev_read *r;
@@ -525,7 +525,7 @@ cdev_read(fuse_req_t req, fuse_ino_t ino __rte_unused, size_t size,
 /* tunwrite: one write is one packet; errors as bsdtun_write(). */
 static void
 cdev_write(fuse_req_t req, fuse_ino_t ino __rte_unused, const char *buf,
-           size_t size, off_t off __rte_unused, struct fuse_file_info *fi)
+	   size_t size, off_t off __rte_unused, struct fuse_file_info *fi)
 {
 	struct cdev_file *f = file_get(req, fi);
 	ssize_t n;
@@ -545,7 +545,7 @@ cdev_write(fuse_req_t req, fuse_ino_t ino __rte_unused, const char *buf,
  */
 static void
 cdev_poll(fuse_req_t req, fuse_ino_t ino __rte_unused,
-          struct fuse_file_info *fi, struct fuse_pollhandle *ph)
+	  struct fuse_file_info *fi, struct fuse_pollhandle *ph)
 {
 	struct cdev_file *f = file_get(req, fi);
 	unsigned int revents = POLLOUT | POLLWRNORM;
@@ -595,7 +595,7 @@ caller_tgid(pid_t tid, uid_t fsuid)
 		if (strncmp(line, "Tgid:", 5) == 0)
 			tgid = (pid_t)atoi(line + 5);
 		else if (sscanf(line, "Uid: %u %u %u %u", &r, &e, &sv, &fs) ==
-		         4)
+			 4)
 			uid_ok = fs == fsuid;
 	}
 	fclose(f);
@@ -632,7 +632,7 @@ struct copy_result {
  */
 static int
 copy_in_child(pid_t tgid, struct iovec *local, struct iovec *remote,
-              int to_caller)
+	      int to_caller)
 {
 	struct copy_result res;
 	int p[2], st;
@@ -651,12 +651,12 @@ copy_in_child(pid_t tgid, struct iovec *local, struct iovec *remote,
 		(void)syscall(SYS_close_range, 4U, ~0U, 0U);
 		(void)syscall(SYS_close_range, 0U, 2U, 0U);
 		n = to_caller ?
-		            process_vm_writev(tgid, local, 1, remote, 1, 0) :
-		            process_vm_readv(tgid, local, 1, remote, 1, 0);
+			    process_vm_writev(tgid, local, 1, remote, 1, 0) :
+			    process_vm_readv(tgid, local, 1, remote, 1, 0);
 		if (n < 0)
 			res.err = errno == ESRCH  ? ESRCH :
-			          errno == EFAULT ? EFAULT :
-			                            EPERM;
+				  errno == EFAULT ? EFAULT :
+						    EPERM;
 		else
 			res.err = (size_t)n == local->iov_len ? 0 : EFAULT;
 		memcpy(res.data, local->iov_base, local->iov_len);
@@ -684,7 +684,7 @@ copy_in_child(pid_t tgid, struct iovec *local, struct iovec *remote,
 
 static int
 caller_mem(pid_t tid, uid_t uid, void *arg, void *buf, size_t len,
-           int to_caller)
+	   int to_caller)
 {
 	struct iovec local = { .iov_base = buf, .iov_len = len };
 	struct iovec remote = { .iov_base = arg, .iov_len = len };
@@ -713,7 +713,7 @@ static void
 job_put(struct cdev_job *job)
 {
 	if (rte_atomic_fetch_sub_explicit(&job->refs, 1,
-	                                  rte_memory_order_acq_rel) == 1)
+					  rte_memory_order_acq_rel) == 1)
 		free(job);
 }
 
@@ -730,7 +730,7 @@ job_worker(void *arg)
 	uint64_t one = 1;
 
 	job->err = caller_mem(job->pid, job->uid, job->arg, &job->ifr,
-	                      sizeof(job->ifr), job->to_caller);
+			      sizeof(job->ifr), job->to_caller);
 	rte_atomic_store_explicit(&job->done, 1, rte_memory_order_release);
 	/* fails only when the node is gone: nobody waits for it then */
 	(void)!write(job->notify_fd, &one, sizeof(one));
@@ -828,10 +828,10 @@ job_finish(struct bsdtun_cdev *cd, struct cdev_job *job)
 	}
 	if (job->err != 0) {
 		BSDTUN_CLIENT_LOG(
-		        ERR, u,
-		        "device node: %s: cannot %s the caller's struct ifreq (pid %d): %s",
-		        job->d->name, job->to_caller ? "write" : "read",
-		        (int)job->pid, strerror(job->err));
+			ERR, u,
+			"device node: %s: cannot %s the caller's struct ifreq (pid %d): %s",
+			job->d->name, job->to_caller ? "write" : "read",
+			(int)job->pid, strerror(job->err));
 		job_reply(job, job->err);
 		return;
 	}
@@ -877,11 +877,11 @@ jobs_done(struct bsdtun_cdev *cd)
 
 	if (read(cd->jobs_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		BSDTUN_LOG(ERR, cd->u, "device node: jobs: %s",
-		           strerror(errno));
+			   strerror(errno));
 	RTE_TAILQ_FOREACH_SAFE(job, &cd->jobs, next, tmp)
 	{
 		if (!rte_atomic_load_explicit(&job->done,
-		                              rte_memory_order_acquire))
+					      rte_memory_order_acquire))
 			continue;
 		TAILQ_REMOVE(&cd->jobs, job, next);
 		cd->njobs--;
@@ -896,7 +896,7 @@ jobs_done(struct bsdtun_cdev *cd)
  */
 static void
 ioctl_caller_mem(struct cdev_file *f, fuse_req_t req, unsigned int cmd,
-                 void *arg, const struct bsdtun_ioctl_def *d)
+		 void *arg, const struct bsdtun_ioctl_def *d)
 {
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	struct cdev_job *job;
@@ -921,9 +921,9 @@ ioctl_caller_mem(struct cdev_file *f, fuse_req_t req, unsigned int cmd,
 	err = job_start(f->cd, job);
 	if (err != 0) {
 		BSDTUN_CLIENT_LOG(
-		        ERR, f->cd->u,
-		        "device node: %s: no worker for the caller's memory (pid %d): %s",
-		        d->name, (int)job->pid, strerror(err));
+			ERR, f->cd->u,
+			"device node: %s: no worker for the caller's memory (pid %d): %s",
+			d->name, (int)job->pid, strerror(err));
 		free(job);
 		fuse_reply_err(req, err);
 		return;
@@ -941,9 +941,9 @@ ioctl_caller_mem(struct cdev_file *f, fuse_req_t req, unsigned int cmd,
  */
 static void
 cdev_ioctl(fuse_req_t req, fuse_ino_t ino __rte_unused, unsigned int cmd,
-           void *arg, struct fuse_file_info *fi,
-           unsigned int flags __rte_unused, const void *in_buf, size_t in_bufsz,
-           size_t out_bufsz)
+	   void *arg, struct fuse_file_info *fi,
+	   unsigned int flags __rte_unused, const void *in_buf, size_t in_bufsz,
+	   size_t out_bufsz)
 {
 	static void *const no_arg;
 	struct cdev_file *f = file_get(req, fi);
@@ -965,15 +965,15 @@ cdev_ioctl(fuse_req_t req, fuse_ino_t ino __rte_unused, unsigned int cmd,
 	d = bsdtun_ioctl_find(cmd, BSDTUN_FACE_NODE);
 	if (d == NULL) {
 		BSDTUN_DEBUG(u, "device node: ioctl 0x%x not in the table",
-		             cmd);
+			     cmd);
 		if (bsdtun_ioctl_find(cmd, BSDTUN_FACE_LIB) != NULL)
 			/* the library's own (FIOSETOWN...): not a node's */
 			err = bsdtun_is_linux(f->t) ? EINVAL : ENOTTY;
 		else /* the errno of the open's personality, no argument */
 			err = bsdtun_ioctl(f->t, (unsigned long)cmd, no_arg) <
-			                      0 ?
-			              errno :
-			              ENOTTY;
+					      0 ?
+				      errno :
+				      ENOTTY;
 		fuse_reply_err(req, err);
 		return;
 	}
@@ -989,16 +989,16 @@ cdev_ioctl(fuse_req_t req, fuse_ino_t ino __rte_unused, unsigned int cmd,
 		/* the kernel let the value through as an address: it is the
 		 * value (it usually fails EFAULT first, doc/cdev.md) */
 		if (bsdtun_ioctl(f->t, (unsigned long)cmd,
-		                 (void *)(uintptr_t)arg) < 0)
+				 (void *)(uintptr_t)arg) < 0)
 			fuse_reply_err(req, errno);
 		else
 			fuse_reply_ioctl(req, 0, NULL, 0);
 		return;
 	}
 	in = d->dir == BSDTUN_ARG_IN || d->dir == BSDTUN_ARG_INOUT ? d->size :
-	                                                             0;
+								     0;
 	out = d->dir == BSDTUN_ARG_OUT || d->dir == BSDTUN_ARG_INOUT ? d->size :
-	                                                               0;
+								       0;
 	/* FUSE copies the size the number encodes: it must be the real one */
 	if (d->dir != BSDTUN_ARG_NONE &&
 	    BSDTUN_IOC_ENCODED_SIZE(d->req) != d->size) {
@@ -1076,7 +1076,7 @@ cdev_main(void *arg)
 			if (errno == EINTR)
 				continue;
 			BSDTUN_LOG(ERR, cd->u, "device node: poll: %s",
-			           strerror(errno));
+				   strerror(errno));
 			break;
 		}
 		if (p[0].revents != 0)
@@ -1096,9 +1096,9 @@ cdev_main(void *arg)
 			    (r <= 0 && r != -EINTR && r != -EAGAIN)) {
 				fuse_live = 0;
 				BSDTUN_LOG(
-				        WARNING, cd->u,
-				        "device node %s: unmounted from outside",
-				        cd->path);
+					WARNING, cd->u,
+					"device node %s: unmounted from outside",
+					cd->path);
 			}
 		}
 	}
@@ -1190,30 +1190,30 @@ prepare_path(struct bsdtun_cdev *cd)
 		ret = lazy_unmount(cd);
 		if (ret < 0) {
 			BSDTUN_LOG(
-			        ERR, u,
-			        "cdev=%s: cannot unmount the stale mount of a dead process: %s",
-			        path, strerror(-ret));
+				ERR, u,
+				"cdev=%s: cannot unmount the stale mount of a dead process: %s",
+				path, strerror(-ret));
 			goto fail;
 		}
 		BSDTUN_LOG(
-		        NOTICE, u,
-		        "cdev=%s: detached the stale mount of a dead process",
-		        path);
+			NOTICE, u,
+			"cdev=%s: detached the stale mount of a dead process",
+			path);
 		cd->remove_file = 1; /* our own leftover */
 	}
 	if (fstatat(at->dirfd, at->leaf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (is_mount_root(cd, &st)) {
 			BSDTUN_LOG(
-			        ERR, u,
-			        "cdev=%s is mounted (in use by a live unit?)",
-			        path);
+				ERR, u,
+				"cdev=%s is mounted (in use by a live unit?)",
+				path);
 			ret = -EADDRINUSE;
 			goto fail;
 		}
 		if (!S_ISREG(st.st_mode)) {
 			BSDTUN_LOG(ERR, u,
-			           "cdev=%s exists and is not a regular file",
-			           path);
+				   "cdev=%s exists and is not a regular file",
+				   path);
 			ret = -EEXIST;
 			goto fail;
 		}
@@ -1223,13 +1223,13 @@ prepare_path(struct bsdtun_cdev *cd)
 		goto fail;
 	} else {
 		fd = openat(at->dirfd, at->leaf,
-		            O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC |
-		                    O_NOFOLLOW,
-		            0600);
+			    O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC |
+				    O_NOFOLLOW,
+			    0600);
 		if (fd < 0 || fstat(fd, &st) < 0) {
 			ret = -errno;
 			BSDTUN_LOG(ERR, u, "cdev=%s: cannot create: %s", path,
-			           strerror(-ret));
+				   strerror(-ret));
 			if (fd >= 0)
 				close(fd);
 			goto fail;
@@ -1282,7 +1282,7 @@ unmount_node(struct bsdtun_cdev *cd)
 	cd->mounted = 0;
 	if (ret < 0)
 		BSDTUN_LOG(ERR, cd->u, "cdev=%s: cannot unmount: %s", cd->path,
-		           strerror(-ret));
+			   strerror(-ret));
 }
 
 /* libfuse's own messages go to the DPDK log. */
@@ -1374,12 +1374,12 @@ mount_new_api(struct bsdtun_cdev *cd, int allow_other)
 		goto fail;
 	step = "fsmount";
 	mnt = fsmount(fs, FSMOUNT_CLOEXEC,
-	              MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+		      MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 	if (mnt < 0)
 		goto fail_errno;
 	step = "the node";
 	node = openat(cd->at.dirfd, cd->at.leaf,
-	              O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		      O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (node < 0 || fstat(node, &st) < 0)
 		goto fail_errno;
 	if (!S_ISREG(st.st_mode) || st.st_dev != cd->node_dev ||
@@ -1389,7 +1389,7 @@ mount_new_api(struct bsdtun_cdev *cd, int allow_other)
 	}
 	step = "move_mount";
 	if (move_mount(mnt, "", node, "",
-	               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+		       MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		goto fail_errno;
 	close(node);
 	close(fs);
@@ -1399,7 +1399,7 @@ fail_errno:
 	ret = -errno;
 fail:
 	BSDTUN_LOG(ERR, u, "cdev=%s: cannot mount the FUSE node: %s: %s",
-	           cd->path, step, strerror(-ret));
+		   cd->path, step, strerror(-ret));
 	if (node >= 0)
 		close(node);
 	if (mnt >= 0)
@@ -1419,13 +1419,13 @@ static int
 mount_fusermount(struct bsdtun_cdev *cd, const char *opts)
 {
 	char *argv[] = { (char *)"fusermount3", (char *)"-o", (char *)opts,
-		         (char *)"--",          cd->path,     NULL };
+			 (char *)"--",          cd->path,     NULL };
 	char env_fd[32], cbuf[CMSG_SPACE(sizeof(int))], byte;
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	struct msghdr mh = { .msg_iov = &iov,
-		             .msg_iovlen = 1,
-		             .msg_control = cbuf,
-		             .msg_controllen = sizeof(cbuf) };
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
 	struct cmsghdr *cm;
 	char **env = NULL;
 	int sv[2], fd = -EPERM, n, st;
@@ -1482,26 +1482,26 @@ mount_node(struct bsdtun_cdev *cd)
 	 * user may open the unit anyway.
 	 */
 	allow_other = geteuid() == 0 || (u->cfg.perm & 0077) != 0 ||
-	              u->cfg.owner != geteuid();
+		      u->cfg.owner != geteuid();
 	cd->se = fuse_session_new(&args, &cdev_ops, sizeof(cdev_ops), cd);
 	fuse_opt_free_args(&args);
 	if (cd->se == NULL) {
 		BSDTUN_LOG(ERR, u, "cdev=%s: cannot create a FUSE session",
-		           cd->path);
+			   cd->path);
 		return -ENOMEM;
 	}
 	fuse_fd = mount_new_api(cd, allow_other);
 	if (fuse_fd == -EPERM) {
 		/* no CAP_SYS_ADMIN: fusermount3 */
 		snprintf(opts, sizeof(opts),
-		         "%snosuid,nodev,fsname=%s,subtype=bsdtun",
-		         allow_other ? "allow_other," : "", u->name);
+			 "%snosuid,nodev,fsname=%s,subtype=bsdtun",
+			 allow_other ? "allow_other," : "", u->name);
 		fuse_fd = mount_fusermount(cd, opts);
 		if (fuse_fd < 0)
 			BSDTUN_LOG(
-			        ERR, u,
-			        "cdev=%s: cannot mount the FUSE node (/dev/fuse missing? not root and no user_allow_other in /etc/fuse.conf?)",
-			        cd->path);
+				ERR, u,
+				"cdev=%s: cannot mount the FUSE node (/dev/fuse missing? not root and no user_allow_other in /etc/fuse.conf?)",
+				cd->path);
 	}
 	if (fuse_fd < 0) {
 		fuse_session_destroy(cd->se);
@@ -1516,7 +1516,7 @@ mount_node(struct bsdtun_cdev *cd)
 	snprintf(dev_fd, sizeof(dev_fd), "/dev/fd/%d", fuse_fd);
 	if (fuse_session_mount(cd->se, dev_fd) != 0) {
 		BSDTUN_LOG(ERR, u, "cdev=%s: libfuse refused %s", cd->path,
-		           dev_fd);
+			   dev_fd);
 		close(fuse_fd);
 		unmount_node(cd);
 		fuse_session_destroy(cd->se);

@@ -57,7 +57,7 @@ typedef rte_thread_t bsdtun_thread_t;
 /* A control thread (EAL's control CPU set); 0 or a negative errno. */
 static inline int
 bsdtun_thread_create(bsdtun_thread_t *t, const char *name, bsdtun_thread_fn *fn,
-                     void *arg)
+		     void *arg)
 {
 	return rte_thread_create_control(t, name, fn, arg);
 }
@@ -94,7 +94,7 @@ bsdtun_thread_trampoline(void *p)
 
 static inline int
 bsdtun_thread_create(bsdtun_thread_t *t, const char *name, bsdtun_thread_fn *fn,
-                     void *arg)
+		     void *arg)
 {
 	struct bsdtun_thread_start *s = malloc(sizeof(*s));
 	int ret;
@@ -104,7 +104,7 @@ bsdtun_thread_create(bsdtun_thread_t *t, const char *name, bsdtun_thread_fn *fn,
 	s->fn = fn;
 	s->arg = arg;
 	ret = rte_ctrl_thread_create(t, name, NULL, bsdtun_thread_trampoline,
-	                             s);
+				     s);
 	if (ret != 0)
 		free(s);
 	return ret;
@@ -142,7 +142,7 @@ bsdtun_thread_detach_self(void)
  */
 static inline int
 bsdtun_pcapng_add_port(rte_pcapng_t *p, uint16_t port, uint16_t linktype,
-                       const char *name)
+		       const char *name)
 {
 #if BSDTUN_DPDK_AT_LEAST(25, 11)
 	return rte_pcapng_add_interface(p, port, linktype, name, NULL, NULL);
@@ -161,21 +161,21 @@ bsdtun_pcapng_add_port(rte_pcapng_t *p, uint16_t port, uint16_t linktype,
 /* A capture copy of m, received or sent on queue, stamped now. */
 static inline struct rte_mbuf *
 bsdtun_pcapng_copy(uint16_t port, uint16_t queue, const struct rte_mbuf *m,
-                   struct rte_mempool *mp, uint32_t snaplen,
-                   enum rte_pcapng_direction dir)
+		   struct rte_mempool *mp, uint32_t snaplen,
+		   enum rte_pcapng_direction dir)
 {
 #if BSDTUN_DPDK_AT_LEAST(23, 11)
 	return rte_pcapng_copy(port, queue, m, mp, snaplen, dir, NULL);
 #else
 	return rte_pcapng_copy(port, queue, m, mp, snaplen,
-	                       rte_get_tsc_cycles(), dir);
+			       rte_get_tsc_cycles(), dir);
 #endif
 }
 
 /* The interface statistics block; start/end (ns) where the release has them. */
 static inline ssize_t
 bsdtun_pcapng_write_stats(rte_pcapng_t *p, uint16_t port, uint64_t start_ns,
-                          uint64_t end_ns, uint64_t recv, uint64_t drop)
+			  uint64_t end_ns, uint64_t recv, uint64_t drop)
 {
 #if BSDTUN_DPDK_AT_LEAST(23, 11)
 	RTE_SET_USED(start_ns);
@@ -183,7 +183,7 @@ bsdtun_pcapng_write_stats(rte_pcapng_t *p, uint16_t port, uint64_t start_ns,
 	return rte_pcapng_write_stats(p, port, recv, drop, NULL);
 #else
 	return rte_pcapng_write_stats(p, port, NULL, start_ns, end_ns, recv,
-	                              drop);
+				      drop);
 #endif
 }
 
@@ -227,7 +227,7 @@ typedef struct rte_eth_stats bsdtun_queue_stats_t;
 #define BSDTUN_STATS_OP(f) f##_with_queues
 #define BSDTUN_STATS_OP_DEFINE(f)                            \
 	static int f##_with_queues(struct rte_eth_dev *dev,  \
-	                           struct rte_eth_stats *st) \
+				   struct rte_eth_stats *st) \
 	{                                                    \
 		return f(dev, st, st);                       \
 	}

@@ -182,10 +182,10 @@ session_build(const struct open_job *j)
 		goto fail;
 	if (ftruncate(s->memfd, size) < 0 ||
 	    fcntl(s->memfd, F_ADD_SEALS,
-	          F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
+		  F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
 		goto fail;
 	s->map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, s->memfd,
-	              0);
+		      0);
 	if (s->map == MAP_FAILED) {
 		s->map = NULL;
 		goto fail;
@@ -209,13 +209,13 @@ session_build(const struct open_job *j)
 	h->queue = j->qid;
 	s->hdr = h;
 	bsdtun_ring_init(
-	        &s->to_client,
-	        (struct bsdtun_ring_ctl *)(s->map + REGION_TO_CLIENT_CTL),
-	        s->map + REGION_HDR_BYTES, rb, j->qlen);
+		&s->to_client,
+		(struct bsdtun_ring_ctl *)(s->map + REGION_TO_CLIENT_CTL),
+		s->map + REGION_HDR_BYTES, rb, j->qlen);
 	bsdtun_ring_init(
-	        &s->to_dpdk,
-	        (struct bsdtun_ring_ctl *)(s->map + REGION_TO_DPDK_CTL),
-	        s->map + REGION_HDR_BYTES + rb, rb, j->qlen);
+		&s->to_dpdk,
+		(struct bsdtun_ring_ctl *)(s->map + REGION_TO_DPDK_CTL),
+		s->map + REGION_HDR_BYTES + rb, rb, j->qlen);
 	s->ctl_fd = j->fd;
 	s->bell_fd = pair[0];
 	s->bell_client_fd = pair[1];
@@ -325,35 +325,35 @@ session_close(struct bsdtun_unit *u, uint16_t qid)
 	bsdtun_intr_detach(u, s); /* it can never wake the app again */
 	/* A tx_burst that took the session before may still ring its bell. */
 	while (rte_atomic_load_explicit(&s->bell_users,
-	                                rte_memory_order_acquire) != 0)
+					rte_memory_order_acquire) != 0)
 		rte_pause();
 
 	/* atomic: the device node's thread counts one it took for a poll */
 	rte_atomic_fetch_add_explicit(
-	        &qp->xs.to_client_purged,
-	        ring_backlog(
-	                s->to_client.pkts,
-	                rte_atomic_load_explicit(&s->to_client.ctl->tail_pkts,
-	                                         rte_memory_order_acquire),
-	                u->cfg.qlen),
-	        rte_memory_order_relaxed);
+		&qp->xs.to_client_purged,
+		ring_backlog(
+			s->to_client.pkts,
+			rte_atomic_load_explicit(&s->to_client.ctl->tail_pkts,
+						 rte_memory_order_acquire),
+			u->cfg.qlen),
+		rte_memory_order_relaxed);
 	qp->xs.to_dpdk_purged += ring_backlog(
-	        rte_atomic_load_explicit(&s->to_dpdk.ctl->head_pkts,
-	                                 rte_memory_order_acquire),
-	        s->to_dpdk.pkts, u->cfg.qlen);
+		rte_atomic_load_explicit(&s->to_dpdk.ctl->head_pkts,
+					 rte_memory_order_acquire),
+		s->to_dpdk.pkts, u->cfg.qlen);
 	rte_atomic_store_explicit(&s->hdr->state, BSDTUN_STATE_CLOSED,
-	                          rte_memory_order_release);
+				  rte_memory_order_release);
 	/* The unit's state first: the client's close returns at our EOF. */
 	qp->xs.client_closes++;
 	qp->tun_pid = 0;
 	rte_atomic_store_explicit(&qp->async, 0,
-	                          rte_memory_order_relaxed); /* the open's */
+				  rte_memory_order_relaxed); /* the open's */
 	set_flag(qp, 0, BSDTUN_UNIT_F_LINUX_ALL); /* so is its personality */
 	undo_settings(u, s->uid); /* the unit's, if this was its user's last */
 	if (bsdtun_port_link_update(u))
 		bsdtun_proc(u)->lsc_pending = 1;
 	BSDTUN_CLIENT_LOG(INFO, u, "client pid %d closed queue pair %u",
-	                  (int)s->pid, qid);
+			  (int)s->pid, qid);
 	/*
 	 * Give the data areas' pages back: a client that keeps the memfd (or
 	 * its mapping) after close would otherwise keep up to two rings of
@@ -363,10 +363,10 @@ session_close(struct bsdtun_unit *u, uint16_t qid)
 	 * client, which would let this one read and inject its traffic.
 	 */
 	if (fallocate(s->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-	              REGION_HDR_BYTES, s->map_size - REGION_HDR_BYTES) < 0)
+		      REGION_HDR_BYTES, s->map_size - REGION_HDR_BYTES) < 0)
 		BSDTUN_CLIENT_LOG(ERR, u,
-		                  "cannot release the region's pages: %s",
-		                  strerror(errno));
+				  "cannot release the region's pages: %s",
+				  strerror(errno));
 	close(s->memfd);
 	close(s->bell_client_fd);
 	close(s->bell_fd); /* the client's bsdtun_fd() sees POLLHUP */
@@ -389,7 +389,7 @@ ctl_recv(int fd, struct bsdtun_msg *m, pid_t *pid)
 {
 	int extra;
 	ssize_t n = bsdtun_msg_recv(fd, m, NULL, 0, NULL, &extra, pid,
-	                            MSG_DONTWAIT | MSG_TRUNC);
+				    MSG_DONTWAIT | MSG_TRUNC);
 
 	return n >= 0 && extra ? 1 : n;
 }
@@ -423,8 +423,8 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	}
 	if (m.u.hello.version != BSDTUN_WIRE_VERSION) {
 		BSDTUN_CLIENT_LOG(ERR, u,
-		                  "client speaks wire version %u, not %u",
-		                  m.u.hello.version, BSDTUN_WIRE_VERSION);
+				  "client speaks wire version %u, not %u",
+				  m.u.hello.version, BSDTUN_WIRE_VERSION);
 		send_error(fd, EPROTONOSUPPORT);
 		close(fd);
 		return;
@@ -451,7 +451,7 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	if (qid == u->cfg.queues) {
 		/* the device node's thread counts here too */
 		rte_atomic_fetch_add_explicit(&u->xs.client_refused_busy, 1,
-		                              rte_memory_order_relaxed);
+					      rte_memory_order_relaxed);
 		send_error(fd, EBUSY);
 		close(fd);
 		return;
@@ -504,7 +504,7 @@ open_finish(struct open_job *j, struct bsdtun_session *s, int err)
 	bsdtun_proc(u)->q[qid].building = 0;
 	if (s == NULL) {
 		BSDTUN_CLIENT_LOG(ERR, u, "cannot set up a session: %s",
-		                  strerror(err));
+				  strerror(err));
 		send_error(fd, ENOMEM);
 		close(fd);
 		return 0;
@@ -530,14 +530,14 @@ open_finish(struct open_job *j, struct bsdtun_session *s, int err)
 		bsdtun_proc(u)->lsc_pending = 1;
 	if (session_welcome(u, s) < 0) {
 		BSDTUN_CLIENT_LOG(ERR, u,
-		                  "pid %d left before its open completed: %s",
-		                  (int)j->cr.pid, strerror(errno));
+				  "pid %d left before its open completed: %s",
+				  (int)j->cr.pid, strerror(errno));
 		session_close(u, qid);
 		return bsdtun_proc(u)->lsc_pending;
 	}
 	BSDTUN_DEBUG(u, "open by pid %d", (int)j->cr.pid);
 	BSDTUN_CLIENT_LOG(INFO, u, "client pid %d uid %d opened queue pair %u",
-	                  (int)j->cr.pid, (int)j->cr.uid, qid);
+			  (int)j->cr.pid, (int)j->cr.uid, qid);
 	return bsdtun_proc(u)->lsc_pending;
 }
 
@@ -596,7 +596,7 @@ on_listen(struct bsdtun_unit *u)
 	static const int one = 1;
 
 	fd = accept4(bsdtun_proc(u)->listen_fd, NULL, NULL,
-	             SOCK_CLOEXEC | SOCK_NONBLOCK);
+		     SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd < 0)
 		return;
 	/* The kernel tells who sends each message (TUNSIFPID). */
@@ -611,7 +611,7 @@ on_listen(struct bsdtun_unit *u)
 	    watch_add(fd, watch_key(u, W_PENDING, i)) < 0) {
 		/* the device node's thread counts here too */
 		rte_atomic_fetch_add_explicit(&u->xs.client_refused_busy, 1,
-		                              rte_memory_order_relaxed);
+					      rte_memory_order_relaxed);
 		send_error(fd, EBUSY);
 		close(fd);
 		return;
@@ -649,7 +649,7 @@ unit_ifname(const struct bsdtun_unit *u, char name[BSDTUN_IFNAMSIZ])
  */
 static int
 unit_setting(struct bsdtun_unit *u, const struct bsdtun_session *s,
-             uint32_t bit)
+	     uint32_t bit)
 {
 	struct bsdtun_undo *ud = &bsdtun_proc(u)->undo;
 	uint32_t i;
@@ -685,7 +685,7 @@ unit_setting(struct bsdtun_unit *u, const struct bsdtun_session *s,
 		break;
 	case BSDTUN_UNDO_CARRIER:
 		ud->carrier_off = rte_atomic_load_explicit(
-		        &u->carrier_off, rte_memory_order_relaxed);
+			&u->carrier_off, rte_memory_order_relaxed);
 		break;
 	case BSDTUN_UNDO_INFO:
 		ud->mtu = bsdtun_port_mtu(u);
@@ -724,21 +724,21 @@ undo_settings(struct bsdtun_unit *u, uid_t uid)
 		u->lx_group = ud->lx_group;
 	if (ud->what & BSDTUN_UNDO_CARRIER)
 		rte_atomic_store_explicit(&u->carrier_off, ud->carrier_off,
-		                          rte_memory_order_relaxed);
+					  rte_memory_order_relaxed);
 	if (ud->what & BSDTUN_UNDO_INFO) {
 		bsdtun_port_mtu_restore(u, ud->mtu_set, ud->mtu);
 		u->if_type = ud->if_type;
 		u->baudrate = ud->baudrate;
 	}
 	BSDTUN_CLIENT_LOG(NOTICE, u,
-	                  "uid %u closed its last open: put back%s%s%s%s%s%s",
-	                  (unsigned int)uid,
-	                  ud->what & BSDTUN_UNDO_DEBUG ? " debug level" : "",
-	                  ud->what & BSDTUN_UNDO_PERSIST ? " persist" : "",
-	                  ud->what & BSDTUN_UNDO_OWNER ? " owner" : "",
-	                  ud->what & BSDTUN_UNDO_GROUP ? " group" : "",
-	                  ud->what & BSDTUN_UNDO_CARRIER ? " carrier" : "",
-	                  ud->what & BSDTUN_UNDO_INFO ? " MTU" : "");
+			  "uid %u closed its last open: put back%s%s%s%s%s%s",
+			  (unsigned int)uid,
+			  ud->what & BSDTUN_UNDO_DEBUG ? " debug level" : "",
+			  ud->what & BSDTUN_UNDO_PERSIST ? " persist" : "",
+			  ud->what & BSDTUN_UNDO_OWNER ? " owner" : "",
+			  ud->what & BSDTUN_UNDO_GROUP ? " group" : "",
+			  ud->what & BSDTUN_UNDO_CARRIER ? " carrier" : "",
+			  ud->what & BSDTUN_UNDO_INFO ? " MTU" : "");
 	ud->what = 0;
 }
 
@@ -767,7 +767,7 @@ linux_may_attach(const struct bsdtun_unit *u, const struct bsdtun_session *s)
  */
 static int
 linux_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, uint32_t cmd,
-            void *arg, int v)
+	    void *arg, int v)
 {
 	struct bsdtun_lsetiff *iff = arg;
 	struct bsdtun_queue *qp = &u->q[s->qid];
@@ -782,24 +782,24 @@ linux_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, uint32_t cmd,
 			return EEXIST;
 		/* the unit's type, and multi-queue iff it has pairs */
 		if (want != (u->cfg.mode == BSDTUN_MODE_TAP ?
-		                     BSDTUN_LINUX_IFF_TAP :
-		                     BSDTUN_LINUX_IFF_TUN) ||
+				     BSDTUN_LINUX_IFF_TAP :
+				     BSDTUN_LINUX_IFF_TUN) ||
 		    !mq != (u->cfg.queues == 1))
 			return EINVAL;
 		if (!linux_may_attach(u, s))
 			return EPERM;
 		set_flag(qp,
-		         BSDTUN_UNIT_F_LINUX |
-		                 (iff->flags & BSDTUN_LINUX_IFF_NO_PI ?
-		                          0 :
-		                          BSDTUN_UNIT_F_LINUX_PI),
-		         0);
+			 BSDTUN_UNIT_F_LINUX |
+				 (iff->flags & BSDTUN_LINUX_IFF_NO_PI ?
+					  0 :
+					  BSDTUN_UNIT_F_LINUX_PI),
+			 0);
 		unit_ifname(u, iff->name);
 		BSDTUN_CLIENT_LOG(
-		        INFO, u, "queue pair %u: Linux %s file%s", s->qid,
-		        want == BSDTUN_LINUX_IFF_TAP ? "tap" : "tun",
-		        iff->flags & BSDTUN_LINUX_IFF_NO_PI ? ", no tun_pi" :
-		                                              "");
+			INFO, u, "queue pair %u: Linux %s file%s", s->qid,
+			want == BSDTUN_LINUX_IFF_TAP ? "tap" : "tun",
+			iff->flags & BSDTUN_LINUX_IFF_NO_PI ? ", no tun_pi" :
+							      "");
 		return 0;
 	case BSDTUN_IOC_GIFNAME:
 		unit_ifname(u, arg);
@@ -815,7 +815,7 @@ linux_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, uint32_t cmd,
 		if (u->cfg.queues == 1)
 			return EINVAL;
 		set_flag(qp, v ? 0 : BSDTUN_UNIT_F_DETACHED,
-		         v ? BSDTUN_UNIT_F_DETACHED : 0);
+			 v ? BSDTUN_UNIT_F_DETACHED : 0);
 		break;
 	case BSDTUN_IOC_LSPERSIST:
 		if (unit_setting(u, s, BSDTUN_UNDO_PERSIST) != 0)
@@ -827,8 +827,8 @@ linux_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, uint32_t cmd,
 		if (v < 0)
 			return EINVAL;
 		if (unit_setting(u, s,
-		                 cmd == BSDTUN_IOC_LSOWNER ? BSDTUN_UNDO_OWNER :
-		                                             BSDTUN_UNDO_GROUP))
+				 cmd == BSDTUN_IOC_LSOWNER ? BSDTUN_UNDO_OWNER :
+							     BSDTUN_UNDO_GROUP))
 			return EPERM;
 		*(cmd == BSDTUN_IOC_LSOWNER ? &u->lx_owner : &u->lx_group) = v;
 		break;
@@ -836,7 +836,7 @@ linux_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, uint32_t cmd,
 		if (unit_setting(u, s, BSDTUN_UNDO_CARRIER) != 0)
 			return EPERM;
 		rte_atomic_store_explicit(&u->carrier_off, v == 0,
-		                          rte_memory_order_relaxed);
+					  rte_memory_order_relaxed);
 		if (bsdtun_port_link_update(u))
 			bsdtun_proc(u)->lsc_pending = 1;
 		break;
@@ -853,11 +853,11 @@ linux_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, uint32_t cmd,
  */
 static int
 do_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, struct bsdtun_msg *m,
-         pid_t pid)
+	 pid_t pid)
 {
 	struct bsdtun_queue *qp = &u->q[s->qid];
 	const struct bsdtun_ioctl_def *d =
-	        bsdtun_ioctl_find_wire(m->u.ioctl.cmd);
+		bsdtun_ioctl_find_wire(m->u.ioctl.cmd);
 	union {
 		int i;
 		struct tuninfo ti;
@@ -891,7 +891,7 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, struct bsdtun_msg *m,
 		u->if_type = a.ti.type;
 		u->baudrate = a.ti.baudrate;
 		BSDTUN_DEBUG(u, "TUNSIFINFO mtu %d type %u baudrate %d",
-		             a.ti.mtu, a.ti.type, a.ti.baudrate);
+			     a.ti.mtu, a.ti.type, a.ti.baudrate);
 		break;
 	case BSDTUN_IOC_GIFINFO:
 		a.ti.mtu = (short)bsdtun_port_mtu(u);
@@ -909,11 +909,11 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, struct bsdtun_msg *m,
 		break;
 	case BSDTUN_IOC_SLMODE:
 		set_flag(qp, v ? BSDTUN_UNIT_F_LMODE : 0,
-		         v ? BSDTUN_UNIT_F_IFHEAD : BSDTUN_UNIT_F_LMODE);
+			 v ? BSDTUN_UNIT_F_IFHEAD : BSDTUN_UNIT_F_LMODE);
 		break;
 	case BSDTUN_IOC_SIFHEAD:
 		set_flag(qp, v ? BSDTUN_UNIT_F_IFHEAD : 0,
-		         v ? BSDTUN_UNIT_F_LMODE : BSDTUN_UNIT_F_IFHEAD);
+			 v ? BSDTUN_UNIT_F_LMODE : BSDTUN_UNIT_F_IFHEAD);
 		break;
 	case BSDTUN_IOC_GIFHEAD:
 		a.i = !!(qp->flags & BSDTUN_UNIT_F_IFHEAD);
@@ -925,8 +925,8 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, struct bsdtun_msg *m,
 		case IFF_POINTOPOINT:
 		case IFF_BROADCAST:
 			u->if_flags =
-			        (v & ~BSD_IFF_MULTICAST) |
-			        ((v & BSD_IFF_MULTICAST) ? IFF_MULTICAST : 0);
+				(v & ~BSD_IFF_MULTICAST) |
+				((v & BSD_IFF_MULTICAST) ? IFF_MULTICAST : 0);
 			break;
 		default:
 			return EINVAL;
@@ -937,12 +937,12 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, struct bsdtun_msg *m,
 		 * own connection the node passes its caller's pid */
 		qp->tun_pid = s->local ? m->u.ioctl.pid : pid;
 		BSDTUN_CLIENT_LOG(INFO, u,
-		                  "TUNSIFPID: queue pair %u held by pid %d",
-		                  s->qid, (int)qp->tun_pid);
+				  "TUNSIFPID: queue pair %u held by pid %d",
+				  s->qid, (int)qp->tun_pid);
 		break;
 	case BSDTUN_IOC_SASYNC:
 		rte_atomic_store_explicit(&qp->async, v != 0,
-		                          rte_memory_order_release);
+					  rte_memory_order_release);
 		break;
 	default:
 		v = linux_ioctl(u, s, m->u.ioctl.cmd, &a, v);
@@ -991,15 +991,15 @@ on_session(struct bsdtun_unit *u, uint16_t qid, uint32_t events)
 	    m.type != BSDTUN_MSG_IOCTL ||
 	    m.u.ioctl.arg_len > BSDTUN_IOCTL_ARG_MAX) {
 		BSDTUN_CLIENT_LOG(ERR, u,
-		                  "bad control message from pid %d: closing",
-		                  (int)s->pid);
+				  "bad control message from pid %d: closing",
+				  (int)s->pid);
 		u->q[qid].xs.client_bad_message++;
 		session_close(u, qid);
 		return;
 	}
 	m.u.ioctl.result = do_ioctl(u, s, &m, sender);
 	BSDTUN_DEBUG(u, "ioctl %u from pid %d: %s", m.u.ioctl.cmd, (int)sender,
-	             m.u.ioctl.result ? strerror(m.u.ioctl.result) : "done");
+		     m.u.ioctl.result ? strerror(m.u.ioctl.result) : "done");
 	m.u.ioctl.unit_flags = reply_flags(u, qid);
 	if (send(s->ctl_fd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) !=
 	    sizeof(m))
@@ -1110,7 +1110,7 @@ ctrl_main(void *arg __rte_unused)
 			if (k == W_LISTEN)
 				on_listen(u);
 			else if (k == W_PENDING && idx < BSDTUN_MAX_PENDING &&
-			         bsdtun_proc(u)->pending[idx] >= 0)
+				 bsdtun_proc(u)->pending[idx] >= 0)
 				on_hello(u, idx);
 			else if (k == W_SESSION && idx < u->cfg.queues)
 				on_session(u, (uint16_t)idx, ev[i].events);
@@ -1167,13 +1167,13 @@ ctrl_start(void)
 	ctrl.jobs = NULL;
 	ctrl.jobs_tail = &ctrl.jobs;
 	ret = bsdtun_thread_create(&ctrl.region_thread, "bsdtun-region",
-	                           region_main, NULL);
+				   region_main, NULL);
 	if (ret != 0) {
 		errno = -ret;
 		goto fail;
 	}
 	ret = bsdtun_thread_create(&ctrl.thread, "bsdtun-ctrl", ctrl_main,
-	                           NULL);
+				   NULL);
 	if (ret != 0) {
 		errno = -ret;
 		region_stop();
@@ -1246,15 +1246,15 @@ listen_socket(struct bsdtun_unit *u)
 	fd = openat(at->dirfd, at->leaf, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))) {
 		BSDTUN_LOG(ERR, u,
-		           "sock=%s refused: it exists and is not a socket",
-		           path);
+			   "sock=%s refused: it exists and is not a socket",
+			   path);
 		close(fd);
 		ret = -EEXIST;
 		goto fail_path;
 	}
 	if (fd >= 0) {
 		snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d",
-		         fd);
+			 fd);
 		probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 		ret = probe >= 0 &&
 		      connect(probe, (struct sockaddr *)&sa, sizeof(sa)) == 0;
@@ -1263,7 +1263,7 @@ listen_socket(struct bsdtun_unit *u)
 		close(fd);
 		if (ret) {
 			BSDTUN_LOG(ERR, u, "sock=%s is in use by a live unit",
-			           path);
+				   path);
 			ret = -EADDRINUSE;
 			goto fail_path;
 		}
@@ -1271,7 +1271,7 @@ listen_socket(struct bsdtun_unit *u)
 
 	/* .bsdtun.PID.PORT: a name of ours, in a directory only we write */
 	snprintf(tmp, sizeof(tmp), ".bsdtun.%d.%u", (int)getpid(),
-	         (unsigned int)u->port_id);
+		 (unsigned int)u->port_id);
 	unlinkat(at->dirfd, tmp, 0); /* left by a crash of an earlier pid */
 	if (bsdtun_path_proc(at, tmp, sa.sun_path, sizeof(sa.sun_path)) < 0) {
 		ret = -ENAMETOOLONG;
@@ -1353,7 +1353,7 @@ bsdtun_ctrl_attach(struct bsdtun_unit *u)
 		ret = ctrl_start();
 		if (ret < 0) {
 			BSDTUN_LOG(ERR, u, "cannot start control thread: %s",
-			           strerror(-ret));
+				   strerror(-ret));
 			goto fail;
 		}
 	}
@@ -1443,7 +1443,7 @@ bsdtun_ctrl_connect_local(struct bsdtun_unit *u, const struct ucred *cr)
 	} else {
 		/* the device node's thread counts here too */
 		rte_atomic_fetch_add_explicit(&u->xs.client_refused_busy, 1,
-		                              rte_memory_order_relaxed);
+					      rte_memory_order_relaxed);
 	}
 	ctrl_unlock();
 	if (ret < 0) {
@@ -1496,9 +1496,9 @@ bsdtun_ctrl_unit_info(uint16_t port, struct bsdtun_unit_info *inf)
 	}
 	snprintf(inf->name, sizeof(inf->name), "%s", u->name);
 	snprintf(inf->sock_path, sizeof(inf->sock_path), "%s",
-	         u->cfg.sock_path);
+		 u->cfg.sock_path);
 	snprintf(inf->cdev_path, sizeof(inf->cdev_path), "%s",
-	         u->cfg.cdev_path);
+		 u->cfg.cdev_path);
 	inf->qlen = u->cfg.qlen;
 	inf->queues = u->cfg.queues;
 	inf->mtu = bsdtun_port_mtu(u);
@@ -1512,7 +1512,7 @@ bsdtun_ctrl_unit_info(uint16_t port, struct bsdtun_unit_info *inf)
 		struct bsdtun_queue_info *qi = &inf->q[i];
 
 		qi->flags = rte_atomic_load_explicit(&qp->flags,
-		                                     rte_memory_order_relaxed);
+						     rte_memory_order_relaxed);
 		if (s == NULL)
 			continue;
 		qi->held = 1;
@@ -1520,20 +1520,20 @@ bsdtun_ctrl_unit_info(uint16_t port, struct bsdtun_unit_info *inf)
 		qi->uid = s->uid;
 		qi->node = s->local;
 		qi->async = rte_atomic_load_explicit(&qp->async,
-		                                     rte_memory_order_relaxed);
+						     rte_memory_order_relaxed);
 		qi->region_bytes = s->map_size;
 		qi->to_client_queued = ring_backlog(
-		        rte_atomic_load_explicit(&s->to_client.pkts,
-		                                 rte_memory_order_relaxed),
-		        rte_atomic_load_explicit(&s->to_client.ctl->tail_pkts,
-		                                 rte_memory_order_acquire),
-		        u->cfg.qlen);
+			rte_atomic_load_explicit(&s->to_client.pkts,
+						 rte_memory_order_relaxed),
+			rte_atomic_load_explicit(&s->to_client.ctl->tail_pkts,
+						 rte_memory_order_acquire),
+			u->cfg.qlen);
 		qi->to_dpdk_queued = ring_backlog(
-		        rte_atomic_load_explicit(&s->to_dpdk.ctl->head_pkts,
-		                                 rte_memory_order_acquire),
-		        rte_atomic_load_explicit(&s->to_dpdk.pkts,
-		                                 rte_memory_order_relaxed),
-		        u->cfg.qlen);
+			rte_atomic_load_explicit(&s->to_dpdk.ctl->head_pkts,
+						 rte_memory_order_acquire),
+			rte_atomic_load_explicit(&s->to_dpdk.pkts,
+						 rte_memory_order_relaxed),
+			u->cfg.qlen);
 	}
 	ctrl_unlock();
 	return 0;

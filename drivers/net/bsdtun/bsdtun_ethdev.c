@@ -65,10 +65,10 @@ bsdtun_dev_configure(struct rte_eth_dev *dev)
 	if (dev->data->nb_rx_queues > u->cfg.queues ||
 	    dev->data->nb_tx_queues > u->cfg.queues) {
 		BSDTUN_LOG(
-		        ERR, u,
-		        "%u rx and %u tx queues asked; the unit has %u queue pair%s (devarg queues=)",
-		        dev->data->nb_rx_queues, dev->data->nb_tx_queues,
-		        u->cfg.queues, u->cfg.queues == 1 ? "" : "s");
+			ERR, u,
+			"%u rx and %u tx queues asked; the unit has %u queue pair%s (devarg queues=)",
+			dev->data->nb_rx_queues, dev->data->nb_tx_queues,
+			u->cfg.queues, u->cfg.queues == 1 ? "" : "s");
 		return -EINVAL;
 	}
 	/*
@@ -77,8 +77,8 @@ bsdtun_dev_configure(struct rte_eth_dev *dev)
 	 * for another value.
 	 */
 	bsdtun_port_mtu_set(u, dev->data->dev_conf.rxmode.mtu == RTE_ETHER_MTU ?
-	                               u->mtu :
-	                               dev->data->mtu);
+				       u->mtu :
+				       dev->data->mtu);
 	return bsdtun_intr_configure(dev);
 }
 
@@ -90,9 +90,9 @@ rxq_state(struct rte_eth_dev *dev, uint16_t qid, int on)
 	struct bsdtun_unit *u = dev->data->dev_private;
 
 	rte_atomic_store_explicit(&u->q[qid].rxq.started, on,
-	                          rte_memory_order_release);
+				  rte_memory_order_release);
 	dev->data->rx_queue_state[qid] =
-	        on ? RTE_ETH_QUEUE_STATE_STARTED : RTE_ETH_QUEUE_STATE_STOPPED;
+		on ? RTE_ETH_QUEUE_STATE_STARTED : RTE_ETH_QUEUE_STATE_STOPPED;
 }
 
 static void
@@ -101,9 +101,9 @@ txq_state(struct rte_eth_dev *dev, uint16_t qid, int on)
 	struct bsdtun_unit *u = dev->data->dev_private;
 
 	rte_atomic_store_explicit(&u->q[qid].txq.started, on,
-	                          rte_memory_order_release);
+				  rte_memory_order_release);
 	dev->data->tx_queue_state[qid] =
-	        on ? RTE_ETH_QUEUE_STATE_STARTED : RTE_ETH_QUEUE_STATE_STOPPED;
+		on ? RTE_ETH_QUEUE_STATE_STARTED : RTE_ETH_QUEUE_STATE_STOPPED;
 }
 
 /* A stopped rx queue leaves what its client writes on the ring. */
@@ -194,7 +194,7 @@ bsdtun_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 	uint32_t l2 =
-	        u->cfg.framing == BSDTUN_FRAMING_ETH ? RTE_ETHER_HDR_LEN : 0;
+		u->cfg.framing == BSDTUN_FRAMING_ETH ? RTE_ETHER_HDR_LEN : 0;
 
 	info->max_mac_addrs = 1;
 	info->max_rx_queues = u->cfg.queues;
@@ -222,13 +222,13 @@ bsdtun_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
  */
 static int
 bsdtun_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
-                      unsigned int socket __rte_unused,
-                      const struct rte_eth_rxconf *conf, struct rte_mempool *mp)
+		      unsigned int socket __rte_unused,
+		      const struct rte_eth_rxconf *conf, struct rte_mempool *mp)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 	struct bsdtun_rxq *q = &u->q[qid].rxq;
 	uint64_t offloads =
-	        conf->offloads | dev->data->dev_conf.rxmode.offloads;
+		conf->offloads | dev->data->dev_conf.rxmode.offloads;
 
 	if (rte_pktmbuf_data_room_size(mp) <=
 	    RTE_PKTMBUF_HEADROOM + RTE_ETHER_HDR_LEN) {
@@ -250,8 +250,8 @@ bsdtun_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 /* tx queue qid reaches the client holding queue pair qid. */
 static int
 bsdtun_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
-                      unsigned int socket __rte_unused,
-                      const struct rte_eth_txconf *conf)
+		      unsigned int socket __rte_unused,
+		      const struct rte_eth_txconf *conf)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 	struct bsdtun_txq *q = &u->q[qid].txq;
@@ -265,7 +265,7 @@ bsdtun_tx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 
 static void
 bsdtun_rxq_info_get(struct rte_eth_dev *dev, uint16_t qid,
-                    struct rte_eth_rxq_info *qinfo)
+		    struct rte_eth_rxq_info *qinfo)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 	const struct bsdtun_rxq *q = &u->q[qid].rxq;
@@ -280,7 +280,7 @@ bsdtun_rxq_info_get(struct rte_eth_dev *dev, uint16_t qid,
 
 static void
 bsdtun_txq_info_get(struct rte_eth_dev *dev, uint16_t qid,
-                    struct rte_eth_txq_info *qinfo)
+		    struct rte_eth_txq_info *qinfo)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 	const struct bsdtun_txq *q = &u->q[qid].txq;
@@ -293,7 +293,7 @@ bsdtun_txq_info_get(struct rte_eth_dev *dev, uint16_t qid,
 
 static void
 bsdtun_queue_release(struct rte_eth_dev *dev __rte_unused,
-                     uint16_t qid __rte_unused)
+		     uint16_t qid __rte_unused)
 {
 	/* Queues live in dev_private: nothing to free. */
 }
@@ -318,7 +318,7 @@ bsdtun_link_read(struct rte_eth_dev *dev __rte_unused, int wait __rte_unused)
  */
 static int
 bsdtun_stats_get(struct rte_eth_dev *dev, struct rte_eth_stats *st,
-                 bsdtun_queue_stats_t *qs)
+		 bsdtun_queue_stats_t *qs)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 	uint32_t i;
@@ -387,7 +387,7 @@ xstats_count(const struct bsdtun_unit *u)
 
 static int
 bsdtun_xstats_get_names(struct rte_eth_dev *dev,
-                        struct rte_eth_xstat_name *names, unsigned int size)
+			struct rte_eth_xstat_name *names, unsigned int size)
 {
 	const struct bsdtun_unit *u = dev->data->dev_private;
 	unsigned int total = xstats_count(u), i, k = 0;
@@ -402,9 +402,9 @@ bsdtun_xstats_get_names(struct rte_eth_dev *dev,
 	for (q = 0; k < total; q++) {
 		for (i = 0; i < NB_COUNTERS; i++)
 			snprintf(names[k++].name, sizeof(names[0].name),
-			         "q%u_%s", q, xstat_names[i]);
+				 "q%u_%s", q, xstat_names[i]);
 		snprintf(names[k++].name, sizeof(names[0].name), "q%u_tun_pid",
-		         q);
+			 q);
 	}
 	return total;
 }
@@ -412,7 +412,7 @@ bsdtun_xstats_get_names(struct rte_eth_dev *dev,
 /* The counters as dev_private holds them (any process). */
 static int
 bsdtun_xstats_read(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
-                   unsigned int n)
+		   unsigned int n)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 	const uint64_t *unit = (const uint64_t *)&u->xs;
@@ -442,7 +442,7 @@ bsdtun_xstats_read(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
 /* The primary: what the clients say they dropped is counted first. */
 static int
 bsdtun_xstats_get(struct rte_eth_dev *dev, struct rte_eth_xstat *xs,
-                  unsigned int n)
+		  unsigned int n)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 
@@ -464,7 +464,7 @@ bsdtun_mtu_set(struct rte_eth_dev *dev, uint16_t mtu)
 
 	if (mtu < BSDTUN_MIN_MTU || mtu > BSDTUN_MAX_MTU) {
 		BSDTUN_LOG(ERR, u, "mtu %u out of range %u..%u", mtu,
-		           BSDTUN_MIN_MTU, BSDTUN_MAX_MTU);
+			   BSDTUN_MIN_MTU, BSDTUN_MAX_MTU);
 		return -EINVAL;
 	}
 	BSDTUN_DEBUG(u, "mtu %u", mtu);
@@ -631,7 +631,7 @@ parse_arg(const char *key, const char *v, void *out)
 		strcpy(c->sock_path, v);
 	} else if (k == DEVARG_qlen) {
 		if (parse_u32(v, BSDTUN_QLEN_MIN, BSDTUN_QLEN_MAX, 10,
-		              &c->qlen) < 0)
+			      &c->qlen) < 0)
 			goto bad;
 	} else if (k == DEVARG_queues) {
 		if (parse_u32(v, 1, BSDTUN_QUEUES_MAX, 10, &c->queues) < 0)
@@ -691,9 +691,9 @@ parse_arg(const char *key, const char *v, void *out)
 #else
 		if (strcmp(v, "off") != 0) {
 			BSDTUN_LOG_NAMED(
-			        ERR, c->unit,
-			        "devarg %s=%s: the device node is not available in this build (only cdev=off)",
-			        key, v);
+				ERR, c->unit,
+				"devarg %s=%s: the device node is not available in this build (only cdev=off)",
+				key, v);
 			return -1;
 		}
 #endif
@@ -728,10 +728,10 @@ parse_devargs(const char *name, const char *params, struct bsdtun_config *c)
 		kv = rte_kvargs_parse(params, valid_args);
 		if (kv == NULL) {
 			BSDTUN_LOG_NAMED(
-			        ERR, name,
-			        "cannot parse devargs \"%s\" (unknown key or bad syntax; valid keys:" BSDTUN_DEVARGS(
-			                DEVARG_LIST) ")",
-			        params);
+				ERR, name,
+				"cannot parse devargs \"%s\" (unknown key or bad syntax; valid keys:" BSDTUN_DEVARGS(
+					DEVARG_LIST) ")",
+				params);
 			return -EINVAL;
 		}
 		ret = rte_kvargs_process(kv, NULL, parse_arg, c);
@@ -741,8 +741,8 @@ parse_devargs(const char *name, const char *params, struct bsdtun_config *c)
 	}
 	if (c->mode == BSDTUN_MODE_TAP && c->framing == BSDTUN_FRAMING_IP) {
 		BSDTUN_LOG_NAMED(
-		        ERR, name,
-		        "mode=tap with framing=ip: a tap unit's port carries the client's Ethernet frames as they are");
+			ERR, name,
+			"mode=tap with framing=ip: a tap unit's port carries the client's Ethernet frames as they are");
 		return -EINVAL;
 	}
 	if (c->sock_path[0] == '\0') {
@@ -752,18 +752,18 @@ parse_devargs(const char *name, const char *params, struct bsdtun_config *c)
 		 * could create the directory first and own the endpoint.
 		 */
 		dir = geteuid() == 0 ? "/run/bsdtun" :
-		                       getenv("XDG_RUNTIME_DIR");
+				       getenv("XDG_RUNTIME_DIR");
 		if (dir == NULL || dir[0] != '/') {
 			BSDTUN_LOG_NAMED(
-			        ERR, name,
-			        "no default for sock=: not root and no XDG_RUNTIME_DIR; give sock=PATH in a directory of your own");
+				ERR, name,
+				"no default for sock=: not root and no XDG_RUNTIME_DIR; give sock=PATH in a directory of your own");
 			return -EINVAL;
 		}
 		if (snprintf(c->sock_path, sizeof(c->sock_path), "%s%s/%s.sock",
-		             dir, geteuid() == 0 ? "" : "/bsdtun",
-		             name) >= (int)sizeof(c->sock_path)) {
+			     dir, geteuid() == 0 ? "" : "/bsdtun",
+			     name) >= (int)sizeof(c->sock_path)) {
 			BSDTUN_LOG_NAMED(ERR, name,
-			                 "default socket path too long");
+					 "default socket path too long");
 			return -ENAMETOOLONG;
 		}
 	}
@@ -784,12 +784,12 @@ bsdtun_probe_secondary(struct rte_vdev_device *vdev, const char *name)
 	if (((struct bsdtun_unit *)dev->data->dev_private)->layout !=
 	    BSDTUN_UNIT_LAYOUT) {
 		BSDTUN_LOG_NAMED(
-		        ERR, name,
-		        "the primary process runs another build of net_bsdtun (unit layout %#" PRIx64
-		        ", this one %#" PRIx64
-		        "): load the same librte_net_bsdtun.so in both",
-		        ((struct bsdtun_unit *)dev->data->dev_private)->layout,
-		        (uint64_t)BSDTUN_UNIT_LAYOUT);
+			ERR, name,
+			"the primary process runs another build of net_bsdtun (unit layout %#" PRIx64
+			", this one %#" PRIx64
+			"): load the same librte_net_bsdtun.so in both",
+			((struct bsdtun_unit *)dev->data->dev_private)->layout,
+			(uint64_t)BSDTUN_UNIT_LAYOUT);
 		rte_eth_dev_release_port(dev);
 		return -EPROTO;
 	}
@@ -871,7 +871,7 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	dev->data->promiscuous = 1;
 	dev->data->all_multicast = 1;
 	dev->data->dev_flags |=
-	        RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
+		RTE_ETH_DEV_INTR_LSC | RTE_ETH_DEV_AUTOFILL_QUEUE_XSTATS;
 	dev->dev_ops = &bsdtun_ops;
 	dev->rx_pkt_burst = bsdtun_rx_burst;
 	dev->tx_pkt_burst = bsdtun_tx_burst;
@@ -900,14 +900,14 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	}
 	rte_eth_dev_probing_finish(dev);
 	BSDTUN_LOG(
-	        INFO, u,
-	        "port %u: endpoint %s, queue pairs %u, qlen %u, mtu %u, framing %s, mode %s, driver %s",
-	        u->port_id, cfg.sock_path, cfg.queues, cfg.qlen, cfg.mtu,
-	        cfg.framing == BSDTUN_FRAMING_ETH ? "eth" : "ip",
-	        cfg.mode == BSDTUN_MODE_TAP ? "tap" : "tun",
-	        dladdr((void *)bsdtun_probe, &dl) && dl.dli_fname != NULL ?
-	                dl.dli_fname :
-	                "?");
+		INFO, u,
+		"port %u: endpoint %s, queue pairs %u, qlen %u, mtu %u, framing %s, mode %s, driver %s",
+		u->port_id, cfg.sock_path, cfg.queues, cfg.qlen, cfg.mtu,
+		cfg.framing == BSDTUN_FRAMING_ETH ? "eth" : "ip",
+		cfg.mode == BSDTUN_MODE_TAP ? "tap" : "tun",
+		dladdr((void *)bsdtun_probe, &dl) && dl.dli_fname != NULL ?
+			dl.dli_fname :
+			"?");
 	return 0;
 }
 

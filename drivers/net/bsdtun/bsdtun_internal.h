@@ -35,11 +35,11 @@ extern int bsdtun_logtype;
  */
 #define BSDTUN_LOG_NAMED(level, name, ...)                              \
 	RTE_LOG_LINE_PREFIX(level, NET_BSDTUN,                          \
-	                    "%s(): %s: ", __func__ RTE_LOG_COMMA(name), \
-	                    __VA_ARGS__)
+			    "%s(): %s: ", __func__ RTE_LOG_COMMA(name), \
+			    __VA_ARGS__)
 #define BSDTUN_LOG(level, u, fmt, ...)                                       \
 	BSDTUN_LOG_NAMED(level, (u) != NULL ? (u)->name : "net_bsdtun", fmt, \
-	                 ##__VA_ARGS__)
+			 ##__VA_ARGS__)
 
 /*
  * A line a client can make the PMD print (its opens, requests, mistakes):
@@ -59,7 +59,7 @@ extern int bsdtun_logtype;
 	do {                                                        \
 		if ((u)->debug)                                     \
 			BSDTUN_CLIENT_LOG(NOTICE, u, "debug: " fmt, \
-			                  ##__VA_ARGS__);           \
+					  ##__VA_ARGS__);           \
 	} while (0)
 
 #define BSDTUN_LOG_BURST       20u
@@ -438,7 +438,7 @@ bsdtun_log_flush(struct bsdtun_unit *u)
 	bsdtun_log_roll(&u->log, 0, &n);
 	bsdtun_log_report(u, n);
 	return rte_atomic_load_explicit(&u->log.suppressed,
-	                                rte_memory_order_relaxed) != 0;
+					rte_memory_order_relaxed) != 0;
 }
 
 #define BSDTUN_UNIT_LAYOUT                              \
@@ -448,7 +448,7 @@ bsdtun_log_flush(struct bsdtun_unit *u)
 
 /* bsdtun_rxtx.c */
 void bsdtun_bell_ring(struct bsdtun_queue *qp, struct bsdtun_session *s,
-                      int async);
+		      int async);
 uint16_t bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb);
 uint16_t bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb);
 uint16_t bsdtun_burst_none(void *queue, struct rte_mbuf **bufs, uint16_t nb);
@@ -472,11 +472,11 @@ int bsdtun_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
  * the checked directory (O_PATH, the caller closes it with
  * bsdtun_path_close) and the file's name in it: use only those after. */
 int bsdtun_path_check(const struct bsdtun_unit *u, const char *key,
-                      const char *path, int mkdir_dir, struct bsdtun_path *at);
+		      const char *path, int mkdir_dir, struct bsdtun_path *at);
 /* "/proc/self/fd/DIRFD/NAME" (name NULL: the leaf) for calls that take
  * only a path; -ENAMETOOLONG when it does not fit len */
 int bsdtun_path_proc(const struct bsdtun_path *at, const char *name, char *buf,
-                     size_t len);
+		     size_t len);
 void bsdtun_path_close(struct bsdtun_path *at);
 /* chmod(2) of the inode an O_PATH descriptor holds (fchmod refuses those);
  * 0 or -1 with errno */
@@ -486,7 +486,7 @@ int bsdtun_path_chmod(int fd, mode_t mode);
 int bsdtun_capture_check(struct bsdtun_unit *u);
 int bsdtun_capture_start(struct bsdtun_unit *u);
 void bsdtun_capture(struct bsdtun_unit *u, uint16_t qid, struct rte_mbuf **pkts,
-                    uint16_t n, int out);
+		    uint16_t n, int out);
 void bsdtun_capture_close(struct bsdtun_unit *u);
 
 /* What telemetry shows of a unit (bsdtun_telemetry.c): one snapshot. */
@@ -555,7 +555,7 @@ int bsdtun_port_started(const struct bsdtun_unit *u);
 void bsdtun_port_mtu_set(struct bsdtun_unit *u, uint16_t mtu);
 /* bsdtun_port_mtu_set(u, mtu) only if the MTU is still expect; 1 if set */
 int bsdtun_port_mtu_restore(struct bsdtun_unit *u, uint16_t expect,
-                            uint16_t mtu);
+			    uint16_t mtu);
 uint16_t bsdtun_port_mtu(const struct bsdtun_unit *u);
 
 #endif /* BSDTUN_INTERNAL_H */

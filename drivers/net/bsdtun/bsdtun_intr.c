@@ -43,7 +43,7 @@ drain(int fd, int sock)
 
 	for (;;) {
 		ssize_t r = sock ? recv(fd, b, sizeof(b), MSG_DONTWAIT) :
-		                   read(fd, b, sizeof(b));
+				   read(fd, b, sizeof(b));
 
 		if (r <= 0)
 			return n;
@@ -75,7 +75,7 @@ bsdtun_intr_setup(struct bsdtun_unit *u)
 
 	for (i = 0; i < BSDTUN_QUEUES_MAX; i++)
 		bsdtun_proc(u)->q[i].intr_epfd =
-		        bsdtun_proc(u)->q[i].intr_kick = -1;
+			bsdtun_proc(u)->q[i].intr_kick = -1;
 	h = rte_intr_instance_alloc(RTE_INTR_INSTANCE_F_PRIVATE);
 	if (h == NULL || rte_intr_type_set(h, RTE_INTR_HANDLE_VDEV) != 0)
 		goto fail;
@@ -87,7 +87,7 @@ bsdtun_intr_setup(struct bsdtun_unit *u)
 		pq->intr_kick = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (pq->intr_epfd < 0 || pq->intr_kick < 0 ||
 		    epoll_ctl(pq->intr_epfd, EPOLL_CTL_ADD, pq->intr_kick,
-		              &ev) < 0 ||
+			      &ev) < 0 ||
 		    rte_intr_efds_index_set(h, (int)i, pq->intr_epfd) != 0)
 			goto fail;
 	}
@@ -137,7 +137,7 @@ sessions_intr_flag(struct bsdtun_unit *u, uint32_t on)
 		rte_spinlock_lock(&pq->rx_lock);
 		if (pq->sess != NULL)
 			rte_atomic_store_explicit(&pq->sess->to_dpdk.ctl->intr,
-			                          on, rte_memory_order_release);
+						  on, rte_memory_order_release);
 		rte_spinlock_unlock(&pq->rx_lock);
 	}
 }
@@ -165,7 +165,7 @@ bsdtun_intr_configure(struct rte_eth_dev *dev)
 		return -ENOMEM;
 	for (i = 0; i < nb; i++)
 		if (rte_intr_vec_list_index_set(
-		            h, i, RTE_INTR_VEC_RXTX_OFFSET + i) != 0)
+			    h, i, RTE_INTR_VEC_RXTX_OFFSET + i) != 0)
 			return -EINVAL;
 	if (rte_intr_nb_efd_set(h, nb) != 0 ||
 	    rte_intr_max_intr_set(h, nb + 1) != 0)
@@ -188,7 +188,7 @@ bsdtun_intr_attach(struct bsdtun_unit *u, struct bsdtun_session *s)
 	if (epoll_ctl(pq->intr_epfd, EPOLL_CTL_ADD, s->bell_fd, &ev) < 0)
 		return -errno;
 	s->to_dpdk.ctl->intr =
-	        rte_atomic_load_explicit(&u->rx_intr, rte_memory_order_acquire);
+		rte_atomic_load_explicit(&u->rx_intr, rte_memory_order_acquire);
 	rte_spinlock_lock(&pq->rx_lock);
 	pq->intr_owed = 0; /* a new client owes nothing */
 	pq->intr_armed = pq->intr_on;
@@ -202,7 +202,7 @@ void
 bsdtun_intr_detach(struct bsdtun_unit *u, struct bsdtun_session *s)
 {
 	epoll_ctl(bsdtun_proc(u)->q[s->qid].intr_epfd, EPOLL_CTL_DEL,
-	          s->bell_fd, NULL);
+		  s->bell_fd, NULL);
 }
 
 /* rx_queue_intr_enable: the app is about to sleep on queue qid. */
@@ -229,8 +229,8 @@ bsdtun_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 		/* armed (a previous arming the client took: its doorbell is
 		 * due), then the ring once more after a full fence */
 		if (rte_atomic_exchange_explicit(&s->to_dpdk.ctl->armed, 1,
-		                                 rte_memory_order_seq_cst) ==
-		            0 &&
+						 rte_memory_order_seq_cst) ==
+			    0 &&
 		    pq->intr_armed)
 			pq->intr_owed++;
 		rte_atomic_thread_fence(rte_memory_order_seq_cst);
@@ -262,8 +262,8 @@ bsdtun_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
 		/* polling again: the client need not ring.  If it took the
 		 * arming first, its doorbell is due (now or later). */
 		if (rte_atomic_exchange_explicit(&s->to_dpdk.ctl->armed, 0,
-		                                 rte_memory_order_acq_rel) ==
-		            0 &&
+						 rte_memory_order_acq_rel) ==
+			    0 &&
 		    pq->intr_armed)
 			pq->intr_owed++;
 		count_doorbells(pq, &u->q[qid].xs, drain(s->bell_fd, 1));

@@ -39,7 +39,7 @@
 
 /* The reason a path is refused, for the log line. */
 static void __rte_format_printf(3, 4)
-        set_why(char *why, size_t len, const char *fmt, ...)
+	set_why(char *why, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -54,14 +54,14 @@ untrusted_dir(const struct stat *st, int own_dir, char *why, size_t len)
 {
 	if (st->st_uid != 0 && st->st_uid != geteuid()) {
 		set_why(why, len, "owned by uid %u, not by root or uid %u",
-		        (unsigned int)st->st_uid, (unsigned int)geteuid());
+			(unsigned int)st->st_uid, (unsigned int)geteuid());
 		return why;
 	}
 	if ((st->st_mode & (S_IWGRP | S_IWOTH)) &&
 	    (own_dir || !(st->st_mode & S_ISVTX))) {
 		set_why(why, len, "writable by %s (mode %04o)",
-		        (st->st_mode & S_IWOTH) ? "others" : "its group",
-		        (unsigned int)(st->st_mode & 07777));
+			(st->st_mode & S_IWOTH) ? "others" : "its group",
+			(unsigned int)(st->st_mode & 07777));
 		return why;
 	}
 	return NULL;
@@ -81,9 +81,9 @@ untrusted_link(const struct stat *dir, uid_t link_uid, char *why, size_t len)
 	    link_uid == dir->st_uid)
 		return NULL;
 	set_why(why, len,
-	        "owned by uid %u, in a sticky directory others can write (only a link of uid %u or of the directory's owner uid %u is followed there)",
-	        (unsigned int)link_uid, (unsigned int)geteuid(),
-	        (unsigned int)dir->st_uid);
+		"owned by uid %u, in a sticky directory others can write (only a link of uid %u or of the directory's owner uid %u is followed there)",
+		(unsigned int)link_uid, (unsigned int)geteuid(),
+		(unsigned int)dir->st_uid);
 	return why;
 }
 
@@ -152,9 +152,9 @@ walk_dirs(const char *dir, int mkdir_last, char *why, size_t len)
 			ssize_t l;
 
 			if (untrusted_link(&dst, st.st_uid, reason,
-			                   sizeof(reason)) != NULL) {
+					   sizeof(reason)) != NULL) {
 				set_why(why, len, "link %s is %s", comp,
-				        reason);
+					reason);
 				ret = -EPERM;
 				goto out;
 			}
@@ -173,11 +173,11 @@ walk_dirs(const char *dir, int mkdir_last, char *why, size_t len)
 			if (link[0] == '/') {
 				close(dfd);
 				dfd = open("/",
-				           O_PATH | O_DIRECTORY | O_CLOEXEC);
+					   O_PATH | O_DIRECTORY | O_CLOEXEC);
 				if (dfd < 0 || fstat(dfd, &dst) < 0) {
 					ret = -errno;
 					set_why(why, len, "/: %s",
-					        strerror(errno));
+						strerror(errno));
 					goto out;
 				}
 			}
@@ -190,7 +190,7 @@ walk_dirs(const char *dir, int mkdir_last, char *why, size_t len)
 			goto out;
 		}
 		nfd = openat(dfd, comp,
-		             O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			     O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (nfd < 0 || fstat(nfd, &st) < 0) {
 			ret = -errno;
 			set_why(why, len, "%s: %s", comp, strerror(errno));
@@ -224,7 +224,7 @@ out:
 
 int
 bsdtun_path_check(const struct bsdtun_unit *u, const char *key,
-                  const char *path, int mkdir_dir, struct bsdtun_path *at)
+		  const char *path, int mkdir_dir, struct bsdtun_path *at)
 {
 	char dir[PATH_MAX], why[PATH_MAX + 256];
 	const char *slash = strrchr(path, '/');
@@ -235,13 +235,13 @@ bsdtun_path_check(const struct bsdtun_unit *u, const char *key,
 	if (path[0] != '/' || slash == NULL || slash[1] == '\0' ||
 	    strlen(path) >= sizeof(dir)) {
 		BSDTUN_LOG(ERR, u, "%s=%s: not an absolute path to a file", key,
-		           path);
+			   path);
 		return -EINVAL;
 	}
 	if (strlen(slash + 1) >= sizeof(at->leaf) ||
 	    strcmp(slash + 1, ".") == 0 || strcmp(slash + 1, "..") == 0) {
 		BSDTUN_LOG(ERR, u, "%s=%s refused: not a file name at its end",
-		           key, path);
+			   key, path);
 		return -EINVAL;
 	}
 	memcpy(dir, path, slash - path);
@@ -257,9 +257,9 @@ bsdtun_path_check(const struct bsdtun_unit *u, const char *key,
 	if (fstatat(dfd, at->leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISLNK(st.st_mode)) {
 		BSDTUN_LOG(
-		        ERR, u,
-		        "%s=%s refused: it is a symbolic link (give the path it should lead to)",
-		        key, path);
+			ERR, u,
+			"%s=%s refused: it is a symbolic link (give the path it should lead to)",
+			key, path);
 		close(dfd);
 		return -ELOOP;
 	}
@@ -269,10 +269,10 @@ bsdtun_path_check(const struct bsdtun_unit *u, const char *key,
 
 int
 bsdtun_path_proc(const struct bsdtun_path *at, const char *name, char *buf,
-                 size_t len)
+		 size_t len)
 {
 	int n = snprintf(buf, len, "/proc/self/fd/%d/%s", at->dirfd,
-	                 name != NULL ? name : at->leaf);
+			 name != NULL ? name : at->leaf);
 
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }

@@ -39,11 +39,11 @@ bsdtun_port_link_update(struct bsdtun_unit *u)
 	for (i = 0; i < u->cfg.queues; i++)
 		held |= bsdtun_proc(u)->q[i].sess != NULL;
 	link.link_status = bsdtun_dev(u)->data->dev_started && held &&
-	                                   !rte_atomic_load_explicit(
-	                                           &u->carrier_off,
-	                                           rte_memory_order_relaxed) ?
-	                           RTE_ETH_LINK_UP :
-	                           RTE_ETH_LINK_DOWN;
+					   !rte_atomic_load_explicit(
+						   &u->carrier_off,
+						   rte_memory_order_relaxed) ?
+				   RTE_ETH_LINK_UP :
+				   RTE_ETH_LINK_DOWN;
 	return rte_eth_linkstatus_set(bsdtun_dev(u), &link) == 0;
 }
 
@@ -51,7 +51,7 @@ void
 bsdtun_port_lsc_notify(struct bsdtun_unit *u)
 {
 	rte_eth_dev_callback_process(bsdtun_dev(u), RTE_ETH_EVENT_INTR_LSC,
-	                             NULL);
+				     NULL);
 }
 
 int
@@ -73,7 +73,7 @@ bsdtun_port_mtu_set(struct bsdtun_unit *u, uint16_t mtu)
 	rte_spinlock_lock(&u->mtu_lock);
 	u->mtu = mtu;
 	rte_atomic_store_explicit(&bsdtun_dev(u)->data->mtu, mtu,
-	                          rte_memory_order_release);
+				  rte_memory_order_release);
 	rte_spinlock_unlock(&u->mtu_lock);
 }
 
@@ -81,7 +81,7 @@ uint16_t
 bsdtun_port_mtu(const struct bsdtun_unit *u)
 {
 	return rte_atomic_load_explicit(&bsdtun_dev(u)->data->mtu,
-	                                rte_memory_order_acquire);
+					rte_memory_order_acquire);
 }
 
 /*
@@ -97,7 +97,7 @@ bsdtun_port_mtu_restore(struct bsdtun_unit *u, uint16_t expect, uint16_t mtu)
 	if (u->mtu == expect) {
 		u->mtu = mtu;
 		rte_atomic_store_explicit(&bsdtun_dev(u)->data->mtu, mtu,
-		                          rte_memory_order_release);
+					  rte_memory_order_release);
 		done = 1;
 	}
 	rte_spinlock_unlock(&u->mtu_lock);

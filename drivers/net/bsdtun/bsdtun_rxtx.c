@@ -29,7 +29,7 @@ session_break(struct bsdtun_session *s)
 {
 	/* rx and tx lcores may both find it broken: one shuts it down */
 	if (rte_atomic_exchange_explicit(&s->broken, 1,
-	                                 rte_memory_order_relaxed) == 0)
+					 rte_memory_order_relaxed) == 0)
 		shutdown(s->ctl_fd, SHUT_RDWR);
 }
 
@@ -38,7 +38,7 @@ session_break(struct bsdtun_session *s)
 /* Copy len bytes into m (and chained segments as needed). */
 static int
 rx_fill(struct rte_mempool *mp, struct rte_mbuf *m, const uint8_t *src,
-        uint32_t len)
+	uint32_t len)
 {
 	struct rte_mbuf *seg = m;
 	uint32_t room = rte_pktmbuf_tailroom(m);
@@ -47,8 +47,8 @@ rx_fill(struct rte_mempool *mp, struct rte_mbuf *m, const uint8_t *src,
 		uint32_t n = len < room ? len : room;
 
 		rte_memcpy(
-		        rte_pktmbuf_mtod_offset(seg, uint8_t *, seg->data_len),
-		        src, n);
+			rte_pktmbuf_mtod_offset(seg, uint8_t *, seg->data_len),
+			src, n);
 		seg->data_len += n;
 		m->pkt_len += n;
 		src += n;
@@ -67,7 +67,7 @@ rx_fill(struct rte_mempool *mp, struct rte_mbuf *m, const uint8_t *src,
 /* The counter of the reason to drop a record, or NULL to deliver it. */
 static inline uint64_t *
 rx_drop_reason(struct bsdtun_rxq *q, int tap, uint32_t len, uint16_t fam,
-               uint32_t frame, uint32_t max_frame)
+	       uint32_t frame, uint32_t max_frame)
 {
 	struct bsdtun_xstats *xs = &q->qp->xs;
 
@@ -98,7 +98,7 @@ void
 bsdtun_rx_client_claim(struct bsdtun_xstats *xs, struct bsdtun_session *s)
 {
 	uint64_t c = rte_atomic_load_explicit(&s->hdr->to_dpdk_full_drops,
-	                                      rte_memory_order_relaxed);
+					      rte_memory_order_relaxed);
 
 	if (unlikely(c != s->full_drops_seen)) {
 		xs->rx_client_full += c - s->full_drops_seen;
@@ -171,8 +171,8 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	if (rte_pktmbuf_alloc_bulk(q->mp, mb, n_alloc) != 0) {
 		/* queues on other lcores count here too */
 		rte_atomic_fetch_add_explicit(
-		        &bsdtun_dev(u)->data->rx_mbuf_alloc_failed, 1,
-		        rte_memory_order_relaxed);
+			&bsdtun_dev(u)->data->rx_mbuf_alloc_failed, 1,
+			rte_memory_order_relaxed);
 		xs->rx_nombuf++;
 		rte_spinlock_unlock(&pq->rx_lock);
 		return 0;
@@ -200,10 +200,10 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		 * MTU (the control thread stores it before it replies).
 		 */
 		max_frame = rte_atomic_load_explicit(&bsdtun_dev(u)->data->mtu,
-		                                     rte_memory_order_acquire) +
-		            l2;
+						     rte_memory_order_acquire) +
+			    l2;
 		drop = rx_drop_reason(q, tap, len, fam, tap ? len : len + l2,
-		                      max_frame);
+				      max_frame);
 		if (drop != NULL) {
 			(*drop)++;
 			q->errors++;
@@ -214,14 +214,14 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		m = mb[used];
 		if (eth) {
 			struct rte_ether_hdr *eh =
-			        rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+				rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 
 			rte_ether_addr_copy(&bsdtun_dev(u)->data->mac_addrs[0],
-			                    &eh->dst_addr);
+					    &eh->dst_addr);
 			rte_ether_addr_copy(&u->peer_mac, &eh->src_addr);
 			eh->ether_type = rte_cpu_to_be_16(
-			        fam == AF_INET ? RTE_ETHER_TYPE_IPV4 :
-			                         RTE_ETHER_TYPE_IPV6);
+				fam == AF_INET ? RTE_ETHER_TYPE_IPV4 :
+						 RTE_ETHER_TYPE_IPV6);
 			m->data_len = sizeof(*eh);
 			m->pkt_len = sizeof(*eh);
 		}
@@ -230,8 +230,8 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			rte_pktmbuf_free(m);
 			mb[used] = NULL;
 			rte_atomic_fetch_add_explicit(
-			        &bsdtun_dev(u)->data->rx_mbuf_alloc_failed, 1,
-			        rte_memory_order_relaxed);
+				&bsdtun_dev(u)->data->rx_mbuf_alloc_failed, 1,
+				rte_memory_order_relaxed);
 			xs->rx_nombuf++;
 			used++;
 			break;
@@ -241,9 +241,9 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			m->packet_type = RTE_PTYPE_L2_ETHER;
 		} else {
 			ptype = fam == AF_INET ? RTE_PTYPE_L3_IPV4 :
-			                         RTE_PTYPE_L3_IPV6;
+						 RTE_PTYPE_L3_IPV6;
 			m->packet_type =
-			        eth ? (ptype | RTE_PTYPE_L2_ETHER) : ptype;
+				eth ? (ptype | RTE_PTYPE_L2_ETHER) : ptype;
 		}
 		m->port = q->port_id;
 		bytes += m->pkt_len;
@@ -266,7 +266,7 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 /* Classify m: L3 offset and address family, or a drop counter. */
 static uint64_t *
 tx_classify(const struct bsdtun_unit *u, int tap, struct bsdtun_xstats *xs,
-            struct rte_mbuf *m, uint32_t *l3, int *family)
+	    struct rte_mbuf *m, uint32_t *l3, int *family)
 {
 	uint8_t first;
 
@@ -343,7 +343,7 @@ tx_hdr_kind(uint32_t flags, int tap)
 /* Framing header prepended at queue time (seed); returns its length. */
 static uint32_t
 tx_frame_hdr(enum tx_hdr kind, int tap, int family, struct rte_mbuf *m,
-             uint32_t l3, uint8_t *hdr)
+	     uint32_t l3, uint8_t *hdr)
 {
 	switch (kind) {
 	case TX_HDR_NONE:
@@ -378,8 +378,8 @@ tx_frame_hdr(enum tx_hdr kind, int tap, int family, struct rte_mbuf *m,
 			pi[1] = eh->ether_type; /* tx_classify: it is there */
 		} else {
 			pi[1] = rte_cpu_to_be_16(family == AF_INET ?
-			                                 RTE_ETHER_TYPE_IPV4 :
-			                                 RTE_ETHER_TYPE_IPV6);
+							 RTE_ETHER_TYPE_IPV4 :
+							 RTE_ETHER_TYPE_IPV6);
 		}
 		memcpy(hdr, pi, sizeof(pi));
 		return sizeof(pi);
@@ -429,7 +429,7 @@ bsdtun_bell_ring(struct bsdtun_queue *qp, struct bsdtun_session *s, int async)
 
 	if ((fl < 0 || (fl & O_ASYNC)) && bell_owner_is_us(s)) {
 		rte_atomic_fetch_add_explicit(&qp->xs.async_refused, 1,
-		                              rte_memory_order_relaxed);
+					      rte_memory_order_relaxed);
 		return;
 	}
 	if (send(s->bell_fd, &bell, 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 &&
@@ -444,15 +444,15 @@ bsdtun_bell_ring(struct bsdtun_queue *qp, struct bsdtun_session *s, int async)
 		int i;
 
 		for (i = 0; i < 64 && recv(s->bell_client_fd, b, sizeof(b),
-		                           MSG_DONTWAIT) > 0;
+					   MSG_DONTWAIT) > 0;
 		     i++)
 			;
 		(void)send(s->bell_fd, &bell, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
 	/* two threads ring (tx_burst, and the control thread for RING) */
 	rte_atomic_fetch_add_explicit(async ? &qp->xs.async_bells :
-	                                      &qp->xs.bells,
-	                              1, rte_memory_order_relaxed);
+					      &qp->xs.bells,
+				      1, rte_memory_order_relaxed);
 }
 
 /* Delivered packets: capture, then free in bulk. */
@@ -536,7 +536,7 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		}
 		hlen = tx_frame_hdr(kind, tap, family, m, l3, hdr);
 		dst = bsdtun_ring_prod_reserve(&s->to_client, hlen + plen,
-		                               &corrupt);
+					       &corrupt);
 		if (dst == NULL) {
 			if (corrupt) {
 				xs->tx_ring_corrupt++;
@@ -569,17 +569,17 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	bsdtun_ring_prod_publish(&s->to_client);
 	if (sent > 0) {
 		async = rte_atomic_load_explicit(&qp->async,
-		                                 rte_memory_order_relaxed);
+						 rte_memory_order_relaxed);
 		ring = async || bsdtun_ring_prod_bell_due(&s->to_client);
 	}
 	if (ring)
 		rte_atomic_fetch_add_explicit(&s->bell_users, 1,
-		                              rte_memory_order_relaxed);
+					      rte_memory_order_relaxed);
 	rte_spinlock_unlock(&pq->tx_lock);
 	if (ring) {
 		bsdtun_bell_ring(qp, s, async);
 		rte_atomic_fetch_sub_explicit(&s->bell_users, 1,
-		                              rte_memory_order_release);
+					      rte_memory_order_release);
 	}
 	tx_free(u, q->qid, done, nd);
 	return i;
@@ -607,7 +607,7 @@ bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 /* Bursts of a secondary process: the rings are mapped in the primary only. */
 uint16_t
 bsdtun_burst_none(void *queue __rte_unused, struct rte_mbuf **bufs __rte_unused,
-                  uint16_t nb __rte_unused)
+		  uint16_t nb __rte_unused)
 {
 	return 0;
 }

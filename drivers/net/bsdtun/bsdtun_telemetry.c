@@ -23,7 +23,7 @@
 
 static int
 tel_list(const char *cmd __rte_unused, const char *params __rte_unused,
-         struct rte_tel_data *d)
+	 struct rte_tel_data *d)
 {
 	uint16_t ports[RTE_MAX_ETHPORTS]; /* a unit is a port */
 	int i, n;
@@ -57,7 +57,7 @@ tel_quint(struct rte_tel_data *d, uint32_t qid, const char *name, uint64_t v)
 /* One queue pair: its open's modes and, while held, its holder and rings. */
 static void
 tel_queue(struct rte_tel_data *d, uint32_t qid,
-          const struct bsdtun_queue_info *qi)
+	  const struct bsdtun_queue_info *qi)
 {
 	char key[RTE_TEL_MAX_STRING_LEN];
 
@@ -73,9 +73,9 @@ tel_queue(struct rte_tel_data *d, uint32_t qid,
 	tel_qint(d, qid, "async", qi->async);
 	/* 0: BSD tun(4); 1: a Linux tun file (TUNSETIFF); 2: detached */
 	tel_qint(d, qid, "linux",
-	         !(qi->flags & BSDTUN_UNIT_F_LINUX)   ? 0 :
-	         (qi->flags & BSDTUN_UNIT_F_DETACHED) ? 2 :
-	                                                1);
+		 !(qi->flags & BSDTUN_UNIT_F_LINUX)   ? 0 :
+		 (qi->flags & BSDTUN_UNIT_F_DETACHED) ? 2 :
+							1);
 	tel_quint(d, qid, "region_bytes", qi->region_bytes);
 	tel_quint(d, qid, "to_client_queued", qi->to_client_queued);
 	tel_quint(d, qid, "to_dpdk_queued", qi->to_dpdk_queued);
@@ -87,7 +87,7 @@ tel_queue(struct rte_tel_data *d, uint32_t qid,
  */
 static int
 tel_info(const char *cmd __rte_unused, const char *params,
-         struct rte_tel_data *d)
+	 struct rte_tel_data *d)
 {
 	struct bsdtun_unit_info inf;
 	unsigned long port;
@@ -111,9 +111,9 @@ tel_info(const char *cmd __rte_unused, const char *params,
 	bsdtun_tel_add_uint(d, "qlen", inf.qlen);
 	bsdtun_tel_add_uint(d, "mtu", inf.mtu);
 	rte_tel_data_add_dict_string(
-	        d, "framing", inf.framing == BSDTUN_FRAMING_ETH ? "eth" : "ip");
+		d, "framing", inf.framing == BSDTUN_FRAMING_ETH ? "eth" : "ip");
 	rte_tel_data_add_dict_string(
-	        d, "mode", inf.mode == BSDTUN_MODE_TAP ? "tap" : "tun");
+		d, "mode", inf.mode == BSDTUN_MODE_TAP ? "tap" : "tun");
 	rte_tel_data_add_dict_int(d, "if_flags", inf.if_flags);
 	rte_tel_data_add_dict_int(d, "debug", inf.debug);
 	bsdtun_tel_add_uint(d, "queues", inf.queues);
@@ -129,10 +129,10 @@ static void
 tel_register(void)
 {
 	rte_telemetry_register_cmd("/bsdtun/list", tel_list,
-	                           "Returns the ports that are bsdtun units.");
+				   "Returns the ports that are bsdtun units.");
 	rte_telemetry_register_cmd(
-	        "/bsdtun/info", tel_info,
-	        "Returns a bsdtun unit's configuration, holder and ring occupancy. Parameters: int port_id");
+		"/bsdtun/info", tel_info,
+		"Returns a bsdtun unit's configuration, holder and ring occupancy. Parameters: int port_id");
 }
 
 /*

@@ -48,8 +48,8 @@
 /* One line: prefix (with its args) and the format, and a newline. */
 #define RTE_LOG_LINE_PREFIX(l, t, prefix, args, ...)             \
 	RTE_LOG(l, t,                                            \
-	        RTE_FMT(prefix RTE_FMT_HEAD(__VA_ARGS__, ) "\n", \
-	                args RTE_LOG_COMMA RTE_FMT_TAIL(__VA_ARGS__, )))
+		RTE_FMT(prefix RTE_FMT_HEAD(__VA_ARGS__, ) "\n", \
+			args RTE_LOG_COMMA RTE_FMT_TAIL(__VA_ARGS__, )))
 #endif
 
 #endif /* BSDTUN_FALLBACK_H */
