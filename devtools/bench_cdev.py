@@ -35,7 +35,7 @@ per packet for --duration seconds (devtools/bench/cdev_loop.c):
 
 Placement (2 CPUs; --client-cpu, --dpdk-cpu): the client runs on CPU 0.
 testpmd runs --lcores=0@0,1@1: its forwarding lcore spins on CPU 1, its
-main lcore is on CPU 0 -- and so is the node's FUSE thread (bsdtun-fs0, a
+main lcore is on CPU 0 -- and so is the node's FUSE thread (dpdk-bsdtun-fs0, a
 DPDK control thread: EAL gives control threads the CPUs no lcore uses, and
 when every CPU has an lcore, the main lcore's CPU).  The benchmark reads
 the thread's affinity from /proc and prints it.  The no-op FUSE server
@@ -310,7 +310,7 @@ def face_node(opt, sess, tools, res, info):
     sess.mounts.add(node)
     tp = testpmd(opt, sess, unit)
     try:
-        allowed, _ = thread_of(tp, 'bsdtun-fs0')
+        allowed, _ = thread_of(tp, 'dpdk-bsdtun-fs0')
         info['fs_allowed'] = allowed
         for size in opt.sizes:
             tp.cmd('set fwd rxonly')
@@ -339,7 +339,7 @@ def face_node(opt, sess, tools, res, info):
             if opt.verbose:
                 log('  (tx_ring_full +%d: txonly kept the queue full)' % full)
             res.setdefault(('node', size, 'read'), []).append(r)
-        _, cpu = thread_of(tp, 'bsdtun-fs0')
+        _, cpu = thread_of(tp, 'dpdk-bsdtun-fs0')
         info['fs_cpu'] = cpu
     finally:
         rc = tp.stop(30)
@@ -444,7 +444,7 @@ def report(res, opt, info):
           'median of %d runs of %gs' % (opt.runs, opt.duration))
     print('machine: %s' % machine())
     print('placement: client CPU %d; testpmd --lcores=0@%d,1@%d (forwarding '
-          'lcore on CPU %d), node FUSE thread bsdtun-fs0 allowed on CPU %s, '
+          'lcore on CPU %d), node FUSE thread dpdk-bsdtun-fs0 allowed on CPU %s, '
           'last seen on CPU %s; no-op FUSE server CPU %d (same) / %d '
           '(split); ktun feeder CPU %d' %
           (opt.client_cpu, opt.client_cpu, opt.dpdk_cpu, opt.dpdk_cpu,

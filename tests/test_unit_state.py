@@ -188,13 +188,13 @@ def open_off_thread(s):
         print('%d opens of %d pages each; minor faults by thread: %r'
               % (opens, pages, delta), flush=True)
         check(opens >= 2, '%d opens' % opens)
-        check(delta.get('bsdtun-ctrl', 0) < pages // 8,
+        check(delta.get('dpdk-bsdtun-ctl', 0) < pages // 8,
               'the control thread faulted in none of the regions (%d '
               'faults, one region is %d pages)'
-              % (delta.get('bsdtun-ctrl', 0), pages))
-        check(delta.get('bsdtun-region', 0) >= opens * pages // 2,
+              % (delta.get('dpdk-bsdtun-ctl', 0), pages))
+        check(delta.get('dpdk-bsdtun-reg', 0) >= opens * pages // 2,
               'the region thread did (%d faults for %d opens)'
-              % (delta.get('bsdtun-region', 0), opens))
+              % (delta.get('dpdk-bsdtun-reg', 0), opens))
 
 
 def main():

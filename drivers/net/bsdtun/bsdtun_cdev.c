@@ -1532,7 +1532,7 @@ int
 bsdtun_cdev_attach(struct bsdtun_unit *u)
 {
 	struct bsdtun_cdev *cd;
-	char tname[BSDTUN_THREAD_NAME_LEN];
+	char tname[16]; /* cut to BSDTUN_THREAD_NAME_LEN - 1 */
 	int ret;
 
 	if (u->cfg.cdev_path[0] == '\0')

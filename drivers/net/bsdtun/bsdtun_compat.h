@@ -8,7 +8,7 @@
  * that changed the API; releases between the LTS ones are not supported.
  *
  *  what                        changed in  before                after
- *  control threads             23.11       rte_ctrl_thread_create rte_thread_create_control
+ *  control threads             23.11       rte_ctrl_thread_create rte_thread_create_internal_control
  *  pcapng copy / stats         23.11       timestamp, start/end   no times, comment
  *  pcapng interface blocks     23.11       every port, implicit   rte_pcapng_add_interface
  *  pcapng link type            25.11       always Ethernet        link type per interface
@@ -18,7 +18,8 @@
  *  atomics                     23.11       GCC builtins          RTE_ATOMIC, rte_atomic_*_explicit
  *  log lines                   24.03       RTE_LOG, "\n"         RTE_LOG_LINE_PREFIX
  *
- * The driver writes the current DPDK API for atomics and log lines itself;
+ * The driver writes the current DPDK API for atomics, log lines and control
+ * threads itself;
  * fallback/bsdtun_fallback.h defines it for the releases that lack it.
  */
 #ifndef BSDTUN_COMPAT_H
@@ -46,20 +47,22 @@
 
 /* ---- control threads ------------------------------------------------------ */
 
-/* Thread names are at most 15 characters (and a NUL) in every release. */
-#define BSDTUN_THREAD_NAME_LEN 16
+/*
+ * The driver's control threads are DPDK internal control threads: EAL's
+ * control CPU set, named RTE_THREAD_INTERNAL_PREFIX ("dpdk-") and a name
+ * of at most BSDTUN_THREAD_NAME_LEN - 1 characters (longer is cut).
+ */
+#define BSDTUN_THREAD_NAME_LEN RTE_THREAD_INTERNAL_NAME_SIZE
 
 typedef uint32_t bsdtun_thread_fn(void *arg);
-
-#if BSDTUN_DPDK_AT_LEAST(23, 11)
 typedef rte_thread_t bsdtun_thread_t;
 
-/* A control thread (EAL's control CPU set); 0 or a negative errno. */
+/* 0 or a negative errno. */
 static inline int
 bsdtun_thread_create(bsdtun_thread_t *t, const char *name, bsdtun_thread_fn *fn,
 		     void *arg)
 {
-	return rte_thread_create_control(t, name, fn, arg);
+	return rte_thread_create_internal_control(t, name, fn, arg);
 }
 
 static inline void
@@ -74,54 +77,6 @@ bsdtun_thread_detach_self(void)
 {
 	rte_thread_detach(rte_thread_self());
 }
-#else
-typedef pthread_t bsdtun_thread_t;
-
-struct bsdtun_thread_start {
-	bsdtun_thread_fn *fn;
-	void *arg;
-};
-
-static inline void *
-bsdtun_thread_trampoline(void *p)
-{
-	struct bsdtun_thread_start s = *(struct bsdtun_thread_start *)p;
-
-	free(p);
-	s.fn(s.arg);
-	return NULL;
-}
-
-static inline int
-bsdtun_thread_create(bsdtun_thread_t *t, const char *name, bsdtun_thread_fn *fn,
-		     void *arg)
-{
-	struct bsdtun_thread_start *s = malloc(sizeof(*s));
-	int ret;
-
-	if (s == NULL)
-		return -ENOMEM;
-	s->fn = fn;
-	s->arg = arg;
-	ret = rte_ctrl_thread_create(t, name, NULL, bsdtun_thread_trampoline,
-				     s);
-	if (ret != 0)
-		free(s);
-	return ret;
-}
-
-static inline void
-bsdtun_thread_join(bsdtun_thread_t t)
-{
-	pthread_join(t, NULL);
-}
-
-static inline void
-bsdtun_thread_detach_self(void)
-{
-	pthread_detach(pthread_self());
-}
-#endif
 
 /* ---- pcapng ------------------------------------------------------------------ */
 

@@ -351,7 +351,7 @@ session_close(struct bsdtun_unit *u, uint16_t qid)
 	set_flag(qp, 0, BSDTUN_UNIT_F_LINUX_ALL); /* so is its personality */
 	undo_settings(u, s->uid); /* the unit's, if this was its user's last */
 	if (bsdtun_port_link_update(u))
-		bsdtun_proc(u)->lsc_pending = 1;
+		bsdtun_proc(u)->lsc_pending++;
 	BSDTUN_CLIENT_LOG(INFO, u, "client pid %d closed queue pair %u",
 			  (int)s->pid, qid);
 	/*
@@ -527,7 +527,7 @@ open_finish(struct open_job *j, struct bsdtun_session *s, int err)
 	u->q[qid].tun_pid = j->cr.pid;
 	u->q[qid].xs.client_opens++;
 	if (bsdtun_port_link_update(u))
-		bsdtun_proc(u)->lsc_pending = 1;
+		bsdtun_proc(u)->lsc_pending++;
 	if (session_welcome(u, s) < 0) {
 		BSDTUN_CLIENT_LOG(ERR, u,
 				  "pid %d left before its open completed: %s",
@@ -838,7 +838,7 @@ linux_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, uint32_t cmd,
 		rte_atomic_store_explicit(&u->carrier_off, v == 0,
 					  rte_memory_order_relaxed);
 		if (bsdtun_port_link_update(u))
-			bsdtun_proc(u)->lsc_pending = 1;
+			bsdtun_proc(u)->lsc_pending++;
 		break;
 	default:
 		return ENOTTY;
@@ -1024,6 +1024,7 @@ deliver_lsc(void)
 	struct {
 		uint32_t slot;
 		uint16_t gen;
+		int changes;
 	} ev[CTRL_MAX_UNITS];
 	uint32_t n = 0, i;
 
@@ -1031,20 +1032,28 @@ deliver_lsc(void)
 	for (i = 0; i < CTRL_MAX_UNITS; i++)
 		if (ctrl.units[i] != NULL &&
 		    bsdtun_proc(ctrl.units[i])->lsc_pending) {
+			ev[n].changes = bsdtun_proc(ctrl.units[i])->lsc_pending;
 			bsdtun_proc(ctrl.units[i])->lsc_pending = 0;
 			ev[n].slot = i;
 			ev[n++].gen = ctrl.gen[i];
 		}
 	ctrl_unlock();
 	for (i = 0; i < n; i++) {
-		struct bsdtun_unit *u = NULL;
+		int c;
 
-		ctrl_lock();
-		if (ctrl.gen[ev[i].slot] == ev[i].gen)
-			u = ctrl.units[ev[i].slot];
-		ctrl_unlock();
-		if (u != NULL)
-			bsdtun_port_lsc_notify(u);
+		/* one event per change: an open and its close that came
+		 * before the first was delivered are two, as they were
+		 * when each came in a batch of its own */
+		for (c = 0; c < ev[i].changes; c++) {
+			struct bsdtun_unit *u = NULL;
+
+			ctrl_lock();
+			if (ctrl.gen[ev[i].slot] == ev[i].gen)
+				u = ctrl.units[ev[i].slot];
+			ctrl_unlock();
+			if (u != NULL)
+				bsdtun_port_lsc_notify(u);
+		}
 	}
 }
 
@@ -1166,14 +1175,13 @@ ctrl_start(void)
 	ctrl.region_running = 1;
 	ctrl.jobs = NULL;
 	ctrl.jobs_tail = &ctrl.jobs;
-	ret = bsdtun_thread_create(&ctrl.region_thread, "bsdtun-region",
+	ret = bsdtun_thread_create(&ctrl.region_thread, "bsdtun-reg",
 				   region_main, NULL);
 	if (ret != 0) {
 		errno = -ret;
 		goto fail;
 	}
-	ret = bsdtun_thread_create(&ctrl.thread, "bsdtun-ctrl", ctrl_main,
-				   NULL);
+	ret = bsdtun_thread_create(&ctrl.thread, "bsdtun-ctl", ctrl_main, NULL);
 	if (ret != 0) {
 		errno = -ret;
 		region_stop();

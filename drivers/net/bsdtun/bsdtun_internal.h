@@ -295,7 +295,7 @@ struct bsdtun_proc {
 	int pending_local[BSDTUN_MAX_PENDING];
 	struct ucred pending_cred[BSDTUN_MAX_PENDING];
 	uint32_t slot;   /* control thread registry */
-	int lsc_pending; /* link changed; LSC event not delivered yet */
+	int lsc_pending; /* link changes whose LSC events are not delivered yet */
 
 	/* capture (bsdtun_capture.c) */
 	int cap_fd;
