@@ -1,0 +1,796 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * tun_diff: the Linux tun rows of doc/behaviour.md ("Linux tun and tap")
+ * as one list of requests, run on any source of Linux tun files, one
+ * canonical line per step, so that tests/test_tun_diff.py can compare
+ * the kernel's /dev/net/tun with a bsdtun unit line by line:
+ *
+ *	tun_diff kernel         /dev/net/tun, in a fresh network namespace
+ *	tun_diff node PATH      a unit's device node (plain system calls)
+ *	tun_diff lib ENDPOINT   a unit's control socket, through libbsdtun
+ *
+ * Each line is "ROW ret=R errno=NAME[ out=HEX]" (errno=0 on success).
+ * What legitimately differs is printed as a placeholder: an interface
+ * name the source chose for "" or a pattern is "<auto>".  Every row
+ * starts from a fresh open of a tun (IFF_TUN) and closes it.
+ *
+ * Reads need a packet: in kernel mode the program brings its tun up
+ * (10.77.0.1 peer 10.77.0.2, IPv6 off) and sends PKT to the peer on a raw
+ * socket; on a unit it prints "WAIT packet HEX" and its driver makes the
+ * DPDK side deliver those bytes (testpmd forwarding them from another
+ * unit).  In kernel mode the tun is up for writes as well (a unit's port
+ * is started).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/if_tun.h>
+
+#include "bsdtun.h"
+
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
+
+enum mode { M_KERNEL, M_NODE, M_LIB };
+
+static enum mode mode;
+static const char *target; /* the node's path, the control socket */
+
+/* One open of a Linux tun source. */
+struct f {
+	int fd;
+	struct bsdtun *t;
+	char autoname[IFNAMSIZ]; /* what "" or a pattern was answered */
+};
+
+/* ---- the three sources -------------------------------------------------- */
+
+static int
+f_open(struct f *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
+	if (mode == M_LIB) {
+		f->t = bsdtun_open(target, O_NONBLOCK);
+		return f->t != NULL ? 0 : -1;
+	}
+	f->fd = open(mode == M_KERNEL ? "/dev/net/tun" : target,
+	             O_RDWR | O_NONBLOCK);
+	return f->fd >= 0 ? 0 : -1;
+}
+
+static void
+f_close(struct f *f)
+{
+	if (f->t != NULL)
+		bsdtun_close(f->t);
+	if (f->fd >= 0)
+		close(f->fd);
+	f->t = NULL;
+	f->fd = -1;
+}
+
+static long
+f_ioctl(struct f *f, unsigned long req, void *arg)
+{
+	if (f->t != NULL)
+		return bsdtun_ioctl(f->t, req, arg);
+	return ioctl(f->fd, req, arg);
+}
+
+static ssize_t
+f_read(struct f *f, void *buf, size_t len)
+{
+	return f->t != NULL ? bsdtun_read(f->t, buf, len) :
+	                      read(f->fd, buf, len);
+}
+
+static ssize_t
+f_write(struct f *f, const void *buf, size_t len)
+{
+	return f->t != NULL ? bsdtun_write(f->t, buf, len) :
+	                      write(f->fd, buf, len);
+}
+
+/* Wait up to 10 s for f to be readable. */
+static void
+f_wait_in(struct f *f)
+{
+	struct pollfd p = { .fd = f->t != NULL ? bsdtun_fd(f->t) : f->fd,
+		            .events = POLLIN };
+
+	(void)poll(&p, 1, 10000);
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static const char *
+errname(int e)
+{
+	static char other[16];
+
+	switch (e) {
+#define E(x)    \
+	case x: \
+		return #x
+		E(EPERM);
+		E(ENOENT);
+		E(EINTR);
+		E(EIO);
+		E(ENXIO);
+		E(EBADF);
+		E(EAGAIN);
+		E(ENOMEM);
+		E(EACCES);
+		E(EFAULT);
+		E(EBUSY);
+		E(EEXIST);
+		E(ENODEV);
+		E(EINVAL);
+		E(ENOTTY);
+		E(EMSGSIZE);
+		E(EOPNOTSUPP);
+		E(EAFNOSUPPORT);
+		E(ENOBUFS);
+		E(EBADFD);
+		E(ENOTCONN);
+		E(EPROTO);
+		E(ENOSYS);
+#undef E
+	case 0:
+		return "0";
+	}
+	snprintf(other, sizeof(other), "E%d", e);
+	return other;
+}
+
+/* "ROW ret=R errno=E[ out=HEX]" */
+static void
+emit(const char *row, long ret, int err, const void *out, size_t len)
+{
+	const uint8_t *b = out;
+	size_t i;
+
+	printf("%s ret=%ld errno=%s", row, ret, ret < 0 ? errname(err) : "0");
+	if (out != NULL && len > 0) {
+		printf(" out=");
+		for (i = 0; i < len; i++)
+			printf("%02x", b[i]);
+	}
+	printf("\n");
+	fflush(stdout);
+}
+
+/* emit() of a call that returns no bytes: its errno read after it. */
+#define EMIT(row, call)                       \
+	do {                                  \
+		long r_ = (long)(call);       \
+		int e_ = errno;               \
+		emit((row), r_, e_, NULL, 0); \
+	} while (0)
+
+/* The line of a request whose answer is a struct ifreq: the name (the
+ * source's own choice as "<auto>"), then the other 24 bytes in hex. */
+static void
+emit_ifr(const char *row, long ret, int err, struct f *f,
+         const struct ifreq *ifr)
+{
+	char name[IFNAMSIZ + 1];
+	char line[160];
+
+	memcpy(name, ifr->ifr_name, IFNAMSIZ);
+	name[IFNAMSIZ] = '\0';
+	if (ret == 0 && f->autoname[0] != '\0' &&
+	    strcmp(name, f->autoname) == 0)
+		strcpy(name, "<auto>");
+	snprintf(line, sizeof(line), "%s name=%s", row, name);
+	emit(line, ret, err, (const uint8_t *)ifr + IFNAMSIZ,
+	     sizeof(*ifr) - IFNAMSIZ);
+}
+
+static void
+ifr_fill(struct ifreq *ifr, const char *name, unsigned int flags)
+{
+	memset(ifr, 0xa5, sizeof(*ifr));
+	memset(ifr->ifr_name, 0, sizeof(ifr->ifr_name));
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
+	ifr->ifr_flags = (short)flags;
+}
+
+/* TUNSETIFF name flags; "" or a pattern: remember what it was answered. */
+static long
+set_iff(struct f *f, const char *name, unsigned int flags, struct ifreq *out,
+        int *err)
+{
+	struct ifreq ifr;
+	long r;
+
+	ifr_fill(&ifr, name, flags);
+	r = f_ioctl(f, TUNSETIFF, &ifr);
+	*err = errno;
+	if (r == 0 && (name[0] == '\0' || strchr(name, '%') != NULL))
+		memcpy(f->autoname, ifr.ifr_name, IFNAMSIZ);
+	if (out != NULL)
+		*out = ifr;
+	return r;
+}
+
+/* A fresh open, TUNSETIFF "" flags; exits if either fails. */
+static void
+linux_open(struct f *f, unsigned int flags)
+{
+	int err;
+
+	if (f_open(f) < 0 || set_iff(f, "", flags, NULL, &err) < 0) {
+		printf("FAIL open and TUNSETIFF 0x%x: %s\n", flags,
+		       strerror(errno));
+		exit(1);
+	}
+}
+
+static void
+fresh(struct f *f)
+{
+	if (f_open(f) < 0) {
+		printf("FAIL open: %s\n", strerror(errno));
+		exit(1);
+	}
+}
+
+/* ---- kernel mode: the tun up, a packet into it -------------------------- */
+
+/* The packet every read row reads: IPv4/UDP 10.77.0.1:4000 -> 10.77.0.2:9,
+ * id 0x1234, no DF, UDP checksum 0, 32 bytes of payload. */
+static uint8_t pkt[60];
+
+static void
+pkt_build(void)
+{
+	uint32_t sum = 0;
+	size_t i;
+
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = 0x45;
+	pkt[3] = sizeof(pkt);
+	pkt[4] = 0x12;
+	pkt[5] = 0x34;
+	pkt[8] = 64;
+	pkt[9] = 17;
+	memcpy(pkt + 12, (uint8_t[]){ 10, 77, 0, 1, 10, 77, 0, 2 }, 8);
+	for (i = 0; i < 20; i += 2)
+		sum += (uint32_t)pkt[i] << 8 | pkt[i + 1];
+	sum = (sum >> 16) + (sum & 0xffff);
+	sum += sum >> 16;
+	pkt[10] = (uint8_t)(~sum >> 8);
+	pkt[11] = (uint8_t)~sum;
+	pkt[20] = 4000 >> 8;
+	pkt[21] = 4000 & 0xff;
+	pkt[23] = 9;
+	pkt[25] = sizeof(pkt) - 20;
+	for (i = 28; i < sizeof(pkt); i++)
+		pkt[i] = (uint8_t)i;
+}
+
+static int
+sysctl_set(const char *path, const char *v)
+{
+	int fd = open(path, O_WRONLY);
+	int ok = fd >= 0 && write(fd, v, strlen(v)) == (ssize_t)strlen(v);
+
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+/* Kernel mode only: this process's network namespace must be a fresh one,
+ * with nothing but lo (the rows make interfaces and change sysctls). */
+static void
+kernel_setup(void)
+{
+	struct if_nameindex *ni = if_nameindex(), *i;
+	int others = ni == NULL;
+
+	for (i = ni; i != NULL && i->if_index != 0; i++)
+		others += strcmp(i->if_name, "lo") != 0;
+	if (ni != NULL)
+		if_freenameindex(ni);
+	if (others) {
+		printf("FAIL kernel mode runs in a fresh network namespace, "
+		       "only lo in it (ip netns exec NS tun_diff kernel)\n");
+		exit(1);
+	}
+	/* no IPv6 link-local, router solicitations, MLD: nothing unasked */
+	if (sysctl_set("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1") <
+	            0 ||
+	    sysctl_set("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1") < 0) {
+		printf("FAIL disable_ipv6: %s\n", strerror(errno));
+		exit(1);
+	}
+}
+
+static void
+kernel_up(const char *name)
+{
+	struct ifreq ifr;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	int ok;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(0x0a4d0001);
+	ok = ioctl(s, SIOCSIFADDR, &ifr) == 0;
+	sin->sin_addr.s_addr = htonl(0x0a4d0002);
+	ok = ok && ioctl(s, SIOCSIFDSTADDR, &ifr) == 0;
+	ok = ok && ioctl(s, SIOCGIFFLAGS, &ifr) == 0;
+	ifr.ifr_flags |= IFF_UP;
+	ok = ok && ioctl(s, SIOCSIFFLAGS, &ifr) == 0;
+	close(s);
+	if (!ok) {
+		printf("FAIL bringing %s up: %s\n", name, strerror(errno));
+		exit(1);
+	}
+}
+
+/* The source's tun ready to carry packets (kernel: up; a unit: as is). */
+static void
+up(struct f *f)
+{
+	if (mode == M_KERNEL)
+		kernel_up(f->autoname);
+}
+
+/* pkt queued to f: the kernel routes it into the tun; a unit's driver
+ * makes the DPDK side deliver it. */
+static void
+inject(struct f *f)
+{
+	char line[64];
+	size_t i;
+
+	if (mode == M_KERNEL) {
+		struct sockaddr_in to = { .sin_family = AF_INET };
+		int s = socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+
+		to.sin_addr.s_addr = htonl(0x0a4d0002);
+		if (s < 0 ||
+		    sendto(s, pkt, sizeof(pkt), 0, (struct sockaddr *)&to,
+		           sizeof(to)) != (ssize_t)sizeof(pkt)) {
+			printf("FAIL raw sendto: %s\n", strerror(errno));
+			exit(1);
+		}
+		close(s);
+	} else {
+		printf("WAIT packet ");
+		for (i = 0; i < sizeof(pkt); i++)
+			printf("%02x", pkt[i]);
+		printf("\n");
+		fflush(stdout);
+		if (fgets(line, sizeof(line), stdin) == NULL) {
+			printf("FAIL driver gone at WAIT packet\n");
+			exit(1);
+		}
+	}
+	f_wait_in(f);
+}
+
+/* ---- the rows ----------------------------------------------------------- */
+
+/* Each request before TUNSETIFF, on a fresh open. */
+struct req {
+	const char *name;
+	unsigned long req;
+	int kind; /* what its argument is */
+	long val;
+};
+
+enum { A_VAL, A_INT, A_IFR };
+
+/* clang-format off */
+#define REQ(r, k, v) { #r, r, k, v }
+static const struct req pre[] = {
+	REQ(TUNGETIFF, A_IFR, 0),
+	REQ(TUNGETFEATURES, A_INT, 0),
+	REQ(TUNSETPERSIST, A_VAL, 0),
+	REQ(TUNSETOWNER, A_VAL, 0),
+	REQ(TUNSETGROUP, A_VAL, 0),
+	REQ(TUNSETNOCSUM, A_VAL, 1),
+	REQ(TUNSETOFFLOAD, A_VAL, 0),
+	REQ(TUNSETLINK, A_VAL, ARPHRD_NONE),
+	REQ(TUNSETDEBUG, A_VAL, 0),
+	REQ(TUNGETSNDBUF, A_INT, 0),
+	REQ(TUNSETSNDBUF, A_INT, 65536),
+	REQ(TUNSETCARRIER, A_INT, 1),
+	REQ(TUNGETVNETHDRSZ, A_INT, 0),
+	REQ(TUNSETVNETHDRSZ, A_INT, 12),
+	REQ(TUNGETVNETLE, A_INT, 0),
+	REQ(TUNGETVNETBE, A_INT, 0),
+	REQ(SIOCGIFHWADDR, A_IFR, 0),
+};
+/* clang-format on */
+
+static long
+do_req(struct f *f, const struct req *r, const char *row)
+{
+	struct ifreq ifr;
+	int v = (int)r->val;
+	long ret;
+
+	switch (r->kind) {
+	case A_VAL:
+		ret = f_ioctl(f, r->req, (void *)r->val);
+		emit(row, ret, errno, NULL, 0);
+		return ret;
+	case A_INT:
+		ret = f_ioctl(f, r->req, &v);
+		emit(row, ret, errno, ret == 0 ? &v : NULL, sizeof(v));
+		return ret;
+	default:
+		ifr_fill(&ifr, "keep", 0);
+		ifr.ifr_hwaddr.sa_family = 77;
+		ret = f_ioctl(f, r->req, &ifr);
+		emit_ifr(row, ret, errno, f, &ifr);
+		return ret;
+	}
+}
+
+static void
+rows_pre(void)
+{
+	struct ifreq ifr;
+	char row[64];
+	struct f f;
+	size_t i;
+	long r;
+	static const struct {
+		const char *name;
+		unsigned int flags;
+	} q[] = { { "attach", IFF_ATTACH_QUEUE },
+		  { "detach", IFF_DETACH_QUEUE },
+		  { "none", 0 } };
+
+	for (i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
+		fresh(&f);
+		snprintf(row, sizeof(row), "pre.%s", pre[i].name);
+		do_req(&f, &pre[i], row);
+		f_close(&f);
+	}
+	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		fresh(&f);
+		ifr_fill(&ifr, "", q[i].flags);
+		r = f_ioctl(&f, TUNSETQUEUE, &ifr);
+		snprintf(row, sizeof(row), "pre.TUNSETQUEUE.%s", q[i].name);
+		emit(row, r, errno, NULL, 0);
+		f_close(&f);
+	}
+	fresh(&f);
+	r = f_ioctl(&f, _IOW('T', 250, int), &(int){ 0 });
+	emit("pre.unknown_T250", r, errno, NULL, 0);
+	f_close(&f);
+}
+
+/* TUNSETIFF: every flag combination and name that matters. */
+static void
+rows_setiff(void)
+{
+	static const struct {
+		const char *row, *name;
+		unsigned int flags;
+	} s[] = {
+		{ "tun", "", IFF_TUN },
+		{ "tap", "", IFF_TAP },
+		{ "tun_tap", "", IFF_TUN | IFF_TAP },
+		{ "no_type", "", 0 },
+		{ "no_pi_only", "", IFF_NO_PI },
+		{ "tun_no_pi", "", IFF_TUN | IFF_NO_PI },
+		{ "one_queue", "", IFF_TUN | IFF_ONE_QUEUE },
+		{ "multi_queue", "", IFF_TUN | IFF_MULTI_QUEUE },
+		{ "vnet_hdr", "", IFF_TUN | IFF_VNET_HDR },
+		{ "tun_excl", "", IFF_TUN | IFF_TUN_EXCL },
+		{ "napi", "", IFF_TUN | IFF_NAPI },
+		{ "napi_frags", "", IFF_TUN | IFF_NAPI | IFF_NAPI_FRAGS },
+		{ "no_carrier", "", IFF_TUN | 0x0040 },
+		{ "unknown_0004", "", IFF_TUN | 0x0004 },
+		{ "unknown_0008", "", IFF_TUN | 0x0008 },
+		{ "unknown_0080", "", IFF_TUN | 0x0080 },
+		{ "attach_queue", "", IFF_TUN | IFF_ATTACH_QUEUE },
+		{ "detach_queue", "", IFF_TUN | IFF_DETACH_QUEUE },
+		{ "persist", "", IFF_TUN | IFF_PERSIST },
+		{ "name_pattern", "dtun%d", IFF_TUN },
+		{ "name_fixed", "dtun7", IFF_TUN | IFF_NO_PI },
+		{ "name_lo", "lo", IFF_TUN },
+		{ "name_slash", "a/b", IFF_TUN },
+		{ "name_space", "a b", IFF_TUN },
+		{ "name_colon", "a:b", IFF_TUN },
+		{ "name_dot", ".", IFF_TUN },
+		{ "name_dotdot", "..", IFF_TUN },
+		{ "name_two_patterns", "t%d%d", IFF_TUN },
+		{ "name_pattern_s", "t%s", IFF_TUN },
+		{ "name_15", "abcdefghijklmno", IFF_TUN },
+	};
+	struct ifreq ifr;
+	char row[96];
+	struct f f;
+	size_t i;
+	long r;
+	int err;
+
+	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		fresh(&f);
+		r = set_iff(&f, s[i].name, s[i].flags, &ifr, &err);
+		snprintf(row, sizeof(row), "setiff.%s", s[i].row);
+		emit_ifr(row, r, err, &f, &ifr);
+		/* what the open says it is (EBADFD if TUNSETIFF failed) */
+		ifr_fill(&ifr, "zzzz", 0);
+		r = f_ioctl(&f, TUNGETIFF, &ifr);
+		snprintf(row, sizeof(row), "setiff.%s.getiff", s[i].row);
+		emit_ifr(row, r, errno, &f, &ifr);
+		f_close(&f);
+	}
+	/* a 16-byte name without its NUL */
+	fresh(&f);
+	memset(&ifr, 0xa5, sizeof(ifr));
+	memcpy(ifr.ifr_name, "abcdefghijklmnop", IFNAMSIZ);
+	ifr.ifr_flags = IFF_TUN;
+	r = f_ioctl(&f, TUNSETIFF, &ifr);
+	emit_ifr("setiff.name_16", r, errno, &f, &ifr);
+	f_close(&f);
+	/* twice */
+	fresh(&f);
+	set_iff(&f, "", IFF_TUN, NULL, &err);
+	r = set_iff(&f, "", IFF_TUN, &ifr, &err);
+	emit_ifr("setiff.twice", r, err, &f, &ifr);
+	f_close(&f);
+}
+
+/* Each request after TUNSETIFF IFF_TUN, a fresh Linux open each. */
+static void
+rows_post(void)
+{
+	static const struct req post[] = {
+		REQ(TUNGETIFF, A_IFR, 0),
+		REQ(TUNGETFEATURES, A_INT, 0),
+		REQ(TUNGETSNDBUF, A_INT, 0),
+		REQ(TUNSETNOCSUM, A_VAL, 1),
+		REQ(TUNSETNOCSUM, A_VAL, 0),
+		REQ(TUNSETDEBUG, A_VAL, 0),
+		REQ(TUNSETOWNER, A_VAL, -1),
+		REQ(TUNSETGROUP, A_VAL, -1),
+		REQ(TUNSETOWNER, A_VAL, 0),
+		REQ(TUNSETGROUP, A_VAL, 0),
+		REQ(TUNSETLINK, A_VAL, ARPHRD_NONE),
+		REQ(TUNSETLINK, A_VAL, ARPHRD_ETHER),
+		REQ(TUNSETVNETHDRSZ, A_INT, 8),
+		REQ(TUNSETVNETHDRSZ, A_INT, 12),
+		REQ(TUNGETVNETHDRSZ, A_INT, 0),
+		REQ(TUNSETVNETLE, A_INT, 0),
+		REQ(TUNGETVNETLE, A_INT, 0),
+		REQ(TUNSETVNETBE, A_INT, 0),
+		REQ(TUNGETVNETBE, A_INT, 0),
+		REQ(SIOCGIFHWADDR, A_IFR, 0),
+		REQ(SIOCSIFHWADDR, A_IFR, 0),
+		REQ(TUNSIFHEAD, A_INT, 1),
+		{ "unknown_T250", _IOW('T', 250, int), A_INT, 0 },
+		{ "unknown_x1", _IOW('x', 1, int), A_INT, 0 },
+		{ "unknown_sock_8999", 0x8999, A_IFR, 0 },
+	};
+	static const long offload[] = {
+		0,
+		TUN_F_CSUM,
+		TUN_F_TSO4,
+		TUN_F_CSUM | TUN_F_TSO4,
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN,
+		TUN_F_CSUM | TUN_F_TSO_ECN,
+		TUN_F_CSUM | TUN_F_USO4,
+		TUN_F_CSUM | TUN_F_USO6,
+		TUN_F_CSUM | TUN_F_USO4 | TUN_F_USO6,
+		TUN_F_USO4 | TUN_F_USO6,
+		TUN_F_CSUM | TUN_F_UFO,
+		TUN_F_UFO,
+		0x8000,
+		TUN_F_CSUM | 0x8000,
+	};
+	struct ifreq ifr;
+	char row[96];
+	struct f f;
+	size_t i;
+	long r;
+	int v;
+
+	for (i = 0; i < sizeof(post) / sizeof(post[0]); i++) {
+		linux_open(&f, IFF_TUN);
+		snprintf(row, sizeof(row), "post.%s.%ld", post[i].name,
+		         post[i].val);
+		do_req(&f, &post[i], row);
+		f_close(&f);
+	}
+	for (i = 0; i < sizeof(offload) / sizeof(offload[0]); i++) {
+		linux_open(&f, IFF_TUN);
+		r = f_ioctl(&f, TUNSETOFFLOAD, (void *)offload[i]);
+		snprintf(row, sizeof(row), "post.TUNSETOFFLOAD.0x%lx",
+		         offload[i]);
+		emit(row, r, errno, NULL, 0);
+		f_close(&f);
+	}
+	/* TUNSETSNDBUF, then what TUNGETSNDBUF says */
+	linux_open(&f, IFF_TUN);
+	v = 65536;
+	EMIT("post.TUNSETSNDBUF.65536", f_ioctl(&f, TUNSETSNDBUF, &v));
+	v = 0;
+	r = f_ioctl(&f, TUNGETSNDBUF, &v);
+	emit("post.TUNSETSNDBUF.65536.get", r, errno, &v, sizeof(v));
+	v = 0;
+	EMIT("post.TUNSETSNDBUF.0", f_ioctl(&f, TUNSETSNDBUF, &v));
+	v = -1;
+	EMIT("post.TUNSETSNDBUF.-1", f_ioctl(&f, TUNSETSNDBUF, &v));
+	f_close(&f);
+	/* TUNSETCARRIER off and on */
+	linux_open(&f, IFF_TUN);
+	v = 0;
+	EMIT("post.TUNSETCARRIER.0", f_ioctl(&f, TUNSETCARRIER, &v));
+	v = 1;
+	EMIT("post.TUNSETCARRIER.1", f_ioctl(&f, TUNSETCARRIER, &v));
+	f_close(&f);
+	/* TUNSETPERSIST: IFF_PERSIST in TUNGETIFF, and off again */
+	linux_open(&f, IFF_TUN | IFF_NO_PI);
+	EMIT("post.TUNSETPERSIST.1", f_ioctl(&f, TUNSETPERSIST, (void *)1));
+	ifr_fill(&ifr, "zzzz", 0);
+	r = f_ioctl(&f, TUNGETIFF, &ifr);
+	emit_ifr("post.TUNSETPERSIST.1.getiff", r, errno, &f, &ifr);
+	EMIT("post.TUNSETPERSIST.0", f_ioctl(&f, TUNSETPERSIST, (void *)0));
+	ifr_fill(&ifr, "zzzz", 0);
+	r = f_ioctl(&f, TUNGETIFF, &ifr);
+	emit_ifr("post.TUNSETPERSIST.0.getiff", r, errno, &f, &ifr);
+	f_close(&f);
+	/* TUNSETQUEUE on a single-queue file */
+	linux_open(&f, IFF_TUN);
+	ifr_fill(&ifr, "", IFF_DETACH_QUEUE);
+	EMIT("post.TUNSETQUEUE.detach", f_ioctl(&f, TUNSETQUEUE, &ifr));
+	ifr_fill(&ifr, "", IFF_ATTACH_QUEUE);
+	EMIT("post.TUNSETQUEUE.attach", f_ioctl(&f, TUNSETQUEUE, &ifr));
+	ifr_fill(&ifr, "", 0);
+	EMIT("post.TUNSETQUEUE.none", f_ioctl(&f, TUNSETQUEUE, &ifr));
+	f_close(&f);
+}
+
+/* Writes: what a Linux tun file takes and refuses (the tun up). */
+static void
+rows_write(void)
+{
+	static uint8_t big[20000];
+	uint8_t buf[128], v6[48];
+	struct f f;
+	long r;
+
+	memset(v6, 0, sizeof(v6));
+	v6[0] = 0x60;
+	v6[5] = sizeof(v6) - 40;
+	v6[6] = 59; /* no next header */
+	v6[7] = 64;
+	v6[23] = 1;
+	v6[39] = 2;
+	/* IFF_NO_PI */
+	linux_open(&f, IFF_TUN | IFF_NO_PI);
+	up(&f);
+	EMIT("write.no_pi.ipv4", f_write(&f, pkt, sizeof(pkt)));
+	EMIT("write.no_pi.ipv6", f_write(&f, v6, sizeof(v6)));
+	memset(buf, 0x55, sizeof(buf));
+	EMIT("write.no_pi.version5", f_write(&f, buf, 40));
+	EMIT("write.no_pi.one_byte_v4", f_write(&f, pkt, 1));
+	EMIT("write.no_pi.empty", f_write(&f, buf, 0));
+	memcpy(big, pkt, sizeof(pkt));
+	r = f_write(&f, big, 16384);
+	emit("write.no_pi.16384", r, errno, NULL, 0);
+	r = f_write(&f, big, sizeof(big));
+	emit("write.no_pi.20000", r, errno, NULL, 0);
+	f_close(&f);
+	/* tun_pi */
+	linux_open(&f, IFF_TUN);
+	up(&f);
+	memcpy(buf, "\0\0\x08\0", 4);
+	memcpy(buf + 4, pkt, sizeof(pkt));
+	EMIT("write.pi.ipv4", f_write(&f, buf, 4 + sizeof(pkt)));
+	EMIT("write.pi.short3", f_write(&f, buf, 3));
+	EMIT("write.pi.only", f_write(&f, buf, 4));
+	EMIT("write.pi.empty", f_write(&f, buf, 0));
+	memcpy(buf, "\0\0\x12\x34", 4);
+	EMIT("write.pi.proto_0x1234", f_write(&f, buf, 4 + sizeof(pkt)));
+	memcpy(buf, "\0\0\x86\xdd", 4);
+	EMIT("write.pi.proto_ipv6_v4_packet",
+	     f_write(&f, buf, 4 + sizeof(pkt)));
+	memcpy(buf, "\0\x01\x08\0", 4);
+	EMIT("write.pi.flags_strip", f_write(&f, buf, 4 + sizeof(pkt)));
+	memcpy(buf, "\0\0\x08\0", 4);
+	memset(buf + 4, 0x55, 40);
+	EMIT("write.pi.version5", f_write(&f, buf, 44));
+	f_close(&f);
+}
+
+/* One read of the packet on a fresh Linux open of flags, room bytes. */
+static void
+read_row(const char *row, unsigned int flags, size_t room, int again)
+{
+	uint8_t buf[256];
+	char name[96];
+	struct f f;
+	ssize_t n;
+
+	linux_open(&f, flags);
+	up(&f);
+	inject(&f);
+	memset(buf, 0xee, sizeof(buf));
+	n = f_read(&f, buf, room);
+	emit(row, n, errno, n > 0 ? buf : NULL, n > 0 ? (size_t)n : 0);
+	if (again) {
+		n = f_read(&f, buf, sizeof(buf));
+		snprintf(name, sizeof(name), "%s.again", row);
+		emit(name, n, errno, n > 0 ? buf : NULL, n > 0 ? (size_t)n : 0);
+	}
+	f_close(&f);
+}
+
+static void
+rows_read(void)
+{
+	uint8_t buf[64];
+	struct f f;
+
+	linux_open(&f, IFF_TUN);
+	up(&f);
+	EMIT("read.empty", f_read(&f, buf, sizeof(buf)));
+	f_close(&f);
+	read_row("read.pi", IFF_TUN, 256, 1);
+	read_row("read.no_pi", IFF_TUN | IFF_NO_PI, 256, 0);
+	read_row("read.pi.short24", IFF_TUN, 24, 1);
+	read_row("read.pi.room4", IFF_TUN, 4, 0);
+	read_row("read.pi.room3", IFF_TUN, 3, 1);
+	read_row("read.pi.room0", IFF_TUN, 0, 1);
+	read_row("read.no_pi.short20", IFF_TUN | IFF_NO_PI, 20, 1);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "kernel") == 0) {
+		mode = M_KERNEL;
+	} else if (argc >= 3 && strcmp(argv[1], "node") == 0) {
+		mode = M_NODE;
+		target = argv[2];
+	} else if (argc >= 3 && strcmp(argv[1], "lib") == 0) {
+		mode = M_LIB;
+		target = argv[2];
+	} else {
+		fprintf(stderr, "usage: tun_diff kernel | node PATH | lib "
+		                "ENDPOINT\n");
+		return 2;
+	}
+	pkt_build();
+	if (mode == M_KERNEL)
+		kernel_setup();
+	rows_pre();
+	rows_setiff();
+	rows_post();
+	rows_write();
+	rows_read();
+	printf("END\n");
+	return 0;
+}
