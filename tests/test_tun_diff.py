@@ -10,7 +10,8 @@ Linux refuses, short reads) and prints one canonical line per step:
   up there and routes its packet into it);
 - on a unit's device node (plain system calls) and through libbsdtun on
   its control socket, testpmd forwarding the packet the program asks for
-  (WAIT packet HEX) from the other unit, which this script holds.
+  (WAIT packet HEX) from the next unit, which this script holds;
+once for a tun (a tun unit) and once for a tap (a tap unit, rows tap.*).
 Every line of a unit must be the kernel's, unless doc/behaviour.md lists
 that row, for that face, with its reason; a listed row that no longer
 differs fails too (the list stays exact).
@@ -64,41 +65,55 @@ def run(argv, what, on_wait=None):
     return rows_of(lines)
 
 
-def kernel_rows(s):
-    ns = 'bsdtun-diff-%d' % os.getpid()
-    check_eq(harness.run_cmd(['ip', 'netns', 'add', ns]).returncode, 0,
-             'ip netns add ' + ns)
-    try:
-        return run(['ip', 'netns', 'exec', ns, TUN_DIFF, 'kernel'],
-                   'kernel /dev/net/tun')
-    finally:
-        harness.run_cmd(['ip', 'netns', 'del', ns])
+def kernel_rows():
+    """The rows of /dev/net/tun: a tun, then a tap, each in a network
+    namespace of its own."""
+    rows = {}
+    for kind in ('tun', 'tap'):
+        ns = 'bsdtun-diff-%d' % os.getpid()
+        check_eq(harness.run_cmd(['ip', 'netns', 'add', ns]).returncode, 0,
+                 'ip netns add ' + ns)
+        try:
+            rows.update(run(['ip', 'netns', 'exec', ns, TUN_DIFF, 'kernel',
+                             kind], 'kernel /dev/net/tun, a %s' % kind))
+        finally:
+            harness.run_cmd(['ip', 'netns', 'del', ns])
+    return rows
 
 
 def unit_rows(s):
-    """(node rows, library rows) of unit 0, fed by unit 1 through
-    testpmd (io)."""
-    n0, n1 = s.path('diff0'), s.path('diff1')
-    with s.testpmd(['cdev=' + n0, 'cdev=' + n1],
+    """(node rows, library rows) of a tun unit (port 0) and a tap unit
+    (port 2), each fed by the next port through testpmd (io)."""
+    n = [s.path('diff%d' % i) for i in range(4)]
+    with s.testpmd(['cdev=' + n[0], 'cdev=' + n[1], 'mode=tap,cdev=' + n[2],
+                    'mode=tap,cdev=' + n[3]],
                    args=['--forward-mode=io']) as pmd:
         pmd.cmd('start')
-        feed = harness.open_node(n1)
+        feeds = [harness.open_node(n[1]), harness.open_node(n[3])]
+        node, lib = {}, {}
         try:
-            def on_wait(what):
-                w = what.split()
-                if w[:1] != ['packet'] or len(w) != 2:
-                    check(False, 'unexpected WAIT %s' % what)
-                    return
-                while not harness.fd_quiet(feed, 0):
-                    pass  # what unit 0's writes sent here
-                os.write(feed, bytes.fromhex(w[1]))
+            for face, rows in (('node', node), ('lib', lib)):
+                for port, kind, feed in ((0, 'tun', feeds[0]),
+                                         (2, 'tap', feeds[1])):
+                    def on_wait(what, feed=feed):
+                        w = what.split()
+                        if w[:1] != ['packet'] or len(w) != 2:
+                            check(False, 'unexpected WAIT %s' % what)
+                            return
+                        while not harness.fd_quiet(feed, 0):
+                            pass  # what the unit's writes sent here
+                        os.write(feed, bytes.fromhex(w[1]))
 
-            node = run([TUN_DIFF, 'node', n0], 'device node', on_wait)
-            check(harness.wait_for(lambda: pmd.link(0) == 'down'),
-                  'the node\'s last file closed')
-            lib = run([TUN_DIFF, 'lib', pmd.sock(0)], 'library', on_wait)
+                    where = n[port] if face == 'node' else pmd.sock(port)
+                    rows.update(run([TUN_DIFF, face, where, kind],
+                                    '%s, a %s unit' % (face, kind), on_wait))
+                    # the node's release comes after close(2)
+                    check(harness.wait_for(lambda p=port: pmd.link(p) ==
+                                           'down'),
+                          '%s: the %s unit closed' % (face, kind))
         finally:
-            os.close(feed)
+            for fd in feeds:
+                os.close(fd)
     return node, lib
 
 
@@ -142,8 +157,8 @@ def main():
           'doc/behaviour.md lists the differences (%d), each with its '
           'faces and kind' % len(listed))
     with harness.Session() as s:
-        kernel = kernel_rows(s)
-        check(len(kernel) > 100, 'the kernel answered %d rows' % len(kernel))
+        kernel = kernel_rows()
+        check(len(kernel) > 300, 'the kernel answered %d rows' % len(kernel))
         node, lib = unit_rows(s)
         compare('node', kernel, node, listed)
         compare('lib', kernel, lib, listed)

@@ -10,9 +10,11 @@
  *	tun_diff lib ENDPOINT   a unit's control socket, through libbsdtun
  *
  * Each line is "ROW ret=R errno=NAME[ out=HEX]" (errno=0 on success).
+ * With "tap" last, the same rows run on a tap (IFF_TAP), named "tap.ROW";
+ * its packet is an Ethernet frame.
  * What legitimately differs is printed as a placeholder: an interface
- * name the source chose for "" or a pattern is "<auto>".  Every row
- * starts from a fresh open of a tun (IFF_TUN) and closes it.
+ * name the source chose for "" or a pattern is "<auto>", a tap's MAC
+ * "mmmmmm".  Every row starts from a fresh open and closes it.
  *
  * Reads need a packet: in kernel mode the program brings its tun up
  * (10.77.0.1 peer 10.77.0.2, IPv6 off) and sends PKT to the peer on a raw
@@ -52,6 +54,9 @@
 enum mode { M_KERNEL, M_NODE, M_LIB };
 
 static enum mode mode;
+/* tun (IFF_TUN) or tap (IFF_TAP, the rows' names then start "tap.") */
+static unsigned int type = IFF_TUN;
+static const char *prefix = "";
 static const char *target; /* the node's path, the control socket */
 
 /* One open of a Linux tun source. */
@@ -169,7 +174,8 @@ emit(const char *row, long ret, int err, const void *out, size_t len)
 	const uint8_t *b = out;
 	size_t i;
 
-	printf("%s ret=%ld errno=%s", row, ret, ret < 0 ? errname(err) : "0");
+	printf("%s%s ret=%ld errno=%s", prefix, row, ret,
+	       ret < 0 ? errname(err) : "0");
 	if (out != NULL && len > 0) {
 		printf(" out=");
 		for (i = 0; i < len; i++)
@@ -260,6 +266,10 @@ fresh(struct f *f)
 /* The packet every read row reads: IPv4/UDP 10.77.0.1:4000 -> 10.77.0.2:9,
  * id 0x1234, no DF, UDP checksum 0, 32 bytes of payload. */
 static uint8_t pkt[60];
+/* On a tap: pkt in an Ethernet frame 02:00:00:00:00:01 -> :02. */
+static uint8_t frame[14 + sizeof(pkt)];
+static const uint8_t mac_tap[6] = { 2, 0, 0, 0, 0, 1 };
+static const uint8_t mac_peer[6] = { 2, 0, 0, 0, 0, 2 };
 
 static void
 pkt_build(void)
@@ -287,6 +297,10 @@ pkt_build(void)
 	pkt[25] = sizeof(pkt) - 20;
 	for (i = 28; i < sizeof(pkt); i++)
 		pkt[i] = (uint8_t)i;
+	memcpy(frame, mac_peer, 6);
+	memcpy(frame + 6, mac_tap, 6);
+	frame[12] = 0x08;
+	memcpy(frame + 14, pkt, sizeof(pkt));
 }
 
 static int
@@ -339,8 +353,29 @@ kernel_up(const char *name)
 	sin->sin_family = AF_INET;
 	sin->sin_addr.s_addr = htonl(0x0a4d0001);
 	ok = ioctl(s, SIOCSIFADDR, &ifr) == 0;
-	sin->sin_addr.s_addr = htonl(0x0a4d0002);
-	ok = ok && ioctl(s, SIOCSIFDSTADDR, &ifr) == 0;
+	if (type == IFF_TUN) {
+		sin->sin_addr.s_addr = htonl(0x0a4d0002);
+		ok = ok && ioctl(s, SIOCSIFDSTADDR, &ifr) == 0;
+	} else {
+		/* a fixed MAC, 10.77.0.0/24, the peer's MAC known: the
+		 * packet goes out in frame, without ARP */
+		struct arpreq ar;
+
+		sin->sin_addr.s_addr = htonl(0xffffff00);
+		ok = ok && ioctl(s, SIOCSIFNETMASK, &ifr) == 0;
+		ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
+		memcpy(ifr.ifr_hwaddr.sa_data, mac_tap, 6);
+		ok = ok && ioctl(s, SIOCSIFHWADDR, &ifr) == 0;
+		memset(&ar, 0, sizeof(ar));
+		sin = (struct sockaddr_in *)&ar.arp_pa;
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(0x0a4d0002);
+		ar.arp_ha.sa_family = ARPHRD_ETHER;
+		memcpy(ar.arp_ha.sa_data, mac_peer, 6);
+		ar.arp_flags = ATF_PERM | ATF_COM;
+		snprintf(ar.arp_dev, sizeof(ar.arp_dev), "%s", name);
+		ok = ok && ioctl(s, SIOCSARP, &ar) == 0;
+	}
 	ok = ok && ioctl(s, SIOCGIFFLAGS, &ifr) == 0;
 	ifr.ifr_flags |= IFF_UP;
 	ok = ok && ioctl(s, SIOCSIFFLAGS, &ifr) == 0;
@@ -380,9 +415,12 @@ inject(struct f *f)
 		}
 		close(s);
 	} else {
+		const uint8_t *w = type == IFF_TUN ? pkt : frame;
+		size_t n = type == IFF_TUN ? sizeof(pkt) : sizeof(frame);
+
 		printf("WAIT packet ");
-		for (i = 0; i < sizeof(pkt); i++)
-			printf("%02x", pkt[i]);
+		for (i = 0; i < n; i++)
+			printf("%02x", w[i]);
 		printf("\n");
 		fflush(stdout);
 		if (fgets(line, sizeof(line), stdin) == NULL) {
@@ -434,6 +472,7 @@ do_req(struct f *f, const struct req *r, const char *row)
 	struct ifreq ifr;
 	int v = (int)r->val;
 	long ret;
+	int err;
 
 	switch (r->kind) {
 	case A_VAL:
@@ -448,7 +487,12 @@ do_req(struct f *f, const struct req *r, const char *row)
 		ifr_fill(&ifr, "keep", 0);
 		ifr.ifr_hwaddr.sa_family = 77;
 		ret = f_ioctl(f, r->req, &ifr);
-		emit_ifr(row, ret, errno, f, &ifr);
+		err = errno;
+		/* a tap's MAC is the source's own: "mmmmmm" */
+		if (ret == 0 && r->req == SIOCGIFHWADDR &&
+		    memcmp(ifr.ifr_hwaddr.sa_data, "\0\0\0\0\0\0", 6) != 0)
+			memset(ifr.ifr_hwaddr.sa_data, 'm', 6);
+		emit_ifr(row, ret, err, f, &ifr);
 		return ret;
 	}
 }
@@ -492,7 +536,7 @@ rows_pre(void)
 static void
 rows_setiff(void)
 {
-	static const struct {
+	const struct {
 		const char *row, *name;
 		unsigned int flags;
 	} s[] = {
@@ -501,31 +545,31 @@ rows_setiff(void)
 		{ "tun_tap", "", IFF_TUN | IFF_TAP },
 		{ "no_type", "", 0 },
 		{ "no_pi_only", "", IFF_NO_PI },
-		{ "tun_no_pi", "", IFF_TUN | IFF_NO_PI },
-		{ "one_queue", "", IFF_TUN | IFF_ONE_QUEUE },
-		{ "multi_queue", "", IFF_TUN | IFF_MULTI_QUEUE },
-		{ "vnet_hdr", "", IFF_TUN | IFF_VNET_HDR },
-		{ "tun_excl", "", IFF_TUN | IFF_TUN_EXCL },
-		{ "napi", "", IFF_TUN | IFF_NAPI },
-		{ "napi_frags", "", IFF_TUN | IFF_NAPI | IFF_NAPI_FRAGS },
-		{ "no_carrier", "", IFF_TUN | 0x0040 },
-		{ "unknown_0004", "", IFF_TUN | 0x0004 },
-		{ "unknown_0008", "", IFF_TUN | 0x0008 },
-		{ "unknown_0080", "", IFF_TUN | 0x0080 },
-		{ "attach_queue", "", IFF_TUN | IFF_ATTACH_QUEUE },
-		{ "detach_queue", "", IFF_TUN | IFF_DETACH_QUEUE },
-		{ "persist", "", IFF_TUN | IFF_PERSIST },
-		{ "name_pattern", "dtun%d", IFF_TUN },
-		{ "name_fixed", "dtun7", IFF_TUN | IFF_NO_PI },
-		{ "name_lo", "lo", IFF_TUN },
-		{ "name_slash", "a/b", IFF_TUN },
-		{ "name_space", "a b", IFF_TUN },
-		{ "name_colon", "a:b", IFF_TUN },
-		{ "name_dot", ".", IFF_TUN },
-		{ "name_dotdot", "..", IFF_TUN },
-		{ "name_two_patterns", "t%d%d", IFF_TUN },
-		{ "name_pattern_s", "t%s", IFF_TUN },
-		{ "name_15", "abcdefghijklmno", IFF_TUN },
+		{ "no_pi", "", type | IFF_NO_PI },
+		{ "one_queue", "", type | IFF_ONE_QUEUE },
+		{ "multi_queue", "", type | IFF_MULTI_QUEUE },
+		{ "vnet_hdr", "", type | IFF_VNET_HDR },
+		{ "tun_excl", "", type | IFF_TUN_EXCL },
+		{ "napi", "", type | IFF_NAPI },
+		{ "napi_frags", "", type | IFF_NAPI | IFF_NAPI_FRAGS },
+		{ "no_carrier", "", type | 0x0040 },
+		{ "unknown_0004", "", type | 0x0004 },
+		{ "unknown_0008", "", type | 0x0008 },
+		{ "unknown_0080", "", type | 0x0080 },
+		{ "attach_queue", "", type | IFF_ATTACH_QUEUE },
+		{ "detach_queue", "", type | IFF_DETACH_QUEUE },
+		{ "persist", "", type | IFF_PERSIST },
+		{ "name_pattern", "dtun%d", type },
+		{ "name_fixed", "dtun7", type | IFF_NO_PI },
+		{ "name_lo", "lo", type },
+		{ "name_slash", "a/b", type },
+		{ "name_space", "a b", type },
+		{ "name_colon", "a:b", type },
+		{ "name_dot", ".", type },
+		{ "name_dotdot", "..", type },
+		{ "name_two_patterns", "t%d%d", type },
+		{ "name_pattern_s", "t%s", type },
+		{ "name_15", "abcdefghijklmno", type },
 	};
 	struct ifreq ifr;
 	char row[96];
@@ -550,19 +594,19 @@ rows_setiff(void)
 	fresh(&f);
 	memset(&ifr, 0xa5, sizeof(ifr));
 	memcpy(ifr.ifr_name, "abcdefghijklmnop", IFNAMSIZ);
-	ifr.ifr_flags = IFF_TUN;
+	ifr.ifr_flags = type;
 	r = f_ioctl(&f, TUNSETIFF, &ifr);
 	emit_ifr("setiff.name_16", r, errno, &f, &ifr);
 	f_close(&f);
 	/* twice */
 	fresh(&f);
-	set_iff(&f, "", IFF_TUN, NULL, &err);
-	r = set_iff(&f, "", IFF_TUN, &ifr, &err);
+	set_iff(&f, "", type, NULL, &err);
+	r = set_iff(&f, "", type, &ifr, &err);
 	emit_ifr("setiff.twice", r, err, &f, &ifr);
 	f_close(&f);
 }
 
-/* Each request after TUNSETIFF IFF_TUN, a fresh Linux open each. */
+/* Each request after TUNSETIFF, a fresh Linux open each. */
 static void
 rows_post(void)
 {
@@ -617,14 +661,14 @@ rows_post(void)
 	int v;
 
 	for (i = 0; i < sizeof(post) / sizeof(post[0]); i++) {
-		linux_open(&f, IFF_TUN);
+		linux_open(&f, type);
 		snprintf(row, sizeof(row), "post.%s.%ld", post[i].name,
 		         post[i].val);
 		do_req(&f, &post[i], row);
 		f_close(&f);
 	}
 	for (i = 0; i < sizeof(offload) / sizeof(offload[0]); i++) {
-		linux_open(&f, IFF_TUN);
+		linux_open(&f, type);
 		r = f_ioctl(&f, TUNSETOFFLOAD, (void *)offload[i]);
 		snprintf(row, sizeof(row), "post.TUNSETOFFLOAD.0x%lx",
 		         offload[i]);
@@ -632,7 +676,7 @@ rows_post(void)
 		f_close(&f);
 	}
 	/* TUNSETSNDBUF, then what TUNGETSNDBUF says */
-	linux_open(&f, IFF_TUN);
+	linux_open(&f, type);
 	v = 65536;
 	EMIT("post.TUNSETSNDBUF.65536", f_ioctl(&f, TUNSETSNDBUF, &v));
 	v = 0;
@@ -644,14 +688,14 @@ rows_post(void)
 	EMIT("post.TUNSETSNDBUF.-1", f_ioctl(&f, TUNSETSNDBUF, &v));
 	f_close(&f);
 	/* TUNSETCARRIER off and on */
-	linux_open(&f, IFF_TUN);
+	linux_open(&f, type);
 	v = 0;
 	EMIT("post.TUNSETCARRIER.0", f_ioctl(&f, TUNSETCARRIER, &v));
 	v = 1;
 	EMIT("post.TUNSETCARRIER.1", f_ioctl(&f, TUNSETCARRIER, &v));
 	f_close(&f);
 	/* TUNSETPERSIST: IFF_PERSIST in TUNGETIFF, and off again */
-	linux_open(&f, IFF_TUN | IFF_NO_PI);
+	linux_open(&f, type | IFF_NO_PI);
 	EMIT("post.TUNSETPERSIST.1", f_ioctl(&f, TUNSETPERSIST, (void *)1));
 	ifr_fill(&ifr, "zzzz", 0);
 	r = f_ioctl(&f, TUNGETIFF, &ifr);
@@ -662,7 +706,7 @@ rows_post(void)
 	emit_ifr("post.TUNSETPERSIST.0.getiff", r, errno, &f, &ifr);
 	f_close(&f);
 	/* TUNSETQUEUE on a single-queue file */
-	linux_open(&f, IFF_TUN);
+	linux_open(&f, type);
 	ifr_fill(&ifr, "", IFF_DETACH_QUEUE);
 	EMIT("post.TUNSETQUEUE.detach", f_ioctl(&f, TUNSETQUEUE, &ifr));
 	ifr_fill(&ifr, "", IFF_ATTACH_QUEUE);
@@ -689,7 +733,7 @@ rows_write(void)
 	v6[23] = 1;
 	v6[39] = 2;
 	/* IFF_NO_PI */
-	linux_open(&f, IFF_TUN | IFF_NO_PI);
+	linux_open(&f, type | IFF_NO_PI);
 	up(&f);
 	EMIT("write.no_pi.ipv4", f_write(&f, pkt, sizeof(pkt)));
 	EMIT("write.no_pi.ipv6", f_write(&f, v6, sizeof(v6)));
@@ -704,7 +748,7 @@ rows_write(void)
 	emit("write.no_pi.20000", r, errno, NULL, 0);
 	f_close(&f);
 	/* tun_pi */
-	linux_open(&f, IFF_TUN);
+	linux_open(&f, type);
 	up(&f);
 	memcpy(buf, "\0\0\x08\0", 4);
 	memcpy(buf + 4, pkt, sizeof(pkt));
@@ -722,6 +766,38 @@ rows_write(void)
 	memcpy(buf, "\0\0\x08\0", 4);
 	memset(buf + 4, 0x55, 40);
 	EMIT("write.pi.version5", f_write(&f, buf, 44));
+	f_close(&f);
+}
+
+/* Writes on a tap: whole Ethernet frames (the tap up). */
+static void
+rows_write_tap(void)
+{
+	static uint8_t big[20000];
+	uint8_t buf[128];
+	struct f f;
+
+	linux_open(&f, IFF_TAP | IFF_NO_PI);
+	up(&f);
+	EMIT("write.no_pi.frame", f_write(&f, frame, sizeof(frame)));
+	EMIT("write.no_pi.header_only", f_write(&f, frame, 14));
+	EMIT("write.no_pi.short13", f_write(&f, frame, 13));
+	EMIT("write.no_pi.empty", f_write(&f, frame, 0));
+	memcpy(big, frame, sizeof(frame));
+	EMIT("write.no_pi.16384", f_write(&f, big, 16384));
+	EMIT("write.no_pi.20000", f_write(&f, big, sizeof(big)));
+	f_close(&f);
+	linux_open(&f, IFF_TAP);
+	up(&f);
+	memcpy(buf, "\0\0\x08\0", 4);
+	memcpy(buf + 4, frame, sizeof(frame));
+	EMIT("write.pi.frame", f_write(&f, buf, 4 + sizeof(frame)));
+	EMIT("write.pi.short3", f_write(&f, buf, 3));
+	EMIT("write.pi.only", f_write(&f, buf, 4));
+	EMIT("write.pi.short13", f_write(&f, buf, 4 + 13));
+	EMIT("write.pi.empty", f_write(&f, buf, 0));
+	memcpy(buf, "\0\0\x12\x34", 4);
+	EMIT("write.pi.proto_0x1234", f_write(&f, buf, 4 + sizeof(frame)));
 	f_close(&f);
 }
 
@@ -754,17 +830,17 @@ rows_read(void)
 	uint8_t buf[64];
 	struct f f;
 
-	linux_open(&f, IFF_TUN);
+	linux_open(&f, type);
 	up(&f);
 	EMIT("read.empty", f_read(&f, buf, sizeof(buf)));
 	f_close(&f);
-	read_row("read.pi", IFF_TUN, 256, 1);
-	read_row("read.no_pi", IFF_TUN | IFF_NO_PI, 256, 0);
-	read_row("read.pi.short24", IFF_TUN, 24, 1);
-	read_row("read.pi.room4", IFF_TUN, 4, 0);
-	read_row("read.pi.room3", IFF_TUN, 3, 1);
-	read_row("read.pi.room0", IFF_TUN, 0, 1);
-	read_row("read.no_pi.short20", IFF_TUN | IFF_NO_PI, 20, 1);
+	read_row("read.pi", type, 256, 1);
+	read_row("read.no_pi", type | IFF_NO_PI, 256, 0);
+	read_row("read.pi.short24", type, 24, 1);
+	read_row("read.pi.room4", type, 4, 0);
+	read_row("read.pi.room3", type, 3, 1);
+	read_row("read.pi.room0", type, 0, 1);
+	read_row("read.no_pi.short20", type | IFF_NO_PI, 20, 1);
 }
 
 int
@@ -779,9 +855,13 @@ main(int argc, char **argv)
 		mode = M_LIB;
 		target = argv[2];
 	} else {
-		fprintf(stderr, "usage: tun_diff kernel | node PATH | lib "
-		                "ENDPOINT\n");
+		fprintf(stderr, "usage: tun_diff kernel|node PATH|lib ENDPOINT "
+		                "[tap]\n");
 		return 2;
+	}
+	if (strcmp(argv[argc - 1], "tap") == 0) {
+		type = IFF_TAP;
+		prefix = "tap.";
 	}
 	pkt_build();
 	if (mode == M_KERNEL)
@@ -789,7 +869,10 @@ main(int argc, char **argv)
 	rows_pre();
 	rows_setiff();
 	rows_post();
-	rows_write();
+	if (type == IFF_TUN)
+		rows_write();
+	else
+		rows_write_tap();
 	rows_read();
 	printf("END\n");
 	return 0;
