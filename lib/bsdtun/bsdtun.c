@@ -585,6 +585,8 @@ bsdtun_readv(struct bsdtun *t, const struct iovec *iov, int iovcnt)
 			errno = EBADFD; /* Linux: a detached queue's file */
 			return -1;
 		}
+		if (t->lx.on && total == 0)
+			return 0; /* Linux: nothing read, nothing taken */
 		p = bsdtun_ring_cons_peek(&t->to_client, &len, &fam, &err);
 		if (p != NULL) {
 			int strip = t->lx.on ? bsdtun_linux_read_check(t, len,

@@ -64,6 +64,7 @@ set_iff(struct bsdtun *t, struct ifreq *ifr)
 {
 	struct bsdtun_lsetiff a;
 	char want[IFNAMSIZ];
+	const char *pct;
 	unsigned int fl = (unsigned short)ifr->ifr_flags;
 
 	if (t->lx.detached)
@@ -73,6 +74,10 @@ set_iff(struct bsdtun *t, struct ifreq *ifr)
 	memcpy(want, ifr->ifr_name, sizeof(want));
 	want[sizeof(want) - 1] = '\0';
 	if (want[0] != '\0' && !name_valid(want))
+		return fail(EINVAL);
+	pct = strchr(want, '%');
+	/* a pattern is one "%d" (dev_alloc_name) */
+	if (pct != NULL && (pct[1] != 'd' || strchr(pct + 2, '%') != NULL))
 		return fail(EINVAL);
 	if (!(fl & (IFF_TUN | IFF_TAP)) || (fl & LINUX_REFUSED))
 		return fail(EINVAL);
@@ -90,8 +95,7 @@ set_iff(struct bsdtun *t, struct ifreq *ifr)
 	t->lx.flags = fl & LINUX_FEATURES;
 	t->lx.sndbuf = INT_MAX;
 	memset(t->lx.name, 0, sizeof(t->lx.name));
-	strcpy(t->lx.name,
-	       want[0] == '\0' || strchr(want, '%') != NULL ? a.name : want);
+	strcpy(t->lx.name, want[0] == '\0' || pct != NULL ? a.name : want);
 	memset(ifr->ifr_name, 0, sizeof(ifr->ifr_name));
 	memcpy(ifr->ifr_name, t->lx.name, sizeof(ifr->ifr_name));
 	return 0;
@@ -136,12 +140,15 @@ get_hwaddr(struct bsdtun *t, struct ifreq *ifr)
 	if (bsdtun_ioctl_remote(t, BSDTUN_IOC_GMAC, NULL, 0, mac, sizeof(mac)) <
 	    0)
 		return -1;
-	memset(&ifr->ifr_hwaddr, 0, sizeof(ifr->ifr_hwaddr));
+	/* dev_get_mac_address(): the address's bytes, or all of sa_data
+	 * zeroed when there is none */
 	if (t->unit_flags & BSDTUN_UNIT_F_TAP) {
 		ifr->ifr_hwaddr.sa_family = ARPHRD_ETHER;
 		memcpy(ifr->ifr_hwaddr.sa_data, mac, sizeof(mac));
 	} else {
 		ifr->ifr_hwaddr.sa_family = ARPHRD_NONE;
+		memset(ifr->ifr_hwaddr.sa_data, 0,
+		       sizeof(ifr->ifr_hwaddr.sa_data));
 	}
 	return 0;
 }
@@ -159,6 +166,7 @@ get_iff(struct bsdtun *t, struct ifreq *ifr)
 		return -1;
 	if (t->unit_flags & BSDTUN_UNIT_F_PERSIST)
 		fl |= IFF_PERSIST;
+	fl |= IFF_NOFILTER; /* Linux: no socket filter attached */
 	memset(ifr, 0, sizeof(*ifr));
 	memcpy(ifr->ifr_name, t->lx.name, sizeof(ifr->ifr_name));
 	ifr->ifr_flags = (short)fl;
