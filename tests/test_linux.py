@@ -43,6 +43,7 @@ from harness import check, check_eq, errno_of
 TUNSETIFF = 0x400454ca
 TUNGETIFF = 0x800454d2
 TUNSETQUEUE = 0x400454d9
+IFF_NO_CARRIER = 0x0040
 TUNSETCARRIER = 0x400454e2
 TUNSETOWNER = 0x400454cc
 IFF_TUN, IFF_NO_PI, IFF_MULTI_QUEUE = 0x0001, 0x1000, 0x0100
@@ -136,6 +137,16 @@ def carrier(s):
         fcntl.ioctl(fd, TUNSETCARRIER, struct.pack('i', 1))
         check(harness.wait_for(lambda: pmd.link(1) == 'up'),
               'TUNSETCARRIER 1: the link comes back up')
+        os.close(fd)
+        check(harness.wait_for(lambda: pmd.link(1) == 'down'),
+              'closed: the link is down')
+        # IFF_NO_CARRIER (Linux 6.3): the carrier off until asked
+        fd, _ = linux_open(n1, IFF_TUN | IFF_NO_CARRIER)
+        check(harness.wait_for(lambda: pmd.link(1) == 'down'),
+              'TUNSETIFF IFF_NO_CARRIER: the link is down while held')
+        fcntl.ioctl(fd, TUNSETCARRIER, struct.pack('i', 1))
+        check(harness.wait_for(lambda: pmd.link(1) == 'up'),
+              'then TUNSETCARRIER 1: the link comes up')
         os.close(fd)
 
 
@@ -296,7 +307,7 @@ def socat_burst(s):
                                   pkts[burst:], 'socat to unit 1: 5 more')
             check(p.running(), 'socat still running')
             p.signal(signal.SIGTERM)
-            p.wait(15)
+            p.wait(harness.PATIENCE)
             pmd.fwd_stop()
             os.close(rfd)
             sk.close()

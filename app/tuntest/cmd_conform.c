@@ -1186,8 +1186,9 @@ linux_setiff(struct ctx *c)
 	          "TUNGETFEATURES before TUNSETIFF");
 	EXPECT_EQ(feat,
 	          IFF_TUN | IFF_TAP | IFF_NO_PI | IFF_ONE_QUEUE |
-	                  IFF_MULTI_QUEUE,
-	          "TUNGETFEATURES: tun, tap, no_pi, one_queue, multi_queue");
+	                  IFF_MULTI_QUEUE | 0x0040 /* IFF_NO_CARRIER */,
+	          "TUNGETFEATURES: tun, tap, no_pi, one_queue, multi_queue, "
+	          "no_carrier");
 	EXPECT_ERR(set_iff(&c->b, "", IFF_TAP, NULL), EINVAL,
 	           "TUNSETIFF IFF_TAP on a tun unit");
 	EXPECT_ERR(set_iff(&c->b, "", IFF_TUN | IFF_VNET_HDR, NULL), EINVAL,

@@ -29,6 +29,11 @@
 /* What TUNGETFEATURES says: exactly the TUNSETIFF flags taken. */
 #define LINUX_FEATURES \
 	(IFF_TUN | IFF_TAP | IFF_NO_PI | IFF_ONE_QUEUE | IFF_MULTI_QUEUE)
+/* TUNSETIFF: the carrier off until TUNSETCARRIER 1 (Linux 6.3; Debian
+ * 12's headers are 6.1's) */
+#ifndef IFF_NO_CARRIER
+#define IFF_NO_CARRIER 0x0040
+#endif
 /* Flags Linux knows that a unit cannot honour: refused EINVAL. */
 #define LINUX_REFUSED (IFF_VNET_HDR | IFF_NAPI | IFF_NAPI_FRAGS)
 
@@ -98,6 +103,15 @@ set_iff(struct bsdtun *t, struct ifreq *ifr)
 	strcpy(t->lx.name, want[0] == '\0' || pct != NULL ? a.name : want);
 	memset(ifr->ifr_name, 0, sizeof(ifr->ifr_name));
 	memcpy(ifr->ifr_name, t->lx.name, sizeof(ifr->ifr_name));
+	if (fl & IFF_NO_CARRIER) {
+		/* as TUNSETCARRIER 0 (the unit's rules apply: a client that
+		 * is not root may be refused while another user holds it;
+		 * the open stands, as Linux's does, with the carrier on) */
+		int off = 0;
+
+		(void)bsdtun_ioctl_remote(t, BSDTUN_IOC_LSCARRIER, &off,
+		                          sizeof(off), NULL, 0);
+	}
 	return 0;
 }
 
@@ -183,7 +197,7 @@ bsdtun_linux_ioctl(struct bsdtun *t, const struct bsdtun_ioctl_def *d,
 		d = NULL; /* a BSD request: unknown to a Linux tun file */
 	/* the requests of an unattached file (before TUNSETIFF, detached) */
 	if (d != NULL && d->req == TUNGETFEATURES) {
-		unsigned int f = LINUX_FEATURES;
+		unsigned int f = LINUX_FEATURES | IFF_NO_CARRIER;
 
 		memcpy(arg, &f, sizeof(f));
 		return 0;
