@@ -86,9 +86,9 @@ struct cdev_job {
 	uid_t uid;     /* its file-system uid */
 	int to_caller; /* 0: read the ifreq, 1: write it */
 	int notify_fd; /* the worker's own eventfd */
-	int refs;      /* atomic */
-	int done;      /* atomic: the worker finished, err is valid */
-	int err;       /* 0 or the copy's errno */
+	RTE_ATOMIC(int) refs;
+	RTE_ATOMIC(int) done; /* the worker finished, err is valid */
+	int err;              /* 0 or the copy's errno */
 	struct ifreq ifr;
 };
 TAILQ_HEAD(cdev_jobs, cdev_job);

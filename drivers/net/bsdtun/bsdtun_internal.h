@@ -148,11 +148,11 @@ struct bsdtun_session {
 	pid_t pid;
 	uid_t uid; /* the opener's, as admission saw it */
 	gid_t gid;
-	int local;  /* the device node's connection: its ioctl pid is true */
-	int broken; /* datapath saw a corrupt ring */
+	int local; /* the device node's connection: its ioctl pid is true */
+	RTE_ATOMIC(int) broken; /* datapath saw a corrupt ring */
 	/* tx_burst calls ringing the bell after dropping the tx lock; the
 	 * control thread frees the session only once it is 0 again. */
-	int bell_users;
+	RTE_ATOMIC(int) bell_users;
 	uint16_t qid; /* the queue pair it holds */
 	/* the client's to_dpdk_full_drops counted in rx_client_full so far
 	 * (rx lock) */
@@ -170,7 +170,7 @@ struct __rte_cache_aligned bsdtun_rxq {
 	uint32_t seg_room; /* data bytes one mbuf of mp holds */
 	int scatter;       /* the app enabled RTE_ETH_RX_OFFLOAD_SCATTER */
 	int deferred;      /* rx_deferred_start: dev_start leaves it stopped */
-	int started;       /* rx_burst moves nothing while 0 */
+	RTE_ATOMIC(int) started; /* rx_burst moves nothing while 0 */
 	uint16_t port_id;
 	uint16_t qid;
 	uint16_t nb_desc;
@@ -185,7 +185,7 @@ struct __rte_cache_aligned bsdtun_txq {
 	struct bsdtun_unit *unit;
 	struct bsdtun_queue *qp;
 	int deferred;
-	int started; /* tx_burst takes nothing while 0 */
+	RTE_ATOMIC(int) started; /* tx_burst takes nothing while 0 */
 	uint16_t qid;
 	uint16_t nb_desc;
 	uint64_t offloads;
@@ -203,9 +203,9 @@ struct __rte_cache_aligned bsdtun_txq {
 struct __rte_cache_aligned bsdtun_queue {
 	struct bsdtun_rxq rxq;
 	struct bsdtun_txq txq;
-	uint32_t flags; /* BSDTUN_UNIT_F_*; datapath reads */
-	int async;      /* FIOASYNC, until close; datapath reads */
-	pid_t tun_pid;  /* TUNSIFPID / open; 0 while nobody holds it */
+	RTE_ATOMIC(uint32_t) flags; /* BSDTUN_UNIT_F_*; datapath reads */
+	RTE_ATOMIC(int) async;      /* FIOASYNC, until close; datapath reads */
+	pid_t tun_pid; /* TUNSIFPID / open; 0 while nobody holds it */
 	struct bsdtun_xstats xs;
 };
 
@@ -336,13 +336,13 @@ struct bsdtun_unit {
 	uint16_t mtu;            /* survives a configure with mtu 0 */
 	rte_spinlock_t mtu_lock; /* bsdtun_port_mtu_set(): app and control */
 	int debug;
-	int rx_intr; /* the app configured intr_conf.rxq */
+	RTE_ATOMIC(int) rx_intr; /* the app configured intr_conf.rxq */
 	/* Linux tun state of the unit (control thread) */
 	int persist;      /* TUNSETPERSIST */
 	int64_t lx_owner; /* TUNSETOWNER, -1 none: who may TUNSETIFF */
 	int64_t lx_group; /* TUNSETGROUP, -1 none */
-	int carrier_off;  /* TUNSETCARRIER 0: the link is down */
-	struct bsdtun_loglimit log; /* BSDTUN_CLIENT_LOG */
+	RTE_ATOMIC(int) carrier_off; /* TUNSETCARRIER 0: the link is down */
+	struct bsdtun_loglimit log;  /* BSDTUN_CLIENT_LOG */
 
 	struct bsdtun_xstats xs; /* the unit's: before a pair is held */
 	struct bsdtun_queue q[BSDTUN_QUEUES_MAX]; /* cfg.queues of them used */
