@@ -102,7 +102,8 @@ def ping(b, pmd, v6):
     what = 'IPv6' if v6 else 'IPv4'
     before = pmd.ports_stats()
     p = ns_exec(b.ns[0], ['ping'] + (['-6'] if v6 else []) +
-                ['-c', '5', '-i', '0.2', '-W', '2', dst], timeout=20)
+                ['-c', '5', '-i', '0.2', '-w', '%d' % harness.PATIENCE,
+                 dst], timeout=2 * harness.PATIENCE)
 
     def moved(st):
         d = harness.stats_delta(before, st)
@@ -132,7 +133,8 @@ def iperf(b, pmd, secs=3):
           (b.tag, b.ns[1]))
     before = pmd.ports_stats()
     p = ns_exec(b.ns[0], ['iperf3', '-c', ADDR4[1], '-t', str(secs),
-                          '-J'], timeout=secs + 20, echo=False)
+                          '-J'], timeout=secs + harness.PATIENCE,
+                echo=False)
     print('$ ip netns exec %s iperf3 -c %s -t %d -J -> %d' %
           (b.ns[0], ADDR4[1], secs, p.returncode), flush=True)
     try:
@@ -163,7 +165,15 @@ def iperf(b, pmd, secs=3):
           '%s: iperf3: port 0 rx +%d and port 1 tx +%d bytes, at least '
           'the %d received' % (b.tag, d[0]['RX-bytes'], d[1]['TX-bytes'],
                                recv['bytes']))
-    rc, _, _ = b.stop(srv)
+    # -s -1: it ends by itself after its one test, once it has sent its
+    # results; SIGTERM before that (a loaded machine) makes it exit 1
+    try:
+        srv.wait(harness.PATIENCE)
+    except subprocess.TimeoutExpired:
+        pass
+    rc, out, err = b.stop(srv)
+    if rc != 0:
+        print(out[-2000:] + err[-2000:], flush=True)
     check_eq(rc, 0, '%s: iperf3 server exit status' % b.tag)
 
 
