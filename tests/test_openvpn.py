@@ -103,7 +103,7 @@ def initialised(p, what):
     """Wait until openvpn p logs INIT_DONE (it does once it heard its
     peer); one assertion."""
     try:
-        p.wait_output(re.escape(INIT_DONE), 0, 30)
+        p.wait_output(re.escape(INIT_DONE))
     except harness.ProcError as e:
         print(e, flush=True)
     return check(INIT_DONE in p.output, '%s logs "%s"' % (what, INIT_DONE))
@@ -114,7 +114,8 @@ def ping(tag, pmd, src_ns, v6):
     what = 'IPv6' if v6 else 'IPv4'
     before = pmd.ports_stats()
     p = ns_exec(src_ns, ['ping'] + (['-6'] if v6 else []) +
-                ['-c', '5', '-i', '0.2', '-W', '2', dst], timeout=30)
+                ['-c', '5', '-i', '0.2', '-w', '%d' % harness.PATIENCE,
+                 dst], timeout=2 * harness.PATIENCE)
 
     def moved(st):
         d = harness.stats_delta(before, st)
@@ -146,7 +147,7 @@ def iperf(s, tag, pmd, nsx, secs=3):
                 timeout=secs + 60, echo=False)
     print('$ ip netns exec %s iperf3 -c %s -t %d -J -> %d' %
           (nsx.a, ADDR4[1], secs, p.returncode), flush=True)
-    rc = srv.wait(30)
+    rc = srv.wait(harness.PATIENCE)
     try:
         res = json.loads(p.stdout)
         sent = res['end']['sum_sent']
@@ -189,7 +190,7 @@ def openvpn_counters(p):
     mark = p.mark()
     p.signal(signal.SIGUSR2)
     try:
-        p.wait_output(r'^.*END\s*$', mark, 10)
+        p.wait_output(r'^.*END\s*$', mark)
     except harness.ProcError as e:
         print(e, flush=True)
         return {}
@@ -232,7 +233,7 @@ def round_(s, key, tap, runner=False):
         br = s.spawn([harness.TUNTEST, 'bridge', pmd.sock(0), kdev,
                       '--netns', nsx.a, '--quiet'], 'bridge', echo=True)
         try:
-            br.wait_output(r'ready$', 0, 10)
+            br.wait_output(r'ready$')
         except harness.ProcError as e:
             print(e, flush=True)
         check(re.search(r'\(%s\), ready' % ('tap, Ethernet frames' if tap
@@ -349,7 +350,8 @@ def round_(s, key, tap, runner=False):
 
         # The bridge's counters against port 0's.
         br.signal(signal.SIGTERM)
-        check_eq(br.wait(10), 0, '%s: bridge ends cleanly on SIGTERM' % tag)
+        check_eq(br.wait(harness.PATIENCE), 0,
+                 '%s: bridge ends cleanly on SIGTERM' % tag)
         m = re.search(r'^tuntest bridge: (to_unit_packets .*)$', br.output,
                       re.M)
         w = m.group(1).split() if m else []
@@ -363,7 +365,8 @@ def round_(s, key, tap, runner=False):
             check_eq(bc.get(k), 0, '%s: bridge %s' % (tag, k))
         for i, p in enumerate((ov1, ov2)):
             p.signal(signal.SIGTERM)
-            check_eq(p.wait(15), 0, '%s: openvpn #%d exit status on '
+            check_eq(p.wait(harness.PATIENCE), 0,
+                     '%s: openvpn #%d exit status on '
                      'SIGTERM' % (tag, i + 1))
         pmd.fwd_stop()
 
