@@ -24,6 +24,7 @@ import re
 import signal
 import struct
 import subprocess
+import time
 
 import harness
 from harness import check, check_eq, errno_of
@@ -189,7 +190,9 @@ def bridge_node(s):
                              bytes([10, 80, 0, 1]) + b'\0' * 6 +
                              bytes([10, 80, 0, 2]))
                 got = []
-                for _ in range(20):  # frames of the link's start come too
+                # frames of the link's start come too
+                deadline = time.monotonic() + harness.PATIENCE
+                while time.monotonic() < deadline:
                     got += harness.read_packets(b, 1, timeout=0.5)
                     if want in [f[:len(want)] for f in got]:
                         break
@@ -200,7 +203,8 @@ def bridge_node(s):
                       'frames)' % (len(arp), len(got)))
             finally:
                 br.signal(signal.SIGTERM)
-                check_eq(br.wait(10), 0, 'bridge: exit 0 at SIGTERM')
+                check_eq(br.wait(harness.PATIENCE), 0,
+                         'bridge: exit 0 at SIGTERM')
                 os.close(b)
     finally:
         subprocess.run(['ip', 'netns', 'del', ns])
