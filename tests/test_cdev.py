@@ -80,7 +80,7 @@ class LibClient:
             self.proc.stdin.close()
         except OSError:
             pass
-        return self.proc.wait(10)
+        return self.proc.wait(harness.PATIENCE)
 
 
 def lib_open_errno(sock):

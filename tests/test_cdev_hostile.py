@@ -162,7 +162,7 @@ def log_flood(s):
             return bad, sup
         # every line is printed or counted in a suppression line
         harness.wait_for(lambda: sum(tally()[1]) + tally()[0] >= sent,
-                         timeout=20, step=0.2)
+                         timeout=harness.PATIENCE, step=0.2)
         bad, sup = tally()
         print('%d EFAULTs: %d lines printed, suppressed %r'
               % (sent, bad, sup), flush=True)

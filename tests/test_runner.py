@@ -85,7 +85,7 @@ print('ready', flush=True)
 sys.stdin.readline()
 pkt = bytes.fromhex(sys.argv[3])
 print('wrote %d' % os.write(fd, pkt), flush=True)
-r, _, _ = select.select([fd], [], [], 20)
+r, _, _ = select.select([fd], [], [], 60)
 print('read %s' % (os.read(fd, 65536).hex() if r else 'nothing'),
       flush=True)
 sys.exit(3)
@@ -200,7 +200,7 @@ def exchange(s, pmd, node0, node1, ns, prog):
     p = s.spawn([harness.TUNTEST, 'run', '--netns', ns, '--ifname', 'tun7',
                  node0, '--', sys.executable, prog, 'io', ADDR, a.hex()],
                 'run', stdin=True, echo=True)
-    p.wait_output(r'^ready$', 0, 30)
+    p.wait_output(r'^ready$', 0)
     print(p.output, flush=True)
     pid = int(line_of(p, 'pid'))
     check_eq(line_of(p, 'inside_stat'), 'reg 0:0',
@@ -232,17 +232,17 @@ def exchange(s, pmd, node0, node1, ns, prog):
         fcntl.ioctl(fd, TUNSETIFF, ifr)
         p.proc.stdin.write(b'go\n')
         p.proc.stdin.flush()
-        got = harness.read_packets(fd, 1, 20)
+        got = harness.read_packets(fd, 1)
         harness.check_packets(got, [a], 'program -> unit 0 -> testpmd -> '
                               'unit 1 -> test, exact bytes')
-        p.wait_output(r'^wrote ', 0, 20)
+        p.wait_output(r'^wrote ', 0)
         check_eq(line_of(p, 'wrote'), str(len(a)), 'program wrote %d bytes'
                  % len(a))
         check_eq(os.write(fd, b), len(b), 'test wrote %d bytes' % len(b))
-        p.wait_output(r'^read ', 0, 30)
+        p.wait_output(r'^read ', 0)
         check_eq(line_of(p, 'read'), b.hex(), 'test -> unit 1 -> testpmd '
                  '-> unit 0 -> program, exact bytes')
-        rc = p.wait(30)
+        rc = p.wait(harness.PATIENCE)
     finally:
         os.close(fd)
     check_eq(rc, 3, 'tuntest run exits with the program\'s status 3')
@@ -254,26 +254,27 @@ def signals(s, node0, ns, prog):
     # SIGTERM to tuntest run alone reaches the program.
     p = s.spawn([harness.TUNTEST, 'run', node0, '--', sys.executable, prog,
                  'sigterm'], 'run', echo=True)
-    p.wait_output(r'^ready$', 0, 30)
+    p.wait_output(r'^ready$', 0)
     os.kill(p.pid, signal.SIGTERM)
-    check_eq(p.wait(30), 5, 'SIGTERM to tuntest run is passed on: the '
+    check_eq(p.wait(harness.PATIENCE), 5,
+             'SIGTERM to tuntest run is passed on: the '
              'program\'s handler exits 5')
 
     # A program killed by a signal: tuntest run ends by the same signal.
     p = s.spawn([harness.TUNTEST, 'run', node0, '--', sys.executable, prog,
                  'selfkill'], 'run', echo=True)
-    check_eq(p.wait(30), -signal.SIGTERM,
+    check_eq(p.wait(harness.PATIENCE), -signal.SIGTERM,
              'program killed by SIGTERM: so is tuntest run')
 
     # tuntest run killed (-9): the kernel interface and the program go.
     p = s.spawn([harness.TUNTEST, 'run', '--netns', ns, '--ifname', 'tun9',
                  node0, '--', sys.executable, prog, 'sleep'], 'run',
                 echo=True)
-    p.wait_output(r'^ready$', 0, 30)
+    p.wait_output(r'^ready$', 0)
     pid = int(line_of(p, 'pid'))
     check(link_exists(ns, 'tun9'), 'tun9 exists in NS while it runs')
     os.kill(p.pid, signal.SIGKILL)
-    p.wait(30)
+    p.wait(harness.PATIENCE)
     check(harness.wait_for(lambda: not link_exists(ns, 'tun9')),
           'tuntest run killed: tun9 gone from NS')
     check(harness.wait_for(lambda: gone(pid)),

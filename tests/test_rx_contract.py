@@ -61,7 +61,7 @@ def work_bound(s):
     check(worst <= BURST_MAX, 'no call examined more than %d records '
           '(most: %d, in %d calls)' % (BURST_MAX, worst, calls))
     fl.stdin.close()
-    fl.wait(30)
+    fl.wait(harness.PATIENCE)
     rx.close()
 
 

@@ -136,7 +136,7 @@ def log_limit(s):
                    if m]
             return len(unit) - len(sup), sup
         harness.wait_for(lambda: sum(tally()[1]) + tally()[0] == caused,
-                         timeout=20, step=0.2)
+                         timeout=harness.PATIENCE, step=0.2)
         printed, sup = tally()
         print('%d requests: %d lines printed, suppressed %r'
               % (sent, printed, sup), flush=True)
