@@ -883,6 +883,9 @@ jobs_done(struct bsdtun_cdev *cd)
 		if (!rte_atomic_load_explicit(&job->done,
 					      rte_memory_order_acquire))
 			continue;
+		/* job is on the list: its links are set (cppcheck does not
+		 * follow RTE_TAILQ_FOREACH_SAFE) */
+		/* cppcheck-suppress uninitvar */
 		TAILQ_REMOVE(&cd->jobs, job, next);
 		cd->njobs--;
 		job_finish(cd, job);
