@@ -4,9 +4,10 @@
  * that lack it (included by bsdtun_compat.h only).  Each definition here is
  * what the newer releases do themselves: the atomics of rte_stdatomic.h
  * without RTE_ENABLE_STDATOMIC (GCC's builtins), RTE_LOG_LINE_PREFIX on
- * RTE_LOG, internal control threads on rte_ctrl_thread_create.  This directory is the one part of the driver that
- * devtools/check.sh does not hold to the newest DPDK's checkpatches rules,
- * which exist to make code use the API defined here.
+ * RTE_LOG, internal control threads on rte_ctrl_thread_create.  This
+ * directory is the one part of the driver that devtools/check.sh does not
+ * hold to the newest DPDK's checkpatches rules, which exist to make code
+ * use the API defined here.
  */
 #ifndef BSDTUN_FALLBACK_H
 #define BSDTUN_FALLBACK_H
