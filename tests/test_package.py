@@ -129,7 +129,7 @@ def installed():
 
 
 def exports():
-    """The PMD exports nothing (version.map): neither its own functions nor
+    """The PMD exports nothing (its version script): neither its own functions nor
     the client library it links for the device node."""
     so = os.path.join(harness.BUILD, 'drivers', 'net', 'bsdtun',
                       'librte_net_bsdtun.so')
