@@ -153,8 +153,8 @@ flood(int node, int seconds)
 int
 main(int argc, char **argv)
 {
-	static const uint8_t pkt[20] = { 0x45, 0, 0, 20, 0, 0, 0, 0, 64, 17,
-		                         0,    0, 10, 9, 0, 1, 10, 9, 0, 2 };
+	static const uint8_t pkt[20] = { 0x45, 0, 0,  20, 0, 0, 0,  0, 64, 17,
+		                         0,    0, 10, 9,  0, 1, 10, 9, 0,  2 };
 	struct fuse_session *se = NULL;
 	uint8_t buf[2048];
 	struct stat st;

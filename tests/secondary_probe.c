@@ -49,8 +49,8 @@ reads(void)
 	ret = rte_eth_stats_get(port, &st);
 	printf("stats %d %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
 	       " %" PRIu64 " %" PRIu64 "\n",
-	       ret, st.ipackets, st.opackets, st.ibytes, st.obytes,
-	       st.ierrors, st.oerrors);
+	       ret, st.ipackets, st.opackets, st.ibytes, st.obytes, st.ierrors,
+	       st.oerrors);
 	n = rte_eth_xstats_get_names(port, NULL, 0);
 	if (n <= 0) {
 		printf("xstats %d\n", n);
@@ -78,9 +78,8 @@ main(int argc, char **argv)
 	struct rte_eth_conf conf;
 	struct rte_eth_rxconf rxconf;
 	struct rte_eth_txconf txconf;
-	struct rte_ether_addr mac = {
-		.addr_bytes = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 }
-	};
+	struct rte_ether_addr mac = { .addr_bytes = { 0x02, 0x11, 0x22, 0x33,
+		                                      0x44, 0x55 } };
 	struct rte_mempool *mp;
 	struct rte_mbuf *pkts[4];
 	int ret;
@@ -123,8 +122,7 @@ main(int argc, char **argv)
 	printf("set_link_down %d\n", rte_eth_dev_set_link_down(port));
 	printf("promiscuous_enable %d\n", rte_eth_promiscuous_enable(port));
 	printf("promiscuous_disable %d\n", rte_eth_promiscuous_disable(port));
-	printf("allmulticast_disable %d\n",
-	       rte_eth_allmulticast_disable(port));
+	printf("allmulticast_disable %d\n", rte_eth_allmulticast_disable(port));
 	printf("mac_set %d\n", rte_eth_dev_default_mac_addr_set(port, &mac));
 	printf("rx_queue_stop %d\n", rte_eth_dev_rx_queue_stop(port, 0));
 	printf("rx_queue_start %d\n", rte_eth_dev_rx_queue_start(port, 0));

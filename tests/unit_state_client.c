@@ -98,7 +98,11 @@ rtt(struct bsdtun *t, long secs)
 	double end = now_s() + (double)secs, t0;
 	int v, bad = 0;
 
-	while (d != NULL && (t0 = now_s()) < end) {
+	if (d == NULL) {
+		CHECK(0, "no memory for the round trips");
+		return;
+	}
+	while ((t0 = now_s()) < end) {
 		if (bsdtun_ioctl(t, TUNGDEBUG, &v) != 0)
 			bad++;
 		if (n == cap) {
