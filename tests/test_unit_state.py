@@ -174,7 +174,11 @@ def open_off_thread(s):
         with open('/proc/%d/status' % pmd.pid) as f:
             locked = [int(ln.split()[1]) for ln in f
                       if ln.startswith('VmLck:')][0]
-        check(locked > 0, 'testpmd locks its memory (VmLck %d kB)' % locked)
+        # beside ASan's shadow (the sanitizer build preloads its runtime
+        # into testpmd) mlockall() fails, testpmd goes on unlocked, and a
+        # region's pages fault in only where they are touched
+        check(locked > 0 or harness.SANITIZE,
+              'testpmd locks its memory (VmLck %d kB)' % locked)
         pages = harness.region_bytes(65536) // 4096
         before = thread_faults(pmd.pid)
         loop = s.spawn([CLIENT, pmd.sock(0), 'reopen=3'], uid=NOBODY,
@@ -192,9 +196,13 @@ def open_off_thread(s):
               'the control thread faulted in none of the regions (%d '
               'faults, one region is %d pages)'
               % (delta.get('dpdk-bsdtun-ctl', 0), pages))
-        check(delta.get('dpdk-bsdtun-reg', 0) >= opens * pages // 2,
-              'the region thread did (%d faults for %d opens)'
-              % (delta.get('dpdk-bsdtun-reg', 0), opens))
+        if locked > 0:
+            check(delta.get('dpdk-bsdtun-reg', 0) >= opens * pages // 2,
+                  'the region thread did (%d faults for %d opens)'
+                  % (delta.get('dpdk-bsdtun-reg', 0), opens))
+        else:
+            print('INFO testpmd runs unlocked (ASan): the regions are '
+                  'not faulted in at open by anybody', flush=True)
 
 
 def main():
