@@ -52,6 +52,35 @@ rte_log(uint32_t level, uint32_t logtype, const char *format, ...)
 	return 0;
 }
 
+/* RTE_VERIFY's: a broken invariant is a finding */
+void
+__rte_panic(const char *funcname, const char *format, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "PANIC in %s: ", funcname);
+	va_start(ap, format);
+	vfprintf(stderr, format, ap);
+	va_end(ap);
+	abort();
+}
+
+bool
+rte_log_can_log(uint32_t logtype, uint32_t loglevel)
+{
+	(void)logtype;
+	(void)loglevel;
+	return true; /* rte_log() above decides */
+}
+
+int
+rte_thread_join(rte_thread_t thread_id, uint32_t *value_ptr)
+{
+	(void)thread_id;
+	(void)value_ptr;
+	return 0; /* never called: no thread is created */
+}
+
 int
 rte_eth_dev_callback_process(struct rte_eth_dev *dev,
                              enum rte_eth_event_type event, void *ret_param)
@@ -80,13 +109,31 @@ static int link_updates;
 /* bsdtun_path.c: attach is not fuzzed (no control socket path here). */
 int
 bsdtun_path_check(const struct bsdtun_unit *u, const char *key,
-                  const char *path, int mkdir_dir)
+                  const char *path, int mkdir_dir, struct bsdtun_path *at)
 {
 	(void)u;
 	(void)key;
 	(void)path;
 	(void)mkdir_dir;
-	return 0;
+	(void)at;
+	return -ENOTSUP;
+}
+
+int
+bsdtun_path_proc(const struct bsdtun_path *at, const char *name, char *buf,
+                 size_t len)
+{
+	(void)at;
+	(void)name;
+	(void)buf;
+	(void)len;
+	return -ENOTSUP;
+}
+
+void
+bsdtun_path_close(struct bsdtun_path *at)
+{
+	(void)at;
 }
 
 /* bsdtun_rxtx.c: the RING message rings the bell (no datapath here). */
@@ -96,6 +143,14 @@ bsdtun_bell_ring(struct bsdtun_queue *qp, struct bsdtun_session *s, int async)
 	(void)s;
 	(void)async;
 	qp->xs.bells++;
+}
+
+/* bsdtun_rxtx.c: what a client says it dropped (no datapath here) */
+void
+bsdtun_rx_client_claim(struct bsdtun_xstats *xs, struct bsdtun_session *s)
+{
+	(void)xs;
+	(void)s;
 }
 
 /* bsdtun_intr.c: no app waits on rx interrupts here */
@@ -132,27 +187,37 @@ bsdtun_port_lsc_notify(struct bsdtun_unit *u)
 int
 bsdtun_port_started(const struct bsdtun_unit *u)
 {
-	return u->dev->data->dev_started;
+	return bsdtun_dev(u)->data->dev_started;
 }
 
 void
 bsdtun_port_mtu_set(struct bsdtun_unit *u, uint16_t mtu)
 {
 	u->mtu = mtu;
-	u->dev->data->mtu = mtu;
+	bsdtun_dev(u)->data->mtu = mtu;
+}
+
+int
+bsdtun_port_mtu_restore(struct bsdtun_unit *u, uint16_t expect, uint16_t mtu)
+{
+	if (u->mtu != expect)
+		return 0;
+	bsdtun_port_mtu_set(u, mtu);
+	return 1;
 }
 
 uint16_t
 bsdtun_port_mtu(const struct bsdtun_unit *u)
 {
-	return u->dev->data->mtu;
+	return bsdtun_dev(u)->data->mtu;
 }
 
 /* ---- the unit ----------------------------------------------------------- */
 
 static struct bsdtun_unit *unit;
-static struct rte_eth_dev fake_dev;
 static struct rte_eth_dev_data fake_data;
+/* ethdev's array, which the target does not link: port 0 is the unit */
+struct rte_eth_dev rte_eth_devices[RTE_MAX_ETHPORTS];
 static int fd_base;
 
 static int
@@ -172,26 +237,49 @@ setup_once(void)
 	unit = calloc(1, sizeof(*unit));
 	if (unit == NULL)
 		abort();
-	unit->proc = calloc(1, sizeof(*unit->proc));
-	if (unit->proc == NULL)
+	unit->port_id = 0;
+	rte_eth_devices[0].process_private =
+	        calloc(1, sizeof(struct bsdtun_proc));
+	if (rte_eth_devices[0].process_private == NULL)
 		abort();
 	strcpy(unit->name, "net_bsdtun_fuzz");
-	unit->dev = &fake_dev;
-	fake_dev.data = &fake_data;
+	rte_eth_devices[0].data = &fake_data;
 	unit->cfg.qlen = 1;   /* smallest region: 132 KiB */
 	unit->cfg.queues = 1; /* one connection: it holds pair 0 */
 	unit->cfg.perm = 0600;
 	unit->cfg.owner = getuid();
 	unit->cfg.group = getgid();
-	rte_spinlock_init(&unit->proc->q[0].tx_lock);
-	rte_spinlock_init(&unit->proc->q[0].rx_lock);
+	rte_spinlock_init(&bsdtun_proc(unit)->q[0].tx_lock);
+	rte_spinlock_init(&bsdtun_proc(unit)->q[0].rx_lock);
 	ctrl.epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (ctrl.epfd < 0)
 		abort();
-	unit->proc->slot = 0;
+	bsdtun_proc(unit)->slot = 0;
 	ctrl.units[0] = unit;
 	ctrl.nunits = 1;
+	ctrl.jobs_tail = &ctrl.jobs; /* run_jobs() is the region thread */
+	ctrl.region_running = 1;
 	fd_base = next_fd();
+}
+
+/* What the region thread does with the opens on_hello() queued. */
+static void
+run_jobs(void)
+{
+	struct open_job *j;
+
+	while ((j = ctrl.jobs) != NULL) {
+		struct bsdtun_session *sess;
+		int err;
+
+		ctrl.jobs = j->next;
+		if (ctrl.jobs == NULL)
+			ctrl.jobs_tail = &ctrl.jobs;
+		sess = session_build(j);
+		err = errno;
+		(void)open_finish(j, sess, err);
+		free(j);
+	}
 }
 
 /* The tun state a client may change, to restore after each input. */
@@ -201,9 +289,9 @@ reset_unit(void)
 	int i;
 
 	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
-		unit->proc->pending[i] = -1;
-	unit->proc->listen_fd = -1;
-	unit->proc->q[0].sess = NULL;
+		bsdtun_proc(unit)->pending[i] = -1;
+	bsdtun_proc(unit)->listen_fd = -1;
+	bsdtun_proc(unit)->q[0].sess = NULL;
 	unit->q[0].flags = 0;
 	unit->if_flags = IFF_POINTOPOINT | IFF_MULTICAST;
 	unit->if_type = 0x17;
@@ -260,7 +348,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		abort();
 	fcntl(sv[0], F_SETFL, O_NONBLOCK);
-	unit->proc->pending[0] = sv[0]; /* as on_listen() leaves it */
+	bsdtun_proc(unit)->pending[0] = sv[0]; /* as on_listen() leaves it */
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	while (size >= 2) {
@@ -295,9 +383,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (hdr & 0x8000)
 			shutdown(sv[1], SHUT_WR);
 		/* what ctrl_main() would dispatch */
-		if (unit->proc->pending[0] >= 0)
+		if (bsdtun_proc(unit)->pending[0] >= 0) {
 			on_hello(unit, 0);
-		else if (unit->proc->q[0].sess != NULL)
+			run_jobs();
+		} else if (bsdtun_proc(unit)->q[0].sess != NULL)
 			on_session(unit, 0,
 			           hdr & 0x8000 ? EPOLLRDHUP : EPOLLIN);
 		/* only a whole message without descriptors gets an answer
@@ -314,16 +403,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK((unit->q[0].flags &
 		       (BSDTUN_UNIT_F_IFHEAD | BSDTUN_UNIT_F_LMODE)) !=
 		      (BSDTUN_UNIT_F_IFHEAD | BSDTUN_UNIT_F_LMODE));
-		if (unit->proc->pending[0] < 0 && unit->proc->q[0].sess == NULL)
+		if (bsdtun_proc(unit)->pending[0] < 0 &&
+		    bsdtun_proc(unit)->q[0].sess == NULL)
 			break; /* refused or closed */
 	}
 	/* the client goes away */
-	if (unit->proc->q[0].sess != NULL) {
+	if (bsdtun_proc(unit)->q[0].sess != NULL) {
 		session_close(unit, 0);
-		CHECK(unit->proc->q[0].sess == NULL &&
+		CHECK(bsdtun_proc(unit)->q[0].sess == NULL &&
 		      unit->q[0].tun_pid == 0 && unit->q[0].async == 0);
-	} else if (unit->proc->pending[0] >= 0) {
-		close(unit->proc->pending[0]);
+	} else if (bsdtun_proc(unit)->pending[0] >= 0) {
+		close(bsdtun_proc(unit)->pending[0]);
 	}
 	drain(sv[1]);
 	close(sv[1]);

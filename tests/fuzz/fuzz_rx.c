@@ -108,11 +108,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint16_t nbs[] = { 1, 32, 64, 255 };
 	static struct rte_eth_dev_data dev_data;
-	static struct rte_eth_dev dev;
 	static struct rte_ether_addr mac;
 	struct rte_mbuf *bufs[256];
 	struct bsdtun_session sess;
 	struct bsdtun_unit *u;
+	static struct bsdtun_region_hdr region_hdr;
+	struct bsdtun_proc *proc;
 	struct bsdtun_rxq *q;
 	struct rte_mempool *mp;
 	unsigned int flags, round;
@@ -123,18 +124,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	mp = flags & 4 ? pool_small : pool_big;
 	u = calloc(1, sizeof(*u));
 	CHECK(u != NULL);
-	u->proc = calloc(1, sizeof(*u->proc));
-	CHECK(u->proc != NULL);
+	proc = calloc(1, sizeof(*proc));
+	CHECK(proc != NULL);
+	u->port_id = 0; /* rte_eth_devices[0]: this process's port 0 */
+	rte_eth_devices[0].process_private = proc;
 	memset(&dev_data, 0, sizeof(dev_data));
 	dev_data.mtu =
 	        72 + (uint16_t)(take(&data, &size, 2) % (16384 - 72 + 1));
 	dev_data.mac_addrs = &mac;
-	dev.data = &dev_data;
-	u->dev = &dev;
+	rte_eth_devices[0].data = &dev_data;
 	u->cfg.framing = flags & 1 ? BSDTUN_FRAMING_IP : BSDTUN_FRAMING_ETH;
 	l2 = flags & 1 ? 0 : RTE_ETHER_HDR_LEN;
 	u->cfg.queues = 1;
-	rte_spinlock_init(&u->proc->q[0].rx_lock);
+	rte_spinlock_init(&proc->q[0].rx_lock);
 	q = &u->q[0].rxq;
 	q->unit = u;
 	q->qp = &u->q[0];
@@ -145,6 +147,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	q->scatter = (flags & 2) != 0;
 
 	memset(&sess, 0, sizeof(sess));
+	memset(&region_hdr, 0, sizeof(region_hdr));
+	sess.hdr = &region_hdr; /* the client's claims: none */
 	sess.ctl_fd = -1;
 	memset(&ring_ctl, 0, sizeof(ring_ctl));
 	memset(ring_data, 0, RING_BYTES);
@@ -153,7 +157,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ring_ctl.head_pkts = take(&data, &size, 1);
 	n = size < RING_BYTES ? size : RING_BYTES;
 	memcpy(ring_data, data, n);
-	u->proc->q[0].sess = &sess;
+	proc->q[0].sess = &sess;
 
 	for (round = 0; round < 64; round++) {
 		uint16_t nb = nbs[round % RTE_DIM(nbs)];
@@ -182,7 +186,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 	}
 	CHECK(rte_mempool_avail_count(mp) == NB_MBUFS);
-	free(u->proc);
+	rte_eth_devices[0].process_private = NULL;
+	rte_eth_devices[0].data = NULL;
+	free(proc);
 	free(u);
 	return 0;
 }
