@@ -26,6 +26,7 @@
  * SIGQUIT, SIGUSR1 and SIGUSR2 on to it.
  */
 #include <dirent.h>
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -58,6 +59,7 @@ struct run_opts {
 	const char *netns;  /* NULL: this process's network namespace */
 	const char *ifname; /* NULL: no kernel interface */
 	bool tap;
+	const char *preload; /* --preload SOCK: the endpoint, or NULL */
 	const char *node;
 	char **argv; /* PROGRAM and its arguments */
 };
@@ -96,7 +98,16 @@ static const char run_desc[] =
         "Exit status: PROGRAM's (killed by a signal: tuntest run kills "
         "itself with it);\n2 usage error, NODE missing or not a device "
         "node, NS missing, NAME bad or\nnot creatable, a mount failed; 126 "
-        "PROGRAM cannot be run; 127 not found.";
+        "PROGRAM cannot be run; 127 not found.\n\n"
+        "--preload SOCK also loads libbsdtun-preload.so into PROGRAM "
+        "(LD_PRELOAD,\nBSDTUN_PRELOAD_ENDPOINT=SOCK): a dynamically linked "
+        "PROGRAM's open of\n/dev/net/tun then opens the unit served at SOCK "
+        "on its shared-memory rings,\nwith no FUSE round trip per call; "
+        "what it cannot honour (exec, SCM_RIGHTS,\nvhost-net) is refused "
+        "with a message.  A statically linked or Go PROGRAM\nmakes its "
+        "system calls itself: tuntest run says so and it gets NODE, as\n"
+        "without --preload.  BSDTUN_PRELOAD_LIB names another build of the "
+        "library.";
 
 static const char run_options[] =
         "  --netns NS     run PROGRAM in network namespace NS (a name under\n"
@@ -104,7 +115,11 @@ static const char run_options[] =
         "  --ifname NAME  create an idle kernel tun device NAME there for "
         "the\n                 program's ip(8) or SIOCSIFADDR (removed at "
         "the end)\n"
-        "  --tap          with --ifname: a tap device instead\n";
+        "  --tap          with --ifname: a tap device instead\n"
+        "  --preload SOCK serve PROGRAM's open(\"/dev/net/tun\") from the "
+        "unit's\n                 shared memory (the unit's sock=, "
+        "doc/preload.md); a\n                 program the preload face "
+        "cannot serve gets NODE\n";
 
 static int
 usage_fail(const char *msg, const char *arg)
@@ -139,6 +154,7 @@ run_parse(const struct tt_cmd *cmd, int argc, char **argv, struct run_opts *o)
 		{ "netns", required_argument, NULL, 'n' },
 		{ "ifname", required_argument, NULL, 'i' },
 		{ "tap", no_argument, NULL, 't' },
+		{ "preload", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -165,6 +181,9 @@ run_parse(const struct tt_cmd *cmd, int argc, char **argv, struct run_opts *o)
 			break;
 		case 't':
 			o->tap = true;
+			break;
+		case 'p':
+			o->preload = optarg;
 			break;
 		default:
 			return usage_fail("unknown option or missing value",
@@ -467,6 +486,148 @@ fail:
 
 /* ---- PROGRAM ------------------------------------------------------------ */
 
+/* PROGRAM's file as execvp() would find it, in path (PATH_MAX). */
+static int
+program_path(const char *prog, char *path)
+{
+	const char *p = getenv("PATH");
+
+	if (strchr(prog, '/') != NULL) {
+		snprintf(path, PATH_MAX, "%s", prog);
+		return access(path, X_OK);
+	}
+	if (p == NULL)
+		p = "/usr/local/bin:/usr/bin:/bin";
+	while (*p != '\0') {
+		size_t n = strcspn(p, ":");
+
+		snprintf(path, PATH_MAX, "%.*s/%s", (int)n, n ? p : ".", prog);
+		if (access(path, X_OK) == 0)
+			return 0;
+		p += n + (p[n] == ':');
+	}
+	return -1;
+}
+
+/*
+ * Can the preload face serve PROGRAM?  Not when it is statically linked
+ * (no PT_INTERP: the dynamic linker never loads the library) or a Go
+ * program (a .go.buildinfo section: it makes its system calls itself).
+ * NULL when it can, else why not.
+ */
+static const char *
+preload_problem(const char *prog)
+{
+	char path[PATH_MAX];
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	Elf64_Shdr sh, strs;
+	const char *why = "statically linked";
+	int fd, i;
+
+	if (program_path(prog, path) < 0)
+		return NULL; /* exec says what is wrong */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64) {
+		close(fd);
+		return NULL; /* a script: its interpreter decides */
+	}
+	for (i = 0; i < eh.e_phnum; i++)
+		if (pread(fd, &ph, sizeof(ph),
+		          (off_t)(eh.e_phoff + (uint64_t)i * eh.e_phentsize)) ==
+		            sizeof(ph) &&
+		    ph.p_type == PT_INTERP)
+			why = NULL;
+	if (why == NULL && eh.e_shstrndx < eh.e_shnum &&
+	    pread(fd, &strs, sizeof(strs),
+	          (off_t)(eh.e_shoff +
+	                  (uint64_t)eh.e_shstrndx * eh.e_shentsize)) ==
+	            sizeof(strs))
+		for (i = 0; i < eh.e_shnum && why == NULL; i++) {
+			char name[16] = "";
+
+			if (pread(fd, &sh, sizeof(sh),
+			          (off_t)(eh.e_shoff +
+			                  (uint64_t)i * eh.e_shentsize)) !=
+			    sizeof(sh))
+				break;
+			if (pread(fd, name, sizeof(name) - 1,
+			          (off_t)(strs.sh_offset + sh.sh_name)) > 0 &&
+			    strcmp(name, ".go.buildinfo") == 0)
+				why = "a Go program";
+		}
+	close(fd);
+	return why;
+}
+
+/* The preload library: BSDTUN_PRELOAD_LIB, this build's, the installed. */
+static int
+preload_lib(char *lib)
+{
+	const char *env = getenv("BSDTUN_PRELOAD_LIB");
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (env != NULL && env[0] != '\0') {
+		snprintf(lib, PATH_MAX, "%s", env);
+		return access(lib, R_OK);
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			/* build tree: app/tuntest/ beside lib/bsdtun/ */
+			if (snprintf(lib, PATH_MAX,
+			             "%.3000s/../../lib/bsdtun/"
+			             "libbsdtun-preload.so",
+			             exe) < PATH_MAX &&
+			    access(lib, R_OK) == 0)
+				return 0;
+		}
+	}
+	snprintf(lib, PATH_MAX, "%s", BSDTUN_PRELOAD_INSTALLED);
+	return access(lib, R_OK);
+}
+
+/* PROGRAM's environment for --preload; 0, or -1 after a message. */
+static int
+preload_env(const struct run_opts *o)
+{
+	char lib[PATH_MAX];
+	const char *why, *old = getenv("LD_PRELOAD");
+	char *v;
+
+	why = preload_problem(o->argv[0]);
+	if (why != NULL) {
+		fprintf(stderr,
+		        "tuntest run: %s is %s: the preload face cannot serve "
+		        "it, it gets the device node %s\n",
+		        o->argv[0], why, o->node);
+		return 0;
+	}
+	if (preload_lib(lib) < 0) {
+		fprintf(stderr, "tuntest run: --preload: %s: %s\n", lib,
+		        strerror(errno));
+		return -1;
+	}
+	/* after what is there: a sanitizer's runtime must come first */
+	if (asprintf(&v, "%s%s%s", old != NULL ? old : "",
+	             old != NULL && old[0] ? " " : "", lib) < 0)
+		return -1;
+	setenv("LD_PRELOAD", v, 1);
+	setenv("BSDTUN_PRELOAD_ENDPOINT", o->preload, 1);
+	free(v);
+	return 0;
+}
+
 /* The child: PROGRAM, or its exec errno on the pipe. */
 static void
 child_exec(const struct run_opts *o, const sigset_t *mask, pid_t parent,
@@ -479,6 +640,8 @@ child_exec(const struct run_opts *o, const sigset_t *mask, pid_t parent,
 	if (getppid() != parent)
 		_exit(EXIT_NOEXEC);
 	sigprocmask(SIG_SETMASK, mask, NULL);
+	if (o->preload != NULL && preload_env(o) < 0)
+		_exit(EXIT_NOEXEC);
 	execvp(o->argv[0], o->argv);
 	e = errno;
 	if (write(errfd, &e, sizeof(e)) < 0)

@@ -32,6 +32,14 @@ tt_lib_open(const char *path, int flags)
 	                              BSDTUN_SERVER_DEFAULT);
 }
 
+bool
+tt_face_is_socket(const struct tt_face *f)
+{
+	struct stat st;
+
+	return f->node && fstat(f->fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
 int
 tt_face_open(struct tt_face *f, const char *path, int flags)
 {

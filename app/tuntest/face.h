@@ -34,5 +34,7 @@ int tt_face_fd(struct tt_face *f);
 int tt_face_nonblock(struct tt_face *f, bool on);
 /* Is path a device node (not a control socket)? */
 bool tt_face_is_node(const char *path);
+/* An open by path that the kernel sees as a socket: the preload face. */
+bool tt_face_is_socket(const struct tt_face *f);
 
 #endif /* TT_FACE_H */

@@ -411,6 +411,53 @@ bsdtun_close(struct bsdtun *t)
 	return 0;
 }
 
+/* bsdtun_local.h: what the preload face needs of an open. */
+static int
+fd_move(int *fd, int min)
+{
+	int n;
+
+	if (*fd < 0 || *fd >= min)
+		return 0;
+	n = fcntl(*fd, F_DUPFD_CLOEXEC, min);
+	if (n < 0)
+		return -1;
+	close(*fd);
+	*fd = n;
+	return 0;
+}
+
+int
+bsdtun_relocate_fds(struct bsdtun *t, int min)
+{
+	if (fd_move(&t->ctl_fd, min) < 0 || fd_move(&t->bell_fd, min) < 0)
+		return -1;
+	return 0;
+}
+
+int
+bsdtun_ctl_fd(const struct bsdtun *t)
+{
+	return t->ctl_fd;
+}
+
+int
+bsdtun_resync(struct bsdtun *t)
+{
+	bsdtun_ring_cons_resync(&t->to_client);
+	if (bsdtun_ring_prod_resync(&t->to_dpdk) < 0) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+void
+bsdtun_release(struct bsdtun *t)
+{
+	bsdtun_free(t);
+}
+
 int
 bsdtun_read_cut(const struct bsdtun *t, uint8_t *rec, size_t len, size_t room)
 {

@@ -38,4 +38,20 @@ int bsdtun_read_cut(const struct bsdtun *t, uint8_t *rec, size_t len,
 /* The open took the Linux personality (TUNSETIFF): Linux's errnos. */
 int bsdtun_is_linux(const struct bsdtun *t);
 
+/*
+ * The preload face (bsdtun_preload.c) hides an open behind a descriptor of
+ * the program's.  bsdtun_relocate_fds() moves the open's own descriptors
+ * to numbers >= min (close-on-exec), out of the program's way; 0 or -1.
+ * bsdtun_ctl_fd() is the control socket.  bsdtun_resync() takes the rings'
+ * positions from shared memory, after another process (a fork sharing the
+ * open) used them; 0, or -1 errno EIO.  bsdtun_release() frees this
+ * process's share of an open that another process still holds: no
+ * goodbye to the PMD, which sees the session end when the last holder's
+ * control socket closes.
+ */
+int bsdtun_relocate_fds(struct bsdtun *t, int min);
+int bsdtun_ctl_fd(const struct bsdtun *t);
+int bsdtun_resync(struct bsdtun *t);
+void bsdtun_release(struct bsdtun *t);
+
 #endif /* BSDTUN_LOCAL_H */

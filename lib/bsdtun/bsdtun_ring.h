@@ -179,6 +179,29 @@ bsdtun_ring_prod_bell_due(struct bsdtun_ring *r)
 	return __atomic_exchange_n(&r->ctl->armed, 0, __ATOMIC_ACQ_REL) != 0;
 }
 
+/*
+ * Another process used this ring since we last did (a forked copy of the
+ * open): take our position from what the shared control block says.
+ * Returns 0, or BSDTUN_RING_CORRUPT when the consumer's position makes
+ * no sense against ours.
+ */
+static inline int
+bsdtun_ring_prod_resync(struct bsdtun_ring *r)
+{
+	uint64_t tail, tpk;
+
+	r->pos = __atomic_load_n(&r->ctl->head, __ATOMIC_ACQUIRE);
+	r->pkts = __atomic_load_n(&r->ctl->head_pkts, __ATOMIC_RELAXED);
+	r->published = r->pos;
+	tail = __atomic_load_n(&r->ctl->tail, __ATOMIC_ACQUIRE);
+	tpk = __atomic_load_n(&r->ctl->tail_pkts, __ATOMIC_RELAXED);
+	if (r->pos - tail > r->size || r->pkts - tpk > (uint64_t)r->qlen)
+		return BSDTUN_RING_CORRUPT;
+	r->peer_pos = tail;
+	r->peer_pkts = tpk;
+	return 0;
+}
+
 /* ---- consumer ---------------------------------------------------------- */
 
 /*
@@ -300,6 +323,18 @@ static inline int
 bsdtun_ring_cons_armed(const struct bsdtun_ring *r)
 {
 	return __atomic_load_n(&r->ctl->armed, __ATOMIC_RELAXED) != 0;
+}
+
+/* As bsdtun_ring_prod_resync(), for the consumer: the next peek re-reads
+ * and checks the producer's position. */
+static inline void
+bsdtun_ring_cons_resync(struct bsdtun_ring *r)
+{
+	r->pos = __atomic_load_n(&r->ctl->tail, __ATOMIC_ACQUIRE);
+	r->pkts = __atomic_load_n(&r->ctl->tail_pkts, __ATOMIC_RELAXED);
+	r->published = r->pos;
+	r->peer_pos = r->pos;
+	r->peer_pkts = r->pkts;
 }
 
 #endif /* BSDTUN_RING_H */
