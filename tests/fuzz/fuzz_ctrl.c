@@ -147,8 +147,10 @@ bsdtun_bell_ring(struct bsdtun_queue *qp, struct bsdtun_session *s, int async)
 
 /* bsdtun_rxtx.c: what a client says it dropped (no datapath here) */
 void
-bsdtun_rx_client_claim(struct bsdtun_xstats *xs, struct bsdtun_session *s)
+bsdtun_rx_client_claim(struct bsdtun_qproc *pq, struct bsdtun_xstats *xs,
+                       struct bsdtun_session *s)
 {
+	(void)pq;
 	(void)xs;
 	(void)s;
 }

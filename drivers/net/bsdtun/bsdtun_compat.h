@@ -17,9 +17,10 @@
  *  telemetry unsigned values   23.11       add_dict_u64          add_dict_uint
  *  atomics                     23.11       GCC builtins          RTE_ATOMIC, rte_atomic_*_explicit
  *  log lines                   24.03       RTE_LOG, "\n"         RTE_LOG_LINE_PREFIX
+ *  lock annotations            23.03       none                  rte_lock_annotations.h
  *
- * The driver writes the current DPDK API for atomics, log lines and control
- * threads itself;
+ * The driver writes the current DPDK API for atomics, log lines, lock
+ * annotations and control threads itself;
  * fallback/bsdtun_fallback.h defines it for the releases that lack it.
  */
 #ifndef BSDTUN_COMPAT_H
@@ -40,6 +41,9 @@
 
 #define BSDTUN_DPDK_AT_LEAST(y, m) (RTE_VERSION >= RTE_VERSION_NUM(y, m, 0, 0))
 
+#if BSDTUN_DPDK_AT_LEAST(23, 3)
+#include <rte_lock_annotations.h>
+#endif
 #if BSDTUN_DPDK_AT_LEAST(23, 11)
 #include <rte_stdatomic.h>
 #endif

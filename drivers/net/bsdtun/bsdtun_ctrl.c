@@ -60,8 +60,10 @@ struct open_job {
 	char name[RTE_DEV_NAME_MAX_LEN]; /* the memfd's */
 };
 
+/* ctrl.lock: the registry below and every unit's control state */
+struct bsdtun_mutex bsdtun_ctrl_lock = { .m = PTHREAD_MUTEX_INITIALIZER };
+
 static struct {
-	pthread_mutex_t lock; /* registry and every unit's state */
 	bsdtun_thread_t thread;
 	int running;
 	int epfd;
@@ -75,31 +77,36 @@ static struct {
 	int region_running;
 	struct open_job *jobs;
 	struct open_job **jobs_tail;
-} ctrl = { .lock = PTHREAD_MUTEX_INITIALIZER,
-	   .epfd = -1,
-	   .wakefd = -1,
-	   .region_cond = PTHREAD_COND_INITIALIZER };
+	/* withdrawn sessions a burst or an rx interrupt op still uses after
+	 * dropping its lock (unlocked_users): freed once it is 0 */
+	struct bsdtun_session *retired;
+} ctrl __rte_guarded_by(&bsdtun_ctrl_lock) = {
+	.epfd = -1, .wakefd = -1, .region_cond = PTHREAD_COND_INITIALIZER
+};
 
 /* This thread holds ctrl.lock (ctrl_lock/ctrl_unlock): the region is
  * never built under it. */
 static __thread int ctrl_lock_mine;
 
 static void
-ctrl_lock(void)
+ctrl_lock(void) __rte_exclusive_lock_function(&bsdtun_ctrl_lock)
 {
-	pthread_mutex_lock(&ctrl.lock);
+	bsdtun_mutex_lock(&bsdtun_ctrl_lock);
 	ctrl_lock_mine = 1;
 }
 
 static void
-ctrl_unlock(void)
+ctrl_unlock(void) __rte_unlock_function(&bsdtun_ctrl_lock)
 {
 	ctrl_lock_mine = 0;
-	pthread_mutex_unlock(&ctrl.lock);
+	bsdtun_mutex_unlock(&bsdtun_ctrl_lock);
 }
 
+#define CTRL_LOCKED __rte_exclusive_locks_required(&bsdtun_ctrl_lock)
+
 static uint64_t
-watch_key(const struct bsdtun_unit *u, enum watch_kind k, uint32_t idx)
+watch_key(const struct bsdtun_unit *u, enum watch_kind k,
+	  uint32_t idx) CTRL_LOCKED
 {
 	return ((uint64_t)ctrl.gen[bsdtun_proc(u)->slot] << 48) |
 	       ((uint64_t)bsdtun_proc(u)->slot << 16) | ((uint64_t)idx << 4) |
@@ -107,7 +114,7 @@ watch_key(const struct bsdtun_unit *u, enum watch_kind k, uint32_t idx)
 }
 
 static int
-watch_add(int fd, uint64_t key)
+watch_add(int fd, uint64_t key) CTRL_LOCKED
 {
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP };
 
@@ -116,7 +123,7 @@ watch_add(int fd, uint64_t key)
 }
 
 static void
-close_watched(int *fd)
+close_watched(int *fd) CTRL_LOCKED
 {
 	if (*fd >= 0) {
 		epoll_ctl(ctrl.epfd, EPOLL_CTL_DEL, *fd, NULL);
@@ -165,7 +172,7 @@ admitted(const struct bsdtun_unit *u, const struct ucred *cr)
  * NULL with errno on failure.
  */
 static struct bsdtun_session *
-session_build(const struct open_job *j)
+session_build(const struct open_job *j) __rte_locks_excluded(&bsdtun_ctrl_lock)
 {
 	uint32_t rb = j->ring_bytes;
 	size_t size = REGION_HDR_BYTES + 2 * (size_t)rb;
@@ -252,7 +259,7 @@ session_destroy(struct bsdtun_session *s)
 }
 
 static void set_flag(struct bsdtun_queue *qp, uint32_t set, uint32_t clear);
-static void undo_settings(struct bsdtun_unit *u, uid_t uid);
+static void undo_settings(struct bsdtun_unit *u, uid_t uid) CTRL_LOCKED;
 
 /* The flags a client is told: its pair's, and the unit's (mode, persist). */
 static uint32_t
@@ -290,17 +297,57 @@ ring_backlog(uint64_t produced, uint64_t consumed, uint32_t qlen)
 	return n > qlen ? qlen : n;
 }
 
-/* Publish s (or NULL) as the session of queue pair qid to the datapath. */
+/*
+ * Publish s (or NULL) as the session of queue pair qid to the datapath
+ * and the rx interrupt ops: all three of the pair's locks, in their order.
+ * Their holders make no system call and wait for nothing under them.
+ */
 static void
-session_publish(struct bsdtun_unit *u, uint16_t qid, struct bsdtun_session *s)
+session_publish(struct bsdtun_unit *u, uint16_t qid,
+		struct bsdtun_session *s) CTRL_LOCKED
 {
 	struct bsdtun_qproc *pq = &bsdtun_proc(u)->q[qid];
 
 	rte_spinlock_lock(&pq->tx_lock);
 	rte_spinlock_lock(&pq->rx_lock);
-	pq->sess = s;
+	rte_spinlock_lock(&pq->intr_lock);
+	bsdtun_sess_set(pq, s);
+	rte_spinlock_unlock(&pq->intr_lock);
 	rte_spinlock_unlock(&pq->rx_lock);
 	rte_spinlock_unlock(&pq->tx_lock);
+}
+
+/* The descriptors and memory of a withdrawn session nobody uses. */
+static void
+session_free(struct bsdtun_session *s) CTRL_LOCKED
+{
+	close(s->memfd);
+	close(s->bell_client_fd);
+	close(s->bell_fd); /* the client's bsdtun_fd() sees POLLHUP */
+	close(s->ctl_fd);  /* the client's close returns at this EOF */
+	munmap(s->map, s->map_size);
+	free(s);
+}
+
+/*
+ * Free the retired sessions whose last unlocked user is done; returns 1
+ * while some are left (the control thread looks again soon).
+ */
+static int
+session_reap(void) CTRL_LOCKED
+{
+	struct bsdtun_session **p = &ctrl.retired, *s;
+
+	while ((s = *p) != NULL) {
+		if (rte_atomic_load_explicit(&s->unlocked_users,
+					     rte_memory_order_acquire) == 0) {
+			*p = s->retired_next;
+			session_free(s);
+		} else {
+			p = &s->retired_next;
+		}
+	}
+	return ctrl.retired != NULL;
 }
 
 /*
@@ -309,9 +356,10 @@ session_publish(struct bsdtun_unit *u, uint16_t qid, struct bsdtun_session *s)
  * The other pairs' sessions are not touched.
  */
 static void
-session_close(struct bsdtun_unit *u, uint16_t qid)
+session_close(struct bsdtun_unit *u, uint16_t qid) CTRL_LOCKED
 {
-	struct bsdtun_session *s = bsdtun_proc(u)->q[qid].sess;
+	struct bsdtun_qproc *pq = &bsdtun_proc(u)->q[qid];
+	struct bsdtun_session *s = bsdtun_sess_ctrl(pq);
 	struct bsdtun_queue *qp = &u->q[qid];
 
 	if (s == NULL)
@@ -319,14 +367,10 @@ session_close(struct bsdtun_unit *u, uint16_t qid)
 	session_publish(u, qid, NULL);
 	/* what its Linux writes dropped since the last burst or xstats;
 	 * under the lock, as bsdtun_rx_client_drops() counts too */
-	rte_spinlock_lock(&bsdtun_proc(u)->q[qid].rx_lock);
-	bsdtun_rx_client_claim(&qp->xs, s);
-	rte_spinlock_unlock(&bsdtun_proc(u)->q[qid].rx_lock);
+	rte_spinlock_lock(&pq->rx_lock);
+	bsdtun_rx_client_claim(pq, &qp->xs, s);
+	rte_spinlock_unlock(&pq->rx_lock);
 	bsdtun_intr_detach(u, s); /* it can never wake the app again */
-	/* A tx_burst that took the session before may still ring its bell. */
-	while (rte_atomic_load_explicit(&s->bell_users,
-					rte_memory_order_acquire) != 0)
-		rte_pause();
 
 	/* atomic: the device node's thread counts one it took for a poll */
 	rte_atomic_fetch_add_explicit(
@@ -367,12 +411,20 @@ session_close(struct bsdtun_unit *u, uint16_t qid)
 		BSDTUN_CLIENT_LOG(ERR, u,
 				  "cannot release the region's pages: %s",
 				  strerror(errno));
-	close(s->memfd);
-	close(s->bell_client_fd);
-	close(s->bell_fd); /* the client's bsdtun_fd() sees POLLHUP */
-	close_watched(&s->ctl_fd);
-	munmap(s->map, s->map_size);
-	free(s);
+	epoll_ctl(ctrl.epfd, EPOLL_CTL_DEL, s->ctl_fd, NULL);
+	/*
+	 * A tx_burst that took the session before it was withdrawn may
+	 * still ring its bell or shut its socket down, an rx interrupt op
+	 * drain its bell: then it is freed once they are done
+	 * (session_reap), never waited for here, under ctrl.lock.
+	 */
+	if (rte_atomic_load_explicit(&s->unlocked_users,
+				     rte_memory_order_acquire) != 0) {
+		s->retired_next = ctrl.retired;
+		ctrl.retired = s;
+		return;
+	}
+	session_free(s);
 }
 
 /*
@@ -396,7 +448,7 @@ ctl_recv(int fd, struct bsdtun_msg *m, pid_t *pid)
 
 /* A pending connection sent its first message. */
 static void
-on_hello(struct bsdtun_unit *u, uint32_t idx)
+on_hello(struct bsdtun_unit *u, uint32_t idx) CTRL_LOCKED
 {
 	int fd = bsdtun_proc(u)->pending[idx];
 	struct bsdtun_msg m;
@@ -445,7 +497,7 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
 	}
 	/* the lowest free queue pair (queues=1: the unit) */
 	for (qid = 0; qid < u->cfg.queues; qid++)
-		if (bsdtun_proc(u)->q[qid].sess == NULL &&
+		if (bsdtun_sess_ctrl(&bsdtun_proc(u)->q[qid]) == NULL &&
 		    !bsdtun_proc(u)->q[qid].building)
 			break;
 	if (qid == u->cfg.queues) {
@@ -485,7 +537,7 @@ on_hello(struct bsdtun_unit *u, uint32_t idx)
  * LSC event for the control thread to deliver).
  */
 static int
-open_finish(struct open_job *j, struct bsdtun_session *s, int err)
+open_finish(struct open_job *j, struct bsdtun_session *s, int err) CTRL_LOCKED
 {
 	struct bsdtun_unit *u = NULL;
 	uint16_t qid = j->qid;
@@ -559,7 +611,8 @@ region_main(void *arg __rte_unused)
 	for (;;) {
 		while (ctrl.jobs == NULL && ctrl.region_running) {
 			ctrl_lock_mine = 0;
-			pthread_cond_wait(&ctrl.region_cond, &ctrl.lock);
+			bsdtun_mutex_cond_wait(&ctrl.region_cond,
+					       &bsdtun_ctrl_lock);
 			ctrl_lock_mine = 1;
 		}
 		if (ctrl.jobs == NULL)
@@ -588,7 +641,7 @@ region_main(void *arg __rte_unused)
 }
 
 static void
-on_listen(struct bsdtun_unit *u)
+on_listen(struct bsdtun_unit *u) CTRL_LOCKED
 {
 	uint32_t i;
 	int fd;
@@ -649,7 +702,7 @@ unit_ifname(const struct bsdtun_unit *u, char name[BSDTUN_IFNAMSIZ])
  */
 static int
 unit_setting(struct bsdtun_unit *u, const struct bsdtun_session *s,
-	     uint32_t bit)
+	     uint32_t bit) CTRL_LOCKED
 {
 	struct bsdtun_undo *ud = &bsdtun_proc(u)->undo;
 	uint32_t i;
@@ -659,7 +712,8 @@ unit_setting(struct bsdtun_unit *u, const struct bsdtun_session *s,
 		return 0;
 	}
 	for (i = 0; i < u->cfg.queues; i++) {
-		const struct bsdtun_session *o = bsdtun_proc(u)->q[i].sess;
+		const struct bsdtun_session *o =
+			bsdtun_sess_ctrl(&bsdtun_proc(u)->q[i]);
 
 		if (o != NULL && o->uid != s->uid)
 			return EPERM;
@@ -703,7 +757,7 @@ unit_setting(struct bsdtun_unit *u, const struct bsdtun_session *s,
  * updates the link (TUNSETCARRIER).
  */
 static void
-undo_settings(struct bsdtun_unit *u, uid_t uid)
+undo_settings(struct bsdtun_unit *u, uid_t uid) CTRL_LOCKED
 {
 	struct bsdtun_undo *ud = &bsdtun_proc(u)->undo;
 	uint32_t i;
@@ -711,8 +765,8 @@ undo_settings(struct bsdtun_unit *u, uid_t uid)
 	if (ud->what == 0 || ud->uid != uid)
 		return;
 	for (i = 0; i < u->cfg.queues; i++)
-		if (bsdtun_proc(u)->q[i].sess != NULL &&
-		    bsdtun_proc(u)->q[i].sess->uid == uid)
+		if (bsdtun_sess_ctrl(&bsdtun_proc(u)->q[i]) != NULL &&
+		    bsdtun_sess_ctrl(&bsdtun_proc(u)->q[i])->uid == uid)
 			return;
 	if (ud->what & BSDTUN_UNDO_DEBUG)
 		u->debug = ud->debug;
@@ -767,7 +821,7 @@ linux_may_attach(const struct bsdtun_unit *u, const struct bsdtun_session *s)
  */
 static int
 linux_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, uint32_t cmd,
-	    void *arg, int v)
+	    void *arg, int v) CTRL_LOCKED
 {
 	struct bsdtun_lsetiff *iff = arg;
 	struct bsdtun_queue *qp = &u->q[s->qid];
@@ -853,7 +907,7 @@ linux_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, uint32_t cmd,
  */
 static int
 do_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, struct bsdtun_msg *m,
-	 pid_t pid)
+	 pid_t pid) CTRL_LOCKED
 {
 	struct bsdtun_queue *qp = &u->q[s->qid];
 	const struct bsdtun_ioctl_def *d =
@@ -958,9 +1012,9 @@ do_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, struct bsdtun_msg *m,
 }
 
 static void
-on_session(struct bsdtun_unit *u, uint16_t qid, uint32_t events)
+on_session(struct bsdtun_unit *u, uint16_t qid, uint32_t events) CTRL_LOCKED
 {
-	struct bsdtun_session *s = bsdtun_proc(u)->q[qid].sess;
+	struct bsdtun_session *s = bsdtun_sess_ctrl(&bsdtun_proc(u)->q[qid]);
 	struct bsdtun_msg m;
 	pid_t sender;
 	ssize_t n;
@@ -1063,7 +1117,7 @@ deliver_lsc(void)
  * has a count to report: the control thread then wakes to do it.
  */
 static int
-log_flush_all(void)
+log_flush_all(void) CTRL_LOCKED
 {
 	uint32_t i;
 	int more = 0;
@@ -1078,7 +1132,7 @@ static uint32_t
 ctrl_main(void *arg __rte_unused)
 {
 	struct epoll_event ev[16];
-	int epfd, wakefd, lsc, flush = 0;
+	int epfd, wakefd, lsc, flush = 0, reap = 0;
 
 	ctrl_is_me = 1;
 	ctrl_lock();
@@ -1086,8 +1140,12 @@ ctrl_main(void *arg __rte_unused)
 	wakefd = ctrl.wakefd;
 	ctrl_unlock();
 	for (;;) {
-		/* a count left to report: look again within a second */
-		int n = epoll_wait(epfd, ev, RTE_DIM(ev), flush ? 1000 : -1);
+		/* a count left to report: look again within a second; a
+		 * retired session: within a millisecond */
+		int n = epoll_wait(epfd, ev, RTE_DIM(ev),
+				   reap  ? 1 :
+				   flush ? 1000 :
+					   -1);
 		int i;
 
 		if (n < 0 && errno != EINTR)
@@ -1130,6 +1188,7 @@ ctrl_main(void *arg __rte_unused)
 			break;
 		}
 		flush = log_flush_all();
+		reap = session_reap();
 		ctrl_unlock();
 		if (lsc)
 			deliver_lsc();
@@ -1151,17 +1210,19 @@ ctrl_main(void *arg __rte_unused)
  * another thread, so any thread but itself may join it.
  */
 static void
-region_stop(void)
+region_stop(void) CTRL_LOCKED
 {
+	bsdtun_thread_t t = ctrl.region_thread;
+
 	ctrl.region_running = 0;
 	pthread_cond_broadcast(&ctrl.region_cond);
 	ctrl_unlock();
-	bsdtun_thread_join(ctrl.region_thread);
+	bsdtun_thread_join(t);
 	ctrl_lock();
 }
 
 static int
-ctrl_start(void)
+ctrl_start(void) CTRL_LOCKED
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = W_WAKE };
 	int ret;
@@ -1209,6 +1270,7 @@ static void
 ctrl_stop(int in_ctrl_thread)
 {
 	uint64_t one = 1;
+	bsdtun_thread_t thread;
 	int epfd, wakefd;
 
 	ctrl_lock();
@@ -1217,15 +1279,28 @@ ctrl_stop(int in_ctrl_thread)
 	epfd = ctrl.epfd;
 	wakefd = ctrl.wakefd;
 	ctrl.epfd = ctrl.wakefd = -1;
+	thread = ctrl.thread;
 	ctrl_unlock();
 	if (in_ctrl_thread) {
 		ctrl_self_stop = 1;
-		return;
+	} else {
+		(void)write(wakefd, &one, sizeof(one));
+		bsdtun_thread_join(thread);
+		close(epfd);
+		close(wakefd);
 	}
-	(void)write(wakefd, &one, sizeof(one));
-	bsdtun_thread_join(ctrl.thread);
-	close(epfd);
-	close(wakefd);
+	/*
+	 * Every port is closed: no burst or interrupt op runs on them any
+	 * more, and the last users of a retired session finish their call.
+	 * Waited for with ctrl.lock dropped.
+	 */
+	ctrl_lock();
+	while (session_reap()) {
+		ctrl_unlock();
+		rte_pause();
+		ctrl_lock();
+	}
+	ctrl_unlock();
 }
 
 /*
@@ -1515,7 +1590,8 @@ bsdtun_ctrl_unit_info(uint16_t port, struct bsdtun_unit_info *inf)
 	inf->if_flags = u->if_flags;
 	inf->debug = u->debug;
 	for (i = 0; i < u->cfg.queues; i++) {
-		const struct bsdtun_session *s = bsdtun_proc(u)->q[i].sess;
+		const struct bsdtun_session *s =
+			bsdtun_sess_ctrl(&bsdtun_proc(u)->q[i]);
 		const struct bsdtun_queue *qp = &u->q[i];
 		struct bsdtun_queue_info *qi = &inf->q[i];
 

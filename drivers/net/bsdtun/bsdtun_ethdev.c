@@ -147,7 +147,7 @@ bsdtun_dev_start(struct rte_eth_dev *dev)
 		rxq_state(dev, i, !u->q[i].rxq.deferred);
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
 		txq_state(dev, i, !u->q[i].txq.deferred);
-	(void)bsdtun_port_link_update(u);
+	bsdtun_port_set_started(u, 1);
 	BSDTUN_DEBUG(u, "port started");
 	return bsdtun_capture_start(u);
 }
@@ -163,7 +163,7 @@ bsdtun_dev_stop(struct rte_eth_dev *dev)
 		rxq_state(dev, i, 0);
 	for (i = 0; i < dev->data->nb_tx_queues; i++)
 		txq_state(dev, i, 0);
-	(void)bsdtun_port_link_update(u);
+	bsdtun_port_set_started(u, 0);
 	BSDTUN_DEBUG(u, "port stopped");
 	return 0;
 }
@@ -301,7 +301,7 @@ bsdtun_queue_release(struct rte_eth_dev *dev __rte_unused,
 static int
 bsdtun_link_update(struct rte_eth_dev *dev, int wait __rte_unused)
 {
-	(void)bsdtun_port_link_update(dev->data->dev_private);
+	bsdtun_port_link_refresh(dev->data->dev_private);
 	return 0;
 }
 
@@ -851,6 +851,7 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 
 		rte_spinlock_init(&proc->q[i].tx_lock);
 		rte_spinlock_init(&proc->q[i].rx_lock);
+		rte_spinlock_init(&proc->q[i].intr_lock);
 		qp->rxq.unit = qp->txq.unit = u;
 		qp->rxq.qp = qp->txq.qp = qp;
 		qp->rxq.qid = qp->txq.qid = (uint16_t)i;

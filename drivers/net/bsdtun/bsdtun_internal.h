@@ -150,10 +150,15 @@ struct bsdtun_session {
 	gid_t gid;
 	int local; /* the device node's connection: its ioctl pid is true */
 	RTE_ATOMIC(int) broken; /* datapath saw a corrupt ring */
-	/* tx_burst calls ringing the bell after dropping the tx lock; the
-	 * control thread frees the session only once it is 0 again. */
-	RTE_ATOMIC(int) bell_users;
-	uint16_t qid; /* the queue pair it holds */
+	/*
+	 * Bursts that took the session under their lock and still use it
+	 * after dropping it (a system call: ringing the bell, shutting the
+	 * socket down).  Taken under the lock, given back after the call;
+	 * the control thread frees a withdrawn session only at 0.
+	 */
+	RTE_ATOMIC(int) unlocked_users;
+	struct bsdtun_session *retired_next; /* withdrawn, users left (ctrl) */
+	uint16_t qid;                        /* the queue pair it holds */
 	/* the client's to_dpdk_full_drops counted in rx_client_full so far
 	 * (rx lock) */
 	uint64_t full_drops_seen;
@@ -240,18 +245,103 @@ struct bsdtun_path {
  * processes map.  Who writes what: doc/architecture.md.
  */
 struct __rte_cache_aligned bsdtun_qproc {
-	/* session: attach/detach takes both locks, each burst one of them */
+	/*
+	 * The pair's session, sess: the control thread (its one writer)
+	 * publishes and withdraws it holding ctrl.lock and all three
+	 * locks, tx_lock, rx_lock, intr_lock, taken in that order.  A
+	 * reader holds any one of them: tx_burst tx_lock, rx_burst rx_lock
+	 * (both by trylock), the rx interrupt ops intr_lock, the control
+	 * thread ctrl.lock.  Read only through bsdtun_sess_*() below.
+	 */
 	rte_spinlock_t tx_lock;
 	rte_spinlock_t rx_lock;
+	rte_spinlock_t intr_lock; /* never taken by a burst */
 	struct bsdtun_session *sess;
 	int building; /* an open's region is being built for it (ctrl.lock) */
 	/* rx interrupts (bsdtun_intr.c) */
-	int intr_epfd;  /* the proxy the app waits on; lives with the port */
-	int intr_kick;  /* eventfd in intr_epfd: work found when arming */
-	int intr_on;    /* the app enabled the queue's interrupt */
-	int intr_armed; /* the session's ring is armed by us */
+	int intr_epfd; /* the proxy the app waits on; lives with the port */
+	int intr_kick; /* eventfd in intr_epfd: work found when arming */
+	/* under intr_lock: */
+	int intr_on;        /* the app enabled the queue's interrupt */
+	int intr_armed;     /* the session's ring is armed by us */
 	uint64_t intr_owed; /* doorbells due: armings the client consumed */
 };
+
+/*
+ * A pthread mutex the thread-safety analysis knows as a lock.  ctrl.lock
+ * is one (bsdtun_ctrl_lock): its holder makes system calls, so it cannot
+ * be a spinlock.
+ */
+struct __rte_lockable bsdtun_mutex {
+	pthread_mutex_t m;
+};
+
+static inline void
+bsdtun_mutex_lock(struct bsdtun_mutex *mu)
+	__rte_exclusive_lock_function(mu) __rte_no_thread_safety_analysis
+{
+	pthread_mutex_lock(&mu->m);
+}
+
+static inline void
+bsdtun_mutex_unlock(struct bsdtun_mutex *mu)
+	__rte_unlock_function(mu) __rte_no_thread_safety_analysis
+{
+	pthread_mutex_unlock(&mu->m);
+}
+
+/* pthread_cond_wait: mu is dropped while it waits, held again after. */
+static inline void
+bsdtun_mutex_cond_wait(pthread_cond_t *c, struct bsdtun_mutex *mu)
+	__rte_exclusive_locks_required(mu)
+{
+	pthread_cond_wait(c, &mu->m);
+}
+
+/*
+ * ctrl.lock (bsdtun_ctrl.c): one per process, every unit's control
+ * state: the control thread's event batch, the region thread's finishing
+ * of an open, attach/detach, the device node's connect_local, telemetry.
+ */
+extern struct bsdtun_mutex bsdtun_ctrl_lock;
+
+/* The session of pair pq, for each holder of one of its locks. */
+static inline struct bsdtun_session *
+bsdtun_sess_tx(const struct bsdtun_qproc *pq)
+	__rte_exclusive_locks_required(&pq->tx_lock)
+{
+	return pq->sess;
+}
+
+static inline struct bsdtun_session *
+bsdtun_sess_rx(const struct bsdtun_qproc *pq)
+	__rte_exclusive_locks_required(&pq->rx_lock)
+{
+	return pq->sess;
+}
+
+static inline struct bsdtun_session *
+bsdtun_sess_intr(const struct bsdtun_qproc *pq)
+	__rte_exclusive_locks_required(&pq->intr_lock)
+{
+	return pq->sess;
+}
+
+/* The control thread writes it: ctrl.lock alone lets it read. */
+static inline struct bsdtun_session *
+bsdtun_sess_ctrl(const struct bsdtun_qproc *pq)
+	__rte_exclusive_locks_required(&bsdtun_ctrl_lock)
+{
+	return pq->sess;
+}
+
+static inline void
+bsdtun_sess_set(struct bsdtun_qproc *pq, struct bsdtun_session *s)
+	__rte_exclusive_locks_required(&bsdtun_ctrl_lock, &pq->tx_lock,
+				       &pq->rx_lock, &pq->intr_lock)
+{
+	pq->sess = s;
+}
 
 /*
  * The unit-wide settings a user that is not root changed (bsdtun_ctrl.c,
@@ -296,6 +386,7 @@ struct bsdtun_proc {
 	struct ucred pending_cred[BSDTUN_MAX_PENDING];
 	uint32_t slot;   /* control thread registry */
 	int lsc_pending; /* link changes whose LSC events are not delivered yet */
+	int started; /* dev_start to dev_stop: the link's and TUNSIFMODE's */
 
 	/* capture (bsdtun_capture.c) */
 	int cap_fd;
@@ -453,8 +544,10 @@ uint16_t bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb);
 uint16_t bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb);
 uint16_t bsdtun_burst_none(void *queue, struct rte_mbuf **bufs, uint16_t nb);
 /* Count what session s's client says it dropped since it was last asked
- * (rx_client_full); the caller holds the pair's rx_lock or has withdrawn s. */
-void bsdtun_rx_client_claim(struct bsdtun_xstats *xs, struct bsdtun_session *s);
+ * (rx_client_full); the caller holds the pair's rx_lock. */
+void bsdtun_rx_client_claim(struct bsdtun_qproc *pq, struct bsdtun_xstats *xs,
+			    struct bsdtun_session *s)
+	__rte_exclusive_locks_required(&pq->rx_lock);
 /* Count what the clients of u say they dropped (rx_client_full), now. */
 void bsdtun_rx_client_drops(struct bsdtun_unit *u);
 
@@ -462,7 +555,8 @@ void bsdtun_rx_client_drops(struct bsdtun_unit *u);
 int bsdtun_intr_setup(struct bsdtun_unit *u);
 void bsdtun_intr_close(struct bsdtun_unit *u);
 int bsdtun_intr_configure(struct rte_eth_dev *dev);
-int bsdtun_intr_attach(struct bsdtun_unit *u, struct bsdtun_session *s);
+int bsdtun_intr_attach(struct bsdtun_unit *u, struct bsdtun_session *s)
+	__rte_exclusive_locks_required(&bsdtun_ctrl_lock);
 void bsdtun_intr_detach(struct bsdtun_unit *u, struct bsdtun_session *s);
 int bsdtun_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
 int bsdtun_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
@@ -549,9 +643,18 @@ bsdtun_cdev_detach(struct bsdtun_unit *u)
 
 /* bsdtun_port.c: the ethdev state the control path may touch */
 void bsdtun_port_link_init(struct bsdtun_unit *u);
-int bsdtun_port_link_update(struct bsdtun_unit *u);
-void bsdtun_port_lsc_notify(struct bsdtun_unit *u);
-int bsdtun_port_started(const struct bsdtun_unit *u);
+int bsdtun_port_link_update(struct bsdtun_unit *u)
+	__rte_exclusive_locks_required(&bsdtun_ctrl_lock);
+void bsdtun_port_lsc_notify(struct bsdtun_unit *u)
+	__rte_locks_excluded(&bsdtun_ctrl_lock);
+/* dev_start/dev_stop: the port's state and its link, under ctrl.lock */
+void bsdtun_port_set_started(struct bsdtun_unit *u, int on)
+	__rte_locks_excluded(&bsdtun_ctrl_lock);
+/* the link_update op: the link as it is now, under ctrl.lock */
+void bsdtun_port_link_refresh(struct bsdtun_unit *u)
+	__rte_locks_excluded(&bsdtun_ctrl_lock);
+int bsdtun_port_started(const struct bsdtun_unit *u)
+	__rte_exclusive_locks_required(&bsdtun_ctrl_lock);
 void bsdtun_port_mtu_set(struct bsdtun_unit *u, uint16_t mtu);
 /* bsdtun_port_mtu_set(u, mtu) only if the MTU is still expect; 1 if set */
 int bsdtun_port_mtu_restore(struct bsdtun_unit *u, uint16_t expect,

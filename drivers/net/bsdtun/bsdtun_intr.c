@@ -20,6 +20,14 @@
  * of the bell.  Doorbells beyond one per arming are counted
  * (rx_intr_spurious) and cost the app at most a wake-up: they are drained
  * at the next enable or disable.  doc/pmd.md "Rx interrupts".
+ *
+ * The interrupt state of pair i (intr_on, intr_armed, intr_owed, the
+ * doorbell counters) is under the pair's intr_lock, which no burst takes:
+ * the app sleeping or waking never holds up rx_burst.  The control thread
+ * takes it too, last, when it publishes or withdraws the pair's session,
+ * so an op holding it sees the session alive; to drain the session's bell
+ * after dropping it (no system call runs under the lock) the op takes the
+ * session (unlocked_users), as tx_burst does for its bell.
  */
 #include <errno.h>
 #include <string.h>
@@ -55,10 +63,11 @@ drain(int fd, int sock)
 
 /*
  * Count n doorbells taken off a session's bell: those the client owed (one
- * per arming it consumed) and the rest, spurious.  Rx lock held.
+ * per arming it consumed) and the rest, spurious.
  */
 static void
 count_doorbells(struct bsdtun_qproc *pq, struct bsdtun_xstats *xs, uint64_t n)
+	__rte_exclusive_locks_required(&pq->intr_lock)
 {
 	uint64_t due = n < pq->intr_owed ? n : pq->intr_owed;
 
@@ -133,12 +142,14 @@ sessions_intr_flag(struct bsdtun_unit *u, uint32_t on)
 
 	for (i = 0; i < u->cfg.queues; i++) {
 		struct bsdtun_qproc *pq = &bsdtun_proc(u)->q[i];
+		struct bsdtun_session *s;
 
-		rte_spinlock_lock(&pq->rx_lock);
-		if (pq->sess != NULL)
-			rte_atomic_store_explicit(&pq->sess->to_dpdk.ctl->intr,
-						  on, rte_memory_order_release);
-		rte_spinlock_unlock(&pq->rx_lock);
+		rte_spinlock_lock(&pq->intr_lock);
+		s = bsdtun_sess_intr(pq);
+		if (s != NULL)
+			rte_atomic_store_explicit(&s->to_dpdk.ctl->intr, on,
+						  rte_memory_order_release);
+		rte_spinlock_unlock(&pq->intr_lock);
 	}
 }
 
@@ -189,11 +200,11 @@ bsdtun_intr_attach(struct bsdtun_unit *u, struct bsdtun_session *s)
 		return -errno;
 	s->to_dpdk.ctl->intr =
 		rte_atomic_load_explicit(&u->rx_intr, rte_memory_order_acquire);
-	rte_spinlock_lock(&pq->rx_lock);
+	rte_spinlock_lock(&pq->intr_lock);
 	pq->intr_owed = 0; /* a new client owes nothing */
 	pq->intr_armed = pq->intr_on;
 	s->to_dpdk.ctl->armed = pq->intr_on;
-	rte_spinlock_unlock(&pq->rx_lock);
+	rte_spinlock_unlock(&pq->intr_lock);
 	return 0;
 }
 
@@ -205,24 +216,72 @@ bsdtun_intr_detach(struct bsdtun_unit *u, struct bsdtun_session *s)
 		  s->bell_fd, NULL);
 }
 
+/*
+ * The session of pair pq, taken (unlocked_users) so that its bell can be
+ * drained after intr_lock is dropped: no system call runs under it.
+ */
+static struct bsdtun_session *
+sess_take(struct bsdtun_qproc *pq)
+{
+	struct bsdtun_session *s;
+
+	rte_spinlock_lock(&pq->intr_lock);
+	s = bsdtun_sess_intr(pq);
+	if (s != NULL)
+		rte_atomic_fetch_add_explicit(&s->unlocked_users, 1,
+					      rte_memory_order_relaxed);
+	rte_spinlock_unlock(&pq->intr_lock);
+	return s;
+}
+
+static void
+sess_give(struct bsdtun_session *s)
+{
+	if (s != NULL)
+		rte_atomic_fetch_sub_explicit(&s->unlocked_users, 1,
+					      rte_memory_order_release);
+}
+
+/*
+ * n doorbells drained from session s's bell, intr_lock held again: those
+ * of the pair's session now are counted against what it owes; a session
+ * withdrawn meanwhile owes nothing more (all spurious).
+ */
+static void
+count_drained(struct bsdtun_qproc *pq, struct bsdtun_xstats *xs,
+	      const struct bsdtun_session *s, uint64_t n)
+	__rte_exclusive_locks_required(&pq->intr_lock)
+{
+	if (s == bsdtun_sess_intr(pq)) {
+		count_doorbells(pq, xs, n);
+	} else {
+		xs->rx_intr_doorbells += n;
+		xs->rx_intr_spurious += n;
+	}
+}
+
 /* rx_queue_intr_enable: the app is about to sleep on queue qid. */
 int
 bsdtun_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 {
 	struct bsdtun_unit *u = dev->data->dev_private;
 	struct bsdtun_qproc *pq;
-	struct bsdtun_session *s;
+	struct bsdtun_session *s, *taken;
 	static const uint64_t one = 1;
+	uint64_t n = 0;
 	int work = 0;
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return -ENOTSUP; /* the sessions are the primary's */
 	pq = &bsdtun_proc(u)->q[qid];
-	rte_spinlock_lock(&pq->rx_lock);
-	s = pq->sess;
+	taken = sess_take(pq);
 	(void)drain(pq->intr_kick, 0);
-	if (s != NULL)
-		count_doorbells(pq, &u->q[qid].xs, drain(s->bell_fd, 1));
+	if (taken != NULL)
+		n = drain(taken->bell_fd, 1);
+	rte_spinlock_lock(&pq->intr_lock);
+	if (taken != NULL)
+		count_drained(pq, &u->q[qid].xs, taken, n);
+	s = bsdtun_sess_intr(pq);
 	pq->intr_on = 1;
 	if (s != NULL &&
 	    !rte_atomic_load_explicit(&s->broken, rte_memory_order_relaxed)) {
@@ -237,7 +296,8 @@ bsdtun_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 		work = bsdtun_ring_cons_avail(&s->to_dpdk) != BSDTUN_RING_EMPTY;
 		pq->intr_armed = 1;
 	}
-	rte_spinlock_unlock(&pq->rx_lock);
+	rte_spinlock_unlock(&pq->intr_lock);
+	sess_give(taken);
 	/* a record came before the client could see the arming: wake now */
 	if (work && write(pq->intr_kick, &one, sizeof(one)) != sizeof(one))
 		return -errno;
@@ -251,12 +311,13 @@ bsdtun_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
 	struct bsdtun_unit *u = dev->data->dev_private;
 	struct bsdtun_qproc *pq;
 	struct bsdtun_session *s;
+	uint64_t n = 0;
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY)
 		return -ENOTSUP;
 	pq = &bsdtun_proc(u)->q[qid];
-	rte_spinlock_lock(&pq->rx_lock);
-	s = pq->sess;
+	rte_spinlock_lock(&pq->intr_lock);
+	s = bsdtun_sess_intr(pq);
 	pq->intr_on = 0;
 	if (s != NULL) {
 		/* polling again: the client need not ring.  If it took the
@@ -266,10 +327,18 @@ bsdtun_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
 			    0 &&
 		    pq->intr_armed)
 			pq->intr_owed++;
-		count_doorbells(pq, &u->q[qid].xs, drain(s->bell_fd, 1));
+		rte_atomic_fetch_add_explicit(&s->unlocked_users, 1,
+					      rte_memory_order_relaxed);
 	}
 	pq->intr_armed = 0;
+	rte_spinlock_unlock(&pq->intr_lock);
+	if (s != NULL) {
+		n = drain(s->bell_fd, 1);
+		rte_spinlock_lock(&pq->intr_lock);
+		count_drained(pq, &u->q[qid].xs, s, n);
+		rte_spinlock_unlock(&pq->intr_lock);
+		sess_give(s);
+	}
 	(void)drain(pq->intr_kick, 0);
-	rte_spinlock_unlock(&pq->rx_lock);
 	return 0;
 }

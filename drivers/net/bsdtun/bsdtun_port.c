@@ -28,7 +28,9 @@ bsdtun_port_link_init(struct bsdtun_unit *u)
 /*
  * Returns 1 when the status changed; the caller delivers the LSC event
  * (bsdtun_port_lsc_notify) with no lock of ours held: the app's callback
- * may stop or close the port.
+ * may stop or close the port.  Under ctrl.lock: what it reads (sessions,
+ * started) is written under it, and two threads computing the link at
+ * once could store an old answer last.
  */
 int
 bsdtun_port_link_update(struct bsdtun_unit *u)
@@ -37,8 +39,8 @@ bsdtun_port_link_update(struct bsdtun_unit *u)
 	uint32_t i, held = 0;
 
 	for (i = 0; i < u->cfg.queues; i++)
-		held |= bsdtun_proc(u)->q[i].sess != NULL;
-	link.link_status = bsdtun_dev(u)->data->dev_started && held &&
+		held |= bsdtun_sess_ctrl(&bsdtun_proc(u)->q[i]) != NULL;
+	link.link_status = bsdtun_proc(u)->started && held &&
 					   !rte_atomic_load_explicit(
 						   &u->carrier_off,
 						   rte_memory_order_relaxed) ?
@@ -54,10 +56,33 @@ bsdtun_port_lsc_notify(struct bsdtun_unit *u)
 				     NULL);
 }
 
+/*
+ * The port's start and stop as the control path sees them: the started
+ * state it reads (TUNSIFMODE, the link) is the one kept under ctrl.lock,
+ * not dev->data->dev_started, which ethdev writes itself.
+ */
+void
+bsdtun_port_set_started(struct bsdtun_unit *u, int on)
+{
+	bsdtun_mutex_lock(&bsdtun_ctrl_lock);
+	bsdtun_proc(u)->started = on;
+	(void)bsdtun_port_link_update(u);
+	bsdtun_mutex_unlock(&bsdtun_ctrl_lock);
+}
+
+/* The link_update op (app thread): the link as it is now. */
+void
+bsdtun_port_link_refresh(struct bsdtun_unit *u)
+{
+	bsdtun_mutex_lock(&bsdtun_ctrl_lock);
+	(void)bsdtun_port_link_update(u);
+	bsdtun_mutex_unlock(&bsdtun_ctrl_lock);
+}
+
 int
 bsdtun_port_started(const struct bsdtun_unit *u)
 {
-	return bsdtun_dev(u)->data->dev_started;
+	return bsdtun_proc(u)->started;
 }
 
 /*

@@ -22,15 +22,48 @@
 
 #include "bsdtun_internal.h"
 
-/* The datapath saw an impossible ring: stop using it and let the control
- * thread close the session (it sees the socket shut down). */
-static void
+/*
+ * The datapath saw an impossible ring: stop using it and let the control
+ * thread close the session (it sees the socket shut down).  Marked under
+ * the burst's lock; rx and tx lcores may both find it broken, and the
+ * first one takes the session (unlocked_users) to shut its socket down
+ * once the lock is dropped (session_shutdown): no system call runs under
+ * a burst lock.  Returns 1 when the caller must call session_shutdown.
+ */
+static int
 session_break(struct bsdtun_session *s)
 {
-	/* rx and tx lcores may both find it broken: one shuts it down */
 	if (rte_atomic_exchange_explicit(&s->broken, 1,
-					 rte_memory_order_relaxed) == 0)
-		shutdown(s->ctl_fd, SHUT_RDWR);
+					 rte_memory_order_relaxed) != 0)
+		return 0;
+	rte_atomic_fetch_add_explicit(&s->unlocked_users, 1,
+				      rte_memory_order_relaxed);
+	return 1;
+}
+
+/* After session_break, its lock dropped: shut down, give s back. */
+static void
+session_shutdown(struct bsdtun_session *s)
+{
+	shutdown(s->ctl_fd, SHUT_RDWR);
+	rte_atomic_fetch_sub_explicit(&s->unlocked_users, 1,
+				      rte_memory_order_release);
+}
+
+/*
+ * No mbuf: ethdev's rx_nombuf (rx_mbuf_alloc_failed, the port's, which
+ * rx lcores of different queues add to at once: atomic) and the queue's
+ * own xstat (its rx lcore alone writes it, under the pair's rx_lock).
+ */
+static void
+rx_count_nombuf(struct bsdtun_unit *u, struct bsdtun_qproc *pq __rte_unused,
+		struct bsdtun_xstats *xs)
+	__rte_exclusive_locks_required(&pq->rx_lock)
+{
+	rte_atomic_fetch_add_explicit(
+		&bsdtun_dev(u)->data->rx_mbuf_alloc_failed, 1,
+		rte_memory_order_relaxed);
+	xs->rx_nombuf++;
 }
 
 /* ---- rx: client -> DPDK ------------------------------------------------ */
@@ -95,8 +128,10 @@ rx_drop_reason(struct bsdtun_rxq *q, int tap, uint32_t len, uint16_t fam,
  * (a claim that goes back takes the counter back).  Rx lock held.
  */
 void
-bsdtun_rx_client_claim(struct bsdtun_xstats *xs, struct bsdtun_session *s)
+bsdtun_rx_client_claim(struct bsdtun_qproc *pq, struct bsdtun_xstats *xs,
+		       struct bsdtun_session *s)
 {
+	RTE_SET_USED(pq); /* the analysis checks its rx_lock is held */
 	uint64_t c = rte_atomic_load_explicit(&s->hdr->to_dpdk_full_drops,
 					      rte_memory_order_relaxed);
 
@@ -109,7 +144,9 @@ bsdtun_rx_client_claim(struct bsdtun_xstats *xs, struct bsdtun_session *s)
 /*
  * For xstats: an app that does not poll still sees what its clients
  * dropped.  The sessions are the primary's; a secondary sees the counts
- * as its primary's last rx_burst or xstats call left them.
+ * as its primary's last rx_burst or xstats call left them.  The app never
+ * waits for a burst lock: a pair's rx_lock held means its holder (the
+ * rx burst, or the control thread withdrawing the session) counts them.
  */
 void
 bsdtun_rx_client_drops(struct bsdtun_unit *u)
@@ -122,9 +159,13 @@ bsdtun_rx_client_drops(struct bsdtun_unit *u)
 	for (q = 0; q < u->cfg.queues; q++) {
 		struct bsdtun_qproc *pq = &bsdtun_proc(u)->q[q];
 
-		rte_spinlock_lock(&pq->rx_lock);
-		if (pq->sess != NULL)
-			bsdtun_rx_client_claim(&u->q[q].xs, pq->sess);
+		struct bsdtun_session *s;
+
+		if (!rte_spinlock_trylock(&pq->rx_lock))
+			continue;
+		s = bsdtun_sess_rx(pq);
+		if (s != NULL)
+			bsdtun_rx_client_claim(pq, &u->q[q].xs, s);
 		rte_spinlock_unlock(&pq->rx_lock);
 	}
 }
@@ -153,13 +194,16 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	int eth = !tap && u->cfg.framing == BSDTUN_FRAMING_ETH;
 	uint32_t l2 = eth || tap ? RTE_ETHER_HDR_LEN : 0;
 	uint32_t max_frame;
+	int broke = 0;
 
 	/* a stopped queue leaves the client's packets on its ring */
-	if (unlikely(!q->started) || !rte_spinlock_trylock(&pq->rx_lock))
+	if (unlikely(!rte_atomic_load_explicit(&q->started,
+					       rte_memory_order_relaxed)) ||
+	    !rte_spinlock_trylock(&pq->rx_lock))
 		return 0;
-	s = pq->sess;
+	s = bsdtun_sess_rx(pq);
 	if (s != NULL)
-		bsdtun_rx_client_claim(xs, s);
+		bsdtun_rx_client_claim(pq, xs, s);
 	if (s == NULL ||
 	    rte_atomic_load_explicit(&s->broken, rte_memory_order_relaxed) ||
 	    bsdtun_ring_cons_avail(&s->to_dpdk) == BSDTUN_RING_EMPTY) {
@@ -169,11 +213,7 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 
 	n_alloc = nb < BSDTUN_BURST_MAX ? nb : BSDTUN_BURST_MAX;
 	if (rte_pktmbuf_alloc_bulk(q->mp, mb, n_alloc) != 0) {
-		/* queues on other lcores count here too */
-		rte_atomic_fetch_add_explicit(
-			&bsdtun_dev(u)->data->rx_mbuf_alloc_failed, 1,
-			rte_memory_order_relaxed);
-		xs->rx_nombuf++;
+		rx_count_nombuf(u, pq, xs);
 		rte_spinlock_unlock(&pq->rx_lock);
 		return 0;
 	}
@@ -190,7 +230,7 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		if (p == NULL) {
 			if (err == BSDTUN_RING_CORRUPT) {
 				xs->rx_ring_corrupt++;
-				session_break(s);
+				broke = session_break(s);
 			}
 			break;
 		}
@@ -229,10 +269,7 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			/* Leave the record for the next burst. */
 			rte_pktmbuf_free(m);
 			mb[used] = NULL;
-			rte_atomic_fetch_add_explicit(
-				&bsdtun_dev(u)->data->rx_mbuf_alloc_failed, 1,
-				rte_memory_order_relaxed);
-			xs->rx_nombuf++;
+			rx_count_nombuf(u, pq, xs);
 			used++;
 			break;
 		}
@@ -252,6 +289,8 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	}
 	bsdtun_ring_cons_publish(&s->to_dpdk);
 	rte_spinlock_unlock(&pq->rx_lock);
+	if (unlikely(broke))
+		session_shutdown(s);
 	if (unlikely(bsdtun_proc(u)->pcap != NULL) && got > 0)
 		bsdtun_capture(u, q->qid, bufs, got, 0);
 	if (used < n_alloc)
@@ -418,8 +457,9 @@ bell_owner_is_us(const struct bsdtun_session *s)
  * is on, where every burst that queued packets rings so that the kernel
  * sends SIGIO to the owner the client set.  The client may set O_ASYNC on
  * its end without asking us, so the owner is checked whenever it is set.
- * Called by tx_burst (tx lock held) and by the control thread for a RING
- * message (control lock held, not the tx lock).
+ * Called by tx_burst after it dropped the tx lock (the session taken:
+ * unlocked_users) and by the control thread for a RING message (ctrl.lock
+ * held, not the tx lock).
  */
 void
 bsdtun_bell_ring(struct bsdtun_queue *qp, struct bsdtun_session *s, int async)
@@ -467,9 +507,9 @@ tx_free(struct bsdtun_unit *u, uint16_t qid, struct rte_mbuf **m, uint16_t n)
 /*
  * At most BSDTUN_BURST_MAX packets under the tx lock; the delivered ones
  * are captured and freed, and the bell rung, after it is dropped.  The
- * session stays alive for the bell: it is taken (bell_users) under the
- * lock, and the control thread, having unpublished the session under the
- * same lock, waits for bell_users to fall to 0 before freeing it.
+ * session stays alive for the bell: it is taken (unlocked_users) under
+ * the lock, and the control thread, having unpublished the session under
+ * the same lock, frees it only once unlocked_users is 0.
  */
 static uint16_t
 tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
@@ -487,10 +527,11 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	int ring = 0, async = 0, v6;
 	int tap = u->cfg.mode == BSDTUN_MODE_TAP;
 	enum tx_hdr kind;
+	int broke = 0;
 
 	if (!rte_spinlock_trylock(&pq->tx_lock))
 		return 0; /* session changing hands: retry later */
-	s = pq->sess;
+	s = bsdtun_sess_tx(pq);
 	if (s == NULL ||
 	    rte_atomic_load_explicit(&s->broken, rte_memory_order_relaxed)) {
 		rte_spinlock_unlock(&pq->tx_lock);
@@ -540,7 +581,7 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		if (dst == NULL) {
 			if (corrupt) {
 				xs->tx_ring_corrupt++;
-				session_break(s);
+				broke = session_break(s);
 				/* The rest is undeliverable: count and free,
 				 * under the counter later bursts use (the
 				 * session is gone), not only in oerrors. */
@@ -573,14 +614,16 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		ring = async || bsdtun_ring_prod_bell_due(&s->to_client);
 	}
 	if (ring)
-		rte_atomic_fetch_add_explicit(&s->bell_users, 1,
+		rte_atomic_fetch_add_explicit(&s->unlocked_users, 1,
 					      rte_memory_order_relaxed);
 	rte_spinlock_unlock(&pq->tx_lock);
 	if (ring) {
 		bsdtun_bell_ring(qp, s, async);
-		rte_atomic_fetch_sub_explicit(&s->bell_users, 1,
+		rte_atomic_fetch_sub_explicit(&s->unlocked_users, 1,
 					      rte_memory_order_release);
 	}
+	if (unlikely(broke))
+		session_shutdown(s);
 	tx_free(u, q->qid, done, nd);
 	return i;
 }
@@ -591,7 +634,9 @@ bsdtun_tx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	uint16_t took = 0;
 
 	/* a stopped queue takes nothing: the app keeps its packets */
-	if (unlikely(!((struct bsdtun_txq *)queue)->started))
+	if (unlikely(!rte_atomic_load_explicit(
+		    &((struct bsdtun_txq *)queue)->started,
+		    rte_memory_order_relaxed)))
 		return 0;
 	while (took < nb) {
 		uint16_t n = RTE_MIN(nb - took, (uint16_t)BSDTUN_BURST_MAX);

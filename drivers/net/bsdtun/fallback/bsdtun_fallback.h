@@ -47,6 +47,25 @@
 	__atomic_fetch_sub(ptr, val, memorder)
 #endif
 
+/* ---- lock annotations (rte_lock_annotations.h, 23.03) ---------------------- */
+
+/*
+ * Clang's thread-safety analysis (RTE_ANNOTATE_LOCKS, -Wthread-safety)
+ * runs on the releases whose locks carry annotations; 22.11's do not, so
+ * here they say nothing.
+ */
+#if RTE_VERSION < RTE_VERSION_NUM(23, 3, 0, 0)
+#define __rte_lockable
+#define __rte_guarded_by(...)
+#define __rte_exclusive_locks_required(...)
+#define __rte_exclusive_lock_function(...)
+#define __rte_exclusive_trylock_function(...)
+#define __rte_assert_exclusive_lock(...)
+#define __rte_unlock_function(...)
+#define __rte_locks_excluded(...)
+#define __rte_no_thread_safety_analysis
+#endif
+
 /* ---- internal control threads (rte_thread.h, 23.11) ---------------------- */
 
 #if RTE_VERSION < RTE_VERSION_NUM(23, 11, 0, 0)
