@@ -7,6 +7,7 @@
 # devtools/test.sh's job.
 #
 #   devtools/dpdk-matrix.sh [--build-only] [VERSION...]   e.g. 25.11
+#   devtools/dpdk-matrix.sh --locks VERSION
 #
 # For each release:
 #  1. a minimal DPDK (vdev bus, ring mempool, net_null/net_ring/net_memif,
@@ -23,6 +24,12 @@
 # It ends with a table, release x suite, and "N passed, N failed"; the exit
 # status is non-zero on any failure.
 #
+# --locks: the driver alone, built with clang against that release into
+# build-locks-dpdk-<version>/ with its thread-safety analysis on
+# (-DRTE_ANNOTATE_LOCKS -Wthread-safety, drivers/net/bsdtun/meson.build)
+# and every finding an error: the lock rules of doc/architecture.md hold.
+# One result, "1 passed, 0 failed" or "0 passed, 1 failed".
+#
 # Environment: BSDTUN_DPDK_TARBALLS (default ../shared/dpdk beside the
 # checkout), BSDTUN_DPDK_CACHE (default /var/cache/bsdtun/dpdk),
 # BSDTUN_NOSETUP=1 to skip devtools/setup.sh.
@@ -34,8 +41,12 @@ tarballs=${BSDTUN_DPDK_TARBALLS:-$top/../shared/dpdk}
 cache=${BSDTUN_DPDK_CACHE:-/var/cache/bsdtun/dpdk}
 
 build_only=0
+locks=0
 if [ "${1:-}" = --build-only ]; then
 	build_only=1
+	shift
+elif [ "${1:-}" = --locks ]; then
+	locks=1
 	shift
 fi
 
@@ -100,6 +111,39 @@ dpdk_env() {
 	# the release's source tree, for tests/test_setup.py's -Ddpdk_sdk_dir
 	echo "BSDTUN_DPDK_SRC=$(ls -d "$cache/$1"/dpdk-*/ | head -n1 | sed 's:/$::')"
 }
+
+# check_locks VERSION: the driver built with clang's lock analysis.
+check_locks() {
+	local ver=$1 b=build-locks-dpdk-$1 env_vars
+	mapfile -t env_vars < <(dpdk_env "$ver")
+	env "${env_vars[@]}" CC=clang bash -c '
+		set -e
+		[ -f "$1/build.ninja" ] ||
+			meson setup "$1" -Dc_args=-Werror=thread-safety >/dev/null
+		ninja -C "$1" drivers/net/bsdtun/librte_net_bsdtun.so
+		# the analysis did run: clang, and the flags on the driver
+		ninja -C "$1" -t commands drivers/net/bsdtun/librte_net_bsdtun.so |
+			grep -q "^clang .*-DRTE_ANNOTATE_LOCKS -Wthread-safety"' \
+		_ "$b"
+}
+
+if [ "$locks" = 1 ]; then
+	ver=${1:-}
+	if [ -z "$ver" ] || [ ! -f "$tarballs/dpdk-$ver.tar.xz" ]; then
+		log "--locks: no tarball dpdk-$ver.tar.xz in $tarballs"
+		echo "0 passed, 1 failed"
+		exit 1
+	fi
+	if build_dpdk "$ver" "$tarballs/dpdk-$ver.tar.xz" &&
+	   check_locks "$ver"; then
+		log "$ver: lock analysis clean"
+		echo "1 passed, 0 failed"
+		exit 0
+	fi
+	log "$ver: lock analysis failed"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
 
 versions=("$@")
 if [ ${#versions[@]} -eq 0 ]; then
