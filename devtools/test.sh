@@ -68,7 +68,7 @@ fi
 # The lock rules (doc/architecture.md) checked by clang's thread-safety
 # analysis, against the newest release whose tarball is there (DPDK's own
 # locks carry annotations from 23.03; devtools/dpdk-matrix.sh --locks).
-newest=$(ls "$tarballs"/dpdk-*.tar.xz 2>/dev/null | sort -V | tail -n 1)
+newest=$(find "$tarballs" -maxdepth 1 -name "dpdk-*.tar.xz" 2>/dev/null | sort -V | tail -n 1)
 newest=${newest##*/dpdk-}
 newest=${newest%.tar.xz}
 if [ "${BSDTUN_MATRIX:-1}" = 0 ]; then

@@ -42,13 +42,18 @@
 
 #include "bsdtun_internal.h"
 
-/* Read whatever is pending on a non-blocking descriptor; how many reads. */
+/*
+ * Read whatever is pending on pair pq's non-blocking descriptor; how many
+ * reads.  Never under a lock of the pair (checked by the analysis).
+ */
 static uint64_t
-drain(int fd, int sock)
+drain(const struct bsdtun_qproc *pq, int fd, int sock)
+	__rte_locks_excluded(&pq->tx_lock, &pq->rx_lock, &pq->intr_lock)
 {
 	uint8_t b[64];
 	uint64_t n = 0;
 
+	RTE_SET_USED(pq);
 	for (;;) {
 		ssize_t r = sock ? recv(fd, b, sizeof(b), MSG_DONTWAIT) :
 				   read(fd, b, sizeof(b));
@@ -275,9 +280,9 @@ bsdtun_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid)
 		return -ENOTSUP; /* the sessions are the primary's */
 	pq = &bsdtun_proc(u)->q[qid];
 	taken = sess_take(pq);
-	(void)drain(pq->intr_kick, 0);
+	(void)drain(pq, pq->intr_kick, 0);
 	if (taken != NULL)
-		n = drain(taken->bell_fd, 1);
+		n = drain(pq, taken->bell_fd, 1);
 	rte_spinlock_lock(&pq->intr_lock);
 	if (taken != NULL)
 		count_drained(pq, &u->q[qid].xs, taken, n);
@@ -333,12 +338,12 @@ bsdtun_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid)
 	pq->intr_armed = 0;
 	rte_spinlock_unlock(&pq->intr_lock);
 	if (s != NULL) {
-		n = drain(s->bell_fd, 1);
+		n = drain(pq, s->bell_fd, 1);
 		rte_spinlock_lock(&pq->intr_lock);
 		count_drained(pq, &u->q[qid].xs, s, n);
 		rte_spinlock_unlock(&pq->intr_lock);
 		sess_give(s);
 	}
-	(void)drain(pq->intr_kick, 0);
+	(void)drain(pq, pq->intr_kick, 0);
 	return 0;
 }

@@ -41,10 +41,19 @@ session_break(struct bsdtun_session *s)
 	return 1;
 }
 
+/*
+ * The system calls of the datapath run with no lock of the pair held: the
+ * functions making them are annotated __rte_locks_excluded, which clang's
+ * analysis checks at every call.
+ */
+#define BSDTUN_UNLOCKED(pq) __rte_locks_excluded(&(pq)->tx_lock, &(pq)->rx_lock)
+
 /* After session_break, its lock dropped: shut down, give s back. */
 static void
-session_shutdown(struct bsdtun_session *s)
+session_shutdown(const struct bsdtun_qproc *pq, struct bsdtun_session *s)
+	BSDTUN_UNLOCKED(pq)
 {
+	RTE_SET_USED(pq);
 	shutdown(s->ctl_fd, SHUT_RDWR);
 	rte_atomic_fetch_sub_explicit(&s->unlocked_users, 1,
 				      rte_memory_order_release);
@@ -170,6 +179,15 @@ bsdtun_rx_client_drops(struct bsdtun_unit *u)
 	}
 }
 
+/* Received packets into the pcapng file (a write). */
+static void
+rx_capture(const struct bsdtun_qproc *pq, struct bsdtun_unit *u, uint16_t qid,
+	   struct rte_mbuf **bufs, uint16_t n) BSDTUN_UNLOCKED(pq)
+{
+	RTE_SET_USED(pq);
+	bsdtun_capture(u, qid, bufs, n, 0);
+}
+
 /*
  * Drain up to nb (at most BSDTUN_BURST_MAX) records.  Every record
  * examined counts against that budget, the dropped ones too, so a client
@@ -290,9 +308,9 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	bsdtun_ring_cons_publish(&s->to_dpdk);
 	rte_spinlock_unlock(&pq->rx_lock);
 	if (unlikely(broke))
-		session_shutdown(s);
+		session_shutdown(pq, s);
 	if (unlikely(bsdtun_proc(u)->pcap != NULL) && got > 0)
-		bsdtun_capture(u, q->qid, bufs, got, 0);
+		rx_capture(pq, u, q->qid, bufs, got);
 	if (used < n_alloc)
 		rte_mempool_put_bulk(q->mp, (void **)&mb[used], n_alloc - used);
 	q->packets += got;
@@ -497,11 +515,24 @@ bsdtun_bell_ring(struct bsdtun_queue *qp, struct bsdtun_session *s, int async)
 
 /* Delivered packets: capture, then free in bulk. */
 static void
-tx_free(struct bsdtun_unit *u, uint16_t qid, struct rte_mbuf **m, uint16_t n)
+tx_free(const struct bsdtun_qproc *pq, struct bsdtun_unit *u, uint16_t qid,
+	struct rte_mbuf **m, uint16_t n) BSDTUN_UNLOCKED(pq)
 {
+	RTE_SET_USED(pq);
 	if (unlikely(bsdtun_proc(u)->pcap != NULL) && n > 0)
 		bsdtun_capture(u, qid, m, n, 1);
 	rte_pktmbuf_free_bulk(m, n);
+}
+
+/* tx_chunk took s to ring its bell: ring, give s back. */
+static void
+tx_bell(const struct bsdtun_qproc *pq, struct bsdtun_queue *qp,
+	struct bsdtun_session *s, int async) BSDTUN_UNLOCKED(pq)
+{
+	RTE_SET_USED(pq);
+	bsdtun_bell_ring(qp, s, async);
+	rte_atomic_fetch_sub_explicit(&s->unlocked_users, 1,
+				      rte_memory_order_release);
 }
 
 /*
@@ -617,14 +648,11 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		rte_atomic_fetch_add_explicit(&s->unlocked_users, 1,
 					      rte_memory_order_relaxed);
 	rte_spinlock_unlock(&pq->tx_lock);
-	if (ring) {
-		bsdtun_bell_ring(qp, s, async);
-		rte_atomic_fetch_sub_explicit(&s->unlocked_users, 1,
-					      rte_memory_order_release);
-	}
+	if (ring)
+		tx_bell(pq, qp, s, async);
 	if (unlikely(broke))
-		session_shutdown(s);
-	tx_free(u, q->qid, done, nd);
+		session_shutdown(pq, s);
+	tx_free(pq, u, q->qid, done, nd);
 	return i;
 }
 
