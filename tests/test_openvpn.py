@@ -18,7 +18,8 @@ Three times: tun units with `--dev-type tun`; tap units (mode=tap) with
 `--dev-type tap` and kernel taps, where ARP resolves across the whole
 path; and tun units again with openvpn #1 opening /dev/net/tun, no
 --dev-node, run by `tuntest run`, which puts the node there in a private
-mount namespace.  Exact counts: 5 of 5 pings each way; iperf3's received
+mount namespace; and tun and tap once more with tuntest run --preload,
+openvpn #1's open answered by the preload face (no FUSE).  Exact counts: 5 of 5 pings each way; iperf3's received
 bytes as both ends report them; testpmd's port counters moved by at least
 as much; no drop counter of the PMD moved while the traffic ran; openvpn #1's
 TUN/TAP byte counts equal the unit's port counters.
@@ -97,6 +98,27 @@ def openvpn(s, wrap, key, direction, me, peer, dev, dev_type, extra):
             '--proto', 'udp', '--local', me, '--lport', str(PORT),
             '--remote', peer, '--rport', str(PORT)] + extra
     return s.spawn(argv, 'openvpn', echo=True)
+
+
+def preload_served(runner_pid):
+    """The program under tuntest run --preload has the preload library
+    and holds no descriptor of the node: its tun descriptor is the
+    preload face's (a socket)."""
+    kids = subprocess.run(['pgrep', '-P', str(runner_pid)],
+                          capture_output=True, text=True).stdout.split()
+    if len(kids) != 1:
+        return False
+    pid = kids[0]
+    with open('/proc/%s/maps' % pid) as f:
+        if 'libbsdtun-preload.so' not in f.read():
+            return False
+    fds = []
+    for fd in os.listdir('/proc/%s/fd' % pid):
+        try:
+            fds.append(os.readlink('/proc/%s/fd/%s' % (pid, fd)))
+        except OSError:
+            pass
+    return '/dev/net/tun' not in fds
 
 
 def initialised(p, what):
@@ -212,11 +234,14 @@ def link_mac(ns, dev):
     return m.group(1) if m else None
 
 
-def round_(s, key, tap, runner=False):
+def round_(s, key, tap, runner=False, preload=False):
     """runner: openvpn #1 opens /dev/net/tun, not --dev-node: tuntest run
-    puts the node there for it."""
+    puts the node there for it; preload: tuntest run --preload serves that
+    open from the unit's shared memory (doc/preload.md)."""
     kind = 'tap' if tap else 'tun'
-    tag = kind + (', tuntest run' if runner else '')
+    runner = runner or preload
+    tag = kind + (', tuntest run --preload' if preload else
+                  ', tuntest run' if runner else '')
     node = s.path('%s_node1' % kind)
     unit = 'qlen=512' + (',mode=tap' if tap else '')
     kdev = 'ov%s0' % kind       # nsA's kernel device (the bridge's)
@@ -249,8 +274,9 @@ def round_(s, key, tap, runner=False):
 
         # openvpn #1 on unit 1's node, no interface; #2 the kernel's.
         if runner:
-            ov1 = openvpn(s, [harness.TUNTEST, 'run', '--netns', nsx.c,
-                              node, '--'],
+            ov1 = openvpn(s, [harness.TUNTEST, 'run', '--netns', nsx.c] +
+                          (['--preload', pmd.sock(1)] if preload else []) +
+                          [node, '--'],
                           key, 0, UNDER[0], UNDER[1], odev, kind, [])
         else:
             ov1 = openvpn(s, ['ip', 'netns', 'exec', nsx.c], key, 0,
@@ -268,6 +294,11 @@ def round_(s, key, tap, runner=False):
         check(re.search(r'^.* TUN/TAP device %s opened$' % odev,
                         ov1.output, re.M),
               '%s: openvpn #1 opened the node as %s' % (tag, odev))
+        if preload:
+            check(preload_served(ov1.pid()),
+                  '%s: openvpn #1 holds the unit through the preload face '
+                  '(libbsdtun-preload.so mapped, no descriptor of '
+                  '/dev/net/tun)' % tag)
         # ... and no kernel device of that name exists behind it.
         check(run(['ip', '-n', nsx.c, 'link', 'show', odev]).returncode
               != 0, '%s: no kernel %s in nsC (openvpn #1 holds the unit)'
@@ -383,6 +414,8 @@ def main():
         round_(s, key, tap=False)
         round_(s, key, tap=True)
         round_(s, key, tap=False, runner=True)
+        round_(s, key, tap=False, preload=True)
+        round_(s, key, tap=True, preload=True)
 
 
 harness.run_main(main)

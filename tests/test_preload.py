@@ -12,8 +12,13 @@ programs.
   both ways between its Unix datagram socket and unit 0, testpmd
   forwarding to unit 1; exact bytes and port counters, and the node's
   FUSE server saw no request from it (node_requests unchanged).
+- preload_probe (a plain tun program of the tests): dup, F_DUPFD and
+  dup2 copies, a fork whose child writes and closes its copy, daemon(3);
+  bad pointers (EFAULT), bad descriptors (EBADF), a closed number reused
+  by a file, dup2 onto the tun descriptor and onto the face's own
+  descriptors.  Exact packets and port counters at the other end.
 - static: a statically linked program under --preload is told it gets
-  the node, and does.
+  the node, and does; the same program dynamically linked gets the face.
 """
 import fcntl
 import os
@@ -45,24 +50,142 @@ def preload_env(nodes=None, endpoint=None):
     return env
 
 
+PROBE = os.path.join(harness.BUILD, 'tests', 'preload_probe')
+PROBE_STATIC = PROBE + '_static'
+
+
+class environ:
+    """os.environ replaced by env for the programs started meanwhile."""
+
+    def __init__(self, env):
+        self.env = env
+
+    def __enter__(self):
+        self.saved = dict(os.environ)
+        os.environ.clear()
+        os.environ.update(self.env)
+
+    def __exit__(self, *exc):
+        os.environ.clear()
+        os.environ.update(self.saved)
+
+
+def tag_packet(tag):
+    """preload_probe's 60-byte packet (its last byte tag)."""
+    p = bytearray(60)
+    p[0], p[3], p[8], p[9] = 0x45, 60, 64, 17
+    p[12], p[15], p[16], p[19] = 10, 1, 10, 2
+    p[59] = tag
+    return bytes(p)
+
+
+def linux_node(path):
+    fd = harness.open_node(path)
+    fcntl.ioctl(fd, 0x400454ca, struct.pack('16sH22x', b'',
+                                           IFF_TUN | IFF_NO_PI))
+    return fd
+
+
+def probe(s, mode, tags, argv_wrap=None, static=False):
+    """preload_probe MODE on unit 0 (the preload face, or what argv_wrap
+    gives it), unit 1's node the test's end: the packets it sends to unit
+    1 carry tags, each 'WAIT send' gets one packet back.  Returns the
+    probe's output lines."""
+    n1 = s.path('pp1')
+    with s.testpmd(['', 'cdev=' + n1], args=['--forward-mode=io']) as pmd:
+        pmd.cmd('start')
+        rfd = linux_node(n1)
+        sent = []
+
+        def send(_):
+            q = harness.ipv4_packet(9, len(sent), 72)
+            sent.append(q)
+            os.write(rfd, q)
+        exe = PROBE_STATIC if static else PROBE
+        argv = (argv_wrap(pmd) if argv_wrap else []) + [exe, mode]
+        env = harness.sanitizer_env() if argv_wrap else \
+            preload_env(endpoint=pmd.sock(0))
+        with environ(env):
+            _, lines = harness.run_client(argv, 'preload_probe %s' % mode,
+                                          on_wait=send)
+        got = harness.read_packets(rfd, len(tags))
+        harness.check_packets(got, [tag_packet(t) for t in tags],
+                              '%s: the probe\'s packets at unit 1 (tags %s)'
+                              % (mode, tags))
+        check(harness.fd_quiet(rfd), '%s: nothing more at unit 1' % mode)
+        st = pmd.ports_stats((0, 1))
+        check_eq((st[0]['RX-packets'], st[0]['TX-packets']),
+                 (len(tags), len(sent)),
+                 '%s: port 0 counted the probe\'s %d and the %d sent back'
+                 % (mode, len(tags), len(sent)))
+        os.close(rfd)
+    return lines
+
+
+def fork_and_dup(s):
+    probe(s, 'dup', [1, 2, 3])
+    probe(s, 'fork', [1, 2, 3])
+    probe(s, 'daemon', [1, 2])
+
+
+def hostile(s):
+    probe(s, 'hostile', [4])
+
+
+def static(s):
+    """A statically linked program under tuntest run --preload: told, and
+    it gets the node."""
+    n0 = s.path('st0')
+    n1 = s.path('st1')
+    with s.testpmd(['cdev=' + n0, 'cdev=' + n1],
+                   args=['--forward-mode=io']) as pmd:
+        pmd.cmd('start')
+        rfd = linux_node(n1)
+
+        def send(_):
+            os.write(rfd, harness.ipv4_packet(9, 0, 72))
+        with environ(harness.sanitizer_env()):
+            _, lines = harness.run_client(
+                [harness.TUNTEST, 'run', '--preload', pmd.sock(0), n0, '--',
+                 PROBE_STATIC, 'plain'], 'static probe', on_wait=send)
+        out = '\n'.join(lines)
+        check('is statically linked: the preload face cannot serve it, '
+              'it gets the device node' in out,
+              'tuntest run says the static program gets the node')
+        check('FACE node' in out, 'the static program got the node')
+        harness.check_packets(harness.read_packets(rfd, 1), [tag_packet(7)],
+                              'its packet through the node')
+        os.close(rfd)
+    with s.testpmd(['cdev=' + n0, 'cdev=' + n1],
+                   args=['--forward-mode=io']) as pmd:
+        pmd.cmd('start')
+        rfd = linux_node(n1)
+
+        def send2(_):
+            os.write(rfd, harness.ipv4_packet(9, 0, 72))
+        with environ(harness.sanitizer_env()):
+            _, lines = harness.run_client(
+                [harness.TUNTEST, 'run', '--preload', pmd.sock(0), n0, '--',
+                 PROBE, 'plain'], 'dynamic probe', on_wait=send2)
+        check('FACE preload' in '\n'.join(lines),
+              'the same program, dynamically linked, got the preload face')
+        harness.check_packets(harness.read_packets(rfd, 1), [tag_packet(7)],
+                              'its packet through the preload face')
+        os.close(rfd)
+
+
 def conform(s):
     nodes = [s.path('pl0'), s.path('pl1')]
     with s.testpmd(['cdev=' + n for n in nodes], args=IO) as pmd:
         pmd.cmd('start')
         env = preload_env(nodes=[(nodes[0], pmd.sock(0)),
                                  (nodes[1], pmd.sock(1))])
-        saved = dict(os.environ)
-        os.environ.clear()
-        os.environ.update(env)
-        try:
+        with environ(env):
             _, lines = harness.run_client(
                 [harness.TUNTEST, 'conform', '--pause'] + nodes,
                 'preload face: tuntest conform',
                 on_wait=harness.conform_on_wait(pmd, 'preload conform'),
                 timeout=300)
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
         out = '\n'.join(lines)
         rows = {int(r) for r in re.findall(r'^PASS row +(\d+)', out, re.M)}
         exempt = {int(r) for r in
@@ -135,6 +258,9 @@ def main():
     with harness.Session() as s:
         conform(s)
         socat(s)
+        fork_and_dup(s)
+        hostile(s)
+        static(s)
 
 
 harness.run_main(main)

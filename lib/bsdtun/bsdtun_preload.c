@@ -59,6 +59,8 @@
 #define PL_PIDS         16    /* processes one open can be shared by */
 #define PL_BOUNCE       (BSDTUN_REC_MAX_LEN + 64)
 #define PL_IOCTL_ARG    64 /* largest argument in bsdtun_ioctl.h */
+/* F_GETFL of a file the kernel opened on x86_64 (glibc's O_LARGEFILE is 0) */
+#define PL_O_LARGEFILE 0100000
 
 /* ---- the C library's own functions ---------------------------------- */
 
@@ -181,6 +183,16 @@ is_internal(int fd)
 	struct pl_slot *s = slot(fd, 0);
 
 	return s != NULL && s->internal;
+}
+
+/* An open's own descriptor, asked for by the program: as if not open. */
+static int
+hidden(int fd)
+{
+	if (pl_inside || !is_internal(fd))
+		return 0;
+	errno = EBADF;
+	return 1;
 }
 
 static void
@@ -413,7 +425,7 @@ pl_open(const char *path, int flags)
 	f = calloc(1, sizeof(*f));
 	if (f == NULL)
 		return -1;
-	f->sh = shared_new(acc | O_LARGEFILE | (flags & O_NONBLOCK));
+	f->sh = shared_new(acc | PL_O_LARGEFILE | (flags & O_NONBLOCK));
 	if (f->sh == NULL) {
 		free(f);
 		return -1;
@@ -713,7 +725,7 @@ read(int fd, void *buf, size_t len)
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
 
 	if (f == NULL)
-		return real.read(fd, buf, len);
+		return hidden(fd) ? -1 : real.read(fd, buf, len);
 	return pl_readv(f, &iov, 1);
 }
 
@@ -733,7 +745,7 @@ readv(int fd, const struct iovec *iov, int iovcnt)
 	struct pl_file *f = lookup(fd);
 
 	if (f == NULL)
-		return real.readv(fd, iov, iovcnt);
+		return hidden(fd) ? -1 : real.readv(fd, iov, iovcnt);
 	return pl_readv(f, iov, iovcnt);
 }
 
@@ -745,7 +757,7 @@ write(int fd, const void *buf, size_t len)
 		             .iov_len = len };
 
 	if (f == NULL)
-		return real.write(fd, buf, len);
+		return hidden(fd) ? -1 : real.write(fd, buf, len);
 	return pl_writev(f, &iov, 1);
 }
 
@@ -755,7 +767,7 @@ writev(int fd, const struct iovec *iov, int iovcnt)
 	struct pl_file *f = lookup(fd);
 
 	if (f == NULL)
-		return real.writev(fd, iov, iovcnt);
+		return hidden(fd) ? -1 : real.writev(fd, iov, iovcnt);
 	return pl_writev(f, iov, iovcnt);
 }
 
@@ -851,7 +863,7 @@ ioctl(int fd, unsigned long req, ...)
 	va_end(ap);
 	if (f != NULL)
 		return pl_ioctl(f, req, arg);
-	if (!pl_inside && vhost_refused(req, arg))
+	if (hidden(fd) || (!pl_inside && vhost_refused(req, arg)))
 		return -1;
 	return real.ioctl(fd, req, arg);
 }
@@ -931,7 +943,7 @@ fcntl(int fd, int cmd, ...)
 	va_end(ap);
 	if (f != NULL)
 		return pl_fcntl(fd, f, cmd, arg);
-	return real.fcntl(fd, cmd, arg);
+	return hidden(fd) ? -1 : real.fcntl(fd, cmd, arg);
 }
 
 PL_API int fcntl64(int fd, int cmd, ...) __attribute__((alias("fcntl")));
@@ -1127,6 +1139,8 @@ pl_dup_onto(int oldfd, int newfd, int flags,
 
 	if (pl_inside)
 		return call(oldfd, newfd, flags);
+	if (hidden(oldfd))
+		return -1;
 	f = lookup(oldfd);
 	if (f == NULL && lookup(newfd) == NULL && !is_internal(newfd))
 		return call(oldfd, newfd, flags);
@@ -1193,7 +1207,7 @@ dup(int fd)
 	struct pl_file *f = lookup(fd);
 
 	if (f == NULL)
-		return real.dup(fd);
+		return hidden(fd) ? -1 : real.dup(fd);
 	return pl_fcntl(fd, f, F_DUPFD, 0);
 }
 
