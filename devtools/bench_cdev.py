@@ -40,7 +40,9 @@ DPDK control thread: EAL gives control threads the CPUs no lcore uses, and
 when every CPU has an lcore, the main lcore's CPU).  The benchmark reads
 the thread's affinity from /proc and prints it.  The no-op FUSE server
 therefore runs on the same CPU as the client too ("noop"), the placement
-the node has; "noop-split" (--no-split to skip) puts it on the other CPU
+the node has; "preload" is the node's client again, with
+libbsdtun-preload.so answering its open of the node on the unit's shared
+memory (doc/preload.md: no FUSE); "noop-split" (--no-split to skip) puts it on the other CPU
 for reference, and "noop-free" (only with --faces ...,noop-free) pins
 neither server nor client.  The ktun feeder runs on the other CPU.
 
@@ -74,6 +76,7 @@ sys.path.insert(0, os.path.join(TOP, 'tests'))
 import harness  # noqa: E402
 
 OUT = os.path.join(TOP, 'build-bench')
+PRELOAD = os.path.join(harness.BUILD, 'lib', 'bsdtun', 'libbsdtun-preload.so')
 ETH_HLEN = 14
 HZ = os.sysconf('SC_CLK_TCK')
 
@@ -88,11 +91,15 @@ def log(msg):
 
 # ---- processes (tests/harness.py runs them) --------------------------------
 
+# The client's environment (None: ours); the preload face sets it.
+CLIENT_ENV = None
+
+
 def run_client(argv, timeout):
     """Run cdev_loop to completion in its own process group; returns
     (exit status, output, CPU seconds it and its reaped children used)."""
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-    p = harness.Proc(argv, 'cdev_loop')
+    p = harness.Proc(argv, 'cdev_loop', env=CLIENT_ENV)
     try:
         rc = p.wait(timeout)
         if rc is None:
@@ -301,7 +308,10 @@ def thread_of(p, name):
     return None, None
 
 
-def face_node(opt, sess, tools, res, info):
+def face_node(opt, sess, tools, res, info, face='node'):
+    """face 'preload': the same client with libbsdtun-preload.so, its
+    open of the node answered on the unit's shared memory."""
+    global CLIENT_ENV
     loop, _ = tools
     node = sess.path('tun0')
     sock = sess.path('tun0.sock')
@@ -309,13 +319,17 @@ def face_node(opt, sess, tools, res, info):
     info.setdefault('node_vdev', '--vdev=net_bsdtun0,' + unit)
     sess.mounts.add(node)
     tp = testpmd(opt, sess, unit)
+    if face == 'preload':
+        CLIENT_ENV = dict(os.environ)
+        CLIENT_ENV['LD_PRELOAD'] = PRELOAD
+        CLIENT_ENV['BSDTUN_PRELOAD_NODES'] = '%s=%s' % (node, sock)
     try:
         allowed, _ = thread_of(tp, 'dpdk-bsdtun-fs0')
         info['fs_allowed'] = allowed
         for size in opt.sizes:
             tp.cmd('set fwd rxonly')
             tp.cmd('start')
-            r = measure(opt, 'node write %d' % size,
+            r = measure(opt, '%s write %d' % (face, size),
                         [loop, '-c', str(opt.client_cpu),
                          '-w', str(opt.warmup), 'write', node, str(size),
                          str(opt.duration)], [tp], size)
@@ -323,13 +337,13 @@ def face_node(opt, sess, tools, res, info):
             if st.get('RX-packets', 0) < r['calls']:
                 log('  warning: testpmd received %s < %d written' %
                     (st.get('RX-packets'), r['calls']))
-            res.setdefault(('node', size, 'write'), []).append(r)
+            res.setdefault((face, size, 'write'), []).append(r)
         for size in opt.sizes:
             tp.cmd('set fwd txonly')
             tp.cmd('set txpkts %d' % (size + ETH_HLEN))
             x0 = tp.xstats(0)
             tp.cmd('start')
-            r = measure(opt, 'node read %d' % size,
+            r = measure(opt, '%s read %d' % (face, size),
                         [loop, '-c', str(opt.client_cpu),
                          '-w', str(opt.warmup), 'read', node, str(size),
                          str(opt.duration)], [tp], size)
@@ -338,10 +352,11 @@ def face_node(opt, sess, tools, res, info):
             full = x1.get('tx_ring_full', 0) - x0.get('tx_ring_full', 0)
             if opt.verbose:
                 log('  (tx_ring_full +%d: txonly kept the queue full)' % full)
-            res.setdefault(('node', size, 'read'), []).append(r)
+            res.setdefault((face, size, 'read'), []).append(r)
         _, cpu = thread_of(tp, 'dpdk-bsdtun-fs0')
-        info['fs_cpu'] = cpu
+        info['fs_cpu' if face == 'node' else face + '_fs_cpu'] = cpu
     finally:
+        CLIENT_ENV = None
         rc = tp.stop(30)
         if rc != 0:
             log('  warning: testpmd exit status %r' % rc)
@@ -387,8 +402,8 @@ def face_ktun(opt, sess, tools, res):
 
 def run_face(face, opt, sess, tools, res, info):
     """One run of face: its measurements into res."""
-    if face == 'node':
-        face_node(opt, sess, tools, res, info)
+    if face in ('node', 'preload'):
+        face_node(opt, sess, tools, res, info, face)
     elif face == 'noop':
         face_noop(opt, sess, tools, res, 'noop', opt.client_cpu)
     elif face == 'noop-split':
@@ -405,6 +420,7 @@ def run_face(face, opt, sess, tools, res, info):
 
 FACES = [
     ('node', 'device node (bsdtun cdev)'),
+    ('preload', 'preload face (libbsdtun-preload.so)'),
     ('noop', 'no-op FUSE file, same CPU'),
     ('noop-split', 'no-op FUSE file, other CPU'),
     ('noop-free', 'no-op FUSE file, unpinned'),
@@ -494,7 +510,7 @@ def main():
     ap.add_argument('--qlen', type=int, default=1024)
     ap.add_argument('--client-cpu', type=int, default=0)
     ap.add_argument('--dpdk-cpu', type=int, default=1)
-    ap.add_argument('--faces', default='node,noop,noop-split,ktun',
+    ap.add_argument('--faces', default='node,preload,noop,noop-split,ktun',
                     help='comma-separated, run in this order (rotated per '
                     'run); also noop-free: no-op FUSE, nothing pinned')
     ap.add_argument('--no-split', action='store_true',

@@ -48,15 +48,15 @@ result(int ok, const char *what, long got)
 		fails++;
 }
 
-#define EXPECT(call, want, what)                                    \
-	do {                                                        \
-		long r_ = (long)(call);                             \
-		result(r_ == (long)(want), what, r_);               \
+#define EXPECT(call, want, what)                      \
+	do {                                          \
+		long r_ = (long)(call);               \
+		result(r_ == (long)(want), what, r_); \
 	} while (0)
-#define EXPECT_ERR(call, err, what)                                 \
-	do {                                                        \
-		long r_ = (long)(call);                             \
-		result(r_ == -1 && errno == (err), what, r_);       \
+#define EXPECT_ERR(call, err, what)                           \
+	do {                                                  \
+		long r_ = (long)(call);                       \
+		result(r_ == -1 && errno == (err), what, r_); \
 	} while (0)
 
 static void
@@ -154,11 +154,9 @@ mode_dup(void)
 	result(d > fd && d2 >= 100, "dup and F_DUPFD_CLOEXEC 100", d2);
 	EXPECT(fcntl(d, F_GETFD), 0, "dup: FD_CLOEXEC clear");
 	EXPECT(fcntl(d2, F_GETFD), FD_CLOEXEC, "F_DUPFD_CLOEXEC: set");
-	EXPECT(fcntl(d2, F_GETFL), TUN_FL,
-	       "F_GETFL as on a tun file");
+	EXPECT(fcntl(d2, F_GETFL), TUN_FL, "F_GETFL as on a tun file");
 	EXPECT(fcntl(d, F_SETFL, O_NONBLOCK), 0, "O_NONBLOCK on the dup");
-	EXPECT(fcntl(fd, F_GETFL), TUN_FL | O_NONBLOCK,
-	       "the open shares it");
+	EXPECT(fcntl(fd, F_GETFL), TUN_FL | O_NONBLOCK, "the open shares it");
 	write_tag(d, 1, "write through the dup");
 	EXPECT(close(fd), 0, "close the first descriptor");
 	write_tag(d2, 2, "write through F_DUPFD's copy");
@@ -238,8 +236,10 @@ mode_hostile(void)
 			break;
 		usleep(1000);
 	}
-	result(n == -1 && errno == EFAULT, "a queued packet read to a bad "
-	       "pointer: EFAULT", n);
+	result(n == -1 && errno == EFAULT,
+	       "a queued packet read to a bad "
+	       "pointer: EFAULT",
+	       n);
 	EXPECT_ERR(read(fd, a, sizeof(a)), EAGAIN,
 	           "and the packet is gone, as on Linux");
 	EXPECT_ERR(readv(fd, bad_iov, 1), EFAULT, "readv of a bad iovec");
@@ -299,7 +299,8 @@ int
 main(int argc, char **argv)
 {
 	if (argc != 2) {
-		fprintf(stderr, "usage: preload_probe plain|dup|fork|daemon|hostile\n");
+		fprintf(stderr,
+		        "usage: preload_probe plain|dup|fork|daemon|hostile\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "plain"))

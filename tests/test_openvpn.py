@@ -295,7 +295,7 @@ def round_(s, key, tap, runner=False, preload=False):
                         ov1.output, re.M),
               '%s: openvpn #1 opened the node as %s' % (tag, odev))
         if preload:
-            check(preload_served(ov1.pid()),
+            check(preload_served(ov1.pid),
                   '%s: openvpn #1 holds the unit through the preload face '
                   '(libbsdtun-preload.so mapped, no descriptor of '
                   '/dev/net/tun)' % tag)

@@ -1528,8 +1528,10 @@ conform_run(const struct tt_cmd *cmd, int argc, char **argv)
 	preload = node && tt_face_is_socket(&c->b);
 	node = node && !preload;
 	printf("tuntest conform: %s face, writer %s, reader %s, qlen %u\n",
-	       preload ? "preload" : node ? "device node" : "library", c->pa,
-	       c->pb, qlen);
+	       preload ? "preload" :
+	       node    ? "device node" :
+	                 "library",
+	       c->pa, c->pb, qlen);
 	ioc_int(&c->a, TUNSIFHEAD, 0);
 	drain(&c->b);
 

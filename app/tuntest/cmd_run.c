@@ -544,9 +544,8 @@ preload_problem(const char *prog)
 			why = NULL;
 	if (why == NULL && eh.e_shstrndx < eh.e_shnum &&
 	    pread(fd, &strs, sizeof(strs),
-	          (off_t)(eh.e_shoff +
-	                  (uint64_t)eh.e_shstrndx * eh.e_shentsize)) ==
-	            sizeof(strs))
+	          (off_t)(eh.e_shoff + (uint64_t)eh.e_shstrndx *
+	                                       eh.e_shentsize)) == sizeof(strs))
 		for (i = 0; i < eh.e_shnum && why == NULL; i++) {
 			char name[16] = "";
 

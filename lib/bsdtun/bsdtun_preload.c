@@ -60,7 +60,7 @@
 #define PL_BOUNCE       (BSDTUN_REC_MAX_LEN + 64)
 #define PL_IOCTL_ARG    64 /* largest argument in bsdtun_ioctl.h */
 /* F_GETFL of a file the kernel opened on x86_64 (glibc's O_LARGEFILE is 0) */
-#define PL_O_LARGEFILE 0100000
+#define PL_O_LARGEFILE  0100000
 
 /* ---- the C library's own functions ---------------------------------- */
 
@@ -118,11 +118,11 @@ static __thread int pl_inside;
 
 /* Shared by every process that holds the open (MAP_SHARED, fork keeps it). */
 struct pl_shared {
-	pthread_mutex_t rd; /* the ring to the program */
-	pthread_mutex_t wr; /* the ring to DPDK; ioctls hold both */
-	pid_t rd_pid;       /* the process that read last */
-	pid_t wr_pid;       /* the process that wrote last */
-	int flags;          /* F_GETFL: access mode, O_NONBLOCK, O_ASYNC */
+	pthread_mutex_t rd;  /* the ring to the program */
+	pthread_mutex_t wr;  /* the ring to DPDK; ioctls hold both */
+	pid_t rd_pid;        /* the process that read last */
+	pid_t wr_pid;        /* the process that wrote last */
+	int flags;           /* F_GETFL: access mode, O_NONBLOCK, O_ASYNC */
 	pid_t pids[PL_PIDS]; /* processes holding it (fork adds the child) */
 };
 
@@ -582,8 +582,8 @@ atfork_child(void)
 		for (i = 0; i < PL_PIDS; i++) {
 			pid_t z = 0;
 
-			if (__atomic_compare_exchange_n(&f->sh->pids[i], &z,
-			                                me, 0, __ATOMIC_RELAXED,
+			if (__atomic_compare_exchange_n(&f->sh->pids[i], &z, me,
+			                                0, __ATOMIC_RELAXED,
 			                                __ATOMIC_RELAXED))
 				break;
 		}
@@ -611,88 +611,113 @@ pl_init(void)
 
 /* ---- read and write ---------------------------------------------------- */
 
+/*
+ * The program's iovec array, copied in: into small when it fits (the
+ * common case), else malloc'ed (the caller frees what is not small).
+ * Its total length in *total.  NULL and errno when it is bad.
+ */
+static struct iovec *
+iov_in(const struct iovec *iov, int iovcnt, struct iovec *small, int nsmall,
+       size_t *total)
+{
+	struct iovec *l;
+	size_t sum = 0;
+	int i;
+
+	if (iovcnt < 0 || iovcnt > IOV_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	l = iovcnt <= nsmall ? small : malloc(sizeof(*l) * (size_t)iovcnt);
+	if (l == NULL)
+		return NULL;
+	if (mem_in(l, iov, sizeof(*l) * (size_t)iovcnt) < 0)
+		goto bad;
+	for (i = 0; i < iovcnt; i++) {
+		if (l[i].iov_len > SSIZE_MAX - sum) {
+			errno = EINVAL;
+			goto bad;
+		}
+		sum += l[i].iov_len;
+	}
+	*total = sum;
+	return l;
+bad:
+	if (l != small)
+		free(l);
+	return NULL;
+}
+
 static ssize_t
 pl_readv(struct pl_file *f, const struct iovec *iov, int iovcnt)
 {
-	struct iovec *liov;
+	struct iovec small[8], *liov;
 	uint8_t *b = bounce();
-	size_t total = 0;
+	size_t total;
 	ssize_t n;
-	int i;
 
 	if ((f->sh->flags & O_ACCMODE) == O_WRONLY) {
 		errno = EBADF;
 		return -1;
 	}
-	if (iovcnt < 0 || iovcnt > IOV_MAX) {
-		errno = EINVAL;
-		return -1;
-	}
 	if (b == NULL) {
 		errno = ENOMEM;
 		return -1;
 	}
-	liov = alloca(sizeof(*liov) * (size_t)(iovcnt ? iovcnt : 1));
-	if (mem_in(liov, iov, sizeof(*liov) * (size_t)iovcnt) < 0)
+	liov = iov_in(iov, iovcnt, small, 8, &total);
+	if (liov == NULL)
 		return -1;
-	for (i = 0; i < iovcnt; i++) {
-		if (liov[i].iov_len > SSIZE_MAX - total) {
-			errno = EINVAL;
-			return -1;
-		}
-		total += liov[i].iov_len;
-	}
 	for (;;) {
 		struct pollfd p = { .fd = f->bell_fd, .events = POLLIN };
 
+		n = -1;
 		if (ring_take(f, &f->sh->rd, &f->sh->rd_pid) < 0)
-			return -1;
+			break;
 		pl_inside++;
 		n = bsdtun_read(f->t, b, total < PL_BOUNCE ? total : PL_BOUNCE);
 		pl_inside--;
 		pthread_mutex_unlock(&f->sh->rd);
-		if (n >= 0)
-			return mem_out(liov, iovcnt, b, (size_t)n) < 0 ? -1 : n;
+		if (n >= 0) {
+			if (mem_out(liov, iovcnt, b, (size_t)n) < 0)
+				n = -1;
+			break;
+		}
 		if (errno != EAGAIN ||
 		    (__atomic_load_n(&f->sh->flags, __ATOMIC_RELAXED) &
 		     O_NONBLOCK))
-			return -1;
+			break;
 		if (poll(&p, 1, -1) < 0)
-			return -1; /* EINTR */
+			break; /* EINTR */
 	}
+	if (liov != small) {
+		int e = errno;
+
+		free(liov);
+		errno = e;
+	}
+	return n;
 }
 
 static ssize_t
 pl_writev(struct pl_file *f, const struct iovec *iov, int iovcnt)
 {
-	struct iovec *liov, one;
+	struct iovec small[8], *liov, one;
 	uint8_t *b = bounce();
-	size_t total = 0, take, off = 0;
-	ssize_t n;
-	int i;
+	size_t total, take, off = 0;
+	ssize_t n = -1;
+	int i, e;
 
 	if ((f->sh->flags & O_ACCMODE) == O_RDONLY) {
 		errno = EBADF;
-		return -1;
-	}
-	if (iovcnt < 0 || iovcnt > IOV_MAX) {
-		errno = EINVAL;
 		return -1;
 	}
 	if (b == NULL) {
 		errno = ENOMEM;
 		return -1;
 	}
-	liov = alloca(sizeof(*liov) * (size_t)(iovcnt ? iovcnt : 1));
-	if (mem_in(liov, iov, sizeof(*liov) * (size_t)iovcnt) < 0)
+	liov = iov_in(iov, iovcnt, small, 8, &total);
+	if (liov == NULL)
 		return -1;
-	for (i = 0; i < iovcnt; i++) {
-		if (liov[i].iov_len > SSIZE_MAX - total) {
-			errno = EINVAL;
-			return -1;
-		}
-		total += liov[i].iov_len;
-	}
 	/*
 	 * Gather into the bounce buffer.  A write larger than any packet
 	 * fails on its length; only its first bytes (a header the
@@ -704,17 +729,22 @@ pl_writev(struct pl_file *f, const struct iovec *iov, int iovcnt)
 		                                          take - off;
 
 		if (mem_in(b + off, liov[i].iov_base, c) < 0)
-			return -1;
+			goto out;
 		off += c;
 	}
 	one.iov_base = b;
 	one.iov_len = total;
 	if (ring_take(f, &f->sh->wr, &f->sh->wr_pid) < 0)
-		return -1;
+		goto out;
 	pl_inside++;
 	n = bsdtun_writev(f->t, &one, 1);
 	pl_inside--;
 	pthread_mutex_unlock(&f->sh->wr);
+out:
+	e = errno;
+	if (liov != small)
+		free(liov);
+	errno = e;
 	return n;
 }
 
@@ -899,7 +929,8 @@ pl_fcntl(int fd, struct pl_file *f, int cmd, long arg)
 				return -1;
 		}
 		r = __atomic_load_n(&f->sh->flags, __ATOMIC_RELAXED);
-		__atomic_store_n(&f->sh->flags, (r & ~settable) | (arg & settable),
+		__atomic_store_n(&f->sh->flags,
+		                 (r & ~settable) | (arg & settable),
 		                 __ATOMIC_RELAXED);
 		return 0;
 	case F_GETFD:
@@ -1077,29 +1108,35 @@ static int
 range_skipping_internal(unsigned int lo, unsigned int hi, int flags)
 {
 	struct pl_file *f;
-	int n = 0, i, *in;
+	int n = 0, i, r, *in;
 
 	for (f = pl_files; f != NULL; f = f->next)
 		n += 2;
-	in = alloca(sizeof(*in) * (size_t)(n + 1));
+	in = malloc(sizeof(*in) * (size_t)(n + 1));
+	if (in == NULL)
+		return -1;
 	n = 0;
 	for (f = pl_files; f != NULL; f = f->next) {
 		in[n++] = f->bell_fd;
 		in[n++] = f->ctl_fd;
 	}
 	qsort(in, (size_t)n, sizeof(*in), fd_cmp);
-	for (i = 0; i < n && lo <= hi; i++) {
+	r = 0;
+	for (i = 0; i < n && r == 0; i++) {
 		unsigned int x = (unsigned int)in[i];
 
 		if (x < lo || x > hi)
 			continue;
-		if (x > lo && syscall(SYS_close_range, lo, x - 1, flags) < 0)
-			return -1;
+		if (x > lo)
+			r = (int)syscall(SYS_close_range, lo, x - 1, flags);
 		if (x == hi)
-			return 0;
+			break;
 		lo = x + 1;
 	}
-	return lo <= hi ? (int)syscall(SYS_close_range, lo, hi, flags) : 0;
+	if (r == 0 && (i == n || (unsigned int)in[i] != hi))
+		r = (int)syscall(SYS_close_range, lo, hi, flags);
+	free(in);
+	return r < 0 ? -1 : 0;
 }
 
 PL_API int
@@ -1130,8 +1167,8 @@ closefrom(int lo)
 
 /* newfd is about to name what oldfd names (dup2/dup3). */
 static int
-pl_dup_onto(int oldfd, int newfd, int flags,
-            int (*call)(int, int, int), int is_dup2)
+pl_dup_onto(int oldfd, int newfd, int flags, int (*call)(int, int, int),
+            int is_dup2)
 {
 	struct pl_file *f;
 	struct pl_slot *s;
