@@ -361,10 +361,13 @@ class QuickTun(Program):
     def env(self, side):
         me, peer = (B_UNDER, C_UNDER) if side == 'b' else (C_UNDER, B_UNDER)
         e = dict(os.environ)
-        e.update({'INTERFACE': self.dev, 'TUN_MODE': '1', 'USE_PI': '0',
-                  'PROTOCOL': 'raw', 'LOCAL_ADDRESS': me,
-                  'LOCAL_PORT': '2998', 'REMOTE_ADDRESS': peer,
-                  'REMOTE_PORT': '2998', 'REMOTE_FLOAT': '0'})
+        # ifupdown's names (IFACE, IF_QT_...): quicktun reads those
+        e['IFACE'] = self.dev
+        e.update({'IF_QT_' + k: v for k, v in (
+            ('TUN_MODE', '1'), ('USE_PI', '0'),
+            ('PROTOCOL', 'raw'), ('LOCAL_ADDRESS', me),
+            ('LOCAL_PORT', '2998'), ('REMOTE_ADDRESS', peer),
+            ('REMOTE_PORT', '2998'), ('REMOTE_FLOAT', '0'))})
         return e
 
 
