@@ -62,10 +62,14 @@ benchmark, which also addresses the tun devices and adds the routes):
             yes, key authentication) in C; aes128-gcm@openssh.com
   quicktun  quicktun, PROTOCOL=raw (no encryption)
   fastd     fastd, mode tun, method "null"
+  wireguard-go  wireguard-go, configured with wg set (it always encrypts);
+            a Go program makes its own system calls: with --preload it
+            gets the node ("preload (node)" in the table)
 
 Install what is missing (all Debian 12 packages):
     apt-get install --no-install-recommends iperf3 socat openvpn tinc \\
-        openssh-server openssh-client quicktun fastd
+        openssh-server openssh-client quicktun fastd wireguard-go \\
+        wireguard-tools
 (openssh-server: its service need not run; the benchmark starts its own
 sshd in C.)  A program that is not installed is reported and skipped.
 
@@ -80,7 +84,12 @@ Placement (2 CPUs): testpmd --lcores=0@0,1@1 (forwarding lcore on CPU 1,
 main lcore and control threads, the node's FUSE thread among them, on
 CPU 0); everything else (the programs, iperf3, sshd) taskset to CPU 0.
 The passes are interleaved (pass 1 of every program and path, then pass
-2, ...; the path order rotates per pass).
+2, ...; the path order rotates per pass).  Before each run the benchmark
+waits (--settle) until other processes leave the CPUs alone, repeats a
+run during which they used more than --max-load CPUs (--retries), and
+flags it '*' if they still did.  A face (program x path) that could not
+be started, or a case that failed, is not tried again in later passes
+(a stalled iperf3 costs --duration + 10 s).
 
 Needs root (network namespaces, mounts), hugepages (devtools/setup.sh),
 the build (--build, default BSDTUN_BUILD or build/) and DPDK's net_tap
@@ -702,7 +711,7 @@ def iperf(opt, face, case):
             # waited for without reaping: its CPU time counts as ours
             if not harness.wait_for(lambda: os.waitid(
                     os.P_PID, cli.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
-                    is not None, opt.duration + 20, 0.05):
+                    is not None, opt.duration + 10, 0.05):
                 raise BenchError('iperf3 client timed out')
             use = cpu.stop()
             cli.wait(10)
@@ -748,7 +757,7 @@ def settle(opt, face):
             return v
 
 
-def measure(opt, face, case, res):
+def measure(opt, face, case, res, failed):
     """One iperf3 run into res (repeated up to --retries times while other
     processes use more than --max-load CPUs); 1 if measured, 0 if not."""
     pn, path = face.prog.name, face.path
@@ -758,6 +767,7 @@ def measure(opt, face, case, res):
             v, extra = iperf(opt, face, case)
         except ERRORS as e:
             log('  %s %s %s failed: %s' % (pn, path, case, e))
+            failed.add((pn, path, case))
             return 0
         log('  %-12s %-7s %-5s %12.0f  %s' % (
             pn, path, case, v, ' '.join(
@@ -909,6 +919,7 @@ def main():
                 res[(pn, 'preload', case)] = 'n/a (tuntest run has no ' \
                     '--preload)'
     measured = 0
+    failed = set()
     with harness.Session('bprog', 'bprog') as sess, Net() as net:
         os.chmod(sess.dir, 0o755)
         progs = {}
@@ -934,16 +945,22 @@ def main():
                                               ', '.join(order)))
                 for pn, prog in progs.items():
                     for path in order:
+                        cases = [c for c in opt.cases
+                                 if (pn, path, c) not in failed]
+                        if not cases:
+                            continue
                         face = Face(opt, sess, net, prog, path)
                         try:
                             face.start()
                         except ERRORS as e:
                             log('  %s %s failed: %s' % (pn, path, e))
+                            failed.update((pn, path, c) for c in cases)
                             face.close()
                             continue
                         try:
-                            for case in opt.cases:
-                                measured += measure(opt, face, case, res)
+                            for case in cases:
+                                measured += measure(opt, face, case, res,
+                                                    failed)
                         finally:
                             face.close()
         except KeyboardInterrupt:
