@@ -887,6 +887,8 @@ def main():
     ap.add_argument('--dpdk-cpu', type=int, default=1)
     ap.add_argument('--build', help='meson build dir (default '
                     'BSDTUN_BUILD or build/)')
+    ap.add_argument('--json', metavar='FILE',
+                    help='also write every run\'s numbers to FILE')
     ap.add_argument('-v', '--verbose', action='store_true')
     opt = ap.parse_args()
     opt.programs = [p for p in opt.programs.split(',') if p]
@@ -967,6 +969,14 @@ def main():
             log('interrupted')
     print()
     report(opt, res, skipped)
+    if opt.json:
+        with open(opt.json, 'w') as f:
+            json.dump({'machine': machine(), 'argv': sys.argv,
+                       'skipped': skipped,
+                       'runs': [{'program': k[0], 'path': k[1],
+                                 'case': k[2], 'runs': v}
+                                for k, v in sorted(res.items())]},
+                      f, indent=1)
     return 0 if measured else 1
 
 
