@@ -114,6 +114,20 @@ real_init(void)
  */
 static __thread int pl_inside;
 
+/*
+ * This process's pid, without a system call per packet (glibc does not
+ * cache it): set at load and in every fork's child (pthread_atfork).
+ */
+static pid_t pl_pid;
+
+static pid_t
+self(void)
+{
+	if (pl_pid == 0)
+		pl_pid = getpid();
+	return pl_pid;
+}
+
 /* ---- the descriptor table -------------------------------------------- */
 
 /* Shared by every process that holds the open (MAP_SHARED, fork keeps it). */
@@ -222,7 +236,7 @@ mem_in(void *dst, const void *src, size_t len)
 
 	if (len == 0)
 		return 0;
-	if (process_vm_readv(getpid(), &l, 1, &r, 1, 0) == (ssize_t)len)
+	if (process_vm_readv(self(), &l, 1, &r, 1, 0) == (ssize_t)len)
 		return 0;
 	if (errno == ENOSYS || errno == EPERM) { /* a sandbox said no */
 		memcpy(dst, src, len);
@@ -240,7 +254,7 @@ mem_out(const struct iovec *iov, int iovcnt, const void *src, size_t len)
 
 	if (len == 0)
 		return 0;
-	n = process_vm_writev(getpid(), &l, 1, iov, (unsigned long)iovcnt, 0);
+	n = process_vm_writev(self(), &l, 1, iov, (unsigned long)iovcnt, 0);
 	if (n == (ssize_t)len)
 		return 0;
 	if (n < 0 && (errno == ENOSYS || errno == EPERM)) {
@@ -286,7 +300,7 @@ shared_lock(pthread_mutex_t *m)
 static int
 ring_take(struct pl_file *f, pthread_mutex_t *m, pid_t *last)
 {
-	pid_t me = getpid();
+	pid_t me = self();
 	int r = shared_lock(m);
 
 	if (r != 0) {
@@ -342,7 +356,7 @@ shared_new(int flags)
 	pthread_mutex_init(&sh->wr, &a);
 	pthread_mutexattr_destroy(&a);
 	sh->flags = flags;
-	sh->pids[0] = getpid();
+	sh->pids[0] = self();
 	return sh;
 }
 
@@ -485,7 +499,7 @@ pl_open(const char *path, int flags)
 static int
 shared_elsewhere(const struct pl_file *f)
 {
-	pid_t me = getpid();
+	pid_t me = self();
 	int i;
 
 	for (i = 0; i < PL_PIDS; i++) {
@@ -502,7 +516,7 @@ static void
 file_drop(struct pl_file *f)
 {
 	struct pl_file **pp;
-	pid_t me = getpid();
+	pid_t me = self();
 	int i, others;
 
 	for (pp = &pl_files; *pp != NULL; pp = &(*pp)->next)
@@ -575,9 +589,11 @@ static void
 atfork_child(void)
 {
 	struct pl_file *f;
-	pid_t me = getpid();
+	pid_t me;
 	int i;
 
+	pl_pid = getpid();
+	me = pl_pid;
 	for (f = pl_files; f != NULL; f = f->next)
 		for (i = 0; i < PL_PIDS; i++) {
 			pid_t z = 0;
