@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/vhost.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +214,56 @@ mode_daemon(void)
 	close(fd);
 }
 
+/* What cannot carry the descriptor is refused, with a message. */
+static void
+cannot_carry(int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], x = 'x';
+	struct iovec iov = { .iov_base = &x, .iov_len = 1 };
+	struct msghdr m = { .msg_iov = &iov,
+		            .msg_iovlen = 1,
+		            .msg_control = cbuf,
+		            .msg_controllen = sizeof(cbuf) };
+	struct vhost_vring_file vf = { .index = 0, .fd = fd };
+	struct cmsghdr *c;
+	int sp[2], st = 0;
+	pid_t pid;
+
+	memset(cbuf, 0, sizeof(cbuf));
+	c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sp) < 0)
+		return;
+	EXPECT_ERR(sendmsg(sp[0], &m, 0), EOPNOTSUPP,
+	           "SCM_RIGHTS of the tun descriptor refused");
+	EXPECT_ERR(ioctl(sp[0], VHOST_NET_SET_BACKEND, &vf), EOPNOTSUPP,
+	           "VHOST_NET_SET_BACKEND with it refused");
+	close(sp[0]);
+	close(sp[1]);
+	/* exec keeping it: the new program finds it closed (message) */
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		char num[16];
+		char *argv[] = {
+			"sh", "-c",
+			"if [ -e /proc/self/fd/$0 ]; then echo FAIL exec: "
+			"descriptor $0 kept; else echo PASS exec: descriptor "
+			"$0 closed in the new program; fi",
+			num, NULL
+		};
+
+		snprintf(num, sizeof(num), "%d", fd);
+		execv("/bin/sh", argv);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	EXPECT(st, 0, "the exec'd program ran");
+}
+
 static void
 mode_hostile(void)
 {
@@ -243,6 +294,7 @@ mode_hostile(void)
 	EXPECT_ERR(read(fd, a, sizeof(a)), EAGAIN,
 	           "and the packet is gone, as on Linux");
 	EXPECT_ERR(readv(fd, bad_iov, 1), EFAULT, "readv of a bad iovec");
+	cannot_carry(fd);
 	EXPECT_ERR(read(-1, a, 1), EBADF, "read(-1)");
 	EXPECT_ERR(read(1 << 20, a, 1), EBADF, "read of a huge descriptor");
 	EXPECT_ERR(ioctl(9999, TUNGETIFF, &ifr), EBADF, "ioctl on no file");

@@ -129,7 +129,16 @@ def fork_and_dup(s):
 
 
 def hostile(s):
-    probe(s, 'hostile', [4])
+    out = '\n'.join(probe(s, 'hostile', [4]))
+    check(re.search(r'bsdtun-preload\[\d+\]: descriptor \d+ is a bsdtun unit: '
+                    r'it cannot be passed to another process', out),
+          'hostile: SCM_RIGHTS refused with a message')
+    check(re.search(r'bsdtun-preload\[\d+\]: descriptor \d+ is a bsdtun unit, '
+                    r'not a kernel tap: vhost-net cannot serve it', out),
+          'hostile: VHOST_NET_SET_BACKEND refused with a message')
+    check(re.search(r'bsdtun-preload\[\d+\]: descriptor \d+ is a bsdtun unit: '
+                    r'it does not survive exec', out),
+          'hostile: exec keeping the descriptor: a message')
 
 
 def static(s):
