@@ -37,6 +37,22 @@
  *	          closes) the port from inside the callback; prints "armed"
  *	lsc-wait  wait (10 s at most) until that callback ran; prints
  *	          "lsc-ran RET" (the stop/close result) or "lsc-none"
+ *	lsc-inflight P PATH
+ *	          while an LSC callback for port P runs (a client of this
+ *	          process opened P's unit, PATH), another thread stops and
+ *	          closes P; the callback returns once that thread sleeps or
+ *	          the close returned; prints "inflight RET BLOCKED DURING"
+ *	          (close's result, whether the closing thread was seen
+ *	          asleep, whether close returned during the callback)
+ *	lsc-pair MODE A B PATH0 PATHA PATHB
+ *	          clients open ports A and B (sockets PATHA, PATHB), then
+ *	          leave while the control thread waits in port 0's callback
+ *	          (a client open on PATH0), so that both down events are
+ *	          pending at once; the first of their callbacks closes the
+ *	          other port (MODE 0) or waits while this thread closes it
+ *	          (MODE 1); prints "pair MODE RET CALLS AFTER": the close's
+ *	          result, the callbacks the closed port got (1: its up
+ *	          event only), callbacks started after a close returned
  *	probe DEVARGS
  *	          hot-plug a vdev (rte_dev_probe), set it up as port 0 was and
  *	          start it; prints "port P"
@@ -49,6 +65,8 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,6 +346,244 @@ cmd_lsc_wait(void)
 		printf("lsc-none\n");
 }
 
+/*
+ * The LSC close race: a port closed while its LSC event is pending or
+ * its callback runs.  race_calls/race_closed per port id; race_after:
+ * callbacks started after their port's close returned (must stay 0).
+ */
+static int race_calls[RTE_MAX_ETHPORTS];
+static int race_running[RTE_MAX_ETHPORTS];
+static int race_closed[RTE_MAX_ETHPORTS];
+static int race_after;
+static int race_hold = -1; /* the port whose callback waits */
+static int closer_tid;     /* the closing thread, once it runs */
+static int close_done;     /* its close returned */
+static int closer_blocked, close_during;
+/* lsc-pair: ports a and b, the first of their down events' callbacks
+ * closes the other (mode 0) or has this thread close it (mode 1) */
+static int pair_a = -1, pair_b = -1, pair_mode, pair_other = -1, pair_ret;
+static int pair_fired, pair_req, pair_go;
+static int hold0, held0, release0; /* port 0's next callback waits */
+
+#define RACE_LOAD(x)     __atomic_load_n(&(x), __ATOMIC_ACQUIRE)
+#define RACE_STORE(x, v) __atomic_store_n(&(x), v, __ATOMIC_RELEASE)
+
+/* Up to 10 s for *flag to become nonzero: 1 if it did. */
+static int
+wait_flag(int *flag)
+{
+	int i;
+
+	for (i = 0; i < 10000 && !__atomic_load_n(flag, __ATOMIC_ACQUIRE); i++)
+		usleep(1000);
+	return __atomic_load_n(flag, __ATOMIC_ACQUIRE) != 0;
+}
+
+/* Thread tid sleeps (state S: a wait in the kernel, e.g. on a futex). */
+static int
+thread_sleeps(int tid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	n = (int)fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n > 0 ? n : 0] = '\0';
+	p = strrchr(buf, ')');
+	return p != NULL && p[1] == ' ' && p[2] == 'S';
+}
+
+static int
+race_close(uint16_t port)
+{
+	int ret = rte_eth_dev_stop(port);
+
+	if (ret == 0)
+		ret = rte_eth_dev_close(port);
+	RACE_STORE(race_closed[port], 1);
+	return ret;
+}
+
+static int
+on_race(uint16_t port, enum rte_eth_event_type type, void *arg, void *ret)
+{
+	int i;
+
+	(void)type;
+	(void)arg;
+	(void)ret;
+	RACE_STORE(race_running[port], 1);
+	if (RACE_LOAD(race_closed[port]))
+		__atomic_fetch_add(&race_after, 1, __ATOMIC_RELAXED);
+	if (port == 0 && RACE_LOAD(hold0)) {
+		RACE_STORE(hold0, 0);
+		RACE_STORE(held0, 1);
+		wait_flag(&release0);
+	}
+	if ((port == pair_a || port == pair_b) &&
+	    RACE_LOAD(race_calls[port]) == 1 && !RACE_LOAD(pair_fired)) {
+		pair_other = port == pair_a ? pair_b : pair_a;
+		RACE_STORE(pair_fired, 1);
+		if (pair_mode == 0) {
+			pair_ret = race_close((uint16_t)pair_other);
+		} else {
+			RACE_STORE(pair_req, 1);
+			wait_flag(&pair_go);
+		}
+	}
+	if (port == race_hold && RACE_LOAD(race_calls[port]) == 0) {
+		/* hold the callback until another thread closes the port
+		 * and either sleeps in the close or returned from it */
+		wait_flag(&closer_tid);
+		for (i = 0; i < 10000 && !RACE_LOAD(close_done); i++) {
+			if (thread_sleeps(RACE_LOAD(closer_tid))) {
+				closer_blocked = 1;
+				break;
+			}
+			usleep(1000);
+		}
+		close_during = RACE_LOAD(close_done);
+	}
+	__atomic_fetch_add(&race_calls[port], 1, __ATOMIC_RELEASE);
+	RACE_STORE(race_running[port], 0);
+	return 0;
+}
+
+static void
+race_arm(uint16_t port)
+{
+	int ret;
+
+	RACE_STORE(race_calls[port], 0);
+	RACE_STORE(race_running[port], 0);
+	RACE_STORE(race_closed[port], 0);
+	ret = rte_eth_dev_callback_register(port, RTE_ETH_EVENT_INTR_LSC,
+	                                    on_race, NULL);
+	if (ret < 0)
+		die("callback_register", ret);
+}
+
+static void *
+closer_main(void *arg)
+{
+	uint16_t port = (uint16_t)(uintptr_t)arg;
+	int ret;
+
+	RACE_STORE(closer_tid, (int)syscall(SYS_gettid));
+	ret = race_close(port);
+	RACE_STORE(close_done, 1);
+	return (void *)(intptr_t)ret;
+}
+
+static void
+cmd_lsc_inflight(unsigned int port, const char *path)
+{
+	struct bsdtun *t;
+	pthread_t th;
+	void *ret;
+
+	race_arm((uint16_t)port);
+	race_hold = (int)port;
+	RACE_STORE(closer_tid, 0);
+	RACE_STORE(close_done, 0);
+	closer_blocked = close_during = 0;
+	t = bsdtun_open(path, O_NONBLOCK);
+	if (t == NULL)
+		die("bsdtun_open", errno);
+	if (!wait_flag(&race_running[port])) {
+		printf("inflight no-callback\n");
+		bsdtun_close(t);
+		return;
+	}
+	if (pthread_create(&th, NULL, closer_main, (void *)(uintptr_t)port))
+		die("pthread_create", EAGAIN);
+	pthread_join(th, &ret);
+	wait_flag(&race_calls[port]); /* the callback returned */
+	race_hold = -1;
+	bsdtun_close(t);
+	printf("inflight %d %d %d\n", (int)(intptr_t)ret, closer_blocked,
+	       close_during);
+}
+
+/* Up to 10 s until race_calls[port] >= want: 1 if it did. */
+static int
+wait_calls(int port, int want)
+{
+	int i;
+
+	for (i = 0; i < 10000 && RACE_LOAD(race_calls[port]) < want; i++)
+		usleep(1000);
+	return RACE_LOAD(race_calls[port]) >= want;
+}
+
+static struct bsdtun *
+race_open(const char *path)
+{
+	struct bsdtun *t = bsdtun_open(path, O_NONBLOCK);
+
+	if (t == NULL)
+		die("bsdtun_open", errno);
+	return t;
+}
+
+static void
+cmd_lsc_pair(unsigned int mode, unsigned int a, unsigned int b,
+             const char *path0, const char *path_a, const char *path_b)
+{
+	struct bsdtun *ta, *tb, *t0;
+	int first;
+
+	race_arm(0);
+	race_arm((uint16_t)a);
+	race_arm((uint16_t)b);
+	pair_mode = (int)mode;
+	pair_other = -1;
+	pair_ret = -1;
+	RACE_STORE(pair_fired, 0);
+	RACE_STORE(pair_req, 0);
+	RACE_STORE(pair_go, 0);
+	RACE_STORE(held0, 0);
+	RACE_STORE(release0, 0);
+	pair_a = (int)a;
+	pair_b = (int)b;
+	/* both links up, their events delivered */
+	ta = race_open(path_a);
+	tb = race_open(path_b);
+	if (!wait_calls((int)a, 1) || !wait_calls((int)b, 1))
+		die("pair: no LSC event", ETIMEDOUT);
+	/* the control thread held in port 0's callback: both clients
+	 * leave meanwhile, so that one batch finds both links down */
+	RACE_STORE(hold0, 1);
+	t0 = race_open(path0);
+	if (!wait_flag(&held0))
+		die("pair: port 0's callback did not run", ETIMEDOUT);
+	bsdtun_close(ta);
+	bsdtun_close(tb);
+	RACE_STORE(release0, 1);
+	if (!wait_flag(&pair_fired))
+		die("pair: no down event", ETIMEDOUT);
+	if (mode == 1) {
+		wait_flag(&pair_req);
+		pair_ret = race_close((uint16_t)pair_other);
+		RACE_STORE(pair_go, 1);
+	}
+	first = pair_other == (int)a ? (int)b : (int)a;
+	wait_calls(first, 2); /* its callback returned */
+	/* port 0's down event, made after the close, passes through the
+	 * control thread after any the closed port could still get */
+	bsdtun_close(t0);
+	if (!wait_calls(0, 2))
+		die("pair: port 0's down event", ETIMEDOUT);
+	pair_a = pair_b = -1;
+	printf("pair %u %d %d %d\n", mode, pair_ret,
+	       RACE_LOAD(race_calls[pair_other]), RACE_LOAD(race_after));
+}
+
 static void
 cmd_probe(const char *devargs)
 {
@@ -390,7 +646,8 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned int mbuf_size = RTE_MBUF_DEFAULT_BUF_SIZE;
-	char line[1024], a1[16], a2[1000];
+	char line[3072], a1[16], a2[1000], a3[1000], a4[1000];
+	unsigned int pa, pb;
 	uint16_t port;
 	int ret, c;
 
@@ -434,6 +691,13 @@ main(int argc, char **argv)
 		else if (sscanf(line, "open-send %u %15s %999s", &n, a1, a2) ==
 		         3)
 			cmd_open_send(n, a1, a2);
+		else if (sscanf(line, "lsc-inflight %u %999s", &n, a2) == 2 &&
+		         n < RTE_MAX_ETHPORTS)
+			cmd_lsc_inflight(n, a2);
+		else if (sscanf(line, "lsc-pair %u %u %u %999s %999s %999s", &n,
+		                &pa, &pb, a2, a3, a4) == 6 &&
+		         pa < RTE_MAX_ETHPORTS && pb < RTE_MAX_ETHPORTS)
+			cmd_lsc_pair(n, pa, pb, a2, a3, a4);
 		else if (strcmp(line, "lsc-wait") == 0)
 			cmd_lsc_wait();
 		else if (sscanf(line, "lsc %15s", a1) == 1)

@@ -80,8 +80,15 @@ static struct {
 	/* withdrawn sessions a burst or an rx interrupt op still uses after
 	 * dropping its lock (unlocked_users): freed once it is 0 */
 	struct bsdtun_session *retired;
+	/* the slot + 1 whose LSC callbacks deliver_lsc runs now (0: none):
+	 * a close on another thread waits on lsc_cond until they return */
+	uint32_t lsc_busy;
+	pthread_cond_t lsc_cond;
 } ctrl __rte_guarded_by(&bsdtun_ctrl_lock) = {
-	.epfd = -1, .wakefd = -1, .region_cond = PTHREAD_COND_INITIALIZER
+	.epfd = -1,
+	.wakefd = -1,
+	.region_cond = PTHREAD_COND_INITIALIZER,
+	.lsc_cond = PTHREAD_COND_INITIALIZER
 };
 
 /* This thread holds ctrl.lock (ctrl_lock/ctrl_unlock): the region is
@@ -1070,7 +1077,9 @@ static __thread int ctrl_self_stop;
  * Deliver the LSC events the batch left pending, with no lock held: the
  * app's callback may stop or close any port, this one included, or
  * detach the last unit (ctrl_stop() from this thread).  A unit closed
- * meanwhile (its slot's generation moved on) gets nothing.
+ * meanwhile (its slot's generation moved on) gets nothing; a close on
+ * another thread waits while ctrl.lsc_busy names its slot, so the unit
+ * outlives each callback run for it (tests/test_lsc_race.py).
  */
 static void
 deliver_lsc(void)
@@ -1104,9 +1113,16 @@ deliver_lsc(void)
 			ctrl_lock();
 			if (ctrl.gen[ev[i].slot] == ev[i].gen)
 				u = ctrl.units[ev[i].slot];
-			ctrl_unlock();
 			if (u != NULL)
-				bsdtun_port_lsc_notify(u);
+				ctrl.lsc_busy = ev[i].slot + 1;
+			ctrl_unlock();
+			if (u == NULL)
+				break;
+			bsdtun_port_lsc_notify(u);
+			ctrl_lock();
+			ctrl.lsc_busy = 0;
+			pthread_cond_broadcast(&ctrl.lsc_cond);
+			ctrl_unlock();
 		}
 	}
 }
@@ -1463,13 +1479,24 @@ fail:
 void
 bsdtun_ctrl_detach(struct bsdtun_unit *u)
 {
+	uint32_t slot = bsdtun_proc(u)->slot;
 	int last;
 	uint32_t i;
 
 	ctrl_lock();
-	if (ctrl.units[bsdtun_proc(u)->slot] != u) {
+	if (ctrl.units[slot] != u) {
 		ctrl_unlock();
 		return;
+	}
+	/* no LSC event for u from now on; one being delivered on the
+	 * control thread (not this one: a callback closing its own port)
+	 * finishes before u goes */
+	ctrl.units[slot] = NULL;
+	ctrl.gen[slot]++;
+	while (!ctrl_is_me && ctrl.lsc_busy == slot + 1) {
+		ctrl_lock_mine = 0;
+		bsdtun_mutex_cond_wait(&ctrl.lsc_cond, &bsdtun_ctrl_lock);
+		ctrl_lock_mine = 1;
 	}
 	for (i = 0; i < u->cfg.queues; i++)
 		session_close(u, (uint16_t)i);
@@ -1477,8 +1504,6 @@ bsdtun_ctrl_detach(struct bsdtun_unit *u)
 		close_watched(&bsdtun_proc(u)->pending[i]);
 	close_watched(&bsdtun_proc(u)->listen_fd);
 	unlink_socket(u);
-	ctrl.units[bsdtun_proc(u)->slot] = NULL;
-	ctrl.gen[bsdtun_proc(u)->slot]++;
 	last = --ctrl.nunits == 0;
 	ctrl_unlock();
 	if (last)
