@@ -843,6 +843,175 @@ rows_read(void)
 	read_row("read.no_pi.short20", type | IFF_NO_PI, 20, 1);
 }
 
+/* ---- IFF_VNET_HDR ---------------------------------------------------- */
+
+/* A write of a virtio-net header (flags, gso type, hdr_len, gso_size,
+ * csum_start, csum_offset; little-endian, as on this host) and body. */
+static void
+vnet_write(struct f *f, const char *row, size_t pi, const uint8_t *vh,
+           size_t vsz, const uint8_t *body, size_t blen)
+{
+	static uint8_t buf[256];
+
+	memset(buf, 0, sizeof(buf));
+	if (pi != 0)
+		memcpy(buf, type == IFF_TUN ? "\0\0\x08\0" : "\0\0\x08\0", 4);
+	memcpy(buf + pi, vh, 10);
+	memcpy(buf + pi + vsz, body, blen);
+	EMIT(row, f_write(f, buf, pi + vsz + blen));
+}
+
+static void
+vnet_hdr(uint8_t *vh, uint8_t flags, uint8_t gso, uint16_t hdr_len,
+         uint16_t gso_size, uint16_t start, uint16_t off)
+{
+	vh[0] = flags;
+	vh[1] = gso;
+	vh[2] = (uint8_t)hdr_len;
+	vh[3] = (uint8_t)(hdr_len >> 8);
+	vh[4] = (uint8_t)gso_size;
+	vh[5] = (uint8_t)(gso_size >> 8);
+	vh[6] = (uint8_t)start;
+	vh[7] = (uint8_t)(start >> 8);
+	vh[8] = (uint8_t)off;
+	vh[9] = (uint8_t)(off >> 8);
+}
+
+/* Requests, writes and reads of an IFF_VNET_HDR file (rows "vnet.*"). */
+static void
+rows_vnet(void)
+{
+	static const struct req post[] = {
+		REQ(TUNGETVNETHDRSZ, A_INT, 0),
+		REQ(TUNSETVNETHDRSZ, A_INT, 9),
+		REQ(TUNSETVNETHDRSZ, A_INT, 10),
+		REQ(TUNSETVNETHDRSZ, A_INT, -1),
+		REQ(TUNSETVNETHDRSZ, A_INT, 4096),
+		REQ(TUNSETVNETLE, A_INT, 1),
+		REQ(TUNSETVNETBE, A_INT, 1),
+		REQ(TUNGETFEATURES, A_INT, 0),
+	};
+	/* the packet of the writes: pkt, or the frame on a tap; a TCP
+	 * segment of 300 bytes after pkt's IPv4 header for GSO */
+	const uint8_t *body = type == IFF_TUN ? pkt : frame;
+	size_t blen = type == IFF_TUN ? sizeof(pkt) : sizeof(frame);
+	size_t l2 = type == IFF_TUN ? 0 : 14;
+	static uint8_t tcp[14 + 340];
+	uint8_t vh[10], buf[256];
+	struct ifreq ifr;
+	char row[96];
+	struct f f;
+	size_t i;
+	ssize_t n;
+	int v;
+
+	for (i = 0; i < sizeof(post) / sizeof(post[0]); i++) {
+		linux_open(&f, type | IFF_VNET_HDR);
+		snprintf(row, sizeof(row), "vnet.%s.%ld", post[i].name,
+		         post[i].val);
+		do_req(&f, &post[i], row);
+		if (post[i].req == TUNSETVNETHDRSZ ||
+		    post[i].req == TUNSETVNETLE) {
+			v = -7;
+			n = f_ioctl(&f,
+			            post[i].req == TUNSETVNETLE ?
+			                    TUNGETVNETLE :
+			                    TUNGETVNETHDRSZ,
+			            &v);
+			snprintf(row, sizeof(row), "vnet.%s.%ld.get",
+			         post[i].name, post[i].val);
+			emit(row, n, errno, n == 0 ? &v : NULL, sizeof(v));
+		}
+		f_close(&f);
+	}
+	linux_open(&f, type | IFF_VNET_HDR);
+	ifr_fill(&ifr, "zzzz", 0);
+	n = f_ioctl(&f, TUNGETIFF, &ifr);
+	emit_ifr("vnet.getiff", n, errno, &f, &ifr);
+	f_close(&f);
+
+	memcpy(tcp, body, l2);
+	memcpy(tcp + l2, pkt, 20);
+	tcp[l2 + 2] = (uint8_t)(340 >> 8);
+	tcp[l2 + 3] = (uint8_t)(340 & 0xff);
+	tcp[l2 + 9] = 6;
+	tcp[l2 + 32] = 0x50; /* data offset 5 */
+	/* writes, no tun_pi, then with it */
+	for (i = 0; i < 2; i++) {
+		size_t pi = i == 0 ? 0 : 4;
+		const char *w = i == 0 ? "vnet.write.no_pi" : "vnet.write.pi";
+
+		linux_open(&f, type | IFF_VNET_HDR | (i == 0 ? IFF_NO_PI : 0));
+		up(&f);
+#define W(what, ...)                                          \
+	do {                                                  \
+		vnet_hdr(vh, __VA_ARGS__);                    \
+		snprintf(row, sizeof(row), "%s.%s", w, what); \
+		vnet_write(&f, row, pi, vh, 10, body, blen);  \
+	} while (0)
+		W("plain", 0, 0, 0, 0, 0, 0);
+		W("data_valid", 2, 0, 0, 0, 0, 0);
+		W("csum", 1, 0, 0, 0, (uint16_t)(l2 + 20), 6);
+		W("csum_at_end", 1, 0, 0, 0, (uint16_t)(blen - 8), 6);
+		W("csum_past_end", 1, 0, 0, 0, (uint16_t)(blen - 7), 6);
+		W("csum_start_huge", 1, 0, 0, 0, 0xfff0, 6);
+		W("hdr_len_past", 0, 0, (uint16_t)(blen + 1), 0, 0, 0);
+		W("hdr_len_all", 0, 0, (uint16_t)blen, 0, 0, 0);
+		W("flags_unknown", 0x84, 0, 0, 0, 0, 0);
+		W("gso_unknown", 0, 2, 0, 100, 0, 0);
+		W("gso_size0", 0, 1, 0, 0, 0, 0);
+		W("gso_udp_l4_no_csum", 0, 5, 0, 8, 0, 0);
+		W("gso_small", 1, 1, 0, 1400, (uint16_t)(l2 + 20), 16);
+#undef W
+		vnet_hdr(vh, 1, 1, (uint16_t)(l2 + 40), 100,
+		         (uint16_t)(l2 + 20), 16);
+		snprintf(row, sizeof(row), "%s.gso_tcp4", w);
+		vnet_write(&f, row, pi, vh, 10, tcp, l2 + 340);
+		vnet_hdr(vh, 1, 1, (uint16_t)(l2 + 40), 100,
+		         (uint16_t)(l2 + 20), 6);
+		snprintf(row, sizeof(row), "%s.gso_tcp4_csum_off6", w);
+		vnet_write(&f, row, pi, vh, 10, tcp, l2 + 340);
+		snprintf(row, sizeof(row), "%s.short", w);
+		EMIT(row, f_write(&f, vh, pi + 9));
+		snprintf(row, sizeof(row), "%s.header_only", w);
+		vnet_hdr(vh, 0, 0, 0, 0, 0, 0);
+		vnet_write(&f, row, pi, vh, 10, body, 0);
+		v = 12;
+		(void)f_ioctl(&f, TUNSETVNETHDRSZ, &v);
+		snprintf(row, sizeof(row), "%s.size12", w);
+		vnet_write(&f, row, pi, vh, 12, body, blen);
+		snprintf(row, sizeof(row), "%s.size12_short", w);
+		vnet_write(&f, row, pi, vh, 12, body, 0);
+		f_close(&f);
+	}
+	/* reads: the header (zeros) before the packet */
+	for (i = 0; i < 5; i++) {
+		static const struct {
+			const char *row;
+			int no_pi, size;
+			size_t room;
+		} r[] = {
+			{ "vnet.read.pi", 0, 10, 256 },
+			{ "vnet.read.no_pi", 1, 10, 256 },
+			{ "vnet.read.size12", 1, 12, 256 },
+			{ "vnet.read.room13", 0, 10, 13 },
+			{ "vnet.read.room20", 0, 12, 20 },
+		};
+
+		linux_open(&f,
+		           type | IFF_VNET_HDR | (r[i].no_pi ? IFF_NO_PI : 0));
+		v = r[i].size;
+		(void)f_ioctl(&f, TUNSETVNETHDRSZ, &v);
+		up(&f);
+		inject(&f);
+		memset(buf, 0xee, sizeof(buf));
+		n = f_read(&f, buf, r[i].room);
+		emit(r[i].row, n, errno, n > 0 ? buf : NULL,
+		     n > 0 ? (size_t)n : 0);
+		f_close(&f);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -874,6 +1043,7 @@ main(int argc, char **argv)
 	else
 		rows_write_tap();
 	rows_read();
+	rows_vnet();
 	printf("END\n");
 	return 0;
 }

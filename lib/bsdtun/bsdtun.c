@@ -624,7 +624,7 @@ bsdtun_readv(struct bsdtun *t, const struct iovec *iov, int iovcnt)
 	for (;;) {
 		const uint8_t *p;
 		uint32_t len;
-		uint16_t fam;
+		uint16_t fam, rfl;
 		size_t n;
 		int err;
 
@@ -634,7 +634,16 @@ bsdtun_readv(struct bsdtun *t, const struct iovec *iov, int iovcnt)
 		}
 		if (t->lx.on && total == 0)
 			return 0; /* Linux: nothing read, nothing taken */
-		p = bsdtun_ring_cons_peek(&t->to_client, &len, &fam, &err);
+		p = bsdtun_ring_cons_peek_fl(&t->to_client, &len, &fam, &rfl,
+		                             &err);
+		if (p != NULL && (t->lx.flags & IFF_VNET_HDR)) {
+			ssize_t r = bsdtun_linux_read_vnet(t, iov, iovcnt,
+			                                   total, p, len, rfl);
+
+			bsdtun_ring_cons_release(&t->to_client, len);
+			bsdtun_ring_cons_publish(&t->to_client);
+			return r;
+		}
 		if (p != NULL) {
 			int strip = t->lx.on ? bsdtun_linux_read_check(t, len,
 			                                               total) :
@@ -713,10 +722,11 @@ bsdtun_read_burst(struct bsdtun *t, struct bsdtun_pkt *pkts, int n)
 	for (i = 0; i < n; i++) {
 		const uint8_t *p;
 		uint32_t len;
-		uint16_t fam;
+		uint16_t fam, rfl;
 		int err;
 
-		p = bsdtun_ring_cons_peek(&t->to_client, &len, &fam, &err);
+		p = bsdtun_ring_cons_peek_fl(&t->to_client, &len, &fam, &rfl,
+		                             &err);
 		if (p == NULL) {
 			if (err == BSDTUN_RING_CORRUPT && i == 0) {
 				errno = EIO;
@@ -725,6 +735,14 @@ bsdtun_read_burst(struct bsdtun *t, struct bsdtun_pkt *pkts, int n)
 			break;
 		}
 		bsdtun_ring_cons_release(&t->to_client, len);
+		if (t->lx.flags & IFF_VNET_HDR) {
+			struct iovec one = { pkts[i].buf, pkts[i].len };
+			ssize_t r = bsdtun_linux_read_vnet(
+			        t, &one, 1, pkts[i].len, p, len, rfl);
+
+			pkts[i].len = r < 0 ? 0 : (size_t)r;
+			continue;
+		}
 		if (len > pkts[i].len)
 			len = (uint32_t)pkts[i].len; /* truncate, drop rest */
 		memcpy(pkts[i].buf, p, len);
@@ -799,12 +817,15 @@ write_one(struct bsdtun *t, const struct iovec *iov, int iovcnt, int drop_full)
 	int family = AF_INET;
 	uint8_t *dst;
 	int corrupt = 0;
+	struct bsdtun_rec_vnet vh;
+	int vnet = 0;
+	uint32_t meta;
 
 	if (iov_check(iov, iovcnt, &total) < 0)
 		return -1;
 	if (t->lx.on) {
-		if (bsdtun_linux_write_hdr(t, iov, iovcnt, total, &hdr,
-		                           &family) < 0)
+		if (bsdtun_linux_write_hdr(t, iov, iovcnt, total, &hdr, &family,
+		                           &vh, &vnet) < 0)
 			return -1;
 	} else if (total == 0) {
 		return 0;
@@ -841,7 +862,9 @@ write_one(struct bsdtun *t, const struct iovec *iov, int iovcnt, int drop_full)
 		}
 		hdr = sizeof(af);
 	}
-	dst = bsdtun_ring_prod_reserve(&t->to_dpdk, total - hdr, &corrupt);
+	meta = vnet ? BSDTUN_REC_VNET : 0;
+	dst = bsdtun_ring_prod_reserve(&t->to_dpdk, meta + total - hdr,
+	                               &corrupt);
 	if (dst == NULL) {
 		if (corrupt) {
 			errno = EIO;
@@ -855,8 +878,12 @@ write_one(struct bsdtun *t, const struct iovec *iov, int iovcnt, int drop_full)
 		}
 		return -1;
 	}
-	bsdtun_iov_gather(dst, iov, iovcnt, hdr, total - hdr);
-	bsdtun_ring_prod_commit(&t->to_dpdk, total - hdr, (uint16_t)family);
+	if (vnet)
+		memcpy(dst, &vh, sizeof(vh));
+	bsdtun_iov_gather(dst + meta, iov, iovcnt, hdr, total - hdr);
+	bsdtun_ring_prod_commit_fl(&t->to_dpdk, meta + (uint32_t)(total - hdr),
+	                           (uint16_t)family,
+	                           vnet ? BSDTUN_REC_F_VNET : 0);
 	return (ssize_t)total;
 }
 

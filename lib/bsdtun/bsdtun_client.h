@@ -26,6 +26,9 @@ struct bsdtun_linux {
 	char name[BSDTUN_IFNAMSIZ]; /* the name TUNGETIFF reports */
 	/* writes dropped, the ring to DPDK full; published in the region */
 	uint64_t full_drops;
+	int vnet_sz;      /* TUNSETVNETHDRSZ (10 at first) */
+	int vnet_le;      /* TUNSETVNETLE */
+	unsigned offload; /* TUNSETOFFLOAD's TUN_F_* taken */
 };
 
 struct bsdtun {
@@ -59,11 +62,14 @@ void bsdtun_iov_gather(void *dst, const struct iovec *iov, int iovcnt,
 int bsdtun_linux_ioctl(struct bsdtun *t, const struct bsdtun_ioctl_def *d,
                        void *arg);
 /*
- * A Linux-personality write of total bytes: the header to skip (tun_pi)
- * and the record's family; 0, or -1 with errno as Linux's tun would.
+ * A Linux-personality write of total bytes: the header to skip (tun_pi,
+ * the virtio-net header) and the record's family; with IFF_VNET_HDR the
+ * virtio-net header into *m (host order) and *use whether the record
+ * must carry it.  0, or -1 with errno as Linux's tun would.
  */
 int bsdtun_linux_write_hdr(const struct bsdtun *t, const struct iovec *iov,
-                           int iovcnt, size_t total, size_t *hdr, int *family);
+                           int iovcnt, size_t total, size_t *hdr, int *family,
+                           struct bsdtun_rec_vnet *m, int *use);
 /*
  * A Linux-personality write found the ring to DPDK full: the packet is
  * dropped, as Linux's stack drops what it cannot take, and counted where
@@ -79,5 +85,20 @@ void bsdtun_linux_drop_full(struct bsdtun *t);
 int bsdtun_linux_read_check(const struct bsdtun *t, size_t len, size_t room);
 /* Set TUN_PKT_STRIP in the struct tun_pi at pi (a cut packet's header). */
 void bsdtun_linux_mark_cut(uint8_t *pi);
+/* IFF_VNET_HDR, a read: the header to put before the packet (its first
+ * 10 bytes at out) from the record's (m NULL: none, all zero). */
+void bsdtun_linux_vnet_out(const struct bsdtun *t,
+                           const struct bsdtun_rec_vnet *m, uint8_t *out);
+
+/*
+ * IFF_VNET_HDR, a read into iov (room bytes) of a record (len bytes,
+ * flags rflags): tun_pi unless IFF_NO_PI, the virtio-net header (vnet_sz
+ * bytes, zeros after its first 10), the packet, cut to room.  Bytes
+ * copied, or -1 with errno (EINVAL: no room for the headers; the packet
+ * is dropped, as Linux does).
+ */
+ssize_t bsdtun_linux_read_vnet(const struct bsdtun *t, const struct iovec *iov,
+                               int iovcnt, size_t room, const uint8_t *rec,
+                               uint32_t len, uint16_t rflags);
 
 #endif /* BSDTUN_CLIENT_H */

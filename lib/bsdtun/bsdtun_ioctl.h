@@ -157,7 +157,13 @@ struct bsdtun_ioctl_def {
 	Y(TUNSETGROUP, BSDTUN_IOC_LSGROUP, IN, int, IN, int, 1, BSDTUN_LN)     \
 	Y(TUNSETDEBUG, BSDTUN_IOC_SDEBUG, IN, int, IN, int, 1, BSDTUN_LN)      \
 	Y(TUNSETNOCSUM, 0, NONE, char, IN, int, 1, BSDTUN_LN)                  \
-	Y(TUNSETOFFLOAD, 0, NONE, char, IN, int, 1, BSDTUN_LN)                 \
+	Y(TUNSETOFFLOAD, BSDTUN_IOC_LSOFFLOAD, IN, int, IN, int, 1, BSDTUN_LN) \
+	Y(TUNGETVNETHDRSZ, 0, NONE, char, OUT, int, 0, BSDTUN_LN)              \
+	Y(TUNSETVNETHDRSZ, 0, NONE, char, IN, int, 0, BSDTUN_LN)               \
+	Y(TUNGETVNETLE, 0, NONE, char, OUT, int, 0, BSDTUN_LN)                 \
+	Y(TUNSETVNETLE, 0, NONE, char, IN, int, 0, BSDTUN_LN)                  \
+	Y(TUNGETVNETBE, 0, NONE, char, OUT, int, 0, BSDTUN_LN)                 \
+	Y(TUNSETVNETBE, 0, NONE, char, IN, int, 0, BSDTUN_LN)                  \
 	Y(TUNSETLINK, 0, NONE, char, IN, int, 1, BSDTUN_LN)                    \
 	Y(TUNGETSNDBUF, 0, NONE, char, OUT, int, 0, BSDTUN_LN)                 \
 	Y(TUNSETSNDBUF, 0, NONE, char, IN, int, 0, BSDTUN_LN)                  \

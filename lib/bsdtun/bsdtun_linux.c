@@ -14,6 +14,7 @@
  * tun file: EBADFD, but TUNGETFEATURES and TUNSETQUEUE.
  */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <limits.h>
 #include <linux/if_ether.h>
@@ -27,15 +28,23 @@
 #include "bsdtun_client.h"
 
 /* What TUNGETFEATURES says: exactly the TUNSETIFF flags taken. */
-#define LINUX_FEATURES \
-	(IFF_TUN | IFF_TAP | IFF_NO_PI | IFF_ONE_QUEUE | IFF_MULTI_QUEUE)
+#define LINUX_FEATURES                                                     \
+	(IFF_TUN | IFF_TAP | IFF_NO_PI | IFF_ONE_QUEUE | IFF_MULTI_QUEUE | \
+	 IFF_VNET_HDR)
 /* TUNSETIFF: the carrier off until TUNSETCARRIER 1 (Linux 6.3; Debian
  * 12's headers are 6.1's) */
 #ifndef IFF_NO_CARRIER
 #define IFF_NO_CARRIER 0x0040
 #endif
 /* Flags Linux knows that a unit cannot honour: refused EINVAL. */
-#define LINUX_REFUSED (IFF_VNET_HDR | IFF_NAPI | IFF_NAPI_FRAGS)
+#define LINUX_REFUSED (IFF_NAPI | IFF_NAPI_FRAGS)
+/* sizeof(struct virtio_net_hdr): TUNSETVNETHDRSZ's least, the first */
+#define VNET_HDR_MIN  10
+/* TUNSETOFFLOAD: what Linux 6.2 and later take (USO4, USO6 are 6.2's) */
+#define TUN_OFFLOADS                                                   \
+	(BSDTUN_TUN_F_CSUM | BSDTUN_TUN_F_TSO4 | BSDTUN_TUN_F_TSO6 |   \
+	 BSDTUN_TUN_F_TSO_ECN | BSDTUN_TUN_F_UFO | BSDTUN_TUN_F_USO4 | \
+	 BSDTUN_TUN_F_USO6)
 
 /* Linux's dev_valid_name(): what TUNSETIFF accepts as a name. */
 static int
@@ -99,6 +108,9 @@ set_iff(struct bsdtun *t, struct ifreq *ifr)
 	t->lx.on = 1;
 	t->lx.flags = fl & LINUX_FEATURES;
 	t->lx.sndbuf = INT_MAX;
+	t->lx.vnet_sz = VNET_HDR_MIN;
+	t->lx.vnet_le = 0;
+	t->lx.offload = 0;
 	memset(t->lx.name, 0, sizeof(t->lx.name));
 	strcpy(t->lx.name, want[0] == '\0' || pct != NULL ? a.name : want);
 	memset(ifr->ifr_name, 0, sizeof(ifr->ifr_name));
@@ -164,6 +176,41 @@ get_hwaddr(struct bsdtun *t, struct ifreq *ifr)
 		memset(ifr->ifr_hwaddr.sa_data, 0,
 		       sizeof(ifr->ifr_hwaddr.sa_data));
 	}
+	return 0;
+}
+
+/*
+ * TUNSETOFFLOAD, as Linux's set_offload(): TSO and USO only with CSUM,
+ * TSO_ECN only with TSO4 or TSO6, USO4 and USO6 together, UFO taken and
+ * ignored; any other bit EINVAL.  The PMD learns what the reads may carry.
+ */
+static int
+set_offload(struct bsdtun *t, unsigned int arg)
+{
+	unsigned int left = arg, take = 0;
+
+	if (left & BSDTUN_TUN_F_CSUM) {
+		take |= BSDTUN_TUN_F_CSUM;
+		left &= ~BSDTUN_TUN_F_CSUM;
+		if (left & (BSDTUN_TUN_F_TSO4 | BSDTUN_TUN_F_TSO6)) {
+			take |= left & (BSDTUN_TUN_F_TSO4 | BSDTUN_TUN_F_TSO6 |
+			                BSDTUN_TUN_F_TSO_ECN);
+			left &= ~(BSDTUN_TUN_F_TSO4 | BSDTUN_TUN_F_TSO6 |
+			          BSDTUN_TUN_F_TSO_ECN);
+		}
+		left &= ~BSDTUN_TUN_F_UFO;
+		if ((left & (BSDTUN_TUN_F_USO4 | BSDTUN_TUN_F_USO6)) ==
+		    (BSDTUN_TUN_F_USO4 | BSDTUN_TUN_F_USO6)) {
+			take |= BSDTUN_TUN_F_USO4 | BSDTUN_TUN_F_USO6;
+			left &= ~(BSDTUN_TUN_F_USO4 | BSDTUN_TUN_F_USO6);
+		}
+	}
+	if (left != 0)
+		return fail(EINVAL);
+	if (bsdtun_ioctl_remote(t, BSDTUN_IOC_LSOFFLOAD, &take, sizeof(int),
+	                        NULL, 0) < 0)
+		return -1;
+	t->lx.offload = take;
 	return 0;
 }
 
@@ -234,8 +281,25 @@ bsdtun_linux_ioctl(struct bsdtun *t, const struct bsdtun_ioctl_def *d,
 		return bsdtun_ioctl_remote(t, d->wire, &v, sizeof(v), NULL, 0);
 	case TUNSETNOCSUM: /* Linux: unimplemented, succeeds */
 		return 0;
-	case TUNSETOFFLOAD: /* no virtio-net header: no offload to set */
-		return v == 0 ? 0 : fail(EINVAL);
+	case TUNSETOFFLOAD: /* with or without IFF_VNET_HDR, as Linux */
+		return set_offload(t, (unsigned int)v);
+	case TUNGETVNETHDRSZ:
+		memcpy(arg, &t->lx.vnet_sz, sizeof(int));
+		return 0;
+	case TUNSETVNETHDRSZ:
+		if (v < VNET_HDR_MIN)
+			return fail(EINVAL);
+		t->lx.vnet_sz = v;
+		return 0;
+	case TUNGETVNETLE:
+		memcpy(arg, &t->lx.vnet_le, sizeof(int));
+		return 0;
+	case TUNSETVNETLE:
+		t->lx.vnet_le = v != 0;
+		return 0;
+	case TUNGETVNETBE: /* Linux without CONFIG_TUN_VNET_CROSS_LE */
+	case TUNSETVNETBE:
+		return fail(EINVAL);
 	case TUNGETSNDBUF:
 		memcpy(arg, &t->lx.sndbuf, sizeof(t->lx.sndbuf));
 		return 0;
@@ -249,9 +313,140 @@ bsdtun_linux_ioctl(struct bsdtun *t, const struct bsdtun_ioctl_def *d,
 	}
 }
 
+/* A virtio-net header's 16-bit field in host order (the file's order:
+ * little-endian after TUNSETVNETLE, else the host's own, as Linux). */
+static uint16_t
+vnet16(const struct bsdtun *t, uint16_t v)
+{
+	return t->lx.vnet_le ? le16toh(v) : v;
+}
+
+static uint16_t
+vnet16_out(const struct bsdtun *t, uint16_t v)
+{
+	return t->lx.vnet_le ? htole16(v) : v;
+}
+
+/*
+ * The virtio-net header of a write, at *hdr of total bytes: Linux's
+ * tun_vnet_hdr_get() (the size, hdr_len within the write).
+ */
+static int
+vnet_get(const struct bsdtun *t, const struct iovec *iov, int iovcnt,
+         size_t total, size_t *hdr, struct bsdtun_rec_vnet *m)
+{
+	uint8_t raw[VNET_HDR_MIN];
+	uint16_t v[4];
+	uint32_t hl;
+
+	if (total - *hdr < (size_t)t->lx.vnet_sz)
+		return fail(EINVAL);
+	bsdtun_iov_gather(raw, iov, iovcnt, *hdr, sizeof(raw));
+	memcpy(v, raw + 2, sizeof(v));
+	memset(m, 0, sizeof(*m));
+	m->flags = raw[0];
+	m->gso_type = raw[1];
+	m->hdr_len = vnet16(t, v[0]);
+	m->gso_size = vnet16(t, v[1]);
+	m->csum_start = vnet16(t, v[2]);
+	m->csum_offset = vnet16(t, v[3]);
+	hl = m->hdr_len;
+	if (m->flags & BSDTUN_VNET_F_NEEDS_CSUM) {
+		uint32_t end = (uint32_t)m->csum_start + m->csum_offset + 2;
+
+		hl = end > hl ? end : hl;
+		m->hdr_len = (uint16_t)hl; /* Linux: cut to 16 bits too */
+	}
+	if (hl > total - *hdr - sizeof(raw))
+		return fail(EINVAL);
+	*hdr += (size_t)t->lx.vnet_sz;
+	return 0;
+}
+
+/*
+ * Linux's virtio_net_hdr_to_skb() on the len bytes of the packet (from
+ * its IP header, or its Ethernet header on a tap): EINVAL for what it
+ * refuses; *use when there is a checksum or a real GSO to pass on (a GSO
+ * packet no larger than one segment is an ordinary one).
+ */
+static int
+vnet_check(struct bsdtun_rec_vnet *m, size_t len, int *use)
+{
+	uint32_t thlen = 0, nh_min = 20, p_off = 0, nh_off;
+	unsigned int base = m->gso_type & ~BSDTUN_VNET_GSO_ECN;
+	int gso = m->gso_type != BSDTUN_VNET_GSO_NONE;
+
+	if (gso) {
+		switch (base) {
+		case BSDTUN_VNET_GSO_TCPV6:
+			nh_min = 40;
+			/* fall through */
+		case BSDTUN_VNET_GSO_TCPV4:
+			thlen = 20;
+			break;
+		case BSDTUN_VNET_GSO_UDP:
+		case BSDTUN_VNET_GSO_UDP_L4:
+			thlen = 8;
+			break;
+		default:
+			return fail(EINVAL);
+		}
+		if (m->gso_size == 0)
+			return fail(EINVAL);
+	}
+	if (m->flags & BSDTUN_VNET_F_NEEDS_CSUM) {
+		uint32_t need = (uint32_t)m->csum_offset + 2;
+
+		need = m->csum_start + (thlen > need ? thlen : need);
+		if (need > len)
+			return fail(EINVAL);
+		p_off = (uint32_t)m->csum_start + thlen;
+	} else if (gso) {
+		p_off = nh_min + thlen;
+		if (p_off > len)
+			return fail(EINVAL);
+	}
+	*use = (m->flags &
+	        (BSDTUN_VNET_F_NEEDS_CSUM | BSDTUN_VNET_F_DATA_VALID)) != 0;
+	m->flags &= BSDTUN_VNET_F_NEEDS_CSUM | BSDTUN_VNET_F_DATA_VALID;
+	if (!(m->flags & BSDTUN_VNET_F_NEEDS_CSUM)) {
+		m->csum_start = 0;
+		m->csum_offset = 0;
+	}
+	if (!gso)
+		return 0;
+	nh_off = p_off;
+	switch (base) {
+	case BSDTUN_VNET_GSO_UDP:
+		nh_off -= thlen; /* UFO: gso_size counts the UDP header */
+		break;
+	case BSDTUN_VNET_GSO_UDP_L4:
+		if (!(m->flags & BSDTUN_VNET_F_NEEDS_CSUM) ||
+		    m->csum_offset != 6 || len - p_off > m->gso_size * 128u ||
+		    (m->gso_type & BSDTUN_VNET_GSO_ECN))
+			return fail(EINVAL);
+		break;
+	default: /* TCP */
+		if ((m->flags & BSDTUN_VNET_F_NEEDS_CSUM) &&
+		    m->csum_offset != 16)
+			return fail(EINVAL);
+		break;
+	}
+	if (m->gso_size == 0xffff) /* GSO_BY_FRAGS */
+		return fail(EINVAL);
+	if (len - nh_off > m->gso_size) {
+		*use = 1;
+	} else {
+		m->gso_type = BSDTUN_VNET_GSO_NONE;
+		m->gso_size = 0;
+	}
+	return 0;
+}
+
 int
 bsdtun_linux_write_hdr(const struct bsdtun *t, const struct iovec *iov,
-                       int iovcnt, size_t total, size_t *hdr, int *family)
+                       int iovcnt, size_t total, size_t *hdr, int *family,
+                       struct bsdtun_rec_vnet *m, int *use)
 {
 	struct tun_pi pi = { 0, 0 };
 	uint8_t first = 0;
@@ -259,20 +454,31 @@ bsdtun_linux_write_hdr(const struct bsdtun *t, const struct iovec *iov,
 	if (t->lx.detached)
 		return fail(EBADFD);
 	*hdr = 0;
+	*use = 0;
 	if (!(t->lx.flags & IFF_NO_PI)) {
 		if (total < sizeof(pi))
 			return fail(EINVAL);
 		bsdtun_iov_gather(&pi, iov, iovcnt, 0, sizeof(pi));
 		*hdr = sizeof(pi);
 	}
+	if ((t->lx.flags & IFF_VNET_HDR) &&
+	    vnet_get(t, iov, iovcnt, total, hdr, m) < 0)
+		return -1;
 	if (t->unit_flags & BSDTUN_UNIT_F_TAP) {
 		/* the frame's own ethertype counts, not tun_pi's (Linux) */
 		if (total - *hdr < ETH_HLEN)
 			return fail(EINVAL);
+		if ((t->lx.flags & IFF_VNET_HDR) &&
+		    ((m->hdr_len != 0 && m->hdr_len < ETH_HLEN) ||
+		     vnet_check(m, total - *hdr, use) < 0))
+			return fail(EINVAL);
 		*family = 0;
 		return 0;
 	}
-	if (*hdr != 0) {
+	if ((t->lx.flags & IFF_VNET_HDR) &&
+	    vnet_check(m, total - *hdr, use) < 0)
+		return -1;
+	if (!(t->lx.flags & IFF_NO_PI)) {
 		/* an unknown protocol is queued; the PMD drops and counts it
 		 * (rx_bad_family), as Linux's stack drops it after write */
 		*family = ntohs(pi.proto) == ETH_P_IP   ? AF_INET :
@@ -280,8 +486,8 @@ bsdtun_linux_write_hdr(const struct bsdtun *t, const struct iovec *iov,
 		                                          0;
 		return 0;
 	}
-	if (total > 0)
-		bsdtun_iov_gather(&first, iov, iovcnt, 0, 1);
+	if (total > *hdr)
+		bsdtun_iov_gather(&first, iov, iovcnt, *hdr, 1);
 	switch (first >> 4) {
 	case 4:
 		*family = AF_INET;
@@ -306,11 +512,72 @@ bsdtun_linux_drop_full(struct bsdtun *t)
 int
 bsdtun_linux_read_check(const struct bsdtun *t, size_t len, size_t room)
 {
-	if (t->lx.flags & IFF_NO_PI)
-		return 0;
-	if (room < sizeof(struct tun_pi))
+	size_t pi = t->lx.flags & IFF_NO_PI ? 0 : sizeof(struct tun_pi);
+
+	if (room < pi)
 		return fail(EINVAL);
-	return room < len ? TUN_PKT_STRIP : 0;
+	if ((t->lx.flags & IFF_VNET_HDR) && room - pi < (size_t)t->lx.vnet_sz)
+		return fail(EINVAL);
+	return pi != 0 && room < len ? TUN_PKT_STRIP : 0;
+}
+
+/* Write len bytes of src (NULL: zeros) at off of iov; returns bytes put. */
+static size_t
+iov_put(const struct iovec *iov, int iovcnt, size_t off, const void *src,
+        size_t len)
+{
+	size_t done = 0;
+	int i;
+
+	for (i = 0; i < iovcnt && done < len; i++) {
+		size_t l = iov[i].iov_len, n;
+
+		if (off >= l) {
+			off -= l;
+			continue;
+		}
+		n = l - off < len - done ? l - off : len - done;
+		if (src != NULL)
+			memcpy((uint8_t *)iov[i].iov_base + off,
+			       (const uint8_t *)src + done, n);
+		else
+			memset((uint8_t *)iov[i].iov_base + off, 0, n);
+		done += n;
+		off = 0;
+	}
+	return done;
+}
+
+ssize_t
+bsdtun_linux_read_vnet(const struct bsdtun *t, const struct iovec *iov,
+                       int iovcnt, size_t room, const uint8_t *rec,
+                       uint32_t len, uint16_t rflags)
+{
+	struct bsdtun_rec_vnet m;
+	uint8_t pfx[sizeof(struct tun_pi) + VNET_HDR_MIN];
+	size_t pi = t->lx.flags & IFF_NO_PI ? 0 : sizeof(struct tun_pi);
+	size_t vsz = (size_t)t->lx.vnet_sz, want, n;
+	int have = 0;
+
+	if ((rflags & BSDTUN_REC_F_VNET) && len >= BSDTUN_REC_VNET) {
+		memcpy(&m, rec, sizeof(m));
+		rec += BSDTUN_REC_VNET;
+		len -= BSDTUN_REC_VNET;
+		have = 1;
+	}
+	if (len < pi) /* the PMD puts tun_pi first: never */
+		return fail(EIO);
+	if (bsdtun_linux_read_check(t, len + vsz, room) < 0)
+		return -1;
+	want = len + vsz;
+	memcpy(pfx, rec, pi);
+	if (pi != 0 && room < want)
+		bsdtun_linux_mark_cut(pfx);
+	bsdtun_linux_vnet_out(t, have ? &m : NULL, pfx + pi);
+	n = iov_put(iov, iovcnt, 0, pfx, pi + VNET_HDR_MIN);
+	n += iov_put(iov, iovcnt, n, NULL, vsz - VNET_HDR_MIN);
+	n += iov_put(iov, iovcnt, n, rec + pi, len - pi);
+	return (ssize_t)n;
 }
 
 void
@@ -321,4 +588,22 @@ bsdtun_linux_mark_cut(uint8_t *pi)
 	memcpy(&h, pi, sizeof(h));
 	h.flags |= TUN_PKT_STRIP;
 	memcpy(pi, &h, sizeof(h));
+}
+
+void
+bsdtun_linux_vnet_out(const struct bsdtun *t, const struct bsdtun_rec_vnet *m,
+                      uint8_t *out)
+{
+	uint16_t v[4] = { 0, 0, 0, 0 };
+
+	memset(out, 0, VNET_HDR_MIN);
+	if (m == NULL)
+		return;
+	out[0] = m->flags;
+	out[1] = m->gso_type;
+	v[0] = vnet16_out(t, m->hdr_len);
+	v[1] = vnet16_out(t, m->gso_size);
+	v[2] = vnet16_out(t, m->csum_start);
+	v[3] = vnet16_out(t, m->csum_offset);
+	memcpy(out + 2, v, sizeof(v));
 }

@@ -140,9 +140,11 @@ bsdtun_ring_prod_reserve(struct bsdtun_ring *r, uint32_t len, int *corrupt)
 	return r->data + off + BSDTUN_REC_HDR;
 }
 
-/* Finish the record reserved last; it becomes visible at the next publish. */
+/* Finish the record reserved last, with its flags (BSDTUN_REC_F_VNET);
+ * it becomes visible at the next publish. */
 static inline void
-bsdtun_ring_prod_commit(struct bsdtun_ring *r, uint32_t len, uint16_t family)
+bsdtun_ring_prod_commit_fl(struct bsdtun_ring *r, uint32_t len, uint16_t family,
+                           uint16_t flags)
 {
 	struct bsdtun_rec *h =
 	        (struct bsdtun_rec *)(r->data +
@@ -150,9 +152,16 @@ bsdtun_ring_prod_commit(struct bsdtun_ring *r, uint32_t len, uint16_t family)
 
 	h->len = len;
 	h->family = family;
-	h->flags = 0;
+	h->flags = flags;
 	r->pos += bsdtun_rec_size(len);
 	r->pkts++;
+}
+
+/* Finish the record reserved last; it becomes visible at the next publish. */
+static inline void
+bsdtun_ring_prod_commit(struct bsdtun_ring *r, uint32_t len, uint16_t family)
+{
+	bsdtun_ring_prod_commit_fl(r, len, family, 0);
 }
 
 /* Make every committed record visible to the consumer. */
@@ -228,8 +237,8 @@ bsdtun_ring_cons_avail(struct bsdtun_ring *r)
  * BSDTUN_RING_CORRUPT otherwise.  Call bsdtun_ring_cons_release() when done.
  */
 static inline const uint8_t *
-bsdtun_ring_cons_peek(struct bsdtun_ring *r, uint32_t *len, uint16_t *family,
-                      int *err)
+bsdtun_ring_cons_peek_fl(struct bsdtun_ring *r, uint32_t *len, uint16_t *family,
+                         uint16_t *flags, int *err)
 {
 	int wrapped = 0;
 
@@ -263,12 +272,23 @@ bsdtun_ring_cons_peek(struct bsdtun_ring *r, uint32_t *len, uint16_t *family,
 		    off + bsdtun_rec_size(l) > r->size)
 			goto corrupt;
 		*len = l;
+		*flags = fl;
 		memcpy(family, (uint8_t *)&raw + 4, 2);
 		return r->data + off + BSDTUN_REC_HDR;
 	}
 corrupt:
 	*err = BSDTUN_RING_CORRUPT;
 	return NULL;
+}
+
+/* bsdtun_ring_cons_peek_fl() for who needs no flags. */
+static inline const uint8_t *
+bsdtun_ring_cons_peek(struct bsdtun_ring *r, uint32_t *len, uint16_t *family,
+                      int *err)
+{
+	uint16_t fl;
+
+	return bsdtun_ring_cons_peek_fl(r, len, family, &fl, err);
 }
 
 static inline void

@@ -29,8 +29,10 @@
 #define BSDTUN_DEFAULT_MTU   1500u  /* TUNMTU */
 /* Largest header the PMD prepends on the to_client ring (LMODE sockaddr_in). */
 #define BSDTUN_MAX_FRAME_HDR 16u
+/* Bytes of struct bsdtun_rec_vnet (below) at a record's start. */
+#define BSDTUN_REC_VNET      16u
 /* Largest record payload on either ring. */
-#define BSDTUN_REC_MAX_LEN   (BSDTUN_MRU + BSDTUN_MAX_FRAME_HDR)
+#define BSDTUN_REC_MAX_LEN   (BSDTUN_MRU + BSDTUN_MAX_FRAME_HDR + BSDTUN_REC_VNET)
 
 /* Queue depth bounds (devarg qlen); default is the seed's ifqmaxlen. */
 #define BSDTUN_QLEN_DEFAULT   50u
@@ -55,8 +57,42 @@ struct bsdtun_rec {
 	uint16_t flags; /* BSDTUN_REC_F_* */
 };
 #define BSDTUN_REC_F_WRAP 0x0001u /* skip to offset 0; len is 0 */
-#define BSDTUN_REC_ALIGN  8u
-#define BSDTUN_REC_HDR    ((uint32_t)sizeof(struct bsdtun_rec))
+/*
+ * The payload starts with struct bsdtun_rec_vnet (len counts it), then the
+ * packet.  Meaningful only on a pair whose open asked IFF_VNET_HDR
+ * (BSDTUN_UNIT_F_LINUX_VNET); ignored, as any unknown bit, elsewhere.
+ */
+#define BSDTUN_REC_F_VNET 0x0002u
+
+/*
+ * A Linux tun file's virtio-net header (<linux/virtio_net.h>, struct
+ * virtio_net_hdr) in host byte order, as the record carries it: what the
+ * client wrote (to_dpdk) or what the client is to read (to_client).
+ * Offsets count from the record's packet (after this structure): the IP
+ * header on a tun unit, the Ethernet header on a tap unit.  Both sides
+ * validate it as untrusted (doc/wire.md, section 3).
+ */
+struct bsdtun_rec_vnet {
+	uint8_t flags;        /* BSDTUN_VNET_F_* */
+	uint8_t gso_type;     /* BSDTUN_VNET_GSO_* */
+	uint16_t hdr_len;     /* bytes of headers (L2 to L4) */
+	uint16_t gso_size;    /* payload bytes per segment (MSS) */
+	uint16_t csum_start;  /* checksum from here to the end ... */
+	uint16_t csum_offset; /* ... stored at csum_start + csum_offset */
+	uint16_t pad[3];      /* 0 */
+};
+_Static_assert(sizeof(struct bsdtun_rec_vnet) == BSDTUN_REC_VNET,
+               "struct bsdtun_rec_vnet");
+#define BSDTUN_VNET_F_NEEDS_CSUM 0x01u /* VIRTIO_NET_HDR_F_NEEDS_CSUM */
+#define BSDTUN_VNET_F_DATA_VALID 0x02u /* VIRTIO_NET_HDR_F_DATA_VALID */
+#define BSDTUN_VNET_GSO_NONE     0x00u
+#define BSDTUN_VNET_GSO_TCPV4    0x01u
+#define BSDTUN_VNET_GSO_UDP      0x03u
+#define BSDTUN_VNET_GSO_TCPV6    0x04u
+#define BSDTUN_VNET_GSO_UDP_L4   0x05u
+#define BSDTUN_VNET_GSO_ECN      0x80u
+#define BSDTUN_REC_ALIGN         8u
+#define BSDTUN_REC_HDR           ((uint32_t)sizeof(struct bsdtun_rec))
 
 /* Bytes a record of payload len occupies on the ring. */
 static inline uint32_t
@@ -165,28 +201,45 @@ struct bsdtun_msg {
 };
 
 /* Unit flags reported in WELCOME and in ioctl replies. */
-#define BSDTUN_UNIT_F_IFHEAD   0x0001u
-#define BSDTUN_UNIT_F_LMODE    0x0002u
+#define BSDTUN_UNIT_F_IFHEAD     0x0001u
+#define BSDTUN_UNIT_F_LMODE      0x0002u
 /* this open speaks Linux tun (it issued TUNSETIFF); until its close */
-#define BSDTUN_UNIT_F_LINUX    0x0004u
+#define BSDTUN_UNIT_F_LINUX      0x0004u
 /* ... and every packet to it starts with struct tun_pi (no IFF_NO_PI) */
-#define BSDTUN_UNIT_F_LINUX_PI 0x0008u
+#define BSDTUN_UNIT_F_LINUX_PI   0x0008u
 /* ... and TUNSETQUEUE detached its queue pair */
-#define BSDTUN_UNIT_F_DETACHED 0x0010u
+#define BSDTUN_UNIT_F_DETACHED   0x0010u
+/* ... and it asked IFF_VNET_HDR: records may carry BSDTUN_REC_F_VNET */
+#define BSDTUN_UNIT_F_LINUX_VNET 0x0020u
 /* the unit's: a tap unit (devarg mode=tap): records are Ethernet frames */
-#define BSDTUN_UNIT_F_TAP      0x0100u
+#define BSDTUN_UNIT_F_TAP        0x0100u
 /* the unit's: TUNSETPERSIST on */
-#define BSDTUN_UNIT_F_PERSIST  0x0200u
+#define BSDTUN_UNIT_F_PERSIST    0x0200u
 
 /* Every Linux-personality flag of a pair: the open's, cleared at close. */
-#define BSDTUN_UNIT_F_LINUX_ALL \
-	(BSDTUN_UNIT_F_LINUX | BSDTUN_UNIT_F_LINUX_PI | BSDTUN_UNIT_F_DETACHED)
+#define BSDTUN_UNIT_F_LINUX_ALL                         \
+	(BSDTUN_UNIT_F_LINUX | BSDTUN_UNIT_F_LINUX_PI | \
+	 BSDTUN_UNIT_F_DETACHED | BSDTUN_UNIT_F_LINUX_VNET)
 
 /* The Linux IFF_* values of <linux/if_tun.h> LSETIFF carries. */
 #define BSDTUN_LINUX_IFF_TUN         0x0001u
 #define BSDTUN_LINUX_IFF_TAP         0x0002u
 #define BSDTUN_LINUX_IFF_NO_PI       0x1000u
 #define BSDTUN_LINUX_IFF_MULTI_QUEUE 0x0100u
+#define BSDTUN_LINUX_IFF_VNET_HDR    0x4000u
+
+/* TUNSETOFFLOAD's TUN_F_* (<linux/if_tun.h>; USO4/6 are Linux 6.2's). */
+#define BSDTUN_TUN_F_CSUM    0x01u
+#define BSDTUN_TUN_F_TSO4    0x02u
+#define BSDTUN_TUN_F_TSO6    0x04u
+#define BSDTUN_TUN_F_TSO_ECN 0x08u
+#define BSDTUN_TUN_F_UFO     0x10u
+#define BSDTUN_TUN_F_USO4    0x20u
+#define BSDTUN_TUN_F_USO6    0x40u
+/* What LSOFFLOAD takes (UFO is taken by TUNSETOFFLOAD and ignored). */
+#define BSDTUN_VNET_OFFLOADS                                         \
+	(BSDTUN_TUN_F_CSUM | BSDTUN_TUN_F_TSO4 | BSDTUN_TUN_F_TSO6 | \
+	 BSDTUN_TUN_F_TSO_ECN | BSDTUN_TUN_F_USO4 | BSDTUN_TUN_F_USO6)
 
 /* Interface names (Linux IFNAMSIZ, BSD IFNAMSIZ): 15 bytes and a NUL. */
 #define BSDTUN_IFNAMSIZ 16u
@@ -222,6 +275,7 @@ enum bsdtun_ioc {
 	BSDTUN_IOC_LSCARRIER,    /* int in: TUNSETCARRIER, the DPDK link */
 	BSDTUN_IOC_GIFNAME,      /* char[16] out: the unit's interface name */
 	BSDTUN_IOC_GMAC,         /* uint8_t[6] out: tap: the port's MAC */
+	BSDTUN_IOC_LSOFFLOAD,    /* int in: TUNSETOFFLOAD, the TUN_F_* taken */
 };
 
 /*

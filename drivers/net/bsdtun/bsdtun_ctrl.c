@@ -400,6 +400,7 @@ session_close(struct bsdtun_unit *u, uint16_t qid) CTRL_LOCKED
 	rte_atomic_store_explicit(&qp->async, 0,
 				  rte_memory_order_relaxed); /* the open's */
 	set_flag(qp, 0, BSDTUN_UNIT_F_LINUX_ALL); /* so is its personality */
+	rte_atomic_store_explicit(&qp->offload, 0, rte_memory_order_relaxed);
 	undo_settings(u, s->uid); /* the unit's, if this was its user's last */
 	if (bsdtun_port_link_update(u))
 		bsdtun_proc(u)->lsc_pending++;
@@ -853,7 +854,10 @@ linux_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, uint32_t cmd,
 			 BSDTUN_UNIT_F_LINUX |
 				 (iff->flags & BSDTUN_LINUX_IFF_NO_PI ?
 					  0 :
-					  BSDTUN_UNIT_F_LINUX_PI),
+					  BSDTUN_UNIT_F_LINUX_PI) |
+				 (iff->flags & BSDTUN_LINUX_IFF_VNET_HDR ?
+					  BSDTUN_UNIT_F_LINUX_VNET :
+					  0),
 			 0);
 		unit_ifname(u, iff->name);
 		BSDTUN_CLIENT_LOG(
@@ -892,6 +896,18 @@ linux_ioctl(struct bsdtun_unit *u, struct bsdtun_session *s, uint32_t cmd,
 							     BSDTUN_UNDO_GROUP))
 			return EPERM;
 		*(cmd == BSDTUN_IOC_LSOWNER ? &u->lx_owner : &u->lx_group) = v;
+		break;
+	case BSDTUN_IOC_LSOFFLOAD:
+		/* what the open's reads may carry (TUN_F_*): TSO and USO
+		 * only with CSUM, USO4 and USO6 together */
+		if ((v & ~(int)BSDTUN_VNET_OFFLOADS) != 0 ||
+		    ((v & (BSDTUN_TUN_F_TSO4 | BSDTUN_TUN_F_TSO6 |
+			   BSDTUN_TUN_F_USO4)) &&
+		     !(v & BSDTUN_TUN_F_CSUM)) ||
+		    !(v & BSDTUN_TUN_F_USO4) != !(v & BSDTUN_TUN_F_USO6))
+			return EINVAL;
+		rte_atomic_store_explicit(&qp->offload, (uint32_t)v,
+					  rte_memory_order_relaxed);
 		break;
 	case BSDTUN_IOC_LSCARRIER:
 		if (unit_setting(u, s, BSDTUN_UNDO_CARRIER) != 0)

@@ -203,10 +203,10 @@ bsdtun_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->max_mtu = BSDTUN_MAX_MTU;
 	info->max_rx_pktlen = BSDTUN_MAX_MTU + l2;
 	info->min_rx_bufsize = 0;
-	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
-	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-	info->rx_queue_offload_capa = RTE_ETH_RX_OFFLOAD_SCATTER;
-	info->tx_queue_offload_capa = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	info->rx_offload_capa = BSDTUN_RX_OFFLOADS;
+	info->tx_offload_capa = BSDTUN_TX_OFFLOADS;
+	info->rx_queue_offload_capa = BSDTUN_RX_OFFLOADS;
+	info->tx_queue_offload_capa = BSDTUN_TX_OFFLOADS;
 	info->rx_desc_lim.nb_max = UINT16_MAX;
 	info->tx_desc_lim.nb_max = UINT16_MAX;
 	info->default_rxportconf.burst_size = 32;

@@ -74,7 +74,18 @@ struct bsdtun_loglimit {
 	uint32_t suppressed; /* lines left out, not reported yet */
 };
 
-#define BSDTUN_MAX_MTU     BSDTUN_MRU
+#define BSDTUN_MAX_MTU BSDTUN_MRU
+/*
+ * Offloads (doc/pmd.md): checksums both ways, the virtio-net header of an
+ * IFF_VNET_HDR open carrying them; what a client cannot take is done in
+ * software (tx) or completed before the app sees it (rx).
+ */
+#define BSDTUN_RX_OFFLOADS                                           \
+	(RTE_ETH_RX_OFFLOAD_SCATTER | RTE_ETH_RX_OFFLOAD_TCP_CKSUM | \
+	 RTE_ETH_RX_OFFLOAD_UDP_CKSUM)
+#define BSDTUN_TX_OFFLOADS                                               \
+	(RTE_ETH_TX_OFFLOAD_MULTI_SEGS | RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | \
+	 RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
 #define BSDTUN_MAX_PENDING 8 /* connections waiting for HELLO */
 #define BSDTUN_BURST_MAX   64u
 
@@ -113,6 +124,9 @@ enum bsdtun_mode {
 	X(rx_ring_corrupt)   /* client broke the ring; session closed */      \
 	X(rx_nombuf)         /* mempool empty; record left on the ring */     \
 	X(rx_client_full)    /* Linux write dropped, ring full (client's) */  \
+	X(rx_vnet_bad)       /* virtio-net header refused (IFF_VNET_HDR) */   \
+	X(rx_gso_dropped)    /* GSO write: not carried */                     \
+	X(tx_offload_bad)    /* offload flags with impossible lengths */      \
 	X(to_client_purged)  /* queued to the client, purged at close */      \
 	X(to_dpdk_purged)    /* written by the client, unread at close */     \
 	X(client_opens)                                                       \
@@ -210,6 +224,9 @@ struct __rte_cache_aligned bsdtun_queue {
 	struct bsdtun_txq txq;
 	RTE_ATOMIC(uint32_t) flags; /* BSDTUN_UNIT_F_*; datapath reads */
 	RTE_ATOMIC(int) async;      /* FIOASYNC, until close; datapath reads */
+	/* TUNSETOFFLOAD's TUN_F_* of the holder, until close; datapath
+	 * reads (meaningful with BSDTUN_UNIT_F_LINUX_VNET) */
+	RTE_ATOMIC(uint32_t) offload;
 	pid_t tun_pid; /* TUNSIFPID / open; 0 while nobody holds it */
 	struct bsdtun_xstats xs;
 };

@@ -106,6 +106,112 @@ rx_fill(struct rte_mempool *mp, struct rte_mbuf *m, const uint8_t *src,
 	}
 }
 
+/* ---- the virtio-net header of an IFF_VNET_HDR open (doc/wire.md) ------ */
+
+/* Two bytes at off of the packet m, whatever segments they fall in. */
+static void
+mbuf_put16(struct rte_mbuf *m, uint32_t off, uint16_t v)
+{
+	const uint8_t *b = (const uint8_t *)&v;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		struct rte_mbuf *seg = m;
+		uint32_t o = off + (uint32_t)i;
+
+		while (seg != NULL && o >= seg->data_len) {
+			o -= seg->data_len;
+			seg = seg->next;
+		}
+		if (seg == NULL)
+			return;
+		*rte_pktmbuf_mtod_offset(seg, uint8_t *, o) = b[i];
+	}
+}
+
+/*
+ * Finish a partial checksum (Linux's CHECKSUM_PARTIAL, DPDK's tx L4
+ * offload: the field holds the pseudo-header's sum): the sum from start
+ * to the end of the packet, complemented, at start + off; 0 is sent as
+ * 0xffff, as Linux's skb_checksum_help() does.
+ */
+static uint16_t
+csum_finish(uint16_t raw)
+{
+	uint16_t c = (uint16_t)~raw;
+
+	return c == 0 ? 0xffff : c;
+}
+
+static void
+mbuf_csum_complete(struct rte_mbuf *m, uint32_t start, uint32_t off)
+{
+	uint16_t raw;
+
+	if (start >= m->pkt_len ||
+	    rte_raw_cksum_mbuf(m, start, m->pkt_len - start, &raw) != 0)
+		return;
+	mbuf_put16(m, start + off, csum_finish(raw));
+}
+
+/*
+ * A record's virtio-net header, as the client wrote it and its library
+ * checked it -- checked again here, the client untrusted: known flags,
+ * the checksum's place inside the packet of len bytes.  GSO: TCP over
+ * IPv4 or IPv6; UDP GSO and ECN are not carried (rx_gso_dropped).
+ */
+static uint64_t *
+rx_vnet_check(struct bsdtun_xstats *xs, const struct bsdtun_rec_vnet *vh,
+	      uint32_t len)
+{
+	if (vh->flags & ~(BSDTUN_VNET_F_NEEDS_CSUM | BSDTUN_VNET_F_DATA_VALID))
+		return &xs->rx_vnet_bad;
+	if ((vh->flags & BSDTUN_VNET_F_NEEDS_CSUM) &&
+	    (uint32_t)vh->csum_start + vh->csum_offset + 2 > len)
+		return &xs->rx_vnet_bad;
+	switch (vh->gso_type) {
+	case BSDTUN_VNET_GSO_NONE:
+		return NULL;
+	case BSDTUN_VNET_GSO_TCPV4:
+	case BSDTUN_VNET_GSO_TCPV6:
+	case BSDTUN_VNET_GSO_UDP:
+	case BSDTUN_VNET_GSO_UDP_L4:
+	case BSDTUN_VNET_GSO_TCPV4 | BSDTUN_VNET_GSO_ECN:
+	case BSDTUN_VNET_GSO_TCPV6 | BSDTUN_VNET_GSO_ECN:
+	case BSDTUN_VNET_GSO_UDP | BSDTUN_VNET_GSO_ECN:
+		return vh->gso_size == 0 ? &xs->rx_vnet_bad :
+					   &xs->rx_gso_dropped;
+	default:
+		return &xs->rx_vnet_bad;
+	}
+}
+
+/*
+ * The mbuf's flags from the header, as DPDK's virtio PMD sets them:
+ * NEEDS_CSUM is RTE_MBUF_F_RX_L4_CKSUM_NONE (the data is intact, the
+ * checksum not filled in) and DATA_VALID L4_CKSUM_GOOD, for an app that
+ * enabled the checksum offload; for one that did not, the checksum is
+ * completed here and nothing said.  shift: the bytes before the client's
+ * packet in m (the Ethernet header of a tun unit with framing=eth).
+ */
+static void
+rx_vnet_apply(const struct bsdtun_rxq *q, struct rte_mbuf *m,
+	      const struct bsdtun_rec_vnet *vh, uint32_t shift)
+{
+	int hw = (q->offloads & (RTE_ETH_RX_OFFLOAD_TCP_CKSUM |
+				 RTE_ETH_RX_OFFLOAD_UDP_CKSUM)) != 0;
+
+	if (vh->flags & BSDTUN_VNET_F_NEEDS_CSUM) {
+		if (hw)
+			m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_NONE;
+		else
+			mbuf_csum_complete(m, shift + vh->csum_start,
+					   vh->csum_offset);
+	} else if ((vh->flags & BSDTUN_VNET_F_DATA_VALID) && hw) {
+		m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	}
+}
+
 /* The counter of the reason to drop a record, or NULL to deliver it. */
 static inline uint64_t *
 rx_drop_reason(struct bsdtun_rxq *q, int tap, uint32_t len, uint16_t fam,
@@ -212,7 +318,7 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	int eth = !tap && u->cfg.framing == BSDTUN_FRAMING_ETH;
 	uint32_t l2 = eth || tap ? RTE_ETHER_HDR_LEN : 0;
 	uint32_t max_frame;
-	int broke = 0;
+	int broke = 0, vnet;
 
 	/* a stopped queue leaves the client's packets on its ring */
 	if (unlikely(!rte_atomic_load_explicit(&q->started,
@@ -229,6 +335,9 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		return 0;
 	}
 
+	vnet = (rte_atomic_load_explicit(&q->qp->flags,
+					 rte_memory_order_relaxed) &
+		BSDTUN_UNIT_F_LINUX_VNET) != 0;
 	n_alloc = nb < BSDTUN_BURST_MAX ? nb : BSDTUN_BURST_MAX;
 	if (rte_pktmbuf_alloc_bulk(q->mp, mb, n_alloc) != 0) {
 		rx_count_nombuf(u, pq, xs);
@@ -238,19 +347,34 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	for (examined = 0; examined < n_alloc; examined++) {
 		const uint8_t *p;
 		struct rte_mbuf *m;
-		uint32_t len;
-		uint16_t fam;
+		uint32_t len, rlen;
+		uint16_t fam, rfl;
 		uint32_t ptype;
-		uint64_t *drop;
-		int err;
+		uint64_t *drop = NULL;
+		struct bsdtun_rec_vnet vh;
+		int err, has_vh = 0;
 
-		p = bsdtun_ring_cons_peek(&s->to_dpdk, &len, &fam, &err);
+		p = bsdtun_ring_cons_peek_fl(&s->to_dpdk, &len, &fam, &rfl,
+					     &err);
 		if (p == NULL) {
 			if (err == BSDTUN_RING_CORRUPT) {
 				xs->rx_ring_corrupt++;
 				broke = session_break(s);
 			}
 			break;
+		}
+		rlen = len; /* what the record takes on the ring */
+		if (vnet && (rfl & BSDTUN_REC_F_VNET)) {
+			/* one copy of the header: the client may change it */
+			if (len < BSDTUN_REC_VNET) {
+				drop = &xs->rx_vnet_bad;
+			} else {
+				memcpy(&vh, p, sizeof(vh));
+				p += BSDTUN_REC_VNET;
+				len -= BSDTUN_REC_VNET;
+				has_vh = 1;
+				drop = rx_vnet_check(xs, &vh, len);
+			}
 		}
 		/*
 		 * The MTU once the record is seen: a client whose TUNSIFINFO
@@ -260,12 +384,13 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		max_frame = rte_atomic_load_explicit(&bsdtun_dev(u)->data->mtu,
 						     rte_memory_order_acquire) +
 			    l2;
-		drop = rx_drop_reason(q, tap, len, fam, tap ? len : len + l2,
-				      max_frame);
+		if (drop == NULL)
+			drop = rx_drop_reason(q, tap, len, fam,
+					      tap ? len : len + l2, max_frame);
 		if (drop != NULL) {
 			(*drop)++;
 			q->errors++;
-			bsdtun_ring_cons_release(&s->to_dpdk, len);
+			bsdtun_ring_cons_release(&s->to_dpdk, rlen);
 			continue;
 		}
 		rte_prefetch0(p);
@@ -291,7 +416,9 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			used++;
 			break;
 		}
-		bsdtun_ring_cons_release(&s->to_dpdk, len);
+		bsdtun_ring_cons_release(&s->to_dpdk, rlen);
+		if (has_vh)
+			rx_vnet_apply(q, m, &vh, eth ? RTE_ETHER_HDR_LEN : 0);
 		if (tap) {
 			m->packet_type = RTE_PTYPE_L2_ETHER;
 		} else {
@@ -446,6 +573,70 @@ tx_frame_hdr(enum tx_hdr kind, int tap, int family, struct rte_mbuf *m,
 }
 
 /*
+ * What a packet's tx offload flags ask, in the client's packet (from l3
+ * of m, plen bytes): an IPv4 header checksum (always done here), an L4
+ * checksum, passed to an IFF_VNET_HDR open that took TUN_F_CSUM as
+ * NEEDS_CSUM, as DPDK's virtio PMD does, else done here.
+ */
+struct tx_ofl {
+	int ip; /* IPv4 header checksum at ip_off, ip_len bytes */
+	uint32_t ip_off, ip_len;
+	int l4; /* an L4 checksum at cs_start + cs_off */
+	uint32_t cs_start, cs_off;
+	int meta; /* ... left to the client: the record says so */
+};
+
+static uint64_t *
+tx_offload_plan(struct bsdtun_xstats *xs, const struct rte_mbuf *m, uint32_t l3,
+		uint32_t plen, int csum_ok, struct tx_ofl *o)
+{
+	uint64_t ol = m->ol_flags;
+	uint64_t l4 = ol & RTE_MBUF_F_TX_L4_MASK;
+	uint32_t hl;
+
+	memset(o, 0, sizeof(*o));
+	if (ol & RTE_MBUF_F_TX_TCP_SEG)
+		return &xs->tx_offload_bad; /* not offered */
+	if (m->l2_len < l3)
+		return &xs->tx_offload_bad;
+	hl = m->l2_len - l3 + m->l3_len;
+	if (ol & RTE_MBUF_F_TX_IP_CKSUM) {
+		if (m->l3_len < sizeof(struct rte_ipv4_hdr) || hl > plen)
+			return &xs->tx_offload_bad;
+		o->ip = 1;
+		o->ip_off = m->l2_len - l3;
+		o->ip_len = m->l3_len;
+	}
+	if (l4 == RTE_MBUF_F_TX_TCP_CKSUM || l4 == RTE_MBUF_F_TX_UDP_CKSUM) {
+		o->cs_start = hl;
+		o->cs_off = l4 == RTE_MBUF_F_TX_TCP_CKSUM ? 16 : 6;
+		if (o->cs_start + o->cs_off + 2 > plen)
+			return &xs->tx_offload_bad;
+		o->l4 = 1;
+		o->meta = csum_ok;
+	}
+	return NULL;
+}
+
+/* Do in the record's packet what the client is not left to do. */
+static void
+tx_offload_do(const struct tx_ofl *o, uint8_t *pkt, uint32_t plen)
+{
+	uint16_t c;
+
+	if (o->ip) {
+		memset(pkt + o->ip_off + 10, 0, 2);
+		c = (uint16_t)~rte_raw_cksum(pkt + o->ip_off, o->ip_len);
+		memcpy(pkt + o->ip_off + 10, &c, 2);
+	}
+	if (o->l4 && !o->meta) {
+		c = csum_finish(
+			rte_raw_cksum(pkt + o->cs_start, plen - o->cs_start));
+		memcpy(pkt + o->cs_start + o->cs_off, &c, 2);
+	}
+}
+
+/*
  * Would a SIGIO for the client's bell reach this process?  The client
  * sets the owner on its own end of the bell (F_SETOWN, O_ASYNC) and the
  * kernel signals with the client's credentials (its CANSIGIO rule), so it
@@ -555,7 +746,7 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	uint64_t bytes = 0, sent = 0, dropped = 0;
 	uint32_t flags;
 	uint16_t i, nd = 0;
-	int ring = 0, async = 0, v6;
+	int ring = 0, async = 0, v6, csum_ok;
 	int tap = u->cfg.mode == BSDTUN_MODE_TAP;
 	enum tx_hdr kind;
 	int broke = 0;
@@ -581,13 +772,19 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		return nb;
 	}
 	kind = tx_hdr_kind(flags, tap);
+	/* an IFF_VNET_HDR open that took TUN_F_CSUM finishes checksums */
+	csum_ok = (flags & BSDTUN_UNIT_F_LINUX_VNET) &&
+		  (rte_atomic_load_explicit(&qp->offload,
+					    rte_memory_order_relaxed) &
+		   BSDTUN_TUN_F_CSUM);
 	/* the seed's tun without IFHEAD carries IPv4 only */
 	v6 = tap || (flags & (BSDTUN_UNIT_F_IFHEAD | BSDTUN_UNIT_F_LINUX));
 	for (i = 0; i < nb; i++) {
 		struct rte_mbuf *m = bufs[i];
 		uint8_t hdr[BSDTUN_MAX_FRAME_HDR];
 		uint64_t *drop;
-		uint32_t l3 = 0, plen, hlen;
+		uint32_t l3 = 0, plen, hlen, meta;
+		struct tx_ofl ofl = { 0 };
 		int family = 0, corrupt = 0;
 		uint8_t *dst;
 		const uint8_t *src;
@@ -600,6 +797,10 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		plen = m->pkt_len - l3;
 		if (drop == NULL && plen > BSDTUN_MRU)
 			drop = &xs->tx_too_big;
+		if (drop == NULL && (m->ol_flags & (RTE_MBUF_F_TX_L4_MASK |
+						    RTE_MBUF_F_TX_IP_CKSUM |
+						    RTE_MBUF_F_TX_TCP_SEG)))
+			drop = tx_offload_plan(xs, m, l3, plen, csum_ok, &ofl);
 		if (drop != NULL) {
 			(*drop)++;
 			dropped++;
@@ -607,8 +808,9 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			continue;
 		}
 		hlen = tx_frame_hdr(kind, tap, family, m, l3, hdr);
-		dst = bsdtun_ring_prod_reserve(&s->to_client, hlen + plen,
-					       &corrupt);
+		meta = ofl.meta ? BSDTUN_REC_VNET : 0;
+		dst = bsdtun_ring_prod_reserve(&s->to_client,
+					       meta + hlen + plen, &corrupt);
 		if (dst == NULL) {
 			if (corrupt) {
 				xs->tx_ring_corrupt++;
@@ -625,11 +827,24 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			}
 			break;
 		}
+		if (meta) {
+			struct bsdtun_rec_vnet vh = {
+				.flags = BSDTUN_VNET_F_NEEDS_CSUM,
+				.csum_start = (uint16_t)ofl.cs_start,
+				.csum_offset = (uint16_t)ofl.cs_off,
+			};
+
+			memcpy(dst, &vh, sizeof(vh));
+			dst += meta;
+		}
 		memcpy(dst, hdr, hlen);
 		src = rte_pktmbuf_read(m, l3, plen, dst + hlen);
 		if (src != dst + hlen)
 			rte_memcpy(dst + hlen, src, plen);
-		bsdtun_ring_prod_commit(&s->to_client, hlen + plen, 0);
+		if (ofl.ip || ofl.l4)
+			tx_offload_do(&ofl, dst + hlen, plen);
+		bsdtun_ring_prod_commit_fl(&s->to_client, meta + hlen + plen, 0,
+					   meta ? BSDTUN_REC_F_VNET : 0);
 		bytes += m->pkt_len;
 		sent++;
 		done[nd++] = m; /* nb <= RTE_DIM(done) */
