@@ -12,11 +12,13 @@
  *            open ends with the last copy.
  *   fork     a child writes and closes its copy; the parent goes on.
  *   daemon   daemon(3): the parent exits, the child reads and writes.
+ *   threads  a read waits in one thread while another closes.
  *   hostile  bad pointers (EFAULT), bad descriptors (EBADF), a number
  *            closed and reused, dup2 onto the tun descriptor, close and
  *            dup2 of descriptors the program never opened.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
@@ -28,6 +30,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -131,6 +134,55 @@ is_socket(int fd)
 	struct stat st;
 
 	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+}
+
+static volatile pid_t reader_tid;
+
+static void *
+reader(void *arg)
+{
+	static uint8_t b[2048];
+	int fd = *(int *)arg;
+
+	reader_tid = (pid_t)syscall(SYS_gettid);
+	return (void *)(intptr_t)read(fd, b, sizeof(b));
+}
+
+/* A read in progress keeps the open, as the kernel keeps the file. */
+static void
+mode_threads(void)
+{
+	int fd = tun_open(0), i;
+	pthread_t th;
+	void *ret;
+	char path[64];
+
+	pthread_create(&th, NULL, reader, &fd);
+	/* wait until the reader sleeps in poll (its state in /proc) */
+	for (i = 0; i < 10000; i++) {
+		char st[512] = "";
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%d/wchan",
+		         (int)reader_tid);
+		f = fopen(path, "r");
+		if (f != NULL) {
+			if (fgets(st, sizeof(st), f) == NULL)
+				st[0] = '\0';
+			fclose(f);
+		}
+		if (strstr(st, "poll") != NULL)
+			break;
+		usleep(1000);
+	}
+	EXPECT(close(fd), 0, "another thread closes while a read waits");
+	wait_send();
+	pthread_join(th, &ret);
+	EXPECT((intptr_t)ret, 72, "the waiting read still gets the packet");
+	fd = tun_open(0);
+	result(fd >= 0, "then the open ends: the unit opens again", fd);
+	write_tag(fd, 5, "and works");
+	close(fd);
 }
 
 static void
@@ -352,11 +404,13 @@ main(int argc, char **argv)
 {
 	if (argc != 2) {
 		fprintf(stderr,
-		        "usage: preload_probe plain|dup|fork|daemon|hostile\n");
+		        "usage: preload_probe plain|dup|fork|daemon|threads|hostile\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "plain"))
 		mode_plain();
+	else if (!strcmp(argv[1], "threads"))
+		mode_threads();
 	else if (!strcmp(argv[1], "dup"))
 		mode_dup();
 	else if (!strcmp(argv[1], "fork"))

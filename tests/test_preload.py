@@ -126,6 +126,7 @@ def fork_and_dup(s):
     probe(s, 'dup', [1, 2, 3])
     probe(s, 'fork', [1, 2, 3])
     probe(s, 'daemon', [1, 2])
+    probe(s, 'threads', [5])
 
 
 def hostile(s):

@@ -144,8 +144,11 @@ struct pl_shared {
 struct pl_file {
 	struct bsdtun *t;
 	struct pl_shared *sh;
-	int refs;    /* the program's descriptors naming it */
-	int bell_fd; /* the open's own descriptors, kept from the program */
+	int refs;     /* the program's descriptors naming it */
+	int busy;     /* calls in progress on it (get/put) */
+	int dropping; /* refs went to 0: the last put frees */
+	int freed;    /* its open is closed; this record stays */
+	int bell_fd;  /* the open's own descriptors, kept from the program */
 	int ctl_fd;
 	struct pl_file *next; /* every open of this process (fork) */
 };
@@ -157,7 +160,8 @@ struct pl_slot {
 };
 
 static struct pl_slot *_Atomic pl_table[PL_CHUNKS];
-static pthread_mutex_t pl_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Writers change the table; readers only take a reference (get). */
+static pthread_rwlock_t pl_lock = PTHREAD_RWLOCK_INITIALIZER;
 static struct pl_file *pl_files; /* under pl_lock */
 
 static struct pl_slot *
@@ -178,7 +182,8 @@ slot(int fd, int create)
 	return c == NULL ? NULL : &c[fd & (PL_CHUNK - 1)];
 }
 
-/* The open behind a program's descriptor, or NULL: not ours. */
+/* The open behind a program's descriptor, or NULL: not ours (a look,
+ * no reference: for comparisons only). */
 static struct pl_file *
 lookup(int fd)
 {
@@ -189,6 +194,44 @@ lookup(int fd)
 	real_init(); /* a constructor ran before ours */
 	s = slot(fd, 0);
 	return s == NULL ? NULL : __atomic_load_n(&s->f, __ATOMIC_ACQUIRE);
+}
+
+static void file_free(struct pl_file *f);
+
+/*
+ * The open behind a program's descriptor, with a reference that keeps it
+ * open until put(), whatever another thread closes meanwhile (the kernel
+ * keeps a file a call is using the same way).  NULL: not ours.
+ */
+static struct pl_file *
+get(int fd)
+{
+	struct pl_file *f = lookup(fd);
+
+	if (f == NULL)
+		return NULL; /* the common case: no lock */
+	pthread_rwlock_rdlock(&pl_lock);
+	f = __atomic_load_n(&slot(fd, 0)->f, __ATOMIC_ACQUIRE);
+	if (f != NULL)
+		__atomic_add_fetch(&f->busy, 1, __ATOMIC_SEQ_CST);
+	pthread_rwlock_unlock(&pl_lock);
+	return f;
+}
+
+static void
+put(struct pl_file *f)
+{
+	int e = errno;
+
+	if (__atomic_sub_fetch(&f->busy, 1, __ATOMIC_SEQ_CST) == 0 &&
+	    __atomic_load_n(&f->dropping, __ATOMIC_SEQ_CST)) {
+		pthread_rwlock_wrlock(&pl_lock);
+		if (!f->freed &&
+		    __atomic_load_n(&f->busy, __ATOMIC_SEQ_CST) == 0)
+			file_free(f);
+		pthread_rwlock_unlock(&pl_lock);
+	}
+	errno = e;
 }
 
 static int
@@ -468,12 +511,12 @@ pl_open(const char *path, int flags)
 	f->ctl_fd = bsdtun_ctl_fd(f->t);
 	pl_inside--;
 	fd = real.fcntl(f->bell_fd, F_DUPFD_CLOEXEC, 0);
-	pthread_mutex_lock(&pl_lock);
+	pthread_rwlock_wrlock(&pl_lock);
 	s = fd < 0 ? NULL : slot(fd, 1);
 	if (s == NULL) {
 		int e = fd < 0 ? errno : ENOMEM;
 
-		pthread_mutex_unlock(&pl_lock);
+		pthread_rwlock_unlock(&pl_lock);
 		if (fd >= 0)
 			real.close(fd);
 		pl_inside++;
@@ -491,7 +534,7 @@ pl_open(const char *path, int flags)
 	pl_files = f;
 	s->cloexec = !!(flags & O_CLOEXEC);
 	__atomic_store_n(&s->f, f, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&pl_lock);
+	pthread_rwlock_unlock(&pl_lock);
 	return fd;
 }
 
@@ -511,14 +554,16 @@ shared_elsewhere(const struct pl_file *f)
 	return 0;
 }
 
-/* The last of this process's descriptors of f is gone (pl_lock held). */
+/* Close f's open, now that no descriptor and no call uses it (pl_lock
+ * held).  The record itself stays: a put() may still look at it. */
 static void
-file_drop(struct pl_file *f)
+file_free(struct pl_file *f)
 {
 	struct pl_file **pp;
 	pid_t me = self();
 	int i, others;
 
+	f->freed = 1;
 	for (pp = &pl_files; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == f) {
 			*pp = f->next;
@@ -536,8 +581,19 @@ file_drop(struct pl_file *f)
 	else
 		bsdtun_close(f->t); /* the unit is free when close returns */
 	pl_inside--;
+	f->t = NULL;
 	munmap(f->sh, sizeof(*f->sh));
-	free(f);
+	f->sh = NULL;
+}
+
+/* The last of this process's descriptors of f is gone (pl_lock held):
+ * closed now, or by the last call still using it. */
+static void
+file_drop(struct pl_file *f)
+{
+	__atomic_store_n(&f->dropping, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&f->busy, __ATOMIC_SEQ_CST) == 0)
+		file_free(f);
 }
 
 /* The program's descriptor fd no longer names f (pl_lock held). */
@@ -603,19 +659,19 @@ atfork_child(void)
 			                                __ATOMIC_RELAXED))
 				break;
 		}
-	pthread_mutex_init(&pl_lock, NULL);
+	pthread_rwlock_init(&pl_lock, NULL);
 }
 
 static void
 atfork_prepare(void)
 {
-	pthread_mutex_lock(&pl_lock);
+	pthread_rwlock_wrlock(&pl_lock);
 }
 
 static void
 atfork_parent(void)
 {
-	pthread_mutex_unlock(&pl_lock);
+	pthread_rwlock_unlock(&pl_lock);
 }
 
 __attribute__((constructor)) static void
@@ -767,12 +823,15 @@ out:
 PL_API ssize_t
 read(int fd, void *buf, size_t len)
 {
-	struct pl_file *f = lookup(fd);
+	struct pl_file *f = get(fd);
 	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	ssize_t n;
 
 	if (f == NULL)
 		return hidden(fd) ? -1 : real.read(fd, buf, len);
-	return pl_readv(f, &iov, 1);
+	n = pl_readv(f, &iov, 1);
+	put(f);
+	return n;
 }
 
 extern void __chk_fail(void) __attribute__((noreturn));
@@ -788,33 +847,42 @@ __read_chk(int fd, void *buf, size_t len, size_t buflen)
 PL_API ssize_t
 readv(int fd, const struct iovec *iov, int iovcnt)
 {
-	struct pl_file *f = lookup(fd);
+	struct pl_file *f = get(fd);
+	ssize_t n;
 
 	if (f == NULL)
 		return hidden(fd) ? -1 : real.readv(fd, iov, iovcnt);
-	return pl_readv(f, iov, iovcnt);
+	n = pl_readv(f, iov, iovcnt);
+	put(f);
+	return n;
 }
 
 PL_API ssize_t
 write(int fd, const void *buf, size_t len)
 {
-	struct pl_file *f = lookup(fd);
+	struct pl_file *f = get(fd);
 	struct iovec iov = { .iov_base = (void *)(uintptr_t)buf,
 		             .iov_len = len };
+	ssize_t n;
 
 	if (f == NULL)
 		return hidden(fd) ? -1 : real.write(fd, buf, len);
-	return pl_writev(f, &iov, 1);
+	n = pl_writev(f, &iov, 1);
+	put(f);
+	return n;
 }
 
 PL_API ssize_t
 writev(int fd, const struct iovec *iov, int iovcnt)
 {
-	struct pl_file *f = lookup(fd);
+	struct pl_file *f = get(fd);
+	ssize_t n;
 
 	if (f == NULL)
 		return hidden(fd) ? -1 : real.writev(fd, iov, iovcnt);
-	return pl_writev(f, iov, iovcnt);
+	n = pl_writev(f, iov, iovcnt);
+	put(f);
+	return n;
 }
 
 /* ---- ioctl and fcntl --------------------------------------------------- */
@@ -900,15 +968,19 @@ vhost_refused(unsigned long req, void *arg)
 PL_API int
 ioctl(int fd, unsigned long req, ...)
 {
-	struct pl_file *f = lookup(fd);
+	struct pl_file *f = get(fd);
 	va_list ap;
 	void *arg;
+	int r;
 
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (f != NULL)
-		return pl_ioctl(f, req, arg);
+	if (f != NULL) {
+		r = pl_ioctl(f, req, arg);
+		put(f);
+		return r;
+	}
 	if (hidden(fd) || (!pl_inside && vhost_refused(req, arg)))
 		return -1;
 	return real.ioctl(fd, req, arg);
@@ -958,7 +1030,12 @@ pl_fcntl(int fd, struct pl_file *f, int cmd, long arg)
 		return 0;
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
-		pthread_mutex_lock(&pl_lock);
+		pthread_rwlock_wrlock(&pl_lock);
+		if (lookup(fd) != f) { /* closed meanwhile */
+			pthread_rwlock_unlock(&pl_lock);
+			errno = EBADF;
+			return -1;
+		}
 		nfd = real.fcntl(fd, F_DUPFD_CLOEXEC, arg);
 		s = nfd < 0 ? NULL : slot(nfd, 1);
 		if (s != NULL) {
@@ -970,7 +1047,7 @@ pl_fcntl(int fd, struct pl_file *f, int cmd, long arg)
 			nfd = -1;
 			errno = EMFILE;
 		}
-		pthread_mutex_unlock(&pl_lock);
+		pthread_rwlock_unlock(&pl_lock);
 		return nfd;
 	default:
 		/* F_SETOWN, F_SETSIG, locks...: the descriptor's own */
@@ -981,15 +1058,19 @@ pl_fcntl(int fd, struct pl_file *f, int cmd, long arg)
 PL_API int
 fcntl(int fd, int cmd, ...)
 {
-	struct pl_file *f = lookup(fd);
+	struct pl_file *f = get(fd);
 	va_list ap;
 	long arg;
+	int r;
 
 	va_start(ap, cmd);
 	arg = va_arg(ap, long);
 	va_end(ap);
-	if (f != NULL)
-		return pl_fcntl(fd, f, cmd, arg);
+	if (f != NULL) {
+		r = pl_fcntl(fd, f, cmd, arg);
+		put(f);
+		return r;
+	}
 	return hidden(fd) ? -1 : real.fcntl(fd, cmd, arg);
 }
 
@@ -1073,16 +1154,16 @@ close(int fd)
 	s = slot(fd, 0);
 	if (s == NULL || (s->f == NULL && !s->internal))
 		return real.close(fd);
-	pthread_mutex_lock(&pl_lock);
+	pthread_rwlock_wrlock(&pl_lock);
 	if (s->internal) {
 		/* not the program's: it never opened it */
-		pthread_mutex_unlock(&pl_lock);
+		pthread_rwlock_unlock(&pl_lock);
 		errno = EBADF;
 		return -1;
 	}
 	r = real.close(fd);
 	slot_clear(fd);
-	pthread_mutex_unlock(&pl_lock);
+	pthread_rwlock_unlock(&pl_lock);
 	return r;
 }
 
@@ -1092,7 +1173,7 @@ close_ours(unsigned int lo, unsigned int hi, int cloexec_only)
 {
 	unsigned int c, i;
 
-	pthread_mutex_lock(&pl_lock);
+	pthread_rwlock_wrlock(&pl_lock);
 	for (c = lo >> PL_CHUNK_BITS; c < PL_CHUNKS && c <= hi >> PL_CHUNK_BITS;
 	     c++) {
 		struct pl_slot *ch = pl_table[c];
@@ -1110,7 +1191,7 @@ close_ours(unsigned int lo, unsigned int hi, int cloexec_only)
 			slot_clear((int)fd);
 		}
 	}
-	pthread_mutex_unlock(&pl_lock);
+	pthread_rwlock_unlock(&pl_lock);
 }
 
 static int
@@ -1167,9 +1248,9 @@ close_range(unsigned int lo, unsigned int hi, int flags)
 	if (pl_files == NULL || pl_inside)
 		return (int)syscall(SYS_close_range, lo, hi, flags);
 	close_ours(lo, hi, flags & CLOSE_RANGE_CLOEXEC);
-	pthread_mutex_lock(&pl_lock);
+	pthread_rwlock_wrlock(&pl_lock);
 	r = range_skipping_internal(lo, hi, flags);
-	pthread_mutex_unlock(&pl_lock);
+	pthread_rwlock_unlock(&pl_lock);
 	return r;
 }
 
@@ -1197,32 +1278,36 @@ pl_dup_onto(int oldfd, int newfd, int flags, int (*call)(int, int, int),
 	f = lookup(oldfd);
 	if (f == NULL && lookup(newfd) == NULL && !is_internal(newfd))
 		return call(oldfd, newfd, flags);
-	pthread_mutex_lock(&pl_lock);
+	pthread_rwlock_wrlock(&pl_lock);
+	f = lookup(oldfd); /* again: another thread may have closed it */
 	if (is_internal(oldfd)) {
-		pthread_mutex_unlock(&pl_lock);
+		pthread_rwlock_unlock(&pl_lock);
 		errno = EBADF;
 		return -1;
 	}
 	if (oldfd == newfd) {
-		pthread_mutex_unlock(&pl_lock);
+		pthread_rwlock_unlock(&pl_lock);
 		return call(oldfd, newfd, flags);
 	}
 	if (internal_evict(newfd) < 0) {
-		pthread_mutex_unlock(&pl_lock);
+		pthread_rwlock_unlock(&pl_lock);
 		errno = EMFILE;
 		return -1;
 	}
 	s = slot(newfd, f != NULL);
 	r = call(oldfd, newfd, f != NULL ? O_CLOEXEC : flags);
 	if (r >= 0) {
+		if (f != NULL)
+			f->refs++; /* first: newfd may have named f too */
 		slot_clear(newfd);
 		if (f != NULL && s != NULL) {
-			f->refs++;
 			s->cloexec = !is_dup2 && (flags & O_CLOEXEC);
 			__atomic_store_n(&s->f, f, __ATOMIC_RELEASE);
+		} else if (f != NULL) {
+			f->refs--;
 		}
 	}
-	pthread_mutex_unlock(&pl_lock);
+	pthread_rwlock_unlock(&pl_lock);
 	return r;
 }
 
@@ -1257,11 +1342,14 @@ dup3(int oldfd, int newfd, int flags)
 PL_API int
 dup(int fd)
 {
-	struct pl_file *f = lookup(fd);
+	struct pl_file *f = get(fd);
+	int r;
 
 	if (f == NULL)
 		return hidden(fd) ? -1 : real.dup(fd);
-	return pl_fcntl(fd, f, F_DUPFD, 0);
+	r = pl_fcntl(fd, f, F_DUPFD, 0);
+	put(f);
+	return r;
 }
 
 /* ---- what cannot be honoured ------------------------------------------ */
