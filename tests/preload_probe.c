@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -316,6 +317,24 @@ cannot_carry(int fd)
 	EXPECT(st, 0, "the exec'd program ran");
 }
 
+/* A buffer that was good once and is gone now: EFAULT, not a crash. */
+static void
+gone_buffers(int fd)
+{
+	uint8_t *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *q = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	EXPECT(write(fd, p, packet(p, 6)), 60, "write from a mapped page");
+	munmap(p, 4096);
+	EXPECT_ERR(write(fd, p, 60), EFAULT, "the page unmapped: EFAULT");
+	EXPECT(write(fd, q, packet(q, 6)), 60, "write from another page");
+	mprotect(q, 4096, PROT_NONE);
+	EXPECT_ERR(write(fd, q, 60), EFAULT, "the page PROT_NONE: EFAULT");
+	munmap(q, 4096);
+}
+
 static void
 mode_hostile(void)
 {
@@ -326,6 +345,7 @@ mode_hostile(void)
 	char a[64], b[64];
 
 	EXPECT_ERR(read(fd, a, sizeof(a)), EAGAIN, "nothing queued: EAGAIN");
+	gone_buffers(fd);
 	EXPECT_ERR(write(fd, bad, 60), EFAULT, "write from a bad pointer");
 	EXPECT_ERR(writev(fd, bad_iov, 1), EFAULT, "writev of a bad iovec");
 	EXPECT_ERR(ioctl(fd, TUNGETIFF, bad), EFAULT,

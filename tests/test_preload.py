@@ -130,7 +130,7 @@ def fork_and_dup(s):
 
 
 def hostile(s):
-    out = '\n'.join(probe(s, 'hostile', [4]))
+    out = '\n'.join(probe(s, 'hostile', [6, 6, 4]))
     check(re.search(r'bsdtun-preload\[\d+\]: descriptor \d+ is a bsdtun unit: '
                     r'it cannot be passed to another process', out),
           'hostile: SCM_RIGHTS refused with a message')

@@ -39,6 +39,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -271,6 +272,63 @@ say(const char *fmt, ...)
 
 /* ---- the program's memory -------------------------------------------- */
 
+/*
+ * A bad pointer must be EFAULT, as from the kernel, not a fault in here:
+ * the program's memory is first reached with process_vm_readv/writev on
+ * this very process, which the kernel answers EFAULT.  That costs as much
+ * as the kernel tun's whole read, so the pages found good are remembered
+ * (a few ranges per thread: programs read into the same buffers) and
+ * copied with memcpy afterwards.  munmap, mremap, mprotect and shmdt
+ * (interposed below) forget every range of every thread.  A buffer freed
+ * by the C library's own munmap and then passed again is a use after
+ * free in the program; doc/preload.md says so.
+ */
+#define PL_KNOWN 4
+
+struct pl_range {
+	uintptr_t lo, hi; /* whole pages */
+	unsigned int gen; /* pl_gen when learned */
+	int wr;           /* written to (so readable too) */
+};
+
+static __thread struct pl_range pl_known[PL_KNOWN];
+static __thread unsigned int pl_known_next;
+static unsigned int pl_gen = 1; /* atomic */
+
+static int
+range_known(const void *p, size_t len, int wr)
+{
+	uintptr_t lo = (uintptr_t)p, hi = lo + len;
+	unsigned int g = __atomic_load_n(&pl_gen, __ATOMIC_ACQUIRE);
+	int i;
+
+	if (hi < lo)
+		return 0;
+	for (i = 0; i < PL_KNOWN; i++)
+		if (pl_known[i].gen == g && pl_known[i].lo <= lo &&
+		    hi <= pl_known[i].hi && (pl_known[i].wr || !wr))
+			return 1;
+	return 0;
+}
+
+static void
+range_learn(const void *p, size_t len, int wr)
+{
+	uintptr_t pg = 4096, lo = (uintptr_t)p, hi = lo + len;
+	struct pl_range *r = &pl_known[pl_known_next++ % PL_KNOWN];
+
+	r->gen = __atomic_load_n(&pl_gen, __ATOMIC_ACQUIRE);
+	r->lo = lo & ~(pg - 1);
+	r->hi = hi < lo ? lo : (hi + pg - 1) & ~(pg - 1);
+	r->wr = wr;
+}
+
+static void
+ranges_forget(void)
+{
+	__atomic_add_fetch(&pl_gen, 1, __ATOMIC_RELEASE);
+}
+
 static int
 mem_in(void *dst, const void *src, size_t len)
 {
@@ -279,8 +337,14 @@ mem_in(void *dst, const void *src, size_t len)
 
 	if (len == 0)
 		return 0;
-	if (process_vm_readv(self(), &l, 1, &r, 1, 0) == (ssize_t)len)
+	if (range_known(src, len, 0)) {
+		memcpy(dst, src, len);
 		return 0;
+	}
+	if (process_vm_readv(self(), &l, 1, &r, 1, 0) == (ssize_t)len) {
+		range_learn(src, len, 0);
+		return 0;
+	}
 	if (errno == ENOSYS || errno == EPERM) { /* a sandbox said no */
 		memcpy(dst, src, len);
 		return 0;
@@ -289,28 +353,56 @@ mem_in(void *dst, const void *src, size_t len)
 	return -1;
 }
 
+/* Scatter len bytes of src over iov with memcpy. */
+static void
+scatter(const struct iovec *iov, int iovcnt, const void *src, size_t len)
+{
+	const uint8_t *p = src;
+	int i;
+
+	for (i = 0; i < iovcnt && len > 0; i++) {
+		size_t c = iov[i].iov_len < len ? iov[i].iov_len : len;
+
+		memcpy(iov[i].iov_base, p, c);
+		p += c;
+		len -= c;
+	}
+}
+
 static int
 mem_out(const struct iovec *iov, int iovcnt, const void *src, size_t len)
 {
 	struct iovec l = { .iov_base = (void *)(uintptr_t)src, .iov_len = len };
+	size_t left = len;
 	ssize_t n;
+	int i, known = 1;
 
 	if (len == 0)
 		return 0;
-	n = process_vm_writev(self(), &l, 1, iov, (unsigned long)iovcnt, 0);
-	if (n == (ssize_t)len)
+	for (i = 0; i < iovcnt && left > 0 && known; i++) {
+		size_t c = iov[i].iov_len < left ? iov[i].iov_len : left;
+
+		known = range_known(iov[i].iov_base, c, 1);
+		left -= c;
+	}
+	if (known) {
+		scatter(iov, iovcnt, src, len);
 		return 0;
-	if (n < 0 && (errno == ENOSYS || errno == EPERM)) {
-		const uint8_t *p = src;
-		int i;
+	}
+	n = process_vm_writev(self(), &l, 1, iov, (unsigned long)iovcnt, 0);
+	if (n == (ssize_t)len) {
+		left = len;
+		for (i = 0; i < iovcnt && left > 0 && i < PL_KNOWN; i++) {
+			size_t c =
+			        iov[i].iov_len < left ? iov[i].iov_len : left;
 
-		for (i = 0; i < iovcnt && len > 0; i++) {
-			size_t c = iov[i].iov_len < len ? iov[i].iov_len : len;
-
-			memcpy(iov[i].iov_base, p, c);
-			p += c;
-			len -= c;
+			range_learn(iov[i].iov_base, c, 1);
+			left -= c;
 		}
+		return 0;
+	}
+	if (n < 0 && (errno == ENOSYS || errno == EPERM)) {
+		scatter(iov, iovcnt, src, len);
 		return 0;
 	}
 	errno = EFAULT;
@@ -1432,4 +1524,61 @@ fexecve(int fd, char *const argv[], char *const envp[])
 {
 	exec_check();
 	return real.fexecve(fd, argv, envp);
+}
+
+/* ---- mappings: what good pages were may have changed ------------------ */
+
+static void *
+next_fn(const char *name)
+{
+	return dlsym(RTLD_NEXT, name);
+}
+
+PL_API int
+munmap(void *addr, size_t len)
+{
+	static int (*fn)(void *, size_t);
+
+	if (fn == NULL)
+		*(void **)&fn = next_fn("munmap");
+	ranges_forget();
+	return fn(addr, len);
+}
+
+PL_API int
+mprotect(void *addr, size_t len, int prot)
+{
+	static int (*fn)(void *, size_t, int);
+
+	if (fn == NULL)
+		*(void **)&fn = next_fn("mprotect");
+	ranges_forget();
+	return fn(addr, len, prot);
+}
+
+PL_API void *
+mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
+{
+	static void *(*fn)(void *, size_t, size_t, int, ...);
+	va_list ap;
+	void *new_addr;
+
+	if (fn == NULL)
+		*(void **)&fn = next_fn("mremap");
+	va_start(ap, flags);
+	new_addr = va_arg(ap, void *);
+	va_end(ap);
+	ranges_forget();
+	return fn(old, old_len, new_len, flags, new_addr);
+}
+
+PL_API int
+shmdt(const void *addr)
+{
+	static int (*fn)(const void *);
+
+	if (fn == NULL)
+		*(void **)&fn = next_fn("shmdt");
+	ranges_forget();
+	return fn(addr);
 }
