@@ -43,26 +43,6 @@ _Static_assert(TUN_IF_MINMTU == BSDTUN_MIN_MTU, "TUN_IF_MINMTU");
 
 /* ---- control channel --------------------------------------------------- */
 
-static int
-ctl_call(struct bsdtun *t, struct bsdtun_msg *req, struct bsdtun_msg *rep)
-{
-	ssize_t n;
-
-	req->magic = BSDTUN_WIRE_MAGIC;
-	do {
-		n = send(t->ctl_fd, req, sizeof(*req), MSG_NOSIGNAL);
-	} while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(*req))
-		return ENXIO;
-	do {
-		n = recv(t->ctl_fd, rep, sizeof(*rep), 0);
-	} while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(*rep) || rep->magic != BSDTUN_WIRE_MAGIC ||
-	    rep->type != req->type)
-		return ENXIO;
-	return 0;
-}
-
 /* Receive WELCOME/ERROR with up to two descriptors. */
 static int
 ctl_recv_welcome(int fd, struct bsdtun_msg *m, int fds[2])
@@ -781,28 +761,6 @@ family_from_wire(uint32_t af)
 	}
 }
 
-void
-bsdtun_iov_gather(void *to, const struct iovec *iov, int iovcnt, size_t skip,
-                  size_t len)
-{
-	uint8_t *dst = to;
-	int i;
-
-	for (i = 0; i < iovcnt && len > 0; i++) {
-		size_t l = iov[i].iov_len, n;
-
-		if (skip >= l) {
-			skip -= l;
-			continue;
-		}
-		n = l - skip < len ? l - skip : len;
-		memcpy(dst, (const uint8_t *)iov[i].iov_base + skip, n);
-		dst += n;
-		len -= n;
-		skip = 0;
-	}
-}
-
 /*
  * Validate one write and queue it (not yet published).  Returns the
  * length written, 0 for an empty write, or -1 with errno.  The ring full:
@@ -958,34 +916,6 @@ bsdtun_write_burst(struct bsdtun *t, const struct bsdtun_pkt *pkts, int n)
 }
 
 /* ---- ioctl ------------------------------------------------------------- */
-
-/* Forward one ioctl to the PMD: arg_in/arg_out may be NULL. */
-int
-bsdtun_ioctl_remote(struct bsdtun *t, uint32_t cmd, const void *in,
-                    size_t in_len, void *out, size_t out_len)
-{
-	struct bsdtun_msg req, rep;
-	int err;
-
-	memset(&req, 0, sizeof(req));
-	req.type = BSDTUN_MSG_IOCTL;
-	req.u.ioctl.cmd = cmd;
-	req.u.ioctl.pid = t->caller_pid != 0 ? t->caller_pid : getpid();
-	req.u.ioctl.arg_len = (uint32_t)in_len;
-	if (in_len)
-		memcpy(req.u.ioctl.arg, in, in_len);
-	err = ctl_call(t, &req, &rep);
-	if (err == 0)
-		err = rep.u.ioctl.result;
-	if (err != 0) {
-		errno = err;
-		return -1;
-	}
-	t->unit_flags = rep.u.ioctl.unit_flags;
-	if (out_len)
-		memcpy(out, rep.u.ioctl.arg, out_len);
-	return 0;
-}
 
 /* Length of the next packet with its prepended header, else 0. */
 static int

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The library's own view of an open unit, shared by its files: bsdtun.c
- * (open, the rings, BSD tun(4)) and bsdtun_linux.c (the Linux tun
- * personality an open takes with TUNSETIFF).  Not installed.
+ * (open, the rings, BSD tun(4)), bsdtun_linux.c (the Linux tun
+ * personality an open takes with TUNSETIFF) and bsdtun_call.c (what both
+ * use).  Calls go bsdtun.c -> bsdtun_linux.c -> bsdtun_call.c, never
+ * back.  Not installed.
  */
 #ifndef BSDTUN_CLIENT_H
 #define BSDTUN_CLIENT_H
@@ -49,11 +51,11 @@ struct bsdtun {
 	struct bsdtun_linux lx;       /* the Linux personality */
 };
 
-/* Forward one ioctl to the PMD (bsdtun.c): in/out may be NULL. */
+/* Forward one ioctl to the PMD (bsdtun_call.c): in/out may be NULL. */
 int bsdtun_ioctl_remote(struct bsdtun *t, uint32_t cmd, const void *in,
                         size_t in_len, void *out, size_t out_len);
 
-/* Copy bytes [skip, skip + len) of an iov gather list to dst (bsdtun.c). */
+/* Bytes [skip, skip + len) of an iov gather list to dst (bsdtun_call.c). */
 void bsdtun_iov_gather(void *dst, const struct iovec *iov, int iovcnt,
                        size_t skip, size_t len);
 

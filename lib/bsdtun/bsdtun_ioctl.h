@@ -6,7 +6,7 @@
  * the argument's direction and real size beside the size the request
  * number encodes, and the faces that take it.  The library (bsdtun.c),
  * the device node (bsdtun_cdev.c) and the control thread (bsdtun_ctrl.c)
- * are driven by this table; adding an ioctl is one row here and its
+ * are driven by this table (bsdtun_ioctl.c); adding an ioctl is one row here and its
  * handler where it is answered.  Not installed: internal to the product.
  */
 #ifndef BSDTUN_IOCTL_H
@@ -188,41 +188,19 @@ struct bsdtun_ioctl_def {
 	  .wire_size =                                             \
 		  BSDTUN_ARG_##wd == BSDTUN_ARG_NONE ? 0 : sizeof(wtype) },
 
-static const struct bsdtun_ioctl_def bsdtun_ioctl_table[] = {
-	BSDTUN_IOCTLS(BSDTUN_IOCTL_DEF) BSDTUN_TAP_IOCTLS(BSDTUN_TAP_IOCTL_DEF)
-	        BSDTUN_LINUX_IOCTLS(BSDTUN_LINUX_IOCTL_DEF)
-};
-
-#define BSDTUN_NB_IOCTLS \
-	(sizeof(bsdtun_ioctl_table) / sizeof(bsdtun_ioctl_table[0]))
+/*
+ * The table, made of the three lists above, is defined once
+ * (bsdtun_ioctl.c): in the library, and in the PMD, which links that
+ * object from the library's static archive.
+ */
+extern const struct bsdtun_ioctl_def bsdtun_ioctl_table[];
+extern const size_t bsdtun_nb_ioctls;
 
 /* The row of a request in either encoding, on a face; NULL: ENOTTY. */
-static inline const struct bsdtun_ioctl_def *
-bsdtun_ioctl_find(unsigned long req, unsigned int face)
-{
-	size_t i;
-
-	for (i = 0; i < BSDTUN_NB_IOCTLS; i++) {
-		const struct bsdtun_ioctl_def *d = &bsdtun_ioctl_table[i];
-
-		if ((d->faces & face) &&
-		    (d->req == req || (face == BSDTUN_FACE_LIB &&
-		                       d->bsd_req != 0 && d->bsd_req == req)))
-			return d;
-	}
-	return NULL;
-}
+const struct bsdtun_ioctl_def *bsdtun_ioctl_find(unsigned long req,
+                                                 unsigned int face);
 
 /* The row of a wire code (the control thread); NULL: ENOTTY. */
-static inline const struct bsdtun_ioctl_def *
-bsdtun_ioctl_find_wire(uint32_t wire)
-{
-	size_t i;
-
-	for (i = 0; wire != 0 && i < BSDTUN_NB_IOCTLS; i++)
-		if (bsdtun_ioctl_table[i].wire == wire)
-			return &bsdtun_ioctl_table[i];
-	return NULL;
-}
+const struct bsdtun_ioctl_def *bsdtun_ioctl_find_wire(uint32_t wire);
 
 #endif /* BSDTUN_IOCTL_H */

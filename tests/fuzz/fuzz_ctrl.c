@@ -22,6 +22,7 @@
 #include <stdio.h>
 
 #include "../../drivers/net/bsdtun/bsdtun_ctrl.c"
+#include "../../lib/bsdtun/bsdtun_ioctl.c"
 
 #define CHECK(c)                          \
 	do {                              \

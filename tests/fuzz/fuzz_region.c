@@ -17,6 +17,8 @@
  */
 #include "../../lib/bsdtun/bsdtun.c"
 #include "../../lib/bsdtun/bsdtun_linux.c"
+#include "../../lib/bsdtun/bsdtun_call.c"
+#include "../../lib/bsdtun/bsdtun_ioctl.c"
 
 #define CHECK(c)                          \
 	do {                              \

@@ -192,10 +192,9 @@ with_pseudo_eth(struct bsdtun_unit *u, struct rte_mbuf *m, int out)
 	}
 	v = m->pkt_len > 0 ? *rte_pktmbuf_mtod(m, uint8_t *) >> 4 : 0;
 	/* out: app -> client; in: client -> app (our MAC is the app's) */
-	rte_ether_addr_copy(out ? &u->cfg.mac : &u->peer_mac, &eh->src_addr);
-	rte_ether_addr_copy(out ? &u->peer_mac : &u->cfg.mac, &eh->dst_addr);
-	eh->ether_type = rte_cpu_to_be_16(v == 6 ? RTE_ETHER_TYPE_IPV6 :
-						   RTE_ETHER_TYPE_IPV4);
+	bsdtun_pseudo_eth(eh, out ? &u->peer_mac : &u->cfg.mac,
+			  out ? &u->cfg.mac : &u->peer_mac,
+			  v == 6 ? AF_INET6 : AF_INET);
 	return c;
 }
 

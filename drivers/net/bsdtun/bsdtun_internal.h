@@ -474,6 +474,24 @@ bsdtun_proc(const struct bsdtun_unit *u)
 	return rte_eth_devices[u->port_id].process_private;
 }
 
+/* The ethertype of an IP packet: AF_INET6's, else IPv4's (big-endian). */
+static inline rte_be16_t
+bsdtun_ethertype(int family)
+{
+	return rte_cpu_to_be_16(family == AF_INET6 ? RTE_ETHER_TYPE_IPV6 :
+						     RTE_ETHER_TYPE_IPV4);
+}
+
+/* The Ethernet header put before an IP packet (framing=ip, capture). */
+static inline void
+bsdtun_pseudo_eth(struct rte_ether_hdr *eh, const struct rte_ether_addr *dst,
+		  const struct rte_ether_addr *src, int family)
+{
+	rte_ether_addr_copy(dst, &eh->dst_addr);
+	rte_ether_addr_copy(src, &eh->src_addr);
+	eh->ether_type = bsdtun_ethertype(family);
+}
+
 static inline uint64_t
 bsdtun_log_now(void)
 {

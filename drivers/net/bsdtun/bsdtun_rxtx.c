@@ -399,12 +399,9 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			struct rte_ether_hdr *eh =
 				rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 
-			rte_ether_addr_copy(&bsdtun_dev(u)->data->mac_addrs[0],
-					    &eh->dst_addr);
-			rte_ether_addr_copy(&u->peer_mac, &eh->src_addr);
-			eh->ether_type = rte_cpu_to_be_16(
-				fam == AF_INET ? RTE_ETHER_TYPE_IPV4 :
-						 RTE_ETHER_TYPE_IPV6);
+			bsdtun_pseudo_eth(eh,
+					  &bsdtun_dev(u)->data->mac_addrs[0],
+					  &u->peer_mac, fam);
 			m->data_len = sizeof(*eh);
 			m->pkt_len = sizeof(*eh);
 		}
@@ -561,9 +558,7 @@ tx_frame_hdr(enum tx_hdr kind, int tap, int family, struct rte_mbuf *m,
 			eh = rte_pktmbuf_read(m, 0, sizeof(*eh), &ehb);
 			pi[1] = eh->ether_type; /* tx_classify: it is there */
 		} else {
-			pi[1] = rte_cpu_to_be_16(family == AF_INET ?
-							 RTE_ETHER_TYPE_IPV4 :
-							 RTE_ETHER_TYPE_IPV6);
+			pi[1] = bsdtun_ethertype(family);
 		}
 		memcpy(hdr, pi, sizeof(pi));
 		return sizeof(pi);
