@@ -4,7 +4,8 @@
 # Prepare a Debian 12 machine (as root) to build, run and test bsdtun.
 # Idempotent: every step checks before it acts.
 #
-#  - installs the Debian packages the build, the main job and the tests use;
+#  - installs the Debian packages the build, the main job, the tests and
+#    devtools/package.sh use;
 #  - uses the DPDK that pkg-config finds (PKG_CONFIG_PATH is honoured, so a
 #    DPDK installed under a prefix is used as it is); only when there is
 #    none, installs Debian's (22.11);
@@ -40,6 +41,7 @@ packages=(
 	tshark iproute2 iperf3 iputils-ping procps psmisc util-linux
 	clang-format cppcheck gawk xz-utils python3-pyelftools libpcap-dev
 	binutils gdb strace openvpn socat
+	dpkg-dev debhelper devscripts lintian fakeroot
 )
 
 install_missing() {
