@@ -10,8 +10,9 @@
 #    rules: the devtools of the newest tarball in ../shared/dpdk
 #    (BSDTUN_DPDK_TARBALLS), check_forbidden_additions() and
 #    check_aligned_attributes() of its checkpatches.sh run on a patch that
-#    adds every driver file.  Without a tarball this is skipped, said in one
-#    line.
+#    adds every driver file, and its check-meson.py on every meson.build
+#    (4 spaces, as DPDK's .editorconfig says).  Without a tarball this is
+#    skipped, said in one line.
 # Prints one line per finding and "check: N problems"; exit 1 on any.
 set -uo pipefail
 
@@ -100,6 +101,7 @@ dpdk_rules() {
 	trap "rm -rf '$tmp'" RETURN
 	if ! tar -xJf "$newest" -C "$tmp" --wildcards \
 		'*/devtools/checkpatches.sh' \
+		'*/devtools/check-meson.py' \
 		'*/devtools/check-forbidden-tokens.awk' 2>"$tmp/tar.err"; then
 		fail "$(basename "$newest"): no devtools/checkpatches.sh: $(cat "$tmp/tar.err")"
 		return 0
@@ -155,6 +157,31 @@ dpdk_rules() {
 		files=()
 	done <<<"$out"
 	echo "check: checkpatch.pl (the Linux kernel's, which DPDK's checkpatches.sh also runs) is not available here: skipped"
+	dpdk_meson "$newest" "$dev/check-meson.py"
+}
+
+# The release's check-meson.py on the project's meson.build files.  The
+# script walks a directory (-d, default .) for meson.build files; here it
+# would also walk the build directories, so its own process_file() is run
+# on the list git tracks, as its main() runs it on each file it finds.
+# It prints one "Error..." line per finding and exits 0 either way.
+dpdk_meson() { # TARBALL CHECK-MESON.PY
+	local out line n=0
+	out=$(git ls-files -z '*meson.build' | python3 -c '
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("check_meson", sys.argv[1])
+m = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(m)
+for f in sys.stdin.read().split("\0"):
+    if f:
+        m.process_file(f, False)
+' "$2" 2>&1) || fail "$(basename "$1" .tar.xz) check-meson.py failed: $out"
+	while IFS= read -r line; do
+		[ -n "$line" ] || continue
+		fail "$(basename "$1" .tar.xz) check-meson.py: $line"
+		n=$((n + 1))
+	done <<<"$out"
+	echo "check: $(basename "$1" .tar.xz) check-meson.py on $(git ls-files '*meson.build' | wc -l) meson.build files: $n findings"
 }
 dpdk_rules
 
