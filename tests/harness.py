@@ -202,7 +202,7 @@ def regions(pid, name):
     return out
 
 
-REC_MAX = 16424  # bsdtun_rec_size(TUNMRU + 16 + 16), doc/wire.md
+REC_MAX = 65592  # bsdtun_rec_size(65549 + 16 + 16), doc/wire.md
 
 
 def rec_size(n):

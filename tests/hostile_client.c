@@ -635,6 +635,58 @@ rx_drop(const char *how)
 		put(&s, 100, AF_INET, 0xfffe);
 		put(&s, 100, AF_INET6, 0x8000);
 		s.good += 2;
+	} else if (strcmp(how, "vnet") == 0) {
+		/* IFF_VNET_HDR's headers, hostile: refused ones and GSO the
+		 * app did not ask LRO for are dropped and counted */
+		static const struct bsdtun_rec_vnet bad[] = {
+			{ .flags = 0x04 },
+			{ .flags = 1, .csum_start = 90, .csum_offset = 16 },
+			{ .flags = 1,
+			  .csum_start = 0xffff,
+			  .csum_offset = 0xffff },
+			{ .gso_type = 1, .gso_size = 0 },
+			{ .gso_type = 2, .gso_size = 100 },
+			{ .gso_type = 0x41, .gso_size = 100 },
+		};
+		static const struct bsdtun_rec_vnet gso[] = {
+			{ .gso_type = 1, .gso_size = 50 },
+			{ .gso_type = 3, .gso_size = 50 },
+			{ .gso_type = 0x84, .gso_size = 50 },
+		};
+		static const struct bsdtun_rec_vnet good = {
+			.flags = 1, .csum_start = 20, .csum_offset = 16
+		};
+		struct bsdtun_lsetiff a = {
+			.flags = BSDTUN_LINUX_IFF_TUN | BSDTUN_LINUX_IFF_NO_PI |
+			         BSDTUN_LINUX_IFF_VNET_HDR,
+		};
+		struct bsdtun_msg m =
+		        mk_ioctl(BSDTUN_IOC_LSETIFF, &a, sizeof(a));
+		ssize_t n;
+
+		send_msg(s.ctl, &m);
+		n = recv_msg(s.ctl, &m, NULL, NULL);
+		CHECK(n == sizeof(m) && m.u.ioctl.result == 0 &&
+		              (m.u.ioctl.unit_flags & BSDTUN_UNIT_F_LINUX_VNET),
+		      "LSETIFF with IFF_VNET_HDR");
+		for (i = 0; i < DIM(bad); i++) {
+			memcpy(s.pkt, &bad[i], sizeof(bad[i]));
+			put(&s, BSDTUN_REC_VNET + 100, AF_INET,
+			    BSDTUN_REC_F_VNET);
+		}
+		put(&s, BSDTUN_REC_VNET - 1, AF_INET, BSDTUN_REC_F_VNET);
+		count("vnet_bad", DIM(bad) + 1);
+		for (i = 0; i < DIM(gso); i++) {
+			memcpy(s.pkt, &gso[i], sizeof(gso[i]));
+			put(&s, BSDTUN_REC_VNET + 100, AF_INET,
+			    BSDTUN_REC_F_VNET);
+		}
+		count("gso_dropped", DIM(gso));
+		memcpy(s.pkt, &good, sizeof(good));
+		put(&s, BSDTUN_REC_VNET + 100, AF_INET, BSDTUN_REC_F_VNET);
+		s.good++;
+		memset(s.pkt, 0, sizeof(good));
+		s.pkt[0] = 0x45;
 	} else if (strcmp(how, "pkts") == 0) {
 		/* head_pkts is informative: garbage there changes nothing
 		 * but the purge count at close (clamped to qlen) */
@@ -1044,6 +1096,8 @@ linux_bad(struct sess *s, const uint8_t *arg)
 	            "LSOWNER before LSETIFF");
 	check_ioctl(s->ctl, BSDTUN_IOC_LSCARRIER, &v, 4, EBADFD,
 	            "LSCARRIER before LSETIFF");
+	check_ioctl(s->ctl, BSDTUN_IOC_LSOFFLOAD, &v, 4, EBADFD,
+	            "LSOFFLOAD before LSETIFF");
 	check_ioctl(s->ctl, BSDTUN_IOC_LSETIFF, arg, 4, EINVAL,
 	            "LSETIFF of 4 bytes");
 	memset(&iff, 0, sizeof(iff));
@@ -1073,6 +1127,18 @@ linux_bad(struct sess *s, const uint8_t *arg)
 	            "LSQUEUE detach on a single-queue unit");
 	check_ioctl(s->ctl, BSDTUN_IOC_LSPERSIST, arg, 2, EINVAL,
 	            "LSPERSIST of 2 bytes");
+	check_ioctl(s->ctl, BSDTUN_IOC_LSOFFLOAD, arg, 2, EINVAL,
+	            "LSOFFLOAD of 2 bytes");
+	for (v = 0; v < 4; v++) {
+		/* TSO4 without CSUM, USO4 alone, UFO, an unknown bit */
+		static const int offl[] = { 0x2, 0x21, 0x11, 0x81 };
+
+		check_ioctl(s->ctl, BSDTUN_IOC_LSOFFLOAD, &offl[v], 4, EINVAL,
+		            "LSOFFLOAD refused");
+	}
+	v = 0x7f & ~0x10;
+	check_ioctl(s->ctl, BSDTUN_IOC_LSOFFLOAD, &v, 4, 0,
+	            "LSOFFLOAD of every offload");
 	check_ioctl(s->ctl, BSDTUN_IOC_GMAC, arg, 32, 0,
 	            "GMAC ignores what the request carried");
 }
@@ -1085,7 +1151,7 @@ ioctl_bad(void)
 	struct sess s;
 	struct bsdtun_msg m;
 	uint8_t arg[BSDTUN_IOCTL_ARG_MAX], before[8];
-	static const uint32_t unknown[] = { 0, BSDTUN_IOC_GMAC + 1, 100,
+	static const uint32_t unknown[] = { 0, BSDTUN_IOC_LSOFFLOAD + 1, 100,
 		                            0x7fffffff, 0xffffffff };
 	struct {
 		int baud;
@@ -1441,6 +1507,7 @@ static const struct {
 	{ "rx_bad_family", rx_drop, "family" },
 	{ "rx_runt", rx_drop, "runt" },
 	{ "rx_flags", rx_drop, "flags" },
+	{ "rx_vnet", rx_drop, "vnet" },
 	{ "rx_head_pkts", rx_drop, "pkts" },
 	{ "rx_flood", rx_flood, "once" },
 	{ "rx_flood_forever", rx_flood, "forever" },

@@ -32,7 +32,8 @@ VERIFY_COUNT = 300
 EXACT = ('rx_ring_corrupt', 'tx_ring_corrupt', 'rx_bad_family', 'rx_runt',
          'rx_nombuf', 'client_bad_message', 'client_refused_busy',
          'client_refused_perm', 'client_opens', 'client_closes',
-         'to_client_purged', 'to_dpdk_purged', 'bells')
+         'to_client_purged', 'to_dpdk_purged', 'bells', 'rx_vnet_bad',
+         'rx_gso_dropped')
 
 RX = {'rx_ring_corrupt': 1, 'client_opens': 1, 'client_closes': 1}
 TX = {'tx_ring_corrupt': 1, 'client_opens': 1, 'client_closes': 1}
@@ -52,6 +53,7 @@ ATTACKS = [
     ('rx_wrap_at_zero', RX), ('rx_wrap_past_head', RX),
     ('rx_wrap_twice', RX), ('rx_wrap_valid', ALIVE),
     ('rx_bad_family', ALIVE), ('rx_runt', ALIVE), ('rx_flags', ALIVE),
+    ('rx_vnet', ALIVE),
     ('rx_head_pkts', ALIVE), ('scribble', ALIVE),
     ('random_data', RX), ('random_ctl', dict(ALIVE, random=1)),
     ('tx_tail_ahead', TX), ('tx_tail_back', TX), ('tx_tail_far', TX),
@@ -149,6 +151,8 @@ def attack(pmd, name, exp, fd_base):
             want[k] = v
     want['rx_bad_family'] = c.get('bad_family', 0)
     want['rx_runt'] = c.get('runt', 0)
+    want['rx_vnet_bad'] = c.get('vnet_bad', 0)
+    want['rx_gso_dropped'] = c.get('gso_dropped', 0)
     want['to_client_purged'] = c.get('to_client_purged', 0)
     want['to_dpdk_purged'] = c.get('to_dpdk_purged', 0)
     want['client_refused_busy'] += c.get('retries', 0)

@@ -54,20 +54,23 @@ def main():
               'qlen=1024, MTU 1500: region %d bytes, at most 4.5 MiB' %
               region(1024, 1500))
 
-        with s.testpmd(['qlen=8'], ['--forward-mode=io']) as pmd:
-            # Always room for TUNMRU packets: 3 of 16392 bytes in 64 KiB.
-            what = 'qlen=8, MTU 1500'
-            check_eq(room(pmd, 0, 16384, 8, 1500, what),
-                     65536 // rec(16384), '%s: TUNMRU packets that fit' % what)
+        with s.testpmd(['qlen=32'], ['--forward-mode=io']) as pmd:
+            # Always room for TUNMRU packets: the ring holds two of the
+            # largest records (a 64 KiB GSO packet), 256 KiB: 15 of 16392
+            # bytes.
+            what = 'qlen=32, MTU 1500'
+            check_eq(room(pmd, 0, 16384, 32, 1500, what),
+                     ring_bytes(32, 1500) // rec(16384),
+                     '%s: TUNMRU packets that fit' % what)
             # The MTU raised to 9000 during the open: the rings keep their
             # size, so fewer 9000-byte packets fit than qlen ...
-            what = 'qlen=8, MTU 1500 at open, raised to 9000'
-            check_eq(room(pmd, 9000, 9000, 8, 1500, what),
-                     65536 // rec(9000), '%s: 9000-byte packets that fit' %
-                     what)
+            what = 'qlen=32, MTU 1500 at open, raised to 9000'
+            check_eq(room(pmd, 9000, 9000, 32, 1500, what),
+                     ring_bytes(32, 1500) // rec(9000),
+                     '%s: 9000-byte packets that fit' % what)
             # ... until the next open, sized for the new MTU.
-            what = 'qlen=8, MTU 9000 at open'
-            check_eq(room(pmd, 0, 9000, 8, 9000, what), 8,
+            what = 'qlen=32, MTU 9000 at open'
+            check_eq(room(pmd, 0, 9000, 32, 9000, what), 32,
                      '%s: 9000-byte packets that fit' % what)
 
         with s.testpmd(['qlen=50,mtu=16384'], ['--forward-mode=io']) as pmd:

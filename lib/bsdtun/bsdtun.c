@@ -788,7 +788,9 @@ write_one(struct bsdtun *t, const struct iovec *iov, int iovcnt, int drop_full)
 	} else if (total == 0) {
 		return 0;
 	}
-	if (total > TUNMRU) {
+	/* a GSO packet of IFF_VNET_HDR may be larger: up to 64 KiB */
+	if (vnet && vh.gso_type != 0 ? total - hdr > BSDTUN_GSO_MAX_PKT :
+	                               total > TUNMRU) {
 		errno = EIO;
 		return -1;
 	}

@@ -140,6 +140,25 @@ bsdtun_ring_prod_reserve(struct bsdtun_ring *r, uint32_t len, int *corrupt)
 	return r->data + off + BSDTUN_REC_HDR;
 }
 
+/*
+ * Is there room for n records of at most len payload bytes each, whatever
+ * wraps they need?  1 or 0; BSDTUN_RING_CORRUPT as bsdtun_ring_prod_sync().
+ * One packet the producer cuts in several records goes all or nothing.
+ */
+static inline int
+bsdtun_ring_prod_room(struct bsdtun_ring *r, uint32_t n, uint32_t len)
+{
+	uint64_t need = (uint64_t)(n + 1) * bsdtun_rec_size(len);
+
+	if (r->pkts - r->peer_pkts + n <= r->qlen &&
+	    r->pos - r->peer_pos + need <= r->size)
+		return 1;
+	if (bsdtun_ring_prod_sync(r) < 0)
+		return BSDTUN_RING_CORRUPT;
+	return r->pkts - r->peer_pkts + n <= r->qlen &&
+	       r->pos - r->peer_pos + need <= r->size;
+}
+
 /* Finish the record reserved last, with its flags (BSDTUN_REC_F_VNET);
  * it becomes visible at the next publish. */
 static inline void

@@ -31,8 +31,12 @@
 #define BSDTUN_MAX_FRAME_HDR 16u
 /* Bytes of struct bsdtun_rec_vnet (below) at a record's start. */
 #define BSDTUN_REC_VNET      16u
+/* Largest packet of a GSO record (IFF_VNET_HDR): an IP packet of 64 KiB
+ * less one byte, in an Ethernet frame on a tap unit. */
+#define BSDTUN_GSO_MAX_PKT   (65535u + 14u)
 /* Largest record payload on either ring. */
-#define BSDTUN_REC_MAX_LEN   (BSDTUN_MRU + BSDTUN_MAX_FRAME_HDR + BSDTUN_REC_VNET)
+#define BSDTUN_REC_MAX_LEN \
+	(BSDTUN_GSO_MAX_PKT + BSDTUN_MAX_FRAME_HDR + BSDTUN_REC_VNET)
 
 /* Queue depth bounds (devarg qlen); default is the seed's ifqmaxlen. */
 #define BSDTUN_QLEN_DEFAULT   50u

@@ -202,6 +202,8 @@ bsdtun_dev_infos_get(struct rte_eth_dev *dev, struct rte_eth_dev_info *info)
 	info->min_mtu = BSDTUN_MIN_MTU;
 	info->max_mtu = BSDTUN_MAX_MTU;
 	info->max_rx_pktlen = BSDTUN_MAX_MTU + l2;
+	/* a TCP super-packet of an IFF_VNET_HDR client (doc/pmd.md) */
+	info->max_lro_pkt_size = BSDTUN_GSO_MAX_PKT + l2;
 	info->min_rx_bufsize = 0;
 	info->rx_offload_capa = BSDTUN_RX_OFFLOADS;
 	info->tx_offload_capa = BSDTUN_TX_OFFLOADS;
@@ -238,6 +240,9 @@ bsdtun_rx_queue_setup(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 	q->mp = mp;
 	q->seg_room = rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM;
 	q->scatter = (offloads & RTE_ETH_RX_OFFLOAD_SCATTER) != 0;
+	q->max_lro = offloads & RTE_ETH_RX_OFFLOAD_TCP_LRO ?
+			     dev->data->dev_conf.rxmode.max_lro_pkt_size :
+			     0;
 	q->deferred = conf->rx_deferred_start;
 	q->nb_desc = nb_desc;
 	q->offloads = offloads;

@@ -82,10 +82,11 @@ struct bsdtun_loglimit {
  */
 #define BSDTUN_RX_OFFLOADS                                           \
 	(RTE_ETH_RX_OFFLOAD_SCATTER | RTE_ETH_RX_OFFLOAD_TCP_CKSUM | \
-	 RTE_ETH_RX_OFFLOAD_UDP_CKSUM)
+	 RTE_ETH_RX_OFFLOAD_UDP_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_LRO)
 #define BSDTUN_TX_OFFLOADS                                               \
 	(RTE_ETH_TX_OFFLOAD_MULTI_SEGS | RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | \
-	 RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
+	 RTE_ETH_TX_OFFLOAD_TCP_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM |   \
+	 RTE_ETH_TX_OFFLOAD_TCP_TSO)
 #define BSDTUN_MAX_PENDING 8 /* connections waiting for HELLO */
 #define BSDTUN_BURST_MAX   64u
 
@@ -188,6 +189,7 @@ struct __rte_cache_aligned bsdtun_rxq {
 	struct rte_mempool *mp;
 	uint32_t seg_room; /* data bytes one mbuf of mp holds */
 	int scatter;       /* the app enabled RTE_ETH_RX_OFFLOAD_SCATTER */
+	uint32_t max_lro;  /* with RTE_ETH_RX_OFFLOAD_TCP_LRO: largest frame */
 	int deferred;      /* rx_deferred_start: dev_start leaves it stopped */
 	RTE_ATOMIC(int) started; /* rx_burst moves nothing while 0 */
 	uint16_t port_id;

@@ -161,8 +161,8 @@ mbuf_csum_complete(struct rte_mbuf *m, uint32_t start, uint32_t off)
  * IPv4 or IPv6; UDP GSO and ECN are not carried (rx_gso_dropped).
  */
 static uint64_t *
-rx_vnet_check(struct bsdtun_xstats *xs, const struct bsdtun_rec_vnet *vh,
-	      uint32_t len)
+rx_vnet_check(const struct bsdtun_rxq *q, struct bsdtun_xstats *xs,
+	      const struct bsdtun_rec_vnet *vh, uint32_t len)
 {
 	if (vh->flags & ~(BSDTUN_VNET_F_NEEDS_CSUM | BSDTUN_VNET_F_DATA_VALID))
 		return &xs->rx_vnet_bad;
@@ -174,6 +174,10 @@ rx_vnet_check(struct bsdtun_xstats *xs, const struct bsdtun_rec_vnet *vh,
 		return NULL;
 	case BSDTUN_VNET_GSO_TCPV4:
 	case BSDTUN_VNET_GSO_TCPV6:
+		if (vh->gso_size == 0)
+			return &xs->rx_vnet_bad;
+		/* one LRO mbuf for an app that asked */
+		return q->max_lro != 0 ? NULL : &xs->rx_gso_dropped;
 	case BSDTUN_VNET_GSO_UDP:
 	case BSDTUN_VNET_GSO_UDP_L4:
 	case BSDTUN_VNET_GSO_TCPV4 | BSDTUN_VNET_GSO_ECN:
@@ -209,6 +213,11 @@ rx_vnet_apply(const struct bsdtun_rxq *q, struct rte_mbuf *m,
 					   vh->csum_offset);
 	} else if ((vh->flags & BSDTUN_VNET_F_DATA_VALID) && hw) {
 		m->ol_flags |= RTE_MBUF_F_RX_L4_CKSUM_GOOD;
+	}
+	if (vh->gso_type != BSDTUN_VNET_GSO_NONE) {
+		/* rx_vnet_check: TCP, and the app enabled LRO */
+		m->ol_flags |= RTE_MBUF_F_RX_LRO;
+		m->tso_segsz = vh->gso_size;
 	}
 }
 
@@ -373,7 +382,7 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 				p += BSDTUN_REC_VNET;
 				len -= BSDTUN_REC_VNET;
 				has_vh = 1;
-				drop = rx_vnet_check(xs, &vh, len);
+				drop = rx_vnet_check(q, xs, &vh, len);
 			}
 		}
 		/*
@@ -384,6 +393,8 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		max_frame = rte_atomic_load_explicit(&bsdtun_dev(u)->data->mtu,
 						     rte_memory_order_acquire) +
 			    l2;
+		if (has_vh && vh.gso_type != BSDTUN_VNET_GSO_NONE)
+			max_frame = q->max_lro; /* a TCP super-packet */
 		if (drop == NULL)
 			drop = rx_drop_reason(q, tap, len, fam,
 					      tap ? len : len + l2, max_frame);
@@ -579,33 +590,73 @@ struct tx_ofl {
 	int l4; /* an L4 checksum at cs_start + cs_off */
 	uint32_t cs_start, cs_off;
 	int meta; /* ... left to the client: the record says so */
+	/* TSO: headers hdr bytes (l4_len of TCP), segments of mss */
+	int tso; /* 1: the client takes the super-packet; 2: segments */
+	int v4;
+	uint32_t hdr, l4_len, mss;
+	uint8_t proto; /* of the L4 checksum: IPPROTO_TCP, IPPROTO_UDP */
 };
 
 static uint64_t *
 tx_offload_plan(struct bsdtun_xstats *xs, const struct rte_mbuf *m, uint32_t l3,
-		uint32_t plen, int csum_ok, struct tx_ofl *o)
+		uint32_t plen, int csum_ok, uint32_t tso_ok, struct tx_ofl *o)
 {
 	uint64_t ol = m->ol_flags;
 	uint64_t l4 = ol & RTE_MBUF_F_TX_L4_MASK;
 	uint32_t hl;
 
 	memset(o, 0, sizeof(*o));
-	if (ol & RTE_MBUF_F_TX_TCP_SEG)
-		return &xs->tx_offload_bad; /* not offered */
 	if (m->l2_len < l3)
 		return &xs->tx_offload_bad;
 	hl = m->l2_len - l3 + m->l3_len;
+	if (ol & RTE_MBUF_F_TX_TCP_SEG) {
+		/* DPDK's TSO: IPv4 or IPv6, TCP, the lengths given */
+		o->v4 = (ol & RTE_MBUF_F_TX_IPV4) != 0;
+		if (!o->v4 == !(ol & RTE_MBUF_F_TX_IPV6) || m->tso_segsz == 0 ||
+		    m->l4_len < 20 || m->l3_len < (o->v4 ? 20u : 40u) ||
+		    hl + m->l4_len > plen || plen > BSDTUN_GSO_MAX_PKT)
+			return &xs->tx_offload_bad;
+		o->ip_off = m->l2_len - l3;
+		o->ip_len = m->l3_len;
+		o->cs_start = hl;
+		o->cs_off = 16;
+		o->l4_len = m->l4_len;
+		o->hdr = hl + m->l4_len;
+		o->mss = m->tso_segsz;
+		/* the client took TSO for this family: one record */
+		o->tso = csum_ok && (tso_ok & (o->v4 ? BSDTUN_TUN_F_TSO4 :
+						       BSDTUN_TUN_F_TSO6)) ?
+				 1 :
+				 2;
+		if (o->tso == 2 && o->hdr + o->mss > BSDTUN_MRU)
+			return &xs->tx_offload_bad;
+		o->meta = o->tso == 1;
+		o->ip = o->v4 && (ol & RTE_MBUF_F_TX_IP_CKSUM);
+		o->proto = IPPROTO_TCP;
+		return NULL;
+	}
+	if (plen > BSDTUN_MRU)
+		return &xs->tx_too_big;
+	o->ip_off = m->l2_len - l3;
+	o->ip_len = m->l3_len;
 	if (ol & RTE_MBUF_F_TX_IP_CKSUM) {
 		if (m->l3_len < sizeof(struct rte_ipv4_hdr) || hl > plen)
 			return &xs->tx_offload_bad;
 		o->ip = 1;
-		o->ip_off = m->l2_len - l3;
-		o->ip_len = m->l3_len;
 	}
 	if (l4 == RTE_MBUF_F_TX_TCP_CKSUM || l4 == RTE_MBUF_F_TX_UDP_CKSUM) {
+		uint8_t vb;
+		const uint8_t *v = rte_pktmbuf_read(m, m->l2_len, 1, &vb);
+
 		o->cs_start = hl;
 		o->cs_off = l4 == RTE_MBUF_F_TX_TCP_CKSUM ? 16 : 6;
-		if (o->cs_start + o->cs_off + 2 > plen)
+		o->proto = l4 == RTE_MBUF_F_TX_TCP_CKSUM ? IPPROTO_TCP :
+							   IPPROTO_UDP;
+		/* the pseudo-header: the IP header's own version */
+		o->v4 = v != NULL && *v >> 4 == 4;
+		if (v == NULL || (*v >> 4 != 4 && *v >> 4 != 6) ||
+		    m->l3_len < (o->v4 ? 20u : 40u) ||
+		    o->cs_start + o->cs_off + 2 > plen)
 			return &xs->tx_offload_bad;
 		o->l4 = 1;
 		o->meta = csum_ok;
@@ -613,10 +664,126 @@ tx_offload_plan(struct bsdtun_xstats *xs, const struct rte_mbuf *m, uint32_t l3,
 	return NULL;
 }
 
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void
+wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* The pseudo-header's sum (not folded) of l4len bytes of proto. */
+static uint32_t
+pseudo_sum(const uint8_t *ip, int v4, uint8_t proto, uint32_t l4len)
+{
+	uint8_t ph[40];
+
+	if (v4) {
+		memcpy(ph, ip + 12, 8);
+		ph[8] = 0;
+		ph[9] = proto;
+		wr16(ph + 10, (uint16_t)l4len);
+		return __rte_raw_cksum(ph, 12, 0);
+	}
+	memcpy(ph, ip + 8, 32);
+	memset(ph + 32, 0, 8);
+	wr16(ph + 34, (uint16_t)l4len);
+	ph[39] = proto;
+	return __rte_raw_cksum(ph, 40, 0);
+}
+
+/*
+ * Segment i of k of a TSO packet, in the record at p (headers, then n
+ * payload bytes): the IP lengths, IPv4's id and checksum, the TCP
+ * sequence number, FIN and PSH on the last only, CWR on the first only,
+ * the TCP checksum -- what a NIC's TSO does.
+ */
+static void
+tso_fix(const struct tx_ofl *o, uint8_t *p, uint32_t i, uint32_t k, uint32_t n)
+{
+	uint8_t *ip = p + o->ip_off, *th = p + o->cs_start;
+	uint32_t tlen = o->l4_len + n, seq, sum;
+	uint16_t c;
+
+	if (o->v4) {
+		wr16(ip + 2, (uint16_t)(o->ip_len + tlen));
+		wr16(ip + 4, (uint16_t)(rd16(ip + 4) + i));
+		memset(ip + 10, 0, 2);
+		c = (uint16_t)~rte_raw_cksum(ip, o->ip_len);
+		memcpy(ip + 10, &c, 2);
+	} else {
+		wr16(ip + 4, (uint16_t)(o->ip_len - 40 + tlen));
+	}
+	sum = pseudo_sum(ip, o->v4, IPPROTO_TCP, tlen);
+	seq = (uint32_t)rd16(th + 4) << 16 | rd16(th + 6);
+	seq += i * o->mss;
+	wr16(th + 4, (uint16_t)(seq >> 16));
+	wr16(th + 6, (uint16_t)seq);
+	if (i + 1 < k)
+		th[13] &= (uint8_t) ~(RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG);
+	if (i > 0)
+		th[13] &= (uint8_t)~RTE_TCP_CWR_FLAG;
+	memset(th + 16, 0, 2);
+	sum = __rte_raw_cksum(th, tlen, sum);
+	c = (uint16_t)~__rte_raw_cksum_reduce(sum);
+	memcpy(th + 16, &c, 2);
+}
+
+/*
+ * A TSO packet the client did not take as one: its segments, one record
+ * each (fh, hlen: the open's framing header first), all or none.
+ * Returns the records written, 0 when the ring has no room for them,
+ * -1 when the ring is corrupt.
+ */
+static int
+tx_tso_sw(struct bsdtun_ring *r, struct rte_mbuf *m, uint32_t l3, uint32_t plen,
+	  const uint8_t *fh, uint32_t hlen, const struct tx_ofl *o)
+{
+	uint32_t pay = plen - o->hdr, k, i, off = 0;
+	int corrupt = 0, room;
+
+	k = pay == 0 ? 1 : (pay + o->mss - 1) / o->mss;
+	room = bsdtun_ring_prod_room(r, k, hlen + o->hdr + o->mss);
+	if (room <= 0)
+		return room < 0 ? -1 : 0;
+	for (i = 0; i < k; i++) {
+		uint32_t n = RTE_MIN(pay - off, o->mss);
+		uint8_t *dst = bsdtun_ring_prod_reserve(r, hlen + o->hdr + n,
+							&corrupt);
+		const uint8_t *src;
+		uint8_t *p;
+
+		if (dst == NULL) /* an early wrap took the room: cut */
+			return corrupt ? -1 : (int)i;
+		memcpy(dst, fh, hlen);
+		p = dst + hlen;
+		src = rte_pktmbuf_read(m, l3, o->hdr, p);
+		if (src != p)
+			rte_memcpy(p, src, o->hdr);
+		if (n > 0) {
+			src = rte_pktmbuf_read(m, l3 + o->hdr + off, n,
+					       p + o->hdr);
+			if (src != p + o->hdr)
+				rte_memcpy(p + o->hdr, src, n);
+		}
+		tso_fix(o, p, i, k, n);
+		bsdtun_ring_prod_commit(r, hlen + o->hdr + n, 0);
+		off += n;
+	}
+	return (int)k;
+}
+
 /* Do in the record's packet what the client is not left to do. */
 static void
 tx_offload_do(const struct tx_ofl *o, uint8_t *pkt, uint32_t plen)
 {
+	uint8_t *f = pkt + o->cs_start + o->cs_off;
+	uint32_t sum;
 	uint16_t c;
 
 	if (o->ip) {
@@ -624,11 +791,25 @@ tx_offload_do(const struct tx_ofl *o, uint8_t *pkt, uint32_t plen)
 		c = (uint16_t)~rte_raw_cksum(pkt + o->ip_off, o->ip_len);
 		memcpy(pkt + o->ip_off + 10, &c, 2);
 	}
-	if (o->l4 && !o->meta) {
-		c = csum_finish(
-			rte_raw_cksum(pkt + o->cs_start, plen - o->cs_start));
-		memcpy(pkt + o->cs_start + o->cs_off, &c, 2);
+	if (!o->l4 && o->tso != 1)
+		return;
+	/*
+	 * From the packet's own headers, whatever the app left in the
+	 * field (rte_eth_tx_prepare() or not): for the client to finish,
+	 * the pseudo-header's sum with the L4 length, as Linux's stack
+	 * leaves it (DPDK's TSO leaves the length out: DPDK's virtio PMD
+	 * adds it); else the whole checksum.
+	 */
+	sum = pseudo_sum(pkt + o->ip_off, o->v4, o->proto, plen - o->cs_start);
+	if (o->meta) {
+		c = __rte_raw_cksum_reduce(sum);
+	} else {
+		memset(f, 0, 2);
+		sum = __rte_raw_cksum(pkt + o->cs_start, plen - o->cs_start,
+				      sum);
+		c = csum_finish(__rte_raw_cksum_reduce(sum));
 	}
+	memcpy(f, &c, 2);
 }
 
 /*
@@ -742,6 +923,7 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	uint32_t flags;
 	uint16_t i, nd = 0;
 	int ring = 0, async = 0, v6, csum_ok;
+	uint32_t tso_ok;
 	int tap = u->cfg.mode == BSDTUN_MODE_TAP;
 	enum tx_hdr kind;
 	int broke = 0;
@@ -768,10 +950,10 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	}
 	kind = tx_hdr_kind(flags, tap);
 	/* an IFF_VNET_HDR open that took TUN_F_CSUM finishes checksums */
+	tso_ok = rte_atomic_load_explicit(&qp->offload,
+					  rte_memory_order_relaxed);
 	csum_ok = (flags & BSDTUN_UNIT_F_LINUX_VNET) &&
-		  (rte_atomic_load_explicit(&qp->offload,
-					    rte_memory_order_relaxed) &
-		   BSDTUN_TUN_F_CSUM);
+		  (tso_ok & BSDTUN_TUN_F_CSUM);
 	/* the seed's tun without IFHEAD carries IPv4 only */
 	v6 = tap || (flags & (BSDTUN_UNIT_F_IFHEAD | BSDTUN_UNIT_F_LINUX));
 	for (i = 0; i < nb; i++) {
@@ -790,12 +972,13 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		if (drop == NULL && family == AF_INET6 && !v6)
 			drop = &xs->tx_af_unsupported;
 		plen = m->pkt_len - l3;
-		if (drop == NULL && plen > BSDTUN_MRU)
-			drop = &xs->tx_too_big;
 		if (drop == NULL && (m->ol_flags & (RTE_MBUF_F_TX_L4_MASK |
 						    RTE_MBUF_F_TX_IP_CKSUM |
 						    RTE_MBUF_F_TX_TCP_SEG)))
-			drop = tx_offload_plan(xs, m, l3, plen, csum_ok, &ofl);
+			drop = tx_offload_plan(xs, m, l3, plen, csum_ok, tso_ok,
+					       &ofl);
+		else if (drop == NULL && plen > BSDTUN_MRU)
+			drop = &xs->tx_too_big;
 		if (drop != NULL) {
 			(*drop)++;
 			dropped++;
@@ -804,8 +987,17 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		}
 		hlen = tx_frame_hdr(kind, tap, family, m, l3, hdr);
 		meta = ofl.meta ? BSDTUN_REC_VNET : 0;
-		dst = bsdtun_ring_prod_reserve(&s->to_client,
-					       meta + hlen + plen, &corrupt);
+		if (ofl.tso == 2) {
+			/* segments, written here (dst only says so) */
+			int k = tx_tso_sw(&s->to_client, m, l3, plen, hdr, hlen,
+					  &ofl);
+
+			corrupt = k < 0;
+			dst = k > 0 ? hdr : NULL;
+		} else {
+			dst = bsdtun_ring_prod_reserve(
+				&s->to_client, meta + hlen + plen, &corrupt);
+		}
 		if (dst == NULL) {
 			if (corrupt) {
 				xs->tx_ring_corrupt++;
@@ -822,6 +1014,8 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 			}
 			break;
 		}
+		if (ofl.tso == 2)
+			goto queued;
 		if (meta) {
 			struct bsdtun_rec_vnet vh = {
 				.flags = BSDTUN_VNET_F_NEEDS_CSUM,
@@ -829,6 +1023,12 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 				.csum_offset = (uint16_t)ofl.cs_off,
 			};
 
+			if (ofl.tso == 1 && plen - ofl.hdr > ofl.mss) {
+				vh.gso_type = ofl.v4 ? BSDTUN_VNET_GSO_TCPV4 :
+						       BSDTUN_VNET_GSO_TCPV6;
+				vh.gso_size = (uint16_t)ofl.mss;
+				vh.hdr_len = (uint16_t)ofl.hdr;
+			}
 			memcpy(dst, &vh, sizeof(vh));
 			dst += meta;
 		}
@@ -836,10 +1036,11 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		src = rte_pktmbuf_read(m, l3, plen, dst + hlen);
 		if (src != dst + hlen)
 			rte_memcpy(dst + hlen, src, plen);
-		if (ofl.ip || ofl.l4)
+		if (ofl.ip || ofl.l4 || ofl.tso)
 			tx_offload_do(&ofl, dst + hlen, plen);
 		bsdtun_ring_prod_commit_fl(&s->to_client, meta + hlen + plen, 0,
 					   meta ? BSDTUN_REC_F_VNET : 0);
+	queued:
 		bytes += m->pkt_len;
 		sent++;
 		done[nd++] = m; /* nb <= RTE_DIM(done) */

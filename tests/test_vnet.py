@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""IFF_VNET_HDR super-packets both ways through testpmd's csum engine
+(doc/behaviour.md, "The virtio-net header").
+
+A Linux tun file on unit 0 (tests/vnet_client write) writes one TCP
+packet of 64 KiB with a GSO header (gso_size 1448, NEEDS_CSUM); the PMD
+hands it to testpmd as one LRO mbuf (RTE_MBUF_F_RX_LRO, tso_segsz).
+testpmd forwards it with TSO (tso set 1400, csum set ip/tcp hw) to
+unit 1, where another file (tests/vnet_client read) takes it:
+- having taken TUN_F_CSUM|TUN_F_TSO4|TUN_F_TSO6: one super-packet, its
+  header GSO_TCPV4/6, gso_size 1400, NEEDS_CSUM at the TCP checksum;
+- having taken TUN_F_CSUM only, or nothing: the PMD's segments, 1400
+  payload bytes each, header all zeros, checksums complete.
+Every payload byte and every checksum is verified by the reader.
+"""
+import os
+import subprocess
+
+import harness
+from harness import check, check_eq
+
+VNET = os.path.join(harness.BUILD, 'tests', 'vnet_client')
+CSUM, TSO4, TSO6 = 0x1, 0x2, 0x4
+MSS_IN, MSS_OUT = 1448, 1400
+SIZE = 65535  # the IP packet: the largest IPv4 total length
+
+
+def one(pmd, offl, v6):
+    l3 = 40 if v6 else 20
+    payload = SIZE - l3 - 20
+    what = '%s, reader offloads 0x%x' % ('IPv6' if v6 else 'IPv4', offl)
+    rd = subprocess.Popen([VNET, 'read', pmd.sock(1), hex(offl),
+                           str(payload)], stdout=subprocess.PIPE, text=True)
+    try:
+        check_eq(rd.stdout.readline().strip(), 'ready',
+                 '%s: the reader is open' % what)
+        argv = [VNET, 'write', pmd.sock(0), '0', str(SIZE), str(MSS_IN)]
+        if v6:
+            argv.append('v6')
+        w = subprocess.run(argv, capture_output=True, text=True,
+                           timeout=harness.PATIENCE)
+        check_eq((w.returncode, w.stdout.strip()),
+                 (0, 'wrote %d' % (10 + SIZE)),
+                 '%s: the 64 KiB GSO write is taken' % what)
+        out, _ = rd.communicate(timeout=harness.PATIENCE)
+    finally:
+        if rd.poll() is None:
+            rd.kill()
+            rd.wait()
+    print(out, flush=True)
+    check_eq(rd.returncode, 0, '%s: every byte and checksum right' % what)
+    pkts = [dict(kv.split('=') for kv in ln.split()[1:])
+            for ln in out.splitlines() if ln.startswith('pkt ')]
+    if offl & (TSO6 if v6 else TSO4):
+        check_eq([(p['len'], p['flags'], p['gso_type'], p['gso_size'],
+                   p['hdr_len'], p['csum_start'], p['csum_offset'])
+                  for p in pkts],
+                 [(str(SIZE), '1', '4' if v6 else '1', str(MSS_OUT),
+                   str(l3 + 20), str(l3), '16')],
+                 '%s: one super-packet, GSO header for 1400' % what)
+    else:
+        n = (payload + MSS_OUT - 1) // MSS_OUT
+        sizes = [MSS_OUT] * (n - 1) + [payload - MSS_OUT * (n - 1)]
+        check_eq([(p['payload'], p['seq'], p['flags'], p['gso_type'],
+                   p['tcp_flags']) for p in pkts],
+                 [(str(sz), str(MSS_OUT * i), '0', '0',
+                   '0x18' if i == n - 1 else '0x10')
+                  for i, sz in enumerate(sizes)],
+                 '%s: %d segments of 1400, PSH on the last' % (what, n))
+
+
+def main():
+    units = ['framing=eth'] * 2
+    args = ['--forward-mode=csum', '--enable-lro',
+            '--max-lro-pkt-size=%d' % (SIZE + 14), '--enable-scatter',
+            '--mbuf-size=2048']
+    with harness.Session() as s:
+        with s.testpmd(units, args=args) as pmd:
+            pmd.cmd('port stop 1')
+            pmd.cmd('csum set ip hw 1')
+            pmd.cmd('csum set tcp hw 1')
+            pmd.cmd('tso set %d 1' % MSS_OUT)
+            pmd.cmd('port start 1')
+            pmd.cmd('set verbose 1')
+            pmd.cmd('start')
+            mark = pmd.mark()
+            for v6 in (False, True):
+                for offl in (CSUM | TSO4 | TSO6, CSUM, 0):
+                    one(pmd, offl, v6)
+            # testpmd's csum engine says what it received (it prints the
+            # segment size only after it set its own)
+            rx = [ln for ln in pmd.output[mark:].splitlines()
+                  if ln.startswith('rx: l2_len=')]
+            print('\n'.join(rx), flush=True)
+            check_eq([('RTE_MBUF_F_RX_LRO' in ln.split(), ln.split()[2])
+                      for ln in rx],
+                     [(True, 'ethertype=800')] * 3 +
+                     [(True, 'ethertype=86dd')] * 3,
+                     'testpmd received each super-packet as one LRO mbuf')
+            xs = pmd.xstats(0)
+            check_eq((xs.get('rx_vnet_bad'), xs.get('rx_gso_dropped')),
+                     (0, 0), 'port 0: no header refused, no GSO dropped')
+            ps = [pmd.port_stats(p) for p in (0, 1)]
+            check_eq((ps[0]['RX-packets'], ps[0]['RX-errors'],
+                      ps[1]['TX-packets'], ps[1]['TX-errors']),
+                     (6, 0, 6, 0), 'six super-packets in, six out')
+
+
+harness.run_main(main)
