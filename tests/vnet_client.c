@@ -88,6 +88,13 @@ get16(const uint8_t *p)
 	return (uint32_t)p[0] << 8 | p[1];
 }
 
+/* A virtio-net header's field (little-endian on this host). */
+static unsigned int
+le16(const uint8_t *p)
+{
+	return (unsigned int)p[0] | (unsigned int)p[1] << 8;
+}
+
 static struct bsdtun *
 open_vnet(const char *ep, unsigned long offloads)
 {
@@ -195,11 +202,11 @@ do_read(const char *ep, unsigned long offl, uint64_t want)
 		tlen = plen - l3;
 		hl = (uint32_t)(th[12] >> 4) * 4;
 		if (vh[0] & 1) { /* NEEDS_CSUM: complete it (little-endian) */
-			uint32_t cs = (uint32_t)(vh[6] | vh[7] << 8);
-			uint32_t co = (uint32_t)(vh[8] | vh[9] << 8);
+			uint32_t cs = le16(vh + 6), co = le16(vh + 8);
 
 			if (cs + co + 2 > plen) {
-				printf("FAIL csum_start %u offset %u\n", cs, co);
+				printf("FAIL csum_start %u offset %u\n", cs,
+				       co);
 				break;
 			}
 			put16(buf + VNET_SZ + cs + co,
@@ -221,9 +228,9 @@ do_read(const char *ep, unsigned long offl, uint64_t want)
 		printf("pkt len=%u flags=%u gso_type=%u hdr_len=%u gso_size=%u "
 		       "csum_start=%u csum_offset=%u seq=%u payload=%u "
 		       "tcp_flags=0x%02x ok=%d\n",
-		       plen, vh[0], vh[1], vh[2] | vh[3] << 8, vh[4] | vh[5] << 8,
-		       vh[6] | vh[7] << 8, vh[8] | vh[9] << 8, seq - SEQ0,
-		       tlen - hl, th[13], ok);
+		       plen, (unsigned int)vh[0], (unsigned int)vh[1],
+		       le16(vh + 2), le16(vh + 4), le16(vh + 6), le16(vh + 8),
+		       seq - SEQ0, tlen - hl, (unsigned int)th[13], ok);
 	}
 	printf("total packets=%llu payload=%llu bad=%llu\n",
 	       (unsigned long long)pkts, (unsigned long long)got,
