@@ -1043,14 +1043,16 @@ class AppProbe:
         return got, pkts, xs
 
     def send_and_burst(self, size, keys=()):
-        """tuntest send writes one packet of size bytes (its close waits
-        until the PMD took it); burst until the record was taken: (packets
-        delivered, deltas of the counters in keys)."""
+        """A client writes one packet of size bytes and holds the unit;
+        burst until the record was taken: (packets delivered, deltas of
+        the counters in keys)."""
         _, _, before = self.burst(0)
-        argv = [TUNTEST, 'send', self.sock, '--stream', '1', '--count',
-                '1', '--min', str(size), '--max', str(size), '--quiet']
-        send = subprocess.Popen(argv, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, text=True)
+        # lib_client send_hold: it keeps the unit until told, so the
+        # packet cannot be purged by its close before a burst took it
+        send = Proc([os.path.join(BUILD, 'tests', 'lib_client'), self.sock,
+                     'send_hold', str(size)], 'send_hold', stdin=True,
+                    echo=True)
+        send.wait_output(r'^WAIT held')
         pkts, delta = [], {}
         deadline = time.monotonic() + PATIENCE
         while time.monotonic() < deadline:
@@ -1060,9 +1062,11 @@ class AppProbe:
             if pkts or any(delta.values()):
                 break
             time.sleep(0.005)
-        send.communicate(timeout=PATIENCE)
-        check_eq(send.returncode, 0, 'tuntest send: one packet of %d bytes'
-                 % size)
+        send.proc.stdin.write(b'go\n')
+        send.proc.stdin.flush()
+        check_eq(send.wait(PATIENCE), 0, 'lib_client wrote one packet of %d '
+                 'bytes' % size)
+        send.kill(0)
         return pkts, delta
 
     def close(self, timeout=PATIENCE):

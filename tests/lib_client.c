@@ -255,6 +255,31 @@ hold(const char *ep)
 }
 
 /*
+ * One IPv4 packet of ARG bytes written, the unit held until the driver
+ * has seen the packet taken (a close would purge it if the app had not
+ * burst yet: the close lingers only 50 ms without progress).
+ */
+static void
+send_hold(const char *ep)
+{
+	static uint8_t pkt[TUNMRU];
+	struct bsdtun *t = bsdtun_open(ep, 0);
+	unsigned int size = 0;
+
+	CHECK(t != NULL, "open: %s", strerror(errno));
+	if (t == NULL || sscanf(step_arg != NULL ? step_arg : "", "%u",
+	                        &size) != 1 || size < 20 || size > TUNMRU) {
+		printf("FAIL %s: ARG is a size, 20..%d\n", step, TUNMRU);
+		exit(1);
+	}
+	tt_pkt_ipv4(pkt, size, 1, 0);
+	CHECK(bsdtun_write(t, pkt, size) == (ssize_t)size, "write %u bytes",
+	      size);
+	wait_driver("held");
+	bsdtun_close(t);
+}
+
+/*
  * N opens of a unit whose free pairs are FIRST.. (ARG: N[,FIRST]): open i
  * gets pair FIRST + i, the next fails EBUSY; with FIRST 0, pair 0 closed
  * and opened again is pair 0 again (the lowest free); all held until the
@@ -491,6 +516,7 @@ static const struct {
 	{ "trust_region", trust_region },
 	{ "ring_room", ring_room },
 	{ "hold", hold },
+	{ "send_hold", send_hold },
 	{ "queues", queues },
 	{ "doorbells", doorbells },
 };
