@@ -647,12 +647,16 @@ rx_drop(const char *how)
 			{ .gso_type = 1, .gso_size = 0 },
 			{ .gso_type = 2, .gso_size = 100 },
 			{ .gso_type = 0x41, .gso_size = 100 },
+			/* TCP GSO over a packet that is not IPv4/TCP */
+			{ .gso_type = 1, .gso_size = 50 },
 		};
 		static const struct bsdtun_rec_vnet gso[] = {
-			{ .gso_type = 1, .gso_size = 50 },
 			{ .gso_type = 3, .gso_size = 50 },
 			{ .gso_type = 0x84, .gso_size = 50 },
 		};
+		/* TCP GSO of 180 segments: more than the PMD cuts */
+		static const struct bsdtun_rec_vnet many = { .gso_type = 1,
+			                                     .gso_size = 2 };
 		static const struct bsdtun_rec_vnet good = {
 			.flags = 1, .csum_start = 20, .csum_offset = 16
 		};
@@ -681,7 +685,13 @@ rx_drop(const char *how)
 			put(&s, BSDTUN_REC_VNET + 100, AF_INET,
 			    BSDTUN_REC_F_VNET);
 		}
-		count("gso_dropped", DIM(gso));
+		memcpy(s.pkt, &many, sizeof(many));
+		s.pkt[BSDTUN_REC_VNET] = 0x45;
+		s.pkt[BSDTUN_REC_VNET + 9] = 6;
+		s.pkt[BSDTUN_REC_VNET + 32] = 0x50;
+		put(&s, BSDTUN_REC_VNET + 400, AF_INET, BSDTUN_REC_F_VNET);
+		memset(s.pkt + BSDTUN_REC_VNET, 0, 40);
+		count("gso_dropped", DIM(gso) + 1);
 		memcpy(s.pkt, &good, sizeof(good));
 		put(&s, BSDTUN_REC_VNET + 100, AF_INET, BSDTUN_REC_F_VNET);
 		s.good++;

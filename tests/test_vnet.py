@@ -4,14 +4,17 @@
 (doc/behaviour.md, "The virtio-net header").
 
 A Linux tun file on unit 0 (tests/vnet_client write) writes one TCP
-packet of 64 KiB with a GSO header (gso_size 1448, NEEDS_CSUM); the PMD
-hands it to testpmd as one LRO mbuf (RTE_MBUF_F_RX_LRO, tso_segsz).
+packet of 64 KiB with a GSO header (gso_size 1448, or 1440 for IPv6;
+NEEDS_CSUM); the PMD hands it to testpmd as one LRO mbuf
+(RTE_MBUF_F_RX_LRO, tso_segsz).
 testpmd forwards it with TSO (tso set 1400, csum set ip/tcp hw) to
 unit 1, where another file (tests/vnet_client read) takes it:
 - having taken TUN_F_CSUM|TUN_F_TSO4|TUN_F_TSO6: one super-packet, its
   header GSO_TCPV4/6, gso_size 1400, NEEDS_CSUM at the TCP checksum;
 - having taken TUN_F_CSUM only, or nothing: the PMD's segments, 1400
   payload bytes each, header all zeros, checksums complete.
+Then an app without LRO (io forwarding): the PMD hands it the write's
+segments (gso_size payload bytes each), each a correct TCP packet.
 Every payload byte and every checksum is verified by the reader.
 """
 import os
@@ -22,20 +25,23 @@ from harness import check, check_eq
 
 VNET = os.path.join(harness.BUILD, 'tests', 'vnet_client')
 CSUM, TSO4, TSO6 = 0x1, 0x2, 0x4
-MSS_IN, MSS_OUT = 1448, 1400
+MSS_OUT = 1400
+MSS_IN = {False: 1448, True: 1440}  # the write's gso_size: MTU 1500
 SIZE = 65535  # the IP packet: the largest IPv4 total length
 
 
-def one(pmd, offl, v6):
+def one(pmd, offl, v6, mss=MSS_OUT, what=''):
     l3 = 40 if v6 else 20
     payload = SIZE - l3 - 20
-    what = '%s, reader offloads 0x%x' % ('IPv6' if v6 else 'IPv4', offl)
+    what = '%s%s, reader offloads 0x%x' % (what, 'IPv6' if v6 else 'IPv4',
+                                          offl)
     rd = subprocess.Popen([VNET, 'read', pmd.sock(1), hex(offl),
                            str(payload)], stdout=subprocess.PIPE, text=True)
     try:
         check_eq(rd.stdout.readline().strip(), 'ready',
                  '%s: the reader is open' % what)
-        argv = [VNET, 'write', pmd.sock(0), '0', str(SIZE), str(MSS_IN)]
+        argv = [VNET, 'write', pmd.sock(0), '0', str(SIZE),
+                str(MSS_IN[v6])]
         if v6:
             argv.append('v6')
         w = subprocess.run(argv, capture_output=True, text=True,
@@ -56,18 +62,18 @@ def one(pmd, offl, v6):
         check_eq([(p['len'], p['flags'], p['gso_type'], p['gso_size'],
                    p['hdr_len'], p['csum_start'], p['csum_offset'])
                   for p in pkts],
-                 [(str(SIZE), '1', '4' if v6 else '1', str(MSS_OUT),
+                 [(str(SIZE), '1', '4' if v6 else '1', str(mss),
                    str(l3 + 20), str(l3), '16')],
                  '%s: one super-packet, GSO header for 1400' % what)
     else:
-        n = (payload + MSS_OUT - 1) // MSS_OUT
-        sizes = [MSS_OUT] * (n - 1) + [payload - MSS_OUT * (n - 1)]
+        n = (payload + mss - 1) // mss
+        sizes = [mss] * (n - 1) + [payload - mss * (n - 1)]
         check_eq([(p['payload'], p['seq'], p['flags'], p['gso_type'],
                    p['tcp_flags']) for p in pkts],
-                 [(str(sz), str(MSS_OUT * i), '0', '0',
+                 [(str(sz), str(mss * i), '0', '0',
                    '0x18' if i == n - 1 else '0x10')
                   for i, sz in enumerate(sizes)],
-                 '%s: %d segments of 1400, PSH on the last' % (what, n))
+                 '%s: %d segments of %d, PSH on the last' % (what, n, mss))
 
 
 def main():
@@ -90,6 +96,7 @@ def main():
                     one(pmd, offl, v6)
             # testpmd's csum engine says what it received (it prints the
             # segment size only after it set its own)
+            pmd.wait_output(r'(?:^rx: l2_len=[^\n]*\n(?:.*\n)*?){6}', mark)
             rx = [ln for ln in pmd.output[mark:].splitlines()
                   if ln.startswith('rx: l2_len=')]
             print('\n'.join(rx), flush=True)
@@ -105,6 +112,23 @@ def main():
             check_eq((ps[0]['RX-packets'], ps[0]['RX-errors'],
                       ps[1]['TX-packets'], ps[1]['TX-errors']),
                      (6, 0, 6, 0), 'six super-packets in, six out')
+        # An app without LRO: the PMD gives it the segments (of the
+        # write's gso_size, 1448: MTU-sized), io forwards them as they are.
+        with s.testpmd(units, args=['--forward-mode=io']) as pmd:
+            pmd.cmd('start')
+            for v6 in (False, True):
+                one(pmd, 0, v6, MSS_IN[v6], 'no LRO: ')
+            xs = pmd.xstats(0)
+            check_eq((xs.get('rx_vnet_bad'), xs.get('rx_gso_dropped'),
+                      xs.get('rx_nombuf')), (0, 0, 0),
+                     'no LRO: no header refused, no GSO dropped')
+            n4 = (SIZE - 40 + MSS_IN[False] - 1) // MSS_IN[False]
+            n6 = (SIZE - 60 + MSS_IN[True] - 1) // MSS_IN[True]
+            ps = [pmd.port_stats(p) for p in (0, 1)]
+            check_eq((ps[0]['RX-packets'], ps[0]['RX-errors'],
+                      ps[1]['TX-packets'], ps[1]['TX-errors']),
+                     (n4 + n6, 0, n4 + n6, 0),
+                     'no LRO: %d + %d segments in and out' % (n4, n6))
 
 
 harness.run_main(main)

@@ -190,7 +190,12 @@ struct __rte_cache_aligned bsdtun_rxq {
 	uint32_t seg_room; /* data bytes one mbuf of mp holds */
 	int scatter;       /* the app enabled RTE_ETH_RX_OFFLOAD_SCATTER */
 	uint32_t max_lro;  /* with RTE_ETH_RX_OFFLOAD_TCP_LRO: largest frame */
-	int deferred;      /* rx_deferred_start: dev_start leaves it stopped */
+	/* a TCP super-packet cut in segments across bursts (no LRO): the
+	 * next segment of the record at gso_pos of session gso_sess */
+	uint32_t gso_seg;
+	const void *gso_sess;
+	uint64_t gso_pos;
+	int deferred; /* rx_deferred_start: dev_start leaves it stopped */
 	RTE_ATOMIC(int) started; /* rx_burst moves nothing while 0 */
 	uint16_t port_id;
 	uint16_t qid;

@@ -106,6 +106,109 @@ rx_fill(struct rte_mempool *mp, struct rte_mbuf *m, const uint8_t *src,
 	}
 }
 
+/* ---- TCP segmentation, both ways ---------------------------------------- */
+
+/*
+ * What a packet's tx offload flags ask, in the client's packet (from l3
+ * of m, plen bytes): an IPv4 header checksum (always done here), an L4
+ * checksum, passed to an IFF_VNET_HDR open that took TUN_F_CSUM as
+ * NEEDS_CSUM, as DPDK's virtio PMD does, else done here.
+ */
+struct tx_ofl {
+	int ip; /* IPv4 header checksum at ip_off, ip_len bytes */
+	uint32_t ip_off, ip_len;
+	int l4; /* an L4 checksum at cs_start + cs_off */
+	uint32_t cs_start, cs_off;
+	int meta; /* ... left to the client: the record says so */
+	/* TSO: headers hdr bytes (l4_len of TCP), segments of mss */
+	int tso; /* 1: the client takes the super-packet; 2: segments */
+	int v4;
+	uint32_t hdr, l4_len, mss;
+	uint8_t proto; /* of the L4 checksum: IPPROTO_TCP, IPPROTO_UDP */
+};
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void
+wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* The pseudo-header's sum (not folded) of l4len bytes of proto. */
+static uint32_t
+pseudo_sum(const uint8_t *ip, int v4, uint8_t proto, uint32_t l4len)
+{
+	uint8_t ph[40];
+
+	if (v4) {
+		memcpy(ph, ip + 12, 8);
+		ph[8] = 0;
+		ph[9] = proto;
+		wr16(ph + 10, (uint16_t)l4len);
+		return __rte_raw_cksum(ph, 12, 0);
+	}
+	memcpy(ph, ip + 8, 32);
+	memset(ph + 32, 0, 8);
+	wr16(ph + 34, (uint16_t)l4len);
+	ph[39] = proto;
+	return __rte_raw_cksum(ph, 40, 0);
+}
+
+/*
+ * Segment i of k of a TCP super-packet, its headers at p (n payload
+ * bytes after them): the IP lengths, IPv4's id and checksum, the TCP
+ * sequence number, FIN and PSH on the last only, CWR on the first only
+ * -- what a NIC's TSO does; the TCP checksum field zeroed.  Returns the
+ * pseudo-header's sum, for the checksum.
+ */
+static uint32_t
+tso_hdr_fix(const struct tx_ofl *o, uint8_t *p, uint32_t i, uint32_t k,
+	    uint32_t n)
+{
+	uint8_t *ip = p + o->ip_off, *th = p + o->cs_start;
+	uint32_t tlen = o->l4_len + n, seq, sum;
+	uint16_t c;
+
+	if (o->v4) {
+		wr16(ip + 2, (uint16_t)(o->ip_len + tlen));
+		wr16(ip + 4, (uint16_t)(rd16(ip + 4) + i));
+		memset(ip + 10, 0, 2);
+		c = (uint16_t)~rte_raw_cksum(ip, o->ip_len);
+		memcpy(ip + 10, &c, 2);
+	} else {
+		wr16(ip + 4, (uint16_t)(o->ip_len - 40 + tlen));
+	}
+	sum = pseudo_sum(ip, o->v4, IPPROTO_TCP, tlen);
+	seq = (uint32_t)rd16(th + 4) << 16 | rd16(th + 6);
+	seq += i * o->mss;
+	wr16(th + 4, (uint16_t)(seq >> 16));
+	wr16(th + 6, (uint16_t)seq);
+	if (i + 1 < k)
+		th[13] &= (uint8_t) ~(RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG);
+	if (i > 0)
+		th[13] &= (uint8_t)~RTE_TCP_CWR_FLAG;
+	memset(th + 16, 0, 2);
+	return sum;
+}
+
+/* tso_hdr_fix(), and the TCP checksum over the n payload bytes after. */
+static void
+tso_fix(const struct tx_ofl *o, uint8_t *p, uint32_t i, uint32_t k, uint32_t n)
+{
+	uint32_t sum = tso_hdr_fix(o, p, i, k, n);
+	uint16_t c;
+
+	sum = __rte_raw_cksum(p + o->cs_start, o->l4_len + n, sum);
+	c = (uint16_t)~__rte_raw_cksum_reduce(sum);
+	memcpy(p + o->cs_start + 16, &c, 2);
+}
+
 /* ---- the virtio-net header of an IFF_VNET_HDR open (doc/wire.md) ------ */
 
 /* Two bytes at off of the packet m, whatever segments they fall in. */
@@ -161,8 +264,8 @@ mbuf_csum_complete(struct rte_mbuf *m, uint32_t start, uint32_t off)
  * IPv4 or IPv6; UDP GSO and ECN are not carried (rx_gso_dropped).
  */
 static uint64_t *
-rx_vnet_check(const struct bsdtun_rxq *q, struct bsdtun_xstats *xs,
-	      const struct bsdtun_rec_vnet *vh, uint32_t len)
+rx_vnet_check(struct bsdtun_xstats *xs, const struct bsdtun_rec_vnet *vh,
+	      uint32_t len)
 {
 	if (vh->flags & ~(BSDTUN_VNET_F_NEEDS_CSUM | BSDTUN_VNET_F_DATA_VALID))
 		return &xs->rx_vnet_bad;
@@ -174,10 +277,8 @@ rx_vnet_check(const struct bsdtun_rxq *q, struct bsdtun_xstats *xs,
 		return NULL;
 	case BSDTUN_VNET_GSO_TCPV4:
 	case BSDTUN_VNET_GSO_TCPV6:
-		if (vh->gso_size == 0)
-			return &xs->rx_vnet_bad;
-		/* one LRO mbuf for an app that asked */
-		return q->max_lro != 0 ? NULL : &xs->rx_gso_dropped;
+		/* one LRO mbuf for an app that asked, else segments */
+		return vh->gso_size == 0 ? &xs->rx_vnet_bad : NULL;
 	case BSDTUN_VNET_GSO_UDP:
 	case BSDTUN_VNET_GSO_UDP_L4:
 	case BSDTUN_VNET_GSO_TCPV4 | BSDTUN_VNET_GSO_ECN:
@@ -219,6 +320,137 @@ rx_vnet_apply(const struct bsdtun_rxq *q, struct rte_mbuf *m,
 		m->ol_flags |= RTE_MBUF_F_RX_LRO;
 		m->tso_segsz = vh->gso_size;
 	}
+}
+
+/* Segments of one super-packet at most (64 KiB in segments of 512). */
+#define RX_GSO_SEGS_MAX 128u
+
+/* What rx_gso_sw() needs of the burst. */
+struct rx_burst_ctx {
+	struct bsdtun_unit *u;
+	struct bsdtun_session *s;
+	struct rte_mbuf **mb; /* the burst's mbufs, mb[*used] the next */
+	uint16_t *used;
+	uint16_t n_alloc;
+	struct rte_mbuf **bufs; /* for the app, bufs[*got] the next */
+	uint16_t *got;
+	uint64_t *bytes;
+	int tap, eth;
+	uint32_t max_frame;
+};
+
+/*
+ * A TCP super-packet (GSO_TCPV4/6) of len bytes at p for an app without
+ * LRO: its segments, each a packet of its own with correct lengths,
+ * sequence numbers and checksums, as many as the burst has mbufs for;
+ * the next burst goes on where this one stopped.  The headers are
+ * copied once and checked (the client is not trusted).  Returns 1 when
+ * the record is done, 0 when it must wait for the next burst, or sets
+ * *drop.
+ */
+static int
+rx_gso_sw(struct bsdtun_rxq *q, struct bsdtun_qproc *pq,
+	  const struct rx_burst_ctx *c, const struct bsdtun_rec_vnet *vh,
+	  const uint8_t *p, uint32_t len, uint16_t fam, uint64_t **drop)
+	__rte_exclusive_locks_required(&pq->rx_lock)
+{
+	struct bsdtun_xstats *xs = &q->qp->xs;
+	uint32_t l2o = c->tap ? RTE_ETHER_HDR_LEN : 0;
+	uint32_t off0 = c->eth ? RTE_ETHER_HDR_LEN : 0;
+	uint8_t h[RTE_ETHER_HDR_LEN + 60 + 60];
+	uint32_t th, hdr, pay, k, i;
+	struct tx_ofl o;
+	int v4 = vh->gso_type == BSDTUN_VNET_GSO_TCPV4;
+
+	memset(&o, 0, sizeof(o));
+	*drop = &xs->rx_vnet_bad;
+	if (len < l2o + (v4 ? 20u : 40u) + 20u)
+		return 0;
+	memcpy(h, p, RTE_MIN(len, (uint32_t)sizeof(h)));
+	if (c->tap &&
+	    rd16(h + 12) != (v4 ? RTE_ETHER_TYPE_IPV4 : RTE_ETHER_TYPE_IPV6))
+		return 0;
+	if (!c->tap && fam != (v4 ? AF_INET : AF_INET6))
+		return 0;
+	if (h[l2o] >> 4 != (v4 ? 4 : 6))
+		return 0;
+	o.ip_len = v4 ? (uint32_t)(h[l2o] & 0xf) * 4 : 40;
+	if (o.ip_len < 20 || h[l2o + (v4 ? 9 : 6)] != IPPROTO_TCP)
+		return 0;
+	th = l2o + o.ip_len;
+	if (th + 20 > RTE_MIN(len, (uint32_t)sizeof(h)))
+		return 0;
+	o.l4_len = (uint32_t)(h[th + 12] >> 4) * 4;
+	hdr = th + o.l4_len;
+	if (o.l4_len < 20 || hdr > RTE_MIN(len, (uint32_t)sizeof(h)))
+		return 0;
+	o.ip_off = l2o;
+	o.cs_start = th;
+	o.mss = vh->gso_size;
+	o.v4 = v4;
+	pay = len - hdr;
+	k = pay == 0 ? 1 : (pay + o.mss - 1) / o.mss;
+	*drop = NULL;
+	if (k > RX_GSO_SEGS_MAX)
+		*drop = &xs->rx_gso_dropped;
+	else if (off0 + hdr + RTE_MIN(pay, o.mss) > c->max_frame)
+		*drop = &xs->rx_too_big;
+	else if (off0 + hdr > q->seg_room ||
+		 (!q->scatter &&
+		  off0 + hdr + RTE_MIN(pay, o.mss) > q->seg_room))
+		*drop = &xs->rx_no_scatter;
+	if (*drop != NULL)
+		return 0;
+	i = q->gso_sess == c->s && q->gso_pos == c->s->to_dpdk.pos &&
+			    q->gso_seg < k ?
+		    q->gso_seg :
+		    0;
+	for (; i < k && *c->used < c->n_alloc; i++) {
+		uint32_t n = RTE_MIN(pay - i * o.mss, o.mss);
+		struct rte_mbuf *m = c->mb[*c->used];
+		uint16_t raw;
+		uint32_t sum;
+
+		if (c->eth) {
+			bsdtun_pseudo_eth(
+				rte_pktmbuf_mtod(m, struct rte_ether_hdr *),
+				&bsdtun_dev(c->u)->data->mac_addrs[0],
+				&c->u->peer_mac, fam);
+			m->data_len = RTE_ETHER_HDR_LEN;
+			m->pkt_len = RTE_ETHER_HDR_LEN;
+		}
+		if (rx_fill(q->mp, m, h, hdr) < 0 ||
+		    rx_fill(q->mp, m, p + hdr + i * o.mss, n) < 0) {
+			rte_pktmbuf_free(m);
+			c->mb[*c->used] = NULL;
+			(*c->used)++;
+			rx_count_nombuf(c->u, pq, xs);
+			break;
+		}
+		sum = tso_hdr_fix(&o,
+				  rte_pktmbuf_mtod_offset(m, uint8_t *, off0),
+				  i, k, n);
+		if (rte_raw_cksum_mbuf(m, off0 + th, o.l4_len + n, &raw) == 0)
+			mbuf_put16(
+				m, off0 + th + 16,
+				(uint16_t)~__rte_raw_cksum_reduce(sum + raw));
+		m->packet_type =
+			c->tap ? RTE_PTYPE_L2_ETHER :
+				 (v4 ? RTE_PTYPE_L3_IPV4 : RTE_PTYPE_L3_IPV6) |
+					 (c->eth ? RTE_PTYPE_L2_ETHER : 0);
+		m->port = q->port_id;
+		*c->bytes += m->pkt_len;
+		c->bufs[(*c->got)++] = m;
+		(*c->used)++;
+	}
+	if (i < k) {
+		q->gso_seg = i;
+		q->gso_sess = c->s;
+		q->gso_pos = c->s->to_dpdk.pos;
+		return 0;
+	}
+	q->gso_seg = 0;
+	return 1;
 }
 
 /* The counter of the reason to drop a record, or NULL to deliver it. */
@@ -320,6 +552,7 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 	struct bsdtun_xstats *xs = &q->qp->xs;
 	struct bsdtun_session *s;
 	struct rte_mbuf *mb[BSDTUN_BURST_MAX];
+	struct rx_burst_ctx ctx;
 	uint16_t n_alloc, used = 0, got = 0, examined;
 	uint64_t bytes = 0;
 	int tap = u->cfg.mode == BSDTUN_MODE_TAP;
@@ -348,6 +581,16 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 					 rte_memory_order_relaxed) &
 		BSDTUN_UNIT_F_LINUX_VNET) != 0;
 	n_alloc = nb < BSDTUN_BURST_MAX ? nb : BSDTUN_BURST_MAX;
+	ctx = (struct rx_burst_ctx){ .u = u,
+				     .s = s,
+				     .mb = mb,
+				     .used = &used,
+				     .n_alloc = n_alloc,
+				     .bufs = bufs,
+				     .got = &got,
+				     .bytes = &bytes,
+				     .tap = tap,
+				     .eth = eth };
 	if (rte_pktmbuf_alloc_bulk(q->mp, mb, n_alloc) != 0) {
 		rx_count_nombuf(u, pq, xs);
 		rte_spinlock_unlock(&pq->rx_lock);
@@ -360,8 +603,8 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		uint16_t fam, rfl;
 		uint32_t ptype;
 		uint64_t *drop = NULL;
-		struct bsdtun_rec_vnet vh;
-		int err, has_vh = 0;
+		struct bsdtun_rec_vnet vh = { 0 };
+		int err, has_vh = 0, sw_gso;
 
 		p = bsdtun_ring_cons_peek_fl(&s->to_dpdk, &len, &fam, &rfl,
 					     &err);
@@ -382,7 +625,7 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 				p += BSDTUN_REC_VNET;
 				len -= BSDTUN_REC_VNET;
 				has_vh = 1;
-				drop = rx_vnet_check(q, xs, &vh, len);
+				drop = rx_vnet_check(xs, &vh, len);
 			}
 		}
 		/*
@@ -393,11 +636,25 @@ bsdtun_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 		max_frame = rte_atomic_load_explicit(&bsdtun_dev(u)->data->mtu,
 						     rte_memory_order_acquire) +
 			    l2;
-		if (has_vh && vh.gso_type != BSDTUN_VNET_GSO_NONE)
+		sw_gso = has_vh && vh.gso_type != BSDTUN_VNET_GSO_NONE &&
+			 q->max_lro == 0;
+		if (has_vh && vh.gso_type != BSDTUN_VNET_GSO_NONE && !sw_gso)
 			max_frame = q->max_lro; /* a TCP super-packet */
-		if (drop == NULL)
+		if (drop == NULL && !sw_gso)
 			drop = rx_drop_reason(q, tap, len, fam,
 					      tap ? len : len + l2, max_frame);
+		if (drop == NULL && sw_gso) {
+			ctx.max_frame = max_frame;
+			int done =
+				rx_gso_sw(q, pq, &ctx, &vh, p, len, fam, &drop);
+
+			if (drop == NULL && !done)
+				break; /* on at the next burst */
+			if (drop == NULL) {
+				bsdtun_ring_cons_release(&s->to_dpdk, rlen);
+				continue;
+			}
+		}
 		if (drop != NULL) {
 			(*drop)++;
 			q->errors++;
@@ -578,25 +835,6 @@ tx_frame_hdr(enum tx_hdr kind, int tap, int family, struct rte_mbuf *m,
 	return 0;
 }
 
-/*
- * What a packet's tx offload flags ask, in the client's packet (from l3
- * of m, plen bytes): an IPv4 header checksum (always done here), an L4
- * checksum, passed to an IFF_VNET_HDR open that took TUN_F_CSUM as
- * NEEDS_CSUM, as DPDK's virtio PMD does, else done here.
- */
-struct tx_ofl {
-	int ip; /* IPv4 header checksum at ip_off, ip_len bytes */
-	uint32_t ip_off, ip_len;
-	int l4; /* an L4 checksum at cs_start + cs_off */
-	uint32_t cs_start, cs_off;
-	int meta; /* ... left to the client: the record says so */
-	/* TSO: headers hdr bytes (l4_len of TCP), segments of mss */
-	int tso; /* 1: the client takes the super-packet; 2: segments */
-	int v4;
-	uint32_t hdr, l4_len, mss;
-	uint8_t proto; /* of the L4 checksum: IPPROTO_TCP, IPPROTO_UDP */
-};
-
 static uint64_t *
 tx_offload_plan(struct bsdtun_xstats *xs, const struct rte_mbuf *m, uint32_t l3,
 		uint32_t plen, int csum_ok, uint32_t tso_ok, struct tx_ofl *o)
@@ -662,76 +900,6 @@ tx_offload_plan(struct bsdtun_xstats *xs, const struct rte_mbuf *m, uint32_t l3,
 		o->meta = csum_ok;
 	}
 	return NULL;
-}
-
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/* The pseudo-header's sum (not folded) of l4len bytes of proto. */
-static uint32_t
-pseudo_sum(const uint8_t *ip, int v4, uint8_t proto, uint32_t l4len)
-{
-	uint8_t ph[40];
-
-	if (v4) {
-		memcpy(ph, ip + 12, 8);
-		ph[8] = 0;
-		ph[9] = proto;
-		wr16(ph + 10, (uint16_t)l4len);
-		return __rte_raw_cksum(ph, 12, 0);
-	}
-	memcpy(ph, ip + 8, 32);
-	memset(ph + 32, 0, 8);
-	wr16(ph + 34, (uint16_t)l4len);
-	ph[39] = proto;
-	return __rte_raw_cksum(ph, 40, 0);
-}
-
-/*
- * Segment i of k of a TSO packet, in the record at p (headers, then n
- * payload bytes): the IP lengths, IPv4's id and checksum, the TCP
- * sequence number, FIN and PSH on the last only, CWR on the first only,
- * the TCP checksum -- what a NIC's TSO does.
- */
-static void
-tso_fix(const struct tx_ofl *o, uint8_t *p, uint32_t i, uint32_t k, uint32_t n)
-{
-	uint8_t *ip = p + o->ip_off, *th = p + o->cs_start;
-	uint32_t tlen = o->l4_len + n, seq, sum;
-	uint16_t c;
-
-	if (o->v4) {
-		wr16(ip + 2, (uint16_t)(o->ip_len + tlen));
-		wr16(ip + 4, (uint16_t)(rd16(ip + 4) + i));
-		memset(ip + 10, 0, 2);
-		c = (uint16_t)~rte_raw_cksum(ip, o->ip_len);
-		memcpy(ip + 10, &c, 2);
-	} else {
-		wr16(ip + 4, (uint16_t)(o->ip_len - 40 + tlen));
-	}
-	sum = pseudo_sum(ip, o->v4, IPPROTO_TCP, tlen);
-	seq = (uint32_t)rd16(th + 4) << 16 | rd16(th + 6);
-	seq += i * o->mss;
-	wr16(th + 4, (uint16_t)(seq >> 16));
-	wr16(th + 6, (uint16_t)seq);
-	if (i + 1 < k)
-		th[13] &= (uint8_t) ~(RTE_TCP_FIN_FLAG | RTE_TCP_PSH_FLAG);
-	if (i > 0)
-		th[13] &= (uint8_t)~RTE_TCP_CWR_FLAG;
-	memset(th + 16, 0, 2);
-	sum = __rte_raw_cksum(th, tlen, sum);
-	c = (uint16_t)~__rte_raw_cksum_reduce(sum);
-	memcpy(th + 16, &c, 2);
 }
 
 /*
