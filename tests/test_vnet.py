@@ -13,8 +13,13 @@ unit 1, where another file (tests/vnet_client read) takes it:
   header GSO_TCPV4/6, gso_size 1400, NEEDS_CSUM at the TCP checksum;
 - having taken TUN_F_CSUM only, or nothing: the PMD's segments, 1400
   payload bytes each, header all zeros, checksums complete.
-Then an app without LRO (io forwarding): the PMD hands it the write's
-segments (gso_size payload bytes each), each a correct TCP packet.
+testpmd enabled the TCP checksum offload on port 0: it sees NEEDS_CSUM
+as RTE_MBUF_F_RX_L4_CKSUM_NONE; a 1000-byte NEEDS_CSUM write without GSO
+reaches a file that took TUN_F_CSUM with NEEDS_CSUM, another with the
+checksum done.
+Then an app without LRO nor checksum offload (io forwarding): the PMD
+hands it the write's segments (gso_size payload bytes each), each a
+correct TCP packet, and completes the 1000-byte packet's checksum.
 Every payload byte and every checksum is verified by the reader.
 """
 import os
@@ -76,6 +81,35 @@ def one(pmd, offl, v6, mss=MSS_OUT, what=''):
                  '%s: %d segments of %d, PSH on the last' % (what, n, mss))
 
 
+def small(pmd, offl, flags, what):
+    """One 1000-byte IPv4 TCP packet with NEEDS_CSUM and no GSO."""
+    what = '%s1000 bytes, NEEDS_CSUM, reader offloads 0x%x' % (what, offl)
+    rd = subprocess.Popen([VNET, 'read', pmd.sock(1), hex(offl), '960'],
+                          stdout=subprocess.PIPE, text=True)
+    try:
+        check_eq(rd.stdout.readline().strip(), 'ready',
+                 '%s: the reader is open' % what)
+        w = subprocess.run([VNET, 'write', pmd.sock(0), '0', '1000', '0'],
+                           capture_output=True, text=True,
+                           timeout=harness.PATIENCE)
+        check_eq((w.returncode, w.stdout.strip()), (0, 'wrote 1010'),
+                 '%s: the write is taken' % what)
+        out, _ = rd.communicate(timeout=harness.PATIENCE)
+    finally:
+        if rd.poll() is None:
+            rd.kill()
+            rd.wait()
+    print(out, flush=True)
+    check_eq(rd.returncode, 0, '%s: every byte and checksum right' % what)
+    pkts = [dict(kv.split('=') for kv in ln.split()[1:])
+            for ln in out.splitlines() if ln.startswith('pkt ')]
+    check_eq([(p['len'], p['flags'], p['gso_type'], p['csum_start'],
+               p['csum_offset']) for p in pkts],
+             [('1000', flags, '0', '20' if flags == '1' else '0',
+               '16' if flags == '1' else '0')],
+             '%s: one packet, header flags %s' % (what, flags))
+
+
 def main():
     units = ['framing=eth'] * 2
     args = ['--forward-mode=csum', '--enable-lro',
@@ -83,41 +117,53 @@ def main():
             '--mbuf-size=2048']
     with harness.Session() as s:
         with s.testpmd(units, args=args) as pmd:
-            pmd.cmd('port stop 1')
+            pmd.cmd('port stop all')
+            pmd.cmd('port config 0 rx_offload tcp_cksum on')
             pmd.cmd('csum set ip hw 1')
             pmd.cmd('csum set tcp hw 1')
             pmd.cmd('tso set %d 1' % MSS_OUT)
-            pmd.cmd('port start 1')
+            pmd.cmd('port start all')
             pmd.cmd('set verbose 1')
             pmd.cmd('start')
             mark = pmd.mark()
             for v6 in (False, True):
                 for offl in (CSUM | TSO4 | TSO6, CSUM, 0):
                     one(pmd, offl, v6)
+            # testpmd asks TCP checksum offload (csum set tcp hw): to a
+            # file that took TUN_F_CSUM it is NEEDS_CSUM, else done
+            small(pmd, CSUM, '1', '')
+            small(pmd, 0, '0', '')
             # testpmd's csum engine says what it received (it prints the
             # segment size only after it set its own)
-            pmd.wait_output(r'(?:^rx: l2_len=[^\n]*\n(?:.*\n)*?){6}', mark)
+            pmd.wait_output(r'(?:^rx: l2_len=[^\n]*\n(?:.*\n)*?){8}', mark)
             rx = [ln for ln in pmd.output[mark:].splitlines()
                   if ln.startswith('rx: l2_len=')]
             print('\n'.join(rx), flush=True)
-            check_eq([('RTE_MBUF_F_RX_LRO' in ln.split(), ln.split()[2])
-                      for ln in rx],
-                     [(True, 'ethertype=800')] * 3 +
-                     [(True, 'ethertype=86dd')] * 3,
-                     'testpmd received each super-packet as one LRO mbuf')
+            # NEEDS_CSUM is L4_CKSUM_NONE (the app enabled the offload)
+            words = [ln.replace('=', ' ').split() for ln in rx]
+            check_eq([('RTE_MBUF_F_RX_LRO' in w,
+                       'RTE_MBUF_F_RX_L4_CKSUM_NONE' in w,
+                       'ethertype=' + w[4]) for w in words],
+                     [(True, True, 'ethertype=800')] * 3 +
+                     [(True, True, 'ethertype=86dd')] * 3 +
+                     [(False, True, 'ethertype=800')] * 2,
+                     'testpmd received each super-packet as one LRO mbuf, '
+                     'NEEDS_CSUM as RTE_MBUF_F_RX_L4_CKSUM_NONE')
             xs = pmd.xstats(0)
             check_eq((xs.get('rx_vnet_bad'), xs.get('rx_gso_dropped')),
                      (0, 0), 'port 0: no header refused, no GSO dropped')
             ps = [pmd.port_stats(p) for p in (0, 1)]
             check_eq((ps[0]['RX-packets'], ps[0]['RX-errors'],
                       ps[1]['TX-packets'], ps[1]['TX-errors']),
-                     (6, 0, 6, 0), 'six super-packets in, six out')
+                     (8, 0, 8, 0), 'eight packets in, eight out')
         # An app without LRO: the PMD gives it the segments (of the
         # write's gso_size, 1448: MTU-sized), io forwards them as they are.
         with s.testpmd(units, args=['--forward-mode=io']) as pmd:
             pmd.cmd('start')
             for v6 in (False, True):
                 one(pmd, 0, v6, MSS_IN[v6], 'no LRO: ')
+            # no rx checksum offload: the PMD completes the checksum
+            small(pmd, CSUM, '0', 'no LRO: ')
             xs = pmd.xstats(0)
             check_eq((xs.get('rx_vnet_bad'), xs.get('rx_gso_dropped'),
                       xs.get('rx_nombuf')), (0, 0, 0),
@@ -127,7 +173,7 @@ def main():
             ps = [pmd.port_stats(p) for p in (0, 1)]
             check_eq((ps[0]['RX-packets'], ps[0]['RX-errors'],
                       ps[1]['TX-packets'], ps[1]['TX-errors']),
-                     (n4 + n6, 0, n4 + n6, 0),
+                     (n4 + n6 + 1, 0, n4 + n6 + 1, 0),
                      'no LRO: %d + %d segments in and out' % (n4, n6))
 
 

@@ -7,7 +7,8 @@
  *		TUNSETOFFLOAD OFFLOADS, then one TCP packet of SIZE bytes
  *		(IPv4, or IPv6 with "v6") with a GSO header (gso_size MSS,
  *		NEEDS_CSUM: the TCP checksum field holds the pseudo-header's
- *		sum, as Linux's stack leaves it); prints "wrote N".
+ *		sum, as Linux's stack leaves it; MSS 0: no GSO); prints
+ *		"wrote N".
  *	vnet_client read ENDPOINT OFFLOADS BYTES
  *		TUNSETOFFLOAD OFFLOADS, prints "ready", reads packets until
  *		BYTES of TCP payload came (or 10 s without one); one line per
@@ -126,9 +127,9 @@ do_write(const char *ep, unsigned long offl, uint32_t size, uint32_t mss,
 	ssize_t n;
 
 	memset(buf, 0, VNET_SZ + size);
-	vh[0] = 1;          /* NEEDS_CSUM */
-	vh[1] = v6 ? 4 : 1; /* GSO_TCPV6, GSO_TCPV4 */
-	vh[2] = (uint8_t)(l3 + 20);
+	vh[0] = 1;                     /* NEEDS_CSUM */
+	vh[1] = !mss ? 0 : v6 ? 4 : 1; /* GSO_TCPV6, GSO_TCPV4 */
+	vh[2] = (uint8_t)(mss ? l3 + 20 : 0);
 	vh[4] = (uint8_t)mss;
 	vh[5] = (uint8_t)(mss >> 8);
 	vh[6] = (uint8_t)l3; /* csum_start */
