@@ -12,6 +12,11 @@
  * a packet its stack cannot take: Linux programs take ENOBUFS as fatal.
  * Before TUNSETIFF the Linux requests answer as on an unattached Linux
  * tun file: EBADFD, but TUNGETFEATURES and TUNSETQUEUE.
+ * With IFF_VNET_HDR a struct virtio_net_hdr follows tun_pi both ways
+ * (doc/behaviour.md, "The virtio-net header"): a write's is checked as
+ * virtio_net_hdr_to_skb() checks it and crosses the ring as struct
+ * bsdtun_rec_vnet when it says something; a read's is made from the
+ * record's, zeros when there is none.
  */
 #include <arpa/inet.h>
 #include <endian.h>
@@ -40,11 +45,6 @@
 #define LINUX_REFUSED (IFF_NAPI | IFF_NAPI_FRAGS)
 /* sizeof(struct virtio_net_hdr): TUNSETVNETHDRSZ's least, the first */
 #define VNET_HDR_MIN  10
-/* TUNSETOFFLOAD: what Linux 6.2 and later take (USO4, USO6 are 6.2's) */
-#define TUN_OFFLOADS                                                   \
-	(BSDTUN_TUN_F_CSUM | BSDTUN_TUN_F_TSO4 | BSDTUN_TUN_F_TSO6 |   \
-	 BSDTUN_TUN_F_TSO_ECN | BSDTUN_TUN_F_UFO | BSDTUN_TUN_F_USO4 | \
-	 BSDTUN_TUN_F_USO6)
 
 /* Linux's dev_valid_name(): what TUNSETIFF accepts as a name. */
 static int
