@@ -510,7 +510,15 @@ class Proc:
 
     def wait(self, timeout=None):
         """Wait for exit: its status, None when still running after
-        timeout seconds."""
+        timeout seconds.  Once it exited, output holds all it wrote
+        (the reader thread has seen the end of the pipe; a child that
+        kept the pipe open may hold it longer: then PATIENCE at most)."""
+        rc = self._wait_exit(timeout)
+        if rc is not None and self._reader is not None:
+            self._reader.join(PATIENCE)
+        return rc
+
+    def _wait_exit(self, timeout):
         try:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -524,10 +532,10 @@ class Proc:
             return
         if self.running() and grace > 0:
             self.signal(signal.SIGTERM)
-            self.wait(grace)
+            self._wait_exit(grace)
         if self.running():
             self.signal(signal.SIGKILL)
-            self.wait(10)
+            self._wait_exit(10)
         self.signal(signal.SIGKILL)     # what is left of the group
         self._reader.join(2)
         for f in (self.proc.stdin, self.proc.stdout):

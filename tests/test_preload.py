@@ -109,9 +109,12 @@ def probe(s, mode, tags, argv_wrap=None, static=False):
             _, lines = harness.run_client(argv, 'preload_probe %s' % mode,
                                           on_wait=send)
         got = harness.read_packets(rfd, len(tags))
-        harness.check_packets(got, [tag_packet(t) for t in tags],
-                              '%s: the probe\'s packets at unit 1 (tags %s)'
-                              % (mode, tags))
+        if not harness.check_packets(got, [tag_packet(t) for t in tags],
+                                     '%s: the probe\'s packets at unit 1 '
+                                     '(tags %s)' % (mode, tags)):
+            print('port 0 xstats: %s' % {k: v for k, v in
+                                         pmd.xstats(0).items() if v},
+                  flush=True)
         check(harness.fd_quiet(rfd), '%s: nothing more at unit 1' % mode)
         st = pmd.ports_stats((0, 1))
         check_eq((st[0]['RX-packets'], st[0]['TX-packets']),

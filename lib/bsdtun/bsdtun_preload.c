@@ -630,6 +630,30 @@ pl_open(const char *path, int flags)
 	return fd;
 }
 
+/* pid runs (a zombie, daemon(3)'s parent not yet reaped, holds nothing) */
+static int
+alive(pid_t pid)
+{
+	char path[32], buf[256], *paren;
+	ssize_t n;
+	int fd;
+
+	if (kill(pid, 0) < 0 && errno != EPERM)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = real.open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 1; /* no /proc: believe kill() */
+	n = real.read(fd, buf, sizeof(buf) - 1);
+	real.close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	paren = strrchr(buf, ')'); /* "pid (comm) S ..." */
+	return paren == NULL ||
+	       (paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X');
+}
+
 /* Another live process shares the open (a fork that has not exited). */
 static int
 shared_elsewhere(const struct pl_file *f)
@@ -640,7 +664,7 @@ shared_elsewhere(const struct pl_file *f)
 	for (i = 0; i < PL_PIDS; i++) {
 		pid_t p = __atomic_load_n(&f->sh->pids[i], __ATOMIC_RELAXED);
 
-		if (p != 0 && p != me && (kill(p, 0) == 0 || errno == EPERM))
+		if (p != 0 && p != me && alive(p))
 			return 1;
 	}
 	return 0;
