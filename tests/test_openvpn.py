@@ -97,7 +97,10 @@ def openvpn(s, wrap, key, direction, me, peer, dev, dev_type, extra):
             '--secret', key, str(direction), '--cipher', 'AES-256-CBC',
             '--proto', 'udp', '--local', me, '--lport', str(PORT),
             '--remote', peer, '--rport', str(PORT)] + extra
-    return s.spawn(argv, 'openvpn', echo=True)
+    # under --preload an ASan build's library needs its runtime first
+    return s.spawn(argv, 'openvpn', echo=True,
+                   env=harness.sanitizer_env() if '--preload' in wrap
+                   else None)
 
 
 def preload_served(runner_pid):
