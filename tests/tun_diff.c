@@ -851,8 +851,13 @@ static void
 vnet_write(struct f *f, const char *row, size_t pi, const uint8_t *vh,
            size_t vsz, const uint8_t *body, size_t blen)
 {
-	static uint8_t buf[256];
+	static uint8_t buf[512];
 
+	if (pi + vsz + blen > sizeof(buf) || vsz < 10) {
+		fprintf(stderr, "vnet_write %s: %zu bytes\n", row,
+		        pi + vsz + blen);
+		exit(2);
+	}
 	memset(buf, 0, sizeof(buf));
 	if (pi != 0)
 		memcpy(buf, type == IFF_TUN ? "\0\0\x08\0" : "\0\0\x08\0", 4);
