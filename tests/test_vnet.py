@@ -150,8 +150,12 @@ def main():
                      'testpmd received each super-packet as one LRO mbuf, '
                      'NEEDS_CSUM as RTE_MBUF_F_RX_L4_CKSUM_NONE')
             xs = pmd.xstats(0)
-            check_eq((xs.get('rx_vnet_bad'), xs.get('rx_gso_dropped')),
-                     (0, 0), 'port 0: no header refused, no GSO dropped')
+            check_eq((xs.get('rx_vnet_bad'), xs.get('rx_gso_dropped'),
+                      xs.get('rx_gso_cut')),
+                     (0, 0, 0), 'port 0: no header refused, no GSO dropped '
+                     'or cut (LRO)')
+            check_eq(pmd.xstats(1).get('tx_tso_cut'), 4,
+                     'port 1: 4 TSO packets cut for readers without TSO')
             ps = [pmd.port_stats(p) for p in (0, 1)]
             check_eq((ps[0]['RX-packets'], ps[0]['RX-errors'],
                       ps[1]['TX-packets'], ps[1]['TX-errors']),
@@ -166,8 +170,9 @@ def main():
             small(pmd, CSUM, '0', 'no LRO: ')
             xs = pmd.xstats(0)
             check_eq((xs.get('rx_vnet_bad'), xs.get('rx_gso_dropped'),
-                      xs.get('rx_nombuf')), (0, 0, 0),
-                     'no LRO: no header refused, no GSO dropped')
+                      xs.get('rx_nombuf'), xs.get('rx_gso_cut')),
+                     (0, 0, 0, 2),
+                     'no LRO: no header refused, no GSO dropped, two cut')
             n4 = (SIZE - 40 + MSS_IN[False] - 1) // MSS_IN[False]
             n6 = (SIZE - 60 + MSS_IN[True] - 1) // MSS_IN[True]
             ps = [pmd.port_stats(p) for p in (0, 1)]

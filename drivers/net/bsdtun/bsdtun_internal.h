@@ -128,6 +128,8 @@ enum bsdtun_mode {
 	X(rx_vnet_bad)       /* virtio-net header refused (IFF_VNET_HDR) */   \
 	X(rx_gso_dropped)    /* GSO write: not carried */                     \
 	X(tx_offload_bad)    /* offload flags with impossible lengths */      \
+	X(rx_gso_cut)        /* TCP super-packets cut in segments (no LRO) */ \
+	X(tx_tso_cut)        /* TSO packets cut in segments for the client */ \
 	X(to_client_purged)  /* queued to the client, purged at close */      \
 	X(to_dpdk_purged)    /* written by the client, unread at close */     \
 	X(client_opens)                                                       \

@@ -450,6 +450,7 @@ rx_gso_sw(struct bsdtun_rxq *q, struct bsdtun_qproc *pq,
 		return 0;
 	}
 	q->gso_seg = 0;
+	xs->rx_gso_cut++;
 	return 1;
 }
 
@@ -1162,6 +1163,7 @@ tx_chunk(void *queue, struct rte_mbuf **bufs, uint16_t nb)
 
 			corrupt = k < 0;
 			dst = k > 0 ? hdr : NULL;
+			xs->tx_tso_cut += k > 0;
 		} else {
 			dst = bsdtun_ring_prod_reserve(
 				&s->to_client, meta + hlen + plen, &corrupt);
