@@ -433,6 +433,12 @@ bsdtun_resync(struct bsdtun *t)
 }
 
 void
+bsdtun_set_strict(struct bsdtun *t)
+{
+	t->strict = 1;
+}
+
+void
 bsdtun_release(struct bsdtun *t)
 {
 	bsdtun_free(t);
@@ -494,16 +500,43 @@ bsdtun_fd(struct bsdtun *t)
  * Invariant (doc/client.md): whenever the ring holds a packet, either the
  * bell holds a datagram or `armed` is set and the PMD is about to ring.
  */
+/*
+ * Take what the bell holds; count the answers to our RINGs.  With wait
+ * (strict): until every RING is answered, 100 ms at most.
+ */
+static void
+bell_drain(struct bsdtun *t, int wait)
+{
+	struct pollfd p = { .fd = t->bell_fd, .events = POLLIN };
+	uint8_t b[16];
+	int tries = 0;
+	ssize_t n;
+
+	for (;;) {
+		while ((n = recv(t->bell_fd, b, sizeof(b), MSG_DONTWAIT)) > 0)
+			if (b[0] == BSDTUN_BELL_REPLY && t->ring_pending > 0)
+				t->ring_pending--;
+		if (!wait || t->ring_pending == 0 || tries++ >= 10) {
+			if (wait && t->ring_pending > 0)
+				t->ring_pending = 0; /* late: a spurious ring */
+			return;
+		}
+		(void)poll(&p, 1, 10);
+	}
+}
+
 static int
 bell_arm(struct bsdtun *t)
 {
-	char b[16];
 	int r;
 
-	if (bsdtun_ring_cons_armed(&t->to_client))
-		return 0; /* armed, nobody rang since: bell is empty */
-	while (recv(t->bell_fd, b, sizeof(b), MSG_DONTWAIT) > 0)
-		;
+	if (bsdtun_ring_cons_armed(&t->to_client)) {
+		/* armed, nobody rang since: empty, but for a late answer */
+		if (t->strict && t->ring_pending > 0)
+			bell_drain(t, 0);
+		return 0;
+	}
+	bell_drain(t, t->strict);
 	r = bsdtun_ring_cons_arm(&t->to_client);
 	if (r < 0) {
 		errno = EIO;
@@ -521,7 +554,9 @@ bell_arm(struct bsdtun *t)
 		memset(&m, 0, sizeof(m));
 		m.type = BSDTUN_MSG_RING;
 		m.magic = BSDTUN_WIRE_MAGIC;
-		(void)send(t->ctl_fd, &m, sizeof(m), MSG_NOSIGNAL);
+		if (send(t->ctl_fd, &m, sizeof(m), MSG_NOSIGNAL) ==
+		    (ssize_t)sizeof(m))
+			t->ring_pending++;
 	}
 	return r;
 }
@@ -641,6 +676,17 @@ bsdtun_readv(struct bsdtun *t, const struct iovec *iov, int iovcnt)
 			}
 			bsdtun_ring_cons_release(&t->to_client, len);
 			bsdtun_ring_cons_publish(&t->to_client);
+			/* strict: the last packet read, the bell goes quiet
+			 * now, not at the next read (no readiness without a
+			 * packet: a blocking program would hang in it) */
+			if (t->strict && t->polled &&
+			    bsdtun_ring_cons_avail(&t->to_client) ==
+			            BSDTUN_RING_EMPTY) {
+				int e = errno; /* EINVAL of a cut tun_pi */
+
+				(void)bell_arm(t);
+				errno = e;
+			}
 			return strip < 0 ? -1 : (ssize_t)n;
 		}
 		if (err == BSDTUN_RING_CORRUPT) {

@@ -38,6 +38,8 @@ struct bsdtun {
 	int bell_fd;         /* client end of the bell pair; bsdtun_fd() */
 	int nonblock;        /* O_NONBLOCK / FIONBIO */
 	int polled;          /* bsdtun_fd() was asked: keep it level-true */
+	int strict;          /* no readiness without a packet (preload) */
+	int ring_pending;    /* RINGs sent whose answer is not drained */
 	int gone;            /* the bell hung up: the DPDK process died */
 	pid_t server_pid;    /* the DPDK process (SO_PEERCRED at open) */
 	pid_t caller_pid;    /* for the PMD's device node: its caller, or 0 */

@@ -53,5 +53,12 @@ int bsdtun_relocate_fds(struct bsdtun *t, int min);
 int bsdtun_ctl_fd(const struct bsdtun *t);
 int bsdtun_resync(struct bsdtun *t);
 void bsdtun_release(struct bsdtun *t);
+/*
+ * bsdtun_fd() readable only while a packet is queued, as a kernel tun
+ * (the preload face: a program may read a blocking descriptor it was told
+ * is readable).  The bell is drained when a read empties the ring, and an
+ * arming waits, 100 ms at most, for the PMD's answer to its RING.
+ */
+void bsdtun_set_strict(struct bsdtun *t);
 
 #endif /* BSDTUN_LOCAL_H */

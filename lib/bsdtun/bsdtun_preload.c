@@ -599,6 +599,7 @@ pl_open(const char *path, int flags)
 		return -1;
 	}
 	pl_inside++;
+	bsdtun_set_strict(f->t);
 	f->bell_fd = bsdtun_fd(f->t);
 	f->ctl_fd = bsdtun_ctl_fd(f->t);
 	pl_inside--;

@@ -1061,7 +1061,7 @@ on_session(struct bsdtun_unit *u, uint16_t qid, uint32_t events) CTRL_LOCKED
 		 * to the app meanwhile); the bell is a socket, safe to send
 		 * on from two threads, and its counters are atomic.
 		 */
-		bsdtun_bell_ring(&u->q[qid], s, 0);
+		bsdtun_bell_ring(&u->q[qid], s, 2);
 		return;
 	}
 	if (n != sizeof(m) || m.magic != BSDTUN_WIRE_MAGIC ||

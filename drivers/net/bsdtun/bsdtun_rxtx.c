@@ -1018,7 +1018,8 @@ bell_owner_is_us(const struct bsdtun_session *s)
 void
 bsdtun_bell_ring(struct bsdtun_queue *qp, struct bsdtun_session *s, int async)
 {
-	static const uint8_t bell = BSDTUN_BELL_BYTE;
+	/* async 2: the answer to a RING message */
+	const uint8_t bell = async == 2 ? BSDTUN_BELL_REPLY : BSDTUN_BELL_BYTE;
 	int fl = fcntl(s->bell_client_fd, F_GETFL);
 
 	if ((fl < 0 || (fl & O_ASYNC)) && bell_owner_is_us(s)) {
@@ -1044,8 +1045,8 @@ bsdtun_bell_ring(struct bsdtun_queue *qp, struct bsdtun_session *s, int async)
 		(void)send(s->bell_fd, &bell, 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 	}
 	/* two threads ring (tx_burst, and the control thread for RING) */
-	rte_atomic_fetch_add_explicit(async ? &qp->xs.async_bells :
-					      &qp->xs.bells,
+	rte_atomic_fetch_add_explicit(async == 1 ? &qp->xs.async_bells :
+						   &qp->xs.bells,
 				      1, rte_memory_order_relaxed);
 }
 
