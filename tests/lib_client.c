@@ -267,8 +267,9 @@ send_hold(const char *ep)
 	unsigned int size = 0;
 
 	CHECK(t != NULL, "open: %s", strerror(errno));
-	if (t == NULL || sscanf(step_arg != NULL ? step_arg : "", "%u",
-	                        &size) != 1 || size < 20 || size > TUNMRU) {
+	if (t == NULL ||
+	    sscanf(step_arg != NULL ? step_arg : "", "%u", &size) != 1 ||
+	    size < 20 || size > TUNMRU) {
 		printf("FAIL %s: ARG is a size, 20..%d\n", step, TUNMRU);
 		exit(1);
 	}

@@ -288,7 +288,7 @@ enum bsdtun_ioc {
  * set (it clears armed first).  The client end is what bsdtun_fd() returns:
  * readable iff a packet is queued, POLLHUP when the DPDK side is gone.
  */
-#define BSDTUN_BELL_BYTE 0x62u
+#define BSDTUN_BELL_BYTE  0x62u
 /* The datagram that answers a client's BSDTUN_MSG_RING (same meaning;
  * a client that counts its RINGs can tell when the answer is in). */
 #define BSDTUN_BELL_REPLY 0x72u
