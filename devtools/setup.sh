@@ -40,7 +40,7 @@ packages=(
 	libfuse3-dev fuse3
 	tshark iproute2 iperf3 iputils-ping procps psmisc util-linux
 	clang-format cppcheck gawk xz-utils python3-pyelftools libpcap-dev
-	binutils gdb strace openvpn socat
+	binutils gdb strace openvpn socat openssh-client openssh-server
 	dpkg-dev debhelper devscripts lintian fakeroot
 )
 

@@ -14,6 +14,9 @@ it meets the DPDK side: the rows tuntest conform cannot see from a client.
 - socat, unmodified (tuntest run), through a burst of 200 packets while
   nothing polls: it keeps running, 150 drops counted, and afterwards
   packets cross it both ways;
+- ssh -w (OpenSSH, unmodified, tuntest run) the same: a burst of 200 from
+  its sshd's side while nothing polls, 150 drops counted, ssh lives, and
+  ping through it gets 5 of 5 afterwards;
 - a write whose tun_pi names a protocol the unit cannot carry succeeds, as
   on Linux, and the DPDK side drops and counts it (rx_bad_family);
 - TUNSETCARRIER is the DPDK link: off takes it down, on brings it back;
@@ -315,6 +318,173 @@ def socat_burst(s):
         harness.run_cmd(['ip', 'netns', 'del', ns])
 
 
+def icmp_echo_reply(req):
+    """The IPv4 ICMP echo reply to the echo request req (no IP options),
+    addresses swapped, both checksums computed."""
+    def csum(b):
+        if len(b) % 2:
+            b += b'\0'
+        c = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+        while c >> 16:
+            c = (c >> 16) + (c & 0xffff)
+        return ~c & 0xffff
+    ihl = (req[0] & 0xf) * 4
+    hdr = bytearray(req[:ihl])
+    hdr[12:16], hdr[16:20] = req[16:20], req[12:16]
+    hdr[10:12] = b'\0\0'
+    hdr[10:12] = struct.pack('!H', csum(bytes(hdr)))
+    icmp = bytearray(req[ihl:])
+    icmp[0], icmp[2:4] = 0, b'\0\0'
+    icmp[2:4] = struct.pack('!H', csum(bytes(icmp)))
+    return bytes(hdr + icmp)
+
+
+def ssh_config(d, addr, port):
+    """Keys and an sshd_config in d for root's key login on addr:port with
+    PermitTunnel; returns (sshd argv, ssh argv without -w)."""
+    for k in ('host', 'user'):
+        subprocess.run(['ssh-keygen', '-q', '-t', 'ed25519', '-N', '', '-f',
+                        os.path.join(d, k)], check=True, capture_output=True,
+                       timeout=60)
+    shutil.copy(os.path.join(d, 'user.pub'), os.path.join(d, 'keys'))
+    cfg = os.path.join(d, 'sshd_config')
+    with open(cfg, 'w') as f:
+        f.write('Port %d\nListenAddress %s\nHostKey %s\n'
+                'AuthorizedKeysFile %s\nPermitRootLogin prohibit-password\n'
+                'PasswordAuthentication no\nKbdInteractiveAuthentication no\n'
+                'UsePAM no\nStrictModes no\nPermitTunnel yes\n'
+                'PidFile none\nUseDNS no\n' %
+                (port, addr, os.path.join(d, 'host'), os.path.join(d, 'keys')))
+    os.makedirs('/run/sshd', mode=0o755, exist_ok=True)  # privsep
+    return (['/usr/sbin/sshd', '-D', '-e', '-f', cfg],
+            ['ssh', '-F', '/dev/null', '-i', os.path.join(d, 'user'),
+             '-o', 'StrictHostKeyChecking=no', '-o',
+             'UserKnownHostsFile=/dev/null', '-o', 'BatchMode=yes',
+             '-o', 'ServerAliveInterval=0', '-o', 'Tunnel=point-to-point',
+             '-p', str(port), '-N'])
+
+
+def ssh_burst(s):
+    """OpenSSH's ssh -w, unmodified, on unit 0's node (tuntest run), its
+    peer an sshd (PermitTunnel) on a kernel tun in another namespace,
+    across a veth pair.  200 UDP packets routed into the sshd's tun while
+    testpmd does not forward: ssh writes them all to the unit and keeps
+    running (on Linux, with ENOBUFS, ssh would log "write failed" and
+    close the channel), the 150 beyond the ring are counted
+    rx_client_full; forwarding again, the 50 queued reach unit 1 in order,
+    and ping from the sshd's side through ssh and testpmd to unit 1 (where
+    this test answers) gets 5 of 5."""
+    sshd_bin = '/usr/sbin/sshd'
+    if not check(shutil.which('ssh') is not None and
+                 os.access(sshd_bin, os.X_OK) and
+                 shutil.which('ssh-keygen') is not None,
+                 'OpenSSH client and server installed (devtools/setup.sh)'):
+        return
+    qlen, burst, port = 50, 200, 2222
+    n0, n1 = s.path('sh0'), s.path('sh1')
+    d = s.path('ssh')
+    os.mkdir(d, 0o700)
+    nb, nc = 'bsdtun-shb-%d' % os.getpid(), 'bsdtun-shc-%d' % os.getpid()
+    sshd_argv, ssh_argv = ssh_config(d, '192.168.79.2', port)
+    try:
+        for ns, dev, addr in ((nb, 'shb0', '192.168.79.1/24'),
+                              (nc, 'shc0', '192.168.79.2/24')):
+            check_eq(harness.run_cmd(['ip', 'netns', 'add', ns]).returncode,
+                     0, 'ip netns add ' + ns)
+        check_eq(harness.run_cmd(['ip', 'link', 'add', 'shb0', 'netns', nb,
+                                  'type', 'veth', 'peer', 'name', 'shc0',
+                                  'netns', nc]).returncode, 0, 'veth pair')
+        for ns, dev, addr in ((nb, 'shb0', '192.168.79.1/24'),
+                              (nc, 'shc0', '192.168.79.2/24')):
+            for cmd in (['addr', 'add', addr, 'dev', dev],
+                        ['link', 'set', dev, 'up'],
+                        ['link', 'set', 'lo', 'up']):
+                harness.run_cmd(['ip', '-n', ns] + cmd)
+        # no IPv6 on the sshd's tun: only the test's packets cross it
+        for k in ('all', 'default'):
+            harness.ns_exec(nc, ['sysctl', '-q', '-w',
+                                 'net.ipv6.conf.%s.disable_ipv6=1' % k])
+        with s.testpmd(['cdev=%s,qlen=%d' % (n0, qlen), 'cdev=' + n1],
+                       args=['--forward-mode=io', '--no-flush-rx']) as pmd:
+            rfd, _ = linux_open(n1, IFF_TUN | IFF_NO_PI)
+            sshd = s.spawn(['ip', 'netns', 'exec', nc] + sshd_argv, 'sshd',
+                           echo=True)
+            check(harness.wait_for(lambda: ':%d ' % port in harness.ns_exec(
+                nc, ['ss', '-ltnH'], echo=False).stdout, 30),
+                  'sshd listens')
+            p = s.spawn([harness.TUNTEST, 'run', '--netns', nb, '--ifname',
+                         'tun0', n0, '--'] + ssh_argv +
+                        ['-w', '0:0', 'root@192.168.79.2'], 'ssh', echo=True)
+
+            def tunnel_up():
+                return pmd.link(0) == 'up' and harness.ns_exec(
+                    nc, ['ip', 'link', 'show', 'tun0'],
+                    echo=False).returncode == 0
+            if not check(harness.wait_for(tunnel_up, 30),
+                         'ssh holds unit 0, sshd made its tun0'):
+                return
+            for cmd in (['addr', 'add', '10.9.0.1', 'peer', '10.9.0.2',
+                         'dev', 'tun0'], ['link', 'set', 'tun0', 'up']):
+                check_eq(harness.run_cmd(['ip', '-n', nc] + cmd).returncode,
+                         0, 'ip ' + ' '.join(cmd))
+            code = ('import socket\n'
+                    's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n'
+                    'for i in range(%d):\n'
+                    '    s.sendto(b"burst %%04d" %% i, ("10.9.0.2", 9))\n'
+                    % burst)
+            check_eq(harness.ns_exec(nc, ['python3', '-c', code]).returncode,
+                     0, '%d UDP datagrams routed into the sshd\'s tun0'
+                     % burst)
+            drops = burst - qlen
+            got = pmd.wait_xstat(0, 'rx_client_full', drops, 30)
+            check_eq(got.get('rx_client_full'), drops,
+                     'ssh wrote %d packets, nobody polling: %d dropped, '
+                     'counted rx_client_full' % (burst, drops))
+            check(p.running() and sshd.running(),
+                  'ssh and sshd keep running')
+            pmd.cmd('start')
+            pkts = harness.read_packets(rfd, qlen)
+            want = [b'burst %04d' % i for i in range(qlen)]
+            check([q[28:] for q in pkts] == want,
+                  'forwarding: the %d queued arrive at unit 1, in order '
+                  '(%d came, payloads %s..%s)' % (
+                      qlen, len(pkts), pkts[0][28:] if pkts else '-',
+                      pkts[-1][28:] if pkts else '-'))
+            ping = subprocess.Popen(['ip', 'netns', 'exec', nc, 'ping',
+                                     '-c', '5', '-i', '0.2', '-W', '10',
+                                     '10.9.0.2'], stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True)
+            answered = 0
+            try:
+                while answered < 5:
+                    req = harness.read_packets(rfd, 1)
+                    if not req:
+                        break
+                    q = req[0]
+                    if len(q) >= 28 and q[9] == 1 and q[20] == 8:
+                        os.write(rfd, icmp_echo_reply(q))
+                        answered += 1
+                out = ping.communicate(timeout=harness.PATIENCE)[0]
+            finally:
+                if ping.poll() is None:
+                    ping.kill()
+                    ping.wait()
+            print(out, flush=True)
+            check_eq((answered, ping.returncode,
+                      '5 packets transmitted, 5 received' in out),
+                     (5, 0, True), 'afterwards: ping through ssh, 5 of 5')
+            check(p.running(), 'ssh still running')
+            p.signal(signal.SIGTERM)
+            p.wait(harness.PATIENCE)
+            sshd.signal(signal.SIGTERM)
+            sshd.wait(harness.PATIENCE)
+            pmd.fwd_stop()
+            os.close(rfd)
+    finally:
+        for ns in (nb, nc):
+            harness.run_cmd(['ip', 'netns', 'del', ns])
+
+
 def node_setiff_as(uid, node):
     """TUNSETIFF on node as uid: (errno or 0, the name it got)."""
     code = ('import fcntl, os, struct, sys\n'
@@ -357,6 +527,7 @@ def main():
     with harness.Session() as s:
         full_ring(s)
         socat_burst(s)
+        ssh_burst(s)
         multi_queue(s)
         carrier(s)
         owner(s)
