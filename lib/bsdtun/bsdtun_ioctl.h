@@ -5,7 +5,7 @@
  * wire code the PMD answers it under (0: the library answers it itself),
  * the argument's direction and real size beside the size the request
  * number encodes, and the faces that take it.  The library (bsdtun.c),
- * the device node (bsdtun_cdev.c) and the control thread (bsdtun_ctrl.c)
+ * the device node (bsdtun_cdev.c) and the control thread (bsdtun_tunioctl.c)
  * are driven by this table (bsdtun_ioctl.c); adding an ioctl is one row here and its
  * handler where it is answered.  Not installed: internal to the product.
  */

@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target: the PMD's control path (drivers/net/bsdtun/
- * bsdtun_ctrl.c, compiled in whole) fed with whatever a client can send on
- * its control socket: HELLO on a pending connection, then IOCTL (and
- * anything else) on the session, datagrams of any size, with or without
- * descriptors, EOF at any point.
+ * bsdtun_ctrl.c, bsdtun_session.c and bsdtun_tunioctl.c, compiled in
+ * whole) fed with whatever a client can send on its control socket: HELLO
+ * on a pending connection, then IOCTL (and anything else) on the session,
+ * datagrams of any size, with or without descriptors, EOF at any point.
  *
  * It compiles against DPDK's headers but links no DPDK library: the few
  * DPDK functions the control path calls are stubbed below, as is the
  * link-state update of bsdtun_ethdev.c.  The control thread is not
- * started; the fuzzer calls its event handlers (on_hello, on_session)
- * directly, as ctrl_main() would, with a real socket pair and a real
- * session (memfd region, bell pair).
+ * started; the fuzzer calls its event handlers (bsdtun_on_hello,
+ * bsdtun_on_session) directly, as ctrl_main() would, with a real socket
+ * pair and a real session (memfd region, bell pair).
  *
  * Input: a sequence of datagrams, each a 2-byte header (bits 0-9 length,
  * bit 14: attach a descriptor with SCM_RIGHTS, bit 15: then EOF) followed
@@ -22,6 +22,8 @@
 #include <stdio.h>
 
 #include "../../drivers/net/bsdtun/bsdtun_ctrl.c"
+#include "../../drivers/net/bsdtun/bsdtun_session.c"
+#include "../../drivers/net/bsdtun/bsdtun_tunioctl.c"
 #include "../../lib/bsdtun/bsdtun_ioctl.c"
 
 #define CHECK(c)                          \
@@ -260,24 +262,25 @@ setup_once(void)
 	bsdtun_proc(unit)->slot = 0;
 	ctrl.units[0] = unit;
 	ctrl.nunits = 1;
-	ctrl.jobs_tail = &ctrl.jobs; /* run_jobs() is the region thread */
-	ctrl.region_running = 1;
+	/* run_jobs() is the region thread */
+	sessions.jobs_tail = &sessions.jobs;
+	sessions.region_running = 1;
 	fd_base = next_fd();
 }
 
-/* What the region thread does with the opens on_hello() queued. */
+/* What the region thread does with the opens bsdtun_on_hello() queued. */
 static void
 run_jobs(void)
 {
 	struct open_job *j;
 
-	while ((j = ctrl.jobs) != NULL) {
+	while ((j = sessions.jobs) != NULL) {
 		struct bsdtun_session *sess;
 		int err;
 
-		ctrl.jobs = j->next;
-		if (ctrl.jobs == NULL)
-			ctrl.jobs_tail = &ctrl.jobs;
+		sessions.jobs = j->next;
+		if (sessions.jobs == NULL)
+			sessions.jobs_tail = &sessions.jobs;
 		sess = session_build(j);
 		err = errno;
 		(void)open_finish(j, sess, err);
@@ -387,11 +390,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			shutdown(sv[1], SHUT_WR);
 		/* what ctrl_main() would dispatch */
 		if (bsdtun_proc(unit)->pending[0] >= 0) {
-			on_hello(unit, 0);
+			bsdtun_on_hello(unit, 0);
 			run_jobs();
 		} else if (bsdtun_proc(unit)->q[0].sess != NULL)
-			on_session(unit, 0,
-			           hdr & 0x8000 ? EPOLLRDHUP : EPOLLIN);
+			bsdtun_on_session(unit, 0,
+			                  hdr & 0x8000 ? EPOLLRDHUP : EPOLLIN);
 		/* only a whole message without descriptors gets an answer
 		 * other than ERROR (a truncated read must not pass) */
 		if (drain(sv[1]) > 0)
@@ -412,7 +415,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	/* the client goes away */
 	if (bsdtun_proc(unit)->q[0].sess != NULL) {
-		session_close(unit, 0);
+		bsdtun_session_close(unit, 0);
 		CHECK(bsdtun_proc(unit)->q[0].sess == NULL &&
 		      unit->q[0].tun_pid == 0 && unit->q[0].async == 0);
 	} else if (bsdtun_proc(unit)->pending[0] >= 0) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * net_bsdtun: ethdev ops, probe/remove and devargs.  The burst functions
- * are in bsdtun_rxtx.c, the client-facing control path in bsdtun_ctrl.c.
+ * are in bsdtun_rxtx.c, the client-facing control path in bsdtun_ctrl.c
+ * (with bsdtun_session.c and bsdtun_tunioctl.c).
  */
 #include <dlfcn.h>
 #include <errno.h>

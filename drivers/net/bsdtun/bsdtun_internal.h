@@ -370,7 +370,7 @@ bsdtun_sess_set(struct bsdtun_qproc *pq, struct bsdtun_session *s)
 }
 
 /*
- * The unit-wide settings a user that is not root changed (bsdtun_ctrl.c,
+ * The unit-wide settings a user that is not root changed (bsdtun_tunioctl.c,
  * under ctrl.lock): the values from before, put back when its last open
  * of the unit closes.  Root's changes stand (and end the undo of that
  * setting).  doc/behaviour.md, "What a client sets ends with it".

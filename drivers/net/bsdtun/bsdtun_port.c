@@ -4,7 +4,8 @@
  * the link (up iff the port is started, a client holds a queue pair and no
  * client turned the carrier off: TUNSETCARRIER), the
  * LSC event, whether the port is started (TUNSIFMODE), and the MTU that
- * TUNSIFINFO and rte_eth_dev_set_mtu() share.  bsdtun_ctrl.c and
+ * TUNSIFINFO and rte_eth_dev_set_mtu() share.  The control path
+ * (bsdtun_ctrl.c, bsdtun_session.c, bsdtun_tunioctl.c) and
  * bsdtun_ethdev.c both call in here; neither calls the other back.
  */
 #include <rte_ethdev.h>
