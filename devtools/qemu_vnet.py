@@ -152,7 +152,8 @@ def one(harness, kernel, initrd, vnet):
                     for a in (['TCP-LISTEN:5001,reuseaddr',
                                'OPEN:%s,creat,trunc' % rx],
                               ['OPEN:' + tx, 'TCP-LISTEN:5002,reuseaddr'])]
-                q = subprocess.run(
+                log = open(s.path('qemu.log'), 'w+b')
+                subprocess.run(
                     [harness.TUNTEST, 'run', '--preload', pmd.sock(0),
                      node0, '--', 'qemu-system-x86_64', '-accel', 'tcg',
                      '-m', '256', '-nographic', '-no-reboot',
@@ -161,8 +162,9 @@ def one(harness, kernel, initrd, vnet):
                      '-netdev', 'tap,id=n0,ifname=tap0,script=no,'
                      'downscript=no,vnet_hdr=' + vnet,
                      '-device', 'virtio-net-pci,netdev=n0'],
-                    capture_output=True, text=True, timeout=300)
-                out = q.stdout + q.stderr
+                    stdout=log, stderr=subprocess.STDOUT, timeout=300)
+                log.seek(0)
+                out = log.read().decode(errors='replace')
                 print('\n'.join(ln for ln in out.splitlines()
                                 if 'ping' in ln or 'GUEST' in ln or
                                 'qemu' in ln), flush=True)
@@ -190,6 +192,10 @@ def one(harness, kernel, initrd, vnet):
                                                  vnet, what), flush=True)
                     if not ok:
                         bad.append('vnet_hdr=%s: %s' % (vnet, what))
+    except subprocess.TimeoutExpired:
+        log.seek(0)
+        print(log.read().decode(errors='replace')[-3000:])
+        bad.append('vnet_hdr=%s: qemu did not finish in 300 s' % vnet)
     finally:
         for p in procs:
             if p.poll() is None:
