@@ -1,24 +1,25 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 """A port closed while its LSC event is pending or being delivered
-(doc/architecture.md, the control thread): the unit outlives every
+(doc/architecture.md, LSC delivery): the unit outlives every
 callback run for it, and no callback starts after rte_eth_dev_close()
 returned.  tests/app_probe drives both cases from inside one DPDK primary;
 run it in the ASan build too (meson test -C BUILD-ASAN lsc_race).
 
 - in flight: a client's open takes the link of a hot-plugged port up; its
-  LSC callback, on the PMD's control thread, is held until another thread
-  of the app has called stop and close and sleeps in the close: the close
-  waits for the callback, so it returns only after the callback did;
-- pending: clients of two hot-plugged ports leave while the control
-  thread is held in port 0's callback, so one batch finds both links down;
+  LSC callback, on EAL's interrupt thread, is held until another thread
+  of the app has called stop and close and is still in the close 200 ms
+  later: the close waits for the callback, so it returns only after the
+  callback did;
+- pending: clients of two hot-plugged ports leave while EAL's interrupt
+  thread is held in port 0's callback, so both down events are pending;
   the first of the two callbacks closes the other port (or holds while
   another thread of the app closes it): the other's down event, pending
   at the close, is never delivered.
 
 In the pending cases an event of port 0 made after the close passes
-through the control thread, so a late delivery to a closed port would
-be counted.
+through the same alarm, so a late delivery to a closed port would be
+counted.
 """
 import harness
 from harness import check, check_eq
@@ -51,8 +52,8 @@ def in_flight(s, app):
     check_eq(ret, 0, 'in flight: stop and close returned 0')
     check_eq(during, 0, 'in flight: close did not return while the '
              "port's LSC callback ran")
-    check_eq(blocked, 1, 'in flight: the closing thread waited in the '
-             'close for the callback')
+    check_eq(blocked, 1, 'in flight: the closing thread was still in the '
+             'close 200 ms into the held callback')
     check(xs.get('client_opens') is not None,
           'in flight: port 0 still works (xstats)')
 

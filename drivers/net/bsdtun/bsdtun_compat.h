@@ -75,13 +75,6 @@ bsdtun_thread_join(bsdtun_thread_t t)
 	rte_thread_join(t, NULL);
 }
 
-/* The calling thread will not be joined: let it free itself at exit. */
-static inline void
-bsdtun_thread_detach_self(void)
-{
-	rte_thread_detach(rte_thread_self());
-}
-
 /* ---- pcapng ------------------------------------------------------------------ */
 
 /* pcapng link types (LINKTYPE_*, the values pcapng files carry). */

@@ -24,6 +24,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <rte_alarm.h>
+#include <rte_errno.h>
 #include <rte_lcore.h>
 
 #include "bsdtun_compat.h"
@@ -49,14 +51,12 @@ static struct {
 	uint32_t nunits;
 	struct bsdtun_unit *units[CTRL_MAX_UNITS];
 	uint16_t gen[CTRL_MAX_UNITS];
-	/* the slot + 1 whose LSC callbacks deliver_lsc runs now (0: none):
-	 * a close on another thread waits on lsc_cond until they return */
-	uint32_t lsc_busy;
-	pthread_cond_t lsc_cond;
+	/* per port id: LSC events handed to EAL's interrupt thread and not
+	 * yet delivered (lsc_alarm) */
+	uint32_t lsc_due[RTE_MAX_ETHPORTS];
 } ctrl __rte_guarded_by(&bsdtun_ctrl_lock) = {
 	.epfd = -1,
 	.wakefd = -1,
-	.lsc_cond = PTHREAD_COND_INITIALIZER,
 };
 
 /* This thread holds ctrl.lock (bsdtun_ctrl_lock_take/_drop): the region
@@ -195,61 +195,71 @@ on_listen(struct bsdtun_unit *u) CTRL_LOCKED
 
 /* ---- the thread -------------------------------------------------------- */
 
-/* This thread is the control thread; it was stopped from a callback. */
-static __thread int ctrl_is_me;
-static __thread int ctrl_self_stop;
-
 /*
- * Deliver the LSC events the batch left pending, with no lock held: the
- * app's callback may stop or close any port, this one included, or
- * detach the last unit (ctrl_stop() from this thread).  A unit closed
- * meanwhile (its slot's generation moved on) gets nothing; a close on
- * another thread waits while ctrl.lsc_busy names its slot, so the unit
- * outlives each callback run for it (tests/test_lsc_race.py).
+ * LSC events reach the app on EAL's interrupt thread, where every PMD's
+ * do, keyed by port id: the control thread counts them in ctrl.lsc_due
+ * and sets an alarm (deliver_lsc); the alarm runs the app's callbacks with
+ * no lock of ours held (the app may stop or close any port in them, this
+ * one included).  The close zeroes its port's count under ctrl.lock, then
+ * cancels the alarm, which waits for a callback running on the interrupt
+ * thread to return (rte_eal_alarm_cancel; a callback closing its own port
+ * is that thread, and finds its count zeroed).  So no callback starts
+ * after rte_eth_dev_close() returned, and the unit outlives every
+ * callback run for it (tests/test_lsc_race.py).  A port id reused by a
+ * new port before a stale alarm fired gets only that port's own events.
  */
 static void
-deliver_lsc(void)
+lsc_alarm(void *arg)
 {
-	struct {
-		uint32_t slot;
-		uint16_t gen;
-		int changes;
-	} ev[CTRL_MAX_UNITS];
-	uint32_t n = 0, i;
+	uint16_t port = (uint16_t)(uintptr_t)arg;
 
-	bsdtun_ctrl_lock_take();
-	for (i = 0; i < CTRL_MAX_UNITS; i++)
-		if (ctrl.units[i] != NULL &&
-		    bsdtun_proc(ctrl.units[i])->lsc_pending) {
-			ev[n].changes = bsdtun_proc(ctrl.units[i])->lsc_pending;
-			bsdtun_proc(ctrl.units[i])->lsc_pending = 0;
-			ev[n].slot = i;
-			ev[n++].gen = ctrl.gen[i];
+	for (;;) {
+		bsdtun_ctrl_lock_take();
+		if (ctrl.lsc_due[port] == 0) {
+			bsdtun_ctrl_lock_drop();
+			return;
 		}
-	bsdtun_ctrl_lock_drop();
-	for (i = 0; i < n; i++) {
-		int c;
-
 		/* one event per change: an open and its close that came
 		 * before the first was delivered are two, as they were
 		 * when each came in a batch of its own */
-		for (c = 0; c < ev[i].changes; c++) {
-			struct bsdtun_unit *u = NULL;
+		ctrl.lsc_due[port]--;
+		bsdtun_ctrl_lock_drop();
+		bsdtun_port_lsc_notify(port);
+	}
+}
 
-			bsdtun_ctrl_lock_take();
-			if (ctrl.gen[ev[i].slot] == ev[i].gen)
-				u = ctrl.units[ev[i].slot];
-			if (u != NULL)
-				ctrl.lsc_busy = ev[i].slot + 1;
-			bsdtun_ctrl_lock_drop();
-			if (u == NULL)
-				break;
-			bsdtun_port_lsc_notify(u);
-			bsdtun_ctrl_lock_take();
-			ctrl.lsc_busy = 0;
-			pthread_cond_broadcast(&ctrl.lsc_cond);
-			bsdtun_ctrl_lock_drop();
-		}
+/* The control thread: hand the LSC events of the batch to the alarm. */
+static void
+deliver_lsc(void)
+{
+	uint16_t ports[CTRL_MAX_UNITS];
+	uint32_t n = 0, i;
+
+	bsdtun_ctrl_lock_take();
+	for (i = 0; i < CTRL_MAX_UNITS; i++) {
+		struct bsdtun_unit *u = ctrl.units[i];
+		uint16_t port;
+
+		if (u == NULL || bsdtun_proc(u)->lsc_pending == 0)
+			continue;
+		port = u->port_id;
+		if (ctrl.lsc_due[port] == 0)
+			ports[n++] = port;
+		ctrl.lsc_due[port] += bsdtun_proc(u)->lsc_pending;
+		bsdtun_proc(u)->lsc_pending = 0;
+	}
+	bsdtun_ctrl_lock_drop();
+	for (i = 0; i < n; i++) {
+		if (rte_eal_alarm_set(1, lsc_alarm,
+				      (void *)(uintptr_t)ports[i]) == 0)
+			continue;
+		BSDTUN_LOG_NAMED(ERR, "net_bsdtun",
+				 "port %u: cannot set the LSC alarm: %s",
+				 ports[i], rte_strerror(rte_errno));
+		bsdtun_ctrl_lock_take();
+		ctrl.lsc_due[ports[i]] =
+			0; /* lost, said; the next one sets it */
+		bsdtun_ctrl_lock_drop();
 	}
 }
 
@@ -276,7 +286,6 @@ ctrl_main(void *arg __rte_unused)
 	struct epoll_event ev[16];
 	int epfd, wakefd, lsc, flush = 0, reap = 0;
 
-	ctrl_is_me = 1;
 	bsdtun_ctrl_lock_take();
 	epfd = ctrl.epfd;
 	wakefd = ctrl.wakefd;
@@ -335,14 +344,6 @@ ctrl_main(void *arg __rte_unused)
 		bsdtun_ctrl_lock_drop();
 		if (lsc)
 			deliver_lsc();
-		if (ctrl_self_stop)
-			break;
-	}
-	if (ctrl_self_stop) {
-		/* Stopped from a callback of ours: nobody joins us. */
-		close(epfd);
-		close(wakefd);
-		bsdtun_thread_detach_self();
 	}
 	return 0;
 }
@@ -383,13 +384,11 @@ fail:
 }
 
 /*
- * Last unit gone: stop the thread (called without the lock held).  From
- * the thread itself (an LSC callback closed the last port) it cannot be
- * joined: it finishes the callback, closes its descriptors and frees
- * itself; a new unit meanwhile starts a new thread with new descriptors.
+ * Last unit gone: stop the thread (called without the lock held, never
+ * on the thread itself: it runs no callback of the app's).
  */
 static void
-ctrl_stop(int in_ctrl_thread)
+ctrl_stop(void)
 {
 	uint64_t one = 1;
 	bsdtun_thread_t thread;
@@ -403,14 +402,10 @@ ctrl_stop(int in_ctrl_thread)
 	ctrl.epfd = ctrl.wakefd = -1;
 	thread = ctrl.thread;
 	bsdtun_ctrl_lock_drop();
-	if (in_ctrl_thread) {
-		ctrl_self_stop = 1;
-	} else {
-		(void)write(wakefd, &one, sizeof(one));
-		bsdtun_thread_join(thread);
-		close(epfd);
-		close(wakefd);
-	}
+	(void)write(wakefd, &one, sizeof(one));
+	bsdtun_thread_join(thread);
+	close(epfd);
+	close(wakefd);
 	/*
 	 * Every port is closed: no burst or interrupt op runs on them any
 	 * more, and the last users of a retired session finish their call.
@@ -594,13 +589,10 @@ bsdtun_ctrl_detach(struct bsdtun_unit *u)
 		bsdtun_ctrl_lock_drop();
 		return;
 	}
-	/* no LSC event for u from now on; one being delivered on the
-	 * control thread (not this one: a callback closing its own port)
-	 * finishes before u goes */
+	/* no LSC event for u from now on (lsc_alarm) */
 	ctrl.units[slot] = NULL;
 	ctrl.gen[slot]++;
-	while (!ctrl_is_me && ctrl.lsc_busy == slot + 1)
-		bsdtun_ctrl_lock_wait(&ctrl.lsc_cond);
+	ctrl.lsc_due[u->port_id] = 0;
 	for (i = 0; i < u->cfg.queues; i++)
 		bsdtun_session_close(u, (uint16_t)i);
 	for (i = 0; i < BSDTUN_MAX_PENDING; i++)
@@ -609,8 +601,11 @@ bsdtun_ctrl_detach(struct bsdtun_unit *u)
 	unlink_socket(u);
 	last = --ctrl.nunits == 0;
 	bsdtun_ctrl_lock_drop();
+	/* waits for a callback of u's port running on the interrupt thread
+	 * (when this is that thread: EINPROGRESS, the count is zero) */
+	(void)rte_eal_alarm_cancel(lsc_alarm, (void *)(uintptr_t)u->port_id);
 	if (last)
-		ctrl_stop(ctrl_is_me);
+		ctrl_stop();
 }
 
 /* ---- for the device node (bsdtun_cdev.c) ------------------------------- */

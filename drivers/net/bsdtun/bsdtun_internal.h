@@ -689,7 +689,7 @@ bsdtun_cdev_detach(struct bsdtun_unit *u)
 void bsdtun_port_link_init(struct bsdtun_unit *u);
 int bsdtun_port_link_update(struct bsdtun_unit *u)
 	__rte_exclusive_locks_required(&bsdtun_ctrl_lock);
-void bsdtun_port_lsc_notify(struct bsdtun_unit *u)
+void bsdtun_port_lsc_notify(uint16_t port_id)
 	__rte_locks_excluded(&bsdtun_ctrl_lock);
 /* dev_start/dev_stop: the port's state and its link, under ctrl.lock */
 void bsdtun_port_set_started(struct bsdtun_unit *u, int on)

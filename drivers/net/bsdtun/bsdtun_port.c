@@ -51,10 +51,10 @@ bsdtun_port_link_update(struct bsdtun_unit *u)
 }
 
 void
-bsdtun_port_lsc_notify(struct bsdtun_unit *u)
+bsdtun_port_lsc_notify(uint16_t port_id)
 {
-	rte_eth_dev_callback_process(bsdtun_dev(u), RTE_ETH_EVENT_INTR_LSC,
-				     NULL);
+	rte_eth_dev_callback_process(&rte_eth_devices[port_id],
+				     RTE_ETH_EVENT_INTR_LSC, NULL);
 }
 
 /*
