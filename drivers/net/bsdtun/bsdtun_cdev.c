@@ -10,7 +10,9 @@
  * in-process libbsdtun client on the unit's own control socket, so the
  * device node and library clients share the unit's queue pairs (EBUSY
  * across both faces once all are held), its modes and every ioctl: the
- * node is only a translator from FUSE requests to bsdtun_*() calls.
+ * node is only a translator from FUSE requests to bsdtun_*() calls.  Of
+ * the PMD it sees bsdtun_cdev.h and nothing else: a copy of the unit's
+ * settings, a handle, and the few calls declared there.
  *
  * Nothing here blocks: a read that finds the queue empty keeps the FUSE
  * request and answers it when the library's bell (bsdtun_fd()) says a
@@ -53,8 +55,7 @@
 #include "bsdtun.h"
 #include "bsdtun_ioctl.h"
 #include "bsdtun_local.h"
-#include "bsdtun_compat.h"
-#include "bsdtun_internal.h"
+#include "bsdtun_cdev.h"
 
 extern char **environ;
 
@@ -118,11 +119,10 @@ struct cdev_file {
 
 /* Per unit; owned by bsdtun_cdev_attach/detach, served by one thread. */
 struct bsdtun_cdev {
-	struct bsdtun_unit *u;
-	char path[PATH_MAX];
-	int remove_file;       /* unlink PATH after the unmount */
-	struct bsdtun_path at; /* PATH's checked directory and name */
-	dev_t node_dev;        /* the file at PATH the node mounts on */
+	struct bsdtun_node_view v; /* the unit, as the PMD gave it */
+	int remove_file;           /* unlink PATH after the unmount */
+	struct bsdtun_path at;     /* PATH's checked directory and name */
+	dev_t node_dev;            /* the file at PATH the node mounts on */
 	ino_t node_ino;
 	int mnt_fd;  /* the mount, when mounted as root; else -1 */
 	int mounted; /* fusermount3 mounted PATH */
@@ -278,9 +278,8 @@ file_free(struct cdev_file *f)
 		f->job = NULL;
 	}
 	if (f->have >= 0) /* taken for a poll, never read: purged */
-		rte_atomic_fetch_add_explicit(
-			&f->cd->u->q[bsdtun_queue(f->t)].xs.to_client_purged, 1,
-			rte_memory_order_relaxed); /* the control thread counts too */
+		bsdtun_port_count_purged(f->cd->v.unit,
+					 (uint32_t)bsdtun_queue(f->t), 1);
 	bsdtun_close(f->t);
 	if (f->cd->files[f->slot] == f)
 		f->cd->files[f->slot] = NULL;
@@ -303,10 +302,10 @@ node_attr(const struct bsdtun_cdev *cd, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = FUSE_ROOT_ID;
-	st->st_mode = S_IFREG | cd->u->cfg.perm;
+	st->st_mode = S_IFREG | cd->v.perm;
 	st->st_nlink = 1;
-	st->st_uid = cd->u->cfg.owner;
-	st->st_gid = cd->u->cfg.group;
+	st->st_uid = cd->v.owner;
+	st->st_gid = cd->v.group;
 	st->st_blksize = 4096;
 	st->st_atime = st->st_mtime = st->st_ctime = cd->mtime;
 }
@@ -350,7 +349,7 @@ cdev_access(fuse_req_t req, fuse_ino_t ino __rte_unused, int mask)
 {
 	struct bsdtun_cdev *cd = fuse_req_userdata(req);
 
-	if ((mask & X_OK) || !caller_admitted(req, cd->u))
+	if ((mask & X_OK) || !caller_admitted(req, cd->v.unit))
 		fuse_reply_err(req, EACCES);
 	else
 		fuse_reply_err(req, 0);
@@ -361,7 +360,7 @@ cdev_open(fuse_req_t req, fuse_ino_t ino __rte_unused,
 	  struct fuse_file_info *fi __rte_unused)
 {
 	struct bsdtun_cdev *cd = fuse_req_userdata(req);
-	struct bsdtun_unit *u = cd->u;
+	struct bsdtun_unit *u = cd->v.unit;
 	const struct fuse_ctx *ctx = fuse_req_ctx(req);
 	/* req (and ctx) is freed by the reply */
 	struct ucred cr = { .pid = ctx->pid, .uid = ctx->uid, .gid = ctx->gid };
@@ -370,12 +369,11 @@ cdev_open(fuse_req_t req, fuse_ino_t ino __rte_unused,
 	uint32_t slot;
 	int err, fd;
 
-	for (slot = 0; slot < u->cfg.queues; slot++)
+	for (slot = 0; slot < cd->v.queues; slot++)
 		if (cd->files[slot] == NULL)
 			break;
-	if (slot == u->cfg.queues) { /* every queue pair is open already */
-		rte_atomic_fetch_add_explicit(&u->xs.client_refused_busy, 1,
-					      rte_memory_order_relaxed);
+	if (slot == cd->v.queues) { /* every queue pair is open already */
+		bsdtun_port_count_busy(u);
 		fuse_reply_err(req, EBUSY);
 		return;
 	}
@@ -415,10 +413,10 @@ cdev_open(fuse_req_t req, fuse_ino_t ino __rte_unused,
 		file_free(f);
 		return;
 	}
-	BSDTUN_CLIENT_LOG(
+	BSDTUN_NODE_CLIENT_LOG(
 		INFO, u,
 		"device node %s opened by pid %d uid %d: queue pair %d",
-		cd->path, (int)cr.pid, (int)cr.uid, bsdtun_queue(f->t));
+		cd->v.path, (int)cr.pid, (int)cr.uid, bsdtun_queue(f->t));
 }
 
 static struct cdev_file *
@@ -444,9 +442,9 @@ cdev_release(fuse_req_t req, fuse_ino_t ino __rte_unused,
 
 	if (f == NULL)
 		return;
-	u = f->cd->u;
+	u = f->cd->v.unit;
 	file_free(f);
-	BSDTUN_CLIENT_LOG(INFO, u, "device node closed");
+	BSDTUN_NODE_CLIENT_LOG(INFO, u, "device node closed");
 	fuse_reply_err(req, 0);
 }
 
@@ -816,7 +814,7 @@ static void
 job_finish(struct bsdtun_cdev *cd, struct cdev_job *job)
 {
 	struct cdev_file *f = job->f;
-	struct bsdtun_unit *u = cd->u;
+	struct bsdtun_unit *u = cd->v.unit;
 	struct cdev_job *back;
 	int err;
 
@@ -827,7 +825,7 @@ job_finish(struct bsdtun_cdev *cd, struct cdev_job *job)
 		return;
 	}
 	if (job->err != 0) {
-		BSDTUN_CLIENT_LOG(
+		BSDTUN_NODE_CLIENT_LOG(
 			ERR, u,
 			"device node: %s: cannot %s the caller's struct ifreq (pid %d): %s",
 			job->d->name, job->to_caller ? "write" : "read",
@@ -876,8 +874,8 @@ jobs_done(struct bsdtun_cdev *cd)
 	uint64_t n;
 
 	if (read(cd->jobs_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-		BSDTUN_LOG(ERR, cd->u, "device node: jobs: %s",
-			   strerror(errno));
+		BSDTUN_NODE_LOG(ERR, cd->v.unit, "device node: jobs: %s",
+				strerror(errno));
 	RTE_TAILQ_FOREACH_SAFE(job, &cd->jobs, next, tmp)
 	{
 		if (!rte_atomic_load_explicit(&job->done,
@@ -923,8 +921,8 @@ ioctl_caller_mem(struct cdev_file *f, fuse_req_t req, unsigned int cmd,
 	job->uid = ctx->uid;
 	err = job_start(f->cd, job);
 	if (err != 0) {
-		BSDTUN_CLIENT_LOG(
-			ERR, f->cd->u,
+		BSDTUN_NODE_CLIENT_LOG(
+			ERR, f->cd->v.unit,
 			"device node: %s: no worker for the caller's memory (pid %d): %s",
 			d->name, (int)job->pid, strerror(err));
 		free(job);
@@ -962,13 +960,13 @@ cdev_ioctl(fuse_req_t req, fuse_ino_t ino __rte_unused, unsigned int cmd,
 
 	if (f == NULL)
 		return;
-	u = f->cd->u;
+	u = f->cd->v.unit;
 	/* made for the caller (TUNSIFPID records its pid) */
 	bsdtun_set_caller(f->t, fuse_req_ctx(req)->pid);
 	d = bsdtun_ioctl_find(cmd, BSDTUN_FACE_NODE);
 	if (d == NULL) {
-		BSDTUN_DEBUG(u, "device node: ioctl 0x%x not in the table",
-			     cmd);
+		BSDTUN_NODE_DEBUG(u, "device node: ioctl 0x%x not in the table",
+				  cmd);
 		if (bsdtun_ioctl_find(cmd, BSDTUN_FACE_LIB) != NULL)
 			/* the library's own (FIOSETOWN...): not a node's */
 			err = bsdtun_is_linux(f->t) ? EINVAL : ENOTTY;
@@ -1005,7 +1003,8 @@ cdev_ioctl(fuse_req_t req, fuse_ino_t ino __rte_unused, unsigned int cmd,
 	/* FUSE copies the size the number encodes: it must be the real one */
 	if (d->dir != BSDTUN_ARG_NONE &&
 	    BSDTUN_IOC_ENCODED_SIZE(d->req) != d->size) {
-		BSDTUN_LOG(ERR, u, "device node: %s cannot pass FUSE", d->name);
+		BSDTUN_NODE_LOG(ERR, u, "device node: %s cannot pass FUSE",
+				d->name);
 		fuse_reply_err(req, ENOTTY);
 		return;
 	}
@@ -1078,8 +1077,9 @@ cdev_main(void *arg)
 		if (poll(p, n, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			BSDTUN_LOG(ERR, cd->u, "device node: poll: %s",
-				   strerror(errno));
+			BSDTUN_NODE_LOG(ERR, cd->v.unit,
+					"device node: poll: %s",
+					strerror(errno));
 			break;
 		}
 		if (p[0].revents != 0)
@@ -1098,10 +1098,10 @@ cdev_main(void *arg)
 			if (fuse_session_exited(cd->se) ||
 			    (r <= 0 && r != -EINTR && r != -EAGAIN)) {
 				fuse_live = 0;
-				BSDTUN_LOG(
-					WARNING, cd->u,
+				BSDTUN_NODE_LOG(
+					WARNING, cd->v.unit,
 					"device node %s: unmounted from outside",
-					cd->path);
+					cd->v.path);
 			}
 		}
 	}
@@ -1154,7 +1154,7 @@ lazy_unmount(struct bsdtun_cdev *cd)
 		return 0;
 	if (errno != EPERM)
 		return -errno;
-	return fusermount_unmount(cd->path);
+	return fusermount_unmount(cd->v.path);
 }
 
 /* Is PATH the root of a mount (its own device, unlike its directory)? */
@@ -1175,8 +1175,8 @@ is_mount_root(const struct bsdtun_cdev *cd, const struct stat *st)
 static int
 prepare_path(struct bsdtun_cdev *cd)
 {
-	struct bsdtun_unit *u = cd->u;
-	const char *path = cd->path;
+	struct bsdtun_unit *u = cd->v.unit;
+	const char *path = cd->v.path;
 	struct bsdtun_path *at = &cd->at;
 	struct stat st;
 	int i, fd, ret;
@@ -1192,13 +1192,13 @@ prepare_path(struct bsdtun_cdev *cd)
 	     i++) {
 		ret = lazy_unmount(cd);
 		if (ret < 0) {
-			BSDTUN_LOG(
+			BSDTUN_NODE_LOG(
 				ERR, u,
 				"cdev=%s: cannot unmount the stale mount of a dead process: %s",
 				path, strerror(-ret));
 			goto fail;
 		}
-		BSDTUN_LOG(
+		BSDTUN_NODE_LOG(
 			NOTICE, u,
 			"cdev=%s: detached the stale mount of a dead process",
 			path);
@@ -1206,7 +1206,7 @@ prepare_path(struct bsdtun_cdev *cd)
 	}
 	if (fstatat(at->dirfd, at->leaf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (is_mount_root(cd, &st)) {
-			BSDTUN_LOG(
+			BSDTUN_NODE_LOG(
 				ERR, u,
 				"cdev=%s is mounted (in use by a live unit?)",
 				path);
@@ -1214,15 +1214,16 @@ prepare_path(struct bsdtun_cdev *cd)
 			goto fail;
 		}
 		if (!S_ISREG(st.st_mode)) {
-			BSDTUN_LOG(ERR, u,
-				   "cdev=%s exists and is not a regular file",
-				   path);
+			BSDTUN_NODE_LOG(
+				ERR, u,
+				"cdev=%s exists and is not a regular file",
+				path);
 			ret = -EEXIST;
 			goto fail;
 		}
 	} else if (errno != ENOENT) {
 		ret = -errno;
-		BSDTUN_LOG(ERR, u, "cdev=%s: %s", path, strerror(-ret));
+		BSDTUN_NODE_LOG(ERR, u, "cdev=%s: %s", path, strerror(-ret));
 		goto fail;
 	} else {
 		fd = openat(at->dirfd, at->leaf,
@@ -1231,8 +1232,8 @@ prepare_path(struct bsdtun_cdev *cd)
 			    0600);
 		if (fd < 0 || fstat(fd, &st) < 0) {
 			ret = -errno;
-			BSDTUN_LOG(ERR, u, "cdev=%s: cannot create: %s", path,
-				   strerror(-ret));
+			BSDTUN_NODE_LOG(ERR, u, "cdev=%s: cannot create: %s",
+					path, strerror(-ret));
 			if (fd >= 0)
 				close(fd);
 			goto fail;
@@ -1280,19 +1281,19 @@ unmount_node(struct bsdtun_cdev *cd)
 		close(cd->mnt_fd);
 		cd->mnt_fd = -1;
 	} else if (cd->mounted) {
-		ret = fusermount_unmount(cd->path);
+		ret = fusermount_unmount(cd->v.path);
 	}
 	cd->mounted = 0;
 	if (ret < 0)
-		BSDTUN_LOG(ERR, cd->u, "cdev=%s: cannot unmount: %s", cd->path,
-			   strerror(-ret));
+		BSDTUN_NODE_LOG(ERR, cd->v.unit, "cdev=%s: cannot unmount: %s",
+				cd->v.path, strerror(-ret));
 }
 
 /* libfuse's own messages go to the DPDK log. */
 static void
 fuse_log_to_rte(enum fuse_log_level level, const char *fmt, va_list ap)
 {
-	rte_vlog((uint32_t)level + 1, bsdtun_logtype, fmt, ap);
+	bsdtun_node_vlog((uint32_t)level + 1, fmt, ap);
 }
 
 /* exit() without closing the ports: do not leave a dead mount behind. */
@@ -1343,7 +1344,7 @@ fs_set(int fs, const char *key, const char *fmt, ...)
 static int
 mount_new_api(struct bsdtun_cdev *cd, int allow_other)
 {
-	struct bsdtun_unit *u = cd->u;
+	struct bsdtun_unit *u = cd->v.unit;
 	int fs, fuse_fd = -1, mnt = -1, node = -1, ret;
 	const char *step = "fsopen";
 	struct stat st;
@@ -1365,7 +1366,7 @@ mount_new_api(struct bsdtun_cdev *cd, int allow_other)
 	if (ret == 0)
 		ret = fs_set(fs, "group_id", "%u", (unsigned int)getegid());
 	if (ret == 0)
-		ret = fs_set(fs, "source", "%s", u->name); /* fsname= */
+		ret = fs_set(fs, "source", "%s", cd->v.name); /* fsname= */
 	if (ret == 0)
 		ret = fs_set(fs, "subtype", "bsdtun");
 	if (ret == 0 && allow_other &&
@@ -1401,8 +1402,8 @@ mount_new_api(struct bsdtun_cdev *cd, int allow_other)
 fail_errno:
 	ret = -errno;
 fail:
-	BSDTUN_LOG(ERR, u, "cdev=%s: cannot mount the FUSE node: %s: %s",
-		   cd->path, step, strerror(-ret));
+	BSDTUN_NODE_LOG(ERR, u, "cdev=%s: cannot mount the FUSE node: %s: %s",
+			cd->v.path, step, strerror(-ret));
 	if (node >= 0)
 		close(node);
 	if (mnt >= 0)
@@ -1422,7 +1423,7 @@ static int
 mount_fusermount(struct bsdtun_cdev *cd, const char *opts)
 {
 	char *argv[] = { (char *)"fusermount3", (char *)"-o", (char *)opts,
-			 (char *)"--",          cd->path,     NULL };
+			 (char *)"--",          cd->v.path,   NULL };
 	char env_fd[32], cbuf[CMSG_SPACE(sizeof(int))], byte;
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	struct msghdr mh = { .msg_iov = &iov,
@@ -1471,7 +1472,7 @@ mount_fusermount(struct bsdtun_cdev *cd, const char *opts)
 static int
 mount_node(struct bsdtun_cdev *cd)
 {
-	struct bsdtun_unit *u = cd->u;
+	struct bsdtun_unit *u = cd->v.unit;
 	char opts[RTE_DEV_NAME_MAX_LEN + 64], dev_fd[32];
 	char *argv[] = { (char *)"bsdtun", NULL };
 	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
@@ -1484,13 +1485,13 @@ mount_node(struct bsdtun_cdev *cd)
 	 * user_allow_other in /etc/fuse.conf for that, unless only its own
 	 * user may open the unit anyway.
 	 */
-	allow_other = geteuid() == 0 || (u->cfg.perm & 0077) != 0 ||
-		      u->cfg.owner != geteuid();
+	allow_other = geteuid() == 0 || (cd->v.perm & 0077) != 0 ||
+		      cd->v.owner != geteuid();
 	cd->se = fuse_session_new(&args, &cdev_ops, sizeof(cdev_ops), cd);
 	fuse_opt_free_args(&args);
 	if (cd->se == NULL) {
-		BSDTUN_LOG(ERR, u, "cdev=%s: cannot create a FUSE session",
-			   cd->path);
+		BSDTUN_NODE_LOG(ERR, u, "cdev=%s: cannot create a FUSE session",
+				cd->v.path);
 		return -ENOMEM;
 	}
 	fuse_fd = mount_new_api(cd, allow_other);
@@ -1498,13 +1499,13 @@ mount_node(struct bsdtun_cdev *cd)
 		/* no CAP_SYS_ADMIN: fusermount3 */
 		snprintf(opts, sizeof(opts),
 			 "%snosuid,nodev,fsname=%s,subtype=bsdtun",
-			 allow_other ? "allow_other," : "", u->name);
+			 allow_other ? "allow_other," : "", cd->v.name);
 		fuse_fd = mount_fusermount(cd, opts);
 		if (fuse_fd < 0)
-			BSDTUN_LOG(
+			BSDTUN_NODE_LOG(
 				ERR, u,
 				"cdev=%s: cannot mount the FUSE node (/dev/fuse missing? not root and no user_allow_other in /etc/fuse.conf?)",
-				cd->path);
+				cd->v.path);
 	}
 	if (fuse_fd < 0) {
 		fuse_session_destroy(cd->se);
@@ -1518,8 +1519,8 @@ mount_node(struct bsdtun_cdev *cd)
 	 */
 	snprintf(dev_fd, sizeof(dev_fd), "/dev/fd/%d", fuse_fd);
 	if (fuse_session_mount(cd->se, dev_fd) != 0) {
-		BSDTUN_LOG(ERR, u, "cdev=%s: libfuse refused %s", cd->path,
-			   dev_fd);
+		BSDTUN_NODE_LOG(ERR, u, "cdev=%s: libfuse refused %s",
+				cd->v.path, dev_fd);
 		close(fuse_fd);
 		unmount_node(cd);
 		fuse_session_destroy(cd->se);
@@ -1532,26 +1533,23 @@ mount_node(struct bsdtun_cdev *cd)
 /* ---- attach / detach (probe / close) -------------------------------------- */
 
 int
-bsdtun_cdev_attach(struct bsdtun_unit *u)
+bsdtun_cdev_attach(const struct bsdtun_node_view *v, struct bsdtun_cdev **cdp)
 {
 	struct bsdtun_cdev *cd;
 	char tname[16]; /* cut to BSDTUN_THREAD_NAME_LEN - 1 */
 	int ret;
 
-	if (u->cfg.cdev_path[0] == '\0')
-		return 0;
 	pthread_once(&cdevs_once, cdevs_init);
 	cd = calloc(1, sizeof(*cd));
 	if (cd == NULL)
 		return -ENOMEM;
-	cd->u = u;
+	cd->v = *v;
 	cd->wake_fd = -1;
 	cd->mnt_fd = -1;
 	cd->at.dirfd = -1;
 	cd->jobs_fd = -1;
 	TAILQ_INIT(&cd->jobs);
 	cd->mtime = time(NULL);
-	strlcpy(cd->path, u->cfg.cdev_path, sizeof(cd->path));
 	ret = prepare_path(cd);
 	if (ret < 0)
 		goto fail;
@@ -1567,7 +1565,7 @@ bsdtun_cdev_attach(struct bsdtun_unit *u)
 	pthread_mutex_lock(&cdevs_lock);
 	LIST_INSERT_HEAD(&cdevs, cd, all);
 	pthread_mutex_unlock(&cdevs_lock);
-	snprintf(tname, sizeof(tname), "bsdtun-fs%u", u->port_id);
+	snprintf(tname, sizeof(tname), "bsdtun-fs%u", cd->v.port_id);
 	ret = bsdtun_thread_create(&cd->thread, tname, cdev_main, cd);
 	if (ret != 0) {
 		pthread_mutex_lock(&cdevs_lock);
@@ -1575,12 +1573,13 @@ bsdtun_cdev_attach(struct bsdtun_unit *u)
 		pthread_mutex_unlock(&cdevs_lock);
 		goto fail_mounted;
 	}
-	bsdtun_proc(u)->cdev = cd;
-	BSDTUN_LOG(INFO, u, "device node %s", cd->path);
+	*cdp = cd;
+	BSDTUN_NODE_LOG(INFO, cd->v.unit, "device node %s", cd->v.path);
 	return 0;
 
 fail_mounted:
-	BSDTUN_LOG(ERR, u, "cdev=%s: %s", cd->path, strerror(-ret));
+	BSDTUN_NODE_LOG(ERR, cd->v.unit, "cdev=%s: %s", cd->v.path,
+			strerror(-ret));
 	unmount_node(cd);
 	fuse_session_destroy(cd->se);
 	if (cd->wake_fd >= 0)
@@ -1594,18 +1593,17 @@ fail:
 }
 
 void
-bsdtun_cdev_detach(struct bsdtun_unit *u)
+bsdtun_cdev_detach(struct bsdtun_cdev *cd)
 {
-	struct bsdtun_cdev *cd = bsdtun_proc(u)->cdev;
 	struct cdev_job *job;
 	uint64_t one = 1;
 	uint32_t i;
 
 	if (cd == NULL)
 		return;
-	bsdtun_proc(u)->cdev = NULL;
 	if (write(cd->wake_fd, &one, sizeof(one)) != sizeof(one))
-		BSDTUN_LOG(ERR, u, "device node: cannot wake its thread");
+		BSDTUN_NODE_LOG(ERR, cd->v.unit,
+				"device node: cannot wake its thread");
 	/* the thread waits on nobody: it is back at once */
 	bsdtun_thread_join(cd->thread);
 	/*
@@ -1634,6 +1632,6 @@ bsdtun_cdev_detach(struct bsdtun_unit *u)
 	close(cd->wake_fd);
 	close(cd->jobs_fd);
 	remove_node(cd);
-	BSDTUN_LOG(INFO, u, "device node %s removed", cd->path);
+	BSDTUN_NODE_LOG(INFO, cd->v.unit, "device node %s removed", cd->v.path);
 	free(cd);
 }

@@ -169,6 +169,38 @@ bsdtun_dev_stop(struct rte_eth_dev *dev)
 	return 0;
 }
 
+/*
+ * The device node (cdev=, bsdtun_cdev.h): it sees the unit as the copy of
+ * its settings made here, and the unit as a handle.
+ */
+static int
+cdev_attach(struct bsdtun_unit *u)
+{
+	struct bsdtun_node_view v = {
+		.unit = u,
+		.port_id = u->port_id,
+		.queues = u->cfg.queues,
+		.perm = u->cfg.perm,
+		.owner = u->cfg.owner,
+		.group = u->cfg.group,
+	};
+
+	if (u->cfg.cdev_path[0] == '\0')
+		return 0;
+	strlcpy(v.name, u->name, sizeof(v.name));
+	strlcpy(v.path, u->cfg.cdev_path, sizeof(v.path));
+	return bsdtun_cdev_attach(&v, &bsdtun_proc(u)->cdev);
+}
+
+static void
+cdev_detach(struct bsdtun_proc *proc)
+{
+	struct bsdtun_cdev *cd = proc->cdev;
+
+	proc->cdev = NULL;
+	bsdtun_cdev_detach(cd);
+}
+
 static int
 bsdtun_dev_close(struct rte_eth_dev *dev)
 {
@@ -177,7 +209,7 @@ bsdtun_dev_close(struct rte_eth_dev *dev)
 
 	if (rte_eal_process_type() != RTE_PROC_PRIMARY || proc == NULL)
 		return 0;
-	bsdtun_cdev_detach(u); /* device node first: it is a client */
+	cdev_detach(proc); /* device node first: it is a client */
 	bsdtun_ctrl_detach(u);
 	bsdtun_intr_close(u);
 	bsdtun_capture_close(u);
@@ -890,7 +922,7 @@ bsdtun_probe(struct rte_vdev_device *vdev)
 	if (ret == 0)
 		ret = bsdtun_ctrl_attach(u);
 	if (ret == 0) {
-		ret = bsdtun_cdev_attach(u); /* device node (cdev=) */
+		ret = cdev_attach(u); /* device node (cdev=) */
 		if (ret < 0)
 			bsdtun_ctrl_detach(u);
 	}

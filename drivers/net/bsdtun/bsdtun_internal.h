@@ -22,6 +22,7 @@
 #include <rte_mempool.h>
 #include <rte_spinlock.h>
 
+#include "bsdtun_cdev.h"
 #include "bsdtun_compat.h"
 #include "bsdtun_ring.h"
 #include "bsdtun_wire.h"
@@ -256,12 +257,6 @@ struct bsdtun_config {
 	char pcapng[PATH_MAX];    /* capture file, "" = none */
 	const char *unit;         /* vdev name, for messages while parsing */
 	char cdev_path[PATH_MAX]; /* device node (cdev=), "" = off */
-};
-
-/* A checked devarg path (bsdtun_path.c): its directory and name there. */
-struct bsdtun_path {
-	int dirfd; /* O_PATH; -1 = none */
-	char leaf[NAME_MAX + 1];
 };
 
 /*
@@ -605,18 +600,8 @@ void bsdtun_intr_detach(struct bsdtun_unit *u, struct bsdtun_session *s);
 int bsdtun_rx_intr_enable(struct rte_eth_dev *dev, uint16_t qid);
 int bsdtun_rx_intr_disable(struct rte_eth_dev *dev, uint16_t qid);
 
-/* bsdtun_path.c: a devarg path nobody untrusted can redirect, or -errno
- * (one log line naming key, path and the reason).  On success *at holds
- * the checked directory (O_PATH, the caller closes it with
- * bsdtun_path_close) and the file's name in it: use only those after. */
-int bsdtun_path_check(const struct bsdtun_unit *u, const char *key,
-		      const char *path, int mkdir_dir, struct bsdtun_path *at);
-/* "/proc/self/fd/DIRFD/NAME" (name NULL: the leaf) for calls that take
- * only a path; -ENAMETOOLONG when it does not fit len */
-int bsdtun_path_proc(const struct bsdtun_path *at, const char *name, char *buf,
-		     size_t len);
-void bsdtun_path_close(struct bsdtun_path *at);
-/* chmod(2) of the inode an O_PATH descriptor holds (fchmod refuses those);
+/* bsdtun_path.c (bsdtun_path_check, _proc, _close: bsdtun_cdev.h):
+ * chmod(2) of the inode an O_PATH descriptor holds (fchmod refuses those);
  * 0 or -1 with errno */
 int bsdtun_path_chmod(int fd, mode_t mode);
 
@@ -660,32 +645,17 @@ void bsdtun_telemetry_register(void);
 /* bsdtun_ctrl.c */
 int bsdtun_ctrl_attach(struct bsdtun_unit *u);
 void bsdtun_ctrl_detach(struct bsdtun_unit *u);
-int bsdtun_ctrl_admitted(const struct bsdtun_unit *u, const struct ucred *cr);
-int bsdtun_ctrl_connect_local(struct bsdtun_unit *u, const struct ucred *cr);
+/* bsdtun_ctrl_admitted, bsdtun_ctrl_connect_local: bsdtun_cdev.h */
 /* Ports of the attached units, at most max; how many there are. */
 int bsdtun_ctrl_ports(uint16_t *ports, int max);
 /* A snapshot of port's unit; -ENODEV when it is not a bsdtun unit. */
 int bsdtun_ctrl_unit_info(uint16_t port, struct bsdtun_unit_info *inf);
 
-/* bsdtun_cdev.c: devarg cdev=PATH (stubs when built without libfuse3) */
-#ifdef BSDTUN_CDEV
-int bsdtun_cdev_attach(struct bsdtun_unit *u);
-void bsdtun_cdev_detach(struct bsdtun_unit *u);
-#else
-static inline int
-bsdtun_cdev_attach(struct bsdtun_unit *u)
-{
-	(void)u; /* parse_arg() refused cdev=PATH */
-	return 0;
-}
-static inline void
-bsdtun_cdev_detach(struct bsdtun_unit *u)
-{
-	(void)u;
-}
-#endif
+/* bsdtun_cdev.c: devarg cdev=PATH: bsdtun_cdev.h, the node's whole view
+ * of the PMD */
 
-/* bsdtun_port.c: the ethdev state the control path may touch */
+/* bsdtun_port.c: the ethdev state the control path may touch (the device
+ * node's counts: bsdtun_cdev.h) */
 void bsdtun_port_link_init(struct bsdtun_unit *u);
 int bsdtun_port_link_update(struct bsdtun_unit *u)
 	__rte_exclusive_locks_required(&bsdtun_ctrl_lock);

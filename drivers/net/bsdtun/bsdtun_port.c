@@ -4,9 +4,10 @@
  * the link (up iff the port is started, a client holds a queue pair and no
  * client turned the carrier off: TUNSETCARRIER), the
  * LSC event, whether the port is started (TUNSIFMODE), and the MTU that
- * TUNSIFINFO and rte_eth_dev_set_mtu() share.  The control path
- * (bsdtun_ctrl.c, bsdtun_session.c, bsdtun_tunioctl.c) and
- * bsdtun_ethdev.c both call in here; neither calls the other back.
+ * TUNSIFINFO and rte_eth_dev_set_mtu() share; and the two xstats the
+ * device node counts (bsdtun_cdev.h).  The control path (bsdtun_ctrl.c,
+ * bsdtun_session.c, bsdtun_tunioctl.c), bsdtun_ethdev.c and the device
+ * node call in here; none of them is called back.
  */
 #include <rte_ethdev.h>
 #include <ethdev_driver.h>
@@ -128,4 +129,23 @@ bsdtun_port_mtu_restore(struct bsdtun_unit *u, uint16_t expect, uint16_t mtu)
 	}
 	rte_spinlock_unlock(&u->mtu_lock);
 	return done;
+}
+
+/*
+ * The device node's counts (bsdtun_cdev.h).  Atomic adds: the control
+ * thread counts the same xstats from its own thread.
+ */
+void
+bsdtun_port_count_busy(struct bsdtun_unit *u)
+{
+	rte_atomic_fetch_add_explicit(&u->xs.client_refused_busy, 1,
+				      rte_memory_order_relaxed);
+}
+
+void
+bsdtun_port_count_purged(struct bsdtun_unit *u, uint32_t qid, uint64_t n)
+{
+	if (qid < BSDTUN_QUEUES_MAX)
+		rte_atomic_fetch_add_explicit(&u->q[qid].xs.to_client_purged, n,
+					      rte_memory_order_relaxed);
 }
