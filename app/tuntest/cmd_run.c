@@ -416,7 +416,9 @@ dev_rebuild(void)
 			n = readlinkat(old, e->d_name, link, sizeof(link) - 1);
 			if (n >= 0) {
 				link[n] = '\0';
-				(void)symlink(link, dst);
+				if (symlink(link, dst) < 0)
+					fprintf(stderr, "tuntest run: %s: %s\n",
+					        dst, strerror(errno));
 			}
 		} else if (S_ISDIR(st.st_mode)) {
 			if (mkdir(dst, st.st_mode & 07777) == 0)

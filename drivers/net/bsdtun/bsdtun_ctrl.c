@@ -151,10 +151,8 @@ bsdtun_ctrl_gen(const struct bsdtun_unit *u) CTRL_LOCKED
 void
 bsdtun_ctrl_wake(void) CTRL_LOCKED
 {
-	static const uint64_t one = 1;
-
 	if (ctrl.wakefd >= 0)
-		(void)write(ctrl.wakefd, &one, sizeof(one));
+		(void)eventfd_write(ctrl.wakefd, 1); /* fails only when full */
 }
 
 /* ---- listen sockets ---------------------------------------------------- */
@@ -311,11 +309,11 @@ ctrl_main(void *arg __rte_unused)
 			struct bsdtun_unit *u;
 
 			if (k == W_WAKE) {
-				uint64_t v;
+				eventfd_t v;
 
 				/* the region thread finished an open: its
 				 * LSC event, if any, is ours to deliver */
-				(void)read(wakefd, &v, sizeof(v));
+				(void)eventfd_read(wakefd, &v);
 				lsc = 1;
 				continue;
 			}
@@ -390,7 +388,6 @@ fail:
 static void
 ctrl_stop(void)
 {
-	uint64_t one = 1;
 	bsdtun_thread_t thread;
 	int epfd, wakefd;
 
@@ -402,7 +399,7 @@ ctrl_stop(void)
 	ctrl.epfd = ctrl.wakefd = -1;
 	thread = ctrl.thread;
 	bsdtun_ctrl_lock_drop();
-	(void)write(wakefd, &one, sizeof(one));
+	(void)eventfd_write(wakefd, 1);
 	bsdtun_thread_join(thread);
 	close(epfd);
 	close(wakefd);
