@@ -44,7 +44,14 @@ the node has; "preload" is the node's client again, with
 libbsdtun-preload.so answering its open of the node on the unit's shared
 memory (doc/preload.md: no FUSE); "noop-split" (--no-split to skip) puts it on the other CPU
 for reference, and "noop-free" (only with --faces ...,noop-free) pins
-neither server nor client.  The ktun feeder runs on the other CPU.
+neither server nor client.  "noop-uring" (only with --faces
+...,noop-uring --libfuse PREFIX) is the same-CPU no-op file built against
+a libfuse that speaks FUSE over io_uring (3.18 or later, built with
+-Denable-io-uring=true and installed under PREFIX; Debian 12 has 3.14),
+run with FUSE_URING_ENABLE=1 while the benchmark sets the kernel's
+/sys/module/fuse/parameters/enable_uring to 1 (put back at the end):
+libfuse's per-CPU ring threads then serve every request.  The ktun
+feeder runs on the other CPU.
 
 The runs of all faces are interleaved (run 1 of every face, then run 2,
 ...); the table shows medians.  Before each measurement the script waits
@@ -173,6 +180,30 @@ def settle(opt, procs=()):
 
 
 # ---- helpers, temp files, mounts ----------------------------------------------
+
+def build_uring_noop(prefix):
+    """noop_fuse built against the libfuse (3.18+, io_uring) installed
+    under prefix; its path."""
+    pc = glob.glob(os.path.join(prefix, 'lib*', '**', 'pkgconfig',
+                                'fuse3.pc'), recursive=True)
+    if not pc:
+        raise BenchError('--libfuse %s: no fuse3.pc under it' % prefix)
+    env = dict(os.environ, PKG_CONFIG_PATH=os.path.dirname(pc[0]))
+    fuse = subprocess.run(['pkg-config', '--cflags', '--libs', 'fuse3'],
+                          capture_output=True, text=True, timeout=30,
+                          env=env)
+    libdir = subprocess.run(['pkg-config', '--variable=libdir', 'fuse3'],
+                            capture_output=True, text=True, timeout=30,
+                            env=env).stdout.strip()
+    exe = os.path.join(OUT, 'noop_fuse_uring')
+    argv = [os.environ.get('CC', 'cc'), '-O2', '-Wall', '-Wextra', '-o', exe,
+            os.path.join(TOP, 'devtools', 'bench', 'noop_fuse.c'),
+            '-Wl,-rpath,' + libdir] + fuse.stdout.split()
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        raise BenchError('%s failed:\n%s' % (' '.join(argv), r.stderr))
+    return exe
+
 
 def build_helpers():
     os.makedirs(OUT, exist_ok=True)
@@ -363,9 +394,10 @@ def face_node(opt, sess, tools, res, info, face='node'):
         unmount(node)
 
 
-def face_noop(opt, sess, tools, res, face, server_cpu):
+def face_noop(opt, sess, tools, res, face, server_cpu, noop=None, env=None):
     """server_cpu None: neither server nor client pinned."""
-    loop, noop = tools
+    loop = tools[0]
+    noop = noop or tools[1]
     path = sess.path('noop')
     with open(path, 'w'):
         pass
@@ -374,7 +406,7 @@ def face_noop(opt, sess, tools, res, face, server_cpu):
     for size in opt.sizes:
         srv = sess.spawn([noop, path, size] +
                          ([] if server_cpu is None else [server_cpu]),
-                         'noop_fuse')
+                         'noop_fuse', env=env)
         try:
             srv.wait_output('^ready$', 0, 15)
             for d in ('write', 'read'):
@@ -410,6 +442,10 @@ def run_face(face, opt, sess, tools, res, info):
         face_noop(opt, sess, tools, res, 'noop-split', opt.dpdk_cpu)
     elif face == 'noop-free':
         face_noop(opt, sess, tools, res, 'noop-free', None)
+    elif face == 'noop-uring':
+        face_noop(opt, sess, tools, res, 'noop-uring', opt.client_cpu,
+                  opt.uring_noop,
+                  dict(os.environ, FUSE_URING_ENABLE='1'))
     elif face == 'ktun':
         face_ktun(opt, sess, tools, res)
     else:
@@ -424,6 +460,7 @@ FACES = [
     ('noop', 'no-op FUSE file, same CPU'),
     ('noop-split', 'no-op FUSE file, other CPU'),
     ('noop-free', 'no-op FUSE file, unpinned'),
+    ('noop-uring', 'no-op FUSE file, same CPU, FUSE over io_uring'),
     ('ktun', 'Linux tun (/dev/net/tun)'),
 ]
 
@@ -512,7 +549,11 @@ def main():
     ap.add_argument('--dpdk-cpu', type=int, default=1)
     ap.add_argument('--faces', default='node,preload,noop,noop-split,ktun',
                     help='comma-separated, run in this order (rotated per '
-                    'run); also noop-free: no-op FUSE, nothing pinned')
+                    'run); also noop-free: no-op FUSE, nothing pinned; '
+                    'noop-uring: no-op FUSE over io_uring (--libfuse)')
+    ap.add_argument('--libfuse', metavar='PREFIX', default='',
+                    help='a libfuse >= 3.18 (io_uring) installed under '
+                    'PREFIX, for the noop-uring face')
     ap.add_argument('--no-split', action='store_true',
                     help='skip the no-op FUSE server on the other CPU')
     ap.add_argument('--settle', type=float, default=30.0)
@@ -539,6 +580,21 @@ def main():
     harness.unwind_on_signals()
 
     tools = build_helpers()
+    uring_param = '/sys/module/fuse/parameters/enable_uring'
+    uring_was = None
+    if 'noop-uring' in faces:
+        if not opt.libfuse:
+            log('bench_cdev: noop-uring needs --libfuse PREFIX')
+            return 1
+        opt.uring_noop = build_uring_noop(opt.libfuse)
+        try:
+            with open(uring_param) as f:
+                uring_was = f.read().strip()
+            with open(uring_param, 'w') as f:
+                f.write('1')
+        except OSError as e:
+            log('bench_cdev: %s: %s' % (uring_param, e))
+            return 1
     res, info = {}, {}
     failed = []
     with Session() as sess:
@@ -554,6 +610,10 @@ def main():
                         failed.append(face)
         except KeyboardInterrupt:
             log('interrupted')
+        finally:
+            if uring_was is not None:
+                with open(uring_param, 'w') as f:
+                    f.write('1' if uring_was in ('Y', '1') else '0')
     report(res, opt, info)
     return 1 if not res else 0
 
