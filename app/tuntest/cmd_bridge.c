@@ -16,6 +16,16 @@
  * answers TAPGIFNAME, on either face; --tap insists on one (a unit that
  * answers TUNGIFHEAD, which tap(4) has not, is refused as a tun unit).
  *
+ * With --vnet both ends carry a struct virtio_net_hdr (10 bytes) before
+ * each packet and have taken TUN_F_CSUM|TUN_F_TSO4|TUN_F_TSO6: the unit is
+ * opened with the Linux personality (TUNSETIFF IFF_TUN or IFF_TAP,
+ * IFF_NO_PI, IFF_VNET_HDR, then TUNSETOFFLOAD: by value, so the library
+ * face only; FUSE cannot pass it to a device node), the kernel device with
+ * the same flags and offloads.  Records then cross unchanged both ways,
+ * header and packet, TCP super-packets of up to 64 KiB included: the
+ * kernel's TSO reaches the DPDK application as LRO, its TSO the kernel's
+ * stack as one GSO packet.  No IFHEAD in this mode.
+ *
  * Nothing is dropped for want of room: a packet the ring to DPDK refuses
  * (ENOBUFS) stays pending, the kernel is not read until it went through,
  * and it is retried after BR_RETRY_NS, backing off to BR_RETRY_MAX while
@@ -53,6 +63,11 @@
 /* A tap device's frames are larger by their Ethernet header, but the
  * device's MTU is the unit's (at most TUNMRU): BR_BUF has room. */
 #define BR_BUF        (BR_HDR + BR_KERNEL_MAX)
+/* --vnet: struct virtio_net_hdr, then an IP packet of up to 64 KiB (a tap:
+ * with its Ethernet header), as the PMD carries a GSO record. */
+#define BR_VNET_HDR   10
+#define BR_VNET_BUF   (BR_VNET_HDR + BR_KERNEL_MAX + ETH_HLEN)
+#define BR_VNET_OFFL  (TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6)
 #define BR_RETRY_NS   20000   /* ENOBUFS: retry after 20 us, */
 #define BR_RETRY_MAX  1000000 /* doubling up to 1 ms while nothing goes */
 #define NS            1000000000ull
@@ -60,7 +75,7 @@
 struct br_opts {
 	const char *endpoint, *ifname, *netns;
 	unsigned int burst;
-	bool pi, tap, quiet, keep_mtu;
+	bool pi, tap, quiet, keep_mtu, vnet;
 };
 
 /* Packets read from one side, waiting to be written to the other. */
@@ -71,6 +86,8 @@ struct br_dir {
 	                                 * (tap: of Ethernet frames) */
 	uint64_t last_pkts, last_bytes; /* at the previous rate line */
 	uint64_t waits;                 /* times the far side was full */
+	uint64_t gso;                   /* --vnet: delivered with a GSO
+	                                 * header (super-packets) */
 };
 
 struct br_drops {
@@ -88,10 +105,12 @@ struct bridge {
 	struct tt_face unit;
 	int kfd;
 	char ifname[IFNAMSIZ];
-	bool tap;    /* a tap unit and a kernel tap: Ethernet frames */
-	size_t uhdr; /* header of a unit record: IFHEAD's 4 bytes, tap 0 */
-	size_t koff; /* where the kernel's bytes start in a buffer: 4 for
+	bool tap;     /* a tap unit and a kernel tap: Ethernet frames */
+	size_t uhdr;  /* header of a unit record: IFHEAD's 4 bytes, tap 0 */
+	size_t koff;  /* where the kernel's bytes start in a buffer: 4 for
 	               * IFF_NO_PI (room for IFHEAD), else 0 */
+	size_t bufsz; /* of each packet buffer */
+	int mtu;      /* the unit's, for the kernel device; 0: not read yet */
 	struct br_dir to_unit, to_kernel;
 	struct br_drops drop;
 	int last_kerr;     /* errno of the last kernel write refused */
@@ -133,8 +152,16 @@ static const char bridge_desc[] =
         "one line; bytes are IP packets', a tap's\n  Ethernet frames'; "
         "on a tap, drop_not_ip and drop_family count frames\n  shorter "
         "than an Ethernet header).\n"
+        "With --vnet both ends carry the virtio-net header and take "
+        "TUN_F_CSUM,\nTUN_F_TSO4 and TUN_F_TSO6: the unit is opened with "
+        "the Linux personality\n(TUNSETIFF IFF_NO_PI|IFF_VNET_HDR, then "
+        "TUNSETOFFLOAD), the kernel device\nwith the same flags and "
+        "offloads; records (header and packet, TCP\nsuper-packets of up "
+        "to 64 KiB) cross unchanged, and the counters line ends\nwith "
+        "to_unit_gso N to_kernel_gso N (records with a GSO header).\n"
         "ENDPOINT may be the unit's device node (plain system calls) as "
-        "well as its\ncontrol socket (libbsdtun burst calls).\n"
+        "well as its\ncontrol socket (libbsdtun burst calls); --vnet "
+        "needs the control socket.\n"
         "Exit status: 0 ended by a signal, 1 the unit or the device went "
         "away, 2 usage\nor open error.";
 
@@ -146,6 +173,9 @@ static const char bridge_options[] =
         "  --tap          the unit must be a tap unit (one is told by "
         "TAPGIFNAME\n                 anyway): join it to a kernel tap "
         "device\n"
+        "  --vnet         the virtio-net header and TCP offloads on both "
+        "ends\n                 (IFF_VNET_HDR, TUNSETOFFLOAD; control "
+        "socket only, no --pi)\n"
         "  --keep-mtu     leave the device's MTU alone\n"
         "  --burst K      packets per burst, 1..256 (default 32)\n"
         "  --quiet        no rate line on stderr\n";
@@ -159,6 +189,7 @@ bridge_parse(const struct tt_cmd *cmd, int argc, char **argv, struct br_opts *o)
 		{ "pi", no_argument, NULL, 'p' },
 		{ "tap", no_argument, NULL, 't' },
 		{ "keep-mtu", no_argument, NULL, 'k' },
+		{ "vnet", no_argument, NULL, 'v' },
 		{ "burst", required_argument, NULL, 'b' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -188,6 +219,9 @@ bridge_parse(const struct tt_cmd *cmd, int argc, char **argv, struct br_opts *o)
 			break;
 		case 'k':
 			o->keep_mtu = true;
+			break;
+		case 'v':
+			o->vnet = true;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -219,6 +253,12 @@ bridge_parse(const struct tt_cmd *cmd, int argc, char **argv, struct br_opts *o)
 		        "tuntest bridge: expected %s\ntry 'tuntest "
 		        "bridge --help'\n",
 		        cmd->args);
+		return TT_EXIT_USAGE;
+	}
+	if (o->vnet && o->pi) {
+		fprintf(stderr,
+		        "tuntest bridge: --vnet and --pi: the virtio-net "
+		        "header goes without packet information\n");
 		return TT_EXIT_USAGE;
 	}
 	o->endpoint = argv[optind];
@@ -258,6 +298,44 @@ enter_netns(const char *ns)
 }
 
 /*
+ * --vnet: the unit's MTU (its BSD requests answer no more afterwards), then
+ * the Linux personality with the virtio-net header and the offloads.
+ */
+static int
+unit_vnet(struct bridge *b)
+{
+	struct tuninfo ti;
+	struct ifreq ifr;
+
+	b->uhdr = BR_VNET_HDR;
+	b->koff = 0;
+	if (!b->o.keep_mtu) {
+		memset(&ti, 0, sizeof(ti));
+		if (tt_face_ioctl(&b->unit, TUNGIFINFO, &ti) < 0) {
+			fprintf(stderr, "tuntest bridge: TUNGIFINFO: %s\n",
+			        strerror(errno));
+			return -1;
+		}
+		b->mtu = ti.mtu;
+	}
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = (short)((b->tap ? IFF_TAP : IFF_TUN) | IFF_NO_PI |
+	                        IFF_VNET_HDR);
+	if (tt_face_ioctl(&b->unit, TUNSETIFF, &ifr) < 0) {
+		fprintf(stderr, "tuntest bridge: %s: TUNSETIFF: %s\n",
+		        b->o.endpoint, strerror(errno));
+		return -1;
+	}
+	if (tt_face_ioctl(&b->unit, TUNSETOFFLOAD,
+	                  (void *)(uintptr_t)BR_VNET_OFFL) < 0) {
+		fprintf(stderr, "tuntest bridge: %s: TUNSETOFFLOAD: %s\n",
+		        b->o.endpoint, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
  * Tell a tap unit from a tun unit, and put a tun unit in IFHEAD mode.
  * TAPGIFNAME answers on a tap unit only, on either face.  --tap insists:
  * without that answer it is believed when the unit refuses TUNGIFHEAD as
@@ -269,6 +347,14 @@ unit_setup(struct bridge *b)
 	struct ifreq ifr;
 	int one = 1, zero = 0, head;
 
+	if (b->o.vnet && b->unit.node) {
+		fprintf(stderr,
+		        "tuntest bridge: %s: --vnet needs the unit's control "
+		        "socket: TUNSETOFFLOAD takes its argument by value, "
+		        "which FUSE cannot pass to a device node\n",
+		        b->o.endpoint);
+		return -1;
+	}
 	memset(&ifr, 0, sizeof(ifr));
 	b->tap = tt_face_ioctl(&b->unit, TAPGIFNAME, &ifr) == 0;
 	if (!b->tap && b->o.tap) {
@@ -292,8 +378,10 @@ unit_setup(struct bridge *b)
 		}
 		b->uhdr = 0;
 		b->koff = 0;
-		return 0;
+		return b->o.vnet ? unit_vnet(b) : 0;
 	}
+	if (b->o.vnet)
+		return unit_vnet(b);
 	b->uhdr = BR_HDR;
 	b->koff = b->o.pi ? 0 : BR_HDR;
 	if (tt_face_ioctl(&b->unit, TUNSLMODE, &zero) < 0 ||
@@ -322,8 +410,9 @@ kernel_open(struct bridge *b)
 		return -1;
 	}
 	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags =
-	        (b->tap ? IFF_TAP : IFF_TUN) | (b->o.pi ? 0 : IFF_NO_PI);
+	ifr.ifr_flags = (short)((b->tap ? IFF_TAP : IFF_TUN) |
+	                        (b->o.pi ? 0 : IFF_NO_PI) |
+	                        (b->o.vnet ? IFF_VNET_HDR : 0));
 	memcpy(ifr.ifr_name, b->o.ifname, strlen(b->o.ifname));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		fprintf(stderr, "tuntest bridge: TUNSETIFF %s: %s\n",
@@ -333,6 +422,13 @@ kernel_open(struct bridge *b)
 	}
 	memcpy(b->ifname, ifr.ifr_name, IFNAMSIZ);
 	b->ifname[IFNAMSIZ - 1] = '\0';
+	if (b->o.vnet &&
+	    ioctl(fd, TUNSETOFFLOAD, (unsigned long)BR_VNET_OFFL) < 0) {
+		fprintf(stderr, "tuntest bridge: TUNSETOFFLOAD %s: %s\n",
+		        b->ifname, strerror(errno));
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
@@ -346,7 +442,9 @@ kernel_set_mtu(struct bridge *b)
 	int s;
 
 	memset(&ti, 0, sizeof(ti));
-	if (tt_face_ioctl(&b->unit, TUNGIFINFO, &ti) < 0) {
+	if (b->mtu > 0) { /* --vnet: read before TUNSETIFF */
+		ti.mtu = (unsigned short)b->mtu;
+	} else if (tt_face_ioctl(&b->unit, TUNGIFINFO, &ti) < 0) {
 		fprintf(stderr, "tuntest bridge: TUNGIFINFO: %s\n",
 		        strerror(errno));
 		return;
@@ -364,13 +462,13 @@ kernel_set_mtu(struct bridge *b)
 }
 
 static int
-dir_init(struct br_dir *d)
+dir_init(struct br_dir *d, size_t size)
 {
 	int i;
 
 	memset(d, 0, sizeof(*d));
 	for (i = 0; i < BR_BURST_MAX; i++)
-		if ((d->pkt[i].buf = malloc(BR_BUF)) == NULL)
+		if ((d->pkt[i].buf = malloc(size)) == NULL)
 			return -1;
 	return 0;
 }
@@ -424,7 +522,7 @@ kernel_read(struct bridge *b)
 
 	while (n < (int)b->o.burst) {
 		uint8_t *frame = d->pkt[n].buf;
-		ssize_t r = read(b->kfd, frame + b->koff, BR_BUF - b->koff);
+		ssize_t r = read(b->kfd, frame + b->koff, b->bufsz - b->koff);
 		uint32_t af;
 
 		if (r < 0) {
@@ -435,6 +533,15 @@ kernel_read(struct bridge *b)
 			return -1;
 		}
 		r += (ssize_t)b->koff;
+		if (b->o.vnet) { /* header and packet as they are */
+			if (r <= (ssize_t)b->uhdr ||
+			    (b->tap && r < (ssize_t)b->uhdr + ETH_HLEN)) {
+				b->drop.not_ip++;
+				continue;
+			}
+			d->pkt[n++].len = (size_t)r;
+			continue;
+		}
 		if (b->tap) { /* the frame as it is */
 			if (r < ETH_HLEN)
 				b->drop.not_ip++;
@@ -473,6 +580,14 @@ unit_fatal(struct bridge *b, const char *what)
 		return true;
 	}
 	return false;
+}
+
+/* --vnet: a record whose virtio-net header has a GSO type (its second
+ * byte): a super-packet. */
+static unsigned int
+is_gso(const struct bridge *b, const struct bsdtun_pkt *p)
+{
+	return b->o.vnet && p->len > 1 && ((const uint8_t *)p->buf)[1] != 0;
 }
 
 /* Write what is pending to the unit.  0: all or some went (the rest waits
@@ -519,8 +634,10 @@ unit_write(struct bridge *b)
 			d->next++;
 			continue;
 		}
-		for (i = 0; i < k; i++)
+		for (i = 0; i < k; i++) {
 			d->bytes += p[i].len - b->uhdr;
+			d->gso += is_gso(b, &p[i]);
+		}
 		d->pkts += (uint64_t)k;
 		d->next += k;
 	}
@@ -543,6 +660,9 @@ to_kernel_header(const struct bridge *b, struct bsdtun_pkt *p)
 	struct tun_pi pi = { 0, 0 };
 	uint32_t af;
 
+	if (b->o.vnet) /* as it is; an empty one was refused by the library */
+		return p->len > b->uhdr &&
+		       (!b->tap || p->len >= b->uhdr + ETH_HLEN);
 	if (b->tap)
 		return p->len >= ETH_HLEN;
 	if (p->len <= BR_HDR)
@@ -574,10 +694,10 @@ unit_read(struct bridge *b, bool hup)
 	int i, j, n;
 
 	for (i = 0; i < (int)b->o.burst; i++)
-		d->pkt[i].len = BR_BUF;
+		d->pkt[i].len = b->bufsz;
 	if (b->unit.node) {
 		for (n = 0; n < (int)b->o.burst; n++) {
-			ssize_t r = read(b->unit.fd, d->pkt[n].buf, BR_BUF);
+			ssize_t r = read(b->unit.fd, d->pkt[n].buf, b->bufsz);
 
 			if (r < 0)
 				break;
@@ -592,7 +712,7 @@ unit_read(struct bridge *b, bool hup)
 		n = bsdtun_read_burst(b->unit.t, d->pkt, (int)b->o.burst);
 		if (n == 0 && hup) {
 			ssize_t r =
-			        bsdtun_read(b->unit.t, d->pkt[0].buf, BR_BUF);
+			        bsdtun_read(b->unit.t, d->pkt[0].buf, b->bufsz);
 
 			d->pkt[0].len = r > 0 ? (size_t)r : 0;
 			n = r > 0 ? 1 : r;
@@ -663,6 +783,7 @@ kernel_write(struct bridge *b)
 		} else {
 			d->pkts++;
 			d->bytes += p->len - b->uhdr;
+			d->gso += is_gso(b, p);
 		}
 		d->next++;
 	}
@@ -707,11 +828,15 @@ summary(const struct bridge *b)
 	       " kernel_full_waits %" PRIu64 " drop_not_ip %" PRIu64
 	       " drop_family %" PRIu64 " drop_too_big %" PRIu64
 	       " drop_unit_error %" PRIu64 " drop_kernel_error %" PRIu64
-	       " drop_at_exit %" PRIu64 "\n",
+	       " drop_at_exit %" PRIu64,
 	       b->to_unit.pkts, b->to_unit.bytes, b->to_kernel.pkts,
 	       b->to_kernel.bytes, b->to_unit.waits, b->to_kernel.waits,
 	       x->not_ip, x->family, x->too_big, x->unit_error, x->kernel_error,
 	       x->at_exit);
+	if (b->o.vnet)
+		printf(" to_unit_gso %" PRIu64 " to_kernel_gso %" PRIu64,
+		       b->to_unit.gso, b->to_kernel.gso);
+	printf("\n");
 	fflush(stdout);
 }
 
@@ -800,7 +925,9 @@ bridge_run(const struct tt_cmd *cmd, int argc, char **argv)
 		return r;
 	}
 	r = TT_EXIT_FAIL;
-	if (dir_init(&b->to_unit) < 0 || dir_init(&b->to_kernel) < 0) {
+	b->bufsz = b->o.vnet ? BR_VNET_BUF : BR_BUF;
+	if (dir_init(&b->to_unit, b->bufsz) < 0 ||
+	    dir_init(&b->to_kernel, b->bufsz) < 0) {
 		fprintf(stderr, "tuntest bridge: %s\n", strerror(ENOMEM));
 		goto out;
 	}
@@ -830,6 +957,9 @@ bridge_run(const struct tt_cmd *cmd, int argc, char **argv)
 	fprintf(stderr, "tuntest bridge: %s <-> %s%s%s (%s), ready\n",
 	        b->o.endpoint, b->ifname, b->o.netns ? " in netns " : "",
 	        b->o.netns ? b->o.netns : "",
+	        b->o.vnet ?
+	                (b->tap ? "tap, IFF_VNET_HDR, csum tso4 tso6" :
+	                          "IFF_NO_PI, IFF_VNET_HDR, csum tso4 tso6") :
 	        b->tap  ? "tap, Ethernet frames" :
 	        b->o.pi ? "packet info" :
 	                  "IFF_NO_PI");
