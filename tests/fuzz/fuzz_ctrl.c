@@ -95,6 +95,23 @@ rte_eth_dev_callback_process(struct rte_eth_dev *dev,
 }
 
 int
+rte_eal_alarm_set(uint64_t us, rte_eal_alarm_callback cb, void *arg)
+{
+	(void)us;
+	(void)cb;
+	(void)arg;
+	return 0; /* never called: LSC events are the control thread's */
+}
+
+int
+rte_eal_alarm_cancel(rte_eal_alarm_callback cb, void *arg)
+{
+	(void)cb;
+	(void)arg;
+	return 0;
+}
+
+int
 rte_ctrl_thread_create(pthread_t *thread, const char *name,
                        const pthread_attr_t *attr,
                        void *(*start_routine)(void *), void *arg)
@@ -184,9 +201,9 @@ bsdtun_port_link_update(struct bsdtun_unit *u)
 }
 
 void
-bsdtun_port_lsc_notify(struct bsdtun_unit *u)
+bsdtun_port_lsc_notify(uint16_t port_id)
 {
-	(void)u;
+	(void)port_id;
 }
 
 int
