@@ -3,7 +3,7 @@
 """Bulk TCP through bsdtun units with and without virtio-net offloads.
 
     sudo python3 devtools/bench_offload.py [--passes N] [--duration S]
-        [--paths vnet,plain,node,veth] [--build DIR]
+        [--paths vnet,plain,node,ktun-vnet,ktun,veth] [--build DIR]
 
 A benchmark, never a test: it prints numbers and exits 0 whatever they
 are (1 only when nothing could be measured).  iperf3 TCP from netns A
@@ -21,6 +21,13 @@ are (1 only when nothing could be measured).  iperf3 TCP from netns A
          testpmd --forward-mode=io (retry).
   node   as plain, the bridges on the units' device nodes (devarg cdev=,
          ENDPOINT the node: read(2)/write(2) through FUSE, doc/cdev.md).
+  ktun-vnet, ktun
+         no DPDK, no bsdtun: the same two kernel tun devices (bt0 in A,
+         bt1 in B) joined by one user-space program instead, the kernel
+         tun's path (devtools/bench/tun_relay.c: one thread per direction,
+         blocking read(2) from one tun, write(2) to the other); ktun-vnet
+         with IFF_VNET_HDR and the same offloads as vnet on both tuns,
+         ktun without.
   veth   no DPDK: a veth pair between A and B with the same addresses
          (the kernel's own path, with its offloads: the ceiling).
 
@@ -64,11 +71,16 @@ import harness  # noqa: E402
 from bench_programs import (HZ, log, machine, ns, sh,  # noqa: E402
                             tree_pids, tree_ticks, user_processes)
 
-PATHS = ('vnet', 'plain', 'node', 'veth')
+PATHS = ('vnet', 'plain', 'node', 'ktun-vnet', 'ktun', 'veth')
+KERNEL = ('ktun-vnet', 'ktun', 'veth')  # no DPDK
+OUT = os.path.join(TOP, 'build-bench')
 TITLES = {
     'vnet': 'bridge --vnet, testpmd csum + LRO/TSO',
     'plain': 'bridge, testpmd io',
     'node': 'bridge on the device nodes, testpmd io',
+    'ktun-vnet': 'two kernel tuns joined by a program, virtio-net '
+                 'header + TSO',
+    'ktun': 'two kernel tuns joined by a program, no offloads',
     'veth': 'veth pair (kernel\'s own path: the ceiling)',
 }
 ADDR = ('10.78.0.1', '10.78.0.2')
@@ -178,8 +190,18 @@ class Face:
                 [ep, self.dev(i), '--netns', self.net.ns[i]],
                 'bridge%d' % i))
 
+    def start_relay(self):
+        self.bridges.append(self.spawn(
+            [self.opt.relay] + (['--vnet'] if self.path == 'ktun-vnet'
+                                else []) +
+            [self.net.ns[0], self.dev(0), self.net.ns[1], self.dev(1)],
+            'tun_relay'))
+        self.bridges[0].wait_output('^ready$', 0, harness.PATIENCE)
+
     def start(self):
-        if self.path == 'veth':
+        if self.path in ('ktun-vnet', 'ktun'):
+            self.start_relay()
+        elif self.path == 'veth':
             sh(['ip', 'link', 'add', self.dev(0), 'netns', self.net.ns[0],
                 'type', 'veth', 'peer', 'name', self.dev(1), 'netns',
                 self.net.ns[1]])
@@ -243,7 +265,7 @@ class Cpu:
         v = {'testpmd': tree_ticks(f.pmd.pid) if f.pmd else 0}
         for i in (0, 1):
             v['bridge%d' % i] = tree_ticks(f.bridges[i].pid) \
-                if f.bridges else 0
+                if len(f.bridges) > i else 0
         return v
 
     def stop(self):
@@ -356,12 +378,13 @@ def report(opt, res, gso, failed):
             else ''
         if len(rs) < opt.passes:
             note += ' (%d of %d)' % (len(rs), opt.passes)
-        dpdk = path != 'veth'
+        dpdk = path not in KERNEL
+        relay = path in ('ktun-vnet', 'ktun')
         print('| %s | %s%s | %s | %.0f | %s | %s | %s |' % (
             TITLES[path], '{:,.0f}'.format(v), note,
             '%.2f' % (v / base) if base else '-', med['retr'],
             '%.0f' % med['testpmd'] if dpdk else '-',
-            '%.0f' % med['bridge0'] if dpdk else '-',
+            '%.0f' % med['bridge0'] if dpdk or relay else '-',
             '%.0f' % med['bridge1'] if dpdk else '-'))
     print()
     print('/plain: the median over the plain bridge\'s.  CPU: %% of one CPU '
@@ -372,6 +395,9 @@ def report(opt, res, gso, failed):
         print('vnet: super-packets (GSO records) per face, A\'s bridge '
               'kernel -> unit / B\'s unit -> kernel: %s' %
               ', '.join('%d/%d' % g for g in gso))
+    print('ktun-vnet, ktun: no DPDK, no bsdtun: the two kernel tuns joined '
+          'by devtools/bench/tun_relay.c (its CPU, both directions, in the '
+          'bridge A column).')
     print('veth: no DPDK, no bsdtun: the kernel\'s own path between the '
           'two namespaces (TSO/GRO, no copy to user space): the ceiling.')
     if opt.verbose:
@@ -421,6 +447,16 @@ def main():
     if shutil.which('iperf3') is None:
         log('bench_offload: iperf3 is not installed')
         return 1
+    if any(p in ('ktun-vnet', 'ktun') for p in opt.paths):
+        os.makedirs(OUT, exist_ok=True)
+        opt.relay = os.path.join(OUT, 'tun_relay')
+        argv = [os.environ.get('CC', 'cc'), '-O2', '-Wall', '-Wextra',
+                '-pthread', '-o', opt.relay,
+                os.path.join(TOP, 'devtools', 'bench', 'tun_relay.c')]
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            log('bench_offload: %s failed:\n%s' % (' '.join(argv), r.stderr))
+            return 1
     harness.unwind_on_signals()
 
     res, gso, failed = {}, [], {}
