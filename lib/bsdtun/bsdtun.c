@@ -472,9 +472,6 @@ bsdtun_queue(const struct bsdtun *t)
 
 static int bell_arm(struct bsdtun *t);
 
-/* Datagrams one bell_drain() system call takes at most. */
-#define BELL_DRAIN_BATCH 8
-
 BSDTUN_API int
 bsdtun_fd(struct bsdtun *t)
 {
@@ -511,30 +508,14 @@ static void
 bell_drain(struct bsdtun *t, int wait)
 {
 	struct pollfd p = { .fd = t->bell_fd, .events = POLLIN };
-	uint8_t b[BELL_DRAIN_BATCH][16];
-	struct iovec iov[BELL_DRAIN_BATCH];
-	struct mmsghdr mm[BELL_DRAIN_BATCH];
-	int tries = 0, n, i;
+	uint8_t b[16];
+	int tries = 0;
+	ssize_t n;
 
 	for (;;) {
-		/* one system call for what a bell holds (it rarely holds
-		 * more than one datagram): fewer than asked means empty */
-		do {
-			for (i = 0; i < BELL_DRAIN_BATCH; i++) {
-				iov[i].iov_base = b[i];
-				iov[i].iov_len = sizeof(b[i]);
-				memset(&mm[i], 0, sizeof(mm[i]));
-				mm[i].msg_hdr.msg_iov = &iov[i];
-				mm[i].msg_hdr.msg_iovlen = 1;
-			}
-			n = recvmmsg(t->bell_fd, mm, BELL_DRAIN_BATCH,
-			             MSG_DONTWAIT, NULL);
-			for (i = 0; i < n; i++)
-				if (mm[i].msg_len > 0 &&
-				    b[i][0] == BSDTUN_BELL_REPLY &&
-				    t->ring_pending > 0)
-					t->ring_pending--;
-		} while (n == BELL_DRAIN_BATCH);
+		while ((n = recv(t->bell_fd, b, sizeof(b), MSG_DONTWAIT)) > 0)
+			if (b[0] == BSDTUN_BELL_REPLY && t->ring_pending > 0)
+				t->ring_pending--;
 		if (!wait || t->ring_pending == 0 || tries++ >= 10) {
 			if (wait && t->ring_pending > 0)
 				t->ring_pending = 0; /* late: a spurious ring */
